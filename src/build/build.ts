@@ -1,0 +1,152 @@
+// repro build, as a plain function: planBuild decides everything (files, hashes, manifest,
+// output path, lock verdict) and fails before any write; applyBuild writes the bundle and the
+// lock atomically and returns the result that the CLI prints.
+import path from 'node:path';
+import type { Context } from '../core/context.js';
+import { ReproError } from '../core/errors.js';
+import { packageVersion, reproVersion, runtimeVersions } from '../core/runtime.js';
+import { compareManifests, type Difference } from '../bundle/compare.js';
+import { compressionInfo, EXTENSION, type Codec, type CompressionInfo } from '../bundle/compress.js';
+import { lockFromManifest, readLock, writeLock, LOCK_FILE, type ReproLock } from '../bundle/lock.js';
+import { createManifest, serializeManifest, type BundleManifest } from '../bundle/manifest.js';
+import { planContent, type SourceEntry } from '../bundle/plan.js';
+import { readProjectMeta, slugName } from '../bundle/project-meta.js';
+import { parseSourceDateEpoch } from '../bundle/source-date.js';
+import { writeBundle } from '../bundle/write.js';
+
+export const DEFAULT_OUT_DIR = path.join('.repro', 'bundles');
+
+export interface BuildOptions {
+  dir?: string;
+  outDir?: string;
+  compression: Codec;
+  /** Fail (exit 1) when the build would differ from repro.lock; write nothing. */
+  locked?: boolean;
+  /** Do not read or write repro.lock (the --verify rebuild uses this). */
+  noLock?: boolean;
+  /** Check mode (--verify): a lock that differs is reported, not rewritten. */
+  verify?: boolean;
+  /** Build exactly these project-relative paths instead of selecting files (--verify's rebuild). */
+  files?: string[];
+}
+
+export interface BuildPlan {
+  root: string;
+  output: string;
+  manifest: BundleManifest;
+  manifestBytes: Buffer;
+  entries: SourceEntry[];
+  totalBytes: number;
+  selection: 'git' | 'walk' | 'list';
+  lock: ReproLock | null;
+  lockDifferences: Difference[];
+}
+
+export interface BuildResult {
+  bundle: string;
+  name: string;
+  version: string;
+  contentDigest: string;
+  fileDigest: string;
+  integrity: string;
+  manifestDigest: string;
+  entries: number;
+  files: number;
+  contentBytes: number;
+  tarSize: number;
+  fileSize: number;
+  compression: CompressionInfo;
+  sourceDateEpoch: number;
+  selection: 'git' | 'walk' | 'list';
+  lock: { path: string; status: 'written' | 'unchanged' | 'matched' | 'differs' | 'skipped' };
+  builder: { node: string; zlib: string; zstd: string | null };
+  durationMs: number;
+}
+
+export async function planBuild(options: BuildOptions, ctx: Context): Promise<BuildPlan> {
+  const root = path.resolve(ctx.cwd, options.dir ?? '.');
+  const sourceDateEpoch = parseSourceDateEpoch(ctx.env.SOURCE_DATE_EPOCH);
+  const compression = compressionInfo(options.compression);
+  const outDir = path.resolve(ctx.cwd, options.outDir ?? path.join(root, DEFAULT_OUT_DIR));
+  const meta = await readProjectMeta(root);
+  const content = await planContent(root, { exclude: [outDir], env: ctx.env, progress: ctx.progress, files: options.files });
+  const manifest = createManifest({
+    name: meta.name,
+    version: meta.version,
+    sourceDateEpoch,
+    compression,
+    tooling: { repro: reproVersion(), tar: `node-tar ${packageVersion('tar')}` },
+    entries: content.entries,
+  });
+  const lock = options.noLock ? null : await readLock(root);
+  const lockDifferences = lock && lock.manifestDigest !== manifest.selfDigest ? compareManifests(lock, manifest) : [];
+  if (options.locked) {
+    if (!lock) {
+      throw new ReproError('E_CONFIG', `--locked needs ${LOCK_FILE}, and ${root} has none`, {
+        hint: 'Run `repro build` once without --locked and commit the repro.lock it writes.',
+        details: { path: path.join(root, LOCK_FILE) },
+      });
+    }
+    if (lock.manifestDigest !== manifest.selfDigest) {
+      throw new ReproError('E_LOCK_MISMATCH', `the project no longer builds to the bundle in ${LOCK_FILE} (${lockDifferences.length} difference${lockDifferences.length === 1 ? '' : 's'})`, {
+        hint: 'If the change is intended, run `repro build` without --locked and commit the updated repro.lock.',
+        details: { lock: path.join(root, LOCK_FILE), locked: lock.contentDigest, differences: lockDifferences },
+      });
+    }
+  }
+  const output = path.join(outDir, `${slugName(meta.name)}-${slugName(meta.version)}${EXTENSION[options.compression]}`);
+  return {
+    root,
+    output,
+    manifest,
+    manifestBytes: serializeManifest(manifest),
+    entries: content.entries,
+    totalBytes: content.totalBytes,
+    selection: content.method,
+    lock,
+    lockDifferences,
+  };
+}
+
+export async function applyBuild(plan: BuildPlan, options: BuildOptions, ctx: Context, startedAt: number): Promise<BuildResult> {
+  const written = await writeBundle(plan.output, plan.manifestBytes, plan.entries, {
+    mtime: plan.manifest.sourceDateEpoch,
+    compression: plan.manifest.compression,
+    progress: ctx.progress,
+    totalBytes: plan.totalBytes,
+  });
+  let lockStatus: BuildResult['lock']['status'] = 'skipped';
+  if (options.locked) lockStatus = 'matched';
+  else if (options.verify && plan.lock && plan.lock.manifestDigest !== plan.manifest.selfDigest) lockStatus = 'differs';
+  else if (!options.noLock) {
+    const changed = await writeLock(plan.root, lockFromManifest(plan.manifest, written.contentDigest));
+    lockStatus = changed ? 'written' : 'unchanged';
+  }
+  const runtime = runtimeVersions();
+  return {
+    bundle: written.path,
+    name: plan.manifest.name,
+    version: plan.manifest.version,
+    contentDigest: written.contentDigest,
+    fileDigest: written.fileDigest,
+    integrity: written.integrity,
+    manifestDigest: plan.manifest.selfDigest,
+    entries: plan.entries.length + 1,
+    files: plan.entries.filter((e) => e.type === 'file').length,
+    contentBytes: plan.totalBytes,
+    tarSize: written.tarSize,
+    fileSize: written.fileSize,
+    compression: plan.manifest.compression,
+    sourceDateEpoch: plan.manifest.sourceDateEpoch,
+    selection: plan.selection,
+    lock: { path: path.join(plan.root, 'repro.lock'), status: lockStatus },
+    builder: { node: runtime.node, zlib: runtime.zlib, zstd: runtime.zstd },
+    durationMs: ctx.now().getTime() - startedAt,
+  };
+}
+
+export async function runBuild(options: BuildOptions, ctx: Context): Promise<BuildResult> {
+  const startedAt = ctx.now().getTime();
+  const plan = await planBuild(options, ctx);
+  return applyBuild(plan, options, ctx, startedAt);
+}

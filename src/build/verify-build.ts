@@ -1,0 +1,121 @@
+// repro build --verify: builds a second time, in a child process, from a fresh copy of the
+// selected files under varied conditions, and compares. Identical bundles prove the build
+// does not depend on those conditions; different ones are reported entry by entry.
+import { spawn } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { trackTemp } from '../core/cleanup.js';
+import type { Context } from '../core/context.js';
+import { ReproError } from '../core/errors.js';
+import { compareBundleFiles, compareManifests, type Difference } from '../bundle/compare.js';
+import { verifyBundle } from '../bundle/verify.js';
+import { applyBuild, planBuild, type BuildOptions, type BuildResult } from './build.js';
+import { copyVaried, describeVariations, VARIANT_ENV, VARIANT_UMASK, type Variation } from './variations.js';
+
+export interface SelfCommand {
+  /** The Node binary and the CLI script that run repro itself. */
+  execPath: string;
+  script: string;
+}
+
+export interface VerifiedBuildResult extends BuildResult {
+  verify: {
+    reproducible: boolean;
+    rebuild: { contentDigest: string; fileDigest: string };
+    variations: Variation[];
+    lock: { contentDigest: string | null; matches: boolean | null };
+    differences: Difference[];
+  };
+}
+
+export async function runVerifiedBuild(options: BuildOptions, ctx: Context, self: SelfCommand): Promise<VerifiedBuildResult> {
+  const startedAt = ctx.now().getTime();
+  const plan = await planBuild(options, ctx);
+  const first = await applyBuild(plan, options, ctx, startedAt);
+  const work = await fs.mkdtemp(path.join(os.tmpdir(), 'repro-verify-'));
+  const untrack = trackTemp(work);
+  try {
+    const copyRoot = path.join(work, 'another place ünïcode', path.basename(plan.root));
+    ctx.log.info(`verify: rebuilding from a copy at ${copyRoot}`);
+    const files = await copyVaried(plan.entries, copyRoot);
+    const listFile = path.join(work, 'files.list');
+    await fs.writeFile(listFile, files.join('\0'));
+    const outDir = path.join(work, 'out');
+    const second = await rebuildInChild(self, ctx, {
+      copyRoot,
+      outDir,
+      listFile,
+      codec: options.compression,
+      sourceDateEpoch: String(plan.manifest.sourceDateEpoch),
+    });
+    const lockDigest = plan.lock?.contentDigest ?? null;
+    const differences: Difference[] = [];
+    if (second.contentDigest !== first.contentDigest || second.fileDigest !== first.fileDigest) {
+      const other = await verifyBundle(second.bundle).catch(() => null);
+      if (other) differences.push(...compareManifests(plan.manifest, other.manifest));
+      if (differences.length === 0) differences.push(...(await compareBundleFiles(first.bundle, second.bundle)));
+      if (differences.length === 0) differences.push({ entry: '(compressed file)', field: 'bytes', a: first.fileDigest, b: second.fileDigest });
+    }
+    if (lockDigest !== null && lockDigest !== first.contentDigest) {
+      differences.push(...plan.lockDifferences.map((d) => ({ ...d, entry: `${d.entry} (vs repro.lock)` })));
+      if (plan.lockDifferences.length === 0) differences.push({ entry: '(repro.lock)', field: 'contentDigest', a: lockDigest, b: first.contentDigest });
+    }
+    const result: VerifiedBuildResult = {
+      ...first,
+      durationMs: ctx.now().getTime() - startedAt,
+      verify: {
+        reproducible: differences.length === 0,
+        rebuild: { contentDigest: second.contentDigest, fileDigest: second.fileDigest },
+        variations: describeVariations(copyRoot),
+        lock: { contentDigest: lockDigest, matches: lockDigest === null ? null : lockDigest === first.contentDigest },
+        differences,
+      },
+    };
+    if (differences.length > 0) {
+      throw new ReproError('E_NOT_REPRODUCIBLE', `the build is not reproducible: ${differences.length} difference${differences.length === 1 ? '' : 's'}`, {
+        hint: 'Each difference names the entry and field that changed between the two builds; see docs/REPRODUCIBILITY.md for the usual causes.',
+        details: { result },
+      });
+    }
+    return result;
+  } finally {
+    await fs.rm(work, { recursive: true, force: true });
+    untrack();
+  }
+}
+
+interface ChildBuild {
+  copyRoot: string;
+  outDir: string;
+  listFile: string;
+  codec: string;
+  sourceDateEpoch: string;
+}
+
+async function rebuildInChild(self: SelfCommand, ctx: Context, job: ChildBuild): Promise<BuildResult> {
+  const args = [self.execPath, self.script, 'build', job.copyRoot, '-o', job.outDir, '--compression', job.codec, '--no-lock', '--files-from', job.listFile, '--json', '--no-progress'];
+  const env = { ...ctx.env, ...VARIANT_ENV, SOURCE_DATE_EPOCH: job.sourceDateEpoch } as NodeJS.ProcessEnv;
+  const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+    const child = spawn('/bin/sh', ['-c', `umask ${VARIANT_UMASK} && exec "$@"`, 'sh', ...args], { cwd: path.dirname(job.copyRoot), env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('error', reject);
+    child.on('close', (c) => resolve({ code: c, stdout: out, stderr: err }));
+  });
+  let doc: { ok: boolean; result?: BuildResult; error?: { code: string; message: string } };
+  try {
+    doc = JSON.parse(stdout);
+  } catch {
+    throw new ReproError('E_INTERNAL', 'the verification rebuild printed no result', { details: { exitCode: code, stderr: stderr.slice(-2000) } });
+  }
+  if (!doc.ok || !doc.result) {
+    throw new ReproError('E_NOT_REPRODUCIBLE', `the verification rebuild failed: ${doc.error?.message ?? 'unknown error'}`, {
+      hint: 'The project builds here but not from a copy under varied conditions; the message says why.',
+      details: { rebuildError: doc.error ?? null },
+    });
+  }
+  return doc.result;
+}

@@ -1,0 +1,112 @@
+// Compression whose bytes depend only on the recorded codec, level and library version.
+// zstd: Node's built-in libzstd, single-threaded, with a content checksum. gzip: pako (a pinned
+// dependency, classic zlib hash, so output equals stock zlib's), with a gzip header written
+// here: mtime 0, no name, XFL from the level, OS 255 "unknown". Node's own zlib is not used for
+// gzip because its bytes have changed between Node releases.
+import { Transform, type TransformCallback } from 'node:stream';
+import zlib from 'node:zlib';
+import { Deflate } from 'pako';
+import { ReproError } from '../core/errors.js';
+import { packageVersion, runtimeVersions } from '../core/runtime.js';
+
+export type Codec = 'zstd' | 'gzip' | 'none';
+
+export const CODECS: readonly Codec[] = ['zstd', 'gzip', 'none'];
+export const DEFAULT_CODEC: Codec = 'zstd';
+export const DEFAULT_LEVEL: Record<Codec, number | null> = { zstd: 3, gzip: 6, none: null };
+export const EXTENSION: Record<Codec, string> = { zstd: '.repro.tar.zst', gzip: '.repro.tar.gz', none: '.repro.tar' };
+
+export interface CompressionInfo {
+  codec: Codec;
+  level: number | null;
+  /** The library that produced the compressed bytes, with its version. */
+  library: string | null;
+}
+
+export function parseCodec(value: string): Codec {
+  if ((CODECS as readonly string[]).includes(value)) return value as Codec;
+  throw new ReproError('E_USAGE', `unknown compression: ${JSON.stringify(value)}`, {
+    hint: `Use one of: ${CODECS.join(', ')}.`,
+    details: { value, allowed: CODECS },
+  });
+}
+
+export function compressionInfo(codec: Codec): CompressionInfo {
+  const level = DEFAULT_LEVEL[codec];
+  if (codec === 'zstd') {
+    const zstd = runtimeVersions().zstd;
+    if (zstd === null || typeof zlib.createZstdCompress !== 'function') {
+      throw new ReproError('E_ENV', 'this Node.js has no built-in zstd', {
+        hint: 'Use Node.js >= 22.15, or pass --compression gzip.',
+        details: { node: runtimeVersions().node },
+      });
+    }
+    return { codec, level, library: `zstd ${zstd}` };
+  }
+  if (codec === 'gzip') return { codec, level, library: `pako ${packageVersion('pako')} (classic zlib hash)` };
+  return { codec, level: null, library: null };
+}
+
+export function createCompressor(info: CompressionInfo): Transform {
+  if (info.codec === 'zstd') {
+    return zlib.createZstdCompress({
+      params: {
+        [zlib.constants.ZSTD_c_compressionLevel]: info.level ?? 3,
+        [zlib.constants.ZSTD_c_checksumFlag]: 1,
+        [zlib.constants.ZSTD_c_nbWorkers]: 0,
+      },
+    });
+  }
+  if (info.codec === 'gzip') return new GzipTransform(info.level ?? 6);
+  return new Transform({ transform: (chunk, _enc, cb) => cb(null, chunk) });
+}
+
+/** The fixed 10-byte gzip header for a level (RFC 1952): no mtime, no name, OS unknown. */
+export function gzipHeader(level: number): Buffer {
+  const xfl = level >= 9 ? 2 : level <= 1 ? 4 : 0;
+  return Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0, 0, 0, 0, xfl, 0xff]);
+}
+
+class GzipTransform extends Transform {
+  readonly #deflate: Deflate;
+  #crc = 0;
+  #size = 0;
+
+  constructor(level: number) {
+    super();
+    this.#deflate = new Deflate({ level, raw: true, legacyHash: true, chunkSize: 1 << 16 } as ConstructorParameters<typeof Deflate>[0]);
+    this.#deflate.onData = (chunk: Uint8Array) => {
+      this.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    };
+    this.push(gzipHeader(level));
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    this.#crc = zlib.crc32(chunk, this.#crc);
+    this.#size = (this.#size + chunk.length) % 0x1_0000_0000;
+    if (!this.#deflate.push(chunk, false)) return cb(new Error(`gzip deflate failed: ${this.#deflate.msg ?? 'unknown'}`));
+    cb();
+  }
+
+  override _flush(cb: TransformCallback): void {
+    if (!this.#deflate.push(new Uint8Array(0), true)) return cb(new Error(`gzip deflate failed: ${this.#deflate.msg ?? 'unknown'}`));
+    const trailer = Buffer.alloc(8);
+    trailer.writeUInt32LE(this.#crc >>> 0, 0);
+    trailer.writeUInt32LE(this.#size >>> 0, 4);
+    this.push(trailer);
+    cb();
+  }
+}
+
+/** Recognises the codec of a bundle from its first bytes. */
+export function sniffCodec(head: Buffer): Codec {
+  if (head.length >= 4 && head.readUInt32LE(0) === 0xfd2fb528) return 'zstd';
+  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
+  return 'none';
+}
+
+export function createDecompressor(codec: Codec): Transform {
+  if (codec === 'zstd') return zlib.createZstdDecompress();
+  if (codec === 'gzip') return zlib.createGunzip();
+  return new Transform({ transform: (chunk, _enc, cb) => cb(null, chunk) });
+}

@@ -1,0 +1,32 @@
+// What never enters a bundle, whatever the ignore files say: VCS metadata, caches, editor
+// droppings and repro's own products (its lock, caches, temp files and earlier bundles).
+import ignore, { type Ignore } from 'ignore';
+
+export const JUNK_PATTERNS: readonly string[] = [
+  '.git/',
+  '.hg/',
+  '.svn/',
+  '.repro/',
+  '__pycache__/',
+  '*.pyc',
+  '*.pyo',
+  '.DS_Store',
+  'Thumbs.db',
+  '*.swp',
+  '*.swo',
+  '*~',
+  '.#*',
+  '.ipynb_checkpoints/',
+  '.pytest_cache/',
+  '.mypy_cache/',
+  '.ruff_cache/',
+  'repro.lock',
+  '*.repro.tar',
+  '*.repro.tar.gz',
+  '*.repro.tar.zst',
+  '.repro-tmp-*',
+];
+
+export function junkMatcher(): Ignore {
+  return ignore().add(JUNK_PATTERNS as string[]);
+}

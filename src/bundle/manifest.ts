@@ -1,0 +1,133 @@
+// The bundle manifest: the first entry of every bundle. It lists every other entry (path, type,
+// mode, size, sha256) so `verify` can name what differs, records how the bytes were made, and
+// carries a digest of itself so a flipped byte anywhere in it is caught.
+import { createHash } from 'node:crypto';
+import { canonicalJson } from '../core/canonical-json.js';
+import { ReproError } from '../core/errors.js';
+import type { CompressionInfo } from './compress.js';
+import { formatMode, parseMode, type BundleEntry, type EntryType } from './entry.js';
+
+export const MANIFEST_PATH = 'repro.bundle.json';
+export const MANIFEST_SCHEMA_VERSION = 1;
+export const MANIFEST_KIND = 'repro-bundle';
+
+export interface ManifestEntry {
+  path: string;
+  type: EntryType;
+  mode: string;
+  size: number;
+  sha256?: string;
+  target?: string;
+}
+
+export interface BundleManifest {
+  schemaVersion: number;
+  kind: typeof MANIFEST_KIND;
+  name: string;
+  version: string;
+  sourceDateEpoch: number;
+  compression: CompressionInfo;
+  tooling: { repro: string; tar: string };
+  entries: ManifestEntry[];
+  /** sha256 of this document serialized with selfDigest set to "". */
+  selfDigest: string;
+}
+
+export type ManifestInput = Omit<BundleManifest, 'selfDigest' | 'schemaVersion' | 'kind' | 'entries'> & {
+  entries: readonly BundleEntry[];
+};
+
+export function toManifestEntry(e: BundleEntry): ManifestEntry {
+  const out: ManifestEntry = { path: e.path, type: e.type, mode: formatMode(e.mode), size: e.size };
+  if (e.sha256 !== undefined) out.sha256 = e.sha256;
+  if (e.target !== undefined) out.target = e.target;
+  return out;
+}
+
+export function fromManifestEntry(e: ManifestEntry): BundleEntry {
+  const out: BundleEntry = { path: e.path, type: e.type, mode: parseMode(e.mode), size: e.size };
+  if (e.sha256 !== undefined) out.sha256 = e.sha256;
+  if (e.target !== undefined) out.target = e.target;
+  return out;
+}
+
+function digestOf(doc: BundleManifest): string {
+  const text = canonicalJson({ ...doc, selfDigest: '' });
+  return `sha256:${createHash('sha256').update(text).digest('hex')}`;
+}
+
+export function createManifest(input: ManifestInput): BundleManifest {
+  const doc: BundleManifest = {
+    schemaVersion: MANIFEST_SCHEMA_VERSION,
+    kind: MANIFEST_KIND,
+    name: input.name,
+    version: input.version,
+    sourceDateEpoch: input.sourceDateEpoch,
+    compression: input.compression,
+    tooling: input.tooling,
+    entries: input.entries.map(toManifestEntry),
+    selfDigest: '',
+  };
+  doc.selfDigest = digestOf(doc);
+  return doc;
+}
+
+export function serializeManifest(doc: BundleManifest): Buffer {
+  return Buffer.from(canonicalJson(doc), 'utf8');
+}
+
+const ENTRY_TYPES = new Set<EntryType>(['file', 'directory', 'symlink']);
+
+/** Parses and checks a manifest's bytes: JSON, schema version, shape, canonical form, self digest. */
+export function parseManifest(bytes: Buffer): BundleManifest {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(bytes.toString('utf8'));
+  } catch (err) {
+    throw integrity('the bundle manifest is not valid JSON', { entry: MANIFEST_PATH }, err);
+  }
+  const d = doc as Partial<BundleManifest>;
+  if (typeof d !== 'object' || d === null || d.kind !== MANIFEST_KIND) {
+    throw integrity('the first entry is not a repro bundle manifest', { entry: MANIFEST_PATH, kind: d?.kind ?? null });
+  }
+  if (d.schemaVersion !== MANIFEST_SCHEMA_VERSION) {
+    throw new ReproError('E_SCHEMA_VERSION', `bundle manifest schemaVersion ${String(d.schemaVersion)} is not supported (this repro reads ${MANIFEST_SCHEMA_VERSION})`, {
+      hint: 'Upgrade repro to read bundles made by a newer version.',
+      details: { found: d.schemaVersion ?? null, supported: [MANIFEST_SCHEMA_VERSION] },
+    });
+  }
+  assertShape(d);
+  const manifest = d as BundleManifest;
+  const expected = digestOf(manifest);
+  if (manifest.selfDigest !== expected) {
+    throw integrity('the bundle manifest does not match its own digest', { entry: MANIFEST_PATH, expected, actual: manifest.selfDigest });
+  }
+  if (!serializeManifest(manifest).equals(bytes)) {
+    throw integrity('the bundle manifest is not in canonical form', { entry: MANIFEST_PATH });
+  }
+  return manifest;
+}
+
+function assertShape(d: Partial<BundleManifest>): void {
+  const bad = (field: string) => integrity(`the bundle manifest has an invalid ${field}`, { entry: MANIFEST_PATH, field });
+  if (typeof d.name !== 'string' || typeof d.version !== 'string') throw bad('name or version');
+  if (!Number.isSafeInteger(d.sourceDateEpoch) || (d.sourceDateEpoch as number) < 0) throw bad('sourceDateEpoch');
+  if (typeof d.selfDigest !== 'string') throw bad('selfDigest');
+  if (!d.compression || typeof d.compression.codec !== 'string') throw bad('compression');
+  if (!Array.isArray(d.entries)) throw bad('entries');
+  for (const e of d.entries) {
+    if (typeof e !== 'object' || e === null || typeof e.path !== 'string' || !ENTRY_TYPES.has(e.type)) throw bad('entry');
+    if (typeof e.mode !== 'string' || !/^[0-7]{3,4}$/.test(e.mode)) throw bad(`mode for ${e.path}`);
+    if (!Number.isSafeInteger(e.size) || e.size < 0) throw bad(`size for ${e.path}`);
+    if (e.type === 'file' && (typeof e.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(e.sha256))) throw bad(`sha256 for ${e.path}`);
+    if (e.type === 'symlink' && typeof e.target !== 'string') throw bad(`target for ${e.path}`);
+  }
+}
+
+function integrity(message: string, details: Record<string, unknown>, cause?: unknown): ReproError {
+  return new ReproError('E_INTEGRITY', message, {
+    hint: 'The bundle is damaged or was altered. Rebuild it, or fetch it again from its source.',
+    details,
+    cause,
+  });
+}

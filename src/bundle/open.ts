@@ -1,0 +1,73 @@
+// Opens a bundle file as a stream of uncompressed tar bytes, whatever its codec, with taps on
+// both sides of the decompressor: one sees the file's bytes, one the tar's.
+import { createReadStream, promises as fs } from 'node:fs';
+import { PassThrough } from 'node:stream';
+import { ReproError, fsError } from '../core/errors.js';
+import { createDecompressor, sniffCodec, type Codec } from './compress.js';
+
+export interface BundleStream {
+  codec: Codec;
+  /** The first 16 bytes of the file. */
+  head: Buffer;
+  size: number;
+  /** Uncompressed tar bytes. */
+  tar: AsyncIterable<Buffer>;
+  /** Stops reading (after an error in the consumer). */
+  close(): void;
+}
+
+export interface OpenOptions {
+  onFileBytes?: (chunk: Buffer) => void;
+  onTarBytes?: (chunk: Buffer) => void;
+}
+
+export async function openBundle(file: string, options: OpenOptions = {}): Promise<BundleStream> {
+  const stat = await fs.stat(file).catch((err) => {
+    throw fsError(err, file, 'cannot read the bundle');
+  });
+  if (!stat.isFile()) {
+    throw new ReproError('E_INPUT', `not a file: ${file}`, {
+      hint: 'Pass the path of a .repro.tar.zst, .repro.tar.gz or .repro.tar file.',
+      details: { path: file },
+    });
+  }
+  const head = await readRange(file, 0, 16);
+  const codec = sniffCodec(head);
+  const input = createReadStream(file, { highWaterMark: 1 << 20 });
+  if (options.onFileBytes) input.on('data', (chunk) => options.onFileBytes!(chunk as Buffer));
+  const decompressor = createDecompressor(codec);
+  const out = input.pipe(decompressor).pipe(new PassThrough({ highWaterMark: 1 << 20 }));
+  input.on('error', (err) => decompressor.destroy(err));
+  decompressor.on('error', (err) => out.destroy(err));
+  const onTar = options.onTarBytes;
+  const tar = (async function* () {
+    for await (const chunk of out) {
+      onTar?.(chunk as Buffer);
+      yield chunk as Buffer;
+    }
+  })();
+  return { codec, head, size: stat.size, tar, close: () => input.destroy() };
+}
+
+/** Reads `length` bytes at `position` (fewer at the end of the file). */
+export async function readRange(file: string, position: number, length: number): Promise<Buffer> {
+  const handle = await fs.open(file, 'r').catch((err) => {
+    throw fsError(err, file, 'cannot read the bundle');
+  });
+  try {
+    const buf = Buffer.alloc(length);
+    const { bytesRead } = await handle.read(buf, 0, length, position);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Wraps a decoder failure (bad zstd/gzip data) as an integrity error. */
+export function decodeError(err: unknown, codec: Codec): ReproError {
+  return new ReproError('E_INTEGRITY', `the bundle cannot be decompressed: ${(err as Error).message}`, {
+    hint: 'The bundle is damaged or truncated. Rebuild it, or fetch it again from its source.',
+    details: { codec, cause: (err as Error).message },
+    cause: err,
+  });
+}

@@ -1,0 +1,120 @@
+// planBuild: everything that can fail fails here, before the first byte is written. It selects
+// the files, classifies and stats each, checks names and links, hashes the content and
+// returns the complete list of canonical entries the writer will emit.
+import { promises as fs, type Stats } from 'node:fs';
+import path from 'node:path';
+import { ReproError, fsError } from '../core/errors.js';
+import { hashFiles } from '../core/hash-pool.js';
+import type { ProgressReporter } from '../core/context.js';
+import { DIR_MODE, ruleMode, type BundleEntry } from './entry.js';
+import { assertNoCollisions, isInTreeLinkTarget, parentDirectories, sortByBytes, toArchivePath } from './paths.js';
+import { selectFiles } from './select.js';
+
+/** All project files live under this directory inside a bundle. */
+export const PROJECT_PREFIX = 'project';
+
+export interface SourceEntry extends BundleEntry {
+  /** Absolute path on disk (files only). */
+  source?: string;
+  /** Identity seen at planning time; the writer refuses to bundle a file that changed since. */
+  stat?: { size: number; mtimeMs: number; ino: number };
+}
+
+export interface ContentPlan {
+  root: string;
+  method: 'git' | 'walk' | 'list';
+  entries: SourceEntry[];
+  totalBytes: number;
+}
+
+export interface PlanContentOptions {
+  exclude?: string[];
+  env?: Readonly<Record<string, string | undefined>>;
+  progress?: ProgressReporter;
+  /** Use exactly these project-relative paths instead of selecting files. */
+  files?: string[];
+}
+
+export async function planContent(root: string, options: PlanContentOptions = {}): Promise<ContentPlan> {
+  const selection = options.files
+    ? { method: 'list' as const, paths: options.files }
+    : await selectFiles(root, { exclude: options.exclude, env: options.env });
+  const named = selection.paths.map((source) => ({ source, path: toArchivePath(source) }));
+  for (const item of named) assertValidName(item.source);
+  assertNoCollisions(named);
+
+  const entries: SourceEntry[] = [];
+  const files: SourceEntry[] = [];
+  for (const item of named) {
+    const abs = path.join(root, item.source);
+    const st = await fs.lstat(abs).catch((err) => {
+      throw fsError(err, abs, 'cannot read');
+    });
+    const entry = await classify(item.path, abs, st);
+    entries.push(entry);
+    if (entry.type === 'file') files.push(entry);
+  }
+  for (const dir of parentDirectories(entries.map((e) => e.path))) {
+    entries.push({ path: dir, type: 'directory', mode: DIR_MODE, size: 0 });
+  }
+
+  const totalBytes = files.reduce((sum, f) => sum + f.size, 0);
+  options.progress?.start('hashing', totalBytes);
+  const hashes = await hashFiles(
+    files.map((f) => ({ path: f.source!, size: f.size })),
+    { onProgress: (n) => options.progress?.tick(n) },
+  );
+  options.progress?.stop();
+  hashes.forEach((h, i) => {
+    const f = files[i]!;
+    if (h.size !== f.size) throw changedError(f.source!);
+    f.sha256 = h.sha256;
+  });
+  const prefixed = entries.map((e) => ({ ...e, path: `${PROJECT_PREFIX}/${e.path}` }));
+  prefixed.push({ path: PROJECT_PREFIX, type: 'directory', mode: DIR_MODE, size: 0 });
+  return { root, method: selection.method, entries: sortByBytes(prefixed), totalBytes };
+}
+
+async function classify(archivePath: string, abs: string, st: Stats): Promise<SourceEntry> {
+  if (st.isFile()) {
+    return {
+      path: archivePath,
+      type: 'file',
+      mode: ruleMode('file', st.mode),
+      size: st.size,
+      source: abs,
+      stat: { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino },
+    };
+  }
+  if (st.isSymbolicLink()) {
+    const target = await fs.readlink(abs);
+    if (!isInTreeLinkTarget(archivePath, target)) {
+      throw new ReproError('E_SYMLINK_ESCAPE', `symbolic link leaves the project: ${archivePath} -> ${target}`, {
+        hint: 'Bundles hold only relative links that stay inside the project. Replace the link with the file, or exclude it in .reproignore.',
+        details: { path: archivePath, target },
+      });
+    }
+    return { path: archivePath, type: 'symlink', mode: ruleMode('symlink', st.mode), size: 0, target: target.normalize('NFC') };
+  }
+  const kind = st.isFIFO() ? 'FIFO' : st.isSocket() ? 'socket' : st.isBlockDevice() || st.isCharacterDevice() ? 'device file' : 'special file';
+  throw new ReproError('E_UNSUPPORTED_FILE', `cannot bundle a ${kind}: ${archivePath}`, {
+    hint: 'Bundles hold regular files, directories and in-tree symlinks only. Exclude it in .reproignore.',
+    details: { path: archivePath, kind },
+  });
+}
+
+function assertValidName(source: string): void {
+  if (source.includes('\uFFFD')) {
+    throw new ReproError('E_INPUT', `file name is not valid UTF-8: ${JSON.stringify(source)}`, {
+      hint: 'Rename the file with a UTF-8 name (convmv can do it) or exclude it in .reproignore.',
+      details: { path: source },
+    });
+  }
+}
+
+export function changedError(source: string): ReproError {
+  return new ReproError('E_CHANGED_DURING_BUILD', `file changed while the bundle was being built: ${source}`, {
+    hint: 'Stop whatever is writing to the project (training, an editor, a sync tool) and build again.',
+    details: { path: source },
+  });
+}

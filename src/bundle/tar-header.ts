@@ -1,0 +1,51 @@
+// Encodes the header block(s) of one canonical tar entry with node-tar's Header and Pax.
+// Everything that varies between machines is fixed: mtime, uid/gid 0, empty user and group,
+// rule-based mode. A PAX record is emitted only when ustar cannot hold the name, the link
+// target or the size; it carries path/linkpath/size and the same fixed mtime, nothing else.
+import { Header, Pax } from 'tar';
+import { tarName, type BundleEntry } from './entry.js';
+
+const TYPE_NAMES = { file: 'File', directory: 'Directory', symlink: 'SymbolicLink' } as const;
+
+/** Largest size an ustar size field holds (11 octal digits = 8 GiB - 1). */
+export const MAX_USTAR_SIZE = 0o77777777777;
+
+export function encodeEntryHeader(entry: BundleEntry, mtimeSeconds: number): Buffer {
+  const mtime = new Date(mtimeSeconds * 1000);
+  const name = tarName(entry);
+  const fields = {
+    path: name,
+    mode: entry.mode,
+    uid: 0,
+    gid: 0,
+    size: entry.type === 'file' ? entry.size : 0,
+    mtime,
+    type: TYPE_NAMES[entry.type],
+    linkpath: entry.type === 'symlink' ? (entry.target ?? '') : '',
+    uname: '',
+    gname: '',
+    devmaj: 0,
+    devmin: 0,
+  };
+  const block = Buffer.alloc(512);
+  const header = new Header(fields);
+  const needPax = header.encode(block);
+  if (!needPax) return block;
+
+  const pax = new Pax({
+    path: name,
+    linkpath: fields.linkpath !== '' ? fields.linkpath : undefined,
+    size: fields.size > MAX_USTAR_SIZE ? fields.size : undefined,
+    mtime,
+  } as ConstructorParameters<typeof Pax>[0]);
+  return Buffer.concat([pax.encode(), block]);
+}
+
+/** Zero bytes that pad `size` bytes of content up to a whole 512-byte block. */
+export function paddingFor(size: number): number {
+  const rest = size % 512;
+  return rest === 0 ? 0 : 512 - rest;
+}
+
+/** Two zero blocks end a tar archive. */
+export const END_OF_ARCHIVE = Buffer.alloc(1024);

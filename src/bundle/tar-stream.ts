@@ -1,0 +1,90 @@
+// Generates the bytes of a canonical tar: the manifest entry first, then every entry in the
+// given (already sorted) order, then the end-of-archive blocks. File content is streamed in
+// 1 MiB slices and small pieces are coalesced, so memory stays flat whatever the data size.
+import { promises as fs } from 'node:fs';
+import { fsError } from '../core/errors.js';
+import { FILE_MODE } from './entry.js';
+import { MANIFEST_PATH } from './manifest.js';
+import { changedError, type SourceEntry } from './plan.js';
+import { END_OF_ARCHIVE, encodeEntryHeader, paddingFor } from './tar-header.js';
+
+const SLICE = 1 << 20;
+
+export interface TarStreamOptions {
+  mtime: number;
+  onBytes?: (n: number) => void;
+}
+
+export async function* canonicalTar(
+  manifestBytes: Buffer,
+  entries: readonly SourceEntry[],
+  options: TarStreamOptions,
+): AsyncGenerator<Buffer> {
+  const out = new Coalescer();
+  const manifestEntry = { path: MANIFEST_PATH, type: 'file' as const, mode: FILE_MODE, size: manifestBytes.length };
+  yield* out.add(encodeEntryHeader(manifestEntry, options.mtime));
+  yield* out.add(manifestBytes);
+  yield* out.add(Buffer.alloc(paddingFor(manifestBytes.length)));
+  for (const entry of entries) {
+    yield* out.add(encodeEntryHeader(entry, options.mtime));
+    if (entry.type !== 'file' || entry.size === 0) continue;
+    for await (const slice of readSource(entry)) {
+      options.onBytes?.(slice.length);
+      yield* out.add(slice);
+    }
+    yield* out.add(Buffer.alloc(paddingFor(entry.size)));
+  }
+  yield* out.add(END_OF_ARCHIVE);
+  yield* out.flush();
+}
+
+/** Reads a planned file, refusing it if it is not the file that was hashed. */
+async function* readSource(entry: SourceEntry): AsyncGenerator<Buffer> {
+  const source = entry.source!;
+  const handle = await fs.open(source, 'r').catch((err) => {
+    throw fsError(err, source, 'cannot read');
+  });
+  try {
+    const st = await handle.stat();
+    const seen = entry.stat;
+    if (seen && (st.size !== seen.size || st.mtimeMs !== seen.mtimeMs || st.ino !== seen.ino)) throw changedError(source);
+    let remaining = entry.size;
+    while (remaining > 0) {
+      const buf = Buffer.allocUnsafe(Math.min(SLICE, remaining));
+      const { bytesRead } = await handle.read(buf, 0, buf.length, null);
+      if (bytesRead === 0) throw changedError(source);
+      remaining -= bytesRead;
+      yield bytesRead === buf.length ? buf : buf.subarray(0, bytesRead);
+    }
+    const extra = await handle.read(Buffer.alloc(1), 0, 1, null);
+    if (extra.bytesRead !== 0) throw changedError(source);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Joins small buffers into ~1 MiB chunks; large buffers pass straight through. */
+class Coalescer {
+  #parts: Buffer[] = [];
+  #size = 0;
+
+  *add(buf: Buffer): Generator<Buffer> {
+    if (buf.length === 0) return;
+    if (buf.length >= SLICE) {
+      yield* this.flush();
+      yield buf;
+      return;
+    }
+    this.#parts.push(buf);
+    this.#size += buf.length;
+    if (this.#size >= SLICE) yield* this.flush();
+  }
+
+  *flush(): Generator<Buffer> {
+    if (this.#size === 0) return;
+    const joined = this.#parts.length === 1 ? this.#parts[0]! : Buffer.concat(this.#parts, this.#size);
+    this.#parts = [];
+    this.#size = 0;
+    yield joined;
+  }
+}

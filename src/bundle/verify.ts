@@ -1,0 +1,289 @@
+// verifyBundle: reads a bundle once, streaming, without extracting it. It checks the file
+// digest when one is given, the compression framing, every entry against the manifest
+// (type, mode, size, sha256, no missing or extra), that every header is in canonical form,
+// and refuses unsafe entries. Every problem found is returned as evidence: entry, field,
+// expected, actual.
+import { createHash } from 'node:crypto';
+import { Header } from 'tar';
+import zlib from 'node:zlib';
+import ssri from 'ssri';
+import { ReproError, isReproError } from '../core/errors.js';
+import { decodeError, openBundle, readRange } from './open.js';
+import type { ProgressReporter } from '../core/context.js';
+import { gzipHeader, type Codec } from './compress.js';
+import { fromManifestEntry, MANIFEST_PATH, parseManifest, type BundleManifest } from './manifest.js';
+import { EntryGuard } from './entry-safety.js';
+import { formatMode, type BundleEntry } from './entry.js';
+import { encodeEntryHeader } from './tar-header.js';
+import { DEFAULT_LIMITS, readTar, type RawEntry, type TarLimits } from './tar-read.js';
+import { expectedZstdFrameHeader } from './zstd-frame.js';
+
+export interface Problem {
+  entry: string;
+  field: 'missing' | 'extra' | 'type' | 'mode' | 'size' | 'sha256' | 'target' | 'header' | 'order' | 'compression' | 'digest';
+  expected: unknown;
+  actual: unknown;
+}
+
+export interface VerifyReport {
+  bundle: string;
+  name: string;
+  version: string;
+  codec: Codec;
+  contentDigest: string;
+  fileDigest: string;
+  integrity: string;
+  entries: number;
+  tarSize: number;
+  fileSize: number;
+  manifest: BundleManifest;
+  /** Which digest `--digest` matched, when one was given. */
+  digestMatched?: 'contentDigest' | 'fileDigest' | 'integrity';
+}
+
+export interface VerifyOptions {
+  digest?: string;
+  limits?: TarLimits;
+  progress?: ProgressReporter;
+  /** Called for each file entry with its content, after its checks pass (extraction uses it). */
+  onEntry?: (entry: BundleEntry) => ((slice: Buffer) => void) | undefined;
+}
+
+const MAX_PROBLEMS = 200;
+
+export async function verifyBundle(file: string, options: VerifyOptions = {}): Promise<VerifyReport> {
+  const fileHash = createHash('sha256');
+  const integrity = ssri.create({ algorithms: ['sha512'] });
+  const tarHash = createHash('sha256');
+  let crc = 0;
+  let tarSize = 0;
+  let gzip = false;
+  const stream = await openBundle(file, {
+    onFileBytes: (b) => {
+      fileHash.update(b);
+      integrity.update(b);
+      options.progress?.tick(b.length);
+    },
+    onTarBytes: (b) => {
+      tarHash.update(b);
+      tarSize += b.length;
+      if (gzip) crc = zlib.crc32(b, crc);
+    },
+  });
+  const { codec, head } = stream;
+  gzip = codec === 'gzip';
+  options.progress?.start('verifying', stream.size);
+  const checker = new ManifestChecker(options.onEntry);
+  try {
+    await readTar(stream.tar, checker, options.limits ?? DEFAULT_LIMITS);
+  } catch (err) {
+    stream.close();
+    throw isReproError(err) ? err : decodeError(err, codec);
+  } finally {
+    options.progress?.stop();
+  }
+  const manifest = checker.finish();
+  await checkFraming(file, codec, head, manifest, crc, tarSize, stream.size, checker.problems);
+
+  const report: VerifyReport = {
+    bundle: file,
+    name: manifest.name,
+    version: manifest.version,
+    codec,
+    contentDigest: `sha256:${tarHash.digest('hex')}`,
+    fileDigest: `sha256:${fileHash.digest('hex')}`,
+    integrity: integrity.digest().toString(),
+    entries: manifest.entries.length + 1,
+    tarSize,
+    fileSize: stream.size,
+    manifest,
+  };
+  if (options.digest !== undefined) report.digestMatched = matchDigest(options.digest, report, checker.problems);
+  if (checker.problems.length > 0) throw integrityFailure(file, checker.problems);
+  return report;
+}
+
+/** Compression framing that decoders ignore but a canonical bundle fixes. */
+async function checkFraming(file: string, codec: Codec, head: Buffer, manifest: BundleManifest, crc: number, tarSize: number, fileSize: number, problems: Problem[]): Promise<void> {
+  const declared = manifest.compression;
+  if (declared.codec !== codec) {
+    problems.push({ entry: MANIFEST_PATH, field: 'compression', expected: declared.codec, actual: codec });
+    return;
+  }
+  if (codec === 'gzip') {
+    const want = gzipHeader(declared.level ?? 6);
+    if (!head.subarray(0, 10).equals(want)) problems.push({ entry: '(gzip header)', field: 'compression', expected: want.toString('hex'), actual: head.subarray(0, 10).toString('hex') });
+    const tail = await readRange(file, Math.max(0, fileSize - 8), 8);
+    const trailer = Buffer.alloc(8);
+    trailer.writeUInt32LE(crc >>> 0, 0);
+    trailer.writeUInt32LE(tarSize % 0x1_0000_0000, 4);
+    if (!tail.equals(trailer)) problems.push({ entry: '(gzip trailer)', field: 'compression', expected: trailer.toString('hex'), actual: tail.toString('hex') });
+  }
+  if (codec === 'zstd') {
+    const want = await expectedZstdFrameHeader(declared.level ?? 3);
+    const got = head.subarray(0, want.length);
+    if (!got.equals(want)) problems.push({ entry: '(zstd frame header)', field: 'compression', expected: want.toString('hex'), actual: got.toString('hex') });
+  }
+}
+
+function matchDigest(digest: string, report: VerifyReport, problems: Problem[]): VerifyReport['digestMatched'] {
+  if (digest === report.contentDigest) return 'contentDigest';
+  if (digest === report.fileDigest) return 'fileDigest';
+  if (/^sha(256|384|512)-/.test(digest) && ssri.parse(digest)?.match(ssri.parse(report.integrity))) return 'integrity';
+  if (!/^sha256:[0-9a-f]{64}$/.test(digest) && !/^sha(256|384|512)-[A-Za-z0-9+/=]+$/.test(digest)) {
+    throw new ReproError('E_USAGE', `not a digest: ${JSON.stringify(digest)}`, {
+      hint: 'Pass sha256:<64 hex digits> (the contentDigest or fileDigest printed by repro build) or an ssri integrity string.',
+      details: { digest },
+    });
+  }
+  problems.push({ entry: '(bundle file)', field: 'digest', expected: digest, actual: { contentDigest: report.contentDigest, fileDigest: report.fileDigest } });
+  return undefined;
+}
+
+function integrityFailure(file: string, problems: Problem[]): ReproError {
+  const first = problems[0]!;
+  const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : '';
+  return new ReproError('E_INTEGRITY', `bundle does not verify: ${first.entry}: ${first.field} differs${more}`, {
+    hint: 'The bundle is damaged or was altered. Rebuild it, or fetch it again from its source.',
+    details: { bundle: file, problems: problems.slice(0, MAX_PROBLEMS), problemCount: problems.length },
+  });
+}
+
+/** Checks each entry as it streams past against the manifest that came first. */
+class ManifestChecker {
+  readonly problems: Problem[] = [];
+  readonly #guard = new EntryGuard();
+  readonly #onEntry: VerifyOptions['onEntry'];
+  #manifest: BundleManifest | undefined;
+  #manifestParts: Buffer[] | undefined;
+  #expected = new Map<string, BundleEntry>();
+  #index = 0;
+  #order: string[] = [];
+
+  constructor(onEntry: VerifyOptions['onEntry']) {
+    this.#onEntry = onEntry;
+  }
+
+  entry(e: RawEntry): (slice: Buffer) => void {
+    this.#guard.check(e.path, e.type, e.mode, e.target);
+    const position = this.#index++;
+    if (position === 0) return this.#startManifest(e);
+    if (!this.#manifest) throw new ReproError('E_INTERNAL', 'manifest missing after first entry');
+    const expected = this.#expected.get(e.path);
+    if (!expected) {
+      this.#add({ entry: e.path, field: 'extra', expected: null, actual: { type: e.type, size: e.size } });
+      this.#current = undefined;
+      return () => {};
+    }
+    this.#expected.delete(e.path);
+    if (this.#order[position - 1] !== e.path) this.#add({ entry: e.path, field: 'order', expected: this.#order[position - 1] ?? null, actual: e.path });
+    this.#compareHeader(e, expected);
+    const hash = e.type === 'file' ? createHash('sha256') : undefined;
+    const downstream = e.type === 'file' ? this.#onEntry?.(expected) : undefined;
+    const sink = (slice: Buffer) => {
+      hash?.update(slice);
+      downstream?.(slice);
+    };
+    this.#current = sink as SinkWithEnd;
+    (sink as SinkWithEnd).end = () => {
+      if (hash && e.size === expected.size) {
+        const actual = hash.digest('hex');
+        if (actual !== expected.sha256) this.#add({ entry: e.path, field: 'sha256', expected: expected.sha256, actual });
+      }
+    };
+    return sink;
+  }
+
+  entryEnd(e: RawEntry, padding: Buffer): void {
+    if (this.#index === 1) this.#finishManifest();
+    else this.#current?.end?.();
+    if (padding.some((b) => b !== 0)) this.#add({ entry: e.path, field: 'header', expected: 'zero padding', actual: 'non-zero padding' });
+  }
+
+  #current: SinkWithEnd | undefined;
+
+  #startManifest(e: RawEntry): (slice: Buffer) => void {
+    if (e.path !== MANIFEST_PATH || e.type !== 'file') {
+      throw new ReproError('E_INTEGRITY', `the first entry is ${JSON.stringify(e.path)}, not the bundle manifest`, {
+        hint: 'This is not a repro bundle, or it was repacked by another tool.',
+        details: { entry: e.path, expected: MANIFEST_PATH },
+      });
+    }
+    if (e.size > 256 * 2 ** 20) throw new ReproError('E_LIMIT', 'the bundle manifest is larger than 256 MiB', { details: { size: e.size } });
+    this.#manifestParts = [];
+    this.#pendingManifestHeader = e;
+    return (slice) => this.#manifestParts!.push(Buffer.from(slice));
+  }
+
+  #pendingManifestHeader: RawEntry | undefined;
+
+  #finishManifest(): void {
+    const manifest = parseManifest(Buffer.concat(this.#manifestParts!));
+    this.#manifest = manifest;
+    this.#manifestParts = undefined;
+    for (const m of manifest.entries) {
+      const entry = fromManifestEntry(m);
+      this.#expected.set(entry.path, entry);
+      this.#order.push(entry.path);
+    }
+    const e = this.#pendingManifestHeader!;
+    const canonical = encodeEntryHeader({ path: MANIFEST_PATH, type: 'file', mode: 0o644, size: e.size }, manifest.sourceDateEpoch);
+    if (!canonical.equals(e.raw)) this.#add({ entry: MANIFEST_PATH, field: 'header', ...headerDifference(canonical, e.raw) });
+  }
+
+  #compareHeader(e: RawEntry, expected: BundleEntry): void {
+    if (e.type !== expected.type) this.#add({ entry: e.path, field: 'type', expected: expected.type, actual: e.type });
+    if (e.mode !== expected.mode) this.#add({ entry: e.path, field: 'mode', expected: formatMode(expected.mode), actual: formatMode(e.mode) });
+    if (e.size !== expected.size) this.#add({ entry: e.path, field: 'size', expected: expected.size, actual: e.size });
+    if (e.type === 'symlink' && e.target !== expected.target) this.#add({ entry: e.path, field: 'target', expected: expected.target ?? null, actual: e.target ?? null });
+    const canonical = encodeEntryHeader(expected, this.#manifest!.sourceDateEpoch);
+    if (!canonical.equals(e.raw)) this.#add({ entry: e.path, field: 'header', ...headerDifference(canonical, e.raw) });
+  }
+
+  #add(p: Problem): void {
+    this.problems.push(p);
+  }
+
+  finish(): BundleManifest {
+    if (!this.#manifest) {
+      throw new ReproError('E_INTEGRITY', 'the bundle is empty (no manifest)', { hint: 'This is not a repro bundle.', details: {} });
+    }
+    for (const path of this.#expected.keys()) this.#add({ entry: path, field: 'missing', expected: 'present', actual: null });
+    return this.#manifest;
+  }
+}
+
+type SinkWithEnd = ((slice: Buffer) => void) & { end?: () => void };
+
+const HEADER_FIELDS = ['path', 'type', 'mode', 'uid', 'gid', 'size', 'mtime', 'linkpath', 'uname', 'gname', 'devmaj', 'devmin'] as const;
+
+/** Names the header fields that differ from the canonical encoding, with both values. */
+export function headerDifference(canonical: Buffer, raw: Buffer): { expected: Record<string, unknown>; actual: Record<string, unknown> } {
+  const a = new Header(canonical.subarray(canonical.length - 512));
+  const b = new Header(raw.subarray(raw.length - 512));
+  const expected: Record<string, unknown> = {};
+  const actual: Record<string, unknown> = {};
+  for (const field of HEADER_FIELDS) {
+    const x = normalizeField(a[field]);
+    const y = normalizeField(b[field]);
+    if (x !== y) {
+      expected[field] = x;
+      actual[field] = y;
+    }
+  }
+  if (canonical.length !== raw.length) {
+    expected.paxRecord = canonical.length > 512;
+    actual.paxRecord = raw.length > 512;
+  }
+  if (Object.keys(expected).length === 0) {
+    expected.bytes = canonical.toString('hex');
+    actual.bytes = raw.toString('hex');
+  }
+  return { expected, actual };
+}
+
+function normalizeField(v: unknown): unknown {
+  if (v instanceof Date) return v.getTime() / 1000;
+  if (typeof v === 'number' && Number.isNaN(v)) return null;
+  return v ?? null;
+}

@@ -1,0 +1,18 @@
+// What a command module gets from the CLI: the core context plus how to print and how to
+// call repro itself (for --verify's child rebuild).
+import type { Context } from '../core/context.js';
+import type { SelfCommand } from '../build/verify-build.js';
+
+export interface CliIo {
+  ctx: Context;
+  json: boolean;
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  self: SelfCommand;
+}
+
+/** What a command returns: data for --json, text for people. */
+export interface CommandOutcome<T = unknown> {
+  result: T;
+  text: string;
+}

@@ -1,0 +1,92 @@
+#!/usr/bin/env node
+// The only file that touches process.*: it builds the context, wires signals and exit codes,
+// and hands argv to the commander program.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CommanderError } from 'commander';
+import { removeTrackedTemps } from '../core/cleanup.js';
+import { toReproError } from '../core/errors.js';
+import type { Context, Logger } from '../core/context.js';
+import { noProgress } from '../core/context.js';
+import { reproVersion } from '../core/runtime.js';
+import { buildProgram, renderHumanError, renderJsonError, usageError } from './program.js';
+import { terminalProgress } from './progress.js';
+
+const MIN_NODE = [22, 15];
+
+function nodeTooOld(): boolean {
+  const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
+  return major < MIN_NODE[0]! || (major === MIN_NODE[0] && minor < MIN_NODE[1]!);
+}
+
+function logger(verbose: boolean): Logger {
+  return {
+    info: (m) => process.stderr.write(`${m}\n`),
+    warn: (m) => process.stderr.write(`warning: ${m}\n`),
+    debug: (m) => {
+      if (verbose) process.stderr.write(`debug: ${m}\n`);
+    },
+  };
+}
+
+async function main(argv: string[]): Promise<void> {
+  const wantsJson = argv.includes('--json');
+  if (nodeTooOld()) {
+    process.stderr.write(`repro needs Node.js >= ${MIN_NODE.join('.')}; this is ${process.versions.node}.\nhint: install Node 22.15 or later (nvm install 22), or run through npm scripts in the repro checkout, which use the Node from devDependencies.\n`);
+    process.exitCode = 5;
+    return;
+  }
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(signal, () => {
+      removeTrackedTemps();
+      process.exit(128 + ({ SIGINT: 2, SIGTERM: 15, SIGHUP: 1 } as const)[signal]);
+    });
+  }
+  const script = fileURLToPath(import.meta.url);
+  const program = buildProgram({
+    version: reproVersion(),
+    writeErr: (t) => {
+      if (!wantsJson) process.stderr.write(t);
+    },
+    setExitCode: (code) => {
+      process.exitCode = code;
+    },
+    io: (json, progress) => {
+      const ctx: Context = {
+        cwd: process.cwd(),
+        env: process.env,
+        now: () => new Date(),
+        log: json ? logger(false) : logger(Boolean(process.env.REPRO_DEBUG)),
+        progress: progress && !json && process.stderr.isTTY ? terminalProgress(process.stderr) : noProgress,
+      };
+      return {
+        ctx,
+        json,
+        stdout: (t) => process.stdout.write(t),
+        stderr: (t) => process.stderr.write(t),
+        self: { execPath: process.execPath, script: path.resolve(script) },
+      };
+    },
+  });
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') {
+        process.exitCode = 0;
+        return;
+      }
+      const error = usageError(err);
+      const command = argv.find((a) => !a.startsWith('-')) ?? 'repro';
+      if (wantsJson) process.stdout.write(renderJsonError(program.commands.some((c) => c.name() === command) ? command : 'repro', error));
+      process.exitCode = 2;
+      return;
+    }
+    const error = toReproError(err);
+    if (wantsJson) process.stdout.write(renderJsonError('repro', error));
+    else process.stderr.write(renderHumanError(error));
+    process.exitCode = error.exitCode;
+  }
+}
+
+await main(process.argv.slice(2));

@@ -1,0 +1,113 @@
+// Every command and option of repro in one place (commander). Command modules are imported
+// lazily, so `repro --help` and each command start fast.
+import { Command, CommanderError, Option } from 'commander';
+import { ReproError, toReproError } from '../core/errors.js';
+import { CODECS, DEFAULT_CODEC } from '../bundle/compress.js';
+import { renderHumanError, renderJsonError, renderJsonSuccess } from './render.js';
+import type { CliIo, CommandOutcome } from './io.js';
+
+export interface ProgramHooks {
+  io: (json: boolean, progress: boolean) => CliIo;
+  /** Where commander writes its own errors (usage); nothing with --json. */
+  writeErr: (text: string) => void;
+  setExitCode: (code: number) => void;
+  version: string;
+}
+
+type Runner = (io: CliIo) => Promise<CommandOutcome>;
+
+export function buildProgram(hooks: ProgramHooks): Command {
+  const program = new Command('repro')
+    .description('Make machine-learning work reproducible bit for bit: canonical bundles, environment snapshots, verified reruns.')
+    .version(hooks.version, '-V, --version')
+    .exitOverride()
+    .configureOutput({ writeErr: hooks.writeErr })
+    .showSuggestionAfterError()
+    .configureHelp({ sortSubcommands: false })
+    .addHelpText('after', `
+Exit codes: 0 ok · 1 compared and different · 2 usage · 3 bad input or config
+            4 integrity failure · 5 environment unavailable · 70 internal bug
+
+Docs: README.md and docs/ in the repro repository.`);
+
+  const run = (name: string, runner: Runner, opts: { json?: boolean; progress?: boolean }) =>
+    execute(name, runner, hooks, Boolean(opts.json), opts.progress !== false);
+
+  program
+    .command('build')
+    .summary('pack a project into a bit-for-bit reproducible bundle')
+    .description(`Pack DIR (default: .) into ONE bundle file: a canonical tar (fixed order, mtimes, owners
+and modes) whose first entry is a manifest listing every file with its sha256.
+
+Files: git-tracked plus untracked-not-ignored files in a git work tree (all files elsewhere,
+honouring .gitignore), minus .reproignore patterns and junk (.git/, __pycache__/, *.pyc, ...).
+The timestamp of every entry is SOURCE_DATE_EPOCH when set, else 946684800 (2000-01-01).
+The content digest is recorded in DIR/repro.lock; commit it and use --locked in CI.`)
+    .argument('[dir]', 'project directory', '.')
+    .option('-o, --output <dir>', 'directory for the bundle (default: DIR/.repro/bundles)')
+    .addOption(new Option('--compression <codec>', 'compression codec').choices(CODECS as string[]).default(DEFAULT_CODEC))
+    .option('--verify', 'rebuild from a copy under varied conditions and compare (exit 1 if different)')
+    .option('--locked', 'fail (exit 1) without writing when the bundle would differ from repro.lock')
+    .addOption(new Option('--no-lock', 'neither read nor write repro.lock').hideHelp())
+    .addOption(new Option('--files-from <file>', 'NUL-separated list of files to bundle (internal)').hideHelp())
+    .option('--json', 'print one JSON document on stdout')
+    .option('--no-progress', 'never show a progress bar')
+    .addHelpText('after', `
+Examples:
+  $ repro build                       # bundle the current directory
+  $ repro build examples/iris --verify
+  $ SOURCE_DATE_EPOCH=$(git log -1 --format=%ct) repro build --locked --json
+  $ repro build . -o dist --compression gzip`)
+    .action((dir: string, opts) =>
+      run('build', async (io) => (await import('./commands/build.js')).buildCommand(dir, opts, io), opts),
+    );
+
+  program
+    .command('verify')
+    .summary('check a bundle without extracting it')
+    .description(`Read BUNDLE once, streaming, and check: the compression framing, that the first entry is the
+manifest and is intact, that every entry matches the manifest (type, mode, size, sha256; none
+missing or extra), that every header is canonical, and that no entry is unsafe (.. paths,
+absolute paths, links leaving the tree, devices, setuid bits, duplicates, case twins).
+Any failure exits 4 and names the entry, the field, the expected and the actual value.`)
+    .argument('<bundle>', 'bundle file (.repro.tar.zst, .repro.tar.gz or .repro.tar)')
+    .option('--digest <digest>', 'also require this digest: sha256:<hex> (content or file digest) or an ssri integrity')
+    .option('--max-entries <n>', 'refuse bundles with more entries than this', '150000')
+    .option('--max-bytes <n>', 'refuse bundles that unpack to more bytes than this', String(64 * 2 ** 30))
+    .option('--json', 'print one JSON document on stdout')
+    .option('--no-progress', 'never show a progress bar')
+    .addHelpText('after', `
+Examples:
+  $ repro verify .repro/bundles/iris-0.1.0.repro.tar.zst
+  $ repro verify bundle.repro.tar.zst --digest sha256:3f5c...  --json`)
+    .action((bundle: string, opts) =>
+      run('verify', async (io) => (await import('./commands/verify.js')).verifyCommand(bundle, opts, io), opts),
+    );
+
+  return program;
+}
+
+async function execute(name: string, runner: Runner, hooks: ProgramHooks, json: boolean, progress: boolean): Promise<void> {
+  const io = hooks.io(json, progress);
+  try {
+    const outcome = await runner(io);
+    io.stdout(json ? renderJsonSuccess(name, outcome.result) : outcome.text);
+    hooks.setExitCode(0);
+  } catch (err) {
+    const error = toReproError(err);
+    if (json) io.stdout(renderJsonError(name, error));
+    else io.stderr(renderHumanError(error));
+    if (!json && error.code === 'E_INTERNAL' && typeof error.details.stack === 'string') io.stderr(`${error.details.stack}\n`);
+    hooks.setExitCode(error.exitCode);
+  }
+}
+
+/** Turns commander's own parse errors into E_USAGE (exit 2), as an envelope with --json. */
+export function usageError(err: CommanderError): ReproError {
+  return new ReproError('E_USAGE', err.message.replace(/^error: /, ''), {
+    hint: 'Run `repro --help` or `repro <command> --help` for usage.',
+    details: { commanderCode: err.code },
+  });
+}
+
+export { renderJsonError, renderHumanError };

@@ -1,0 +1,59 @@
+// A progress bar on stderr for work that lasts longer than a second, shown only when stderr is
+// a terminal (never in CI logs, pipes or --json runs). Backed by cli-progress.
+import { SingleBar, Presets } from 'cli-progress';
+import type { ProgressReporter } from '../core/context.js';
+
+const DELAY_MS = 1000;
+
+export function terminalProgress(stream: NodeJS.WriteStream): ProgressReporter {
+  let bar: SingleBar | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let label = '';
+  let total = 0;
+  let value = 0;
+  const show = () => {
+    bar = new SingleBar(
+      {
+        stream,
+        format: `${label.padEnd(10)} [{bar}] {percentage}% | {value_h}/{total_h}`,
+        formatValue: (v, _o, type) => (type === 'value' || type === 'total' ? formatBytes(v) : String(v)),
+        hideCursor: true,
+        clearOnComplete: true,
+        etaBuffer: 50,
+      },
+      Presets.shades_classic,
+    );
+    bar.start(total, value, { value_h: formatBytes(value), total_h: formatBytes(total) });
+  };
+  return {
+    start(l, t) {
+      label = l;
+      total = t;
+      value = 0;
+      timer = setTimeout(show, DELAY_MS);
+      timer.unref();
+    },
+    tick(n) {
+      value += n;
+      bar?.update(value, { value_h: formatBytes(value), total_h: formatBytes(total) });
+    },
+    stop() {
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+      bar?.stop();
+      bar = undefined;
+    },
+  };
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toFixed(v >= 100 ? 0 : 1)} ${units[i]}`;
+}

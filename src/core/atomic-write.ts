@@ -1,0 +1,87 @@
+// Writes that are all-or-nothing: data goes to a temp file in the target's own directory,
+// is fsynced, then renamed over the target. A process killed at any moment leaves either the
+// old file or the new one, never a half-written file at the target path.
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { fsError } from './errors.js';
+
+export const TEMP_PREFIX = '.repro-tmp-';
+
+/** A temp path beside `target`, named so repro can recognise and clean it later. */
+export function tempPathFor(target: string): string {
+  const dir = path.dirname(target);
+  const base = path.basename(target);
+  return path.join(dir, `${TEMP_PREFIX}${process.pid}-${randomBytes(4).toString('hex')}-${base}`);
+}
+
+export async function fsyncDirectory(dir: string): Promise<void> {
+  let handle: fs.FileHandle | undefined;
+  try {
+    handle = await fs.open(dir, 'r');
+    await handle.sync();
+  } catch {
+    // Some file systems refuse fsync on directories; the rename is still atomic there.
+  } finally {
+    await handle?.close();
+  }
+}
+
+/** Renames a finished temp file into place and makes the rename durable. */
+export async function commitTemp(temp: string, target: string): Promise<void> {
+  try {
+    await fs.rename(temp, target);
+  } catch (err) {
+    await fs.rm(temp, { force: true });
+    throw fsError(err, target, 'cannot move the finished file into place');
+  }
+  await fsyncDirectory(path.dirname(target));
+}
+
+export async function writeFileAtomic(target: string, data: string | Uint8Array): Promise<void> {
+  const temp = tempPathFor(target);
+  let handle: fs.FileHandle | undefined;
+  try {
+    handle = await fs.open(temp, 'wx', 0o644);
+    await handle.writeFile(data);
+    await handle.sync();
+    await handle.close();
+    handle = undefined;
+  } catch (err) {
+    await handle?.close().catch(() => {});
+    await fs.rm(temp, { force: true });
+    throw fsError(err, target, 'cannot write');
+  }
+  await commitTemp(temp, target);
+}
+
+/**
+ * Removes temp files left in `dir` by repro processes that no longer exist (killed with
+ * SIGKILL, say). Files of live processes are left alone.
+ */
+export async function removeStaleTemps(dir: string, isAlive: (pid: number) => boolean): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await fs.readdir(dir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    if (!name.startsWith(TEMP_PREFIX)) continue;
+    const pid = Number.parseInt(name.slice(TEMP_PREFIX.length), 10);
+    if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) continue;
+    await fs.rm(path.join(dir, name), { force: true, recursive: true });
+    removed.push(name);
+  }
+  return removed;
+}
+
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -1,0 +1,22 @@
+// Paths to remove if the process is interrupted (Ctrl-C, SIGTERM) before it finishes with
+// them. Writers register their temp files here; src/cli/main.ts wires the signals.
+import { rmSync } from 'node:fs';
+
+const pending = new Set<string>();
+
+export function trackTemp(path: string): () => void {
+  pending.add(path);
+  return () => pending.delete(path);
+}
+
+/** Removes every tracked path synchronously (safe inside a signal handler). */
+export function removeTrackedTemps(): void {
+  for (const p of pending) {
+    try {
+      rmSync(p, { recursive: true, force: true });
+    } catch {
+      // best effort: a later build removes stale temps of dead processes
+    }
+  }
+  pending.clear();
+}
