@@ -47,6 +47,51 @@ export function compressionInfo(codec: Codec): CompressionInfo {
   return { codec, level: null, library: null };
 }
 
+/** Input slice size the compressors always see (zstd's output depends on how input is split). */
+export const COMPRESS_SLICE = 1 << 20;
+
+/**
+ * The compression stages of a bundle: a re-slicer that feeds the compressor exactly
+ * COMPRESS_SLICE bytes per write, then the compressor. libzstd's streaming output depends on
+ * where its input is split, so the split is fixed here rather than left to the stream.
+ */
+export function compressionStages(info: CompressionInfo): Transform[] {
+  return info.codec === 'none' ? [] : [new FixedSlices(COMPRESS_SLICE), createCompressor(info)];
+}
+
+class FixedSlices extends Transform {
+  readonly #size: number;
+  #parts: Buffer[] = [];
+  #length = 0;
+
+  constructor(size: number) {
+    super();
+    this.#size = size;
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    let rest = chunk;
+    while (this.#length + rest.length >= this.#size) {
+      const take = this.#size - this.#length;
+      this.#parts.push(rest.subarray(0, take));
+      this.push(this.#parts.length === 1 ? this.#parts[0]! : Buffer.concat(this.#parts, this.#size));
+      this.#parts = [];
+      this.#length = 0;
+      rest = rest.subarray(take);
+    }
+    if (rest.length > 0) {
+      this.#parts.push(rest);
+      this.#length += rest.length;
+    }
+    cb();
+  }
+
+  override _flush(cb: TransformCallback): void {
+    if (this.#length > 0) this.push(Buffer.concat(this.#parts, this.#length));
+    cb();
+  }
+}
+
 export function createCompressor(info: CompressionInfo): Transform {
   if (info.codec === 'zstd') {
     return zlib.createZstdCompress({

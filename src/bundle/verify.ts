@@ -5,18 +5,17 @@
 // expected, actual.
 import { createHash } from 'node:crypto';
 import { Header } from 'tar';
-import zlib from 'node:zlib';
 import ssri from 'ssri';
 import { ReproError, isReproError } from '../core/errors.js';
 import { decodeError, openBundle, readRange } from './open.js';
 import type { ProgressReporter } from '../core/context.js';
-import { gzipHeader, type Codec } from './compress.js';
+import type { Codec } from './compress.js';
+import { parseTrailer, trailerSize } from './trailer.js';
 import { fromManifestEntry, MANIFEST_PATH, parseManifest, type BundleManifest } from './manifest.js';
 import { EntryGuard } from './entry-safety.js';
 import { formatMode, type BundleEntry } from './entry.js';
 import { encodeEntryHeader } from './tar-header.js';
 import { DEFAULT_LIMITS, readTar, type RawEntry, type TarLimits } from './tar-read.js';
-import { expectedZstdFrameHeader } from './zstd-frame.js';
 
 export interface Problem {
   entry: string;
@@ -55,23 +54,26 @@ export async function verifyBundle(file: string, options: VerifyOptions = {}): P
   const fileHash = createHash('sha256');
   const integrity = ssri.create({ algorithms: ['sha512'] });
   const tarHash = createHash('sha256');
-  let crc = 0;
+  const payloadHash = createHash('sha256');
+  let payloadLeft = 0;
   let tarSize = 0;
-  let gzip = false;
   const stream = await openBundle(file, {
     onFileBytes: (b) => {
       fileHash.update(b);
       integrity.update(b);
+      if (payloadLeft > 0) {
+        payloadHash.update(b.length <= payloadLeft ? b : b.subarray(0, payloadLeft));
+        payloadLeft -= Math.min(payloadLeft, b.length);
+      }
       options.progress?.tick(b.length);
     },
     onTarBytes: (b) => {
       tarHash.update(b);
       tarSize += b.length;
-      if (gzip) crc = zlib.crc32(b, crc);
     },
   });
-  const { codec, head } = stream;
-  gzip = codec === 'gzip';
+  const { codec } = stream;
+  payloadLeft = Math.max(0, stream.size - trailerSize(codec));
   options.progress?.start('verifying', stream.size);
   const checker = new ManifestChecker(options.onEntry);
   try {
@@ -83,7 +85,7 @@ export async function verifyBundle(file: string, options: VerifyOptions = {}): P
     options.progress?.stop();
   }
   const manifest = checker.finish();
-  await checkFraming(file, codec, head, manifest, crc, tarSize, stream.size, checker.problems);
+  await checkFraming(file, codec, manifest, payloadHash.digest(), stream.size, checker.problems);
 
   const report: VerifyReport = {
     bundle: file,
@@ -103,26 +105,20 @@ export async function verifyBundle(file: string, options: VerifyOptions = {}): P
   return report;
 }
 
-/** Compression framing that decoders ignore but a canonical bundle fixes. */
-async function checkFraming(file: string, codec: Codec, head: Buffer, manifest: BundleManifest, crc: number, tarSize: number, fileSize: number, problems: Problem[]): Promise<void> {
-  const declared = manifest.compression;
-  if (declared.codec !== codec) {
-    problems.push({ entry: MANIFEST_PATH, field: 'compression', expected: declared.codec, actual: codec });
+/** The codec must be the declared one, and the trailer's digest must match the bytes before it. */
+async function checkFraming(file: string, codec: Codec, manifest: BundleManifest, payloadDigest: Buffer, fileSize: number, problems: Problem[]): Promise<void> {
+  const declared = manifest.compression.codec;
+  if (declared !== codec) {
+    problems.push({ entry: MANIFEST_PATH, field: 'compression', expected: declared, actual: codec });
     return;
   }
-  if (codec === 'gzip') {
-    const want = gzipHeader(declared.level ?? 6);
-    if (!head.subarray(0, 10).equals(want)) problems.push({ entry: '(gzip header)', field: 'compression', expected: want.toString('hex'), actual: head.subarray(0, 10).toString('hex') });
-    const tail = await readRange(file, Math.max(0, fileSize - 8), 8);
-    const trailer = Buffer.alloc(8);
-    trailer.writeUInt32LE(crc >>> 0, 0);
-    trailer.writeUInt32LE(tarSize % 0x1_0000_0000, 4);
-    if (!tail.equals(trailer)) problems.push({ entry: '(gzip trailer)', field: 'compression', expected: trailer.toString('hex'), actual: tail.toString('hex') });
-  }
-  if (codec === 'zstd') {
-    const want = await expectedZstdFrameHeader(declared.level ?? 3);
-    const got = head.subarray(0, want.length);
-    if (!got.equals(want)) problems.push({ entry: '(zstd frame header)', field: 'compression', expected: want.toString('hex'), actual: got.toString('hex') });
+  if (codec === 'none') return;
+  const size = trailerSize(codec);
+  const recorded = parseTrailer(codec, await readRange(file, Math.max(0, fileSize - size), size));
+  if (recorded === null) {
+    problems.push({ entry: '(compressed file)', field: 'compression', expected: `a ${codec} self-check trailer at the end`, actual: 'none' });
+  } else if (!recorded.equals(payloadDigest)) {
+    problems.push({ entry: '(compressed file)', field: 'compression', expected: `sha256:${recorded.toString('hex')}`, actual: `sha256:${payloadDigest.toString('hex')}` });
   }
 }
 

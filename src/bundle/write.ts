@@ -11,9 +11,10 @@ import { commitTemp, isProcessAlive, removeStaleTemps, tempPathFor } from '../co
 import { trackTemp } from '../core/cleanup.js';
 import { fsError, isReproError } from '../core/errors.js';
 import type { ProgressReporter } from '../core/context.js';
-import { createCompressor, type CompressionInfo } from './compress.js';
+import { compressionStages, type CompressionInfo } from './compress.js';
 import type { SourceEntry } from './plan.js';
 import { canonicalTar } from './tar-stream.js';
+import { makeTrailer } from './trailer.js';
 
 export interface WriteResult {
   path: string;
@@ -41,6 +42,7 @@ export async function writeBundle(target: string, manifestBytes: Buffer, entries
   const untrack = trackTemp(temp);
   const tarHash = createHash('sha256');
   const fileHash = createHash('sha256');
+  const payloadHash = createHash('sha256');
   const integrity = ssri.create({ algorithms: ['sha512'] });
   let tarSize = 0;
   let fileSize = 0;
@@ -55,8 +57,9 @@ export async function writeBundle(target: string, manifestBytes: Buffer, entries
         tarHash.update(chunk);
         tarSize += chunk.length;
       }),
-      createCompressor(options.compression),
+      ...compressionStages(options.compression),
       tap((chunk) => {
+        payloadHash.update(chunk);
         fileHash.update(chunk);
         integrity.update(chunk);
         fileSize += chunk.length;
@@ -68,6 +71,13 @@ export async function writeBundle(target: string, manifestBytes: Buffer, entries
         },
       }),
     );
+    const trailer = makeTrailer(options.compression.codec, payloadHash.digest());
+    if (trailer.length > 0) {
+      await handle.write(trailer);
+      fileHash.update(trailer);
+      integrity.update(trailer);
+      fileSize += trailer.length;
+    }
     await handle.sync();
     await handle.close();
   } catch (err) {

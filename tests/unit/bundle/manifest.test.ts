@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { createManifest, parseManifest, serializeManifest } from '../../../src/bundle/manifest.js';
+
+const manifest = () =>
+  createManifest({
+    name: 'iris',
+    version: '1.0.0',
+    sourceDateEpoch: 946684800,
+    compression: { codec: 'zstd', level: 3, library: 'zstd 1.5.7' },
+    tooling: { repro: '0.1.0', tar: 'node-tar 7.5.23' },
+    entries: [
+      { path: 'project', type: 'directory', mode: 0o755, size: 0 },
+      { path: 'project/a.py', type: 'file', mode: 0o644, size: 3, sha256: 'a'.repeat(64) },
+    ],
+  });
+
+describe('bundle manifest', () => {
+  it('round-trips and carries a self digest', () => {
+    const m = manifest();
+    expect(m.selfDigest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(parseManifest(serializeManifest(m))).toEqual(m);
+    expect(m.entries[1]).toEqual({ path: 'project/a.py', type: 'file', mode: '0644', size: 3, sha256: 'a'.repeat(64) });
+  });
+
+  it('catches a changed value that is still valid JSON', () => {
+    const bytes = Buffer.from(serializeManifest(manifest()).toString().replace('zstd 1.5.7', 'zstd 1.5.8'));
+    expect(() => parseManifest(bytes)).toThrow(expect.objectContaining({ code: 'E_INTEGRITY', message: expect.stringContaining('own digest') }));
+  });
+
+  it('catches changed whitespace (non-canonical form)', () => {
+    const bytes = Buffer.from(serializeManifest(manifest()).toString().replace('\n  "kind"', '\n   "kind"'));
+    expect(() => parseManifest(bytes)).toThrow(expect.objectContaining({ code: 'E_INTEGRITY' }));
+  });
+
+  it('refuses a newer schemaVersion with a clear error', () => {
+    const doc = { ...manifest(), schemaVersion: 2 };
+    expect(() => parseManifest(Buffer.from(JSON.stringify(doc)))).toThrow(expect.objectContaining({ code: 'E_SCHEMA_VERSION', hint: expect.stringContaining('Upgrade') }));
+  });
+
+  it('refuses something that is not a manifest', () => {
+    expect(() => parseManifest(Buffer.from('{"hello":1}'))).toThrow(expect.objectContaining({ code: 'E_INTEGRITY' }));
+    expect(() => parseManifest(Buffer.from('not json'))).toThrow(expect.objectContaining({ code: 'E_INTEGRITY' }));
+  });
+});

@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { assertNoCollisions, isInTreeLinkTarget, parentDirectories, sortByBytes, toArchivePath } from '../../../src/bundle/paths.js';
+
+describe('toArchivePath', () => {
+  it('normalizes to NFC and forward slashes', () => {
+    expect(toArchivePath('cafe\u0301/./x.txt')).toBe('caf\u00e9/x.txt');
+    expect(toArchivePath('a\\b//c')).toBe('a/b/c');
+  });
+});
+
+describe('assertNoCollisions', () => {
+  it('refuses NFC/NFD twins, naming both source paths', () => {
+    const items = ['caf\u00e9.txt', 'cafe\u0301.txt'].map((source) => ({ source, path: toArchivePath(source) }));
+    expect(() => assertNoCollisions(items)).toThrow(expect.objectContaining({ code: 'E_PATH_COLLISION', details: expect.objectContaining({ rule: 'unicode-normalization' }) }));
+  });
+
+  it('refuses names that differ only in case', () => {
+    const items = ['Data/a.csv', 'data/A.csv'].map((source) => ({ source, path: source }));
+    expect(() => assertNoCollisions(items)).toThrow(expect.objectContaining({ code: 'E_PATH_COLLISION', details: expect.objectContaining({ rule: 'case-folding', paths: ['Data/a.csv', 'data/A.csv'] }) }));
+  });
+
+  it('accepts distinct names', () => {
+    expect(() => assertNoCollisions(['a', 'b', 'a/b'].map((p) => ({ source: p, path: p })))).not.toThrow();
+  });
+});
+
+describe('parentDirectories', () => {
+  it('lists every ancestor once', () => {
+    expect(parentDirectories(['a/b/c.txt', 'a/b/d.txt', 'a/e', 'f']).sort()).toEqual(['a', 'a/b']);
+  });
+});
+
+describe('sortByBytes', () => {
+  it('sorts by UTF-8 bytes so "a-b" comes before "a/b" and "Z" before "a"', () => {
+    const out = sortByBytes([{ path: 'a/b' }, { path: 'a-b' }, { path: 'a' }, { path: 'Z' }, { path: 'é' }]).map((x) => x.path);
+    expect(out).toEqual(['Z', 'a', 'a-b', 'a/b', 'é']);
+  });
+});
+
+describe('isInTreeLinkTarget', () => {
+  it.each([
+    ['a.txt', 'b.txt', true],
+    ['dir/link', '../b.txt', true],
+    ['dir/link', './x/y', true],
+    ['d/e/link', '../../top', true],
+    ['link', '../outside', false],
+    ['dir/link', '../../outside', false],
+    ['dir/link', '/etc/passwd', false],
+    ['dir/link', 'x/../../../etc', false],
+    ['dir/link', 'C:/Windows', false],
+    ['dir/link', 'a\\..\\b', false],
+    ['dir/link', '', false],
+  ])('%s -> %s is in tree: %s', (link, target, ok) => {
+    expect(isInTreeLinkTarget(link, target)).toBe(ok);
+  });
+});
