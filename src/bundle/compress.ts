@@ -1,5 +1,8 @@
 // Compression whose bytes depend only on the recorded codec, level and library version.
-// zstd: Node's built-in libzstd, single-threaded, with a content checksum. gzip: pako (a pinned
+// zstd: Node's built-in libzstd; the tar is cut into fixed 8 MiB pieces, each compressed on its
+// own (one-shot, content size and checksum in its frame header) on the libuv thread pool, and
+// the frames are written in order: a standard multi-frame zstd file, built on every core, whose
+// bytes depend only on the content, the level and the libzstd version. gzip: pako (a pinned
 // dependency, classic zlib hash, so output equals stock zlib's), with a gzip header written
 // here: mtime 0, no name, XFL from the level, OS 255 "unknown". Node's own zlib is not used for
 // gzip because its bytes have changed between Node releases.
@@ -41,7 +44,7 @@ export function compressionInfo(codec: Codec): CompressionInfo {
         details: { node: runtimeVersions().node },
       });
     }
-    return { codec, level, library: `zstd ${zstd}` };
+    return { codec, level, library: `zstd ${zstd} (${ZSTD_FRAME >> 20} MiB frames)` };
   }
   if (codec === 'gzip') return { codec, level, library: `pako ${packageVersion('pako')} (classic zlib hash)` };
   return { codec, level: null, library: null };
@@ -49,6 +52,8 @@ export function compressionInfo(codec: Codec): CompressionInfo {
 
 /** Input slice size the compressors always see (zstd's output depends on how input is split). */
 export const COMPRESS_SLICE = 1 << 20;
+/** Buffering per stage, so reading, hashing, compressing and writing overlap. */
+export const STAGE_BUFFER = 2 << 20;
 
 /**
  * The compression stages of a bundle: a re-slicer that feeds the compressor exactly
@@ -56,6 +61,7 @@ export const COMPRESS_SLICE = 1 << 20;
  * where its input is split, so the split is fixed here rather than left to the stream.
  */
 export function compressionStages(info: CompressionInfo): Transform[] {
+  if (info.codec === 'zstd') return [createCompressor(info)]; // cuts its own fixed frames
   return info.codec === 'none' ? [] : [new FixedSlices(COMPRESS_SLICE), createCompressor(info)];
 }
 
@@ -65,7 +71,7 @@ class FixedSlices extends Transform {
   #length = 0;
 
   constructor(size: number) {
-    super();
+    super({ highWaterMark: STAGE_BUFFER });
     this.#size = size;
   }
 
@@ -94,13 +100,7 @@ class FixedSlices extends Transform {
 
 export function createCompressor(info: CompressionInfo): Transform {
   if (info.codec === 'zstd') {
-    return zlib.createZstdCompress({
-      params: {
-        [zlib.constants.ZSTD_c_compressionLevel]: info.level ?? 3,
-        [zlib.constants.ZSTD_c_checksumFlag]: 1,
-        [zlib.constants.ZSTD_c_nbWorkers]: 0,
-      },
-    });
+    return new ZstdFrames(info.level ?? 3);
   }
   if (info.codec === 'gzip') return new GzipTransform(info.level ?? 6);
   return new Transform({ transform: (chunk, _enc, cb) => cb(null, chunk) });
@@ -112,14 +112,70 @@ export function gzipHeader(level: number): Buffer {
   return Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0, 0, 0, 0, xfl, 0xff]);
 }
 
+/** zstd frame size: every frame but the last holds exactly this many tar bytes. */
+export const ZSTD_FRAME = 8 << 20;
+const ZSTD_IN_FLIGHT = 3;
+
+class ZstdFrames extends Transform {
+  readonly #level: number;
+  #parts: Buffer[] = [];
+  #length = 0;
+  readonly #inFlight: Promise<Buffer>[] = [];
+
+  constructor(level: number) {
+    super({ highWaterMark: STAGE_BUFFER });
+    this.#level = level;
+  }
+
+  #start(piece: Buffer): void {
+    const job = new Promise<Buffer>((resolve, reject) => {
+      zlib.zstdCompress(
+        piece,
+        { chunkSize: ZSTD_FRAME + (1 << 16), params: { [zlib.constants.ZSTD_c_compressionLevel]: this.#level, [zlib.constants.ZSTD_c_checksumFlag]: 1 } },
+        (err, out) => (err ? reject(err) : resolve(out)),
+      );
+    });
+    job.catch(() => {});
+    this.#inFlight.push(job);
+  }
+
+  async #drain(keep: number): Promise<void> {
+    while (this.#inFlight.length > keep) this.push(await this.#inFlight.shift()!);
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    let rest = chunk;
+    while (this.#length + rest.length >= ZSTD_FRAME) {
+      const take = ZSTD_FRAME - this.#length;
+      this.#parts.push(rest.subarray(0, take));
+      this.#start(Buffer.concat(this.#parts, ZSTD_FRAME));
+      this.#parts = [];
+      this.#length = 0;
+      rest = rest.subarray(take);
+    }
+    if (rest.length > 0) {
+      this.#parts.push(Buffer.from(rest));
+      this.#length += rest.length;
+    }
+    this.#drain(ZSTD_IN_FLIGHT - 1).then(() => cb(), cb);
+  }
+
+  override _flush(cb: TransformCallback): void {
+    if (this.#length > 0) this.#start(Buffer.concat(this.#parts, this.#length));
+    this.#parts = [];
+    this.#length = 0;
+    this.#drain(0).then(() => cb(), cb);
+  }
+}
+
 class GzipTransform extends Transform {
   readonly #deflate: Deflate;
   #crc = 0;
   #size = 0;
 
   constructor(level: number) {
-    super();
-    this.#deflate = new Deflate({ level, raw: true, legacyHash: true, chunkSize: 1 << 16 } as ConstructorParameters<typeof Deflate>[0]);
+    super({ highWaterMark: STAGE_BUFFER });
+    this.#deflate = new Deflate({ level, raw: true, legacyHash: true, chunkSize: 1 << 20 } as ConstructorParameters<typeof Deflate>[0]);
     this.#deflate.onData = (chunk: Uint8Array) => {
       this.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
     };
@@ -151,7 +207,7 @@ export function sniffCodec(head: Buffer): Codec {
 }
 
 export function createDecompressor(codec: Codec): Transform {
-  if (codec === 'zstd') return zlib.createZstdDecompress();
-  if (codec === 'gzip') return zlib.createGunzip();
+  if (codec === 'zstd') return zlib.createZstdDecompress({ chunkSize: COMPRESS_SLICE });
+  if (codec === 'gzip') return zlib.createGunzip({ chunkSize: COMPRESS_SLICE });
   return new Transform({ transform: (chunk, _enc, cb) => cb(null, chunk) });
 }

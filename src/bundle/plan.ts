@@ -39,6 +39,12 @@ export async function planContent(root: string, options: PlanContentOptions = {}
   const selection = options.files
     ? { method: 'list' as const, paths: options.files }
     : await selectFiles(root, { exclude: options.exclude, env: options.env });
+  if (selection.paths.length === 0) {
+    throw new ReproError('E_INPUT', `no files to bundle in ${root}`, {
+      hint: 'Every file is excluded (by .gitignore, .reproignore or the junk list), or the directory is empty. `git status --ignored` shows what git ignores.',
+      details: { path: root, selection: selection.method },
+    });
+  }
   const named = selection.paths.map((source) => ({ source, path: toArchivePath(source) }));
   for (const item of named) assertValidName(item.source);
   assertNoCollisions(named);

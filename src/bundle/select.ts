@@ -68,6 +68,8 @@ async function listGitFiles(root: string, env: SelectOptions['env']): Promise<st
   } catch {
     return null;
   }
+  // A project inside a directory the enclosing repository ignores is not git's to list.
+  if (await isIgnoredByGit(root, gitEnv)) return null;
   const { stdout } = await run('git', ['-C', root, 'ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
     env: gitEnv,
     maxBuffer: 1 << 30,
@@ -88,6 +90,15 @@ async function listGitFiles(root: string, env: SelectOptions['env']): Promise<st
     else out.push(rel);
   }
   return out;
+}
+
+async function isIgnoredByGit(root: string, env: NodeJS.ProcessEnv): Promise<boolean> {
+  try {
+    await run('git', ['-C', root, 'check-ignore', '-q', '.'], { env });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 async function walk(root: string, rel: string, scopes: ScopedIgnore[], excluded: string[]): Promise<string[]> {

@@ -1,17 +1,19 @@
-// A self-check at the end of every compressed bundle: the sha256 of all compressed bytes before
-// it, in a frame that standard decoders skip (a zstd skippable frame; an empty gzip member
-// whose FEXTRA field holds the digest). Decoders accept some altered compressed streams that
-// still decode to the same content; this makes any changed byte of the file detectable
-// without a digest from elsewhere. It catches damage, not an attacker: use --digest for that.
+// A self-check at the end of every compressed bundle: the CRC-32 and length of all compressed
+// bytes before it, in a frame that standard decoders skip (a zstd skippable frame; an empty
+// gzip member whose FEXTRA field holds them). Decoders accept some altered compressed streams
+// that still decode to the same content; this makes a changed byte of the file detectable
+// without a digest from elsewhere (CRC-32 catches every burst of up to 32 bits). It catches
+// damage, not an attacker: use --digest or repro.lock for that.
 import type { Codec } from './compress.js';
 
 const ZSTD_SKIPPABLE_MAGIC = 0x184d2a5e;
 const TAG = Buffer.from('RPRO', 'latin1');
-const DIGEST_BYTES = 32;
+/** CRC-32 (4 bytes, LE) then length modulo 2^64 (8 bytes, LE). */
+const DIGEST_BYTES = 12;
 
-/** zstd: magic(4) size(4) tag(4) digest(32). */
+/** zstd: magic(4) size(4) tag(4) check(12). */
 const ZSTD_TRAILER = 8 + TAG.length + DIGEST_BYTES;
-/** gzip: header(10) xlen(2) subfield id+len(4) digest(32) empty final block(2) crc(4) isize(4). */
+/** gzip: header(10) xlen(2) subfield id+len(4) check(12) empty final block(2) crc(4) isize(4). */
 const GZIP_TRAILER = 10 + 2 + 4 + DIGEST_BYTES + 2 + 8;
 
 export function trailerSize(codec: Codec): number {
@@ -47,4 +49,12 @@ export function parseTrailer(codec: Codec, bytes: Buffer): Buffer | null {
   const digestAt = codec === 'zstd' ? 8 + TAG.length : 16;
   const expected = makeTrailer(codec, bytes.subarray(digestAt, digestAt + DIGEST_BYTES));
   return expected.equals(bytes) ? Buffer.from(bytes.subarray(digestAt, digestAt + DIGEST_BYTES)) : null;
+}
+
+/** The 12-byte check a trailer carries for `length` payload bytes with CRC-32 `crc`. */
+export function payloadCheck(crc: number, length: number): Buffer {
+  const out = Buffer.alloc(DIGEST_BYTES);
+  out.writeUInt32LE(crc >>> 0, 0);
+  out.writeBigUInt64LE(BigInt(length), 4);
+  return out;
 }

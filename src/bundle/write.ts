@@ -6,15 +6,16 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import zlib from 'node:zlib';
 import ssri from 'ssri';
 import { commitTemp, isProcessAlive, removeStaleTemps, tempPathFor } from '../core/atomic-write.js';
 import { trackTemp } from '../core/cleanup.js';
 import { fsError, isReproError } from '../core/errors.js';
 import type { ProgressReporter } from '../core/context.js';
-import { compressionStages, type CompressionInfo } from './compress.js';
+import { compressionStages, STAGE_BUFFER, type CompressionInfo } from './compress.js';
 import type { SourceEntry } from './plan.js';
 import { canonicalTar } from './tar-stream.js';
-import { makeTrailer } from './trailer.js';
+import { makeTrailer, payloadCheck } from './trailer.js';
 
 export interface WriteResult {
   path: string;
@@ -42,7 +43,9 @@ export async function writeBundle(target: string, manifestBytes: Buffer, entries
   const untrack = trackTemp(temp);
   const tarHash = createHash('sha256');
   const fileHash = createHash('sha256');
-  const payloadHash = createHash('sha256');
+  let payloadCrc = 0;
+  // Uncompressed, the file is the tar: one sha256 serves as both digests.
+  const uncompressed = options.compression.codec === 'none';
   const integrity = ssri.create({ algorithms: ['sha512'] });
   let tarSize = 0;
   let fileSize = 0;
@@ -52,26 +55,26 @@ export async function writeBundle(target: string, manifestBytes: Buffer, entries
   options.progress?.start('writing', options.totalBytes ?? 0);
   try {
     await pipeline(
-      Readable.from(canonicalTar(manifestBytes, entries, { mtime: options.mtime, onBytes: (n) => options.progress?.tick(n) })),
+      Readable.from(canonicalTar(manifestBytes, entries, { mtime: options.mtime, onBytes: (n) => options.progress?.tick(n) }), { highWaterMark: 2 }),
       tap((chunk) => {
         tarHash.update(chunk);
         tarSize += chunk.length;
       }),
       ...compressionStages(options.compression),
       tap((chunk) => {
-        payloadHash.update(chunk);
-        fileHash.update(chunk);
+        payloadCrc = zlib.crc32(chunk, payloadCrc);
+        if (!uncompressed) fileHash.update(chunk);
         integrity.update(chunk);
         fileSize += chunk.length;
       }),
       new Writable({
-        highWaterMark: 1 << 22,
+        highWaterMark: STAGE_BUFFER,
         write(chunk: Buffer, _enc, cb) {
           handle.write(chunk).then(() => cb(), cb);
         },
       }),
     );
-    const trailer = makeTrailer(options.compression.codec, payloadHash.digest());
+    const trailer = makeTrailer(options.compression.codec, payloadCheck(payloadCrc, fileSize));
     if (trailer.length > 0) {
       await handle.write(trailer);
       fileHash.update(trailer);
@@ -93,10 +96,11 @@ export async function writeBundle(target: string, manifestBytes: Buffer, entries
   } finally {
     untrack();
   }
+  const contentDigest = `sha256:${tarHash.digest('hex')}`;
   return {
     path: target,
-    contentDigest: `sha256:${tarHash.digest('hex')}`,
-    fileDigest: `sha256:${fileHash.digest('hex')}`,
+    contentDigest,
+    fileDigest: uncompressed ? contentDigest : `sha256:${fileHash.digest('hex')}`,
     integrity: integrity.digest().toString(),
     tarSize,
     fileSize,
@@ -105,6 +109,7 @@ export async function writeBundle(target: string, manifestBytes: Buffer, entries
 
 function tap(fn: (chunk: Buffer) => void): Transform {
   return new Transform({
+    highWaterMark: STAGE_BUFFER,
     transform(chunk: Buffer, _enc, cb) {
       fn(chunk);
       cb(null, chunk);

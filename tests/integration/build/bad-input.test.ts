@@ -76,3 +76,10 @@ describe('bad input: clear error, nothing written', () => {
     await expectNothingWritten(root, out);
   });
 });
+
+describe('an empty selection', () => {
+  it('is an error, not an empty bundle', async () => {
+    const root = await makeProject({ '.reproignore': '*\n' });
+    await expect(build(root)).rejects.toMatchObject({ code: 'E_INPUT', message: expect.stringContaining('no files to bundle') });
+  });
+});

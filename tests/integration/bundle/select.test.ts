@@ -82,3 +82,13 @@ describe('selectFiles outside git', () => {
     await expect(selectFiles(path.join(root, 'f.txt'))).rejects.toMatchObject({ code: 'E_INPUT' });
   });
 });
+
+describe('selectFiles for a project the enclosing repository ignores', () => {
+  it('walks it instead of asking git (which would list nothing)', async () => {
+    const repo = await makeProject({ '.gitignore': 'scratch/\n', 'a.py': '1' }, { git: true });
+    await writeTree(repo, { 'scratch/proj/train.py': '1', 'scratch/proj/data/x.csv': '1' });
+    const sel = await selectFiles(path.join(repo, 'scratch', 'proj'));
+    expect(sel.method).toBe('walk');
+    expect(sorted(sel.paths)).toEqual(['data/x.csv', 'train.py']);
+  });
+});

@@ -29,6 +29,7 @@ function splitAt(data: Buffer, sizes: number[]): Buffer[] {
 // Mixed data: compressible text plus random bytes, ~3 MiB.
 const text = Buffer.from(Array.from({ length: 60_000 }, (_, i) => `${i},${(i * 7919) % 1000},label${i % 7}\n`).join(''));
 const data = Buffer.concat([text, randomBytes(1 << 20), text]);
+const ZSTD_MAGIC = Buffer.from([0x28, 0xb5, 0x2f, 0xfd]);
 
 describe.each(['zstd', 'gzip'] as const)('%s compressor', (codec) => {
   it('produces the same bytes however the input is chunked', async () => {
@@ -39,7 +40,7 @@ describe.each(['zstd', 'gzip'] as const)('%s compressor', (codec) => {
     expect(c.equals(a)).toBe(true);
   });
 
-  it('round-trips through the standard decoder', async () => {
+  it('round-trips through the standard decoder (zstd: one frame per 8 MiB of input)', async () => {
     const packed = await compress(codec, [data]);
     const unpacked = codec === 'zstd' ? zlib.zstdDecompressSync(packed) : zlib.gunzipSync(packed);
     expect(unpacked.equals(data)).toBe(true);
@@ -74,8 +75,20 @@ describe('parseCodec', () => {
   });
 
   it('records the library that made the bytes', () => {
-    expect(compressionInfo('zstd').library).toMatch(/^zstd \d+\.\d+\.\d+$/);
+    expect(compressionInfo('zstd').library).toMatch(/^zstd \d+\.\d+\.\d+ \(8 MiB frames\)$/);
     expect(compressionInfo('gzip').library).toMatch(/^pako \d+\.\d+\.\d+/);
     expect(compressionInfo('none')).toEqual({ codec: 'none', level: null, library: null });
+  });
+});
+
+describe('zstd frames', () => {
+  it('cuts the input into independent 8 MiB frames that the stock zstd tool decodes', async () => {
+    const big = Buffer.concat([data, data, data, data]); // ~12 MiB: two frames
+    const packed = await compress('zstd', [big]);
+    let frames = 0;
+    for (let i = packed.indexOf(ZSTD_MAGIC); i !== -1; i = packed.indexOf(ZSTD_MAGIC, i + 4)) frames++;
+    expect(frames).toBeGreaterThanOrEqual(2);
+    const unpacked = execFileSync('zstd', ['-dc'], { input: packed, maxBuffer: 1 << 26 });
+    expect(unpacked.equals(big)).toBe(true);
   });
 });

@@ -1,0 +1,23 @@
+# Recipes mirror the npm scripts; `just` comes from the npm registry as rust-just
+# (npx rust-just <recipe>).
+
+install:
+    npm ci
+
+build:
+    npm run build
+
+test:
+    npm test
+
+test-odd-locale:
+    npm run test:odd-locale
+
+bench:
+    npm run bench
+
+demo:
+    npm run demo
+
+ci:
+    bash .ci/run
