@@ -3,6 +3,7 @@
 // lock atomically and returns the result that the CLI prints.
 import path from 'node:path';
 import type { Context } from '../core/context.js';
+import type { HashCache } from '../core/hash-cache.js';
 import { ReproError } from '../core/errors.js';
 import { packageVersion, reproVersion, runtimeVersions } from '../core/runtime.js';
 import { compareManifests, type Difference } from '../bundle/compare.js';
@@ -40,6 +41,7 @@ export interface BuildPlan {
   selection: 'git' | 'walk' | 'list';
   lock: ReproLock | null;
   lockDifferences: Difference[];
+  cache: HashCache;
 }
 
 export interface BuildResult {
@@ -60,6 +62,8 @@ export interface BuildResult {
   selection: 'git' | 'walk' | 'list';
   lock: { path: string; status: 'written' | 'unchanged' | 'matched' | 'differs' | 'skipped' };
   builder: { node: string; zlib: string; zstd: string | null };
+  /** Files whose hash came from the cache (.repro/cache) and files hashed now. */
+  hashCache: { hits: number; misses: number };
   durationMs: number;
 }
 
@@ -105,6 +109,7 @@ export async function planBuild(options: BuildOptions, ctx: Context): Promise<Bu
     selection: content.method,
     lock,
     lockDifferences,
+    cache: content.cache,
   };
 }
 
@@ -115,6 +120,7 @@ export async function applyBuild(plan: BuildPlan, options: BuildOptions, ctx: Co
     progress: ctx.progress,
     totalBytes: plan.totalBytes,
   });
+  await plan.cache.save(ctx.now().getTime());
   let lockStatus: BuildResult['lock']['status'] = 'skipped';
   if (options.locked) lockStatus = 'matched';
   else if (options.verify && plan.lock && plan.lock.manifestDigest !== plan.manifest.selfDigest) lockStatus = 'differs';
@@ -141,6 +147,7 @@ export async function applyBuild(plan: BuildPlan, options: BuildOptions, ctx: Co
     selection: plan.selection,
     lock: { path: path.join(plan.root, 'repro.lock'), status: lockStatus },
     builder: { node: runtime.node, zlib: runtime.zlib, zstd: runtime.zstd },
+    hashCache: { hits: plan.cache.hits, misses: plan.cache.misses },
     durationMs: ctx.now().getTime() - startedAt,
   };
 }

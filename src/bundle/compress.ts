@@ -1,5 +1,5 @@
 // Compression whose bytes depend only on the recorded codec, level and library version.
-// zstd: Node's built-in libzstd; the tar is cut into fixed 8 MiB pieces, each compressed on its
+// zstd: Node's built-in libzstd; the tar is cut into fixed 4 MiB pieces, each compressed on its
 // own (one-shot, content size and checksum in its frame header) on the libuv thread pool, and
 // the frames are written in order: a standard multi-frame zstd file, built on every core, whose
 // bytes depend only on the content, the level and the libzstd version. gzip: pako (a pinned
@@ -53,7 +53,7 @@ export function compressionInfo(codec: Codec): CompressionInfo {
 /** Input slice size the compressors always see (zstd's output depends on how input is split). */
 export const COMPRESS_SLICE = 1 << 20;
 /** Buffering per stage, so reading, hashing, compressing and writing overlap. */
-export const STAGE_BUFFER = 2 << 20;
+export const STAGE_BUFFER = 1 << 20;
 
 /**
  * The compression stages of a bundle: a re-slicer that feeds the compressor exactly
@@ -113,7 +113,7 @@ export function gzipHeader(level: number): Buffer {
 }
 
 /** zstd frame size: every frame but the last holds exactly this many tar bytes. */
-export const ZSTD_FRAME = 8 << 20;
+export const ZSTD_FRAME = 4 << 20;
 const ZSTD_IN_FLIGHT = 3;
 
 class ZstdFrames extends Transform {

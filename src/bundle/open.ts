@@ -1,7 +1,7 @@
 // Opens a bundle file as a stream of uncompressed tar bytes, whatever its codec, with taps on
 // both sides of the decompressor: one sees the file's bytes, one the tar's.
 import { createReadStream, promises as fs } from 'node:fs';
-import { PassThrough } from 'node:stream';
+import { PassThrough, Transform } from 'node:stream';
 import { ReproError, fsError } from '../core/errors.js';
 import { createDecompressor, sniffCodec, type Codec } from './compress.js';
 
@@ -17,7 +17,8 @@ export interface BundleStream {
 }
 
 export interface OpenOptions {
-  onFileBytes?: (chunk: Buffer) => void;
+  /** Sees every byte of the file; a returned promise holds reading until it settles. */
+  onFileBytes?: (chunk: Buffer) => Promise<void> | undefined | void;
   onTarBytes?: (chunk: Buffer) => void;
 }
 
@@ -34,10 +35,22 @@ export async function openBundle(file: string, options: OpenOptions = {}): Promi
   const head = await readRange(file, 0, 16);
   const codec = sniffCodec(head);
   const input = createReadStream(file, { highWaterMark: 1 << 20 });
-  if (options.onFileBytes) input.on('data', (chunk) => options.onFileBytes!(chunk as Buffer));
+  const onFile = options.onFileBytes;
+  const tapped = onFile
+    ? input.pipe(
+        new Transform({
+          transform(chunk: Buffer, _enc, cb) {
+            const wait = onFile(chunk);
+            if (wait) wait.then(() => cb(null, chunk), cb);
+            else cb(null, chunk);
+          },
+        }),
+      )
+    : input;
   const decompressor = createDecompressor(codec);
-  const out = input.pipe(decompressor).pipe(new PassThrough({ highWaterMark: 1 << 20 }));
+  const out = tapped.pipe(decompressor).pipe(new PassThrough({ highWaterMark: 1 << 20 }));
   input.on('error', (err) => decompressor.destroy(err));
+  if (tapped !== input) tapped.on('error', (err: Error) => decompressor.destroy(err));
   decompressor.on('error', (err) => out.destroy(err));
   const onTar = options.onTarBytes;
   const tar = (async function* () {

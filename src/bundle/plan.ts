@@ -4,6 +4,7 @@
 import { promises as fs, type Stats } from 'node:fs';
 import path from 'node:path';
 import { ReproError, fsError } from '../core/errors.js';
+import { HashCache } from '../core/hash-cache.js';
 import { hashFiles } from '../core/hash-pool.js';
 import type { ProgressReporter } from '../core/context.js';
 import { DIR_MODE, ruleMode, type BundleEntry } from './entry.js';
@@ -17,7 +18,7 @@ export interface SourceEntry extends BundleEntry {
   /** Absolute path on disk (files only). */
   source?: string;
   /** Identity seen at planning time; the writer refuses to bundle a file that changed since. */
-  stat?: { size: number; mtimeMs: number; ino: number };
+  stat?: { size: number; mtimeMs: number; ctimeMs: number; ino: number };
 }
 
 export interface ContentPlan {
@@ -25,6 +26,8 @@ export interface ContentPlan {
   method: 'git' | 'walk' | 'list';
   entries: SourceEntry[];
   totalBytes: number;
+  /** The hash cache with this plan's results, to save once the build has succeeded. */
+  cache: HashCache;
 }
 
 export interface PlanContentOptions {
@@ -65,20 +68,26 @@ export async function planContent(root: string, options: PlanContentOptions = {}
   }
 
   const totalBytes = files.reduce((sum, f) => sum + f.size, 0);
-  options.progress?.start('hashing', totalBytes);
+  const cache = await new HashCache(root).load();
+  const missing = files.filter((f) => {
+    f.sha256 = cache.get(f.path, f.stat!);
+    return f.sha256 === undefined;
+  });
+  options.progress?.start('hashing', missing.reduce((sum, f) => sum + f.size, 0));
   const hashes = await hashFiles(
-    files.map((f) => ({ path: f.source!, size: f.size })),
+    missing.map((f) => ({ path: f.source!, size: f.size })),
     { onProgress: (n) => options.progress?.tick(n) },
   );
   options.progress?.stop();
   hashes.forEach((h, i) => {
-    const f = files[i]!;
+    const f = missing[i]!;
     if (h.size !== f.size) throw changedError(f.source!);
     f.sha256 = h.sha256;
+    cache.set(f.path, f.stat!, h.sha256);
   });
   const prefixed = entries.map((e) => ({ ...e, path: `${PROJECT_PREFIX}/${e.path}` }));
   prefixed.push({ path: PROJECT_PREFIX, type: 'directory', mode: DIR_MODE, size: 0 });
-  return { root, method: selection.method, entries: sortByBytes(prefixed), totalBytes };
+  return { root, method: selection.method, entries: sortByBytes(prefixed), totalBytes, cache };
 }
 
 async function classify(archivePath: string, abs: string, st: Stats): Promise<SourceEntry> {
@@ -89,7 +98,7 @@ async function classify(archivePath: string, abs: string, st: Stats): Promise<So
       mode: ruleMode('file', st.mode),
       size: st.size,
       source: abs,
-      stat: { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino },
+      stat: { size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino },
     };
   }
   if (st.isSymbolicLink()) {

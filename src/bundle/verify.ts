@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { Header } from 'tar';
 import ssri from 'ssri';
 import { ReproError, isReproError } from '../core/errors.js';
+import { sha512Integrity, StreamHasher } from '../core/stream-hasher.js';
 import { decodeError, openBundle, readRange } from './open.js';
 import type { ProgressReporter } from '../core/context.js';
 import type { Codec } from './compress.js';
@@ -52,8 +53,15 @@ export interface VerifyOptions {
 const MAX_PROBLEMS = 200;
 
 export async function verifyBundle(file: string, options: VerifyOptions = {}): Promise<VerifyReport> {
-  const fileHash = createHash('sha256');
-  const integrity = ssri.create({ algorithms: ['sha512'] });
+  const fileHash = new StreamHasher(['sha256', 'sha512']);
+  try {
+    return await verifyWith(fileHash, file, options);
+  } finally {
+    fileHash.abort();
+  }
+}
+
+async function verifyWith(fileHash: StreamHasher, file: string, options: VerifyOptions): Promise<VerifyReport> {
   const tarHash = createHash('sha256');
   let payloadCrc = 0;
   let payloadLeft = 0;
@@ -61,15 +69,14 @@ export async function verifyBundle(file: string, options: VerifyOptions = {}): P
   let tarSize = 0;
   const stream = await openBundle(file, {
     onFileBytes: (b) => {
-      fileHash.update(b);
-      integrity.update(b);
+      options.progress?.tick(b.length);
       if (payloadLeft > 0) {
         const part = b.length <= payloadLeft ? b : b.subarray(0, payloadLeft);
         payloadCrc = zlib.crc32(part, payloadCrc);
         payloadLeft -= part.length;
         payloadSize += part.length;
       }
-      options.progress?.tick(b.length);
+      return fileHash.update(b);
     },
     onTarBytes: (b) => {
       tarHash.update(b);
@@ -89,6 +96,7 @@ export async function verifyBundle(file: string, options: VerifyOptions = {}): P
     options.progress?.stop();
   }
   const manifest = checker.finish();
+  const fileDigests = await fileHash.digest();
   await checkFraming(file, codec, manifest, payloadCheck(payloadCrc, payloadSize), stream.size, checker.problems);
 
   const report: VerifyReport = {
@@ -97,8 +105,8 @@ export async function verifyBundle(file: string, options: VerifyOptions = {}): P
     version: manifest.version,
     codec,
     contentDigest: `sha256:${tarHash.digest('hex')}`,
-    fileDigest: `sha256:${fileHash.digest('hex')}`,
-    integrity: integrity.digest().toString(),
+    fileDigest: `sha256:${fileDigests.sha256!.toString('hex')}`,
+    integrity: sha512Integrity(fileDigests.sha512!),
     entries: manifest.entries.length + 1,
     tarSize,
     fileSize: stream.size,

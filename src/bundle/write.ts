@@ -7,9 +7,9 @@ import path from 'node:path';
 import { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
-import ssri from 'ssri';
 import { commitTemp, isProcessAlive, removeStaleTemps, tempPathFor } from '../core/atomic-write.js';
 import { trackTemp } from '../core/cleanup.js';
+import { sha512Integrity, StreamHasher } from '../core/stream-hasher.js';
 import { fsError, isReproError } from '../core/errors.js';
 import type { ProgressReporter } from '../core/context.js';
 import { compressionStages, STAGE_BUFFER, type CompressionInfo } from './compress.js';
@@ -42,11 +42,9 @@ export async function writeBundle(target: string, manifestBytes: Buffer, entries
   const temp = tempPathFor(target);
   const untrack = trackTemp(temp);
   const tarHash = createHash('sha256');
-  const fileHash = createHash('sha256');
+  // The file's sha256 and sha512 are computed on a worker thread, beside the main thread's work.
+  const fileHash = new StreamHasher(['sha256', 'sha512']);
   let payloadCrc = 0;
-  // Uncompressed, the file is the tar: one sha256 serves as both digests.
-  const uncompressed = options.compression.codec === 'none';
-  const integrity = ssri.create({ algorithms: ['sha512'] });
   let tarSize = 0;
   let fileSize = 0;
   const handle = await fs.open(temp, 'wx', 0o644).catch((err) => {
@@ -63,9 +61,8 @@ export async function writeBundle(target: string, manifestBytes: Buffer, entries
       ...compressionStages(options.compression),
       tap((chunk) => {
         payloadCrc = zlib.crc32(chunk, payloadCrc);
-        if (!uncompressed) fileHash.update(chunk);
-        integrity.update(chunk);
         fileSize += chunk.length;
+        return fileHash.update(chunk);
       }),
       new Writable({
         highWaterMark: STAGE_BUFFER,
@@ -78,12 +75,12 @@ export async function writeBundle(target: string, manifestBytes: Buffer, entries
     if (trailer.length > 0) {
       await handle.write(trailer);
       fileHash.update(trailer);
-      integrity.update(trailer);
       fileSize += trailer.length;
     }
     await handle.sync();
     await handle.close();
   } catch (err) {
+    fileHash.abort();
     await handle.close().catch(() => {});
     await fs.rm(temp, { force: true });
     untrack();
@@ -97,22 +94,25 @@ export async function writeBundle(target: string, manifestBytes: Buffer, entries
     untrack();
   }
   const contentDigest = `sha256:${tarHash.digest('hex')}`;
+  const digests = await fileHash.digest();
   return {
     path: target,
     contentDigest,
-    fileDigest: uncompressed ? contentDigest : `sha256:${fileHash.digest('hex')}`,
-    integrity: integrity.digest().toString(),
+    fileDigest: `sha256:${digests.sha256!.toString('hex')}`,
+    integrity: sha512Integrity(digests.sha512!),
     tarSize,
     fileSize,
   };
 }
 
-function tap(fn: (chunk: Buffer) => void): Transform {
+/** A pass-through stage that lets `fn` see every chunk; a returned promise holds the stream. */
+function tap(fn: (chunk: Buffer) => Promise<void> | undefined | void): Transform {
   return new Transform({
     highWaterMark: STAGE_BUFFER,
     transform(chunk: Buffer, _enc, cb) {
-      fn(chunk);
-      cb(null, chunk);
+      const wait = fn(chunk);
+      if (wait) wait.then(() => cb(null, chunk), cb);
+      else cb(null, chunk);
     },
   });
 }

@@ -118,3 +118,26 @@ describe('a change is seen, and named exactly', () => {
     expect(d).toEqual([{ entry: 'project/data/empty', field: 'extra', a: null, b: 'file' }]);
   });
 });
+
+describe('the hash cache', () => {
+  it('is used by a second build and still sees a change that kept size and mtime', async () => {
+    const root = await makeProject({ 'a.txt': 'aaaa', 'b.txt': 'bbbb' });
+    const old = new Date(Date.now() - 60_000);
+    for (const f of ['a.txt', 'b.txt']) await fs.utimes(path.join(root, f), old, old);
+    const first = await build(root);
+    expect(await fs.stat(path.join(root, '.repro', 'cache', 'hashes.v1.json'))).toBeTruthy();
+    const second = await build(root);
+    expect(second.contentDigest).toBe(first.contentDigest);
+    expect(first.hashCache).toEqual({ hits: 0, misses: 2 });
+    expect(second.hashCache).toEqual({ hits: 2, misses: 0 });
+    // Same size, mtime put back: only ctime tells the file changed.
+    await fs.writeFile(path.join(root, 'a.txt'), 'AAAA');
+    await fs.utimes(path.join(root, 'a.txt'), old, old);
+    const third = await build(root);
+    expect(third.contentDigest).not.toBe(first.contentDigest);
+    expect(third.hashCache).toEqual({ hits: 1, misses: 1 });
+    const m = (await verifyBundle(third.bundle)).manifest;
+    const { createHash } = await import('node:crypto');
+    expect(m.entries.find((e) => e.path === 'project/a.txt')?.sha256).toBe(createHash('sha256').update('AAAA').digest('hex'));
+  });
+});
