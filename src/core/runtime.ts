@@ -17,6 +17,17 @@ export function runtimeVersions(): RuntimeVersions {
   return { node: v.node ?? 'unknown', zlib: v.zlib ?? 'unknown', zstd: v.zstd ?? null, openssl: v.openssl ?? 'unknown', v8: v.v8 ?? 'unknown' };
 }
 
+let glibc: string | null | undefined;
+
+/** The running glibc's version, or null (musl, macOS, Windows). Read once: a report costs ~20 ms. */
+export function glibcVersion(): string | null {
+  if (glibc === undefined) {
+    const header = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header;
+    glibc = header?.glibcVersionRuntime ?? null;
+  }
+  return glibc;
+}
+
 /** The version of an installed package, read from its package.json. */
 export function packageVersion(name: string): string {
   try {
