@@ -1,33 +1,43 @@
 // Hashes a byte stream on a worker thread, so digests of one stream (a bundle file's sha256
-// and sha512, say) are computed in parallel with the main thread's own work. Chunks are
-// copied to the worker in order; update() waits while more than 8 MiB are queued, so memory
-// stays flat; digest() resolves once every chunk has been hashed.
+// and sha512, say) are computed in parallel with the main thread's own work. Chunks are copied
+// into a 16 MiB shared ring that the worker reads in place: no per-chunk allocation on either
+// side, so memory stays flat however long the stream. update() waits while the ring is full.
 import { Worker } from 'node:worker_threads';
+
+const RING_BYTES = 16 << 20;
+const MAX_PIECE = RING_BYTES / 4;
 
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const crypto = require('node:crypto');
+const ring = Buffer.from(workerData.ring);
 const hashes = workerData.algorithms.map((a) => crypto.createHash(a));
 parentPort.on('message', (msg) => {
   if (msg === 'end') {
     parentPort.postMessage(hashes.map((h) => h.digest()));
     return;
   }
-  const buf = Buffer.from(msg.buffer, msg.byteOffset, msg.byteLength);
-  for (const h of hashes) h.update(buf);
-  parentPort.postMessage(buf.length);
+  const view = ring.subarray(msg.start, msg.start + msg.length);
+  for (const h of hashes) h.update(view);
+  parentPort.postMessage(msg.length);
 });
 `;
 
-export class StreamHasher {
-  #worker: Worker | undefined;
-  readonly #algorithms: readonly string[];
-  #done: Promise<Record<string, Buffer>> | undefined;
-  #queued = 0;
-  #waiting: (() => void) | undefined;
-  #onResult: ((digests: Uint8Array[]) => void) | undefined;
+interface Region {
+  start: number;
+  length: number;
+}
 
-  static readonly MAX_QUEUED = 8 << 20;
+export class StreamHasher {
+  readonly #algorithms: readonly string[];
+  #worker: Worker | undefined;
+  #ring: Buffer | undefined;
+  #head = 0;
+  readonly #inFlight: Region[] = [];
+  #onAck: (() => void) | undefined;
+  #onResult: ((digests: Uint8Array[]) => void) | undefined;
+  #done: Promise<Record<string, Buffer>> | undefined;
+  #failure: Error | undefined;
 
   constructor(algorithms: readonly string[]) {
     this.#algorithms = algorithms;
@@ -36,31 +46,63 @@ export class StreamHasher {
   /** The worker starts with the first chunk, so a hasher that is never fed costs nothing. */
   #start(): Worker {
     if (this.#worker) return this.#worker;
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { algorithms: this.#algorithms } });
+    const shared = new SharedArrayBuffer(RING_BYTES);
+    this.#ring = Buffer.from(shared);
+    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { algorithms: this.#algorithms, ring: shared } });
     this.#worker = worker;
     worker.on('message', (msg: number | Uint8Array[]) => {
       if (typeof msg === 'number') {
-        this.#queued -= msg;
-        if (this.#queued <= StreamHasher.MAX_QUEUED / 2 && this.#waiting) {
-          const resume = this.#waiting;
-          this.#waiting = undefined;
-          resume();
-        }
+        this.#inFlight.shift();
+        const wake = this.#onAck;
+        this.#onAck = undefined;
+        wake?.();
       } else {
         this.#onResult?.(msg);
       }
     });
+    worker.on('error', (err) => {
+      this.#failure = err;
+      this.#onAck?.();
+    });
     return worker;
   }
 
-  /** Queues a chunk; the returned promise settles when there is room for more. */
+  /** Where a piece of `length` bytes fits now, or null when the ring is too full. */
+  #place(length: number): number | null {
+    if (this.#inFlight.length === 0) return 0;
+    const tail = this.#inFlight[0]!.start;
+    if (this.#head >= tail) {
+      if (RING_BYTES - this.#head >= length) return this.#head;
+      return tail > length ? 0 : null;
+    }
+    return tail - this.#head > length ? this.#head : null;
+  }
+
+  /** Queues a chunk; the returned promise (only when the ring was full) settles once queued. */
   update(chunk: Buffer): Promise<void> | undefined {
-    this.#queued += chunk.length;
-    // Copy just the chunk's bytes into a fresh buffer and hand that over (no second copy).
-    const copy = new Uint8Array(chunk);
-    this.#start().postMessage(copy, [copy.buffer]);
-    if (this.#queued <= StreamHasher.MAX_QUEUED) return undefined;
-    return new Promise((resolve) => (this.#waiting = resolve));
+    const worker = this.#start();
+    for (let offset = 0; offset < chunk.length; offset += MAX_PIECE) {
+      const piece = chunk.subarray(offset, Math.min(chunk.length, offset + MAX_PIECE));
+      const start = this.#place(piece.length);
+      if (start === null) return this.#updateLater(chunk.subarray(offset));
+      piece.copy(this.#ring!, start);
+      this.#head = start + piece.length;
+      this.#inFlight.push({ start, length: piece.length });
+      worker.postMessage({ start, length: piece.length });
+    }
+    return undefined;
+  }
+
+  async #updateLater(rest: Buffer): Promise<void> {
+    while (rest.length > 0) {
+      await new Promise<void>((resolve) => (this.#onAck = resolve));
+      if (this.#failure) throw this.#failure;
+      const piece = rest.subarray(0, MAX_PIECE);
+      if (this.#place(piece.length) === null) continue;
+      const wait = this.update(piece);
+      if (wait) await wait;
+      rest = rest.subarray(piece.length);
+    }
   }
 
   digest(): Promise<Record<string, Buffer>> {

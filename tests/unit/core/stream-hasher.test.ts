@@ -17,10 +17,10 @@ describe('StreamHasher', () => {
     expect(d.sha256!.toString('hex')).toBe(createHash('sha256').digest('hex'));
   });
 
-  it('asks the producer to wait once more than 8 MiB are queued', () => {
+  it('asks the producer to wait once the 16 MiB ring is full', () => {
     const h = new StreamHasher(['sha256']);
     expect(h.update(Buffer.alloc(1 << 20))).toBeUndefined();
-    expect(h.update(Buffer.alloc(9 << 20))).toBeInstanceOf(Promise);
+    expect(h.update(Buffer.alloc(16 << 20))).toBeInstanceOf(Promise);
     h.abort();
   });
 });
