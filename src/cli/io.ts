@@ -15,4 +15,6 @@ export interface CliIo {
 export interface CommandOutcome<T = unknown> {
   result: T;
   text: string;
+  /** 0 unless the command compared things and found them different (1). */
+  exitCode?: number;
 }

@@ -84,6 +84,71 @@ Examples:
       run('verify', async (io) => (await import('./commands/verify.js')).verifyCommand(bundle, opts, io), opts),
     );
 
+  program
+    .command('snapshot')
+    .summary('record the environment: runtime, OS, CPU, GPU, lockfiles, git, env, data')
+    .description(`Write one canonical JSON record of what decides whether a run can be reproduced
+(\`identity\`, whose sha256 is the snapshotDigest) and what varies without mattering (\`context\`:
+host name, capture time, durations, GPU UUIDs, free memory, probe notes).
+
+Probes: OS and CPU; Node.js on PATH; Python (--python, else DIR/.venv, else python3 on PATH)
+with every installed distribution and, unless --no-import, the CUDA/cuDNN that PyTorch,
+TensorFlow and JAX were built with; NVIDIA GPUs (nvidia-smi), the CUDA toolkit (nvcc) and cuDNN;
+AMD GPUs (rocm-smi); lockfiles in DIR (package-lock, pnpm, yarn, uv, poetry, Pipfile, conda,
+requirements*.txt); git; determinism environment variables; --data hashes.
+Each probe has a time limit; a missing tool is recorded, never an error. Secrets are never
+written: secret-like variables are recorded as redacted and credentials are cut from URLs.`)
+    .argument('[dir]', 'project directory', '.')
+    .option('-o, --output <file>', 'where to write (default: DIR/repro.snapshot.json)')
+    .option('--data <path...>', 'files or directories to hash (sha256 per file, one tree digest per directory)')
+    .option('--python <path>', 'the Python interpreter to describe')
+    .option('--no-import', 'do not import PyTorch/TensorFlow/JAX (faster; no framework CUDA versions)')
+    .option('--env <name...>', 'also record these environment variables (secret-like names are redacted)')
+    .option('--save-diff <file>', 'also write the uncommitted git diff to this file')
+    .option('--probe-timeout <ms>', 'time limit for each probe', '10000')
+    .option('--import-timeout <ms>', 'time limit for importing the ML frameworks', '60000')
+    .option('--json', 'print one JSON document on stdout (the snapshot is in result.snapshot)')
+    .option('--no-progress', 'never show a progress bar')
+    .addHelpText('after', `
+Examples:
+  $ repro snapshot                                  # writes ./repro.snapshot.json
+  $ repro snapshot --data data/ models/base.pt --python .venv/bin/python
+  $ repro snapshot --no-import -o /tmp/env.json --json | jq .result.snapshotDigest`)
+    .action((dir: string, opts) =>
+      run('snapshot', async (io) => (await import('./commands/snapshot.js')).snapshotCommand(dir, opts, io), opts),
+    );
+
+  program
+    .command('diff')
+    .summary('compare two snapshots (or bundles), or one with this machine now')
+    .description(`Report added, removed and changed fields by section, each with a severity and a reason:
+  breaking  Python or Node major/minor, CUDA major, a driver too old for the CUDA the snapshot
+            used, GPU architecture, a package's major version or integrity hash, data content,
+            determinism settings (PYTHONHASHSEED, CUBLAS_WORKSPACE_CONFIG, ...)
+  warning   patch and minor versions, thread counts, CPU model, driver, commit, locale
+  info      context (host name, kernel, core count)
+Versions compare with semver (Node, npm) and PEP 440 (Python packages). A bundle stands in for
+the snapshot it carries (project/repro.snapshot.json). Exit 0 when the identities are equal,
+1 when they differ.`)
+    .argument('<a>', 'snapshot file or bundle')
+    .argument('[b]', 'snapshot file or bundle (default: capture this machine now)')
+    .option('--dir <dir>', 'project directory for the capture of this machine', '.')
+    .option('--python <path>', 'the Python interpreter to describe (capture of this machine)')
+    .option('--no-import', 'do not import ML frameworks (capture of this machine)')
+    .option('--probe-timeout <ms>', 'time limit for each probe', '10000')
+    .option('--import-timeout <ms>', 'time limit for importing the ML frameworks', '60000')
+    .option('--all', 'also list info-level differences when there are warnings or breaking ones')
+    .option('--json', 'print one JSON document on stdout')
+    .option('--no-progress', 'never show a progress bar')
+    .addHelpText('after', `
+Examples:
+  $ repro diff repro.snapshot.json                  # this machine vs the snapshot
+  $ repro diff tuesday.json march.json --json
+  $ repro diff bundle.repro.tar.zst --python /usr/bin/python3`)
+    .action((a: string, b: string | undefined, opts) =>
+      run('diff', async (io) => (await import('./commands/diff.js')).diffCommand(a, b, opts, io), opts),
+    );
+
   return program;
 }
 
@@ -92,7 +157,7 @@ async function execute(name: string, runner: Runner, hooks: ProgramHooks, json: 
   try {
     const outcome = await runner(io);
     io.stdout(json ? renderJsonSuccess(name, outcome.result) : outcome.text);
-    hooks.setExitCode(0);
+    hooks.setExitCode(outcome.exitCode ?? 0);
   } catch (err) {
     const error = toReproError(err);
     if (json) io.stdout(renderJsonError(name, error));

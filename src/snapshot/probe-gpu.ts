@@ -126,7 +126,7 @@ export async function probeGpu(options: GpuProbeOptions): Promise<GpuProbeResult
   const toolkit = { nvcc: nvcc.ok ? parseNvccVersion(nvcc.stdout) : null, versionJson };
   if (!nvcc.ok && nvcc.status !== 'absent') notes.push(`nvcc: ${nvcc.reason}`);
   if (!query.ok) {
-    notes.push(`nvidia-smi: ${query.reason}`);
+    notes.push(query.reason.startsWith('nvidia-smi') ? query.reason : `nvidia-smi: ${query.reason}`);
     const amd = await probeAmd(tool);
     if (amd) return { identity: { ...amd, toolkit, cudnn }, context: null, notes };
     return { identity: null, context: null, notes };

@@ -1,0 +1,68 @@
+// How far apart two versions are: by semver for Node and npm, by PEP 440 for Python
+// distributions (local versions such as +cu130 count: they are different builds), and by
+// dotted numbers for everything else (drivers, CUDA, distributions).
+import { explain } from '@renovatebot/pep440';
+import semver from 'semver';
+
+export type VersionDistance = 'equal' | 'major' | 'minor' | 'patch' | 'build' | 'other';
+export type VersionScheme = 'semver' | 'pep440' | 'dotted';
+
+function dotted(v: string): number[] | null {
+  const m = /^v?(\d+(?:\.\d+)*)/.exec(v.trim());
+  return m ? m[1]!.split('.').map(Number) : null;
+}
+
+function byParts(a: number[], b: number[]): VersionDistance {
+  const [a0 = 0, a1 = 0] = a;
+  const [b0 = 0, b1 = 0] = b;
+  if (a0 !== b0) return 'major';
+  if (a1 !== b1) return 'minor';
+  const n = Math.max(a.length, b.length);
+  for (let i = 2; i < n; i++) if ((a[i] ?? 0) !== (b[i] ?? 0)) return 'patch';
+  return 'equal';
+}
+
+export function versionDistance(a: string | null, b: string | null, scheme: VersionScheme): VersionDistance {
+  if (a === b) return 'equal';
+  if (a === null || b === null) return 'other';
+  if (scheme === 'semver') {
+    const x = semver.parse(a, { loose: true });
+    const y = semver.parse(b, { loose: true });
+    if (x && y) {
+      if (x.major !== y.major) return 'major';
+      if (x.minor !== y.minor) return 'minor';
+      if (x.patch !== y.patch || x.prerelease.join('.') !== y.prerelease.join('.')) return 'patch';
+      return x.build.join('.') !== y.build.join('.') ? 'build' : 'equal';
+    }
+  }
+  if (scheme === 'pep440') {
+    const x = explain(a);
+    const y = explain(b);
+    if (x && y) {
+      if (x.epoch !== y.epoch) return 'major';
+      const d = byParts(x.release, y.release);
+      if (d !== 'equal') return d;
+      if (x.public !== y.public) return 'patch';
+      return (x.local ?? '') !== (y.local ?? '') ? 'build' : 'equal';
+    }
+  }
+  const x = dotted(a);
+  const y = dotted(b);
+  if (x && y) {
+    const d = byParts(x, y);
+    return d === 'equal' ? 'patch' : d;
+  }
+  return 'other';
+}
+
+/** -1, 0 or 1 comparing dotted numeric versions (CUDA, drivers); null when not numeric. */
+export function compareDotted(a: string, b: string): number | null {
+  const x = dotted(a);
+  const y = dotted(b);
+  if (!x || !y) return null;
+  for (let i = 0; i < Math.max(x.length, y.length); i++) {
+    const d = (x[i] ?? 0) - (y[i] ?? 0);
+    if (d !== 0) return Math.sign(d);
+  }
+  return 0;
+}

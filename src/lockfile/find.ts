@@ -1,0 +1,65 @@
+// Finds the lockfiles of a project (its top level and a requirements/ folder), reads each with
+// its format's reader, and records path, format, sha256 of the file, every package and the
+// warnings. A lockfile that cannot be read is recorded with the reason, never fatal.
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { compareUtf8 } from '../core/utf8-order.js';
+import { condaEnvironmentReader, condaLockReader } from './conda.js';
+import { npmReader, pnpmReader, yarnReader } from './node-locks.js';
+import { pipfileReader, poetryReader, uvReader } from './python-locks.js';
+import { requirementsReader } from './requirements.js';
+import type { LockfileRecord, LockReader, LockWarning } from './types.js';
+
+export const READERS: readonly LockReader[] = [npmReader, pnpmReader, yarnReader, uvReader, poetryReader, pipfileReader, condaLockReader, condaEnvironmentReader, requirementsReader];
+
+export interface FoundLockfiles {
+  records: (LockfileRecord & { error?: string })[];
+  /** Warnings by lockfile path. */
+  warnings: Record<string, LockWarning[]>;
+}
+
+async function candidates(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const sub of ['', 'requirements']) {
+    const names = await fs.readdir(path.join(dir, sub)).catch(() => [] as string[]);
+    for (const name of names) if (READERS.some((r) => r.matches(name))) out.push(sub === '' ? name : `${sub}/${name}`);
+  }
+  return out.sort(compareUtf8);
+}
+
+export async function findLockfiles(dir: string): Promise<FoundLockfiles> {
+  const records: FoundLockfiles['records'] = [];
+  const warnings: FoundLockfiles['warnings'] = {};
+  for (const rel of await candidates(dir)) {
+    const file = path.join(dir, rel);
+    const reader = READERS.find((r) => r.matches(path.basename(rel)))!;
+    let bytes: Buffer;
+    try {
+      const st = await fs.stat(file);
+      if (!st.isFile()) continue;
+      bytes = await fs.readFile(file);
+    } catch {
+      continue;
+    }
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    try {
+      const parsed = await reader.read(file, bytes.toString('utf8'));
+      records.push({ path: rel, format: parsed.format, sha256, packageCount: parsed.packages.length, packages: parsed.packages });
+      const list = [...parsed.warnings];
+      if (parsed.manifest && (await olderThan(file, path.join(path.dirname(file), parsed.manifest)))) {
+        list.push({ code: 'LOCK_OLDER_THAN_MANIFEST', message: `${rel} is older than ${parsed.manifest}; it may not match it` });
+      }
+      if (list.length > 0) warnings[rel] = list;
+    } catch (err) {
+      const reason = (err as Error).message.split('\n')[0]!.slice(0, 300);
+      records.push({ path: rel, format: reader.format, sha256, packageCount: 0, packages: [], error: reason });
+    }
+  }
+  return { records, warnings };
+}
+
+async function olderThan(lock: string, manifest: string): Promise<boolean> {
+  const [a, b] = await Promise.all([fs.stat(lock).catch(() => null), fs.stat(manifest).catch(() => null)]);
+  return a !== null && b !== null && a.mtimeMs + 1000 < b.mtimeMs;
+}

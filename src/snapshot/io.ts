@@ -1,0 +1,64 @@
+// Reading and writing snapshot files: canonical JSON, atomic writes, and readers that refuse
+// what they do not understand (another kind, a newer schemaVersion, a digest that does not
+// match the identity). A bundle can stand in for a snapshot: the one captured into the project
+// (project/repro.snapshot.json) is read from it, after the bundle verifies.
+import { promises as fs } from 'node:fs';
+import { canonicalJson } from '../core/canonical-json.js';
+import { writeFileAtomic } from '../core/atomic-write.js';
+import { ReproError, fsError } from '../core/errors.js';
+import { sniffCodec } from '../bundle/compress.js';
+import { readRange } from '../bundle/open.js';
+import { verifyBundle } from '../bundle/verify.js';
+import { PROJECT_PREFIX } from '../bundle/plan.js';
+import { DEFAULT_SNAPSHOT_FILE, identityDigest, SNAPSHOT_KIND, SNAPSHOT_SCHEMA_VERSION, type Snapshot } from './snapshot.js';
+
+export async function writeSnapshot(file: string, snapshot: Snapshot): Promise<void> {
+  await writeFileAtomic(file, canonicalJson(snapshot));
+}
+
+export function parseSnapshot(text: string, source: string): Snapshot {
+  let doc: Partial<Snapshot>;
+  try {
+    doc = JSON.parse(text) as Partial<Snapshot>;
+  } catch (err) {
+    throw new ReproError('E_INPUT', `${source} is not valid JSON`, { hint: 'Pass a file written by `repro snapshot`, or a bundle.', details: { path: source }, cause: err });
+  }
+  if (doc.kind !== SNAPSHOT_KIND) {
+    throw new ReproError('E_INPUT', `${source} is not a repro snapshot`, { hint: 'Pass a file written by `repro snapshot`, or a bundle.', details: { path: source, kind: doc.kind ?? null } });
+  }
+  if (doc.schemaVersion !== SNAPSHOT_SCHEMA_VERSION) {
+    throw new ReproError('E_SCHEMA_VERSION', `${source} has snapshot schemaVersion ${String(doc.schemaVersion)}; this repro reads ${SNAPSHOT_SCHEMA_VERSION}`, {
+      hint: 'Upgrade repro to read snapshots written by a newer version.',
+      details: { path: source, found: doc.schemaVersion ?? null, supported: [SNAPSHOT_SCHEMA_VERSION] },
+    });
+  }
+  const snapshot = doc as Snapshot;
+  if (!snapshot.identity || identityDigest(snapshot.identity) !== snapshot.snapshotDigest) {
+    throw new ReproError('E_INTEGRITY', `${source}: the snapshot's identity does not match its snapshotDigest (edited by hand?)`, {
+      hint: 'Capture the snapshot again with `repro snapshot`.',
+      details: { path: source, recorded: snapshot.snapshotDigest ?? null },
+    });
+  }
+  return snapshot;
+}
+
+/** A snapshot file, or the snapshot inside a bundle. */
+export async function readSnapshotOrBundle(file: string): Promise<{ snapshot: Snapshot; from: 'file' | 'bundle' }> {
+  const head = await readRange(file, 0, 512).catch((err) => {
+    throw fsError(err, file, 'cannot read');
+  });
+  const looksJson = head.toString('utf8').trimStart().startsWith('{');
+  if (looksJson || (sniffCodec(head) === 'none' && !head.subarray(257, 262).equals(Buffer.from('ustar')))) {
+    return { snapshot: parseSnapshot(await fs.readFile(file, 'utf8'), file), from: 'file' };
+  }
+  const inside = `${PROJECT_PREFIX}/${DEFAULT_SNAPSHOT_FILE}`;
+  const parts: Buffer[] = [];
+  await verifyBundle(file, { onEntry: (e) => (e.path === inside ? (slice) => parts.push(Buffer.from(slice)) : undefined) });
+  if (parts.length === 0) {
+    throw new ReproError('E_INPUT', `the bundle ${file} carries no snapshot (${inside})`, {
+      hint: 'Run `repro snapshot` in the project before `repro build`, so the snapshot travels in the bundle.',
+      details: { path: file, expected: inside },
+    });
+  }
+  return { snapshot: parseSnapshot(Buffer.concat(parts).toString('utf8'), `${file}:${inside}`), from: 'bundle' };
+}

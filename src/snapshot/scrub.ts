@@ -1,0 +1,33 @@
+// The last line of defence for secrets: whatever a probe returned, any string in the snapshot
+// that contains the value of a secret-like environment variable (or a URL with credentials)
+// has it replaced before anything is written or hashed.
+import { isSecretName, stripCredentials } from './redact.js';
+
+const MIN_SECRET_LENGTH = 6;
+export const REDACTED = '[redacted]';
+
+export function secretValues(env: Readonly<Record<string, string | undefined>>): string[] {
+  return Object.entries(env)
+    .filter(([name, value]) => value !== undefined && value.length >= MIN_SECRET_LENGTH && isSecretName(name))
+    .map(([, value]) => value!)
+    .sort((a, b) => b.length - a.length);
+}
+
+export function scrubSecrets<T>(value: T, env: Readonly<Record<string, string | undefined>>): T {
+  const secrets = secretValues(env);
+  const scrub = (v: unknown): unknown => {
+    if (typeof v === 'string') {
+      let s = stripCredentials(v);
+      for (const secret of secrets) if (s.includes(secret)) s = s.split(secret).join(REDACTED);
+      return s;
+    }
+    if (Array.isArray(v)) return v.map(scrub);
+    if (v && typeof v === 'object') {
+      const out: Record<string, unknown> = {};
+      for (const [k, x] of Object.entries(v)) out[scrub(k) as string] = scrub(x);
+      return out;
+    }
+    return v;
+  };
+  return scrub(value) as T;
+}

@@ -1,0 +1,140 @@
+// captureSnapshot: runs every probe (in parallel, each with its own time limit) and assembles
+// one canonical record with two parts: `identity`, everything that decides whether a run can
+// be reproduced, whose sha256 is the snapshotDigest; and `context`, what varies without
+// mattering (host name, capture time, durations, GPU UUIDs, free memory, probe notes).
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import { canonicalJson } from '../core/canonical-json.js';
+import type { Context } from '../core/context.js';
+import { HashCache } from '../core/hash-cache.js';
+import { reproVersion } from '../core/runtime.js';
+import { findLockfiles } from '../lockfile/find.js';
+import type { LockfileRecord, LockWarning } from '../lockfile/types.js';
+import { hashData, type DataItem } from './probe-data.js';
+import { captureEnv, type EnvValue } from './probe-env.js';
+import { probeGit, type GitIdentity } from './probe-git.js';
+import { probeGpu, type GpuContext, type GpuIdentity } from './probe-gpu.js';
+import { probeNode, type NodeIdentity } from './probe-node.js';
+import { probeOs, type OsContext, type OsIdentity } from './probe-os.js';
+import { probePython, type PythonContext, type PythonIdentity } from './probe-python.js';
+import { scrubSecrets } from './scrub.js';
+
+export const SNAPSHOT_SCHEMA_VERSION = 1;
+export const SNAPSHOT_KIND = 'repro-snapshot';
+export const DEFAULT_SNAPSHOT_FILE = 'repro.snapshot.json';
+
+export interface SnapshotIdentity {
+  os: OsIdentity;
+  node: NodeIdentity | null;
+  python: PythonIdentity | null;
+  gpu: GpuIdentity | null;
+  lockfiles: (LockfileRecord & { error?: string })[];
+  git: GitIdentity | null;
+  env: Record<string, EnvValue>;
+  data: DataItem[];
+}
+
+export type ProbeName = 'os' | 'node' | 'python' | 'gpu' | 'lockfiles' | 'git' | 'env' | 'data';
+
+export interface ProbeReport {
+  status: 'ok' | 'absent' | 'partial';
+  notes: string[];
+  durationMs: number;
+}
+
+export interface SnapshotContext extends OsContext {
+  capturedAt: string;
+  repro: string;
+  python: PythonContext | null;
+  gpu: GpuContext | null;
+  probes: Record<ProbeName, ProbeReport>;
+  lockfileWarnings: Record<string, LockWarning[]>;
+  durationMs: number;
+}
+
+export interface Snapshot {
+  schemaVersion: number;
+  kind: typeof SNAPSHOT_KIND;
+  snapshotDigest: string;
+  identity: SnapshotIdentity;
+  context: SnapshotContext;
+}
+
+export interface SnapshotOptions {
+  dir?: string;
+  output?: string;
+  data?: string[];
+  python?: string;
+  imports: boolean;
+  env?: string[];
+  probeTimeoutMs: number;
+  importTimeoutMs: number;
+}
+
+export function identityDigest(identity: SnapshotIdentity): string {
+  return `sha256:${createHash('sha256').update(canonicalJson(identity)).digest('hex')}`;
+}
+
+export async function captureSnapshot(options: SnapshotOptions, ctx: Context): Promise<{ snapshot: Snapshot; patch: string | null; cache: HashCache }> {
+  const started = ctx.now().getTime();
+  const dir = path.resolve(ctx.cwd, options.dir ?? '.');
+  const output = path.resolve(ctx.cwd, options.output ?? path.join(dir, DEFAULT_SNAPSHOT_FILE));
+  const tool = { timeoutMs: options.probeTimeoutMs, env: ctx.env };
+  const timed = async <T>(fn: () => Promise<T>): Promise<[T, number]> => {
+    const t = ctx.now().getTime();
+    const v = await fn();
+    return [v, ctx.now().getTime() - t];
+  };
+  const cache = await new HashCache(dir).load();
+  const ownFiles = [...new Set([path.relative(dir, output), DEFAULT_SNAPSHOT_FILE, '.repro', 'repro.lock'])].filter((p) => p !== '' && !p.startsWith('..'));
+  const [[os, osMs], [node, nodeMs], [python, pyMs], [gpu, gpuMs], [locks, lockMs], [git, gitMs], [data, dataMs]] = await Promise.all([
+    timed(() => probeOs()),
+    timed(() => probeNode(tool)),
+    timed(() => probePython({ projectDir: dir, python: options.python, imports: options.imports, timeoutMs: options.probeTimeoutMs, importTimeoutMs: options.importTimeoutMs, env: ctx.env })),
+    timed(() => probeGpu(tool)),
+    timed(() => findLockfiles(dir)),
+    timed(() => probeGit(dir, { ...tool, exclude: ownFiles })),
+    timed(() => (options.data?.length ? hashData(options.data, ctx.cwd, { projectDir: dir, cache, progress: ctx.progress }) : Promise.resolve([] as DataItem[]))),
+  ]);
+  const env = captureEnv(ctx.env, options.env ?? []);
+  const report = (present: boolean, notes: string[], durationMs: number): ProbeReport => ({ status: !present ? 'absent' : notes.length > 0 ? 'partial' : 'ok', notes, durationMs });
+  const identity: SnapshotIdentity = {
+    os: os.identity,
+    node: node.identity,
+    python: python.identity,
+    gpu: gpu.identity,
+    lockfiles: locks.records,
+    git: git.identity,
+    env,
+    data,
+  };
+  const context: SnapshotContext = {
+    ...os.context,
+    capturedAt: ctx.now().toISOString(),
+    repro: reproVersion(),
+    python: python.context,
+    gpu: gpu.context,
+    probes: {
+      os: report(true, [], osMs),
+      node: report(node.identity !== null, node.notes, nodeMs),
+      python: report(python.identity !== null, python.notes, pyMs),
+      gpu: report(gpu.identity !== null, gpu.notes, gpuMs),
+      lockfiles: report(true, locks.records.filter((r) => r.error).map((r) => `${r.path}: ${r.error}`), lockMs),
+      git: report(git.identity !== null, git.notes, gitMs),
+      env: report(true, [], 0),
+      data: report(true, [], dataMs),
+    },
+    lockfileWarnings: locks.warnings,
+    durationMs: 0,
+  };
+  const clean = scrubSecrets({ identity, context }, ctx.env);
+  clean.context.durationMs = ctx.now().getTime() - started;
+  const snapshot: Snapshot = {
+    schemaVersion: SNAPSHOT_SCHEMA_VERSION,
+    kind: SNAPSHOT_KIND,
+    snapshotDigest: identityDigest(clean.identity),
+    identity: clean.identity,
+    context: clean.context,
+  };
+  return { snapshot, patch: git.patch, cache };
+}
