@@ -12,8 +12,9 @@ function versionChange(section: string, field: string, a: string | null, b: stri
   if (a === null || b === null) return change(section, field, a, b, 'breaking', a === null ? 'newly present' : 'no longer present');
   const d = versionDistance(a, b, scheme);
   if (d === 'equal') return null;
-  const breaking = d === 'major' || (breakingAt === 'minor' && d === 'minor') || d === 'other';
-  const label = d === 'build' ? 'build (local version) changed' : d === 'other' ? 'version changed' : `${d} version changed`;
+  // A PEP 440 local version names another build of the same release (+cu130 vs +cpu).
+  const breaking = d === 'major' || (breakingAt === 'minor' && d === 'minor') || d === 'other' || (d === 'build' && scheme === 'pep440');
+  const label = d === 'build' ? 'another build of the same version (local version label)' : d === 'other' ? 'version changed' : `${d} version changed`;
   return change(section, field, a, b, breaking ? 'breaking' : 'warning', label);
 }
 

@@ -19,11 +19,21 @@ export interface FoundLockfiles {
   warnings: Record<string, LockWarning[]>;
 }
 
+/** The reader for a project-relative path: any .txt in requirements/ is a requirements file. */
+function readerFor(rel: string): LockReader | undefined {
+  if (rel.startsWith('requirements/') && rel.endsWith('.txt')) return requirementsReader;
+  const name = path.basename(rel);
+  return READERS.find((r) => r.matches(name));
+}
+
 async function candidates(dir: string): Promise<string[]> {
   const out: string[] = [];
   for (const sub of ['', 'requirements']) {
     const names = await fs.readdir(path.join(dir, sub)).catch(() => [] as string[]);
-    for (const name of names) if (READERS.some((r) => r.matches(name))) out.push(sub === '' ? name : `${sub}/${name}`);
+    for (const name of names) {
+      const rel = sub === '' ? name : `${sub}/${name}`;
+      if (readerFor(rel)) out.push(rel);
+    }
   }
   return out.sort(compareUtf8);
 }
@@ -33,7 +43,7 @@ export async function findLockfiles(dir: string): Promise<FoundLockfiles> {
   const warnings: FoundLockfiles['warnings'] = {};
   for (const rel of await candidates(dir)) {
     const file = path.join(dir, rel);
-    const reader = READERS.find((r) => r.matches(path.basename(rel)))!;
+    const reader = readerFor(rel)!;
     let bytes: Buffer;
     try {
       const st = await fs.stat(file);

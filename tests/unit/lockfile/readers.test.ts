@@ -1,0 +1,149 @@
+// Each lockfile reader against a fixture in the format its tool writes today.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseCondaEnvironment, parseCondaLock } from '../../../src/lockfile/conda.js';
+import { parsePnpmLock, parseYarnLock } from '../../../src/lockfile/node-locks.js';
+import { parsePipfileLock, parsePoetryLock, parseUvLock } from '../../../src/lockfile/python-locks.js';
+import { parseRequirementLine, parseRequirements } from '../../../src/lockfile/requirements.js';
+import { REPO_ROOT } from '../../helpers/cli.js';
+
+const fixture = (name: string) => readFileSync(path.join(REPO_ROOT, 'tests', 'fixtures', 'lockfiles', name), 'utf8');
+const codes = (w: { code: string; package?: string }[]) => w.map((x) => `${x.code}${x.package ? ` ${x.package}` : ''}`);
+
+describe('requirements.txt (pip-compile --generate-hashes)', () => {
+  const r = parseRequirements(fixture('requirements.txt'));
+
+  it('reads pins, hashes across continuation lines, markers and direct URLs', () => {
+    expect(r.packages.map((p) => [p.name, p.version, p.hashes.length])).toEqual([
+      ['joblib', '1.2.0', 2],
+      ['numpy', '1.24.2', 1],
+      ['pywin32', '306', 1],
+      ['scikit-learn', '1.2.1', 1],
+      ['scipy', null, 0],
+      ['torch', null, 0],
+    ]);
+    expect(r.packages[0]!.hashes[0]).toBe('sha256:091138ed78f800342968c523bdde947e7a305b8594b910a0fea2ab83c3c6d385');
+    expect(r.packages[2]!.platform).toBe('sys_platform == "win32"');
+    expect(r.packages[5]!.source).toMatch(/^https:\/\/download\.pytorch\.org\//);
+  });
+
+  it('never records index credentials', () => {
+    expect(JSON.stringify(r)).not.toContain('s3cr3t-t0ken-value');
+    expect(JSON.stringify(r)).not.toContain('ci-bot');
+    expect(r.packages[0]!.source).toBe('https://pypi.internal.example/simple');
+  });
+
+  it('warns, with codes: unpinned, missing hash, platform-specific, credentials removed', () => {
+    expect(codes(r.warnings)).toEqual([
+      'CREDENTIALS_REMOVED',
+      'PLATFORM_SPECIFIC pywin32',
+      'UNPINNED scipy',
+      'MISSING_HASH scipy',
+      'MISSING_HASH torch',
+    ]);
+  });
+
+  it.each([
+    ['Django[argon2]==5.0.6', { name: 'django', version: '5.0.6' }],
+    ['zope.interface === 6.4', { name: 'zope-interface', version: '6.4' }],
+    ['numpy==1.26.*', { name: 'numpy', version: null }],
+    ['requests>=2,<3', { name: 'requests', version: null, spec: '>=2,<3' }],
+    ['pkg @ git+https://github.com/o/r@v1#egg=pkg', { name: 'pkg', url: 'git+https://github.com/o/r@v1#egg=pkg' }],
+  ])('parses %j', (line, want) => {
+    expect(parseRequirementLine(line)).toMatchObject(want);
+  });
+});
+
+describe('uv.lock (revision 3)', () => {
+  const r = parseUvLock(fixture('uv.lock'));
+  it('takes every package with its sdist and wheel hashes', () => {
+    expect(r.packages.map((p) => [p.name, p.version, p.hashes.length, p.source])).toEqual([
+      ['iris-demo', '0.1.0', 0, '.'],
+      ['joblib', '1.4.2', 2, 'https://pypi.org/simple'],
+      ['numpy', '1.26.4', 3, 'https://pypi.org/simple'],
+      ['scikit-learn', '1.4.2', 2, 'https://pypi.org/simple'],
+    ]);
+    expect(r.warnings).toEqual([]); // the editable project itself needs no hash
+  });
+});
+
+describe('poetry.lock (lock-version 2.1)', () => {
+  const r = parsePoetryLock(fixture('poetry.lock'));
+  it('reads files hashes, markers and a private source without its token', () => {
+    expect(r.packages.map((p) => [p.name, p.version, p.hashes.length])).toEqual([
+      ['colorama', '0.4.6', 2],
+      ['numpy', '1.26.4', 2],
+      ['private-utils', '0.3.0', 0],
+    ]);
+    expect(JSON.stringify(r)).not.toContain('glpat-');
+    expect(codes(r.warnings)).toEqual(['PLATFORM_SPECIFIC colorama', 'MISSING_HASH private-utils']);
+  });
+});
+
+describe('Pipfile.lock', () => {
+  const r = parsePipfileLock(fixture('Pipfile.lock'));
+  it('reads default and develop sections with hashes', () => {
+    expect(r.packages.map((p) => [p.name, p.version, p.hashes.length, p.platform ?? null])).toEqual([
+      ['numpy', '1.26.4', 2, "python_version >= '3.9'"],
+      ['pandas', '2.2.2', 1, null],
+      ['pytest', '8.2.2', 1, "develop; python_version >= '3.8'"],
+    ]);
+    expect(r.warnings).toEqual([]);
+  });
+});
+
+describe('conda', () => {
+  it('environment.yml: exact pins only for == and =version=build', () => {
+    const r = parseCondaEnvironment(fixture('environment.yml'));
+    expect(r.packages.map((p) => [p.name, p.version])).toEqual([
+      ['python', null],
+      ['numpy', '1.26.4'],
+      ['scikit-learn', '1.4.2'],
+      ['pandas', null],
+      ['pip', null],
+      ['torch', '2.3.1'],
+      ['rich', null],
+    ]);
+    expect(codes(r.warnings)).toEqual(['UNPINNED python', 'UNPINNED pandas', 'UNPINNED pip', 'UNPINNED rich', 'MISSING_HASH']);
+  });
+
+  it('conda-lock.yml: per-platform entries with md5 and sha256', () => {
+    const r = parseCondaLock(fixture('conda-lock.yml'));
+    expect(r.packages.map((p) => [p.name, p.platform, p.hashes.length])).toEqual([
+      ['numpy', 'linux-64', 2],
+      ['numpy', 'osx-arm64', 2],
+      ['torch', 'linux-64', 1],
+    ]);
+    expect(codes(r.warnings)).toEqual(['PLATFORM_SPECIFIC']);
+  });
+});
+
+describe('pnpm and yarn', () => {
+  it('pnpm-lock.yaml v9: packages with integrity, scoped names intact', () => {
+    const r = parsePnpmLock(fixture('pnpm-lock.yaml'));
+    expect(r.packages.map((p) => [p.name, p.version, p.hashes[0]?.slice(0, 7)])).toEqual([
+      ['@types/node', '22.10.2', 'sha512-'],
+      ['semver', '7.6.3', 'sha512-'],
+      ['undici-types', '6.20.0', 'sha512-'],
+    ]);
+  });
+
+  it('yarn.lock v1', () => {
+    const r = parseYarnLock(fixture('yarn.lock'));
+    expect(r.packages.map((p) => [p.name, p.version, p.source])).toEqual([
+      ['@babel/code-frame', '7.24.7', 'https://registry.yarnpkg.com/@babel/code-frame/-/code-frame-7.24.7.tgz'],
+      ['lodash', '4.17.21', 'https://registry.yarnpkg.com/lodash/-/lodash-4.17.21.tgz'],
+    ]);
+    expect(r.warnings).toEqual([]);
+  });
+
+  it('yarn.lock berry: checksums, workspace entries need none', () => {
+    const r = parseYarnLock(fixture('berry/yarn.lock'));
+    expect(r.packages.map((p) => [p.name, p.version, p.hashes.length])).toEqual([
+      ['lodash', '4.17.21', 1],
+      ['my-app', '0.0.0-use.local', 0],
+    ]);
+    expect(r.warnings).toEqual([]);
+  });
+});
