@@ -1,0 +1,89 @@
+// repro snapshot and repro diff as a user runs them: the same digest twice, JSON envelopes,
+// exit codes, a hung nvidia-smi, and a bundle standing in for the snapshot it carries.
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { fakeGpuBin } from '../helpers/fake-tools.js';
+import { runCli } from '../helpers/cli.js';
+import { makeProject, tempDir } from '../helpers/project.js';
+
+const PY = '/usr/bin/python3';
+
+describe('repro snapshot (binary)', () => {
+  it('captures twice with the same digest, and diff says identical (exit 0)', async () => {
+    const root = await makeProject({ 'train.py': 'print(1)\n', 'requirements.txt': 'numpy==1.24.2\n', 'data/x.csv': '1,2\n' }, { git: true });
+    const a = await runCli(['snapshot', root, '--python', PY, '--data', path.join(root, 'data'), '--json']);
+    expect(a.code, a.stderr).toBe(0);
+    const first = a.json();
+    expect(first).toMatchObject({ schemaVersion: 1, command: 'snapshot', ok: true });
+    expect(first.result.snapshotDigest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    const file = path.join(root, 'repro.snapshot.json');
+    const onDisk = JSON.parse(await fs.readFile(file, 'utf8'));
+    expect(onDisk.snapshotDigest).toBe(first.result.snapshotDigest);
+    expect(onDisk.identity.python.packages['scikit-learn']).toBeDefined();
+    expect(onDisk.identity.lockfiles[0]).toMatchObject({ path: 'requirements.txt', packageCount: 1 });
+    expect(onDisk.identity.data[0]).toMatchObject({ path: 'data', type: 'directory', files: 1 });
+    const second = path.join(tempDir(), 'second.json');
+    const b = await runCli(['snapshot', root, '--python', PY, '--data', path.join(root, 'data'), '--json', '-o', second]);
+    expect(b.json().result.snapshotDigest).toBe(first.result.snapshotDigest);
+    const same = await runCli(['diff', file, second]);
+    expect(same.code).toBe(0);
+    expect(same.stdout).toMatch(/identical/);
+    const now = await runCli(['diff', file, '--dir', root, '--json']);
+    expect(now.code, now.stdout).toBe(0);
+    expect(now.json().result.identical).toBe(true);
+  });
+
+  it('diff exits 1 and names a changed determinism variable as breaking', async () => {
+    const root = await makeProject({ 'a.py': '1' });
+    expect((await runCli(['snapshot', root, '--python', PY, '--no-import'], { env: { PYTHONHASHSEED: '0' } })).code).toBe(0);
+    const run = await runCli(['diff', path.join(root, 'repro.snapshot.json'), '--dir', root, '--no-import', '--json'], { env: { PYTHONHASHSEED: '1' } });
+    expect(run.code).toBe(1);
+    const doc = run.json();
+    expect(doc.ok).toBe(true);
+    expect(doc.result.changes).toContainEqual(expect.objectContaining({ section: 'env', field: 'PYTHONHASHSEED', a: '0', b: '1', severity: 'breaking' }));
+    const human = await runCli(['diff', path.join(root, 'repro.snapshot.json'), '--dir', root, '--no-import'], { env: { PYTHONHASHSEED: '1' } });
+    expect(human.stdout).toMatch(/breaking\s+env\s+PYTHONHASHSEED\s+0\s+1/);
+  });
+
+  it('finishes within the probe time limit when nvidia-smi hangs, and records why', async () => {
+    const root = await makeProject({ 'a.py': '1' });
+    const bin = await fakeGpuBin('hang');
+    const started = Date.now();
+    const run = await runCli(['snapshot', root, '--python', PY, '--no-import', '--probe-timeout', '700', '--json'], { env: { PATH: `${bin}:${process.env.PATH}` } });
+    expect(run.code).toBe(0);
+    expect(Date.now() - started).toBeLessThan(6000);
+    const snap = JSON.parse(await fs.readFile(path.join(root, 'repro.snapshot.json'), 'utf8'));
+    expect(snap.identity.gpu).toBeNull();
+    expect(snap.context.probes.gpu.notes[0]).toMatch(/within 700 ms/);
+  });
+
+  it('with a fake H100 on PATH, records the GPU the way the real one was recorded', async () => {
+    const root = await makeProject({ 'a.py': '1' });
+    const bin = await fakeGpuBin('h100');
+    const run = await runCli(['snapshot', root, '--python', PY, '--no-import'], { env: { PATH: `${bin}:${process.env.PATH}` } });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/1 × NVIDIA H100 80GB HBM3 \(Hopper, 9\.0\), driver 580\.159\.04, CUDA ≤ 13\.0; toolkit 13\.0\.88/);
+  });
+
+  it('a bundle stands in for the snapshot it carries', async () => {
+    const root = await makeProject({ 'a.py': '1' }, { git: true });
+    expect((await runCli(['snapshot', root, '--python', PY, '--no-import'])).code).toBe(0);
+    const built = await runCli(['build', root, '--json']);
+    const bundle = built.json().result.bundle;
+    const run = await runCli(['diff', bundle, path.join(root, 'repro.snapshot.json'), '--json']);
+    expect(run.code).toBe(0);
+    expect(run.json().result.identical).toBe(true);
+  });
+
+  it('bad input: a file that is not a snapshot (exit 3), a newer schemaVersion (exit 3), a bad --probe-timeout (exit 2)', async () => {
+    const root = await makeProject({ 'notes.json': '{"hello": 1}', 'future.json': JSON.stringify({ kind: 'repro-snapshot', schemaVersion: 9 }) });
+    const notSnap = await runCli(['diff', path.join(root, 'notes.json'), path.join(root, 'notes.json')]);
+    expect(notSnap.code).toBe(3);
+    expect(notSnap.stderr).toMatch(/not a repro snapshot/);
+    const future = await runCli(['diff', path.join(root, 'future.json'), path.join(root, 'future.json'), '--json']);
+    expect(future.code).toBe(3);
+    expect(future.json().error.code).toBe('E_SCHEMA_VERSION');
+    expect((await runCli(['snapshot', root, '--probe-timeout', 'soon'])).code).toBe(2);
+  });
+});
