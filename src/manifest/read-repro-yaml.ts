@@ -1,0 +1,89 @@
+// repro.yaml: checked against schemas/repro.schema.json (ajv), every error reported with the
+// line it is on, then resolved into a ProjectManifest.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Ajv, type ErrorObject } from 'ajv';
+import { configError, numberKind, parseYamlFile, type LocatedDoc } from './yaml-doc.js';
+import { pythonStr } from './python-format.js';
+import { PARAM_TYPES, type EntryPointSpec, type ParamType, type ParameterSpec, type ProjectManifest } from './types.js';
+
+const SCHEMA_FILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'schemas', 'repro.schema.json');
+
+let validator: ReturnType<Ajv['compile']> | undefined;
+function validate(doc: unknown): ErrorObject[] {
+  validator ??= new Ajv({ allErrors: true, strict: false }).compile(JSON.parse(readFileSync(SCHEMA_FILE, 'utf8')) as object);
+  return validator(doc) ? [] : (validator.errors ?? []);
+}
+
+type Raw = Record<string, unknown>;
+
+export function readReproYaml(text: string, file = 'repro.yaml'): ProjectManifest {
+  const located = parseYamlFile(text, file);
+  const raw = (located.doc.toJS() ?? {}) as Raw;
+  const errors = validate(raw);
+  if (errors.length > 0) throw schemaError(located, errors);
+  const entryPoints: Record<string, EntryPointSpec> = {};
+  for (const [name, ep] of Object.entries(raw.entry_points as Record<string, Raw>)) {
+    entryPoints[name] = {
+      name,
+      command: String(ep.command),
+      parameters: Object.entries((ep.parameters ?? {}) as Record<string, unknown>).map(([p, spec]) => parameter(located, ['entry_points', name, 'parameters', p], p, spec)),
+    };
+  }
+  const env = (raw.environment ?? {}) as Raw;
+  const gpu = raw.gpu as Raw | undefined;
+  return {
+    source: 'repro.yaml',
+    name: String(raw.name),
+    version: raw.version === undefined ? '0.0.0' : String(raw.version),
+    entryPoints,
+    environment: {
+      python: env.python === undefined ? null : String(env.python),
+      lockfile: typeof env.lockfile === 'string' ? env.lockfile : null,
+      node: env.node === undefined ? null : String(env.node),
+      systemPackages: (env.system_packages as string[] | undefined) ?? [],
+      baseImage: typeof env.base_image === 'string' ? env.base_image : null,
+    },
+    gpu: gpu
+      ? {
+          required: gpu.required !== false,
+          count: (gpu.count as number | undefined) ?? 1,
+          minCuda: gpu.min_cuda === undefined ? null : String(gpu.min_cuda),
+          minComputeCapability: gpu.min_compute_capability === undefined ? null : String(gpu.min_compute_capability),
+        }
+      : null,
+    data: (raw.data as string[] | undefined) ?? [],
+    outputs: ((raw.outputs as unknown[] | undefined) ?? []).map((o) => (typeof o === 'string' ? { path: o } : (o as { path: string; tolerance?: number }))),
+    env: Object.fromEntries(Object.entries((raw.env ?? {}) as Record<string, unknown>).map(([k, v]) => [k, String(v)])),
+  };
+}
+
+function parameter(located: LocatedDoc, at: string[], name: string, spec: unknown): ParameterSpec {
+  const obj = (typeof spec === 'string' ? { type: spec } : spec) as { type: ParamType; default?: unknown; choices?: unknown[] };
+  if (obj.type === 'choice' && !obj.choices) throw configError(located, at, `parameter ${name} has type choice but no choices`, 'List the allowed values: choices: [a, b].');
+  const hasDefault = obj.default !== undefined && obj.default !== null;
+  const out: ParameterSpec = {
+    name,
+    type: obj.type,
+    default: hasDefault ? pythonStr(obj.default, numberKind(located, [...at, 'default'])) : null,
+    required: !hasDefault,
+  };
+  if (obj.choices) out.choices = obj.choices.map((c) => String(c));
+  if (out.choices && out.default !== null && !out.choices.includes(out.default)) {
+    throw configError(located, [...at, 'default'], `the default of ${name} (${out.default}) is not one of its choices (${out.choices.join(', ')})`, 'Pick a default from the choices list.');
+  }
+  return out;
+}
+
+function schemaError(located: LocatedDoc, errors: ErrorObject[]): Error {
+  const first = errors.find((e) => e.keyword !== 'oneOf') ?? errors[0]!;
+  const at = first.instancePath.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const where = at.length ? at.join('.') : '(top level)';
+  let message = `${where} ${first.message ?? 'is invalid'}`;
+  if (first.keyword === 'additionalProperties') message = `${where}: unknown field "${String((first.params as { additionalProperty: string }).additionalProperty)}"`;
+  if (first.keyword === 'enum') message = `${where} must be one of: ${((first.params as { allowedValues: unknown[] }).allowedValues ?? PARAM_TYPES).join(', ')}`;
+  const e = configError(located, at, message, 'See schemas/repro.schema.json and the repro.yaml section of the README.');
+  e.details.problems = errors.map((x) => ({ path: x.instancePath, message: x.message }));
+  return e;
+}

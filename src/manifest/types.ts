@@ -1,0 +1,45 @@
+// The resolved project manifest: what repro.yaml or an MLproject says, in one shape.
+
+export type ParamType = 'string' | 'int' | 'float' | 'bool' | 'path' | 'uri' | 'choice';
+export const PARAM_TYPES: readonly ParamType[] = ['string', 'int', 'float', 'bool', 'path', 'uri', 'choice'];
+
+export interface ParameterSpec {
+  name: string;
+  type: ParamType;
+  /** The default as it is substituted into the command (MLflow: Python's str() of the YAML value). */
+  default: string | null;
+  required: boolean;
+  choices?: string[];
+}
+
+export interface EntryPointSpec {
+  name: string;
+  command: string;
+  /** In declaration order: MLflow renders known parameters in this order. */
+  parameters: ParameterSpec[];
+}
+
+export interface OutputSpec {
+  path: string;
+  tolerance?: number;
+}
+
+export interface ProjectManifest {
+  source: 'repro.yaml' | 'MLproject' | 'convention';
+  name: string;
+  version: string;
+  entryPoints: Record<string, EntryPointSpec>;
+  environment: {
+    python: string | null;
+    lockfile: string | null;
+    node: string | null;
+    systemPackages: string[];
+    baseImage: string | null;
+  };
+  gpu: { required: boolean; count: number; minCuda: string | null; minComputeCapability: string | null } | null;
+  data: string[];
+  outputs: OutputSpec[];
+  env: Record<string, string>;
+  /** MLflow's environment section, kept as written (MLproject sources only). */
+  mlflowEnvironment?: { kind: 'python_env' | 'conda_env' | 'docker_env'; value: unknown };
+}
