@@ -14,6 +14,7 @@ import { planContent, type SourceEntry } from '../bundle/plan.js';
 import { readProjectMeta, slugName } from '../bundle/project-meta.js';
 import { parseSourceDateEpoch } from '../bundle/source-date.js';
 import { writeBundle } from '../bundle/write.js';
+import { generateMlproject, loadProjectManifest } from '../manifest/load.js';
 
 export const DEFAULT_OUT_DIR = path.join('.repro', 'bundles');
 
@@ -60,6 +61,8 @@ export interface BuildResult {
   compression: CompressionInfo;
   sourceDateEpoch: number;
   selection: 'git' | 'walk' | 'list';
+  /** Where the entry points came from, and their names. */
+  project: { source: string; entryPoints: string[] } | null;
   lock: { path: string; status: 'written' | 'unchanged' | 'matched' | 'differs' | 'skipped' };
   builder: { node: string; zlib: string; zstd: string | null };
   /** Files whose hash came from the cache (.repro/cache) and files hashed now. */
@@ -73,13 +76,16 @@ export async function planBuild(options: BuildOptions, ctx: Context): Promise<Bu
   const compression = compressionInfo(options.compression);
   const outDir = path.resolve(ctx.cwd, options.outDir ?? path.join(root, DEFAULT_OUT_DIR));
   const meta = await readProjectMeta(root);
-  const content = await planContent(root, { exclude: [outDir], env: ctx.env, progress: ctx.progress, files: options.files });
+  const project = await loadProjectManifest(root);
+  const generated = project?.source === 'repro.yaml' ? { MLproject: Buffer.from(generateMlproject(project)) } : undefined;
+  const content = await planContent(root, { exclude: [outDir], env: ctx.env, progress: ctx.progress, files: options.files, generated });
   const manifest = createManifest({
     name: meta.name,
     version: meta.version,
     sourceDateEpoch,
     compression,
     tooling: { repro: reproVersion(), tar: `node-tar ${packageVersion('tar')}` },
+    project,
     entries: content.entries,
   });
   const lock = options.noLock ? null : await readLock(root);
@@ -145,6 +151,7 @@ export async function applyBuild(plan: BuildPlan, options: BuildOptions, ctx: Co
     compression: plan.manifest.compression,
     sourceDateEpoch: plan.manifest.sourceDateEpoch,
     selection: plan.selection,
+    project: plan.manifest.project ? { source: plan.manifest.project.source, entryPoints: Object.keys(plan.manifest.project.entryPoints) } : null,
     lock: { path: path.join(plan.root, 'repro.lock'), status: lockStatus },
     builder: { node: runtime.node, zlib: runtime.zlib, zstd: runtime.zstd },
     hashCache: { hits: plan.cache.hits, misses: plan.cache.misses },

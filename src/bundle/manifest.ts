@@ -6,6 +6,7 @@ import { canonicalJson } from '../core/canonical-json.js';
 import { ReproError } from '../core/errors.js';
 import type { CompressionInfo } from './compress.js';
 import { formatMode, parseMode, type BundleEntry, type EntryType } from './entry.js';
+import type { ProjectManifest } from '../manifest/types.js';
 
 export const MANIFEST_PATH = 'repro.bundle.json';
 export const MANIFEST_SCHEMA_VERSION = 1;
@@ -28,6 +29,8 @@ export interface BundleManifest {
   sourceDateEpoch: number;
   compression: CompressionInfo;
   tooling: { repro: string; tar: string };
+  /** The resolved repro.yaml or MLproject, or null when the project has neither. */
+  project: ProjectManifest | null;
   entries: ManifestEntry[];
   /** sha256 of this document serialized with selfDigest set to "". */
   selfDigest: string;
@@ -65,6 +68,7 @@ export function createManifest(input: ManifestInput): BundleManifest {
     sourceDateEpoch: input.sourceDateEpoch,
     compression: input.compression,
     tooling: input.tooling,
+    project: input.project,
     entries: input.entries.map(toManifestEntry),
     selfDigest: '',
   };
@@ -115,6 +119,7 @@ function assertShape(d: Partial<BundleManifest>): void {
   if (typeof d.selfDigest !== 'string') throw bad('selfDigest');
   if (!d.compression || typeof d.compression.codec !== 'string') throw bad('compression');
   if (!Array.isArray(d.entries)) throw bad('entries');
+  if (d.project !== null && (typeof d.project !== 'object' || typeof d.project.entryPoints !== 'object')) throw bad('project');
   for (const e of d.entries) {
     if (typeof e !== 'object' || e === null || typeof e.path !== 'string' || !ENTRY_TYPES.has(e.type)) throw bad('entry');
     if (typeof e.mode !== 'string' || !/^[0-7]{3,4}$/.test(e.mode)) throw bad(`mode for ${e.path}`);

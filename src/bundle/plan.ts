@@ -1,6 +1,7 @@
 // planBuild: everything that can fail fails here, before the first byte is written. It selects
 // the files, classifies and stats each, checks names and links, hashes the content and
 // returns the complete list of canonical entries the writer will emit.
+import { createHash } from 'node:crypto';
 import { promises as fs, type Stats } from 'node:fs';
 import path from 'node:path';
 import { ReproError, fsError } from '../core/errors.js';
@@ -17,6 +18,8 @@ export const PROJECT_PREFIX = 'project';
 export interface SourceEntry extends BundleEntry {
   /** Absolute path on disk (files only). */
   source?: string;
+  /** Content made by repro (a generated MLproject), written instead of reading `source`. */
+  content?: Buffer;
   /** Identity seen at planning time; the writer refuses to bundle a file that changed since. */
   stat?: { size: number; mtimeMs: number; ctimeMs: number; ino: number };
 }
@@ -36,6 +39,8 @@ export interface PlanContentOptions {
   progress?: ProgressReporter;
   /** Use exactly these project-relative paths instead of selecting files. */
   files?: string[];
+  /** Files repro adds to the project (path relative to the project -> content), unless present. */
+  generated?: Record<string, Buffer>;
 }
 
 export async function planContent(root: string, options: PlanContentOptions = {}): Promise<ContentPlan> {
@@ -63,13 +68,17 @@ export async function planContent(root: string, options: PlanContentOptions = {}
     entries.push(entry);
     if (entry.type === 'file') files.push(entry);
   }
+  for (const [rel, content] of Object.entries(options.generated ?? {})) {
+    if (entries.some((e) => e.path === rel)) continue; // the project's own file wins
+    entries.push({ path: rel, type: 'file', mode: 0o644, size: content.length, content, sha256: createHash('sha256').update(content).digest('hex') });
+  }
   for (const dir of parentDirectories(entries.map((e) => e.path))) {
     entries.push({ path: dir, type: 'directory', mode: DIR_MODE, size: 0 });
   }
 
   const totalBytes = files.reduce((sum, f) => sum + f.size, 0);
   const cache = await new HashCache(root).load();
-  const missing = files.filter((f) => {
+  const missing = files.filter((f) => f.content === undefined).filter((f) => {
     f.sha256 = cache.get(f.path, f.stat!);
     return f.sha256 === undefined;
   });

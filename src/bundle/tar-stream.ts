@@ -29,6 +29,11 @@ export async function* canonicalTar(
   for (const [index, entry] of entries.entries()) {
     yield* out.add(encodeEntryHeader(entry, options.mtime));
     if (entry.type !== 'file' || entry.size === 0) continue;
+    if (entry.content) {
+      yield* out.add(entry.content);
+      yield* out.add(Buffer.alloc(paddingFor(entry.size)));
+      continue;
+    }
     const small = ahead.take(index);
     if (small) {
       const data = await small;
@@ -73,7 +78,7 @@ class Prefetcher {
     while (this.#next < this.#entries.length && this.#pending.size < Prefetcher.WINDOW) {
       const i = this.#next++;
       const e = this.#entries[i]!;
-      if (e.type === 'file' && e.size > 0 && e.size <= SLICE) {
+      if (e.type === 'file' && e.size > 0 && e.size <= SLICE && !e.content) {
         const p = readSmall(e);
         p.catch(() => {}); // observed when taken; avoids an unhandled rejection if never taken
         this.#pending.set(i, p);

@@ -8,6 +8,7 @@ const manifest = () =>
     sourceDateEpoch: 946684800,
     compression: { codec: 'zstd', level: 3, library: 'zstd 1.5.7' },
     tooling: { repro: '0.1.0', tar: 'node-tar 7.5.23' },
+    project: null,
     entries: [
       { path: 'project', type: 'directory', mode: 0o755, size: 0 },
       { path: 'project/a.py', type: 'file', mode: 0o644, size: 3, sha256: 'a'.repeat(64) },
