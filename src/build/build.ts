@@ -75,8 +75,8 @@ export async function planBuild(options: BuildOptions, ctx: Context): Promise<Bu
   const sourceDateEpoch = parseSourceDateEpoch(ctx.env.SOURCE_DATE_EPOCH);
   const compression = compressionInfo(options.compression);
   const outDir = path.resolve(ctx.cwd, options.outDir ?? path.join(root, DEFAULT_OUT_DIR));
-  const meta = await readProjectMeta(root);
   const project = await loadProjectManifest(root);
+  const meta = await readProjectMeta(root, project);
   const generated = project?.source === 'repro.yaml' ? { MLproject: Buffer.from(generateMlproject(project)) } : undefined;
   const content = await planContent(root, { exclude: [outDir], env: ctx.env, progress: ctx.progress, files: options.files, generated });
   const manifest = createManifest({

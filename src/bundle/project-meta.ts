@@ -3,7 +3,6 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { parse as parseToml } from 'smol-toml';
-import { parse as parseYaml } from 'yaml';
 
 export interface ProjectMeta {
   name: string;
@@ -28,13 +27,10 @@ function pick(obj: unknown): { name?: string; version?: string } {
   };
 }
 
-export async function readProjectMeta(root: string): Promise<ProjectMeta> {
+/** Name and version: from the already-read repro.yaml when there is one, else the package files. */
+export async function readProjectMeta(root: string, manifest?: { source: string; name: string; version: string } | null): Promise<ProjectMeta> {
   const fallbackName = path.basename(path.resolve(root)) || 'project';
-  const yamlText = await readText(path.join(root, 'repro.yaml'));
-  if (yamlText !== null) {
-    const meta = pick(safe(() => parseYaml(yamlText)));
-    if (meta.name) return { name: meta.name, version: meta.version ?? '0.0.0', source: 'repro.yaml' };
-  }
+  if (manifest?.source === 'repro.yaml') return { name: manifest.name, version: manifest.version, source: 'repro.yaml' };
   const pkgText = await readText(path.join(root, 'package.json'));
   if (pkgText !== null) {
     const meta = pick(safe(() => JSON.parse(pkgText)));

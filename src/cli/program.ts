@@ -3,6 +3,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { ReproError, toReproError } from '../core/errors.js';
 import { CODECS, DEFAULT_CODEC } from '../bundle/compress.js';
+import { exitCodeFor } from './exit.js';
 import { renderHumanError, renderJsonError, renderJsonSuccess } from './render.js';
 import type { CliIo, CommandOutcome } from './io.js';
 
@@ -15,6 +16,15 @@ export interface ProgramHooks {
 }
 
 type Runner = (io: CliIo) => Promise<CommandOutcome>;
+
+/** The options that steer the environment probes, shared by snapshot and diff. */
+function probeOptions(cmd: Command, what = ''): Command {
+  return cmd
+    .option('--python <path>', `the Python interpreter to describe${what}`)
+    .option('--no-import', `do not import PyTorch/TensorFlow/JAX (faster; no framework CUDA versions)${what}`)
+    .option('--probe-timeout <ms>', 'time limit for each probe', '10000')
+    .option('--import-timeout <ms>', 'time limit for importing the ML frameworks', '60000');
+}
 
 export function buildProgram(hooks: ProgramHooks): Command {
   const program = new Command('repro')
@@ -84,7 +94,7 @@ Examples:
       run('verify', async (io) => (await import('./commands/verify.js')).verifyCommand(bundle, opts, io), opts),
     );
 
-  program
+  const snapshot = program
     .command('snapshot')
     .summary('record the environment: runtime, OS, CPU, GPU, lockfiles, git, env, data')
     .description(`Write one canonical JSON record of what decides whether a run can be reproduced
@@ -99,14 +109,11 @@ requirements*.txt); git; determinism environment variables; --data hashes.
 Each probe has a time limit; a missing tool is recorded, never an error. Secrets are never
 written: secret-like variables are recorded as redacted and credentials are cut from URLs.`)
     .argument('[dir]', 'project directory', '.')
-    .option('-o, --output <file>', 'where to write (default: DIR/repro.snapshot.json)')
+    .option('-o, --output <file>', 'where to write (default: DIR/repro.snapshot.json)');
+  probeOptions(snapshot)
     .option('--data <path...>', 'files or directories to hash (sha256 per file, one tree digest per directory)')
-    .option('--python <path>', 'the Python interpreter to describe')
-    .option('--no-import', 'do not import PyTorch/TensorFlow/JAX (faster; no framework CUDA versions)')
     .option('--env <name...>', 'also record these environment variables (secret-like names are redacted)')
     .option('--save-diff <file>', 'also write the uncommitted git diff to this file')
-    .option('--probe-timeout <ms>', 'time limit for each probe', '10000')
-    .option('--import-timeout <ms>', 'time limit for importing the ML frameworks', '60000')
     .option('--json', 'print one JSON document on stdout (the snapshot is in result.snapshot)')
     .option('--no-progress', 'never show a progress bar')
     .addHelpText('after', `
@@ -118,7 +125,7 @@ Examples:
       run('snapshot', async (io) => (await import('./commands/snapshot.js')).snapshotCommand(dir, opts, io), opts),
     );
 
-  program
+  const diff = program
     .command('diff')
     .summary('compare two snapshots (or bundles), or one with this machine now')
     .description(`Report added, removed and changed fields by section, each with a severity and a reason:
@@ -132,11 +139,8 @@ the snapshot it carries (project/repro.snapshot.json). Exit 0 when the identitie
 1 when they differ.`)
     .argument('<a>', 'snapshot file or bundle')
     .argument('[b]', 'snapshot file or bundle (default: capture this machine now)')
-    .option('--dir <dir>', 'project directory for the capture of this machine', '.')
-    .option('--python <path>', 'the Python interpreter to describe (capture of this machine)')
-    .option('--no-import', 'do not import ML frameworks (capture of this machine)')
-    .option('--probe-timeout <ms>', 'time limit for each probe', '10000')
-    .option('--import-timeout <ms>', 'time limit for importing the ML frameworks', '60000')
+    .option('--dir <dir>', 'project directory for the capture of this machine', '.');
+  probeOptions(diff, ' (capture of this machine)')
     .option('--all', 'also list info-level differences when there are warnings or breaking ones')
     .option('--json', 'print one JSON document on stdout')
     .option('--no-progress', 'never show a progress bar')
@@ -163,7 +167,7 @@ async function execute(name: string, runner: Runner, hooks: ProgramHooks, json: 
     if (json) io.stdout(renderJsonError(name, error));
     else io.stderr(renderHumanError(error));
     if (!json && error.code === 'E_INTERNAL' && typeof error.details.stack === 'string') io.stderr(`${error.details.stack}\n`);
-    hooks.setExitCode(error.exitCode);
+    hooks.setExitCode(exitCodeFor(error));
   }
 }
 
