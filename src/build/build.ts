@@ -1,6 +1,7 @@
 // repro build, as a plain function: planBuild decides everything (files, hashes, manifest,
 // output path, lock verdict) and fails before any write; applyBuild writes the bundle and the
 // lock atomically and returns the result that the CLI prints.
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { Context } from '../core/context.js';
 import type { HashCache } from '../core/hash-cache.js';
@@ -15,6 +16,9 @@ import { readProjectMeta, slugName } from '../bundle/project-meta.js';
 import { parseSourceDateEpoch } from '../bundle/source-date.js';
 import { writeBundle } from '../bundle/write.js';
 import { generateMlproject, loadProjectManifest } from '../manifest/load.js';
+import { sortByBytes } from '../bundle/paths.js';
+import { DOCKERFILE_PATH, planDockerfileEntry, type DockerfileEntry } from './dockerfile-entry.js';
+import { buildBundleImage, type ImageResult } from './image.js';
 
 export const DEFAULT_OUT_DIR = path.join('.repro', 'bundles');
 
@@ -30,6 +34,10 @@ export interface BuildOptions {
   verify?: boolean;
   /** Build exactly these project-relative paths instead of selecting files (--verify's rebuild). */
   files?: string[];
+  /** Base image for the bundle's Dockerfile (NAME:TAG@sha256:... is used as is). */
+  baseImage?: string;
+  /** Also build the image through the Docker engine. */
+  image?: boolean;
 }
 
 export interface BuildPlan {
@@ -43,6 +51,7 @@ export interface BuildPlan {
   lock: ReproLock | null;
   lockDifferences: Difference[];
   cache: HashCache;
+  dockerfile: DockerfileEntry;
 }
 
 export interface BuildResult {
@@ -61,6 +70,10 @@ export interface BuildResult {
   compression: CompressionInfo;
   sourceDateEpoch: number;
   selection: 'git' | 'walk' | 'list';
+  /** The Dockerfile at the bundle's root, or why there is none. */
+  dockerfile: { included: boolean; baseImage: string | null; reason: string | null };
+  /** The image built with --image. */
+  image?: ImageResult;
   /** Where the entry points came from, and their names. */
   project: { source: string; entryPoints: string[] } | null;
   lock: { path: string; status: 'written' | 'unchanged' | 'matched' | 'differs' | 'skipped' };
@@ -78,7 +91,13 @@ export async function planBuild(options: BuildOptions, ctx: Context): Promise<Bu
   const project = await loadProjectManifest(root);
   const meta = await readProjectMeta(root, project);
   const generated = project?.source === 'repro.yaml' ? { MLproject: Buffer.from(generateMlproject(project)) } : undefined;
+  const dockerfile = await planDockerfileEntry(root, project, { baseImage: options.baseImage, image: options.image }, ctx);
   const content = await planContent(root, { exclude: [outDir], env: ctx.env, progress: ctx.progress, files: options.files, generated });
+  if (dockerfile.content) {
+    const d = dockerfile.content;
+    content.entries.push({ path: DOCKERFILE_PATH, type: 'file', mode: 0o644, size: d.length, content: d, sha256: createHash('sha256').update(d).digest('hex') });
+    sortByBytes(content.entries);
+  }
   const manifest = createManifest({
     name: meta.name,
     version: meta.version,
@@ -116,6 +135,7 @@ export async function planBuild(options: BuildOptions, ctx: Context): Promise<Bu
     lock,
     lockDifferences,
     cache: content.cache,
+    dockerfile,
   };
 }
 
@@ -151,6 +171,7 @@ export async function applyBuild(plan: BuildPlan, options: BuildOptions, ctx: Co
     compression: plan.manifest.compression,
     sourceDateEpoch: plan.manifest.sourceDateEpoch,
     selection: plan.selection,
+    dockerfile: { included: plan.dockerfile.content !== null, baseImage: plan.dockerfile.baseImage, reason: plan.dockerfile.reason },
     project: plan.manifest.project ? { source: plan.manifest.project.source, entryPoints: Object.keys(plan.manifest.project.entryPoints) } : null,
     lock: { path: path.join(plan.root, 'repro.lock'), status: lockStatus },
     builder: { node: runtime.node, zlib: runtime.zlib, zstd: runtime.zstd },
@@ -162,5 +183,15 @@ export async function applyBuild(plan: BuildPlan, options: BuildOptions, ctx: Co
 export async function runBuild(options: BuildOptions, ctx: Context): Promise<BuildResult> {
   const startedAt = ctx.now().getTime();
   const plan = await planBuild(options, ctx);
-  return applyBuild(plan, options, ctx, startedAt);
+  const result = await applyBuild(plan, options, ctx, startedAt);
+  return options.image ? withImage(result, false, ctx, startedAt) : result;
+}
+
+/** Builds the bundle's image (after the bundle is written and locked) and adds it to the result. */
+export async function withImage<T extends BuildResult>(result: T, verify: boolean, ctx: Context, startedAt: number): Promise<T> {
+  const image = await buildBundleImage(
+    { bundle: result.bundle, contentDigest: result.contentDigest, name: result.name, version: result.version, sourceDateEpoch: result.sourceDateEpoch, verify },
+    ctx,
+  );
+  return { ...result, image, durationMs: ctx.now().getTime() - startedAt };
 }

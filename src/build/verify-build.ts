@@ -10,7 +10,7 @@ import type { Context } from '../core/context.js';
 import { ReproError } from '../core/errors.js';
 import { compareBundleFiles, compareManifests, type Difference } from '../bundle/compare.js';
 import { verifyBundle } from '../bundle/verify.js';
-import { applyBuild, planBuild, type BuildOptions, type BuildResult } from './build.js';
+import { applyBuild, planBuild, withImage, type BuildOptions, type BuildResult } from './build.js';
 import { copyVaried, describeVariations, VARIANT_ENV, VARIANT_UMASK, type Variation } from './variations.js';
 
 export interface SelfCommand {
@@ -48,6 +48,7 @@ export async function runVerifiedBuild(options: BuildOptions, ctx: Context, self
       listFile,
       codec: options.compression,
       sourceDateEpoch: String(plan.manifest.sourceDateEpoch),
+      baseImage: plan.dockerfile.baseImage,
     });
     const lockDigest = plan.lock?.contentDigest ?? null;
     const differences: Difference[] = [];
@@ -78,7 +79,7 @@ export async function runVerifiedBuild(options: BuildOptions, ctx: Context, self
         details: { result },
       });
     }
-    return result;
+    return options.image ? await withImage(result, true, ctx, startedAt) : result;
   } finally {
     await fs.rm(work, { recursive: true, force: true });
     untrack();
@@ -91,10 +92,13 @@ interface ChildBuild {
   listFile: string;
   codec: string;
   sourceDateEpoch: string;
+  /** The pinned base image of the first build's Dockerfile, so the rebuild carries the same one. */
+  baseImage: string | null;
 }
 
 async function rebuildInChild(self: SelfCommand, ctx: Context, job: ChildBuild): Promise<BuildResult> {
   const args = [self.execPath, self.script, 'build', job.copyRoot, '-o', job.outDir, '--compression', job.codec, '--no-lock', '--files-from', job.listFile, '--json', '--no-progress'];
+  if (job.baseImage) args.push('--base-image', job.baseImage);
   const env = { ...ctx.env, ...VARIANT_ENV, SOURCE_DATE_EPOCH: job.sourceDateEpoch } as NodeJS.ProcessEnv;
   const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
     const child = spawn('/bin/sh', ['-c', `umask ${VARIANT_UMASK} && exec "$@"`, 'sh', ...args], { cwd: path.dirname(job.copyRoot), env, stdio: ['ignore', 'pipe', 'pipe'] });

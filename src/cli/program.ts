@@ -58,6 +58,8 @@ The content digest is recorded in DIR/repro.lock; commit it and use --locked in 
     .addOption(new Option('--compression <codec>', 'compression codec').choices(CODECS as string[]).default(DEFAULT_CODEC))
     .option('--verify', 'rebuild from a copy under varied conditions and compare (exit 1 if different)')
     .option('--locked', 'fail (exit 1) without writing when the bundle would differ from repro.lock')
+    .option('--base-image <ref>', 'base image of the bundle\'s Dockerfile (NAME:TAG@sha256:..., or NAME:TAG with --image)')
+    .option('--image', 'also build the image through the Docker engine (with --verify: twice, comparing layers)')
     .addOption(new Option('--no-lock', 'neither read nor write repro.lock').hideHelp())
     .addOption(new Option('--files-from <file>', 'NUL-separated list of files to bundle (internal)').hideHelp())
     .option('--json', 'print one JSON document on stdout')
@@ -67,7 +69,8 @@ Examples:
   $ repro build                       # bundle the current directory
   $ repro build examples/iris --verify
   $ SOURCE_DATE_EPOCH=$(git log -1 --format=%ct) repro build --locked --json
-  $ repro build . -o dist --compression gzip`)
+  $ repro build . -o dist --compression gzip
+  $ repro build . --image --verify --base-image localhost:5000/base:bookworm`)
     .action((dir: string, opts) =>
       run('build', async (io) => (await import('./commands/build.js')).buildCommand(dir, opts, io), opts),
     );
@@ -151,6 +154,34 @@ Examples:
   $ repro diff bundle.repro.tar.zst --python /usr/bin/python3`)
     .action((a: string, b: string | undefined, opts) =>
       run('diff', async (io) => (await import('./commands/diff.js')).diffCommand(a, b, opts, io), opts),
+    );
+
+  program
+    .command('dockerfile')
+    .summary('print the project\'s pinned Dockerfile, or lint one with --check')
+    .description(`Generate a Dockerfile from templates/ (Python, Python + CUDA, Node), byte-for-byte
+deterministic: the base image pinned by digest (from --base-image NAME@sha256:..., the local
+engine's RepoDigests, or the registry's API; with none, an error instead of an unpinned FROM),
+system packages pinned to versions with apt sources frozen to SOURCE_DATE_EPOCH on Debian bases,
+Python packages from a requirements file with --require-hashes, npm ci for Node, determinism
+ENV (PYTHONHASHSEED=0; CUBLAS_WORKSPACE_CONFIG=:4096:8 on GPU), a non-root user, and the main
+entry point as the default command.
+
+--check lints an existing Dockerfile: UNPINNED_FROM, LATEST_TAG, APT_UNPINNED, PIP_UNPINNED,
+PIP_NO_HASHES, ADD_URL, NPM_INSTALL, MISSING_DETERMINISM_ENV (exit 1 when any).`)
+    .argument('[dir]', 'project directory', '.')
+    .option('--base-image <ref>', 'base image (NAME:TAG, pinned here, or NAME:TAG@sha256:...)')
+    .option('-o, --output <file>', 'write the Dockerfile here instead of printing it')
+    .option('--check [file]', 'lint a Dockerfile (default: DIR/Dockerfile) instead of generating one')
+    .option('--json', 'print one JSON document on stdout')
+    .option('--no-progress', 'never show a progress bar')
+    .addHelpText('after', `
+Examples:
+  $ repro dockerfile examples/iris --base-image python:3.11-slim-bookworm@sha256:...
+  $ repro dockerfile -o Dockerfile
+  $ repro dockerfile --check Dockerfile --json`)
+    .action((dir: string, opts) =>
+      run('dockerfile', async (io) => (await import('./commands/dockerfile.js')).dockerfileCommand(dir, opts, io), opts),
     );
 
   return program;

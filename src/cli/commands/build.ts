@@ -17,6 +17,8 @@ export interface BuildFlags {
   locked?: boolean;
   lock?: boolean;
   filesFrom?: string;
+  baseImage?: string;
+  image?: boolean;
 }
 
 export async function buildCommand(dir: string | undefined, flags: BuildFlags, io: CliIo): Promise<CommandOutcome<BuildResult | VerifiedBuildResult>> {
@@ -28,6 +30,8 @@ export async function buildCommand(dir: string | undefined, flags: BuildFlags, i
     verify: flags.verify,
     noLock: flags.lock === false,
     files: flags.filesFrom ? await readFileList(path.resolve(io.ctx.cwd, flags.filesFrom)) : undefined,
+    baseImage: flags.baseImage,
+    image: flags.image,
   };
   const result = flags.verify ? await runVerifiedBuild(options, io.ctx, io.self) : await runBuild(options, io.ctx);
   return { result, text: renderBuild(result, io.ctx.cwd) };
@@ -52,8 +56,13 @@ export function renderBuild(r: BuildResult | VerifiedBuildResult, cwd: string): 
     ['  entries', `${r.entries} (${r.files} files, ${formatBytes(r.contentBytes)})`],
     ['  size', `${formatBytes(r.tarSize)} tar, ${formatBytes(r.fileSize)} ${codec}`],
     ['  lock', `repro.lock ${r.lock.status}`],
+    ['  dockerfile', r.dockerfile.included ? `repro.Dockerfile FROM ${r.dockerfile.baseImage}` : `none: ${r.dockerfile.reason}`],
     ['  time', `${(r.durationMs / 1000).toFixed(2)} s`],
   ]);
+  if (r.image) {
+    text += `image ${r.image.tag} (${r.image.id.slice(0, 19)}…), ${r.image.layers.length} layers\n`;
+    if (r.image.verify) text += `image verified: rebuilt without cache, layer diff_ids identical\n`;
+  }
   if ('verify' in r) {
     text += `verified: reproducible. Rebuilt from a copy under ${r.verify.variations.length} variations (${r.verify.variations.map((v) => v.name).join(', ')}); both digests identical.\n`;
     if (r.verify.lock.matches !== null) text += `repro.lock: ${r.verify.lock.matches ? 'matches' : 'differs'}\n`;

@@ -1,0 +1,26 @@
+// The Dockerfile a bundle carries at its root (beside repro.bundle.json), used as the build
+// context's Dockerfile by `repro build --image`. It is included only when the base image is
+// pinned by an explicit digest (repro.yaml environment.base_image or --base-image), or when
+// --image asks the engine to pin it: a bundle never depends on what a registry says today.
+import type { Context } from '../core/context.js';
+import { planDockerfile } from '../dockerfile/plan.js';
+import type { ProjectManifest } from '../manifest/types.js';
+
+export const DOCKERFILE_PATH = 'repro.Dockerfile';
+
+export interface DockerfileEntry {
+  content: Buffer | null;
+  baseImage: string | null;
+  /** Why there is no Dockerfile, when there is none. */
+  reason: string | null;
+}
+
+export async function planDockerfileEntry(root: string, manifest: ProjectManifest | null, options: { baseImage?: string; image?: boolean }, ctx: Context): Promise<DockerfileEntry> {
+  const explicit = options.baseImage ?? manifest?.environment.baseImage ?? null;
+  const pinned = explicit !== null && /@sha256:[0-9a-f]{64}$/.test(explicit);
+  if (!options.image && !pinned) {
+    return { content: null, baseImage: null, reason: explicit ? `the base image ${explicit} is not pinned by digest` : 'no base image pinned by digest (set environment.base_image or pass --base-image NAME@sha256:...)' };
+  }
+  const plan = await planDockerfile({ dir: root, baseImage: options.baseImage, resolve: Boolean(options.image) && !pinned }, ctx);
+  return { content: Buffer.from(plan.text), baseImage: plan.base.ref, reason: null };
+}

@@ -1,0 +1,94 @@
+// repro build --image: builds the bundle's image through the Docker engine with the bundle's
+// canonical tar as the build context (verified first: exactly the bytes that were checked),
+// tagged repro/<name>:<short content digest> and labelled with the OCI annotations and the
+// bundle digest. With --verify it builds a second time without cache and compares the
+// images' layer diff_ids, naming each layer that differs and the instruction that made it.
+import { Readable } from 'node:stream';
+import type { Context } from '../core/context.js';
+import { ReproError } from '../core/errors.js';
+import { connectDocker, type DockerClient, type ImageInfo } from '../docker/client.js';
+import { openBundle } from '../bundle/open.js';
+import { slugName } from '../bundle/project-meta.js';
+import { verifyBundle } from '../bundle/verify.js';
+import { DOCKERFILE_PATH } from './dockerfile-entry.js';
+
+export interface ImageResult {
+  id: string;
+  tag: string;
+  layers: string[];
+  verify?: { reproducible: boolean; rebuildId: string; differences: LayerDifference[] };
+}
+
+export interface LayerDifference {
+  layer: number;
+  instruction: string | null;
+  a: string | null;
+  b: string | null;
+}
+
+export interface ImageBuildInput {
+  bundle: string;
+  contentDigest: string;
+  name: string;
+  version: string;
+  sourceDateEpoch: number;
+  verify: boolean;
+}
+
+export async function buildBundleImage(input: ImageBuildInput, ctx: Context): Promise<ImageResult> {
+  const docker = await connectDocker(ctx.env);
+  await docker.ping();
+  await verifyBundle(input.bundle, { digest: input.contentDigest });
+  const short = input.contentDigest.replace('sha256:', '').slice(0, 12);
+  const tag = `repro/${slugName(input.name)}:${short}`;
+  const labels = {
+    'org.opencontainers.image.title': input.name,
+    'org.opencontainers.image.version': input.version,
+    'org.opencontainers.image.created': new Date(input.sourceDateEpoch * 1000).toISOString(),
+    'io.repro.bundle.digest': input.contentDigest,
+  };
+  const first = await buildOnce(docker, input, tag, labels, false, ctx);
+  const info = (await docker.inspectImage(first))!;
+  const result: ImageResult = { id: first, tag, layers: info.layers };
+  if (input.verify) {
+    ctx.log.info('image: building a second time without cache to compare layers');
+    const second = await buildOnce(docker, input, '', labels, true, ctx);
+    const other = (await docker.inspectImage(second))!;
+    const differences = compareLayers(info, other);
+    if (second !== first) await docker.removeImage(second);
+    result.verify = { reproducible: differences.length === 0, rebuildId: second, differences };
+    if (differences.length > 0) {
+      throw new ReproError('E_NOT_REPRODUCIBLE', `the image is not reproducible: ${differences.length} layer${differences.length === 1 ? '' : 's'} differ`, {
+        hint: 'Layers made by RUN steps carry the time they ran; keep RUN steps out of the Dockerfile (bake them into the pinned base image) or make them write fixed timestamps.',
+        details: { image: result, differences },
+      });
+    }
+  }
+  return result;
+}
+
+async function buildOnce(docker: DockerClient, input: ImageBuildInput, tag: string, labels: Record<string, string>, noCache: boolean, ctx: Context): Promise<string> {
+  const stream = await openBundle(input.bundle);
+  return docker.buildImage({
+    context: Readable.from(stream.tar),
+    dockerfile: DOCKERFILE_PATH,
+    tag,
+    labels,
+    noCache,
+    onOutput: (text) => {
+      for (const line of text.split('\n')) if (line.trim() !== '') ctx.log.info(`image: ${line.trimEnd()}`);
+    },
+  });
+}
+
+/** diff_ids layer by layer, each named by the history entry (non-empty layers only) that made it. */
+export function compareLayers(a: ImageInfo, b: ImageInfo): LayerDifference[] {
+  const steps = a.history.filter((h) => !h.emptyLayer).map((h) => h.createdBy);
+  const out: LayerDifference[] = [];
+  for (let i = 0; i < Math.max(a.layers.length, b.layers.length); i++) {
+    const x = a.layers[i] ?? null;
+    const y = b.layers[i] ?? null;
+    if (x !== y) out.push({ layer: i, instruction: steps[i] ?? null, a: x, b: y });
+  }
+  return out;
+}

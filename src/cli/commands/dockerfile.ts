@@ -1,0 +1,40 @@
+// `repro dockerfile`: print (or write) the project's pinned Dockerfile, or lint one (--check).
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { writeFileAtomic } from '../../core/atomic-write.js';
+import { fsError } from '../../core/errors.js';
+import { lintDockerfile, type LintFinding } from '../../dockerfile/lint.js';
+import { planDockerfile } from '../../dockerfile/plan.js';
+import type { CliIo, CommandOutcome } from '../io.js';
+
+export interface DockerfileFlags {
+  baseImage?: string;
+  output?: string;
+  check?: string | boolean;
+}
+
+export async function dockerfileCommand(dir: string | undefined, flags: DockerfileFlags, io: CliIo): Promise<CommandOutcome> {
+  const root = path.resolve(io.ctx.cwd, dir ?? '.');
+  if (flags.check) {
+    const file = path.resolve(io.ctx.cwd, typeof flags.check === 'string' ? flags.check : path.join(root, 'Dockerfile'));
+    const text = await fs.readFile(file, 'utf8').catch((err) => {
+      throw fsError(err, file, 'cannot read the Dockerfile');
+    });
+    const findings = lintDockerfile(text);
+    const shown = path.relative(io.ctx.cwd, file) || file;
+    return {
+      result: { file, findings },
+      text: findings.length === 0 ? `${shown}: no findings\n` : findings.map((f: LintFinding) => `${shown}:${f.line || '-'}  ${f.code}  ${f.message}`).join('\n') + `\n${findings.length} finding${findings.length === 1 ? '' : 's'}\n`,
+      exitCode: findings.length === 0 ? 0 : 1,
+    };
+  }
+  const plan = await planDockerfile({ dir: root, baseImage: flags.baseImage, resolve: true }, io.ctx);
+  for (const note of plan.notes) io.ctx.log.info(`dockerfile: ${note}`);
+  io.ctx.log.info(`dockerfile: base image pinned from the ${plan.base.source}: ${plan.base.ref}`);
+  if (flags.output) {
+    const file = path.resolve(io.ctx.cwd, flags.output);
+    await writeFileAtomic(file, plan.text);
+    return { result: { file, kind: plan.kind, baseImage: plan.base.ref, digestSource: plan.base.source, dockerfile: plan.text }, text: `wrote ${path.relative(io.ctx.cwd, file) || file}\n` };
+  }
+  return { result: { kind: plan.kind, baseImage: plan.base.ref, digestSource: plan.base.source, dockerfile: plan.text }, text: plan.text };
+}

@@ -1,0 +1,126 @@
+// The only importer of dockerode: a small client for what repro asks of a Docker engine (ping,
+// image inspect, image build), with engine errors turned into coded ReproErrors. DOCKER_HOST
+// (unix, tcp, ssh) is honoured by dockerode itself.
+import type { Readable } from 'node:stream';
+import { ReproError } from '../core/errors.js';
+
+export interface ImageInfo {
+  id: string;
+  repoDigests: string[];
+  repoTags: string[];
+  /** The image's layer diff_ids, bottom first. */
+  layers: string[];
+  /** The instruction that made each history entry (empty layers included), bottom first. */
+  history: Array<{ createdBy: string; emptyLayer: boolean }>;
+  labels: Record<string, string>;
+}
+
+export interface BuildRequest {
+  context: Readable;
+  dockerfile: string;
+  tag: string;
+  labels: Record<string, string>;
+  noCache: boolean;
+  onOutput?: (line: string) => void;
+}
+
+export interface DockerClient {
+  ping(): Promise<void>;
+  inspectImage(ref: string): Promise<ImageInfo | null>;
+  buildImage(request: BuildRequest): Promise<string>;
+  removeImage(id: string): Promise<void>;
+}
+
+function unavailable(err: unknown, env: Readonly<Record<string, string | undefined>>): ReproError {
+  const host = env.DOCKER_HOST ?? 'unix:///var/run/docker.sock';
+  return new ReproError('E_ENV', `no Docker engine answers at ${host}: ${(err as Error).message}`, {
+    hint: 'Start Docker (dockerd, or Docker Desktop), or point DOCKER_HOST at an engine (tcp://host:2375, ssh://user@host).',
+    details: { dockerHost: host, cause: (err as Error).message },
+    cause: err,
+  });
+}
+
+export async function connectDocker(env: Readonly<Record<string, string | undefined>>): Promise<DockerClient> {
+  const { default: Docker } = await import('dockerode');
+  // dockerode reads DOCKER_HOST from process.env; pass it explicitly so the context decides.
+  const docker = env.DOCKER_HOST ? new Docker(hostOptions(env.DOCKER_HOST)) : new Docker();
+  const client: DockerClient = {
+    async ping() {
+      try {
+        await docker.ping();
+      } catch (err) {
+        throw unavailable(err, env);
+      }
+    },
+    async inspectImage(ref) {
+      try {
+        const info = await docker.getImage(ref).inspect();
+        const history = await docker.getImage(ref).history().catch(() => [] as Array<{ CreatedBy: string; Size: number }>);
+        return {
+          id: info.Id,
+          repoDigests: info.RepoDigests ?? [],
+          repoTags: info.RepoTags ?? [],
+          layers: info.RootFS?.Layers ?? [],
+          history: (history as Array<{ CreatedBy: string; Size: number }>)
+            .slice()
+            .reverse()
+            .map((h) => ({ createdBy: h.CreatedBy, emptyLayer: h.Size === 0 })),
+          labels: info.Config?.Labels ?? {},
+        };
+      } catch (err) {
+        if ((err as { statusCode?: number }).statusCode === 404) return null;
+        throw unavailable(err, env);
+      }
+    },
+    async buildImage(request) {
+      let stream: NodeJS.ReadableStream;
+      try {
+        stream = await docker.buildImage(request.context as unknown as NodeJS.ReadableStream, {
+          t: request.tag,
+          dockerfile: request.dockerfile,
+          labels: request.labels,
+          nocache: request.noCache,
+          rm: true,
+          forcerm: true,
+          networkmode: 'none',
+        } as Record<string, unknown>);
+      } catch (err) {
+        throw unavailable(err, env);
+      }
+      return new Promise<string>((resolve, reject) => {
+        let imageId: string | null = null;
+        docker.modem.followProgress(
+          stream,
+          (err: Error | null) => {
+            if (err) reject(buildFailed(err.message));
+            else if (imageId) resolve(imageId);
+            else reject(buildFailed('the engine reported no image ID'));
+          },
+          (event: { stream?: string; error?: string; aux?: { ID?: string } }) => {
+            if (event.stream) request.onOutput?.(event.stream);
+            if (event.aux?.ID) imageId = event.aux.ID;
+            if (event.error) reject(buildFailed(event.error));
+          },
+        );
+      });
+    },
+    async removeImage(id) {
+      await docker.getImage(id).remove({ force: true, noprune: false }).catch(() => {});
+    },
+  };
+  return client;
+}
+
+function buildFailed(message: string): ReproError {
+  return new ReproError('E_ENV', `docker build failed: ${message.trim()}`, {
+    hint: 'The build output above names the failing step. The build runs without network (--network none): everything must come from the base image and the bundle.',
+    details: { message },
+  });
+}
+
+function hostOptions(host: string): Record<string, unknown> {
+  const url = new URL(host);
+  if (url.protocol === 'unix:') return { socketPath: url.pathname };
+  if (url.protocol === 'ssh:') return { protocol: 'ssh', host: url.hostname, port: url.port || 22, username: url.username || undefined };
+  return { protocol: url.protocol === 'https:' ? 'https' : 'http', host: url.hostname, port: Number(url.port || 2375) };
+}

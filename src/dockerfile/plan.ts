@@ -1,0 +1,90 @@
+// planDockerfile: decides the kind (Python, Python + CUDA, Node), the base image and its pinned
+// digest, the lockfile to install from, and renders the Dockerfile. Fails with a hint rather
+// than return anything unpinned.
+import { existsSync, promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { Context } from '../core/context.js';
+import { ReproError, fsError } from '../core/errors.js';
+import { connectDocker, type DockerClient } from '../docker/client.js';
+import { loadProjectManifest } from '../manifest/load.js';
+import type { ProjectManifest } from '../manifest/types.js';
+import { readProjectMeta } from '../bundle/project-meta.js';
+import { parseSourceDateEpoch } from '../bundle/source-date.js';
+import { chooseCudaBase } from './cuda-base.js';
+import { generateDockerfile, type DockerfileKind } from './generate.js';
+import { pinBaseImage, type Pinned } from './pin.js';
+
+export interface DockerfilePlanOptions {
+  dir: string;
+  baseImage?: string;
+  /** Ask the local engine and registries for digests (false: only a digest in the reference). */
+  resolve: boolean;
+}
+
+export interface DockerfilePlan {
+  kind: DockerfileKind;
+  base: Pinned;
+  text: string;
+  notes: string[];
+}
+
+export function chooseKind(root: string, manifest: ProjectManifest | null): DockerfileKind {
+  if (manifest?.gpu?.required) return 'python-cuda';
+  const python = manifest?.environment.python || existsSync(path.join(root, 'requirements.txt')) || existsSync(path.join(root, 'pyproject.toml')) || existsSync(path.join(root, 'uv.lock'));
+  if (!python && (manifest?.environment.node || existsSync(path.join(root, 'package-lock.json')))) return 'node';
+  return 'python';
+}
+
+export function defaultBaseImage(kind: DockerfileKind, manifest: ProjectManifest | null): { image: string; note: string } {
+  if (kind === 'node') return { image: `node:${manifest?.environment.node ?? '22'}-bookworm-slim`, note: 'Node base (environment.node, default 22)' };
+  if (kind === 'python-cuda') {
+    const cuda = manifest?.gpu?.minCuda ?? '12.4';
+    const choice = chooseCudaBase(cuda, true);
+    if (!choice) throw new ReproError('E_CONFIG', `no CUDA base image is known for CUDA ${cuda}`, { hint: 'Set environment.base_image to the image you want (pinned by digest).', details: { cuda } });
+    return { image: choice.image, note: choice.reason };
+  }
+  return { image: `python:${manifest?.environment.python ?? '3.11'}-slim-bookworm`, note: 'Python base (environment.python, default 3.11)' };
+}
+
+async function tryDocker(ctx: Context): Promise<DockerClient | null> {
+  try {
+    const docker = await connectDocker(ctx.env);
+    await docker.ping();
+    return docker;
+  } catch {
+    return null;
+  }
+}
+
+export async function planDockerfile(options: DockerfilePlanOptions, ctx: Context): Promise<DockerfilePlan> {
+  const root = path.resolve(ctx.cwd, options.dir);
+  const manifest = await loadProjectManifest(root);
+  const meta = await readProjectMeta(root, manifest);
+  const kind = chooseKind(root, manifest);
+  const fallback = defaultBaseImage(kind, manifest);
+  const wanted = options.baseImage ?? manifest?.environment.baseImage ?? fallback.image;
+  const notes = options.baseImage || manifest?.environment.baseImage ? [] : [fallback.note];
+  const base = await pinBaseImage(wanted, { docker: options.resolve ? await tryDocker(ctx) : null, ...(options.resolve ? {} : { fetch: refuseFetch }) });
+  let lockfile: { path: string; text: string } | null = null;
+  const lockPath = manifest?.environment.lockfile;
+  if (lockPath) {
+    const file = path.join(root, lockPath);
+    lockfile = { path: lockPath, text: await fs.readFile(file, 'utf8').catch((err) => { throw fsError(err, file, 'cannot read environment.lockfile'); }) };
+  }
+  const text = generateDockerfile({
+    name: meta.name,
+    version: meta.version,
+    kind,
+    baseImage: base.ref,
+    sourceDateEpoch: parseSourceDateEpoch(ctx.env.SOURCE_DATE_EPOCH),
+    manifest,
+    lockfile,
+    cudaNote: kind === 'python-cuda' ? fallback.note : undefined,
+  });
+  return { kind, base, text, notes };
+}
+
+/** Used when only an explicit digest may pin the base (bundles must not depend on the network). */
+const refuseFetch: typeof fetch = async () => {
+  throw new Error('not asked (only a digest in the reference pins a bundle\'s base image)');
+};
