@@ -19,6 +19,7 @@ import { generateMlproject, loadProjectManifest } from '../manifest/load.js';
 import { sortByBytes } from '../bundle/paths.js';
 import { DOCKERFILE_PATH, planDockerfileEntry, type DockerfileEntry } from './dockerfile-entry.js';
 import { buildBundleImage, type ImageResult } from './image.js';
+import { connectDocker } from '../docker/client.js';
 
 export const DEFAULT_OUT_DIR = path.join('.repro', 'bundles');
 
@@ -91,6 +92,8 @@ export async function planBuild(options: BuildOptions, ctx: Context): Promise<Bu
   const project = await loadProjectManifest(root);
   const meta = await readProjectMeta(root, project);
   const generated = project?.source === 'repro.yaml' ? { MLproject: Buffer.from(generateMlproject(project)) } : undefined;
+  // --image needs an engine: find out now, before the first byte is written.
+  if (options.image) await (await connectDocker(ctx.env)).ping();
   const dockerfile = await planDockerfileEntry(root, project, { baseImage: options.baseImage, image: options.image }, ctx);
   const content = await planContent(root, { exclude: [outDir], env: ctx.env, progress: ctx.progress, files: options.files, generated });
   if (dockerfile.content) {

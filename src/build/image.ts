@@ -20,6 +20,9 @@ export interface ImageResult {
 }
 
 export interface LayerDifference {
+  /** "layer N: <instruction>", so the generic difference renderer names it. */
+  entry: string;
+  field: 'diff_id';
   layer: number;
   instruction: string | null;
   a: string | null;
@@ -88,7 +91,7 @@ export function compareLayers(a: ImageInfo, b: ImageInfo): LayerDifference[] {
   for (let i = 0; i < Math.max(a.layers.length, b.layers.length); i++) {
     const x = a.layers[i] ?? null;
     const y = b.layers[i] ?? null;
-    if (x !== y) out.push({ layer: i, instruction: steps[i] ?? null, a: x, b: y });
+    if (x !== y) out.push({ entry: `layer ${i}: ${steps[i]?.replace(/^\/bin\/sh -c (#\(nop\) )?/, '').trim() ?? '?'}`, field: 'diff_id', layer: i, instruction: steps[i] ?? null, a: x, b: y });
   }
   return out;
 }

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# What `npm test` needs beyond node_modules, installed on a fresh Debian machine (run by the
+# pretest script): Debian packages (git, zstd, python3 with scikit-learn, Docker, debootstrap,
+# a registry), Node 22/24/26 for the cross-release tests, and the Docker test environment
+# (scripts/docker-test-env.sh), whose pinned base image is written to .cache/docker-base-image.
+# Without root, nothing is installed: tests that need what is missing say so, and fail under CI.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mkdir -p .cache
+log() { echo "test-setup: $*" >&2; }
+
+need=()
+command -v git >/dev/null || need+=(git)
+command -v zstd >/dev/null || need+=(zstd)
+command -v curl >/dev/null || need+=(curl)
+/usr/bin/python3 -c 'import sklearn, numpy' 2>/dev/null || need+=(python3 python3-sklearn python3-numpy python3-pandas)
+command -v dockerd >/dev/null || need+=(docker.io)
+command -v debootstrap >/dev/null || need+=(debootstrap)
+command -v docker-registry >/dev/null || need+=(docker-registry)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    log "installing Debian packages: ${need[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  else
+    log "missing (not root, not installed): ${need[*]}"
+  fi
+fi
+
+node scripts/fetch-nodes.mjs
+
+rm -f .cache/docker-base-image
+if [ "$(id -u)" = 0 ] && command -v dockerd >/dev/null && command -v debootstrap >/dev/null; then
+  if base=$(bash scripts/docker-test-env.sh); then
+    echo "$base" > .cache/docker-base-image
+    log "Docker test base image: $base"
+  else
+    log "the Docker test environment could not be set up"
+    [ "${CI:-}" = "true" ] && exit 1
+  fi
+else
+  log "no Docker test environment (needs root, dockerd and debootstrap): Docker tests will be skipped"
+  [ "${CI:-}" = "true" ] && exit 1
+fi
+exit 0

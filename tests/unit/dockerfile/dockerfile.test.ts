@@ -1,0 +1,165 @@
+import { describe, expect, it } from 'vitest';
+import { CUDA_BASES, chooseCudaBase } from '../../../src/dockerfile/cuda-base.js';
+import { generateDockerfile } from '../../../src/dockerfile/generate.js';
+import { parseImageRef } from '../../../src/dockerfile/image-ref.js';
+import { lintDockerfile } from '../../../src/dockerfile/lint.js';
+import { pinBaseImage } from '../../../src/dockerfile/pin.js';
+import { readReproYaml } from '../../../src/manifest/read-repro-yaml.js';
+import type { DockerClient } from '../../../src/docker/client.js';
+
+const D = `sha256:${'a'.repeat(64)}`;
+
+describe('parseImageRef', () => {
+  it.each([
+    ['python:3.11-slim', { registry: 'docker.io', repository: 'library/python', tag: '3.11-slim', digest: null }],
+    ['nvidia/cuda:12.4.1-runtime-ubuntu22.04', { registry: 'docker.io', repository: 'nvidia/cuda', tag: '12.4.1-runtime-ubuntu22.04' }],
+    [`127.0.0.1:5000/team/base:1@${D}`, { registry: '127.0.0.1:5000', repository: 'team/base', tag: '1', digest: D }],
+    ['localhost/x', { registry: 'localhost', repository: 'x', tag: null }],
+    ['ghcr.io/o/r', { registry: 'ghcr.io', repository: 'o/r', tag: null }],
+  ])('%s', (ref, want) => {
+    expect(parseImageRef(ref)).toMatchObject(want);
+  });
+
+  it('refuses a malformed digest', () => {
+    expect(() => parseImageRef('python:3@sha256:abc')).toThrow(expect.objectContaining({ code: 'E_USAGE' }));
+  });
+});
+
+describe('chooseCudaBase (one test per table row)', () => {
+  it.each(CUDA_BASES.map((r) => [r.cuda, r]))('CUDA %s', (cuda, row) => {
+    expect(chooseCudaBase(cuda, true)?.image).toBe(`nvidia/cuda:${row.tag}-${row.cudnn}-runtime-${row.distro}`);
+    expect(chooseCudaBase(cuda, false)?.image).toBe(`nvidia/cuda:${row.tag}-runtime-${row.distro}`);
+  });
+
+  it('takes the newest base not newer than the CUDA asked for, within its major', () => {
+    expect(chooseCudaBase('12.5', true)?.row.cuda).toBe('12.4');
+    expect(chooseCudaBase('13.1', false)?.row.cuda).toBe('13.0');
+    expect(chooseCudaBase('10.2', false)).toBeNull();
+  });
+});
+
+describe('pinBaseImage', () => {
+  const engine = (digests: string[]): DockerClient => ({
+    ping: async () => {},
+    inspectImage: async () => ({ id: 'sha256:x', repoDigests: digests, repoTags: [], layers: [], history: [], labels: {} }),
+    buildImage: async () => 'x',
+    removeImage: async () => {},
+  });
+
+  it('keeps a digest already in the reference', async () => {
+    expect(await pinBaseImage(`python:3.11@${D}`, {})).toEqual({ ref: `python:3.11@${D}`, digest: D, source: 'reference' });
+  });
+
+  it("takes the engine's repository digest", async () => {
+    const r = await pinBaseImage('python:3.11', { docker: engine([`python@${D}`]) });
+    expect(r).toEqual({ ref: `python:3.11@${D}`, digest: D, source: 'engine' });
+  });
+
+  it("asks the registry (HEAD manifests, Docker-Content-Digest) after an engine that has no digest", async () => {
+    const calls: string[] = [];
+    const fake = (async (url: string | URL, init?: RequestInit) => {
+      calls.push(`${init?.method ?? 'GET'} ${String(url)}`);
+      return new Response(null, { status: 200, headers: { 'docker-content-digest': D } });
+    }) as typeof fetch;
+    const r = await pinBaseImage('127.0.0.1:5000/team/base:1', { docker: engine([]), fetch: fake });
+    expect(r.source).toBe('registry');
+    expect(calls).toEqual(['HEAD http://127.0.0.1:5000/v2/team/base/manifests/1']);
+  });
+
+  it('follows a registry bearer challenge', async () => {
+    const fake = (async (url: string | URL, init?: RequestInit) => {
+      const u = String(url);
+      if (u.startsWith('https://auth.example/token')) return Response.json({ token: 'T' });
+      const auth = (init?.headers as Record<string, string> | undefined)?.Authorization;
+      if (!auth) return new Response(null, { status: 401, headers: { 'www-authenticate': 'Bearer realm="https://auth.example/token",service="reg",scope="repository:library/python:pull"' } });
+      return new Response(null, { status: 200, headers: { 'docker-content-digest': D } });
+    }) as typeof fetch;
+    expect((await pinBaseImage('python:3.11', { docker: null, fetch: fake })).digest).toBe(D);
+  });
+
+  it('with nothing that knows the digest: E_ENV with every place it asked', async () => {
+    const down = (async () => {
+      throw new Error('ECONNREFUSED');
+    }) as typeof fetch;
+    const err = await pinBaseImage('python:3.11', { docker: engine([]), fetch: down }).catch((e) => e);
+    expect(err).toMatchObject({ code: 'E_ENV', hint: expect.stringContaining('--base-image') });
+    expect(err.details.tried).toHaveLength(2);
+  });
+});
+
+const manifest = readReproYaml(`name: m
+version: 1.0.0
+entry_points:
+  main:
+    command: "python3 train.py --seed {seed}"
+    parameters:
+      seed: {type: int, default: 0}
+environment:
+  system_packages: [python3-numpy=1:1.24.2-1]
+env:
+  OMP_NUM_THREADS: 1
+  MSG: "hello world"
+`);
+
+describe('generateDockerfile', () => {
+  const input = { name: 'm', version: '1.0.0', kind: 'python' as const, baseImage: `debian:bookworm-slim@${D}`, sourceDateEpoch: 946684800, manifest, lockfile: null };
+
+  it('is deterministic and pinned, with the determinism settings and the main entry point', () => {
+    const a = generateDockerfile(input);
+    expect(generateDockerfile(input)).toBe(a);
+    expect(a).toContain(`FROM debian:bookworm-slim@${D}`);
+    expect(a).toContain('PYTHONHASHSEED=0');
+    expect(a).toContain('MSG="hello world"');
+    expect(a).toContain('OMP_NUM_THREADS=1');
+    expect(a).toContain('apt-get install -y --no-install-recommends python3-numpy=1:1.24.2-1');
+    expect(a).toContain("http://snapshot.debian.org/archive/debian/20000101T000000Z/ bookworm main");
+    expect(a).toContain('USER 65534:65534');
+    expect(a).toContain('CMD ["python3 train.py --seed 0"]');
+    expect(lintDockerfile(a)).toEqual([]);
+  });
+
+  it('installs a requirements file only with hashes', () => {
+    const withHashes = generateDockerfile({ ...input, lockfile: { path: 'requirements.txt', text: 'numpy==1.26.4 --hash=sha256:abc\n' } });
+    expect(withHashes).toContain('pip install --no-cache-dir --no-deps --require-hashes -r requirements.txt');
+    expect(() => generateDockerfile({ ...input, lockfile: { path: 'requirements.txt', text: 'numpy==1.26.4\n' } })).toThrow(expect.objectContaining({ code: 'E_CONFIG', hint: expect.stringContaining('--generate-hashes') }));
+  });
+
+  it('refuses unpinned system packages', () => {
+    const loose = readReproYaml('name: x\nentry_points:\n  main:\n    command: x\nenvironment:\n  system_packages: [curl]\n');
+    expect(() => generateDockerfile({ ...input, manifest: loose })).toThrow(expect.objectContaining({ code: 'E_CONFIG', message: expect.stringContaining('curl') }));
+  });
+
+  it('the CUDA template sets CUBLAS_WORKSPACE_CONFIG', () => {
+    expect(generateDockerfile({ ...input, kind: 'python-cuda', baseImage: `nvidia/cuda:12.4.1-cudnn-runtime-ubuntu22.04@${D}` })).toContain('CUBLAS_WORKSPACE_CONFIG=:4096:8');
+  });
+});
+
+describe('lintDockerfile', () => {
+  it('finds every coded problem, with its line', () => {
+    const text = [
+      'FROM python:latest',
+      'RUN apt-get update && apt-get install -y curl git=1:2.39.5-0+deb12u1',
+      'RUN pip install numpy torch==2.3.1',
+      'RUN pip install -r requirements.txt',
+      'ADD https://example.com/data.tgz /data/',
+      'RUN npm install',
+      'FROM nvidia/cuda:12.4.1-runtime-ubuntu22.04',
+    ].join('\n');
+    expect(lintDockerfile(text).map((f) => `${f.line} ${f.code}`)).toEqual([
+      '1 UNPINNED_FROM',
+      '1 LATEST_TAG',
+      '2 APT_UNPINNED',
+      '3 PIP_UNPINNED',
+      '4 PIP_NO_HASHES',
+      '5 ADD_URL',
+      '6 NPM_INSTALL',
+      '7 UNPINNED_FROM',
+      '0 MISSING_DETERMINISM_ENV',
+      '0 MISSING_DETERMINISM_ENV',
+    ]);
+  });
+
+  it('joins continuation lines', () => {
+    expect(lintDockerfile(`FROM debian:12@${D}\nRUN apt-get install -y \\\n    curl=7.88.1-10 \\\n    wget\n`).map((f) => f.code)).toEqual(['APT_UNPINNED']);
+  });
+});
