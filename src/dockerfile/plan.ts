@@ -12,6 +12,8 @@ import { readProjectMeta } from '../bundle/project-meta.js';
 import { parseSourceDateEpoch } from '../bundle/source-date.js';
 import { chooseCudaBase } from './cuda-base.js';
 import { generateDockerfile, type DockerfileKind } from './generate.js';
+import { parseSnapshot } from '../snapshot/io.js';
+import { DEFAULT_SNAPSHOT_FILE, type Snapshot } from '../snapshot/snapshot.js';
 import { pinBaseImage, type Pinned } from './pin.js';
 
 export interface DockerfilePlanOptions {
@@ -28,20 +30,47 @@ export interface DockerfilePlan {
   notes: string[];
 }
 
-export function chooseKind(root: string, manifest: ProjectManifest | null): DockerfileKind {
-  if (manifest?.gpu?.required) return 'python-cuda';
+/** What the project's snapshot (DIR/repro.snapshot.json) says about the CUDA it ran with. */
+export interface GpuEvidence {
+  /** The CUDA a framework was built with, else the toolkit's, else the driver's. */
+  cuda: string | null;
+  /** Whether a framework loads cuDNN. */
+  cudnn: boolean;
+  source: string;
+}
+
+export function gpuEvidence(snapshot: Snapshot | null): GpuEvidence | null {
+  if (!snapshot?.identity.gpu) return null;
+  const fw = Object.entries(snapshot.identity.python?.frameworks ?? {}).find(([, f]) => f.cuda);
+  if (fw) return { cuda: String(fw[1].cuda), cudnn: Boolean(fw[1].cudnn), source: `${fw[0]} ${fw[1].version ?? ''} built with CUDA ${String(fw[1].cuda)}`.replace('  ', ' ') };
+  const gpu = snapshot.identity.gpu;
+  const cuda = gpu.toolkit.nvcc ?? gpu.cudaDriver;
+  return cuda ? { cuda, cudnn: gpu.cudnn !== null, source: gpu.toolkit.nvcc ? `CUDA toolkit ${cuda}` : `driver supporting CUDA ${cuda}` } : null;
+}
+
+async function readProjectSnapshot(root: string): Promise<Snapshot | null> {
+  try {
+    return parseSnapshot(await fs.readFile(path.join(root, DEFAULT_SNAPSHOT_FILE), 'utf8'), DEFAULT_SNAPSHOT_FILE);
+  } catch {
+    return null;
+  }
+}
+
+export function chooseKind(root: string, manifest: ProjectManifest | null, gpu: GpuEvidence | null = null): DockerfileKind {
+  if (manifest?.gpu?.required || (gpu && manifest?.gpu?.required !== false)) return 'python-cuda';
   const python = manifest?.environment.python || existsSync(path.join(root, 'requirements.txt')) || existsSync(path.join(root, 'pyproject.toml')) || existsSync(path.join(root, 'uv.lock'));
   if (!python && (manifest?.environment.node || existsSync(path.join(root, 'package-lock.json')))) return 'node';
   return 'python';
 }
 
-export function defaultBaseImage(kind: DockerfileKind, manifest: ProjectManifest | null): { image: string; note: string } {
+export function defaultBaseImage(kind: DockerfileKind, manifest: ProjectManifest | null, gpu: GpuEvidence | null = null): { image: string; note: string } {
   if (kind === 'node') return { image: `node:${manifest?.environment.node ?? '22'}-bookworm-slim`, note: 'Node base (environment.node, default 22)' };
   if (kind === 'python-cuda') {
-    const cuda = manifest?.gpu?.minCuda ?? '12.4';
-    const choice = chooseCudaBase(cuda, true);
+    // The snapshot's framework build decides; the manifest's minimum, else 12.4, otherwise.
+    const cuda = gpu?.cuda ?? manifest?.gpu?.minCuda ?? '12.4';
+    const choice = chooseCudaBase(cuda, gpu ? gpu.cudnn : true);
     if (!choice) throw new ReproError('E_CONFIG', `no CUDA base image is known for CUDA ${cuda}`, { hint: 'Set environment.base_image to the image you want (pinned by digest).', details: { cuda } });
-    return { image: choice.image, note: choice.reason };
+    return { image: choice.image, note: gpu ? `${choice.reason} (from the snapshot: ${gpu.source})` : choice.reason };
   }
   return { image: `python:${manifest?.environment.python ?? '3.11'}-slim-bookworm`, note: 'Python base (environment.python, default 3.11)' };
 }
@@ -60,8 +89,9 @@ export async function planDockerfile(options: DockerfilePlanOptions, ctx: Contex
   const root = path.resolve(ctx.cwd, options.dir);
   const manifest = await loadProjectManifest(root);
   const meta = await readProjectMeta(root, manifest);
-  const kind = chooseKind(root, manifest);
-  const fallback = defaultBaseImage(kind, manifest);
+  const gpu = gpuEvidence(await readProjectSnapshot(root));
+  const kind = chooseKind(root, manifest, gpu);
+  const fallback = defaultBaseImage(kind, manifest, gpu);
   const wanted = options.baseImage ?? manifest?.environment.baseImage ?? fallback.image;
   const notes = options.baseImage || manifest?.environment.baseImage ? [] : [fallback.note];
   const base = await pinBaseImage(wanted, { docker: options.resolve ? await tryDocker(ctx) : null, ...(options.resolve ? {} : { fetch: refuseFetch }) });

@@ -163,3 +163,20 @@ describe('lintDockerfile', () => {
     expect(lintDockerfile(`FROM debian:12@${D}\nRUN apt-get install -y \\\n    curl=7.88.1-10 \\\n    wget\n`).map((f) => f.code)).toEqual(['APT_UNPINNED']);
   });
 });
+
+describe('the CUDA base from the snapshot (real H100 snapshot)', () => {
+  it("follows the framework's CUDA build and its cuDNN", async () => {
+    const { readFileSync } = await import('node:fs');
+    const path = await import('node:path');
+    const { REPO_ROOT } = await import('../../helpers/cli.js');
+    const { gpuEvidence, chooseKind, defaultBaseImage } = await import('../../../src/dockerfile/plan.js');
+    const snap = JSON.parse(readFileSync(path.join(REPO_ROOT, 'tests/fixtures/gpu/h100/snapshot.json'), 'utf8'));
+    const gpu = gpuEvidence(snap);
+    expect(gpu).toEqual({ cuda: '13.0', cudnn: true, source: 'torch 2.11.0+cu130 built with CUDA 13.0' });
+    expect(chooseKind('/nonexistent', null, gpu)).toBe('python-cuda');
+    expect(defaultBaseImage('python-cuda', null, gpu).image).toBe('nvidia/cuda:13.0.2-cudnn-runtime-ubuntu24.04');
+    expect(chooseKind('/nonexistent', readReproYaml('name: x\nentry_points:\n  main:\n    command: x\ngpu: {required: false}\n'), gpu)).toBe('python');
+    const noFramework = { ...snap, identity: { ...snap.identity, python: { ...snap.identity.python, frameworks: {} } } };
+    expect(gpuEvidence(noFramework)).toEqual({ cuda: '13.0.88', cudnn: true, source: 'CUDA toolkit 13.0.88' });
+  });
+});
