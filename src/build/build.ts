@@ -20,6 +20,8 @@ import { sortByBytes } from '../bundle/paths.js';
 import { DOCKERFILE_PATH, planDockerfileEntry, type DockerfileEntry } from './dockerfile-entry.js';
 import { buildBundleImage, type ImageResult } from './image.js';
 import { connectDocker } from '../docker/client.js';
+import { canonicalJson } from '../core/canonical-json.js';
+import { readRunDir, REFERENCE_RUN_PATH } from '../exec/record.js';
 
 export const DEFAULT_OUT_DIR = path.join('.repro', 'bundles');
 
@@ -39,6 +41,8 @@ export interface BuildOptions {
   baseImage?: string;
   /** Also build the image through the Docker engine. */
   image?: boolean;
+  /** A run directory (repro exec) whose run.json becomes the bundle's reference run. */
+  withRun?: string;
 }
 
 export interface BuildPlan {
@@ -75,6 +79,8 @@ export interface BuildResult {
   dockerfile: { included: boolean; baseImage: string | null; reason: string | null };
   /** The image built with --image. */
   image?: ImageResult;
+  /** The reference run embedded with --with-run. */
+  referenceRun: string | null;
   /** Where the entry points came from, and their names. */
   project: { source: string; entryPoints: string[] } | null;
   lock: { path: string; status: 'written' | 'unchanged' | 'matched' | 'differs' | 'skipped' };
@@ -96,11 +102,14 @@ export async function planBuild(options: BuildOptions, ctx: Context): Promise<Bu
   if (options.image) await (await connectDocker(ctx.env)).ping();
   const dockerfile = await planDockerfileEntry(root, project, { baseImage: options.baseImage, image: options.image }, ctx);
   const content = await planContent(root, { exclude: [outDir], env: ctx.env, progress: ctx.progress, files: options.files, generated });
-  if (dockerfile.content) {
-    const d = dockerfile.content;
-    content.entries.push({ path: DOCKERFILE_PATH, type: 'file', mode: 0o644, size: d.length, content: d, sha256: createHash('sha256').update(d).digest('hex') });
-    sortByBytes(content.entries);
+  const rootFiles: Array<[string, Buffer]> = [];
+  if (dockerfile.content) rootFiles.push([DOCKERFILE_PATH, dockerfile.content]);
+  if (options.withRun) {
+    const record = await readRunDir(path.resolve(ctx.cwd, options.withRun));
+    rootFiles.push([REFERENCE_RUN_PATH, Buffer.from(canonicalJson(record))]);
   }
+  for (const [name, d] of rootFiles) content.entries.push({ path: name, type: 'file', mode: 0o644, size: d.length, content: d, sha256: createHash('sha256').update(d).digest('hex') });
+  sortByBytes(content.entries);
   const manifest = createManifest({
     name: meta.name,
     version: meta.version,
@@ -174,6 +183,7 @@ export async function applyBuild(plan: BuildPlan, options: BuildOptions, ctx: Co
     compression: plan.manifest.compression,
     sourceDateEpoch: plan.manifest.sourceDateEpoch,
     selection: plan.selection,
+    referenceRun: options.withRun ? path.resolve(ctx.cwd, options.withRun) : null,
     dockerfile: { included: plan.dockerfile.content !== null, baseImage: plan.dockerfile.baseImage, reason: plan.dockerfile.reason },
     project: plan.manifest.project ? { source: plan.manifest.project.source, entryPoints: Object.keys(plan.manifest.project.entryPoints) } : null,
     lock: { path: path.join(plan.root, 'repro.lock'), status: lockStatus },

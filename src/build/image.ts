@@ -36,12 +36,13 @@ export interface ImageBuildInput {
   version: string;
   sourceDateEpoch: number;
   verify: boolean;
+  /** Reuse an image already built from this bundle (same tag and bundle-digest label). */
+  reuse?: boolean;
 }
 
 export async function buildBundleImage(input: ImageBuildInput, ctx: Context): Promise<ImageResult> {
   const docker = await connectDocker(ctx.env);
   await docker.ping();
-  await verifyBundle(input.bundle, { digest: input.contentDigest });
   const short = input.contentDigest.replace('sha256:', '').slice(0, 12);
   const tag = `repro/${slugName(input.name)}:${short}`;
   const labels = {
@@ -50,6 +51,11 @@ export async function buildBundleImage(input: ImageBuildInput, ctx: Context): Pr
     'org.opencontainers.image.created': new Date(input.sourceDateEpoch * 1000).toISOString(),
     'io.repro.bundle.digest': input.contentDigest,
   };
+  if (input.reuse) {
+    const existing = await docker.inspectImage(tag);
+    if (existing && existing.labels['io.repro.bundle.digest'] === input.contentDigest) return { id: existing.id, tag, layers: existing.layers };
+  }
+  await verifyBundle(input.bundle, { digest: input.contentDigest });
   const first = await buildOnce(docker, input, tag, labels, false, ctx);
   const info = (await docker.inspectImage(first))!;
   const result: ImageResult = { id: first, tag, layers: info.layers };

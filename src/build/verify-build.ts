@@ -49,6 +49,7 @@ export async function runVerifiedBuild(options: BuildOptions, ctx: Context, self
       codec: options.compression,
       sourceDateEpoch: String(plan.manifest.sourceDateEpoch),
       baseImage: plan.dockerfile.baseImage,
+      withRun: options.withRun ? path.resolve(ctx.cwd, options.withRun) : null,
     });
     const lockDigest = plan.lock?.contentDigest ?? null;
     const differences: Difference[] = [];
@@ -94,11 +95,13 @@ interface ChildBuild {
   sourceDateEpoch: string;
   /** The pinned base image of the first build's Dockerfile, so the rebuild carries the same one. */
   baseImage: string | null;
+  withRun: string | null;
 }
 
 async function rebuildInChild(self: SelfCommand, ctx: Context, job: ChildBuild): Promise<BuildResult> {
   const args = [self.execPath, self.script, 'build', job.copyRoot, '-o', job.outDir, '--compression', job.codec, '--no-lock', '--files-from', job.listFile, '--json', '--no-progress'];
   if (job.baseImage) args.push('--base-image', job.baseImage);
+  if (job.withRun) args.push('--with-run', job.withRun);
   const env = { ...ctx.env, ...VARIANT_ENV, SOURCE_DATE_EPOCH: job.sourceDateEpoch } as NodeJS.ProcessEnv;
   const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
     const child = spawn('/bin/sh', ['-c', `umask ${VARIANT_UMASK} && exec "$@"`, 'sh', ...args], { cwd: path.dirname(job.copyRoot), env, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -26,6 +26,11 @@ export interface Problem {
   actual: unknown;
 }
 
+export interface EntrySink {
+  write(slice: Buffer): void;
+  end(): void;
+}
+
 export interface VerifyReport {
   bundle: string;
   name: string;
@@ -46,8 +51,12 @@ export interface VerifyOptions {
   digest?: string;
   limits?: TarLimits;
   progress?: ProgressReporter;
-  /** Called for each file entry with its content, after its checks pass (extraction uses it). */
-  onEntry?: (entry: BundleEntry) => ((slice: Buffer) => void) | undefined;
+  /**
+   * Called for every entry of the project (after its header checks), in archive order; the sink
+   * gets a file's content and then end(). Extraction uses it: whatever it writes is discarded
+   * unless the whole bundle verifies.
+   */
+  onEntry?: (entry: BundleEntry) => EntrySink | undefined;
 }
 
 const MAX_PROBLEMS = 200;
@@ -187,13 +196,14 @@ class ManifestChecker {
     if (this.#order[position - 1] !== e.path) this.#add({ entry: e.path, field: 'order', expected: this.#order[position - 1] ?? null, actual: e.path });
     this.#compareHeader(e, expected);
     const hash = e.type === 'file' ? createHash('sha256') : undefined;
-    const downstream = e.type === 'file' ? this.#onEntry?.(expected) : undefined;
+    const downstream = this.#onEntry?.(expected);
     const sink = (slice: Buffer) => {
       hash?.update(slice);
-      downstream?.(slice);
+      downstream?.write(slice);
     };
     this.#current = sink as SinkWithEnd;
     (sink as SinkWithEnd).end = () => {
+      downstream?.end();
       if (hash && e.size === expected.size) {
         const actual = hash.digest('hex');
         if (actual !== expected.sha256) this.#add({ entry: e.path, field: 'sha256', expected: expected.sha256, actual });

@@ -8,6 +8,8 @@ export interface CliIo {
   json: boolean;
   stdout: (text: string) => void;
   stderr: (text: string) => void;
+  /** The process's own streams, for child output that must stream live (exec). */
+  streams: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream };
   self: SelfCommand;
 }
 

@@ -4,7 +4,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CommanderError } from 'commander';
-import { removeTrackedTemps } from '../core/cleanup.js';
+import { removeTrackedTemps, runInterruptHandlers } from '../core/cleanup.js';
 import { toReproError } from '../core/errors.js';
 import type { Context, Logger } from '../core/context.js';
 import { noProgress } from '../core/context.js';
@@ -39,12 +39,14 @@ async function main(argv: string[]): Promise<void> {
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.on(signal, () => {
       removeTrackedTemps();
-      process.exit(128 + ({ SIGINT: 2, SIGTERM: 15, SIGHUP: 1 } as const)[signal]);
+      // Stop what a command started (a child process, a container) before exiting.
+      void runInterruptHandlers(10_000).finally(() => process.exit(128 + ({ SIGINT: 2, SIGTERM: 15, SIGHUP: 1 } as const)[signal]));
     });
   }
   const script = fileURLToPath(import.meta.url);
   const program = buildProgram({
     version: reproVersion(),
+    caller: { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 },
     writeErr: (t) => {
       if (!wantsJson) process.stderr.write(t);
     },
@@ -64,6 +66,7 @@ async function main(argv: string[]): Promise<void> {
         json,
         stdout: (t) => process.stdout.write(t),
         stderr: (t) => process.stderr.write(t),
+        streams: { stdout: process.stdout, stderr: process.stderr },
         self: { execPath: process.execPath, script: path.resolve(script) },
       };
     },

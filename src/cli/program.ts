@@ -8,6 +8,8 @@ import { renderHumanError, renderJsonError, renderJsonSuccess } from './render.j
 import type { CliIo, CommandOutcome } from './io.js';
 
 export interface ProgramHooks {
+  /** The caller's uid and gid (exec runs containers as the caller). */
+  caller: { uid: number; gid: number };
   io: (json: boolean, progress: boolean) => CliIo;
   /** Where commander writes its own errors (usage); nothing with --json. */
   writeErr: (text: string) => void;
@@ -60,6 +62,7 @@ The content digest is recorded in DIR/repro.lock; commit it and use --locked in 
     .option('--locked', 'fail (exit 1) without writing when the bundle would differ from repro.lock')
     .option('--base-image <ref>', 'base image of the bundle\'s Dockerfile (NAME:TAG@sha256:..., or NAME:TAG with --image)')
     .option('--image', 'also build the image through the Docker engine (with --verify: twice, comparing layers)')
+    .option('--with-run <dir>', 'embed the run record of RUN_DIR (repro exec) as the reference run')
     .addOption(new Option('--no-lock', 'neither read nor write repro.lock').hideHelp())
     .addOption(new Option('--files-from <file>', 'NUL-separated list of files to bundle (internal)').hideHelp())
     .option('--json', 'print one JSON document on stdout')
@@ -183,6 +186,45 @@ Examples:
     .action((dir: string, opts) =>
       run('dockerfile', async (io) => (await import('./commands/dockerfile.js')).dockerfileCommand(dir, opts, io), opts),
     );
+
+  const exec = program
+    .command('exec')
+    .summary('verify a bundle, check this machine, rerun an entry point, compare the outputs')
+    .description(`1. Verify the bundle while extracting it into the cache (~/.cache/repro/bundles/<digest>,
+   or REPRO_CACHE); a tampered bundle never runs. A second exec of the same file reuses it.
+2. Check this machine against the snapshot the bundle carries and print the drift;
+   --strict refuses to run on breaking drift (exit 5). A bundle that needs a GPU fails
+   before anything starts on a machine without one.
+3. Render ENTRY's command (default: main) from -P key=value, checked against their types.
+4. Run it: --backend docker (the default when the bundle has a Dockerfile and an engine
+   answers; the image is built once per bundle digest; --network none unless --network;
+   outputs directories writable, owned by you; GPUs passed through when required) or
+   --backend local (in a copy of the project under the run directory).
+5. Write runs/<run-id>/run.json (or --out DIR): bundle digest, entry, parameters, backend,
+   image, this machine's snapshot digest and drift, times, exit code, every output's sha256.
+   When the bundle carries a reference run (repro build --with-run), say whether every
+   output reproduced: identical, within the manifest's tolerance, or different.
+The entry point's exit code is passed through (128+N for signal N).`)
+    .argument('<bundle>', 'bundle file')
+    .argument('[entry]', 'entry point (default: main; a .py or .sh file without a manifest)')
+    .option('-P, --param <key=value...>', 'parameter values (repeatable)')
+    .option('--backend <backend>', 'docker or local')
+    .option('--out <dir>', 'run directory (default: runs/<run-id>)')
+    .option('--strict', 'refuse to run on breaking drift')
+    .option('--network <mode>', 'container network (default: none)')
+    .option('--python <path>', 'the Python interpreter for the drift check (default: the one the snapshot names, if present)')
+    .option('--expect-reproduced', 'exit 1 when the outputs do not reproduce the reference run')
+    .option('--json', 'print one JSON document on stdout (the entry point\'s output goes to stderr)')
+    .option('--no-progress', 'never show a progress bar')
+    .addHelpText('after', `
+Examples:
+  $ repro exec iris-demo-0.1.0.repro.tar.zst                     # main, defaults
+  $ repro exec bundle.repro.tar.zst main -P seed=3 --backend local
+  $ repro exec bundle.repro.tar.zst --expect-reproduced --json
+  $ DOCKER_HOST=ssh://me@gpu-box repro exec bundle.repro.tar.zst`);
+  exec.action((bundle: string, entry: string | undefined, opts) =>
+    run('exec', async (io) => (await import('./commands/exec.js')).execCommand(bundle, entry, opts, io, hooks.caller), opts),
+  );
 
   return program;
 }

@@ -20,3 +20,18 @@ export function removeTrackedTemps(): void {
   }
   pending.clear();
 }
+
+const interruptHandlers = new Set<() => Promise<void>>();
+
+/** Work to undo if the process is interrupted (stop a child, remove a container). */
+export function onInterrupt(fn: () => Promise<void>): () => void {
+  interruptHandlers.add(fn);
+  return () => interruptHandlers.delete(fn);
+}
+
+/** Runs every interrupt handler, giving them at most `ms` together. */
+export async function runInterruptHandlers(ms: number): Promise<void> {
+  const all = Promise.allSettled([...interruptHandlers].map((fn) => fn()));
+  interruptHandlers.clear();
+  await Promise.race([all, new Promise((r) => setTimeout(r, ms).unref())]);
+}

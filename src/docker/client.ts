@@ -2,6 +2,7 @@
 // image inspect, image build), with engine errors turned into coded ReproErrors. DOCKER_HOST
 // (unix, tcp, ssh) is honoured by dockerode itself.
 import type { Readable } from 'node:stream';
+import { onInterrupt } from '../core/cleanup.js';
 import { ReproError } from '../core/errors.js';
 
 export interface ImageInfo {
@@ -24,7 +25,23 @@ export interface BuildRequest {
   onOutput?: (line: string) => void;
 }
 
+export interface RunRequest {
+  image: string;
+  command: string;
+  workingDir: string;
+  env: Record<string, string>;
+  user: string;
+  /** host:container:mode */
+  binds: string[];
+  network: string;
+  gpus: number | null;
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+}
+
 export interface DockerClient {
+  /** Runs a container to completion (removed afterwards, also when interrupted); returns its exit code. */
+  runContainer(request: RunRequest): Promise<number>;
   ping(): Promise<void>;
   inspectImage(ref: string): Promise<ImageInfo | null>;
   buildImage(request: BuildRequest): Promise<string>;
@@ -103,6 +120,44 @@ export async function connectDocker(env: Readonly<Record<string, string | undefi
           },
         );
       });
+    },
+    async runContainer(request) {
+      let container;
+      try {
+        container = await docker.createContainer({
+          Image: request.image,
+          Cmd: [request.command],
+          WorkingDir: request.workingDir,
+          Env: Object.entries(request.env).map(([k, v]) => `${k}=${v}`),
+          User: request.user,
+          Tty: false,
+          HostConfig: {
+            NetworkMode: request.network,
+            Binds: request.binds,
+            ReadonlyRootfs: true,
+            Tmpfs: { '/tmp': 'rw,size=1g' },
+            DeviceRequests: request.gpus ? [{ Driver: 'nvidia', Count: request.gpus, Capabilities: [['gpu']] }] : [],
+          },
+        });
+      } catch (err) {
+        if ((err as { statusCode?: number }).statusCode) throw buildFailed(`cannot create the container: ${(err as Error).message}`);
+        throw unavailable(err, env);
+      }
+      const remove = async () => {
+        await container.remove({ force: true }).catch(() => {});
+      };
+      const unregister = onInterrupt(remove);
+      try {
+        const stream = await container.attach({ stream: true, stdout: true, stderr: true });
+        docker.modem.demuxStream(stream, request.stdout, request.stderr);
+        await container.start();
+        const status = (await container.wait()) as { StatusCode: number };
+        await new Promise((r) => setTimeout(r, 50)); // let the last attached bytes arrive
+        return status.StatusCode;
+      } finally {
+        unregister();
+        await remove();
+      }
     },
     async removeImage(id) {
       await docker.getImage(id).remove({ force: true, noprune: false }).catch(() => {});

@@ -53,7 +53,7 @@ export async function readSnapshotOrBundle(file: string): Promise<{ snapshot: Sn
   }
   const inside = `${PROJECT_PREFIX}/${DEFAULT_SNAPSHOT_FILE}`;
   const parts: Buffer[] = [];
-  await verifyBundle(file, { onEntry: (e) => (e.path === inside ? (slice) => parts.push(Buffer.from(slice)) : undefined) });
+  await verifyBundle(file, { onEntry: (e) => (e.path === inside ? { write: (slice) => parts.push(Buffer.from(slice)), end: () => {} } : undefined) });
   if (parts.length === 0) {
     throw new ReproError('E_INPUT', `the bundle ${file} carries no snapshot (${inside})`, {
       hint: 'Run `repro snapshot` in the project before `repro build`, so the snapshot travels in the bundle.',

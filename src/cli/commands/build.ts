@@ -19,6 +19,7 @@ export interface BuildFlags {
   filesFrom?: string;
   baseImage?: string;
   image?: boolean;
+  withRun?: string;
 }
 
 export async function buildCommand(dir: string | undefined, flags: BuildFlags, io: CliIo): Promise<CommandOutcome<BuildResult | VerifiedBuildResult>> {
@@ -32,6 +33,7 @@ export async function buildCommand(dir: string | undefined, flags: BuildFlags, i
     files: flags.filesFrom ? await readFileList(path.resolve(io.ctx.cwd, flags.filesFrom)) : undefined,
     baseImage: flags.baseImage,
     image: flags.image,
+    withRun: flags.withRun,
   };
   const result = flags.verify ? await runVerifiedBuild(options, io.ctx, io.self) : await runBuild(options, io.ctx);
   return { result, text: renderBuild(result, io.ctx.cwd) };

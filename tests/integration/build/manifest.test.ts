@@ -26,7 +26,7 @@ async function bundleFiles(bundle: string): Promise<Map<string, Buffer>> {
     onEntry: (e) => {
       const parts: Buffer[] = [];
       files.set(e.path, parts);
-      return (slice) => parts.push(Buffer.from(slice));
+      return { write: (slice) => parts.push(Buffer.from(slice)), end: () => {} };
     },
   });
   return new Map([...files].map(([k, v]) => [k, Buffer.concat(v)]));

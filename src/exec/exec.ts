@@ -1,0 +1,176 @@
+// repro exec: verify first, run second. The bundle is verified while it is extracted into the
+// content-addressed cache; this machine is checked against the bundle's snapshot (drift); the
+// entry point's command is rendered from typed parameters; it runs in Docker or locally in the
+// run directory; the run record (run.json) names the outputs' hashes and, when the bundle
+// carries a reference run, whether they reproduced.
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { canonicalJson } from '../core/canonical-json.js';
+import type { Context } from '../core/context.js';
+import { writeFileAtomic } from '../core/atomic-write.js';
+import { ReproError, fsError } from '../core/errors.js';
+import { PROJECT_PREFIX } from '../bundle/plan.js';
+import { diffSnapshots } from '../diff/diff-snapshots.js';
+import { connectDocker } from '../docker/client.js';
+import { conventionEntryPoint } from '../manifest/read-mlproject.js';
+import { findEntryPoint, renderCommand, type RenderedCommand } from '../manifest/render.js';
+import type { ProjectManifest } from '../manifest/types.js';
+import { parseSnapshot } from '../snapshot/io.js';
+import { captureSnapshot, DEFAULT_SNAPSHOT_FILE } from '../snapshot/snapshot.js';
+import { buildBundleImage } from '../build/image.js';
+import { DOCKERFILE_PATH } from '../build/dockerfile-entry.js';
+import { cacheRoot, openCachedBundle } from './cache.js';
+import { compareOutputs, recordOutputs, type OutputRecord, type ReproVerdict } from './outputs.js';
+import { REFERENCE_RUN_PATH, readReferenceRun, RUN_SCHEMA_VERSION, type RunRecord } from './record.js';
+import { runLocal } from './run-local.js';
+import { copyProject } from './workdir.js';
+
+export interface ExecOptions {
+  bundle: string;
+  entry?: string;
+  params: Array<[string, string]>;
+  backend?: 'docker' | 'local';
+  out?: string;
+  strict?: boolean;
+  network?: string;
+  runId: string;
+  user: string;
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  python?: string;
+}
+
+export interface ExecResult extends RunRecord {
+  runDir: string;
+}
+
+export async function runExec(options: ExecOptions, ctx: Context): Promise<ExecResult> {
+  const bundleFile = path.resolve(ctx.cwd, options.bundle);
+  const cached = await openCachedBundle(bundleFile, cacheRoot(ctx.env));
+  ctx.log.info(`exec: bundle ${cached.contentDigest} verified (${cached.how === 'reused' ? 'cached' : 'extracted'} at ${cached.dir})`);
+  const projectDir = path.join(cached.dir, PROJECT_PREFIX);
+  const manifest = cached.manifest.project;
+  const rendered = await renderEntry(manifest, projectDir, options);
+  const drift = await checkDrift(projectDir, manifest, options, ctx);
+  const backend = options.backend ?? (await defaultBackend(cached.dir, ctx));
+  const runDir = path.resolve(ctx.cwd, options.out ?? path.join('runs', options.runId));
+  await fs.mkdir(path.dirname(runDir), { recursive: true });
+  await fs.mkdir(runDir).catch((err) => {
+    throw (err as NodeJS.ErrnoException).code === 'EEXIST'
+      ? new ReproError('E_USAGE', `the run directory already exists: ${runDir}`, { hint: 'Pass another --out, or remove it.', details: { path: runDir } })
+      : fsError(err, runDir, 'cannot create the run directory');
+  });
+  const workDir = path.join(runDir, 'project');
+  const outputs = manifest?.outputs ?? [];
+  const env = { ...(manifest?.env ?? {}) };
+  const started = ctx.now();
+  let exitCode: number;
+  let imageId: string | null = null;
+  if (backend === 'local') {
+    await copyProject(projectDir, workDir);
+    exitCode = await runLocal({ command: rendered.command, cwd: workDir, env: { ...ctx.env, ...env }, stdout: options.stdout, stderr: options.stderr });
+  } else {
+    const docker = await connectDocker(ctx.env);
+    const image = await buildBundleImage({ bundle: bundleFile, contentDigest: cached.contentDigest, name: cached.manifest.name, version: cached.manifest.version, sourceDateEpoch: cached.manifest.sourceDateEpoch, verify: false, reuse: true }, ctx);
+    imageId = image.id;
+    const dirs = [...new Set(outputs.map((o) => path.posix.dirname(o.path)).filter((d) => d !== '.'))];
+    await fs.mkdir(workDir, { recursive: true });
+    for (const d of dirs) await fs.mkdir(path.join(workDir, d), { recursive: true });
+    exitCode = await docker.runContainer({
+      image: image.id,
+      command: rendered.command,
+      workingDir: '/project',
+      env,
+      user: options.user,
+      binds: dirs.map((d) => `${path.join(workDir, d)}:/project/${d}:rw`),
+      network: options.network ?? 'none',
+      gpus: manifest?.gpu?.required ? manifest.gpu.count : null,
+      stdout: options.stdout,
+      stderr: options.stderr,
+    });
+  }
+  const ended = ctx.now();
+  const recorded = await recordOutputs(workDir, outputs);
+  const reference = await readReferenceRun(cached.dir);
+  const verdict: ReproVerdict | null = reference ? compareOutputs(reference.outputs, recorded, outputs) : null;
+  const record: RunRecord = {
+    schemaVersion: RUN_SCHEMA_VERSION,
+    kind: 'repro-run',
+    runId: options.runId,
+    bundle: { contentDigest: cached.contentDigest, file: bundleFile },
+    entry: rendered.entryPoint,
+    parameters: rendered.parameters,
+    command: rendered.command,
+    backend,
+    image: imageId,
+    machine: drift,
+    startedAt: started.toISOString(),
+    endedAt: ended.toISOString(),
+    durationMs: ended.getTime() - started.getTime(),
+    exitCode,
+    outputs: recorded,
+    reproduced: verdict,
+  };
+  await writeFileAtomic(path.join(runDir, 'run.json'), canonicalJson(record));
+  return { ...record, runDir };
+}
+
+async function renderEntry(manifest: ProjectManifest | null, projectDir: string, options: ExecOptions): Promise<RenderedCommand> {
+  const entry = options.entry ?? 'main';
+  // Path parameters stay relative to the project: MLflow makes them absolute to the caller's
+  // directory, which inside a container (or another machine) would not exist.
+  if (manifest && manifest.entryPoints[entry]) {
+    return renderCommand(findEntryPoint(manifest, entry), options.params, { workDir: projectDir, mlflowPaths: false });
+  }
+  if (manifest && !/\.(py|sh)$/.test(entry)) findEntryPoint(manifest, entry); // throws, listing the entry points
+  const files = new Set<string>();
+  if (await fs.stat(path.join(projectDir, entry)).then((s) => s.isFile()).catch(() => false)) files.add(entry);
+  return renderCommand(conventionEntryPoint(entry, files), options.params, { workDir: projectDir, mlflowPaths: false });
+}
+
+async function defaultBackend(bundleDir: string, ctx: Context): Promise<'docker' | 'local'> {
+  const hasDockerfile = await fs.stat(path.join(bundleDir, DOCKERFILE_PATH)).then(() => true).catch(() => false);
+  if (!hasDockerfile) return 'local';
+  try {
+    await (await connectDocker(ctx.env)).ping();
+    return 'docker';
+  } catch {
+    return 'local';
+  }
+}
+
+async function checkDrift(projectDir: string, manifest: ProjectManifest | null, options: ExecOptions, ctx: Context): Promise<RunRecord['machine']> {
+  const text = await fs.readFile(path.join(projectDir, DEFAULT_SNAPSHOT_FILE), 'utf8').catch(() => null);
+  const original = text ? parseSnapshot(text, `bundle:${DEFAULT_SNAPSHOT_FILE}`) : null;
+  const recordedPython = original?.context.python?.executable;
+  const pythonHere = options.python ?? (recordedPython && (await fs.stat(recordedPython).then(() => true).catch(() => false)) ? recordedPython : undefined);
+  const now = (
+    await captureSnapshot({ dir: projectDir, output: path.join(projectDir, DEFAULT_SNAPSHOT_FILE), python: pythonHere, imports: false, probeTimeoutMs: 10_000, importTimeoutMs: 60_000 }, ctx)
+  ).snapshot;
+  if (manifest?.gpu?.required && now.identity.gpu === null) {
+    throw new ReproError('E_ENV', 'the bundle requires a GPU and this machine has none', {
+      hint: `nvidia-smi: ${now.context.probes.gpu.notes[0] ?? 'not found'}. Run it on a GPU machine (DOCKER_HOST=ssh://gpu-host repro exec ...).`,
+      details: { gpu: manifest.gpu },
+    });
+  }
+  if (!original) {
+    ctx.log.info('exec: the bundle carries no snapshot (run `repro snapshot` before `repro build`); drift not checked');
+    return { snapshotDigest: now.snapshotDigest, drift: null };
+  }
+  // Frameworks are not imported for exec's check: compare like with like.
+  const withoutFrameworks = structuredClone(original);
+  if (withoutFrameworks.identity.python) delete withoutFrameworks.identity.python.frameworks;
+  const d = diffSnapshots(withoutFrameworks, now);
+  ctx.log.info(`exec: drift against the bundle's snapshot: ${d.summary.breaking} breaking, ${d.summary.warning} warning, ${d.summary.info} info`);
+  for (const c of d.changes.filter((x) => x.severity !== 'info').slice(0, 10)) ctx.log.info(`  ${c.severity} ${c.section} ${c.field}: ${JSON.stringify(c.a)} -> ${JSON.stringify(c.b)} (${c.reason})`);
+  if (options.strict && d.summary.breaking > 0) {
+    throw new ReproError('E_ENV', `refusing to run with --strict: ${d.summary.breaking} breaking difference${d.summary.breaking === 1 ? '' : 's'} from the bundle's snapshot`, {
+      hint: 'Restore what the breaking differences name, or run without --strict.',
+      details: { changes: d.changes.filter((c) => c.severity === 'breaking') },
+    });
+  }
+  return { snapshotDigest: now.snapshotDigest, drift: d.summary, changes: d.changes.filter((c) => c.severity !== 'info') };
+}
+
+export type { OutputRecord };
+export { REFERENCE_RUN_PATH };

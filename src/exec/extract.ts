@@ -1,0 +1,68 @@
+// Safe extraction into the content-addressed cache (DESIGN rule 8): the bundle is verified and
+// extracted in one streaming pass into a fresh temp directory beside the cache entry, and only
+// a bundle that verifies completely is renamed into place. Entry names were already checked
+// (no '..', no absolute paths, parents first, nothing beneath a symlink, links that stay
+// inside); files are created with O_EXCL so nothing is ever written through an existing path.
+import { randomBytes } from 'node:crypto';
+import { closeSync, mkdirSync, openSync, promises as fs, symlinkSync, writeSync } from 'node:fs';
+import path from 'node:path';
+import { trackTemp } from '../core/cleanup.js';
+import { fsError } from '../core/errors.js';
+import { verifyBundle, type EntrySink, type VerifyReport } from '../bundle/verify.js';
+import type { BundleEntry } from '../bundle/entry.js';
+import { MANIFEST_PATH, serializeManifest } from '../bundle/manifest.js';
+import type { TarLimits } from '../bundle/tar-read.js';
+
+export interface Extracted {
+  dir: string;
+  report: VerifyReport;
+  /** True when another process had already put this bundle in the cache. */
+  reused: boolean;
+}
+
+function sinkFor(root: string, entry: BundleEntry): EntrySink | undefined {
+  const target = path.join(root, ...entry.path.split('/'));
+  if (entry.type === 'directory') {
+    mkdirSync(target, { mode: 0o755 });
+    return undefined;
+  }
+  if (entry.type === 'symlink') {
+    symlinkSync(entry.target!, target);
+    return undefined;
+  }
+  const fd = openSync(target, 'wx', entry.mode);
+  return {
+    write: (slice) => {
+      let done = 0;
+      while (done < slice.length) done += writeSync(fd, slice, done);
+    },
+    end: () => closeSync(fd),
+  };
+}
+
+/** Verifies `bundle` while extracting it, then moves it to `<bundlesDir>/<content hex>`. */
+export async function extractVerified(bundle: string, bundlesDir: string, limits?: TarLimits): Promise<Extracted> {
+  await fs.mkdir(bundlesDir, { recursive: true }).catch((err) => {
+    throw fsError(err, bundlesDir, 'cannot create the bundle cache');
+  });
+  const temp = path.join(bundlesDir, `.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+  const untrack = trackTemp(temp);
+  try {
+    await fs.mkdir(temp, { mode: 0o755 });
+    const report = await verifyBundle(bundle, { limits, onEntry: (e) => sinkFor(temp, e) });
+    // The manifest travels with the tree, so a later exec can reuse it without the bundle.
+    await fs.writeFile(path.join(temp, MANIFEST_PATH), serializeManifest(report.manifest), { flag: 'wx' });
+    const final = path.join(bundlesDir, report.contentDigest.replace('sha256:', ''));
+    try {
+      await fs.rename(temp, final);
+      return { dir: final, report, reused: false };
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'EEXIST' && code !== 'ENOTEMPTY') throw fsError(err, final, 'cannot move the extracted bundle into the cache');
+      return { dir: final, report, reused: true }; // another exec of the same bundle won the race
+    }
+  } finally {
+    await fs.rm(temp, { recursive: true, force: true });
+    untrack();
+  }
+}

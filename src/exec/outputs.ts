@@ -1,0 +1,122 @@
+// Did it reproduce? Each declared output is hashed after a run and compared with the reference
+// run's: bit-identical, within the manifest's numeric tolerance (numbers in JSON and CSV metric
+// files, compared field by field), or different, each output named with its verdict.
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { OutputSpec } from '../manifest/types.js';
+
+export interface OutputRecord {
+  path: string;
+  size: number | null;
+  sha256: string | null;
+  /** Content of small metric files that have a tolerance, so a later run can compare numbers. */
+  text?: string;
+}
+
+export type OutputVerdict = 'identical' | 'within-tolerance' | 'different' | 'missing';
+
+export interface OutputComparison {
+  path: string;
+  verdict: OutputVerdict;
+  expected: string | null;
+  actual: string | null;
+  /** For tolerance comparisons: the largest absolute difference seen, and where. */
+  maxDifference?: { value: number; at: string };
+}
+
+export interface ReproVerdict {
+  reproduced: boolean;
+  outputs: OutputComparison[];
+}
+
+const MAX_TEXT = 1 << 20;
+
+export async function recordOutputs(dir: string, specs: readonly OutputSpec[]): Promise<OutputRecord[]> {
+  const out: OutputRecord[] = [];
+  for (const spec of specs) {
+    const file = path.join(dir, spec.path);
+    const data = await fs.readFile(file).catch(() => null);
+    if (data === null) {
+      out.push({ path: spec.path, size: null, sha256: null });
+      continue;
+    }
+    const rec: OutputRecord = { path: spec.path, size: data.length, sha256: createHash('sha256').update(data).digest('hex') };
+    if (spec.tolerance !== undefined && data.length <= MAX_TEXT) rec.text = data.toString('utf8');
+    out.push(rec);
+  }
+  return out;
+}
+
+export function compareOutputs(reference: readonly OutputRecord[], current: readonly OutputRecord[], specs: readonly OutputSpec[]): ReproVerdict {
+  const now = new Map(current.map((o) => [o.path, o]));
+  const outputs: OutputComparison[] = reference.map((ref) => {
+    const cur = now.get(ref.path);
+    const base = { path: ref.path, expected: ref.sha256, actual: cur?.sha256 ?? null };
+    if (!cur || cur.sha256 === null) return { ...base, verdict: ref.sha256 === null ? 'identical' : 'missing' };
+    if (cur.sha256 === ref.sha256) return { ...base, verdict: 'identical' };
+    const tolerance = specs.find((s) => s.path === ref.path)?.tolerance;
+    if (tolerance !== undefined && ref.text !== undefined && cur.text !== undefined) {
+      const diff = numericDifference(ref.text, cur.text, ref.path);
+      if (diff && diff.value <= tolerance) return { ...base, verdict: 'within-tolerance', maxDifference: diff };
+      if (diff) return { ...base, verdict: 'different', maxDifference: diff };
+    }
+    return { ...base, verdict: 'different' };
+  });
+  return { reproduced: outputs.every((o) => o.verdict === 'identical' || o.verdict === 'within-tolerance'), outputs };
+}
+
+/** Largest |a-b| between two JSON or CSV documents of the same shape; null when shapes differ. */
+export function numericDifference(a: string, b: string, file: string): { value: number; at: string } | null {
+  if (/\.json$/i.test(file)) {
+    try {
+      return jsonDifference(JSON.parse(a), JSON.parse(b), '$');
+    } catch {
+      return null;
+    }
+  }
+  return csvDifference(a, b);
+}
+
+function jsonDifference(a: unknown, b: unknown, at: string): { value: number; at: string } | null {
+  if (typeof a === 'number' && typeof b === 'number') return { value: Math.abs(a - b), at };
+  if (Array.isArray(a) && Array.isArray(b)) {
+    if (a.length !== b.length) return null;
+    return maxOf(a.map((x, i) => jsonDifference(x, b[i], `${at}[${i}]`)));
+  }
+  if (a && b && typeof a === 'object' && typeof b === 'object') {
+    const ka = Object.keys(a).sort();
+    const kb = Object.keys(b).sort();
+    if (ka.join('\0') !== kb.join('\0')) return null;
+    return maxOf(ka.map((k) => jsonDifference((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], `${at}.${k}`)));
+  }
+  return a === b ? { value: 0, at } : null;
+}
+
+function csvDifference(a: string, b: string): { value: number; at: string } | null {
+  const ra = a.trimEnd().split(/\r?\n/);
+  const rb = b.trimEnd().split(/\r?\n/);
+  if (ra.length !== rb.length) return null;
+  const diffs = ra.map((row, i) => {
+    const ca = row.split(',');
+    const cb = rb[i]!.split(',');
+    if (ca.length !== cb.length) return null;
+    return maxOf(
+      ca.map((x, j) => {
+        const [nx, ny] = [Number(x), Number(cb[j])];
+        if (x.trim() !== '' && cb[j]!.trim() !== '' && Number.isFinite(nx) && Number.isFinite(ny)) return { value: Math.abs(nx - ny), at: `row ${i + 1}, column ${j + 1}` };
+        return x === cb[j] ? { value: 0, at: `row ${i + 1}, column ${j + 1}` } : null;
+      }),
+    );
+  });
+  return maxOf(diffs);
+}
+
+function maxOf(list: Array<{ value: number; at: string } | null>): { value: number; at: string } | null {
+  let best: { value: number; at: string } = { value: 0, at: '' };
+  for (const d of list) {
+    if (d === null) return null;
+    if (d.value > best.value || best.at === '') best = d;
+  }
+  return best;
+}

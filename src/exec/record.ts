@@ -1,0 +1,58 @@
+// The run record: runs/<run-id>/run.json (canonical JSON). A bundle built with --with-run
+// carries one as its reference (repro.run.json at its root); exec compares against it.
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { ReproError, fsError } from '../core/errors.js';
+import type { Change } from '../diff/change.js';
+import type { Severity } from '../diff/change.js';
+import type { OutputRecord, ReproVerdict } from './outputs.js';
+
+export const RUN_SCHEMA_VERSION = 1;
+export const REFERENCE_RUN_PATH = 'repro.run.json';
+
+export interface RunRecord {
+  schemaVersion: number;
+  kind: 'repro-run';
+  runId: string;
+  bundle: { contentDigest: string; file: string };
+  entry: string;
+  parameters: Record<string, string>;
+  command: string;
+  backend: 'docker' | 'local';
+  image: string | null;
+  machine: { snapshotDigest: string; drift: Record<Severity, number> | null; changes?: Change[] };
+  startedAt: string;
+  endedAt: string;
+  durationMs: number;
+  exitCode: number;
+  outputs: OutputRecord[];
+  reproduced: ReproVerdict | null;
+}
+
+export function parseRunRecord(text: string, source: string): RunRecord {
+  let doc: Partial<RunRecord>;
+  try {
+    doc = JSON.parse(text) as Partial<RunRecord>;
+  } catch (err) {
+    throw new ReproError('E_INPUT', `${source} is not valid JSON`, { hint: 'Pass a run directory written by `repro exec`.', details: { path: source }, cause: err });
+  }
+  if (doc.kind !== 'repro-run') throw new ReproError('E_INPUT', `${source} is not a repro run record`, { hint: 'Pass a run directory written by `repro exec`.', details: { path: source } });
+  if (doc.schemaVersion !== RUN_SCHEMA_VERSION) {
+    throw new ReproError('E_SCHEMA_VERSION', `${source} has run schemaVersion ${String(doc.schemaVersion)}; this repro reads ${RUN_SCHEMA_VERSION}`, { hint: 'Upgrade repro.', details: { path: source } });
+  }
+  return doc as RunRecord;
+}
+
+export async function readRunDir(dir: string): Promise<RunRecord> {
+  const file = path.join(dir, 'run.json');
+  const text = await fs.readFile(file, 'utf8').catch((err) => {
+    throw fsError(err, file, 'cannot read the run record');
+  });
+  return parseRunRecord(text, file);
+}
+
+/** The reference run a bundle carries, from its extracted tree. */
+export async function readReferenceRun(bundleDir: string): Promise<RunRecord | null> {
+  const text = await fs.readFile(path.join(bundleDir, REFERENCE_RUN_PATH), 'utf8').catch(() => null);
+  return text === null ? null : parseRunRecord(text, REFERENCE_RUN_PATH);
+}

@@ -1,0 +1,39 @@
+// The local backend: the entry point's command through /bin/sh in the run's copy of the
+// project, with the manifest's environment defaults; output streamed live; the exit code (or
+// 128+signal) passed back; Ctrl-C/SIGTERM stop the whole process group.
+import { spawn } from 'node:child_process';
+import { onInterrupt } from '../core/cleanup.js';
+import { ReproError } from '../core/errors.js';
+
+export interface LocalRun {
+  command: string;
+  cwd: string;
+  env: Record<string, string | undefined>;
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+}
+
+const SIGNALS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGSEGV: 11, SIGPIPE: 13, SIGTERM: 15 };
+
+export function runLocal(run: LocalRun): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('/bin/sh', ['-c', run.command], { cwd: run.cwd, env: run.env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const unregister = onInterrupt(async () => {
+      try {
+        process.kill(-child.pid!, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+    });
+    child.stdout.pipe(run.stdout, { end: false });
+    child.stderr.pipe(run.stderr, { end: false });
+    child.on('error', (err) => {
+      unregister();
+      reject(new ReproError('E_ENV', `cannot start the entry point: ${err.message}`, { hint: 'Is /bin/sh available?', details: { command: run.command } }));
+    });
+    child.on('close', (code, signal) => {
+      unregister();
+      resolve(code ?? 128 + (signal ? (SIGNALS[signal] ?? 1) : 1));
+    });
+  });
+}
