@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureCorpus } from './corpus.mjs';
 import { runSnapshotBench } from './snapshot.mjs';
+import { runExecBench } from './exec.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const work = path.join(root, 'bench', 'out');
@@ -94,6 +95,23 @@ async function main() {
       '| target | measured | met |',
       '| --- | ---: | :---: |',
       ...snap.checks.map(([t, m, ok]) => `| ${t.replace(/\|/g, '\\|')} | ${m} | ${ok ? 'yes' : 'NO'} |`),
+      '',
+    );
+  }
+  if (process.env.BENCH_ONLY !== 'bundle') {
+    const ex = runExecBench({ work, node, cli });
+    lines.push(
+      `## exec — ${new Date().toISOString().slice(0, 10)}`,
+      '',
+      'Same machine and run; medians of 7.',
+      '',
+      '| command | wall s |',
+      '| --- | ---: |',
+      ...ex.rows.map((r) => `| ${r.label} | ${r.secs.toFixed(3)} |`),
+      '',
+      '| target | measured | met |',
+      '| --- | ---: | :---: |',
+      ...ex.checks.map(([t, m, ok]) => `| ${t} | ${m} | ${ok ? 'yes' : 'NO'} |`),
       '',
     );
   }
