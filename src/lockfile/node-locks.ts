@@ -7,13 +7,40 @@ import { compareUtf8 } from '../core/utf8-order.js';
 import { stripCredentials } from '../snapshot/redact.js';
 import type { LockPackage, LockReader, LockWarning, ParsedLock } from './types.js';
 
+/**
+ * npm locks through @npmcli/arborist: its Shrinkwrap reader for lockfileVersion 2 and 3 (the
+ * `packages` map), its full virtual tree for version-1 locks, which only nest `dependencies`.
+ */
 export async function readNpmLock(file: string): Promise<ParsedLock> {
+  const { default: Shrinkwrap } = await import('@npmcli/arborist/lib/shrinkwrap.js');
+  const lock = await Shrinkwrap.load({ path: path.dirname(file) });
+  const entries = lock.lockfileVersion >= 2 ? lock.data.packages : undefined;
+  if (!entries) return readNpmLockV1(file);
+  const nodes = Object.entries(entries)
+    .filter(([location, e]) => location !== '' && !e.link)
+    .map(([location, e]) => ({ name: e.name ?? location.slice(location.lastIndexOf('node_modules/') + 'node_modules/'.length), version: e.version, resolved: e.resolved, integrity: e.integrity, location }));
+  return toParsed(file, nodes);
+}
+
+async function readNpmLockV1(file: string): Promise<ParsedLock> {
   const { default: Arborist } = await import('@npmcli/arborist');
   const tree = await new Arborist({ path: path.dirname(file) }).loadVirtual();
+  const nodes = [...tree.inventory.values()].filter((n) => !n.isRoot && !n.isLink && n.location !== '');
+  return toParsed(file, nodes);
+}
+
+interface LockNode {
+  name: string;
+  version?: string;
+  resolved?: string | null;
+  integrity?: string | null;
+  location: string;
+}
+
+function toParsed(file: string, nodes: readonly LockNode[]): ParsedLock {
   const packages: LockPackage[] = [];
   const warnings: LockWarning[] = [];
-  for (const node of tree.inventory.values()) {
-    if (node.isRoot || node.isLink || node.location === '') continue;
+  for (const node of nodes) {
     const resolved = node.resolved ? stripCredentials(node.resolved) : null;
     packages.push({ name: node.name, version: node.version ?? null, source: resolved, hashes: node.integrity ? [node.integrity] : [] });
     const local = resolved !== null && /^(file:|link:|git\+|github:)/.test(resolved);

@@ -64,3 +64,17 @@ describe('findLockfiles', () => {
     expect(found.warnings['uv.lock']?.map((w) => w.code)).toEqual(['LOCK_OLDER_THAN_MANIFEST']);
   });
 });
+
+describe('a lockfileVersion 1 package-lock (nested dependencies)', () => {
+  it('is read through arborist\'s virtual tree', async () => {
+    const root = await makeProject({
+      'package.json': JSON.stringify({ name: 'old', version: '1.0.0', dependencies: { leftpad: '1.0.0' } }),
+      'package-lock.json': JSON.stringify({ name: 'old', version: '1.0.0', lockfileVersion: 1, requires: true, dependencies: { leftpad: { version: '1.0.0', resolved: 'https://registry.npmjs.org/leftpad/-/leftpad-1.0.0.tgz', integrity: 'sha512-AAAA', dependencies: { inner: { version: '2.0.0', resolved: 'https://registry.npmjs.org/inner/-/inner-2.0.0.tgz', integrity: 'sha512-BBBB' } } } } }),
+    });
+    const r = await readNpmLock(path.join(root, 'package-lock.json'));
+    expect(r.packages.map((p) => [p.name, p.version, p.hashes])).toEqual([
+      ['inner', '2.0.0', ['sha512-BBBB']],
+      ['leftpad', '1.0.0', ['sha512-AAAA']],
+    ]);
+  });
+});
