@@ -98,6 +98,7 @@ def main():
         "prefix": sys.prefix,
         "basePrefix": getattr(sys, "base_prefix", sys.prefix),
         "packages": installed,
+        "paths": [p for p in sys.path if p and p != sys.path[0]],
     }
     if "--frameworks" in sys.argv:
         doc["frameworks"] = frameworks(installed)

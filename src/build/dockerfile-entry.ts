@@ -6,7 +6,8 @@ import type { Context } from '../core/context.js';
 import { planDockerfile } from '../dockerfile/plan.js';
 import type { ProjectManifest } from '../manifest/types.js';
 
-export const DOCKERFILE_PATH = 'repro.Dockerfile';
+export { DOCKERFILE_PATH } from '../bundle/layout.js';
+import { DOCKERFILE_PATH } from '../bundle/layout.js';
 
 export interface DockerfileEntry {
   content: Buffer | null;

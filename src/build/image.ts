@@ -10,7 +10,7 @@ import { connectDocker, type DockerClient, type ImageInfo } from '../docker/clie
 import { openBundle } from '../bundle/open.js';
 import { slugName } from '../bundle/project-meta.js';
 import { verifyBundle } from '../bundle/verify.js';
-import { DOCKERFILE_PATH } from './dockerfile-entry.js';
+import { DOCKERFILE_PATH } from '../bundle/layout.js';
 
 export interface ImageResult {
   id: string;

@@ -42,3 +42,8 @@ export function packageVersion(name: string): string {
 export function reproVersion(): string {
   return (require('../../package.json') as { version: string }).version;
 }
+
+/** The Node binary running repro (so a probe of `node` on PATH can skip a spawn when it is this one). */
+export function runtimeExecPath(): string {
+  return process.execPath;
+}

@@ -12,13 +12,12 @@ import { ReproError, fsError } from '../core/errors.js';
 import { PROJECT_PREFIX } from '../bundle/plan.js';
 import { diffSnapshots } from '../diff/diff-snapshots.js';
 import { connectDocker } from '../docker/client.js';
-import { conventionEntryPoint } from '../manifest/read-mlproject.js';
+import { conventionEntryPoint } from '../manifest/convention.js';
 import { findEntryPoint, renderCommand, type RenderedCommand } from '../manifest/render.js';
 import type { ProjectManifest } from '../manifest/types.js';
 import { parseSnapshot } from '../snapshot/io.js';
 import { captureSnapshot, DEFAULT_SNAPSHOT_FILE } from '../snapshot/snapshot.js';
-import { buildBundleImage } from '../build/image.js';
-import { DOCKERFILE_PATH } from '../build/dockerfile-entry.js';
+import { DOCKERFILE_PATH } from '../bundle/layout.js';
 import { cacheRoot, openCachedBundle } from './cache.js';
 import { compareOutputs, recordOutputs, type OutputRecord, type ReproVerdict } from './outputs.js';
 import { REFERENCE_RUN_PATH, readReferenceRun, RUN_SCHEMA_VERSION, type RunRecord } from './record.js';
@@ -71,6 +70,7 @@ export async function runExec(options: ExecOptions, ctx: Context): Promise<ExecR
     exitCode = await runLocal({ command: rendered.command, cwd: workDir, env: { ...ctx.env, ...env }, stdout: options.stdout, stderr: options.stderr });
   } else {
     const docker = await connectDocker(ctx.env);
+    const { buildBundleImage } = await import('../build/image.js');
     const image = await buildBundleImage({ bundle: bundleFile, contentDigest: cached.contentDigest, name: cached.manifest.name, version: cached.manifest.version, sourceDateEpoch: cached.manifest.sourceDateEpoch, verify: false, reuse: true }, ctx);
     imageId = image.id;
     const dirs = [...new Set(outputs.map((o) => path.posix.dirname(o.path)).filter((d) => d !== '.'))];
@@ -145,7 +145,7 @@ async function checkDrift(projectDir: string, manifest: ProjectManifest | null, 
   const recordedPython = original?.context.python?.executable;
   const pythonHere = options.python ?? (recordedPython && (await fs.stat(recordedPython).then(() => true).catch(() => false)) ? recordedPython : undefined);
   const now = (
-    await captureSnapshot({ dir: projectDir, output: path.join(projectDir, DEFAULT_SNAPSHOT_FILE), python: pythonHere, imports: false, probeTimeoutMs: 10_000, importTimeoutMs: 60_000 }, ctx)
+    await captureSnapshot({ dir: projectDir, output: path.join(projectDir, DEFAULT_SNAPSHOT_FILE), python: pythonHere, imports: false, probeTimeoutMs: 10_000, importTimeoutMs: 60_000, pythonCacheDir: path.join(cacheRoot(ctx.env), 'python-probe') }, ctx)
   ).snapshot;
   if (manifest?.gpu?.required && now.identity.gpu === null) {
     throw new ReproError('E_ENV', 'the bundle requires a GPU and this machine has none', {

@@ -5,13 +5,24 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { compareUtf8 } from '../core/utf8-order.js';
-import { condaEnvironmentReader, condaLockReader } from './conda.js';
-import { npmReader, pnpmReader, yarnReader } from './node-locks.js';
-import { pipfileReader, poetryReader, uvReader } from './python-locks.js';
-import { requirementsReader } from './requirements.js';
 import type { LockfileRecord, LockReader, LockWarning } from './types.js';
 
-export const READERS: readonly LockReader[] = [npmReader, pnpmReader, yarnReader, uvReader, poetryReader, pipfileReader, condaLockReader, condaEnvironmentReader, requirementsReader];
+/**
+ * File names of each format, and where its reader lives: readers (and the YAML and TOML parsers
+ * they need) load only when a project has such a file.
+ */
+const FORMATS: Array<{ matches: (name: string) => boolean; load: () => Promise<LockReader> }> = [
+  { matches: (n) => n === 'package-lock.json' || n === 'npm-shrinkwrap.json', load: async () => (await import('./node-locks.js')).npmReader },
+  { matches: (n) => n === 'pnpm-lock.yaml', load: async () => (await import('./node-locks.js')).pnpmReader },
+  { matches: (n) => n === 'yarn.lock', load: async () => (await import('./node-locks.js')).yarnReader },
+  { matches: (n) => n === 'uv.lock', load: async () => (await import('./python-locks.js')).uvReader },
+  { matches: (n) => n === 'poetry.lock', load: async () => (await import('./python-locks.js')).poetryReader },
+  { matches: (n) => n === 'Pipfile.lock', load: async () => (await import('./python-locks.js')).pipfileReader },
+  { matches: (n) => /^(conda-lock|.*\.conda-lock)\.ya?ml$/.test(n), load: async () => (await import('./conda.js')).condaLockReader },
+  { matches: (n) => /^environment\.ya?ml$/.test(n), load: async () => (await import('./conda.js')).condaEnvironmentReader },
+  { matches: (n) => /^requirements.*\.txt$/i.test(n) || /^constraints.*\.txt$/i.test(n), load: async () => (await import('./requirements.js')).requirementsReader },
+];
+const REQUIREMENTS = FORMATS[FORMATS.length - 1]!;
 
 export interface FoundLockfiles {
   records: (LockfileRecord & { error?: string })[];
@@ -19,11 +30,11 @@ export interface FoundLockfiles {
   warnings: Record<string, LockWarning[]>;
 }
 
-/** The reader for a project-relative path: any .txt in requirements/ is a requirements file. */
-function readerFor(rel: string): LockReader | undefined {
-  if (rel.startsWith('requirements/') && rel.endsWith('.txt')) return requirementsReader;
+/** The format of a project-relative path: any .txt in requirements/ is a requirements file. */
+function readerFor(rel: string): (typeof FORMATS)[number] | undefined {
+  if (rel.startsWith('requirements/') && rel.endsWith('.txt')) return REQUIREMENTS;
   const name = path.basename(rel);
-  return READERS.find((r) => r.matches(name));
+  return FORMATS.find((r) => r.matches(name));
 }
 
 async function candidates(dir: string): Promise<string[]> {
@@ -43,7 +54,7 @@ export async function findLockfiles(dir: string): Promise<FoundLockfiles> {
   const warnings: FoundLockfiles['warnings'] = {};
   for (const rel of await candidates(dir)) {
     const file = path.join(dir, rel);
-    const reader = readerFor(rel)!;
+    const reader = await readerFor(rel)!.load();
     let bytes: Buffer;
     try {
       const st = await fs.stat(file);

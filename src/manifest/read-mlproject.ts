@@ -4,11 +4,9 @@
 // MLflow substitutes. Without an MLproject, MLflow's convention applies: a .py entry point runs
 // with python, a .sh one with bash.
 import path from 'node:path';
-import { ReproError } from '../core/errors.js';
 import { pythonStr } from './python-format.js';
 import { configError, numberKind, parseYamlFile } from './yaml-doc.js';
 import type { EntryPointSpec, ParamType, ParameterSpec, ProjectManifest } from './types.js';
-import { shlexQuote } from './python-format.js';
 
 const MLFLOW_TYPES = new Set(['string', 'float', 'int', 'path', 'uri']);
 
@@ -59,14 +57,3 @@ function dockerEnvironment(value: unknown): Record<string, string> {
   return out;
 }
 
-/** MLflow's convention for a project without MLproject: run a .py with python, a .sh with bash. */
-export function conventionEntryPoint(entry: string, files: ReadonlySet<string>): EntryPointSpec {
-  const ext = path.extname(entry);
-  if (!files.has(entry) || (ext !== '.py' && ext !== '.sh')) {
-    throw new ReproError('E_USAGE', `could not find ${entry} among the entry points or run it as a script`, {
-      hint: 'Without an MLproject or repro.yaml, the entry point must be a .py or .sh file in the project.',
-      details: { entry, supportedExtensions: ['.py', '.sh'] },
-    });
-  }
-  return { name: entry, command: `${ext === '.py' ? 'python' : 'bash'} ${shlexQuote(entry)}`, parameters: [] };
-}

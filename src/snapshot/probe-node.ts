@@ -1,5 +1,8 @@
 // The Node.js a project runs on: `node` on PATH (which may not be the Node running repro),
 // with the versions of V8, zlib, zstd and OpenSSL it carries.
+import { constants as fsConstants, promises as fs } from 'node:fs';
+import path from 'node:path';
+import { runtimeExecPath, runtimeVersions } from '../core/runtime.js';
 import { runTool } from './run-tool.js';
 
 export interface NodeIdentity {
@@ -10,7 +13,24 @@ export interface NodeIdentity {
   openssl: string | null;
 }
 
+/** The `node` a shell would run: the first executable named node on PATH. */
+async function nodeOnPath(pathVar: string | undefined): Promise<string | null> {
+  for (const dir of (pathVar ?? '').split(path.delimiter)) {
+    if (dir === '') continue;
+    const candidate = path.join(dir, 'node');
+    const ok = await fs.access(candidate, fsConstants.X_OK).then(() => true).catch(() => false);
+    if (ok) return candidate;
+  }
+  return null;
+}
+
 export async function probeNode(options: { timeoutMs: number; env: Readonly<Record<string, string | undefined>> }): Promise<{ identity: NodeIdentity | null; notes: string[] }> {
+  // When `node` on PATH is the binary running repro, its versions are already known.
+  const found = await nodeOnPath(options.env.PATH);
+  if (found && (await fs.realpath(found).catch(() => found)) === (await fs.realpath(runtimeExecPath()).catch(() => ''))) {
+    const v = runtimeVersions();
+    return { identity: { version: v.node, v8: v.v8, zlib: v.zlib, zstd: v.zstd, openssl: v.openssl }, notes: [] };
+  }
   const r = await runTool('node', ['-p', 'JSON.stringify(process.versions)'], options);
   if (!r.ok) return { identity: null, notes: [`node: ${r.reason}`] };
   try {

@@ -3,9 +3,11 @@
 // no heavy imports), and, unless --no-import, what PyTorch / TensorFlow / JAX were built with.
 // The framework imports run in their own process with their own time limit, so a slow
 // `import torch` can never cost the package list.
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { constants as fsConstants, existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeFileAtomic } from '../core/atomic-write.js';
 import { runTool } from './run-tool.js';
 
 export const PROBE_SCRIPT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'templates', 'python-probe.py');
@@ -45,6 +47,12 @@ export interface PythonProbeOptions {
   timeoutMs: number;
   importTimeoutMs: number;
   env: Readonly<Record<string, string | undefined>>;
+  /**
+   * Reuse an earlier package listing from this directory while the interpreter and every
+   * sys.path directory keep their mtimes (installing or removing a distribution changes its
+   * directory's). exec's drift check uses it; `repro snapshot` always asks Python.
+   */
+  cacheDir?: string;
 }
 
 export function chooseInterpreter(projectDir: string, explicit?: string): { command: string; chosenBy: PythonContext['chosenBy'] } {
@@ -62,6 +70,7 @@ interface ProbeDoc {
   implementation: string;
   prefix: string;
   packages: Record<string, string>;
+  paths?: string[];
   frameworks?: Record<string, FrameworkInfo>;
 }
 
@@ -74,13 +83,17 @@ export function parseProbeOutput(stdout: string): ProbeDoc {
 export async function probePython(options: PythonProbeOptions): Promise<PythonProbeResult> {
   const { command, chosenBy } = chooseInterpreter(options.projectDir, options.python);
   const env = { ...options.env, PYTHONDONTWRITEBYTECODE: '1', PYTHONIOENCODING: 'utf-8' };
-  const base = await runTool(command, [PROBE_SCRIPT], { timeoutMs: options.timeoutMs, env });
-  if (!base.ok) return { identity: null, context: null, notes: [`python (${command}): ${base.reason}`] };
-  let doc: ProbeDoc;
-  try {
-    doc = parseProbeOutput(base.stdout);
-  } catch (err) {
-    return { identity: null, context: null, notes: [`python (${command}) printed something unexpected: ${(err as Error).message}`] };
+  const cacheFile = options.cacheDir ? await probeCacheFile(options.cacheDir, command, options.env) : null;
+  let doc: ProbeDoc | null = cacheFile ? await readProbeCache(cacheFile) : null;
+  if (!doc) {
+    const base = await runTool(command, [PROBE_SCRIPT], { timeoutMs: options.timeoutMs, env });
+    if (!base.ok) return { identity: null, context: null, notes: [`python (${command}): ${base.reason}`] };
+    try {
+      doc = parseProbeOutput(base.stdout);
+    } catch (err) {
+      return { identity: null, context: null, notes: [`python (${command}) printed something unexpected: ${(err as Error).message}`] };
+    }
+    if (cacheFile) await writeProbeCache(cacheFile, doc);
   }
   const identity: PythonIdentity = { version: doc.version, implementation: doc.implementation, packages: doc.packages };
   const notes: string[] = [];
@@ -98,4 +111,59 @@ export async function probePython(options: PythonProbeOptions): Promise<PythonPr
     }
   }
   return { identity, context: { executable: doc.executable, prefix: doc.prefix, chosenBy }, notes };
+}
+
+interface ProbeCache {
+  stamps: Array<[string, number | null]>;
+  doc: ProbeDoc;
+}
+
+async function mtimeOf(file: string): Promise<number | null> {
+  return fs.stat(file).then((s) => s.mtimeMs).catch(() => null);
+}
+
+async function probeCacheFile(dir: string, command: string, env: Readonly<Record<string, string | undefined>>): Promise<string | null> {
+  const resolved = command.includes('/') ? command : await whichOnPath(command, env.PATH);
+  if (!resolved) return null;
+  const real = await fs.realpath(resolved).catch(() => resolved);
+  const script = await fs.readFile(PROBE_SCRIPT).catch(() => Buffer.alloc(0));
+  const key = createHash('sha256')
+    .update([real, resolved, env.PYTHONPATH ?? '', env.PYTHONHOME ?? '', env.VIRTUAL_ENV ?? '', env.PYTHONNOUSERSITE ?? '', env.HOME ?? ''].join('\0'))
+    .update(script)
+    .digest('hex');
+  return path.join(dir, `${key}.json`);
+}
+
+async function whichOnPath(name: string, pathVar: string | undefined): Promise<string | null> {
+  for (const d of (pathVar ?? '').split(path.delimiter)) {
+    if (d === '') continue;
+    const candidate = path.join(d, name);
+    if (await fs.access(candidate, fsConstants.X_OK).then(() => true).catch(() => false)) return candidate;
+  }
+  return null;
+}
+
+async function stampsFor(executable: string, paths: readonly string[]): Promise<Array<[string, number | null]>> {
+  const files = [executable, ...paths];
+  return Promise.all(files.map(async (f) => [f, await mtimeOf(f)] as [string, number | null]));
+}
+
+async function readProbeCache(file: string): Promise<ProbeDoc | null> {
+  try {
+    const cached = JSON.parse(await fs.readFile(file, 'utf8')) as ProbeCache;
+    const now = await stampsFor(cached.doc.executable, cached.doc.paths ?? []);
+    return JSON.stringify(now) === JSON.stringify(cached.stamps) ? cached.doc : null;
+  } catch {
+    return null;
+  }
+}
+
+async function writeProbeCache(file: string, doc: ProbeDoc): Promise<void> {
+  try {
+    await fs.mkdir(path.dirname(file), { recursive: true });
+    const entry: ProbeCache = { stamps: await stampsFor(doc.executable, doc.paths ?? []), doc };
+    await writeFileAtomic(file, JSON.stringify(entry));
+  } catch {
+    // a cache that cannot be written costs only time
+  }
 }

@@ -69,6 +69,8 @@ export interface SnapshotOptions {
   env?: string[];
   probeTimeoutMs: number;
   importTimeoutMs: number;
+  /** Where exec's drift check may reuse an earlier Python package listing (see probe-python). */
+  pythonCacheDir?: string;
 }
 
 export function identityDigest(identity: SnapshotIdentity): string {
@@ -90,7 +92,7 @@ export async function captureSnapshot(options: SnapshotOptions, ctx: Context): P
   const [[os, osMs], [node, nodeMs], [python, pyMs], [gpu, gpuMs], [locks, lockMs], [git, gitMs], [data, dataMs]] = await Promise.all([
     timed(() => probeOs()),
     timed(() => probeNode(tool)),
-    timed(() => probePython({ projectDir: dir, python: options.python, imports: options.imports, timeoutMs: options.probeTimeoutMs, importTimeoutMs: options.importTimeoutMs, env: ctx.env })),
+    timed(() => probePython({ projectDir: dir, python: options.python, imports: options.imports, timeoutMs: options.probeTimeoutMs, importTimeoutMs: options.importTimeoutMs, env: ctx.env, cacheDir: options.pythonCacheDir })),
     timed(() => probeGpu(tool)),
     timed(() => findLockfiles(dir)),
     timed(() => probeGit(dir, { ...tool, exclude: ownFiles })),
