@@ -12,7 +12,7 @@ import { runExecBench } from './exec.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const work = path.join(root, 'bench', 'out');
-const cli = path.join(root, 'dist', 'cli', 'main.js');
+const cli = path.join(root, 'dist', 'cli', 'bin.js');
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 
 function timed(label, script) {

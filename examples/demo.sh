@@ -6,8 +6,8 @@ cd "$(dirname "$0")/.."
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 echo "== repro build examples/iris --verify"
-node dist/cli/main.js build examples/iris -o "$out" --verify --locked
+node dist/cli/bin.js build examples/iris -o "$out" --verify --locked
 bundle=$(ls "$out"/*.repro.tar.zst)
 echo
 echo "== repro verify $(basename "$bundle")"
-node dist/cli/main.js verify "$bundle"
+node dist/cli/bin.js verify "$bundle"

@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 // The only file that touches process.*: it builds the context, wires signals and exit codes,
 // and hands argv to the commander program.
 import path from 'node:path';

@@ -145,7 +145,7 @@ async function checkDrift(projectDir: string, manifest: ProjectManifest | null, 
   const recordedPython = original?.context.python?.executable;
   const pythonHere = options.python ?? (recordedPython && (await fs.stat(recordedPython).then(() => true).catch(() => false)) ? recordedPython : undefined);
   const now = (
-    await captureSnapshot({ dir: projectDir, output: path.join(projectDir, DEFAULT_SNAPSHOT_FILE), python: pythonHere, imports: false, probeTimeoutMs: 10_000, importTimeoutMs: 60_000, pythonCacheDir: path.join(cacheRoot(ctx.env), 'python-probe') }, ctx)
+    await captureSnapshot({ dir: projectDir, output: path.join(projectDir, DEFAULT_SNAPSHOT_FILE), python: pythonHere, imports: false, probeTimeoutMs: 10_000, importTimeoutMs: 60_000, pythonCacheDir: path.join(cacheRoot(ctx.env), 'python-probe'), nodeCacheDir: path.join(cacheRoot(ctx.env), 'node-probe') }, ctx)
   ).snapshot;
   if (manifest?.gpu?.required && now.identity.gpu === null) {
     throw new ReproError('E_ENV', 'the bundle requires a GPU and this machine has none', {

@@ -71,6 +71,8 @@ export interface SnapshotOptions {
   importTimeoutMs: number;
   /** Where exec's drift check may reuse an earlier Python package listing (see probe-python). */
   pythonCacheDir?: string;
+  /** Where node binaries' versions are remembered (keyed by the binary's identity). */
+  nodeCacheDir?: string;
 }
 
 export function identityDigest(identity: SnapshotIdentity): string {
@@ -91,7 +93,7 @@ export async function captureSnapshot(options: SnapshotOptions, ctx: Context): P
   const ownFiles = [...new Set([path.relative(dir, output), DEFAULT_SNAPSHOT_FILE, '.repro', 'repro.lock'])].filter((p) => p !== '' && !p.startsWith('..'));
   const [[os, osMs], [node, nodeMs], [python, pyMs], [gpu, gpuMs], [locks, lockMs], [git, gitMs], [data, dataMs]] = await Promise.all([
     timed(() => probeOs()),
-    timed(() => probeNode(tool)),
+    timed(() => probeNode({ ...tool, cacheDir: options.nodeCacheDir })),
     timed(() => probePython({ projectDir: dir, python: options.python, imports: options.imports, timeoutMs: options.probeTimeoutMs, importTimeoutMs: options.importTimeoutMs, env: ctx.env, cacheDir: options.pythonCacheDir })),
     timed(() => probeGpu(tool)),
     timed(() => findLockfiles(dir)),

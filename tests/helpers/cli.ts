@@ -1,11 +1,11 @@
-// Spawns the built `repro` binary (dist/cli/main.js) the way a user would, and returns the
+// Spawns the built `repro` binary (dist/cli/bin.js) the way a user would, and returns the
 // exit code with stdout and stderr kept apart.
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const CLI = path.join(REPO_ROOT, 'dist', 'cli', 'main.js');
+export const CLI = path.join(REPO_ROOT, 'dist', 'cli', 'bin.js');
 
 export interface CliRun {
   code: number | null;

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { writeFileAtomic } from '../../core/atomic-write.js';
 import { ReproError } from '../../core/errors.js';
 import { writeSnapshot } from '../../snapshot/io.js';
+import { cacheRoot } from '../../exec/cache.js';
 import { captureSnapshot, DEFAULT_SNAPSHOT_FILE, type Snapshot } from '../../snapshot/snapshot.js';
 import { formatBytes } from '../progress.js';
 import { renderFields } from '../render.js';
@@ -47,6 +48,7 @@ export async function snapshotCommand(dir: string | undefined, flags: SnapshotFl
       env: flags.env,
       probeTimeoutMs: parseMs('--probe-timeout', flags.probeTimeout),
       importTimeoutMs: parseMs('--import-timeout', flags.importTimeout),
+      nodeCacheDir: path.join(cacheRoot(io.ctx.env), 'node-probe'),
     },
     io.ctx,
   );
