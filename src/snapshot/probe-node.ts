@@ -1,11 +1,11 @@
 // The Node.js a project runs on: `node` on PATH (which may not be the Node running repro),
 // with the versions of V8, zlib, zstd and OpenSSL it carries.
 import { createHash } from 'node:crypto';
-import { constants as fsConstants, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import path from 'node:path';
 import { runtimeExecPath, runtimeVersions } from '../core/runtime.js';
-import { runTool } from './run-tool.js';
+import { findOnPath, runTool } from './run-tool.js';
 
 export interface NodeIdentity {
   version: string;
@@ -13,17 +13,6 @@ export interface NodeIdentity {
   zlib: string | null;
   zstd: string | null;
   openssl: string | null;
-}
-
-/** The `node` a shell would run: the first executable named node on PATH. */
-async function nodeOnPath(pathVar: string | undefined): Promise<string | null> {
-  for (const dir of (pathVar ?? '').split(path.delimiter)) {
-    if (dir === '') continue;
-    const candidate = path.join(dir, 'node');
-    const ok = await fs.access(candidate, fsConstants.X_OK).then(() => true).catch(() => false);
-    if (ok) return candidate;
-  }
-  return null;
 }
 
 export interface NodeProbeOptions {
@@ -35,7 +24,7 @@ export interface NodeProbeOptions {
 
 export async function probeNode(options: NodeProbeOptions): Promise<{ identity: NodeIdentity | null; notes: string[] }> {
   // When `node` on PATH is the binary running repro, its versions are already known.
-  const found = await nodeOnPath(options.env.PATH);
+  const found = await findOnPath('node', options.env.PATH);
   if (found && (await fs.realpath(found).catch(() => found)) === (await fs.realpath(runtimeExecPath()).catch(() => ''))) {
     const v = runtimeVersions();
     return { identity: { version: v.node, v8: v.v8, zlib: v.zlib, zstd: v.zstd, openssl: v.openssl }, notes: [] };

@@ -4,11 +4,11 @@
 // The framework imports run in their own process with their own time limit, so a slow
 // `import torch` can never cost the package list.
 import { createHash } from 'node:crypto';
-import { constants as fsConstants, existsSync, promises as fs } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeFileAtomic } from '../core/atomic-write.js';
-import { runTool } from './run-tool.js';
+import { findOnPath, runTool } from './run-tool.js';
 
 export const PROBE_SCRIPT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'templates', 'python-probe.py');
 
@@ -123,7 +123,7 @@ async function mtimeOf(file: string): Promise<number | null> {
 }
 
 async function probeCacheFile(dir: string, command: string, env: Readonly<Record<string, string | undefined>>): Promise<string | null> {
-  const resolved = command.includes('/') ? command : await whichOnPath(command, env.PATH);
+  const resolved = command.includes('/') ? command : await findOnPath(command, env.PATH);
   if (!resolved) return null;
   const real = await fs.realpath(resolved).catch(() => resolved);
   const script = await fs.readFile(PROBE_SCRIPT).catch(() => Buffer.alloc(0));
@@ -132,15 +132,6 @@ async function probeCacheFile(dir: string, command: string, env: Readonly<Record
     .update(script)
     .digest('hex');
   return path.join(dir, `${key}.json`);
-}
-
-async function whichOnPath(name: string, pathVar: string | undefined): Promise<string | null> {
-  for (const d of (pathVar ?? '').split(path.delimiter)) {
-    if (d === '') continue;
-    const candidate = path.join(d, name);
-    if (await fs.access(candidate, fsConstants.X_OK).then(() => true).catch(() => false)) return candidate;
-  }
-  return null;
 }
 
 async function stampsFor(executable: string, paths: readonly string[]): Promise<Array<[string, number | null]>> {

@@ -2,6 +2,8 @@
 // shell. Absent tools, non-zero exits, time-outs and garbage are results, not exceptions, so
 // one failing probe never stops a snapshot.
 import { spawn } from 'node:child_process';
+import { constants as fsConstants, promises as fs } from 'node:fs';
+import path from 'node:path';
 
 export type ToolResult =
   | { ok: true; stdout: string; stderr: string }
@@ -76,4 +78,14 @@ export function runTool(command: string, args: readonly string[], options: ToolO
 function firstLine(text: string): string {
   const line = text.split('\n').find((l) => l.trim() !== '');
   return line ? `: ${line.trim().slice(0, 200)}` : '';
+}
+
+/** The executable a shell would run for `name`: the first one on PATH, or null. */
+export async function findOnPath(name: string, pathVar: string | undefined): Promise<string | null> {
+  for (const dir of (pathVar ?? '').split(path.delimiter)) {
+    if (dir === '') continue;
+    const candidate = path.join(dir, name);
+    if (await fs.access(candidate, fsConstants.X_OK).then(() => true).catch(() => false)) return candidate;
+  }
+  return null;
 }
