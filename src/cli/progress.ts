@@ -1,7 +1,11 @@
 // A progress bar on stderr for work that lasts longer than a second, shown only when stderr is
 // a terminal (never in CI logs, pipes or --json runs). Backed by cli-progress.
-import { SingleBar, Presets } from 'cli-progress';
+import { createRequire } from 'node:module';
+import type { SingleBar } from 'cli-progress';
 import type { ProgressReporter } from '../core/context.js';
+
+// cli-progress loads only when a bar is actually shown.
+const require = createRequire(import.meta.url);
 
 const DELAY_MS = 1000;
 
@@ -12,6 +16,7 @@ export function terminalProgress(stream: NodeJS.WriteStream): ProgressReporter {
   let total = 0;
   let value = 0;
   const show = () => {
+    const { SingleBar, Presets } = require('cli-progress') as typeof import('cli-progress');
     bar = new SingleBar(
       {
         stream,

@@ -1,8 +1,14 @@
 // How far apart two versions are: by semver for Node and npm, by PEP 440 for Python
 // distributions (local versions such as +cu130 count: they are different builds), and by
 // dotted numbers for everything else (drivers, CUDA, distributions).
-import { explain } from '@renovatebot/pep440';
-import semver from 'semver';
+import { createRequire } from 'node:module';
+
+// Loaded on first use: most diffs compare equal versions and never need either library.
+const require = createRequire(import.meta.url);
+let semverLib: typeof import('semver') | undefined;
+let pep440Lib: typeof import('@renovatebot/pep440') | undefined;
+const semver = () => (semverLib ??= require('semver') as typeof import('semver'));
+const explain = (v: string) => (pep440Lib ??= require('@renovatebot/pep440') as typeof import('@renovatebot/pep440')).explain(v);
 
 export type VersionDistance = 'equal' | 'major' | 'minor' | 'patch' | 'build' | 'other';
 export type VersionScheme = 'semver' | 'pep440' | 'dotted';
@@ -26,8 +32,8 @@ export function versionDistance(a: string | null, b: string | null, scheme: Vers
   if (a === b) return 'equal';
   if (a === null || b === null) return 'other';
   if (scheme === 'semver') {
-    const x = semver.parse(a, { loose: true });
-    const y = semver.parse(b, { loose: true });
+    const x = semver().parse(a, { loose: true });
+    const y = semver().parse(b, { loose: true });
     if (x && y) {
       if (x.major !== y.major) return 'major';
       if (x.minor !== y.minor) return 'minor';

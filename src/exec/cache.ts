@@ -9,7 +9,6 @@ import { writeFileAtomic } from '../core/atomic-write.js';
 import { fsError } from '../core/errors.js';
 import { parseManifest, MANIFEST_PATH, type BundleManifest } from '../bundle/manifest.js';
 import type { TarLimits } from '../bundle/tar-read.js';
-import { extractVerified } from './extract.js';
 
 export function cacheRoot(env: Readonly<Record<string, string | undefined>>): string {
   if (env.REPRO_CACHE) return path.resolve(env.REPRO_CACHE);
@@ -43,6 +42,7 @@ export async function openCachedBundle(bundle: string, root: string, limits?: Ta
     const manifestBytes = await fs.readFile(path.join(dir, MANIFEST_PATH)).catch(() => null);
     if (manifestBytes) return { dir, contentDigest: known.trim(), fileDigest: null, manifest: parseManifest(manifestBytes), how: 'reused' };
   }
+  const { extractVerified } = await import('./extract.js'); // only when the cache cannot serve
   const extracted = await extractVerified(bundle, path.join(root, 'bundles'), limits);
   await fs.mkdir(path.dirname(indexFile), { recursive: true });
   await writeFileAtomic(indexFile, extracted.report.contentDigest);

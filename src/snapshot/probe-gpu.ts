@@ -4,7 +4,7 @@
 // three are kept apart because a mismatch between them is what breaks runs.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { runTool, type ToolResult } from './run-tool.js';
+import { findOnPath, runTool, type ToolResult } from './run-tool.js';
 
 export interface GpuDevice {
   name: string;
@@ -113,12 +113,21 @@ export interface GpuProbeOptions {
 }
 
 export async function probeGpu(options: GpuProbeOptions): Promise<GpuProbeResult> {
-  const tool = (cmd: string, args: string[]) => runTool(cmd, args, { timeoutMs: options.timeoutMs, env: options.env });
+  // Tools that are not on PATH are not spawned at all: most machines have none of them.
+  const present = new Map<string, boolean>();
+  for (const name of ['nvidia-smi', 'nvcc', 'rocm-smi']) present.set(name, (await findOnPath(name, options.env.PATH)) !== null);
+  const absent = (cmd: string): ToolResult => ({ ok: false, status: 'absent', reason: `${cmd} not found` });
+  const tool = async (cmd: string, args: string[]): Promise<ToolResult> =>
+    present.get(cmd) === false ? absent(cmd) : runTool(cmd, args, { timeoutMs: options.timeoutMs, env: options.env });
   const root = options.fsRoot ?? '/';
   const [query, plain, nvcc, versionJson, cudnn] = await Promise.all([
     queryNvidia(tool),
     tool('nvidia-smi', []),
-    tool('nvcc', ['--version']).then((r) => (r.ok || r.status !== 'absent' ? r : tool(path.join(root, 'usr/local/cuda/bin/nvcc'), ['--version']))),
+    tool('nvcc', ['--version']).then(async (r) => {
+      if (r.ok || r.status !== 'absent') return r;
+      const fallback = path.join(root, 'usr/local/cuda/bin/nvcc');
+      return (await fs.access(fallback).then(() => true).catch(() => false)) ? tool(fallback, ['--version']) : r;
+    }),
     readJsonVersion(path.join(root, 'usr/local/cuda/version.json')),
     firstHeader(CUDNN_HEADERS.map((h) => path.join(root, h)).concat(options.env.CUDA_HOME ? [path.join(options.env.CUDA_HOME, 'include/cudnn_version.h')] : [])),
   ]);
