@@ -17,7 +17,8 @@ import { parseSourceDateEpoch } from '../bundle/source-date.js';
 import { writeBundle } from '../bundle/write.js';
 import { generateMlproject, loadProjectManifest } from '../manifest/load.js';
 import { sortByBytes } from '../bundle/paths.js';
-import { DOCKERFILE_PATH, planDockerfileEntry, type DockerfileEntry } from './dockerfile-entry.js';
+import { DOCKERFILE_PATH } from '../bundle/layout.js';
+import { planDockerfileEntry, type DockerfileEntry } from './dockerfile-entry.js';
 import { buildBundleImage, type ImageResult } from './image.js';
 import { connectDocker } from '../docker/client.js';
 import { canonicalJson } from '../core/canonical-json.js';
@@ -99,8 +100,9 @@ export async function planBuild(options: BuildOptions, ctx: Context): Promise<Bu
   const meta = await readProjectMeta(root, project);
   const generated = project?.source === 'repro.yaml' ? { MLproject: Buffer.from(generateMlproject(project)) } : undefined;
   // --image needs an engine: find out now, before the first byte is written.
-  if (options.image) await (await connectDocker(ctx.env)).ping();
-  const dockerfile = await planDockerfileEntry(root, project, { baseImage: options.baseImage, image: options.image }, ctx);
+  const docker = options.image ? await connectDocker(ctx.env) : undefined;
+  await docker?.ping();
+  const dockerfile = await planDockerfileEntry(root, project, { baseImage: options.baseImage, image: options.image, docker }, ctx);
   const content = await planContent(root, { exclude: [outDir], env: ctx.env, progress: ctx.progress, files: options.files, generated });
   const rootFiles: Array<[string, Buffer]> = [];
   if (dockerfile.content) rootFiles.push([DOCKERFILE_PATH, dockerfile.content]);

@@ -3,11 +3,10 @@
 // pinned by an explicit digest (repro.yaml environment.base_image or --base-image), or when
 // --image asks the engine to pin it: a bundle never depends on what a registry says today.
 import type { Context } from '../core/context.js';
+import type { DockerClient } from '../docker/client.js';
 import { planDockerfile } from '../dockerfile/plan.js';
 import type { ProjectManifest } from '../manifest/types.js';
 
-export { DOCKERFILE_PATH } from '../bundle/layout.js';
-import { DOCKERFILE_PATH } from '../bundle/layout.js';
 
 export interface DockerfileEntry {
   content: Buffer | null;
@@ -16,12 +15,12 @@ export interface DockerfileEntry {
   reason: string | null;
 }
 
-export async function planDockerfileEntry(root: string, manifest: ProjectManifest | null, options: { baseImage?: string; image?: boolean }, ctx: Context): Promise<DockerfileEntry> {
+export async function planDockerfileEntry(root: string, manifest: ProjectManifest | null, options: { baseImage?: string; image?: boolean; docker?: DockerClient }, ctx: Context): Promise<DockerfileEntry> {
   const explicit = options.baseImage ?? manifest?.environment.baseImage ?? null;
   const pinned = explicit !== null && /@sha256:[0-9a-f]{64}$/.test(explicit);
   if (!options.image && !pinned) {
     return { content: null, baseImage: null, reason: explicit ? `the base image ${explicit} is not pinned by digest` : 'no base image pinned by digest (set environment.base_image or pass --base-image NAME@sha256:...)' };
   }
-  const plan = await planDockerfile({ dir: root, baseImage: options.baseImage, resolve: Boolean(options.image) && !pinned }, ctx);
+  const plan = await planDockerfile({ dir: root, baseImage: options.baseImage, resolve: Boolean(options.image) && !pinned, docker: options.docker }, ctx);
   return { content: Buffer.from(plan.text), baseImage: plan.base.ref, reason: null };
 }

@@ -40,9 +40,10 @@ export interface ImageBuildInput {
   reuse?: boolean;
 }
 
-export async function buildBundleImage(input: ImageBuildInput, ctx: Context): Promise<ImageResult> {
-  const docker = await connectDocker(ctx.env);
-  await docker.ping();
+/** `engine`: a client already connected and answering (else one is connected here). */
+export async function buildBundleImage(input: ImageBuildInput, ctx: Context, engine?: DockerClient): Promise<ImageResult> {
+  const docker = engine ?? (await connectDocker(ctx.env));
+  if (!engine) await docker.ping();
   const short = input.contentDigest.replace('sha256:', '').slice(0, 12);
   const tag = `repro/${slugName(input.name)}:${short}`;
   const labels = {

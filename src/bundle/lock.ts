@@ -5,6 +5,7 @@ import path from 'node:path';
 import { canonicalJson } from '../core/canonical-json.js';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { ReproError, fsError } from '../core/errors.js';
+import { parseVersionedJson } from '../core/versioned-json.js';
 import type { CompressionInfo } from './compress.js';
 import type { BundleManifest, ManifestEntry } from './manifest.js';
 
@@ -50,25 +51,15 @@ export async function readLock(root: string): Promise<ReproLock | null> {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw fsError(err, file, 'cannot read the lock');
   }
-  let doc: Partial<ReproLock>;
-  try {
-    doc = JSON.parse(text) as Partial<ReproLock>;
-  } catch (err) {
-    throw new ReproError('E_CONFIG', `${LOCK_FILE} is not valid JSON`, {
-      hint: `Restore it from version control, or delete it and run \`repro build\` to write a new one.`,
-      details: { path: file },
-      cause: err,
-    });
-  }
-  if (doc.kind !== 'repro-lock') {
-    throw new ReproError('E_CONFIG', `${LOCK_FILE} is not a repro lock`, { hint: 'Delete it and run `repro build` to write a new one.', details: { path: file } });
-  }
-  if (doc.schemaVersion !== LOCK_SCHEMA_VERSION) {
-    throw new ReproError('E_SCHEMA_VERSION', `${LOCK_FILE} has schemaVersion ${String(doc.schemaVersion)}; this repro reads ${LOCK_SCHEMA_VERSION}`, {
-      hint: 'Upgrade repro to read locks written by a newer version.',
-      details: { path: file, found: doc.schemaVersion ?? null, supported: [LOCK_SCHEMA_VERSION] },
-    });
-  }
+  const doc = parseVersionedJson<Partial<ReproLock>>(text, {
+    source: LOCK_FILE,
+    path: file,
+    kind: 'repro-lock',
+    label: 'repro lock',
+    version: LOCK_SCHEMA_VERSION,
+    code: 'E_CONFIG',
+    hint: 'Restore it from version control, or delete it and run `repro build` to write a new one.',
+  });
   if (typeof doc.contentDigest !== 'string' || typeof doc.manifestDigest !== 'string' || !Array.isArray(doc.entries)) {
     throw new ReproError('E_CONFIG', `${LOCK_FILE} is missing required fields`, { hint: 'Delete it and run `repro build` to write a new one.', details: { path: file } });
   }

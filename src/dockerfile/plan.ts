@@ -21,6 +21,8 @@ export interface DockerfilePlanOptions {
   baseImage?: string;
   /** Ask the local engine and registries for digests (false: only a digest in the reference). */
   resolve: boolean;
+  /** An engine already connected and answering; when absent one is tried here. */
+  docker?: DockerClient;
 }
 
 export interface DockerfilePlan {
@@ -94,7 +96,7 @@ export async function planDockerfile(options: DockerfilePlanOptions, ctx: Contex
   const fallback = defaultBaseImage(kind, manifest, gpu);
   const wanted = options.baseImage ?? manifest?.environment.baseImage ?? fallback.image;
   const notes = options.baseImage || manifest?.environment.baseImage ? [] : [fallback.note];
-  const base = await pinBaseImage(wanted, { docker: options.resolve ? await tryDocker(ctx) : null, ...(options.resolve ? {} : { fetch: refuseFetch }) });
+  const base = await pinBaseImage(wanted, { docker: options.resolve ? (options.docker ?? (await tryDocker(ctx))) : null, ...(options.resolve ? {} : { fetch: refuseFetch }) });
   let lockfile: { path: string; text: string } | null = null;
   const lockPath = manifest?.environment.lockfile;
   if (lockPath) {

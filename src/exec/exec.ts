@@ -11,7 +11,7 @@ import { writeFileAtomic } from '../core/atomic-write.js';
 import { ReproError, fsError } from '../core/errors.js';
 import { PROJECT_PREFIX } from '../bundle/plan.js';
 import { diffSnapshots } from '../diff/diff-snapshots.js';
-import { connectDocker } from '../docker/client.js';
+import { connectDocker, type DockerClient } from '../docker/client.js';
 import { conventionEntryPoint } from '../manifest/convention.js';
 import { findEntryPoint, renderCommand, type RenderedCommand } from '../manifest/render.js';
 import type { ProjectManifest } from '../manifest/types.js';
@@ -51,7 +51,8 @@ export async function runExec(options: ExecOptions, ctx: Context): Promise<ExecR
   const manifest = cached.manifest.project;
   const rendered = await renderEntry(manifest, projectDir, options);
   const drift = await checkDrift(projectDir, manifest, options, ctx);
-  const backend = options.backend ?? (await defaultBackend(cached.dir, ctx));
+  const docker = options.backend === 'local' ? null : await engineFor(cached.dir, options.backend === 'docker', ctx);
+  const backend = docker ? 'docker' : 'local';
   const runDir = path.resolve(ctx.cwd, options.out ?? path.join('runs', options.runId));
   await fs.mkdir(path.dirname(runDir), { recursive: true });
   await fs.mkdir(runDir).catch((err) => {
@@ -65,13 +66,12 @@ export async function runExec(options: ExecOptions, ctx: Context): Promise<ExecR
   const started = ctx.now();
   let exitCode: number;
   let imageId: string | null = null;
-  if (backend === 'local') {
+  if (!docker) {
     await copyProject(projectDir, workDir);
     exitCode = await runLocal({ command: rendered.command, cwd: workDir, env: { ...ctx.env, ...env }, stdout: options.stdout, stderr: options.stderr });
   } else {
-    const docker = await connectDocker(ctx.env);
     const { buildBundleImage } = await import('../build/image.js');
-    const image = await buildBundleImage({ bundle: bundleFile, contentDigest: cached.contentDigest, name: cached.manifest.name, version: cached.manifest.version, sourceDateEpoch: cached.manifest.sourceDateEpoch, verify: false, reuse: true }, ctx);
+    const image = await buildBundleImage({ bundle: bundleFile, contentDigest: cached.contentDigest, name: cached.manifest.name, version: cached.manifest.version, sourceDateEpoch: cached.manifest.sourceDateEpoch, verify: false, reuse: true }, ctx, docker);
     imageId = image.id;
     const dirs = [...new Set(outputs.map((o) => path.posix.dirname(o.path)).filter((d) => d !== '.'))];
     await fs.mkdir(workDir, { recursive: true });
@@ -128,14 +128,24 @@ async function renderEntry(manifest: ProjectManifest | null, projectDir: string,
   return renderCommand(conventionEntryPoint(entry, files), options.params, { workDir: projectDir, mlflowPaths: false });
 }
 
-async function defaultBackend(bundleDir: string, ctx: Context): Promise<'docker' | 'local'> {
+/**
+ * The engine to run in: required with --backend docker (its absence is an E_ENV error); by
+ * default used when the bundle has a Dockerfile and an engine answers, else null (local).
+ */
+async function engineFor(bundleDir: string, required: boolean, ctx: Context): Promise<DockerClient | null> {
+  if (required) {
+    const docker = await connectDocker(ctx.env);
+    await docker.ping();
+    return docker;
+  }
   const hasDockerfile = await fs.stat(path.join(bundleDir, DOCKERFILE_PATH)).then(() => true).catch(() => false);
-  if (!hasDockerfile) return 'local';
+  if (!hasDockerfile) return null;
   try {
-    await (await connectDocker(ctx.env)).ping();
-    return 'docker';
+    const docker = await connectDocker(ctx.env);
+    await docker.ping();
+    return docker;
   } catch {
-    return 'local';
+    return null;
   }
 }
 

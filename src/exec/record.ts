@@ -2,7 +2,8 @@
 // carries one as its reference (repro.run.json at its root); exec compares against it.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { ReproError, fsError } from '../core/errors.js';
+import { fsError } from '../core/errors.js';
+import { parseVersionedJson } from '../core/versioned-json.js';
 import type { Change } from '../diff/change.js';
 import type { Severity } from '../diff/change.js';
 import type { OutputRecord, ReproVerdict } from './outputs.js';
@@ -30,17 +31,7 @@ export interface RunRecord {
 }
 
 export function parseRunRecord(text: string, source: string): RunRecord {
-  let doc: Partial<RunRecord>;
-  try {
-    doc = JSON.parse(text) as Partial<RunRecord>;
-  } catch (err) {
-    throw new ReproError('E_INPUT', `${source} is not valid JSON`, { hint: 'Pass a run directory written by `repro exec`.', details: { path: source }, cause: err });
-  }
-  if (doc.kind !== 'repro-run') throw new ReproError('E_INPUT', `${source} is not a repro run record`, { hint: 'Pass a run directory written by `repro exec`.', details: { path: source } });
-  if (doc.schemaVersion !== RUN_SCHEMA_VERSION) {
-    throw new ReproError('E_SCHEMA_VERSION', `${source} has run schemaVersion ${String(doc.schemaVersion)}; this repro reads ${RUN_SCHEMA_VERSION}`, { hint: 'Upgrade repro.', details: { path: source } });
-  }
-  return doc as RunRecord;
+  return parseVersionedJson<RunRecord>(text, { source, kind: 'repro-run', label: 'repro run record', version: RUN_SCHEMA_VERSION, code: 'E_INPUT', hint: 'Pass a run directory written by `repro exec`.' });
 }
 
 export async function readRunDir(dir: string): Promise<RunRecord> {

@@ -6,6 +6,7 @@ import { promises as fs } from 'node:fs';
 import { canonicalJson } from '../core/canonical-json.js';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { ReproError, fsError } from '../core/errors.js';
+import { parseVersionedJson } from '../core/versioned-json.js';
 import { sniffCodec } from '../bundle/compress.js';
 import { readRange } from '../bundle/open.js';
 import { verifyBundle } from '../bundle/verify.js';
@@ -17,22 +18,14 @@ export async function writeSnapshot(file: string, snapshot: Snapshot): Promise<v
 }
 
 export function parseSnapshot(text: string, source: string): Snapshot {
-  let doc: Partial<Snapshot>;
-  try {
-    doc = JSON.parse(text) as Partial<Snapshot>;
-  } catch (err) {
-    throw new ReproError('E_INPUT', `${source} is not valid JSON`, { hint: 'Pass a file written by `repro snapshot`, or a bundle.', details: { path: source }, cause: err });
-  }
-  if (doc.kind !== SNAPSHOT_KIND) {
-    throw new ReproError('E_INPUT', `${source} is not a repro snapshot`, { hint: 'Pass a file written by `repro snapshot`, or a bundle.', details: { path: source, kind: doc.kind ?? null } });
-  }
-  if (doc.schemaVersion !== SNAPSHOT_SCHEMA_VERSION) {
-    throw new ReproError('E_SCHEMA_VERSION', `${source} has snapshot schemaVersion ${String(doc.schemaVersion)}; this repro reads ${SNAPSHOT_SCHEMA_VERSION}`, {
-      hint: 'Upgrade repro to read snapshots written by a newer version.',
-      details: { path: source, found: doc.schemaVersion ?? null, supported: [SNAPSHOT_SCHEMA_VERSION] },
-    });
-  }
-  const snapshot = doc as Snapshot;
+  const snapshot = parseVersionedJson<Snapshot>(text, {
+    source,
+    kind: SNAPSHOT_KIND,
+    label: 'repro snapshot',
+    version: SNAPSHOT_SCHEMA_VERSION,
+    code: 'E_INPUT',
+    hint: 'Pass a file written by `repro snapshot`, or a bundle.',
+  });
   if (!snapshot.identity || identityDigest(snapshot.identity) !== snapshot.snapshotDigest) {
     throw new ReproError('E_INTEGRITY', `${source}: the snapshot's identity does not match its snapshotDigest (edited by hand?)`, {
       hint: 'Capture the snapshot again with `repro snapshot`.',
