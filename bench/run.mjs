@@ -103,7 +103,7 @@ async function main() {
     lines.push(
       `## exec — ${new Date().toISOString().slice(0, 10)}`,
       '',
-      'Same machine and run; medians of 7.',
+      'Same machine and run; medians of 9, exec and bare runs interleaved.',
       '',
       '| command | wall s |',
       '| --- | ---: |',

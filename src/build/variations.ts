@@ -4,7 +4,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { SourceEntry } from '../bundle/plan.js';
-import { PROJECT_PREFIX } from '../bundle/plan.js';
+import { PROJECT_PREFIX } from '../bundle/layout.js';
 
 export interface Variation {
   name: string;

@@ -12,12 +12,9 @@ import { Deflate } from 'pako';
 import { ReproError } from '../core/errors.js';
 import { packageVersion, runtimeVersions } from '../core/runtime.js';
 
-export type Codec = 'zstd' | 'gzip' | 'none';
+import { CODECS, DEFAULT_LEVEL, type Codec } from './codecs.js';
 
-export const CODECS: readonly Codec[] = ['zstd', 'gzip', 'none'];
-export const DEFAULT_CODEC: Codec = 'zstd';
-export const DEFAULT_LEVEL: Record<Codec, number | null> = { zstd: 3, gzip: 6, none: null };
-export const EXTENSION: Record<Codec, string> = { zstd: '.repro.tar.zst', gzip: '.repro.tar.gz', none: '.repro.tar' };
+export { CODECS, DEFAULT_CODEC, DEFAULT_LEVEL, EXTENSION, type Codec } from './codecs.js';
 
 export interface CompressionInfo {
   codec: Codec;

@@ -13,7 +13,8 @@ import { assertNoCollisions, isInTreeLinkTarget, parentDirectories, sortByBytes,
 import { selectFiles } from './select.js';
 
 /** All project files live under this directory inside a bundle. */
-export const PROJECT_PREFIX = 'project';
+export { PROJECT_PREFIX } from './layout.js';
+import { PROJECT_PREFIX } from './layout.js';
 
 export interface SourceEntry extends BundleEntry {
   /** Absolute path on disk (files only). */

@@ -2,7 +2,7 @@
 // lazily, so `repro --help` and each command start fast.
 import { Command, CommanderError, Option } from 'commander';
 import { ReproError, toReproError } from '../core/errors.js';
-import { CODECS, DEFAULT_CODEC } from '../bundle/compress.js';
+import { CODECS, DEFAULT_CODEC } from '../bundle/codecs.js';
 import { exitCodeFor } from './exit.js';
 import { renderHumanError, renderJsonError, renderJsonSuccess } from './render.js';
 import type { CliIo, CommandOutcome } from './io.js';

@@ -9,7 +9,7 @@ import { canonicalJson } from '../core/canonical-json.js';
 import type { Context } from '../core/context.js';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { ReproError, fsError } from '../core/errors.js';
-import { PROJECT_PREFIX } from '../bundle/plan.js';
+import { PROJECT_PREFIX } from '../bundle/layout.js';
 import { diffSnapshots } from '../diff/diff-snapshots.js';
 import { connectDocker, type DockerClient } from '../docker/client.js';
 import { conventionEntryPoint } from '../manifest/convention.js';
@@ -155,7 +155,7 @@ async function checkDrift(projectDir: string, manifest: ProjectManifest | null, 
   const recordedPython = original?.context.python?.executable;
   const pythonHere = options.python ?? (recordedPython && (await fs.stat(recordedPython).then(() => true).catch(() => false)) ? recordedPython : undefined);
   const now = (
-    await captureSnapshot({ dir: projectDir, output: path.join(projectDir, DEFAULT_SNAPSHOT_FILE), python: pythonHere, imports: false, probeTimeoutMs: 10_000, importTimeoutMs: 60_000, pythonCacheDir: path.join(cacheRoot(ctx.env), 'python-probe'), nodeCacheDir: path.join(cacheRoot(ctx.env), 'node-probe') }, ctx)
+    await captureSnapshot({ dir: projectDir, output: path.join(projectDir, DEFAULT_SNAPSHOT_FILE), python: pythonHere, imports: false, probeTimeoutMs: 10_000, importTimeoutMs: 60_000, pythonCacheDir: path.join(cacheRoot(ctx.env), 'python-probe'), toolCacheDir: path.join(cacheRoot(ctx.env), 'tool-probe'), git: false }, ctx)
   ).snapshot;
   if (manifest?.gpu?.required && now.identity.gpu === null) {
     throw new ReproError('E_ENV', 'the bundle requires a GPU and this machine has none', {
@@ -167,10 +167,12 @@ async function checkDrift(projectDir: string, manifest: ProjectManifest | null, 
     ctx.log.info('exec: the bundle carries no snapshot (run `repro snapshot` before `repro build`); drift not checked');
     return { snapshotDigest: now.snapshotDigest, drift: null };
   }
-  // Frameworks are not imported for exec's check: compare like with like.
-  const withoutFrameworks = structuredClone(original);
-  if (withoutFrameworks.identity.python) delete withoutFrameworks.identity.python.frameworks;
-  const d = diffSnapshots(withoutFrameworks, now);
+  // Frameworks are not imported and git is not asked for exec's check (the project's code is
+  // the bundle's, verified): compare like with like.
+  const comparable = structuredClone(original);
+  if (comparable.identity.python) delete comparable.identity.python.frameworks;
+  comparable.identity.git = null;
+  const d = diffSnapshots(comparable, now);
   ctx.log.info(`exec: drift against the bundle's snapshot: ${d.summary.breaking} breaking, ${d.summary.warning} warning, ${d.summary.info} info`);
   for (const c of d.changes.filter((x) => x.severity !== 'info').slice(0, 10)) ctx.log.info(`  ${c.severity} ${c.section} ${c.field}: ${JSON.stringify(c.a)} -> ${JSON.stringify(c.b)} (${c.reason})`);
   if (options.strict && d.summary.breaking > 0) {

@@ -7,10 +7,7 @@ import { canonicalJson } from '../core/canonical-json.js';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { ReproError, fsError } from '../core/errors.js';
 import { parseVersionedJson } from '../core/versioned-json.js';
-import { sniffCodec } from '../bundle/compress.js';
-import { readRange } from '../bundle/open.js';
-import { verifyBundle } from '../bundle/verify.js';
-import { PROJECT_PREFIX } from '../bundle/plan.js';
+import { PROJECT_PREFIX } from '../bundle/layout.js';
 import { DEFAULT_SNAPSHOT_FILE, identityDigest, SNAPSHOT_KIND, SNAPSHOT_SCHEMA_VERSION, type Snapshot } from './snapshot.js';
 
 export async function writeSnapshot(file: string, snapshot: Snapshot): Promise<void> {
@@ -37,6 +34,8 @@ export function parseSnapshot(text: string, source: string): Snapshot {
 
 /** A snapshot file, or the snapshot inside a bundle. */
 export async function readSnapshotOrBundle(file: string): Promise<{ snapshot: Snapshot; from: 'file' | 'bundle' }> {
+  // The bundle reader loads only here: exec's drift check parses a snapshot and nothing more.
+  const [{ sniffCodec }, { readRange }, { verifyBundle }] = await Promise.all([import('../bundle/compress.js'), import('../bundle/open.js'), import('../bundle/verify.js')]);
   const head = await readRange(file, 0, 512).catch((err) => {
     throw fsError(err, file, 'cannot read');
   });

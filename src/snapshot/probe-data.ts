@@ -9,7 +9,6 @@ import path from 'node:path';
 import type { ProgressReporter } from '../core/context.js';
 import { ReproError, fsError } from '../core/errors.js';
 import type { HashCache } from '../core/hash-cache.js';
-import { hashFiles } from '../core/hash-pool.js';
 import { compareUtf8 } from '../core/utf8-order.js';
 
 export interface DataFile {
@@ -60,6 +59,7 @@ export async function hashData(inputs: readonly string[], cwd: string, options: 
     return cached === undefined;
   });
   options.progress?.start('hashing data', todo.reduce((s, f) => s + f.stat.size, 0));
+  const { hashFiles } = await import('../core/hash-pool.js'); // worker threads: only when there is work
   const hashes = await hashFiles(todo.map((f) => ({ path: f.abs, size: f.stat.size })), { onProgress: (n) => options.progress?.tick(n) });
   options.progress?.stop();
   todo.forEach((f, i) => {

@@ -4,6 +4,7 @@
 // three are kept apart because a mismatch between them is what breaks runs.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { memoByBinary } from './binary-memo.js';
 import { findOnPath, runTool, type ToolResult } from './run-tool.js';
 
 export interface GpuDevice {
@@ -110,23 +111,36 @@ export interface GpuProbeOptions {
   env: Readonly<Record<string, string | undefined>>;
   /** Root for file lookups (/usr/local/cuda, headers); tests point it at a fixture tree. */
   fsRoot?: string;
+  /** Where `nvcc --version` answers are remembered per binary (see binary-memo). */
+  cacheDir?: string;
 }
 
 export async function probeGpu(options: GpuProbeOptions): Promise<GpuProbeResult> {
   // Tools that are not on PATH are not spawned at all: most machines have none of them.
-  const present = new Map<string, boolean>();
-  for (const name of ['nvidia-smi', 'nvcc', 'rocm-smi']) present.set(name, (await findOnPath(name, options.env.PATH)) !== null);
+  const found = new Map<string, string | null>();
+  for (const name of ['nvidia-smi', 'nvcc', 'rocm-smi']) found.set(name, await findOnPath(name, options.env.PATH));
   const absent = (cmd: string): ToolResult => ({ ok: false, status: 'absent', reason: `${cmd} not found` });
   const tool = async (cmd: string, args: string[]): Promise<ToolResult> =>
-    present.get(cmd) === false ? absent(cmd) : runTool(cmd, args, { timeoutMs: options.timeoutMs, env: options.env });
+    found.get(cmd) === null ? absent(cmd) : runTool(cmd, args, { timeoutMs: options.timeoutMs, env: options.env });
+  // The toolkit's version is a property of the nvcc binary: remembered, not asked every time.
+  const nvccVersion = async (cmd: string, binary: string | null): Promise<ToolResult> => {
+    let failed: ToolResult | null = null;
+    const stdout = await memoByBinary(options.cacheDir, binary, 'nvcc --version', (v): v is string => typeof v === 'string', async () => {
+      const r = await tool(cmd, ['--version']);
+      if (r.ok) return r.stdout;
+      failed = r;
+      return null;
+    });
+    return stdout !== null ? { ok: true, stdout, stderr: '' } : (failed ?? absent(cmd));
+  };
   const root = options.fsRoot ?? '/';
   const [query, plain, nvcc, versionJson, cudnn] = await Promise.all([
     queryNvidia(tool),
     tool('nvidia-smi', []),
-    tool('nvcc', ['--version']).then(async (r) => {
+    nvccVersion('nvcc', found.get('nvcc') ?? null).then(async (r) => {
       if (r.ok || r.status !== 'absent') return r;
       const fallback = path.join(root, 'usr/local/cuda/bin/nvcc');
-      return (await fs.access(fallback).then(() => true).catch(() => false)) ? tool(fallback, ['--version']) : r;
+      return (await fs.access(fallback).then(() => true).catch(() => false)) ? nvccVersion(fallback, fallback) : r;
     }),
     readJsonVersion(path.join(root, 'usr/local/cuda/version.json')),
     firstHeader(CUDNN_HEADERS.map((h) => path.join(root, h)).concat(options.env.CUDA_HOME ? [path.join(options.env.CUDA_HOME, 'include/cudnn_version.h')] : [])),

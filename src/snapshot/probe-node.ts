@@ -1,10 +1,8 @@
 // The Node.js a project runs on: `node` on PATH (which may not be the Node running repro),
 // with the versions of V8, zlib, zstd and OpenSSL it carries.
-import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import { writeFileAtomic } from '../core/atomic-write.js';
-import path from 'node:path';
 import { runtimeExecPath, runtimeVersions } from '../core/runtime.js';
+import { memoByBinary } from './binary-memo.js';
 import { findOnPath, runTool } from './run-tool.js';
 
 export interface NodeIdentity {
@@ -30,28 +28,25 @@ export async function probeNode(options: NodeProbeOptions): Promise<{ identity: 
     return { identity: { version: v.node, v8: v.v8, zlib: v.zlib, zstd: v.zstd, openssl: v.openssl }, notes: [] };
   }
   // A binary's versions never change: remember them by the binary's identity.
-  const cacheFile = found && options.cacheDir ? await binaryCacheFile(options.cacheDir, found) : null;
-  const cached = cacheFile ? await fs.readFile(cacheFile, 'utf8').then((t) => JSON.parse(t) as NodeIdentity).catch(() => null) : null;
-  if (cached && typeof cached.version === 'string') return { identity: cached, notes: [] };
-  const r = await runTool(found ?? 'node', ['-p', 'JSON.stringify(process.versions)'], options);
-  if (!r.ok) return { identity: null, notes: [`node: ${r.reason}`] };
-  try {
-    const v = JSON.parse(r.stdout) as Record<string, string>;
-    if (typeof v.node !== 'string') throw new Error('no version');
-    const identity = { version: v.node, v8: v.v8 ?? null, zlib: v.zlib ?? null, zstd: v.zstd ?? null, openssl: v.openssl ?? null };
-    if (cacheFile) await fs.mkdir(path.dirname(cacheFile), { recursive: true }).then(() => writeFileAtomic(cacheFile, JSON.stringify(identity))).catch(() => {});
-    return { identity, notes: [] };
-  } catch {
-    return { identity: null, notes: ['node printed something unexpected'] };
-  }
+  let failure: string | null = null;
+  const identity = await memoByBinary(options.cacheDir, found, 'process.versions', isNodeIdentity, async () => {
+    const r = await runTool(found ?? 'node', ['-p', 'JSON.stringify(process.versions)'], options);
+    if (!r.ok) {
+      failure = `node: ${r.reason}`;
+      return null;
+    }
+    try {
+      const v = JSON.parse(r.stdout) as Record<string, string>;
+      if (typeof v.node !== 'string') throw new Error('no version');
+      return { version: v.node, v8: v.v8 ?? null, zlib: v.zlib ?? null, zstd: v.zstd ?? null, openssl: v.openssl ?? null };
+    } catch {
+      failure = 'node printed something unexpected';
+      return null;
+    }
+  });
+  return identity ? { identity, notes: [] } : { identity: null, notes: [failure ?? 'node: no answer'] };
 }
 
-async function binaryCacheFile(dir: string, binary: string): Promise<string | null> {
-  try {
-    const real = await fs.realpath(binary);
-    const st = await fs.stat(real);
-    return path.join(dir, `${createHash('sha256').update(`${real}\0${st.size}\0${st.mtimeMs}\0${st.ino}`).digest('hex')}.json`);
-  } catch {
-    return null;
-  }
+function isNodeIdentity(v: unknown): v is NodeIdentity {
+  return typeof v === 'object' && v !== null && typeof (v as NodeIdentity).version === 'string';
 }

@@ -71,8 +71,10 @@ export interface SnapshotOptions {
   importTimeoutMs: number;
   /** Where exec's drift check may reuse an earlier Python package listing (see probe-python). */
   pythonCacheDir?: string;
-  /** Where node binaries' versions are remembered (keyed by the binary's identity). */
-  nodeCacheDir?: string;
+  /** Where tools' own versions (node, nvcc) are remembered, keyed by the binary's identity. */
+  toolCacheDir?: string;
+  /** Probe the directory's git state (default true). exec checks a machine, not a work tree. */
+  git?: boolean;
 }
 
 export function identityDigest(identity: SnapshotIdentity): string {
@@ -93,11 +95,11 @@ export async function captureSnapshot(options: SnapshotOptions, ctx: Context): P
   const ownFiles = [...new Set([path.relative(dir, output), DEFAULT_SNAPSHOT_FILE, '.repro', 'repro.lock'])].filter((p) => p !== '' && !p.startsWith('..'));
   const [[os, osMs], [node, nodeMs], [python, pyMs], [gpu, gpuMs], [locks, lockMs], [git, gitMs], [data, dataMs]] = await Promise.all([
     timed(() => probeOs()),
-    timed(() => probeNode({ ...tool, cacheDir: options.nodeCacheDir })),
+    timed(() => probeNode({ ...tool, cacheDir: options.toolCacheDir })),
     timed(() => probePython({ projectDir: dir, python: options.python, imports: options.imports, timeoutMs: options.probeTimeoutMs, importTimeoutMs: options.importTimeoutMs, env: ctx.env, cacheDir: options.pythonCacheDir })),
-    timed(() => probeGpu(tool)),
+    timed(() => probeGpu({ ...tool, cacheDir: options.toolCacheDir })),
     timed(() => findLockfiles(dir)),
-    timed(() => probeGit(dir, { ...tool, exclude: ownFiles })),
+    timed(() => (options.git === false ? Promise.resolve({ identity: null, notes: ['not asked'], patch: null }) : probeGit(dir, { ...tool, exclude: ownFiles }))),
     timed(() => (options.data?.length ? hashData(options.data, ctx.cwd, { projectDir: dir, cache, progress: ctx.progress }) : Promise.resolve([] as DataItem[]))),
   ]);
   const env = captureEnv(ctx.env, options.env ?? []);

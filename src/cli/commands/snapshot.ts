@@ -48,7 +48,7 @@ export async function snapshotCommand(dir: string | undefined, flags: SnapshotFl
       env: flags.env,
       probeTimeoutMs: parseMs('--probe-timeout', flags.probeTimeout),
       importTimeoutMs: parseMs('--import-timeout', flags.importTimeout),
-      nodeCacheDir: path.join(cacheRoot(io.ctx.env), 'node-probe'),
+      toolCacheDir: path.join(cacheRoot(io.ctx.env), 'tool-probe'),
     },
     io.ctx,
   );
