@@ -95,9 +95,11 @@ export function parseManifest(bytes: Buffer): BundleManifest {
     throw integrity('the first entry is not a repro bundle manifest', { entry: MANIFEST_PATH, kind: d?.kind ?? null });
   }
   if (d.schemaVersion !== MANIFEST_SCHEMA_VERSION) {
-    throw new ReproError('E_SCHEMA_VERSION', `bundle manifest schemaVersion ${String(d.schemaVersion)} is not supported (this repro reads ${MANIFEST_SCHEMA_VERSION})`, {
-      hint: 'Upgrade repro to read bundles made by a newer version.',
-      details: { found: d.schemaVersion ?? null, supported: [MANIFEST_SCHEMA_VERSION] },
+    // A bundle this repro cannot read is a bundle it cannot verify: exit 4 like any other
+    // bundle that does not verify, never "bad input" that a script might retry or ignore.
+    throw new ReproError('E_INTEGRITY', `the bundle manifest declares schemaVersion ${String(d.schemaVersion)}; this repro reads ${MANIFEST_SCHEMA_VERSION}, so it cannot verify this bundle`, {
+      hint: 'Upgrade repro to read bundles made by a newer version; until then, do not use this bundle.',
+      details: { entry: MANIFEST_PATH, rule: 'schema-version', found: d.schemaVersion ?? null, supported: [MANIFEST_SCHEMA_VERSION] },
     });
   }
   assertShape(d);

@@ -6,12 +6,9 @@ import { ReproError } from '../core/errors.js';
 import { ByteReader } from './byte-reader.js';
 import type { EntryType } from './entry.js';
 
-export interface TarLimits {
-  maxEntries: number;
-  maxTotalBytes: number;
-}
+import { DEFAULT_LIMITS, type TarLimits } from './limits.js';
 
-export const DEFAULT_LIMITS: TarLimits = { maxEntries: 150_000, maxTotalBytes: 64 * 2 ** 30 };
+export { DEFAULT_LIMITS, type TarLimits } from './limits.js';
 
 export interface RawEntry {
   path: string;

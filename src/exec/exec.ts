@@ -18,6 +18,7 @@ import type { ProjectManifest } from '../manifest/types.js';
 import { parseSnapshot } from '../snapshot/io.js';
 import { captureSnapshot, DEFAULT_SNAPSHOT_FILE } from '../snapshot/snapshot.js';
 import { DOCKERFILE_PATH } from '../bundle/layout.js';
+import type { TarLimits } from '../bundle/limits.js';
 import { cacheRoot, openCachedBundle } from './cache.js';
 import { compareOutputs, recordOutputs, type OutputRecord, type ReproVerdict } from './outputs.js';
 import { REFERENCE_RUN_PATH, readReferenceRun, RUN_SCHEMA_VERSION, type RunRecord } from './record.js';
@@ -37,6 +38,8 @@ export interface ExecOptions {
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
   python?: string;
+  /** Refuse bundles beyond these (rule 8); the defaults when absent. */
+  limits?: TarLimits;
 }
 
 export interface ExecResult extends RunRecord {
@@ -45,7 +48,7 @@ export interface ExecResult extends RunRecord {
 
 export async function runExec(options: ExecOptions, ctx: Context): Promise<ExecResult> {
   const bundleFile = path.resolve(ctx.cwd, options.bundle);
-  const cached = await openCachedBundle(bundleFile, cacheRoot(ctx.env));
+  const cached = await openCachedBundle(bundleFile, cacheRoot(ctx.env), options.limits);
   ctx.log.info(`exec: bundle ${cached.contentDigest} verified (${cached.how === 'reused' ? 'cached' : 'extracted'} at ${cached.dir})`);
   const projectDir = path.join(cached.dir, PROJECT_PREFIX);
   const manifest = cached.manifest.project;

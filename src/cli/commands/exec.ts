@@ -5,8 +5,9 @@ import { ReproError } from '../../core/errors.js';
 import { runExec, type ExecResult } from '../../exec/exec.js';
 import { parseParamFlags } from '../../manifest/render.js';
 import type { CliIo, CommandOutcome } from '../io.js';
+import { parseLimits, type LimitFlags } from '../limits.js';
 
-export interface ExecFlags {
+export interface ExecFlags extends LimitFlags {
   param?: string[];
   backend?: string;
   out?: string;
@@ -24,6 +25,7 @@ export async function execCommand(bundle: string, entry: string | undefined, fla
   if (flags.backend !== undefined && flags.backend !== 'docker' && flags.backend !== 'local') {
     throw new ReproError('E_USAGE', `unknown backend ${JSON.stringify(flags.backend)}`, { hint: 'Use --backend docker or --backend local.', details: { backend: flags.backend } });
   }
+  const limits = parseLimits(flags);
   // With --json, stdout holds only the result: the entry point's output goes to stderr.
   const out = io.json ? io.streams.stderr : io.streams.stdout;
   const result = await runExec(
@@ -36,6 +38,7 @@ export async function execCommand(bundle: string, entry: string | undefined, fla
       strict: flags.strict,
       network: flags.network,
       python: flags.python,
+      limits,
       runId: newRunId(io.ctx.now()),
       user: `${caller.uid}:${caller.gid}`,
       stdout: out,

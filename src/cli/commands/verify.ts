@@ -1,14 +1,13 @@
 // `repro verify BUNDLE`: check a bundle, streaming and without extracting it.
 import path from 'node:path';
 import { verifyBundle, type VerifyReport } from '../../bundle/verify.js';
+import { parseLimits, type LimitFlags } from '../limits.js';
 import { formatBytes } from '../progress.js';
 import { renderFields } from '../render.js';
 import type { CliIo, CommandOutcome } from '../io.js';
 
-export interface VerifyFlags {
+export interface VerifyFlags extends LimitFlags {
   digest?: string;
-  maxEntries?: string;
-  maxBytes?: string;
 }
 
 export type VerifyResult = Omit<VerifyReport, 'manifest'> & { sourceDateEpoch: number; compression: VerifyReport['manifest']['compression'] };
@@ -18,10 +17,7 @@ export async function verifyCommand(bundle: string, flags: VerifyFlags, io: CliI
   const { manifest, ...report } = await verifyBundle(file, {
     digest: flags.digest,
     progress: io.ctx.progress,
-    limits: {
-      maxEntries: flags.maxEntries ? Number(flags.maxEntries) : 150_000,
-      maxTotalBytes: flags.maxBytes ? Number(flags.maxBytes) : 64 * 2 ** 30,
-    },
+    limits: parseLimits(flags),
   });
   const result: VerifyResult = { ...report, sourceDateEpoch: manifest.sourceDateEpoch, compression: manifest.compression };
   const fields: Array<[string, string | number]> = [

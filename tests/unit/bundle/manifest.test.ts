@@ -35,7 +35,7 @@ describe('bundle manifest', () => {
 
   it('refuses a newer schemaVersion with a clear error', () => {
     const doc = { ...manifest(), schemaVersion: 2 };
-    expect(() => parseManifest(Buffer.from(JSON.stringify(doc)))).toThrow(expect.objectContaining({ code: 'E_SCHEMA_VERSION', hint: expect.stringContaining('Upgrade') }));
+    expect(() => parseManifest(Buffer.from(JSON.stringify(doc)))).toThrow(expect.objectContaining({ code: 'E_INTEGRITY', hint: expect.stringContaining('Upgrade') }));
   });
 
   it('refuses something that is not a manifest', () => {
