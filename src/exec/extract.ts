@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, promises as fs, symlinkSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import { isProcessAlive, removeStaleTemps, TEMP_PREFIX } from '../core/atomic-write.js';
 import { trackTemp } from '../core/cleanup.js';
 import { fsError } from '../core/errors.js';
 import { verifyBundle, type EntrySink, type VerifyReport } from '../bundle/verify.js';
@@ -45,7 +46,10 @@ export async function extractVerified(bundle: string, bundlesDir: string, limits
   await fs.mkdir(bundlesDir, { recursive: true }).catch((err) => {
     throw fsError(err, bundlesDir, 'cannot create the bundle cache');
   });
-  const temp = path.join(bundlesDir, `.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+  // An extraction killed outright (SIGKILL, power loss) leaves its temp tree: the next one
+  // removes the trees of processes that no longer exist before starting its own.
+  await removeStaleTemps(bundlesDir, isProcessAlive);
+  const temp = path.join(bundlesDir, `${TEMP_PREFIX}${process.pid}-${randomBytes(4).toString('hex')}`);
   const untrack = trackTemp(temp);
   try {
     await fs.mkdir(temp, { mode: 0o755 });
