@@ -69,7 +69,7 @@ export function toReproError(value: unknown): ReproError {
 }
 
 /** Maps a Node.js file-system error to a coded ReproError that names the path. */
-export function fsError(err: unknown, path: string, action: string): ReproError {
+export function fsError(err: unknown, path: string, action: string, hints: { space?: string } = {}): ReproError {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   if (code === 'ENOENT') {
     return new ReproError('E_NOT_FOUND', `${action}: no such file or directory: ${path}`, {
@@ -86,8 +86,9 @@ export function fsError(err: unknown, path: string, action: string): ReproError 
     });
   }
   if (code === 'ENOSPC' || code === 'EDQUOT' || code === 'EFBIG') {
-    return new ReproError('E_IO', `${action}: no space left for ${path}`, {
-      hint: 'Free some disk space or choose another output directory with -o.',
+    const what = code === 'EFBIG' ? 'the file size limit (ulimit -f) was reached' : code === 'EDQUOT' ? 'the disk quota is used up' : 'no space left';
+    return new ReproError('E_IO', `${action}: ${what} for ${path}`, {
+      hint: hints.space ?? 'Free some disk space or choose another output directory with -o.',
       details: { path, errno: code },
       cause: err,
     });

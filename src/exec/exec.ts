@@ -70,7 +70,10 @@ export async function runExec(options: ExecOptions, ctx: Context): Promise<ExecR
   let exitCode: number;
   let imageId: string | null = null;
   if (!docker) {
-    await copyProject(projectDir, workDir);
+    await copyProject(projectDir, workDir).catch(async (err) => {
+      await fs.rm(runDir, { recursive: true, force: true }); // nothing ran: leave nothing behind
+      throw fsError(err, workDir, 'cannot copy the project into the run directory', { space: 'Free some space, or pass --out on a larger disk.' });
+    });
     exitCode = await runLocal({ command: rendered.command, cwd: workDir, env: { ...ctx.env, ...env }, stdout: options.stdout, stderr: options.stderr });
   } else {
     const { buildBundleImage } = await import('../build/image.js');

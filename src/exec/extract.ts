@@ -21,23 +21,40 @@ export interface Extracted {
   reused: boolean;
 }
 
+const CACHE_SPACE_HINT = 'Free some space where the cache lives, or point REPRO_CACHE at a larger disk.';
+
+/** File-system failures while extracting are the machine's (E_IO), never the bundle's fault. */
+function cacheWrite<T>(target: string, work: () => T): T {
+  try {
+    return work();
+  } catch (err) {
+    throw fsError(err, target, 'cannot extract the bundle into the cache', { space: CACHE_SPACE_HINT });
+  }
+}
+
 function sinkFor(root: string, entry: BundleEntry): EntrySink | undefined {
   const target = path.join(root, ...entry.path.split('/'));
   if (entry.type === 'directory') {
-    mkdirSync(target, { mode: 0o755 });
+    cacheWrite(target, () => mkdirSync(target, { mode: 0o755 }));
     return undefined;
   }
   if (entry.type === 'symlink') {
-    symlinkSync(entry.target!, target);
+    cacheWrite(target, () => symlinkSync(entry.target!, target));
     return undefined;
   }
-  const fd = openSync(target, 'wx', entry.mode);
+  const fd = cacheWrite(target, () => openSync(target, 'wx', entry.mode));
   return {
-    write: (slice) => {
-      let done = 0;
-      while (done < slice.length) done += writeSync(fd, slice, done);
-    },
-    end: () => closeSync(fd),
+    write: (slice) =>
+      cacheWrite(target, () => {
+        try {
+          let done = 0;
+          while (done < slice.length) done += writeSync(fd, slice, done);
+        } catch (err) {
+          closeSync(fd);
+          throw err;
+        }
+      }),
+    end: () => cacheWrite(target, () => closeSync(fd)),
   };
 }
 
@@ -52,10 +69,14 @@ export async function extractVerified(bundle: string, bundlesDir: string, limits
   const temp = path.join(bundlesDir, `${TEMP_PREFIX}${process.pid}-${randomBytes(4).toString('hex')}`);
   const untrack = trackTemp(temp);
   try {
-    await fs.mkdir(temp, { mode: 0o755 });
+    await fs.mkdir(temp, { mode: 0o755 }).catch((err) => {
+      throw fsError(err, temp, 'cannot extract the bundle into the cache', { space: CACHE_SPACE_HINT });
+    });
     const report = await verifyBundle(bundle, { limits, onEntry: (e) => sinkFor(temp, e) });
     // The manifest travels with the tree, so a later exec can reuse it without the bundle.
-    await fs.writeFile(path.join(temp, MANIFEST_PATH), serializeManifest(report.manifest), { flag: 'wx' });
+    await fs.writeFile(path.join(temp, MANIFEST_PATH), serializeManifest(report.manifest), { flag: 'wx' }).catch((err) => {
+      throw fsError(err, temp, 'cannot extract the bundle into the cache', { space: CACHE_SPACE_HINT });
+    });
     const final = path.join(bundlesDir, report.contentDigest.replace('sha256:', ''));
     try {
       await fs.rename(temp, final);

@@ -1,0 +1,119 @@
+// Disk full during build and during exec's extraction: a clear E_IO error (exit 5) that says
+// what ran out and where, and nothing partial left behind: no bundle or temp at the output, no
+// cache entry or temp tree in the cache, no run directory. Two ways to fill the disk: a tiny
+// tmpfs (real ENOSPC; needs root, as CI has) and `ulimit -f` (EFBIG; any user).
+import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, promises as fs } from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CLI, runCli, type CliRun } from '../helpers/cli.js';
+import { makeProject, tempDir } from '../helpers/project.js';
+
+const mounted: string[] = [];
+afterEach(() => {
+  while (mounted.length > 0) execFileSync('umount', ['-l', mounted.pop()!]);
+});
+
+const isRoot = process.getuid?.() === 0;
+
+/** A fresh tmpfs of `bytes`: writes beyond it fail with ENOSPC. */
+function tinyDisk(bytes: number): string {
+  const dir = tempDir('repro-full-');
+  execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${bytes}`, 'tmpfs', dir]);
+  mounted.push(dir);
+  return dir;
+}
+
+/** Runs the CLI with a file size limit (KiB), SIGXFSZ ignored so writes fail with EFBIG. */
+function runLimited(kib: number, args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('/bin/sh', ['-c', `trap '' XFSZ; ulimit -f ${kib}; exec "$@"`, 'sh', process.execPath, CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr, json: () => JSON.parse(stdout) }));
+  });
+}
+
+async function incompressibleProject(): Promise<string> {
+  return makeProject({ 'run.sh': 'exit 0\n', 'data/a.bin': randomBytes(6 << 20), 'data/b.bin': randomBytes(4 << 20) });
+}
+
+async function listAll(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (d: string) => {
+    for (const e of await fs.readdir(d, { withFileTypes: true }).catch(() => [])) {
+      out.push(path.relative(dir, path.join(d, e.name)));
+      if (e.isDirectory()) await walk(path.join(d, e.name));
+    }
+  };
+  await walk(dir);
+  return out.sort();
+}
+
+function expectSpaceError(run: CliRun, errno: string): void {
+  expect(run.code, run.stderr).toBe(5);
+  const err = run.json().error;
+  expect(err.code).toBe('E_IO');
+  expect(err.details.errno).toBe(errno);
+  expect(err.message).toMatch(errno === 'EFBIG' ? /file size limit/ : /no space left/);
+  expect(err.hint).toBeTruthy();
+}
+
+describe.skipIf(!isRoot)('disk full (a tiny tmpfs)', () => {
+  it('build: E_IO, and nothing at the output', async () => {
+    const root = await incompressibleProject();
+    const disk = tinyDisk(3 << 20);
+    const run = await runCli(['build', root, '-o', path.join(disk, 'out'), '--no-lock', '--json']);
+    expectSpaceError(run, 'ENOSPC');
+    expect(await listAll(disk)).toEqual(['out']);
+  });
+
+  it("exec's extraction: E_IO naming the cache, no cache entry, no run directory", async () => {
+    const root = await incompressibleProject();
+    const built = (await runCli(['build', root, '-o', path.join(tempDir(), 'b'), '--no-lock', '--json'])).json().result.bundle as string;
+    const disk = tinyDisk(3 << 20);
+    const runDir = path.join(tempDir(), 'run');
+    const run = await runCli(['exec', built, 'run.sh', '--backend', 'local', '--out', runDir, '--json'], { env: { REPRO_CACHE: path.join(disk, 'cache') } });
+    expectSpaceError(run, 'ENOSPC');
+    expect(run.json().error.hint).toMatch(/REPRO_CACHE/);
+    expect(await listAll(disk)).toEqual(['cache', 'cache/bundles']);
+    expect(existsSync(runDir)).toBe(false);
+  });
+
+  it('exec with a run directory on a full disk: E_IO, and the run directory removed', async () => {
+    const root = await incompressibleProject();
+    const built = (await runCli(['build', root, '-o', path.join(tempDir(), 'b'), '--no-lock', '--json'])).json().result.bundle as string;
+    const disk = tinyDisk(3 << 20);
+    const run = await runCli(['exec', built, 'run.sh', '--backend', 'local', '--out', path.join(disk, 'run'), '--json'], { env: { REPRO_CACHE: tempDir() } });
+    expectSpaceError(run, 'ENOSPC');
+    expect(await listAll(disk)).toEqual([]);
+  });
+});
+
+describe('file size limit (ulimit -f)', () => {
+  it('build: E_IO, and nothing at the output', async () => {
+    const root = await incompressibleProject();
+    const out = path.join(tempDir(), 'out');
+    const run = await runLimited(2048, ['build', root, '-o', out, '--no-lock', '--json']);
+    expectSpaceError(run, 'EFBIG');
+    expect(await listAll(out)).toEqual([]);
+  });
+
+  it("exec's extraction: E_IO, no cache entry, no run directory; the next exec succeeds", async () => {
+    const root = await incompressibleProject();
+    const built = (await runCli(['build', root, '-o', path.join(tempDir(), 'b'), '--no-lock', '--json'])).json().result.bundle as string;
+    const cache = tempDir();
+    const runDir = path.join(tempDir(), 'run');
+    const args = ['exec', built, 'run.sh', '--backend', 'local', '--out', runDir, '--json'];
+    const run = await runLimited(2048, args, { REPRO_CACHE: cache });
+    expectSpaceError(run, 'EFBIG');
+    expect(await listAll(path.join(cache, 'bundles'))).toEqual([]);
+    expect(existsSync(runDir)).toBe(false);
+    const again = await runCli(args, { env: { REPRO_CACHE: cache } });
+    expect(again.code, again.stderr).toBe(0);
+  });
+});
