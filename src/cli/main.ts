@@ -92,3 +92,7 @@ async function main(argv: string[]): Promise<void> {
 }
 
 await main(process.argv.slice(2));
+// The command is done and everything it wrote is flushed (stdout and stderr are synchronous
+// for files and pipes on Linux). A handle that outlives it (a socket to a Docker engine that
+// stopped answering, say) must not keep the process alive: leave shortly after.
+setTimeout(() => process.exit(), 500).unref();

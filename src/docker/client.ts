@@ -37,6 +37,8 @@ export interface RunRequest {
   gpus: number | null;
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
+  /** Labels on the container (io.repro.run=<run id>), so it can be found and audited. */
+  labels?: Record<string, string>;
 }
 
 export interface DockerClient {
@@ -57,21 +59,48 @@ function unavailable(err: unknown, env: Readonly<Record<string, string | undefin
   });
 }
 
+/** How long one control request (ping, create, start, inspect) may take: REPRO_DOCKER_TIMEOUT seconds, default 30. */
+export function controlTimeoutMs(env: Readonly<Record<string, string | undefined>>): number {
+  const s = Number(env.REPRO_DOCKER_TIMEOUT);
+  return Number.isFinite(s) && s > 0 ? s * 1000 : 30_000;
+}
+
+class NoAnswer extends Error {}
+
+/** Resolves as `work` does, or fails with NoAnswer after `ms`: a hung engine never hangs repro. */
+async function within<T>(ms: number, what: string, work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new NoAnswer(`${what}: no answer within ${ms / 1000} s`)), ms);
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** An engine error with an HTTP status is an answer (404, 409, 500); anything else means no engine. */
+function isEngineAnswer(err: unknown): boolean {
+  return typeof (err as { statusCode?: unknown })?.statusCode === 'number';
+}
+
 export async function connectDocker(env: Readonly<Record<string, string | undefined>>): Promise<DockerClient> {
   const { default: Docker } = await import('dockerode');
   // dockerode reads DOCKER_HOST from process.env; pass it explicitly so the context decides.
   const docker = env.DOCKER_HOST ? new Docker(hostOptions(env.DOCKER_HOST)) : new Docker();
+  const limit = controlTimeoutMs(env);
   const client: DockerClient = {
     async ping() {
       try {
-        await docker.ping();
+        await within(limit, 'ping', docker.ping());
       } catch (err) {
         throw unavailable(err, env);
       }
     },
     async inspectImage(ref) {
       try {
-        const info = await docker.getImage(ref).inspect();
+        const info = await within(limit, 'inspect the image', docker.getImage(ref).inspect());
         const history = await docker.getImage(ref).history().catch(() => [] as Array<{ CreatedBy: string; Size: number }>);
         return {
           id: info.Id,
@@ -124,36 +153,55 @@ export async function connectDocker(env: Readonly<Record<string, string | undefi
     async runContainer(request) {
       let container;
       try {
-        container = await docker.createContainer({
-          Image: request.image,
-          Cmd: [request.command],
-          WorkingDir: request.workingDir,
-          Env: Object.entries(request.env).map(([k, v]) => `${k}=${v}`),
-          User: request.user,
-          Tty: false,
-          HostConfig: {
-            NetworkMode: request.network,
-            Binds: request.binds,
-            ReadonlyRootfs: true,
-            Tmpfs: { '/tmp': 'rw,size=1g' },
-            DeviceRequests: request.gpus ? [{ Driver: 'nvidia', Count: request.gpus, Capabilities: [['gpu']] }] : [],
-          },
-        });
+        container = await within(
+          limit,
+          'create the container',
+          docker.createContainer({
+            Image: request.image,
+            Cmd: [request.command],
+            WorkingDir: request.workingDir,
+            Env: Object.entries(request.env).map(([k, v]) => `${k}=${v}`),
+            User: request.user,
+            Tty: false,
+            Labels: request.labels ?? {},
+            HostConfig: {
+              // The engine removes the container itself when it exits, so none is left behind
+              // even when repro cannot ask (killed, or the engine went away mid-run).
+              AutoRemove: true,
+              NetworkMode: request.network,
+              Binds: request.binds,
+              ReadonlyRootfs: true,
+              Tmpfs: { '/tmp': 'rw,size=1g' },
+              DeviceRequests: request.gpus ? [{ Driver: 'nvidia', Count: request.gpus, Capabilities: [['gpu']] }] : [],
+            },
+          }),
+        );
       } catch (err) {
-        if ((err as { statusCode?: number }).statusCode) throw buildFailed(`cannot create the container: ${(err as Error).message}`);
+        if (isEngineAnswer(err)) throw runFailed(`cannot create the container: ${(err as Error).message}`);
         throw unavailable(err, env);
       }
       const remove = async () => {
-        await container.remove({ force: true }).catch(() => {});
+        await within(limit, 'remove the container', container.remove({ force: true })).catch(() => {});
       };
       const unregister = onInterrupt(remove);
       try {
-        const stream = await container.attach({ stream: true, stdout: true, stderr: true });
+        const stream = await within(limit, 'attach to the container', container.attach({ stream: true, stdout: true, stderr: true }));
         docker.modem.demuxStream(stream, request.stdout, request.stderr);
-        await container.start();
-        const status = (await container.wait()) as { StatusCode: number };
+        // Wait for the next exit before starting: with AutoRemove the container may be gone
+        // by the time a later wait would ask for it.
+        const exited = container.wait({ condition: 'next-exit' }) as Promise<{ StatusCode: number }>;
+        exited.catch(() => {}); // observed below; never an unhandled rejection
+        await within(limit, 'start the container', container.start());
+        const status = await exited;
         await new Promise((r) => setTimeout(r, 50)); // let the last attached bytes arrive
         return status.StatusCode;
+      } catch (err) {
+        if (isEngineAnswer(err)) throw runFailed((err as Error).message);
+        throw new ReproError('E_ENV', `the Docker engine stopped answering during the run: ${(err as Error).message}`, {
+          hint: 'Check that the engine is running (docker info) and run again. The container was created with AutoRemove: the engine removes it when it exits.',
+          details: { container: container.id, dockerHost: env.DOCKER_HOST ?? 'unix:///var/run/docker.sock', cause: (err as Error).message },
+          cause: err,
+        });
       } finally {
         unregister();
         await remove();
@@ -164,6 +212,13 @@ export async function connectDocker(env: Readonly<Record<string, string | undefi
     },
   };
   return client;
+}
+
+function runFailed(message: string): ReproError {
+  return new ReproError('E_ENV', `docker run failed: ${message.trim()}`, {
+    hint: 'The engine refused the container; its message above says why (image missing, bind path, GPU runtime).',
+    details: { message },
+  });
 }
 
 function buildFailed(message: string): ReproError {

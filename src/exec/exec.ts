@@ -66,20 +66,26 @@ export async function runExec(options: ExecOptions, ctx: Context): Promise<ExecR
   const workDir = path.join(runDir, 'project');
   const outputs = manifest?.outputs ?? [];
   const env = { ...(manifest?.env ?? {}) };
+  // Both backends give the entry point the declared outputs' directories, made beforehand (in
+  // Docker they are the only writable places, bound from the run directory).
+  const dirs = [...new Set(outputs.map((o) => path.posix.dirname(o.path)).filter((d) => d !== '.'))];
   const started = ctx.now();
   let exitCode: number;
   let imageId: string | null = null;
   if (!docker) {
-    await copyProject(projectDir, workDir).catch(async (err) => {
-      await fs.rm(runDir, { recursive: true, force: true }); // nothing ran: leave nothing behind
-      throw fsError(err, workDir, 'cannot copy the project into the run directory', { space: 'Free some space, or pass --out on a larger disk.' });
-    });
+    await copyProject(projectDir, workDir)
+      .then(async () => {
+        for (const d of dirs) await fs.mkdir(path.join(workDir, d), { recursive: true });
+      })
+      .catch(async (err) => {
+        await fs.rm(runDir, { recursive: true, force: true }); // nothing ran: leave nothing behind
+        throw fsError(err, workDir, 'cannot copy the project into the run directory', { space: 'Free some space, or pass --out on a larger disk.' });
+      });
     exitCode = await runLocal({ command: rendered.command, cwd: workDir, env: { ...ctx.env, ...env }, stdout: options.stdout, stderr: options.stderr });
   } else {
     const { buildBundleImage } = await import('../build/image.js');
     const image = await buildBundleImage({ bundle: bundleFile, contentDigest: cached.contentDigest, name: cached.manifest.name, version: cached.manifest.version, sourceDateEpoch: cached.manifest.sourceDateEpoch, verify: false, reuse: true }, ctx, docker);
     imageId = image.id;
-    const dirs = [...new Set(outputs.map((o) => path.posix.dirname(o.path)).filter((d) => d !== '.'))];
     await fs.mkdir(workDir, { recursive: true });
     for (const d of dirs) await fs.mkdir(path.join(workDir, d), { recursive: true });
     exitCode = await docker.runContainer({
@@ -93,6 +99,7 @@ export async function runExec(options: ExecOptions, ctx: Context): Promise<ExecR
       gpus: manifest?.gpu?.required ? manifest.gpu.count : null,
       stdout: options.stdout,
       stderr: options.stderr,
+      labels: { 'io.repro.run': options.runId, 'io.repro.bundle.digest': cached.contentDigest },
     });
   }
   const ended = ctx.now();
