@@ -38,6 +38,10 @@ export async function probeGit(dir: string, options: GitProbeOptions): Promise<G
     const reason = inside.status === 'absent' ? 'git not found' : 'not a git work tree';
     return { identity: null, patch: null, notes: [inside.status === 'absent' || /not a git/.test(inside.reason) ? reason : `git: ${inside.reason}`] };
   }
+  // git answers exactly "true" inside a work tree; anything else is a git repro cannot trust.
+  if (inside.stdout.trim() !== 'true') {
+    return { identity: null, patch: null, notes: [`git printed something unexpected for rev-parse --is-inside-work-tree: ${JSON.stringify(inside.stdout.slice(0, 80))}`] };
+  }
   const pathspec = ['--', '.', ...(options.exclude ?? []).map((p) => `:(exclude)${p}`)];
   const [head, branch, remotes, status, diff] = await Promise.all([
     git('rev-parse', '--verify', '-q', 'HEAD'),
@@ -65,8 +69,8 @@ export async function probeGit(dir: string, options: GitProbeOptions): Promise<G
   const patch = diff.ok && diff.stdout !== '' ? diff.stdout : null;
   return {
     identity: {
-      commit: head.ok ? head.stdout.trim() : null,
-      branch: branch.ok ? branch.stdout.trim() : null,
+      commit: head.ok && /^[0-9a-f]{40}([0-9a-f]{24})?$/.test(head.stdout.trim()) ? head.stdout.trim() : null,
+      branch: branch.ok && branch.stdout.trim() !== '' ? branch.stdout.trim() : null,
       remotes: remotes.ok ? parseRemotes(remotes.stdout) : {},
       dirty: changed.length > 0 || untracked.length > 0,
       changed: changed.sort(),

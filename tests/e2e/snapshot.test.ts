@@ -3,7 +3,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fakeGpuBin } from '../helpers/fake-tools.js';
+import { fakeGpuBin, garbageBin, hangingBin } from '../helpers/fake-tools.js';
 import { runCli } from '../helpers/cli.js';
 import { makeProject, tempDir } from '../helpers/project.js';
 
@@ -56,6 +56,28 @@ describe('repro snapshot (binary)', () => {
     const snap = JSON.parse(await fs.readFile(path.join(root, 'repro.snapshot.json'), 'utf8'));
     expect(snap.identity.gpu).toBeNull();
     expect(snap.context.probes.gpu.notes[0]).toMatch(/within 700 ms/);
+  });
+
+  it.each(['hang', 'garbage'] as const)('nvidia-smi, nvcc, python and git that all %s at once: the snapshot finishes and records each failed probe', async (kind) => {
+    const root = await makeProject({ 'a.py': '1' });
+    const make = kind === 'hang' ? hangingBin : garbageBin;
+    const dirs = [await fakeGpuBin(kind), await make('nvcc'), await make('python3'), await make('git')];
+    const python = path.join(dirs[2]!, 'python3');
+    const started = Date.now();
+    const run = await runCli(['snapshot', root, '--python', python, '--no-import', '--probe-timeout', '600', '--json'], { env: { PATH: `${dirs.join(':')}:${process.env.PATH}` } });
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    // Probes run side by side, each under its own limit: about one limit, not four.
+    expect(Date.now() - started).toBeLessThan(kind === 'hang' ? 6000 : 4000);
+    const snap = JSON.parse(await fs.readFile(path.join(root, 'repro.snapshot.json'), 'utf8'));
+    expect(snap.identity.gpu).toBeNull();
+    expect(snap.identity.python).toBeNull();
+    expect(snap.identity.git).toBeNull();
+    const notes = (p: string) => snap.context.probes[p].notes.join(' | ');
+    const why = kind === 'hang' ? /within 600 ms/ : /unexpected|garbage|not parse|cannot parse/i;
+    expect(notes('gpu')).toMatch(why);
+    expect(notes('python')).toMatch(why);
+    expect(notes('git')).toMatch(kind === 'hang' ? /within 600 ms/ : /.+/);
+    expect(snap.context.probes.gpu.status).toBe('absent');
   });
 
   it('with a fake H100 on PATH, records the GPU the way the real one was recorded', async () => {
