@@ -58,6 +58,7 @@ export interface BuildPlan {
   lockDifferences: Difference[];
   cache: HashCache;
   dockerfile: DockerfileEntry;
+  credentialsRemoved: Array<{ path: string; removed: number }>;
 }
 
 export interface BuildResult {
@@ -88,6 +89,8 @@ export interface BuildResult {
   builder: { node: string; zlib: string; zstd: string | null };
   /** Files whose hash came from the cache (.repro/cache) and files hashed now. */
   hashCache: { hits: number; misses: number };
+  /** Project files whose bundle copy had credentials cut out (tokens, user:password@ in URLs). */
+  credentialsRemoved: Array<{ path: string; removed: number }>;
   durationMs: number;
 }
 
@@ -104,6 +107,9 @@ export async function planBuild(options: BuildOptions, ctx: Context): Promise<Bu
   await docker?.ping();
   const dockerfile = await planDockerfileEntry(root, project, { baseImage: options.baseImage, image: options.image, docker }, ctx);
   const content = await planContent(root, { exclude: [outDir], env: ctx.env, progress: ctx.progress, files: options.files, generated });
+  for (const c of content.credentialsRemoved) {
+    ctx.log.warn(`build: ${c.path}: ${c.removed} credential${c.removed === 1 ? '' : 's'} cut from the bundle's copy (the project file is unchanged); supply ${c.path.endsWith('.npmrc') || c.path.endsWith('.yarnrc.yml') ? 'NPM_TOKEN' : 'them'} from the environment where the bundle runs`);
+  }
   const rootFiles: Array<[string, Buffer]> = [];
   if (dockerfile.content) rootFiles.push([DOCKERFILE_PATH, dockerfile.content]);
   if (options.withRun) {
@@ -150,6 +156,7 @@ export async function planBuild(options: BuildOptions, ctx: Context): Promise<Bu
     lockDifferences,
     cache: content.cache,
     dockerfile,
+    credentialsRemoved: content.credentialsRemoved,
   };
 }
 
@@ -191,6 +198,7 @@ export async function applyBuild(plan: BuildPlan, options: BuildOptions, ctx: Co
     lock: { path: path.join(plan.root, 'repro.lock'), status: lockStatus },
     builder: { node: runtime.node, zlib: runtime.zlib, zstd: runtime.zstd },
     hashCache: { hits: plan.cache.hits, misses: plan.cache.misses },
+    credentialsRemoved: plan.credentialsRemoved,
     durationMs: ctx.now().getTime() - startedAt,
   };
 }

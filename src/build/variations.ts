@@ -36,7 +36,7 @@ export async function copyVaried(entries: readonly SourceEntry[], copyRoot: stri
   const listed: string[] = [];
   const reversed = [...entries].reverse();
   for (const [i, entry] of reversed.entries()) {
-    if (entry.path === PROJECT_PREFIX || entry.content) continue; // generated entries are generated again
+    if (entry.path === PROJECT_PREFIX || (entry.content && !entry.source)) continue; // generated entries are generated again
     const rel = entry.path.slice(PROJECT_PREFIX.length + 1);
     const dest = path.join(copyRoot, rel);
     if (entry.type === 'directory') {

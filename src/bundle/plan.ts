@@ -11,6 +11,10 @@ import type { ProgressReporter } from '../core/context.js';
 import { DIR_MODE, ruleMode, type BundleEntry } from './entry.js';
 import { assertNoCollisions, isInTreeLinkTarget, parentDirectories, sortByBytes, toArchivePath } from './paths.js';
 import { selectFiles } from './select.js';
+import { carriesCredentials, scrubCredentials } from './credentials.js';
+
+/** Configuration and lock files larger than this are bundled as they are (none are, in practice). */
+const MAX_SCRUB_BYTES = 64 * 2 ** 20;
 
 /** All project files live under this directory inside a bundle. */
 export { PROJECT_PREFIX } from './layout.js';
@@ -32,6 +36,8 @@ export interface ContentPlan {
   totalBytes: number;
   /** The hash cache with this plan's results, to save once the build has succeeded. */
   cache: HashCache;
+  /** Files whose bundle copy had credentials cut out (see credentials.ts), with how many. */
+  credentialsRemoved: Array<{ path: string; removed: number }>;
 }
 
 export interface PlanContentOptions {
@@ -69,6 +75,23 @@ export async function planContent(root: string, options: PlanContentOptions = {}
     entries.push(entry);
     if (entry.type === 'file') files.push(entry);
   }
+  const credentialsRemoved: ContentPlan['credentialsRemoved'] = [];
+  for (const f of files) {
+    if (!carriesCredentials(f.path) || f.size > MAX_SCRUB_BYTES) continue;
+    const bytes = await fs.readFile(f.source!).catch((err) => {
+      throw fsError(err, f.source!, 'cannot read');
+    });
+    if (bytes.length !== f.size) throw changedError(f.source!);
+    const text = bytes.toString('utf8');
+    if (!Buffer.from(text, 'utf8').equals(bytes)) continue; // not UTF-8 text
+    const scrubbed = scrubCredentials(f.path, text);
+    if (scrubbed.removed === 0) continue;
+    // The bundle carries the cut copy; `source` stays, so build --verify copies the original.
+    f.content = Buffer.from(scrubbed.text, 'utf8');
+    f.size = f.content.length;
+    f.sha256 = createHash('sha256').update(f.content).digest('hex');
+    credentialsRemoved.push({ path: f.path, removed: scrubbed.removed });
+  }
   for (const [rel, content] of Object.entries(options.generated ?? {})) {
     if (entries.some((e) => e.path === rel)) continue; // the project's own file wins
     entries.push({ path: rel, type: 'file', mode: 0o644, size: content.length, content, sha256: createHash('sha256').update(content).digest('hex') });
@@ -97,7 +120,7 @@ export async function planContent(root: string, options: PlanContentOptions = {}
   });
   const prefixed = entries.map((e) => ({ ...e, path: `${PROJECT_PREFIX}/${e.path}` }));
   prefixed.push({ path: PROJECT_PREFIX, type: 'directory', mode: DIR_MODE, size: 0 });
-  return { root, method: selection.method, entries: sortByBytes(prefixed), totalBytes, cache };
+  return { root, method: selection.method, entries: sortByBytes(prefixed), totalBytes, cache, credentialsRemoved };
 }
 
 async function classify(archivePath: string, abs: string, st: Stats): Promise<SourceEntry> {

@@ -2,6 +2,7 @@
 // its format's reader, and records path, format, sha256 of the file, every package and the
 // warnings. A lockfile that cannot be read is recorded with the reason, never fatal.
 import { createHash } from 'node:crypto';
+import { identityBytes } from '../bundle/credentials.js';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { compareUtf8 } from '../core/utf8-order.js';
@@ -63,7 +64,8 @@ export async function findLockfiles(dir: string): Promise<FoundLockfiles> {
     } catch {
       continue;
     }
-    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    // Identity without credentials: the same bytes a bundle carries (bundle/credentials.ts).
+    const sha256 = createHash('sha256').update(identityBytes(rel, bytes)).digest('hex');
     try {
       const parsed = await reader.read(file, bytes.toString('utf8'));
       records.push({ path: rel, format: parsed.format, sha256, packageCount: parsed.packages.length, packages: parsed.packages });

@@ -1,0 +1,88 @@
+// Scale: a bundle of 100,000 small files and one of a 10 GiB sparse file, each built and
+// verified, with peak RSS (GNU time) beside a 10x smaller control of the same shape. "Flat
+// memory" means the peak does not grow with the input: the ratio large/small is reported and
+// the check asks for under 1.5x (and every peak under 300 MB). Reference: GNU tar | sha256sum
+// over the same tree in the same run, for the time.
+//   node bench/scale.mjs            (or BENCH_ONLY=scale npm run bench)
+import { spawnSync } from 'node:child_process';
+import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readdirSync, rmSync, writeSync } from 'node:fs';
+import path from 'node:path';
+
+const q = (s) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+function timed(script, cwd) {
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', 'bash', '-c', `${script} >/dev/null`], { encoding: 'utf8', cwd });
+  if (r.status !== 0) throw new Error(`${script} failed: ${r.stderr.slice(-2000)}`);
+  const [secs, kb] = r.stderr.trim().split('\n').pop().split(' ').map(Number);
+  return { secs, rssMB: kb / 1024 };
+}
+
+function manyFiles(dir, n) {
+  if (existsSync(`${dir}.done`)) return; // made by an earlier run
+  rmSync(dir, { recursive: true, force: true });
+  for (let i = 0; i < n; i++) {
+    const sub = path.join(dir, `d${String(Math.floor(i / 1000)).padStart(3, '0')}`);
+    if (i % 1000 === 0) mkdirSync(sub, { recursive: true });
+    const fd = openSync(path.join(sub, `f${i}.txt`), 'w');
+    writeSync(fd, `file ${i}\n`);
+    closeSync(fd);
+  }
+  closeSync(openSync(`${dir}.done`, 'w'));
+}
+
+function sparse(dir, bytes) {
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, 'weights.bin');
+  const fd = openSync(file, 'w');
+  ftruncateSync(fd, bytes);
+  writeSync(fd, Buffer.from('header\n'), 0, 7, 0); // a few real bytes, the rest a hole
+  closeSync(fd);
+}
+
+function buildAndVerify({ node, cli, project, out }) {
+  rmSync(out, { recursive: true, force: true });
+  const build = timed(`${q(node)} ${q(cli)} build ${q(project)} -o ${q(out)} --no-lock --no-progress`, project);
+  const bundle = path.join(out, readdirSync(out).find((f) => f.endsWith('.repro.tar.zst')));
+  const verify = timed(`${q(node)} ${q(cli)} verify ${q(bundle)} --no-progress`, project);
+  const floor = timed(`tar -cf - -C ${q(project)} . | sha256sum`, project);
+  rmSync(out, { recursive: true, force: true });
+  return { build, verify, floor };
+}
+
+export function runScaleBench({ work, node, cli }) {
+  const root = path.join(work, 'scale');
+  mkdirSync(root, { recursive: true });
+  const cases = [
+    ['100,000 files', () => (manyFiles(path.join(root, 'files-100k'), 100_000), path.join(root, 'files-100k'))],
+    ['10,000 files (control)', () => (manyFiles(path.join(root, 'files-10k'), 10_000), path.join(root, 'files-10k'))],
+    ['10 GiB sparse file', () => (sparse(path.join(root, 'sparse-10g'), 10 * 2 ** 30), path.join(root, 'sparse-10g'))],
+    ['1 GiB sparse file (control)', () => (sparse(path.join(root, 'sparse-1g'), 2 ** 30), path.join(root, 'sparse-1g'))],
+  ];
+  const rows = [];
+  const by = {};
+  for (const [label, make] of cases) {
+    const project = make();
+    for (const f of ['.repro', 'repro.lock']) rmSync(path.join(project, f), { recursive: true, force: true });
+    const r = buildAndVerify({ node, cli, project, out: path.join(root, 'out') });
+    by[label] = r;
+    rows.push({ label: `repro build, ${label}`, ...r.build });
+    rows.push({ label: `repro verify, ${label}`, ...r.verify });
+    rows.push({ label: `reference: tar -cf - | sha256sum, ${label}`, ...r.floor });
+  }
+  const flat = (big, small, step) => by[big][step].rssMB / by[small][step].rssMB;
+  const checks = [];
+  for (const [big, small] of [['100,000 files', '10,000 files (control)'], ['10 GiB sparse file', '1 GiB sparse file (control)']]) {
+    for (const step of ['build', 'verify']) {
+      const ratio = flat(big, small, step);
+      checks.push([`${step} ${big}: peak RSS flat (under 1.5x the 10x smaller control) and under 300 MB`, `${by[big][step].rssMB.toFixed(0)} MB (${ratio.toFixed(2)}x)`, ratio < 1.5 && by[big][step].rssMB < 300]);
+    }
+  }
+  return { rows, checks };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const here = path.dirname(new URL(import.meta.url).pathname);
+  const res = runScaleBench({ work: path.join(here, 'out'), node: process.execPath, cli: path.join(here, '..', 'dist', 'cli', 'bin.js') });
+  for (const r of res.rows) console.log(`${r.secs.toFixed(2).padStart(8)} s ${r.rssMB.toFixed(0).padStart(5)} MB  ${r.label}`);
+  for (const c of res.checks) console.log(c.join(' | '));
+}
