@@ -49,7 +49,7 @@ export interface ExecResult extends RunRecord {
 export async function runExec(options: ExecOptions, ctx: Context): Promise<ExecResult> {
   const bundleFile = path.resolve(ctx.cwd, options.bundle);
   const cached = await openCachedBundle(bundleFile, cacheRoot(ctx.env), options.limits);
-  ctx.log.info(`exec: bundle ${cached.contentDigest} verified (${cached.how === 'reused' ? 'cached' : 'extracted'} at ${cached.dir})`);
+  ctx.log.info(`exec: bundle ${cached.contentDigest} verified (${{ reused: 'cached', extracted: 'extracted', raced: 'verified here, extracted by a concurrent exec' }[cached.how]} at ${cached.dir})`);
   const projectDir = path.join(cached.dir, PROJECT_PREFIX);
   const manifest = cached.manifest.project;
   const rendered = await renderEntry(manifest, projectDir, options);

@@ -35,6 +35,8 @@ describe('concurrency', () => {
       Array.from({ length: 16 }, (_, i) => runCli(['exec', bundle, '--backend', 'local', '--out', path.join(work, `run-${i}`), '--json'], { env: { REPRO_CACHE: cache } })),
     );
     for (const r of runs) expect(r.code, r.stdout + r.stderr).toBe(0);
+    const count = (word: string) => runs.filter((r) => r.stderr.includes(word)).length;
+    console.info(`16 execs: ${count('(extracted at')} extracted, ${count('concurrent exec')} lost the race (verified, then used the winner's entry), ${count('(cached at')} found it cached`);
     const hashes = new Set(runs.map((r) => r.json().result.outputs[0].sha256 as string));
     expect(hashes.size).toBe(1); // every run read the same, complete project
     const bundles = await fs.readdir(path.join(cache, 'bundles'));
@@ -56,8 +58,8 @@ describe('concurrency', () => {
   }, 180_000);
 
   it('4 concurrent builds into one output directory (two projects, two builds each): complete bundles, valid locks, no temps', async () => {
-    const a = await makeProject(files(300, 'a'));
-    const b = await makeProject(files(300, 'b'));
+    const a = await makeProject({ ...files(300, 'a'), 'pyproject.toml': '[project]\nname = "alpha"\nversion = "1.0.0"\n' });
+    const b = await makeProject({ ...files(300, 'b'), 'pyproject.toml': '[project]\nname = "beta"\nversion = "1.0.0"\n' });
     const out = path.join(tempDir(), 'shared-out');
     const jobs = [a, b, a, b].map((root) => runCli(['build', root, '-o', out, '--json']));
     const results = await Promise.all(jobs);
@@ -65,6 +67,7 @@ describe('concurrency', () => {
       // Each build either succeeds or fails with a coded error, never an internal one.
       if (r.code !== 0) expect(r.json().error.code, r.stdout).toMatch(/^E_(IO|CHANGED_DURING_BUILD)$/);
     }
+    console.info(`4 builds: ${results.filter((r) => r.code === 0).length} succeeded, ${results.filter((r) => r.code !== 0).map((r) => r.json().error.code).join(', ') || 'none failed'}`);
     expect(results.filter((r) => r.code === 0).length).toBeGreaterThanOrEqual(2);
     const names = (await fs.readdir(out)).sort();
     expect(names.filter((n) => n.startsWith(TEMP))).toEqual([]);
