@@ -17,6 +17,7 @@ command -v curl >/dev/null || need+=(curl)
 command -v dockerd >/dev/null || need+=(docker.io)
 command -v debootstrap >/dev/null || need+=(debootstrap)
 command -v docker-registry >/dev/null || need+=(docker-registry)
+[ -x /usr/sbin/sshd ] || need+=(openssh-server) # DOCKER_HOST=ssh:// tests run an sshd on 127.0.0.1
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     log "installing Debian packages: ${need[*]}"

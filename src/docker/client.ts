@@ -88,7 +88,7 @@ function isEngineAnswer(err: unknown): boolean {
 export async function connectDocker(env: Readonly<Record<string, string | undefined>>): Promise<DockerClient> {
   const { default: Docker } = await import('dockerode');
   // dockerode reads DOCKER_HOST from process.env; pass it explicitly so the context decides.
-  const docker = env.DOCKER_HOST ? new Docker(hostOptions(env.DOCKER_HOST)) : new Docker();
+  const docker = env.DOCKER_HOST ? new Docker(await hostOptions(env.DOCKER_HOST, env)) : new Docker();
   const limit = controlTimeoutMs(env);
   const client: DockerClient = {
     async ping() {
@@ -228,9 +228,27 @@ function buildFailed(message: string): ReproError {
   });
 }
 
-function hostOptions(host: string): Record<string, unknown> {
+async function hostOptions(host: string, env: Readonly<Record<string, string | undefined>>): Promise<Record<string, unknown>> {
   const url = new URL(host);
   if (url.protocol === 'unix:') return { socketPath: url.pathname };
-  if (url.protocol === 'ssh:') return { protocol: 'ssh', host: url.hostname, port: url.port || 22, username: url.username || undefined };
+  if (url.protocol === 'ssh:') {
+    // As the docker CLI does: the engine is reached by running `docker system dial-stdio` on
+    // the host over SSH, authenticated by the ssh-agent, else by the user's default key.
+    return { protocol: 'ssh', host: url.hostname, port: Number(url.port || 22), username: decodeURIComponent(url.username) || env.USER || 'root', sshOptions: await sshAuth(env) };
+  }
   return { protocol: url.protocol === 'https:' ? 'https' : 'http', host: url.hostname, port: Number(url.port || 2375) };
+}
+
+async function sshAuth(env: Readonly<Record<string, string | undefined>>): Promise<Record<string, unknown>> {
+  if (env.SSH_AUTH_SOCK) return { agent: env.SSH_AUTH_SOCK };
+  const { readFile } = await import('node:fs/promises');
+  const home = env.HOME ?? '';
+  for (const name of ['id_ed25519', 'id_ecdsa', 'id_rsa']) {
+    const key = await readFile(`${home}/.ssh/${name}`).catch(() => null);
+    if (key) return { privateKey: key };
+  }
+  throw new ReproError('E_ENV', `cannot reach ${env.DOCKER_HOST}: no ssh-agent (SSH_AUTH_SOCK) and no key in ${home}/.ssh`, {
+    hint: 'Start ssh-agent and ssh-add your key, or put it at ~/.ssh/id_ed25519; `ssh HOST docker info` must work first.',
+    details: { dockerHost: env.DOCKER_HOST ?? null },
+  });
 }

@@ -55,6 +55,9 @@ export async function runExec(options: ExecOptions, ctx: Context): Promise<ExecR
   const rendered = await renderEntry(manifest, projectDir, options);
   const drift = await checkDrift(projectDir, manifest, options, ctx);
   const docker = options.backend === 'local' ? null : await engineFor(cached.dir, options.backend === 'docker', ctx);
+  if (docker && isRemoteEngine(ctx.env.DOCKER_HOST)) {
+    ctx.log.warn(`exec: the engine at ${ctx.env.DOCKER_HOST} may be another machine: outputs directories are bound by their paths here, so they reach this machine only if the run directory (--out) is on a file system both share`);
+  }
   const backend = docker ? 'docker' : 'local';
   const runDir = path.resolve(ctx.cwd, options.out ?? path.join('runs', options.runId));
   await fs.mkdir(path.dirname(runDir), { recursive: true });
@@ -139,6 +142,17 @@ async function renderEntry(manifest: ProjectManifest | null, projectDir: string,
   const files = new Set<string>();
   if (await fs.stat(path.join(projectDir, entry)).then((s) => s.isFile()).catch(() => false)) files.add(entry);
   return renderCommand(conventionEntryPoint(entry, files), options.params, { workDir: projectDir, mlflowPaths: false });
+}
+
+/** tcp:// or ssh:// to a host that is not this one (loopback and unix sockets are local). */
+export function isRemoteEngine(host: string | undefined): boolean {
+  if (!host || host.startsWith('unix:') || host.startsWith('npipe:')) return false;
+  try {
+    const name = new URL(host).hostname;
+    return !['localhost', '127.0.0.1', '::1', '[::1]'].includes(name);
+  } catch {
+    return false;
+  }
 }
 
 /**
