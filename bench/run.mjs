@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { ensureCorpus } from './corpus.mjs';
 import { runSnapshotBench } from './snapshot.mjs';
 import { runExecBench } from './exec.mjs';
+import { runScaleBench } from './scale.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const work = path.join(root, 'bench', 'out');
@@ -30,7 +31,39 @@ function timed(label, script) {
 
 const q = (s) => `'${s.replace(/'/g, `'\\''`)}'`;
 
+function table(title, note, res) {
+  return [
+    `## ${title} — ${new Date().toISOString().slice(0, 10)}`,
+    '',
+    note,
+    '',
+    '| command | wall s | peak RSS MB |',
+    '| --- | ---: | ---: |',
+    ...res.rows.map((r) => `| ${r.label.replace(/\|/g, '\\|')} | ${r.secs.toFixed(r.secs < 1 ? 3 : 2)} | ${r.rssMB === undefined ? '' : r.rssMB.toFixed(0)} |`),
+    '',
+    '| target | measured | met |',
+    '| --- | ---: | :---: |',
+    ...res.checks.map(([t, m, ok]) => `| ${t.replace(/\|/g, '\\|')} | ${m} | ${ok ? 'yes' : 'NO'} |`),
+    '',
+  ];
+}
+
+function record(lines) {
+  console.log(lines.join('\n'));
+  if (process.env.BENCH_NO_RECORD !== '1') appendFileSync(path.join(root, 'bench', 'RESULTS.md'), lines.join('\n') + '\n');
+}
+
 async function main() {
+  if (process.env.BENCH_ONLY === 'exec') {
+    mkdirSync(work, { recursive: true });
+    record(table('exec', 'Second exec of a cached bundle; medians of 9, exec and bare runs interleaved.', runExecBench({ work, node: process.execPath, cli })));
+    return;
+  }
+  if (process.env.BENCH_ONLY === 'scale') {
+    mkdirSync(work, { recursive: true });
+    record(table('scale: 100,000 files and a 10 GiB sparse file', 'One run each; peak RSS from GNU time. Controls are 10x smaller inputs of the same shape.', runScaleBench({ work, node: process.execPath, cli })));
+    return;
+  }
   if (process.env.BENCH_ONLY === 'snapshot') {
     mkdirSync(work, { recursive: true });
     const corpus = await ensureCorpus(path.join(work, 'corpus'));

@@ -36,6 +36,12 @@ const mutation: fc.Arbitrary<{ kind: Mutation['kind']; p: number; q: number; n: 
   b: bytes,
 });
 
+/** A block other than the one at fraction p (when there is more than one). */
+function other(p: number, q: number, blocks: number): number {
+  const first = Math.floor(p * blocks);
+  return blocks < 2 ? first : (first + 1 + Math.floor(q * (blocks - 1))) % blocks;
+}
+
 function apply(original: Buffer, m: { kind: Mutation['kind']; p: number; q: number; n: number; b: number[] }): Buffer {
   const len = original.length;
   const at = Math.floor(m.p * len);
@@ -60,14 +66,14 @@ function apply(original: Buffer, m: { kind: Mutation['kind']; p: number; q: numb
     case 'copy-block': {
       const out = Buffer.from(original);
       const from = Math.floor(m.p * blocks) * 512;
-      const to = Math.floor(m.q * blocks) * 512;
+      const to = other(m.p, m.q, blocks) * 512;
       original.copy(out, to, from, from + 512);
       return out;
     }
     case 'swap-blocks': {
       const out = Buffer.from(original);
       const a = Math.floor(m.p * blocks) * 512;
-      const b = Math.floor(m.q * blocks) * 512;
+      const b = other(m.p, m.q, blocks) * 512;
       original.copy(out, b, a, a + 512);
       original.copy(out, a, b, b + 512);
       return out;
