@@ -35,7 +35,7 @@ export function buildProgram(hooks: ProgramHooks): Command {
     .exitOverride()
     .configureOutput({ writeErr: hooks.writeErr })
     .showSuggestionAfterError()
-    .configureHelp({ sortSubcommands: false })
+    .configureHelp({ sortSubcommands: false, helpWidth: 100 }) // descriptions are laid out by hand to 95 columns
     .addHelpText('after', `
 Exit codes: 0 ok · 1 compared and different · 2 usage · 3 bad input or config
             4 integrity failure · 5 environment unavailable · 70 internal bug
@@ -204,7 +204,9 @@ Examples:
    image, this machine's snapshot digest and drift, times, exit code, every output's sha256.
    When the bundle carries a reference run (repro build --with-run), say whether every
    output reproduced: identical, within the manifest's tolerance, or different.
-The entry point's exit code is passed through (128+N for signal N).`)
+The entry point's exit code is passed through (128+N for signal N).
+Environment: REPRO_CACHE (the cache), DOCKER_HOST (unix, tcp, ssh://user@host with your
+ssh-agent or ~/.ssh key), REPRO_DOCKER_TIMEOUT (seconds each engine request may take, 30).`)
     .argument('<bundle>', 'bundle file')
     .argument('[entry]', 'entry point (default: main; a .py or .sh file without a manifest)')
     .option('-P, --param <key=value...>', 'parameter values (repeatable)')
