@@ -173,9 +173,10 @@ class ManifestChecker {
   readonly #onEntry: VerifyOptions['onEntry'];
   #manifest: BundleManifest | undefined;
   #manifestParts: Buffer[] | undefined;
-  #expected = new Map<string, BundleEntry>();
+  readonly #scratch = Buffer.alloc(512);
+  /** Path -> index into the manifest's entries, for those not seen yet (no per-entry copies). */
+  #expected = new Map<string, number>();
   #index = 0;
-  #order: string[] = [];
 
   constructor(onEntry: VerifyOptions['onEntry']) {
     this.#onEntry = onEntry;
@@ -186,14 +187,16 @@ class ManifestChecker {
     const position = this.#index++;
     if (position === 0) return this.#startManifest(e);
     if (!this.#manifest) throw new ReproError('E_INTERNAL', 'manifest missing after first entry');
-    const expected = this.#expected.get(e.path);
-    if (!expected) {
+    const index = this.#expected.get(e.path);
+    if (index === undefined) {
       this.#add({ entry: e.path, field: 'extra', expected: null, actual: { type: e.type, size: e.size } });
       this.#current = undefined;
       return () => {};
     }
     this.#expected.delete(e.path);
-    if (this.#order[position - 1] !== e.path) this.#add({ entry: e.path, field: 'order', expected: this.#order[position - 1] ?? null, actual: e.path });
+    const expected = fromManifestEntry(this.#manifest.entries[index]!);
+    const inOrder = this.#manifest.entries[position - 1]?.path ?? null;
+    if (inOrder !== e.path) this.#add({ entry: e.path, field: 'order', expected: inOrder, actual: e.path });
     const matches = this.#compareHeader(e, expected);
     const hash = e.type === 'file' ? createHash('sha256') : undefined;
     // Only an entry whose header is exactly the manifest's goes to the sink: what extraction
@@ -241,11 +244,7 @@ class ManifestChecker {
     const manifest = parseManifest(Buffer.concat(this.#manifestParts!));
     this.#manifest = manifest;
     this.#manifestParts = undefined;
-    for (const m of manifest.entries) {
-      const entry = fromManifestEntry(m);
-      this.#expected.set(entry.path, entry);
-      this.#order.push(entry.path);
-    }
+    manifest.entries.forEach((m, i) => this.#expected.set(m.path, i));
     const e = this.#pendingManifestHeader!;
     const canonical = encodeEntryHeader({ path: MANIFEST_PATH, type: 'file', mode: 0o644, size: e.size }, manifest.sourceDateEpoch);
     if (!canonical.equals(e.raw)) this.#add({ entry: MANIFEST_PATH, field: 'header', ...headerDifference(canonical, e.raw) });
@@ -257,7 +256,7 @@ class ManifestChecker {
     if (e.mode !== expected.mode) this.#add({ entry: e.path, field: 'mode', expected: formatMode(expected.mode), actual: formatMode(e.mode) });
     if (e.size !== expected.size) this.#add({ entry: e.path, field: 'size', expected: expected.size, actual: e.size });
     if (e.type === 'symlink' && e.target !== expected.target) this.#add({ entry: e.path, field: 'target', expected: expected.target ?? null, actual: e.target ?? null });
-    const canonical = encodeEntryHeader(expected, this.#manifest!.sourceDateEpoch);
+    const canonical = encodeEntryHeader(expected, this.#manifest!.sourceDateEpoch, this.#scratch);
     if (!canonical.equals(e.raw)) this.#add({ entry: e.path, field: 'header', ...headerDifference(canonical, e.raw) });
     return this.problems.length === before;
   }
