@@ -3,7 +3,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { assertOthersCanRun, runCli } from '../helpers/cli.js';
 import { makeProject, tempDir } from '../helpers/project.js';
 
 const FILES = {
@@ -40,6 +40,7 @@ describe('repro build (binary)', () => {
     await fs.chmod(path.dirname(outB), 0o755);
     const a = await runCli(['build', root, '-o', outA, '--no-lock', '--json'], { env: { TZ: 'UTC', LC_ALL: 'C' } });
     const asRoot = process.getuid?.() === 0;
+    if (asRoot) assertOthersCanRun();
     const b = await runCli(['build', root, '-o', outB, '--no-lock', '--json'], {
       cwd: '/',
       umask: '077',

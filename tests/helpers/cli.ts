@@ -1,6 +1,7 @@
 // Spawns the built `repro` binary (dist/cli/bin.js) the way a user would, and returns the
 // exit code with stdout and stderr kept apart.
 import { spawn } from 'node:child_process';
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -42,4 +43,19 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRun
       resolve({ code, signal, stdout, stderr, json: () => JSON.parse(stdout) }),
     );
   });
+}
+
+/**
+ * Tests that run the binary as nobody (uid 65534) need the node binary and the checkout to be
+ * reachable by other users: every parent directory must be traversable (o+x). A checkout under
+ * a private directory (mktemp -d makes 0700 ones) fails here with that reason, not with EACCES.
+ */
+export function assertOthersCanRun(): void {
+  for (const target of [process.execPath, CLI]) {
+    let dir = path.dirname(target);
+    while (dir !== path.dirname(dir)) {
+      if ((statSync(dir).mode & 0o001) === 0) throw new Error(`${dir} is not traversable by other users (chmod o+x), so the binary cannot be run as nobody from ${target}`);
+      dir = path.dirname(dir);
+    }
+  }
 }

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { build } from '../../helpers/build.js';
 import { listFiles, makeProject, tempDir } from '../../helpers/project.js';
-import { runCli } from '../../helpers/cli.js';
+import { assertOthersCanRun, runCli } from '../../helpers/cli.js';
 
 async function expectNothingWritten(root: string, out: string) {
   expect(await listFiles(out)).toEqual([]);
@@ -67,6 +67,7 @@ describe('bad input: clear error, nothing written', () => {
       await fs.chmod(path.dirname(root), 0o755);
       await fs.chmod(path.dirname(out), 0o777);
     }
+    if (asRoot) assertOthersCanRun();
     const run = await runCli(['build', root, '-o', out, '--json'], asRoot ? { uid: 65534, gid: 65534, cwd: '/' } : {});
     expect(run.code).toBe(3);
     const doc = run.json();
