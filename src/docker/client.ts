@@ -67,6 +67,9 @@ export function controlTimeoutMs(env: Readonly<Record<string, string | undefined
 
 class NoAnswer extends Error {}
 
+/** How often a running container's engine is asked whether it is still there. */
+const WATCHDOG_MS = 3000;
+
 /** Resolves as `work` does, or fails with NoAnswer after `ms`: a hung engine never hangs repro. */
 async function within<T>(ms: number, what: string, work: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -183,6 +186,24 @@ export async function connectDocker(env: Readonly<Record<string, string | undefi
       const remove = async () => {
         await within(limit, 'remove the container', container.remove({ force: true })).catch(() => {});
       };
+      const settledWithin = (p: Promise<{ StatusCode: number }>, ms: number) =>
+        Promise.race([p.then((v) => ({ v })), new Promise<null>((r) => setTimeout(() => r(null), ms))]);
+      const watchExit = async (exited: Promise<{ StatusCode: number }>): Promise<{ StatusCode: number }> => {
+        for (;;) {
+          const settled = await settledWithin(exited, WATCHDOG_MS);
+          if (settled) return settled.v;
+          await within(limit, 'ping', docker.ping()); // throws when the engine is gone
+          const info = await within(limit, 'inspect the container', container.inspect()).catch((err: unknown) => {
+            if (isEngineAnswer(err)) return null; // removed: its status went with it
+            throw err;
+          });
+          if (!info || !info.State.Running) {
+            const late = await settledWithin(exited, 2000);
+            if (late) return late.v;
+            throw new Error('the connection waiting for the container to exit was lost, and with it the exit status');
+          }
+        }
+      };
       const unregister = onInterrupt(remove);
       try {
         const stream = await within(limit, 'attach to the container', container.attach({ stream: true, stdout: true, stderr: true }));
@@ -192,7 +213,10 @@ export async function connectDocker(env: Readonly<Record<string, string | undefi
         const exited = container.wait({ condition: 'next-exit' }) as Promise<{ StatusCode: number }>;
         exited.catch(() => {}); // observed below; never an unhandled rejection
         await within(limit, 'start the container', container.start());
-        const status = await exited;
+        // The wait request may never settle if the connection breaks after its headers came
+        // (the engine went away mid-run), and nothing else would keep repro alive or tell it:
+        // a watchdog asks the engine every few seconds whether it and the container are there.
+        const status = await watchExit(exited);
         await new Promise((r) => setTimeout(r, 50)); // let the last attached bytes arrive
         return status.StatusCode;
       } catch (err) {
