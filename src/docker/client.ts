@@ -186,8 +186,14 @@ export async function connectDocker(env: Readonly<Record<string, string | undefi
       const remove = async () => {
         await within(limit, 'remove the container', container.remove({ force: true })).catch(() => {});
       };
-      const settledWithin = (p: Promise<{ StatusCode: number }>, ms: number) =>
-        Promise.race([p.then((v) => ({ v })), new Promise<null>((r) => setTimeout(() => r(null), ms))]);
+      const settledWithin = async (p: Promise<{ StatusCode: number }>, ms: number): Promise<{ v: { StatusCode: number } } | null> => {
+        let timer: NodeJS.Timeout | undefined;
+        try {
+          return await Promise.race([p.then((v) => ({ v })), new Promise<null>((r) => (timer = setTimeout(() => r(null), ms)))]);
+        } finally {
+          clearTimeout(timer);
+        }
+      };
       const watchExit = async (exited: Promise<{ StatusCode: number }>): Promise<{ StatusCode: number }> => {
         for (;;) {
           const settled = await settledWithin(exited, WATCHDOG_MS);
