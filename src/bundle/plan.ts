@@ -12,18 +12,19 @@ import { DIR_MODE, ruleMode, type BundleEntry } from './entry.js';
 import { assertNoCollisions, isInTreeLinkTarget, parentDirectories, sortByBytes, toArchivePath } from './paths.js';
 import { selectFiles } from './select.js';
 import { carriesCredentials, scrubCredentials } from './credentials.js';
+import { PROJECT_PREFIX } from './layout.js';
+
+/** All project files live under this directory inside a bundle (defined in layout.ts). */
+export { PROJECT_PREFIX };
 
 /** Configuration and lock files larger than this are bundled as they are (none are, in practice). */
 const MAX_SCRUB_BYTES = 64 * 2 ** 20;
 
-/** All project files live under this directory inside a bundle. */
-export { PROJECT_PREFIX } from './layout.js';
-import { PROJECT_PREFIX } from './layout.js';
-
 export interface SourceEntry extends BundleEntry {
   /** Absolute path on disk (files only). */
   source?: string;
-  /** Content made by repro (a generated MLproject), written instead of reading `source`. */
+  /** Content written instead of reading `source`: made by repro (a generated MLproject, no
+   * source), or a project file with its credentials cut (source kept for build --verify). */
   content?: Buffer;
   /** Identity seen at planning time; the writer refuses to bundle a file that changed since. */
   stat?: { size: number; mtimeMs: number; ctimeMs: number; ino: number };
