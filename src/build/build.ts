@@ -10,7 +10,7 @@ import { packageVersion, reproVersion, runtimeVersions } from '../core/runtime.j
 import { compareManifests, type Difference } from '../bundle/compare.js';
 import { compressionInfo, EXTENSION, type Codec, type CompressionInfo } from '../bundle/compress.js';
 import { lockFromManifest, readLock, writeLock, LOCK_FILE, type ReproLock } from '../bundle/lock.js';
-import { createManifest, serializeManifest, type BundleManifest } from '../bundle/manifest.js';
+import { createManifestAndBytes, type BundleManifest } from '../bundle/manifest.js';
 import { planContent, type SourceEntry } from '../bundle/plan.js';
 import { readProjectMeta, slugName } from '../bundle/project-meta.js';
 import { parseSourceDateEpoch } from '../bundle/source-date.js';
@@ -118,7 +118,7 @@ export async function planBuild(options: BuildOptions, ctx: Context): Promise<Bu
   }
   for (const [name, d] of rootFiles) content.entries.push({ path: name, type: 'file', mode: 0o644, size: d.length, content: d, sha256: createHash('sha256').update(d).digest('hex') });
   sortByBytes(content.entries);
-  const manifest = createManifest({
+  const { manifest, bytes: manifestBytes } = createManifestAndBytes({
     name: meta.name,
     version: meta.version,
     sourceDateEpoch,
@@ -148,7 +148,7 @@ export async function planBuild(options: BuildOptions, ctx: Context): Promise<Bu
     root,
     output,
     manifest,
-    manifestBytes: serializeManifest(manifest),
+    manifestBytes,
     entries: content.entries,
     totalBytes: content.totalBytes,
     selection: content.method,

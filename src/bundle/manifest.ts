@@ -60,7 +60,15 @@ function digestOf(doc: BundleManifest): string {
   return `sha256:${createHash('sha256').update(text).digest('hex')}`;
 }
 
-export function createManifest(input: ManifestInput): BundleManifest {
+/** The top-level selfDigest member as canonical JSON writes it (two-space indent: unique). */
+const SELF_DIGEST_LINE = (value: string) => `\n  "selfDigest": ${JSON.stringify(value)},\n`;
+
+/**
+ * The manifest and its canonical bytes from one serialization: the digest input (selfDigest
+ * "") is serialized, hashed, and the digest written into that same text. A 100,000-entry
+ * manifest is ~20 MB of JSON; serializing it twice cost a build ~100 MB at its peak.
+ */
+export function createManifestAndBytes(input: ManifestInput): { manifest: BundleManifest; bytes: Buffer } {
   const doc: BundleManifest = {
     schemaVersion: MANIFEST_SCHEMA_VERSION,
     kind: MANIFEST_KIND,
@@ -73,8 +81,16 @@ export function createManifest(input: ManifestInput): BundleManifest {
     entries: input.entries.map(toManifestEntry),
     selfDigest: '',
   };
-  doc.selfDigest = digestOf(doc);
-  return doc;
+  const blank = canonicalJson(doc);
+  doc.selfDigest = `sha256:${createHash('sha256').update(blank).digest('hex')}`;
+  const at = blank.indexOf(SELF_DIGEST_LINE(''));
+  if (at < 0) return { manifest: doc, bytes: serializeManifest(doc) }; // never, but never wrong
+  const text = blank.slice(0, at) + SELF_DIGEST_LINE(doc.selfDigest) + blank.slice(at + SELF_DIGEST_LINE('').length);
+  return { manifest: doc, bytes: Buffer.from(text, 'utf8') };
+}
+
+export function createManifest(input: ManifestInput): BundleManifest {
+  return createManifestAndBytes(input).manifest;
 }
 
 export function serializeManifest(doc: BundleManifest): Buffer {
@@ -112,11 +128,11 @@ export function parseManifest(bytes: Buffer): BundleManifest {
   // JSON.parse keeps key order, so a document whose keys are already sorted at every level
   // serializes canonically as it is, without the sorted copy canonicalJson makes.
   const canonical = keysSorted(manifest) ? `${JSON.stringify(manifest, null, 2)}\n` : canonicalJson(manifest);
-  const own = `\n  "selfDigest": ${JSON.stringify(manifest.selfDigest)},\n`;
+  const own = SELF_DIGEST_LINE(manifest.selfDigest);
   const at = canonical === text ? canonical.indexOf(own) : -1;
   const expected =
     at >= 0
-      ? `sha256:${createHash('sha256').update(canonical.slice(0, at)).update('\n  "selfDigest": "",\n').update(canonical.slice(at + own.length)).digest('hex')}`
+      ? `sha256:${createHash('sha256').update(canonical.slice(0, at)).update(SELF_DIGEST_LINE('')).update(canonical.slice(at + own.length)).digest('hex')}`
       : digestOf(manifest);
   if (manifest.selfDigest !== expected) {
     throw integrity('the bundle manifest does not match its own digest', { entry: MANIFEST_PATH, expected, actual: manifest.selfDigest });

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { createManifest, parseManifest, serializeManifest } from '../../../src/bundle/manifest.js';
+import { createHash } from 'node:crypto';
+import { canonicalJson } from '../../../src/core/canonical-json.js';
+import { createManifest, createManifestAndBytes, parseManifest, serializeManifest } from '../../../src/bundle/manifest.js';
 
 const manifest = () =>
   createManifest({
@@ -41,5 +43,29 @@ describe('bundle manifest', () => {
   it('refuses something that is not a manifest', () => {
     expect(() => parseManifest(Buffer.from('{"hello":1}'))).toThrow(expect.objectContaining({ code: 'E_INTEGRITY' }));
     expect(() => parseManifest(Buffer.from('not json'))).toThrow(expect.objectContaining({ code: 'E_INTEGRITY' }));
+  });
+});
+
+describe('createManifestAndBytes (one serialization)', () => {
+  it('gives the canonical bytes and the digest of the manifest with selfDigest empty, for tricky paths too', () => {
+    const input = {
+      name: 'x',
+      version: '1',
+      sourceDateEpoch: 0,
+      compression: { codec: 'none' as const, level: null, library: null },
+      tooling: { repro: '0.1.0', tar: 't' },
+      project: null,
+      entries: [
+        { path: 'project', type: 'directory' as const, mode: 0o755, size: 0 },
+        // A path that spells the marker line, escaped inside a JSON string: it must not match.
+        { path: 'project/\n  "selfDigest": "",\n', type: 'file' as const, mode: 0o644, size: 0, sha256: 'b'.repeat(64) },
+      ],
+    };
+    const { manifest, bytes } = createManifestAndBytes(input);
+    expect(bytes.equals(serializeManifest(manifest))).toBe(true);
+    const expected = createHash('sha256').update(canonicalJson({ ...manifest, selfDigest: '' })).digest('hex');
+    expect(manifest.selfDigest).toBe(`sha256:${expected}`);
+    expect(parseManifest(bytes)).toEqual(manifest);
+    expect(createManifest(input)).toEqual(manifest);
   });
 });
