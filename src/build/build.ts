@@ -20,7 +20,7 @@ import { sortByBytes } from '../bundle/paths.js';
 import { DOCKERFILE_PATH } from '../bundle/layout.js';
 import { planDockerfileEntry, type DockerfileEntry } from './dockerfile-entry.js';
 import { buildBundleImage, type ImageResult } from './image.js';
-import { connectDocker } from '../docker/client.js';
+import { reachDocker } from '../docker/client.js';
 import { canonicalJson } from '../core/canonical-json.js';
 import { readRunDir, REFERENCE_RUN_PATH } from '../exec/record.js';
 
@@ -103,8 +103,7 @@ export async function planBuild(options: BuildOptions, ctx: Context): Promise<Bu
   const meta = await readProjectMeta(root, project);
   const generated = project?.source === 'repro.yaml' ? { MLproject: Buffer.from(generateMlproject(project)) } : undefined;
   // --image needs an engine: find out now, before the first byte is written.
-  const docker = options.image ? await connectDocker(ctx.env) : undefined;
-  await docker?.ping();
+  const docker = options.image ? await reachDocker(ctx.env) : undefined;
   const dockerfile = await planDockerfileEntry(root, project, { baseImage: options.baseImage, image: options.image, docker }, ctx);
   const content = await planContent(root, { exclude: [outDir], env: ctx.env, progress: ctx.progress, files: options.files, generated });
   for (const c of content.credentialsRemoved) {

@@ -6,7 +6,7 @@
 import { Readable } from 'node:stream';
 import type { Context } from '../core/context.js';
 import { ReproError } from '../core/errors.js';
-import { connectDocker, type DockerClient, type ImageInfo } from '../docker/client.js';
+import { reachDocker, type DockerClient, type ImageInfo } from '../docker/client.js';
 import { openBundle } from '../bundle/open.js';
 import { slugName } from '../bundle/project-meta.js';
 import { verifyBundle } from '../bundle/verify.js';
@@ -42,8 +42,7 @@ export interface ImageBuildInput {
 
 /** `engine`: a client already connected and answering (else one is connected here). */
 export async function buildBundleImage(input: ImageBuildInput, ctx: Context, engine?: DockerClient): Promise<ImageResult> {
-  const docker = engine ?? (await connectDocker(ctx.env));
-  if (!engine) await docker.ping();
+  const docker = engine ?? (await reachDocker(ctx.env));
   const short = input.contentDigest.replace('sha256:', '').slice(0, 12);
   const tag = `repro/${slugName(input.name)}:${short}`;
   const labels = {

@@ -244,6 +244,18 @@ export async function connectDocker(env: Readonly<Record<string, string | undefi
   return client;
 }
 
+/** A client for an engine that answered a ping; E_ENV (with a hint) when none answers. */
+export async function reachDocker(env: Readonly<Record<string, string | undefined>>): Promise<DockerClient> {
+  const docker = await connectDocker(env);
+  await docker.ping();
+  return docker;
+}
+
+/** As reachDocker, or null when no engine answers (for callers that can do without one). */
+export async function reachDockerIfAny(env: Readonly<Record<string, string | undefined>>): Promise<DockerClient | null> {
+  return reachDocker(env).catch(() => null);
+}
+
 function runFailed(message: string): ReproError {
   return new ReproError('E_ENV', `docker run failed: ${message.trim()}`, {
     hint: 'The engine refused the container; its message above says why (image missing, bind path, GPU runtime).',

@@ -5,7 +5,7 @@ import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Context } from '../core/context.js';
 import { ReproError, fsError } from '../core/errors.js';
-import { connectDocker, type DockerClient } from '../docker/client.js';
+import { reachDockerIfAny, type DockerClient } from '../docker/client.js';
 import { loadProjectManifest } from '../manifest/load.js';
 import type { ProjectManifest } from '../manifest/types.js';
 import { readProjectMeta } from '../bundle/project-meta.js';
@@ -77,16 +77,6 @@ export function defaultBaseImage(kind: DockerfileKind, manifest: ProjectManifest
   return { image: `python:${manifest?.environment.python ?? '3.11'}-slim-bookworm`, note: 'Python base (environment.python, default 3.11)' };
 }
 
-async function tryDocker(ctx: Context): Promise<DockerClient | null> {
-  try {
-    const docker = await connectDocker(ctx.env);
-    await docker.ping();
-    return docker;
-  } catch {
-    return null;
-  }
-}
-
 export async function planDockerfile(options: DockerfilePlanOptions, ctx: Context): Promise<DockerfilePlan> {
   const root = path.resolve(ctx.cwd, options.dir);
   const manifest = await loadProjectManifest(root);
@@ -96,7 +86,7 @@ export async function planDockerfile(options: DockerfilePlanOptions, ctx: Contex
   const fallback = defaultBaseImage(kind, manifest, gpu);
   const wanted = options.baseImage ?? manifest?.environment.baseImage ?? fallback.image;
   const notes = options.baseImage || manifest?.environment.baseImage ? [] : [fallback.note];
-  const base = await pinBaseImage(wanted, { docker: options.resolve ? (options.docker ?? (await tryDocker(ctx))) : null, ...(options.resolve ? {} : { fetch: refuseFetch }) });
+  const base = await pinBaseImage(wanted, { docker: options.resolve ? (options.docker ?? (await reachDockerIfAny(ctx.env))) : null, ...(options.resolve ? {} : { fetch: refuseFetch }) });
   let lockfile: { path: string; text: string } | null = null;
   const lockPath = manifest?.environment.lockfile;
   if (lockPath) {

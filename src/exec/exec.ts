@@ -11,7 +11,7 @@ import { writeFileAtomic } from '../core/atomic-write.js';
 import { ReproError, fsError } from '../core/errors.js';
 import { PROJECT_PREFIX } from '../bundle/layout.js';
 import { diffSnapshots } from '../diff/diff-snapshots.js';
-import { connectDocker, type DockerClient } from '../docker/client.js';
+import { reachDocker, reachDockerIfAny, type DockerClient } from '../docker/client.js';
 import { conventionEntryPoint } from '../manifest/convention.js';
 import { findEntryPoint, renderCommand, type RenderedCommand } from '../manifest/render.js';
 import type { ProjectManifest } from '../manifest/types.js';
@@ -160,20 +160,9 @@ export function isRemoteEngine(host: string | undefined): boolean {
  * default used when the bundle has a Dockerfile and an engine answers, else null (local).
  */
 async function engineFor(bundleDir: string, required: boolean, ctx: Context): Promise<DockerClient | null> {
-  if (required) {
-    const docker = await connectDocker(ctx.env);
-    await docker.ping();
-    return docker;
-  }
+  if (required) return reachDocker(ctx.env);
   const hasDockerfile = await fs.stat(path.join(bundleDir, DOCKERFILE_PATH)).then(() => true).catch(() => false);
-  if (!hasDockerfile) return null;
-  try {
-    const docker = await connectDocker(ctx.env);
-    await docker.ping();
-    return docker;
-  } catch {
-    return null;
-  }
+  return hasDockerfile ? reachDockerIfAny(ctx.env) : null;
 }
 
 async function checkDrift(projectDir: string, manifest: ProjectManifest | null, options: ExecOptions, ctx: Context): Promise<RunRecord['machine']> {
