@@ -14,9 +14,6 @@ import { selectFiles } from './select.js';
 import { carriesCredentials, scrubCredentials } from './credentials.js';
 import { PROJECT_PREFIX } from './layout.js';
 
-/** All project files live under this directory inside a bundle (defined in layout.ts). */
-export { PROJECT_PREFIX };
-
 /** Configuration and lock files larger than this are bundled as they are (none are, in practice). */
 const MAX_SCRUB_BYTES = 64 * 2 ** 20;
 
