@@ -186,14 +186,15 @@ export async function connectDocker(env: Readonly<Record<string, string | undefi
       const remove = async () => {
         await within(limit, 'remove the container', container.remove({ force: true })).catch(() => {});
       };
-      const settledWithin = async (p: Promise<{ StatusCode: number }>, ms: number): Promise<{ v: { StatusCode: number } } | null> => {
-        let timer: NodeJS.Timeout | undefined;
-        try {
-          return await Promise.race([p.then((v) => ({ v })), new Promise<null>((r) => (timer = setTimeout(() => r(null), ms)))]);
-        } finally {
-          clearTimeout(timer);
-        }
-      };
+      // The exit status if it arrives within `ms`, else null (the same timer as every request).
+      const settledWithin = (p: Promise<{ StatusCode: number }>, ms: number): Promise<{ v: { StatusCode: number } } | null> =>
+        within(ms, 'wait', p).then(
+          (v) => ({ v }),
+          (err: unknown) => {
+            if (err instanceof NoAnswer) return null;
+            throw err;
+          },
+        );
       const watchExit = async (exited: Promise<{ StatusCode: number }>): Promise<{ StatusCode: number }> => {
         for (;;) {
           const settled = await settledWithin(exited, WATCHDOG_MS);

@@ -21,14 +21,16 @@ export interface Extracted {
   reused: boolean;
 }
 
-const CACHE_SPACE_HINT = 'Free some space where the cache lives, or point REPRO_CACHE at a larger disk.';
-
 /** File-system failures while extracting are the machine's (E_IO), never the bundle's fault. */
+function cacheError(err: unknown, target: string) {
+  return fsError(err, target, 'cannot extract the bundle into the cache', { space: 'Free some space where the cache lives, or point REPRO_CACHE at a larger disk.' });
+}
+
 function cacheWrite<T>(target: string, work: () => T): T {
   try {
     return work();
   } catch (err) {
-    throw fsError(err, target, 'cannot extract the bundle into the cache', { space: CACHE_SPACE_HINT });
+    throw cacheError(err, target);
   }
 }
 
@@ -70,12 +72,12 @@ export async function extractVerified(bundle: string, bundlesDir: string, limits
   const untrack = trackTemp(temp);
   try {
     await fs.mkdir(temp, { mode: 0o755 }).catch((err) => {
-      throw fsError(err, temp, 'cannot extract the bundle into the cache', { space: CACHE_SPACE_HINT });
+      throw cacheError(err, temp);
     });
     const report = await verifyBundle(bundle, { limits, onEntry: (e) => sinkFor(temp, e) });
     // The manifest travels with the tree, so a later exec can reuse it without the bundle.
     await fs.writeFile(path.join(temp, MANIFEST_PATH), serializeManifest(report.manifest), { flag: 'wx' }).catch((err) => {
-      throw fsError(err, temp, 'cannot extract the bundle into the cache', { space: CACHE_SPACE_HINT });
+      throw cacheError(err, temp);
     });
     const final = path.join(bundlesDir, report.contentDigest.replace('sha256:', ''));
     try {
