@@ -5,6 +5,7 @@
 import { ReproError } from '../core/errors.js';
 import { foldCase, isInTreeLinkTarget } from './paths.js';
 import type { EntryType } from './entry.js';
+import { NameTable } from './name-table.js';
 
 export const MAX_PATH_BYTES = 4096;
 export const MAX_NAME_BYTES = 255;
@@ -32,25 +33,43 @@ export function assertSafePath(path: string): void {
   if (path.normalize('NFC') !== path) throw unsafe(`entry name is not NFC-normalized: ${JSON.stringify(path)}`, path, 'not-nfc');
 }
 
-/** Tracks the entries seen so far and checks each new one against them. */
+/**
+ * Tracks the entries seen so far and checks each new one against them. Directories and
+ * symlinks are kept by name (later entries' parents must be among them); every other name only
+ * as hashes in a NameTable, so memory stays small however many files a bundle holds. `nameOf`
+ * gives the name of the entry with a given ordinal (0 for the first checked), to name a twin.
+ */
 export class EntryGuard {
-  readonly #seen = new Map<string, EntryType>();
-  readonly #folded = new Map<string, string>();
+  readonly #containers = new Map<string, EntryType>();
+  readonly #names = new NameTable();
+  readonly #nameOf: ((ordinal: number) => string | undefined) | undefined;
+  #count = 0;
+
+  constructor(nameOf?: (ordinal: number) => string | undefined) {
+    this.#nameOf = nameOf;
+  }
 
   check(path: string, type: EntryType, mode: number, target?: string): void {
     assertSafePath(path);
     if ((mode & 0o7000) !== 0) throw unsafe(`entry has setuid, setgid or sticky bits (mode ${mode.toString(8)}): ${path}`, path, 'special-mode-bits', { mode: mode.toString(8) });
-    if (this.#seen.has(path)) throw unsafe(`duplicate entry: ${path}`, path, 'duplicate');
     const folded = foldCase(path);
-    const twin = this.#folded.get(folded);
-    if (twin !== undefined) throw unsafe(`entries differ only in case or Unicode form: ${twin} and ${path}`, path, 'case-collision', { other: twin });
+    const earlier = this.#names.find(path, folded);
+    if (earlier?.exact) throw unsafe(`duplicate entry: ${path}`, path, 'duplicate');
+    if (earlier) {
+      const named = this.#nameOf?.(earlier.ordinal);
+      const twin = named !== undefined && named !== path && foldCase(named) === folded ? named : null;
+      throw unsafe(`entries differ only in case or Unicode form: ${twin ?? 'an earlier entry'} and ${path}`, path, 'case-collision', { other: twin });
+    }
     const slash = path.lastIndexOf('/');
     if (slash > 0) {
       let parent = path.slice(0, slash);
-      const kind = this.#seen.get(parent);
-      if (kind === undefined) throw unsafe(`entry comes before its parent directory: ${path}`, path, 'missing-parent', { parent });
+      const kind = this.#containers.get(parent);
+      if (kind === undefined) {
+        if (this.#names.find(parent, foldCase(parent))?.exact) throw unsafe(`entry's parent is not a directory: ${path}`, path, 'parent-not-directory');
+        throw unsafe(`entry comes before its parent directory: ${path}`, path, 'missing-parent', { parent });
+      }
       while (parent !== '') {
-        if (this.#seen.get(parent) === 'symlink') throw unsafe(`entry is placed beneath a symlink: ${path}`, path, 'beneath-symlink', { link: parent });
+        if (this.#containers.get(parent) === 'symlink') throw unsafe(`entry is placed beneath a symlink: ${path}`, path, 'beneath-symlink', { link: parent });
         const up = parent.lastIndexOf('/');
         parent = up > 0 ? parent.slice(0, up) : '';
       }
@@ -59,7 +78,7 @@ export class EntryGuard {
     if (type === 'symlink' && (target === undefined || !isInTreeLinkTarget(path, target))) {
       throw unsafe(`symlink points outside the bundle: ${path} -> ${target ?? ''}`, path, 'symlink-escape', { target: target ?? null });
     }
-    this.#seen.set(path, type);
-    this.#folded.set(folded, path);
+    if (type !== 'file') this.#containers.set(path, type);
+    this.#names.add(path, folded, this.#count++);
   }
 }

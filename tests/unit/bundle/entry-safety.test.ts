@@ -54,6 +54,14 @@ describe('EntryGuard refuses', () => {
     expect(ruleOf(() => g.check('project/readme', 'file', 0o644))).toBe('case-collision');
   });
 
+  it('a twin named by the name of the earlier entry, when the caller can tell it', () => {
+    const names = ['project', 'project/README'];
+    const g = new EntryGuard((ordinal) => names[ordinal]);
+    g.check('project', 'directory', 0o755);
+    g.check('project/README', 'file', 0o644);
+    expect(() => g.check('project/readme', 'file', 0o644)).toThrow(expect.objectContaining({ message: 'entries differ only in case or Unicode form: project/README and project/readme', details: expect.objectContaining({ other: 'project/README' }) }));
+  });
+
   it('setuid, setgid and sticky bits', () => {
     const g = guarded();
     expect(ruleOf(() => g.check('project/suid', 'file', 0o4755))).toBe('special-mode-bits');
