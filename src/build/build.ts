@@ -9,8 +9,8 @@ import { ReproError } from '../core/errors.js';
 import { packageVersion, reproVersion, runtimeVersions } from '../core/runtime.js';
 import { compareManifests, type Difference } from '../bundle/compare.js';
 import { compressionInfo, EXTENSION, type Codec, type CompressionInfo } from '../bundle/compress.js';
-import { lockFromManifest, readLock, writeLock, LOCK_FILE, type ReproLock } from '../bundle/lock.js';
-import { createManifestAndBytes, type BundleManifest } from '../bundle/manifest.js';
+import { lockHead, readLock, writeLock, LOCK_FILE, type LockRead } from '../bundle/lock.js';
+import { encodeManifest, toManifestEntries, toManifestEntry, type ManifestHead } from '../bundle/manifest.js';
 import { planContent, type SourceEntry } from '../bundle/plan.js';
 import { readProjectMeta, slugName } from '../bundle/project-meta.js';
 import { parseSourceDateEpoch } from '../bundle/source-date.js';
@@ -49,12 +49,12 @@ export interface BuildOptions {
 export interface BuildPlan {
   root: string;
   output: string;
-  manifest: BundleManifest;
+  manifest: ManifestHead;
   manifestBytes: Buffer;
   entries: SourceEntry[];
   totalBytes: number;
   selection: 'git' | 'walk' | 'list';
-  lock: ReproLock | null;
+  lock: LockRead | null;
   lockDifferences: Difference[];
   cache: HashCache;
   dockerfile: DockerfileEntry;
@@ -117,7 +117,7 @@ export async function planBuild(options: BuildOptions, ctx: Context): Promise<Bu
   }
   for (const [name, d] of rootFiles) content.entries.push({ path: name, type: 'file', mode: 0o644, size: d.length, content: d, sha256: createHash('sha256').update(d).digest('hex') });
   sortByBytes(content.entries);
-  const { manifest, bytes: manifestBytes } = createManifestAndBytes({
+  const { manifest, bytes: manifestBytes } = encodeManifest({
     name: meta.name,
     version: meta.version,
     sourceDateEpoch,
@@ -127,7 +127,8 @@ export async function planBuild(options: BuildOptions, ctx: Context): Promise<Bu
     entries: content.entries,
   });
   const lock = options.noLock ? null : await readLock(root);
-  const lockDifferences = lock && lock.manifestDigest !== manifest.selfDigest ? compareManifests(lock, manifest) : [];
+  const lockDifferences =
+    lock && lock.head.manifestDigest !== manifest.selfDigest ? compareManifests({ ...lock.head, entries: lock.entries() }, { ...manifest, entries: content.entries.map(toManifestEntry) }) : [];
   if (options.locked) {
     if (!lock) {
       throw new ReproError('E_CONFIG', `--locked needs ${LOCK_FILE}, and ${root} has none`, {
@@ -135,10 +136,10 @@ export async function planBuild(options: BuildOptions, ctx: Context): Promise<Bu
         details: { path: path.join(root, LOCK_FILE) },
       });
     }
-    if (lock.manifestDigest !== manifest.selfDigest) {
+    if (lock.head.manifestDigest !== manifest.selfDigest) {
       throw new ReproError('E_LOCK_MISMATCH', `the project no longer builds to the bundle in ${LOCK_FILE} (${lockDifferences.length} difference${lockDifferences.length === 1 ? '' : 's'})`, {
         hint: 'If the change is intended, run `repro build` without --locked and commit the updated repro.lock.',
-        details: { lock: path.join(root, LOCK_FILE), locked: lock.contentDigest, differences: lockDifferences },
+        details: { lock: path.join(root, LOCK_FILE), locked: lock.head.contentDigest, differences: lockDifferences },
       });
     }
   }
@@ -169,9 +170,9 @@ export async function applyBuild(plan: BuildPlan, options: BuildOptions, ctx: Co
   await plan.cache.save(ctx.now().getTime());
   let lockStatus: BuildResult['lock']['status'] = 'skipped';
   if (options.locked) lockStatus = 'matched';
-  else if (options.verify && plan.lock && plan.lock.manifestDigest !== plan.manifest.selfDigest) lockStatus = 'differs';
+  else if (options.verify && plan.lock && plan.lock.head.manifestDigest !== plan.manifest.selfDigest) lockStatus = 'differs';
   else if (!options.noLock) {
-    const changed = await writeLock(plan.root, lockFromManifest(plan.manifest, written.contentDigest));
+    const changed = await writeLock(plan.root, lockHead(plan.manifest, written.contentDigest), toManifestEntries(plan.entries));
     lockStatus = changed ? 'written' : 'unchanged';
   }
   const runtime = runtimeVersions();

@@ -2,12 +2,12 @@
 // fails, naming each differing entry, when the project no longer builds to the locked bundle.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { canonicalJson } from '../core/canonical-json.js';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { ReproError, fsError } from '../core/errors.js';
-import { parseVersionedJson } from '../core/versioned-json.js';
+import { checkVersioned, parseVersionedJson } from '../core/versioned-json.js';
+import { decodeEntriesDocument, encodeEntriesDocument } from './entries-json.js';
 import type { CompressionInfo } from './compress.js';
-import type { BundleManifest, ManifestEntry } from './manifest.js';
+import type { BundleManifest, ManifestEntry, ManifestHead } from './manifest.js';
 
 export const LOCK_FILE = 'repro.lock';
 export const LOCK_SCHEMA_VERSION = 1;
@@ -27,7 +27,16 @@ export interface ReproLock {
   entries: ManifestEntry[];
 }
 
-export function lockFromManifest(manifest: BundleManifest, contentDigest: string): ReproLock {
+/** repro.lock without its entries. */
+export type LockHead = Omit<ReproLock, 'entries'>;
+
+/** A lock read from disk: its head, and its entries parsed when asked for (compare only). */
+export interface LockRead {
+  head: LockHead;
+  entries(): ManifestEntry[];
+}
+
+export function lockHead(manifest: ManifestHead, contentDigest: string): LockHead {
   return {
     schemaVersion: LOCK_SCHEMA_VERSION,
     kind: 'repro-lock',
@@ -38,44 +47,55 @@ export function lockFromManifest(manifest: BundleManifest, contentDigest: string
     tooling: manifest.tooling,
     contentDigest,
     manifestDigest: manifest.selfDigest,
-    entries: manifest.entries,
   };
 }
 
-export async function readLock(root: string): Promise<ReproLock | null> {
+const SPEC = (file: string) => ({
+  source: LOCK_FILE,
+  path: file,
+  kind: 'repro-lock',
+  label: 'repro lock',
+  version: LOCK_SCHEMA_VERSION,
+  code: 'E_CONFIG' as const,
+  hint: 'Restore it from version control, or delete it and run `repro build` to write a new one.',
+});
+
+export async function readLock(root: string): Promise<LockRead | null> {
   const file = path.join(root, LOCK_FILE);
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await fs.readFile(file, 'utf8');
+    bytes = await fs.readFile(file);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw fsError(err, file, 'cannot read the lock');
   }
-  const doc = parseVersionedJson<Partial<ReproLock>>(text, {
-    source: LOCK_FILE,
-    path: file,
-    kind: 'repro-lock',
-    label: 'repro lock',
-    version: LOCK_SCHEMA_VERSION,
-    code: 'E_CONFIG',
-    hint: 'Restore it from version control, or delete it and run `repro build` to write a new one.',
-  });
+  // A lock repro wrote is read an entry at a time; one edited by hand or by a merge is parsed whole.
+  const layout = decodeEntriesDocument(bytes, () => {});
+  const doc = layout
+    ? checkVersioned<Partial<ReproLock>>(layout.skeleton, SPEC(file))
+    : parseVersionedJson<Partial<ReproLock>>(bytes.toString('utf8'), SPEC(file));
   if (typeof doc.contentDigest !== 'string' || typeof doc.manifestDigest !== 'string' || !Array.isArray(doc.entries)) {
     throw new ReproError('E_CONFIG', `${LOCK_FILE} is missing required fields`, { hint: 'Delete it and run `repro build` to write a new one.', details: { path: file } });
   }
-  return doc as ReproLock;
+  const { entries, ...head } = doc as ReproLock;
+  return {
+    head,
+    entries: () => (layout ? Array.from({ length: layout.count }, (_, i) => layout.entry(i) as ManifestEntry) : entries),
+  };
 }
 
-export function serializeLock(lock: ReproLock): string {
-  return canonicalJson(lock);
+/** The lock's canonical bytes, serialized an entry at a time. */
+export function serializeLock(head: LockHead, entries: Iterable<ManifestEntry>): Buffer {
+  const { head: before, body, tail } = encodeEntriesDocument({ ...head, entries: [] }, entries);
+  return Buffer.concat([before, ...body, tail]);
 }
 
 /** Writes the lock atomically; returns false when the file already holds exactly this lock. */
-export async function writeLock(root: string, lock: ReproLock): Promise<boolean> {
+export async function writeLock(root: string, head: LockHead, entries: Iterable<ManifestEntry>): Promise<boolean> {
   const file = path.join(root, LOCK_FILE);
-  const text = serializeLock(lock);
-  const current = await fs.readFile(file, 'utf8').catch(() => null);
-  if (current === text) return false;
-  await writeFileAtomic(file, text);
+  const bytes = serializeLock(head, entries);
+  const current = await fs.readFile(file).catch(() => null);
+  if (current?.equals(bytes)) return false;
+  await writeFileAtomic(file, bytes);
   return true;
 }

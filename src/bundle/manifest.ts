@@ -3,8 +3,8 @@
 // carries a digest of itself so a flipped byte anywhere in it is caught.
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../core/canonical-json.js';
-import { compareUtf8 } from '../core/utf8-order.js';
 import { ReproError } from '../core/errors.js';
+import { decodeEntriesDocument, encodeEntriesDocument } from './entries-json.js';
 import type { CompressionInfo } from './compress.js';
 import { formatMode, parseMode, type BundleEntry, type EntryType } from './entry.js';
 import type { ProjectManifest } from '../manifest/types.js';
@@ -63,13 +63,26 @@ function digestOf(doc: BundleManifest): string {
 /** The top-level selfDigest member as canonical JSON writes it (two-space indent: unique). */
 const SELF_DIGEST_LINE = (value: string) => `\n  "selfDigest": ${JSON.stringify(value)},\n`;
 
+/** The manifest without its entries: what exec, the cache and the reports need. */
+export type ManifestHead = Omit<BundleManifest, 'entries'>;
+
+/** A manifest read from its bytes: the head parsed, each entry parsed when asked for. */
+export interface ManifestRead {
+  head: ManifestHead;
+  count: number;
+  entryAt(index: number): ManifestEntry;
+  /** The manifest's canonical bytes, as read. */
+  bytes: Buffer;
+}
+
 /**
- * The manifest and its canonical bytes from one serialization: the digest input (selfDigest
- * "") is serialized, hashed, and the digest written into that same text. A 100,000-entry
- * manifest is ~20 MB of JSON; serializing it twice cost a build ~100 MB at its peak.
+ * The manifest's canonical bytes and its head, serialized one entry at a time (see
+ * entries-json.ts): the digest input (selfDigest "") is hashed piece by piece and the digest
+ * written into the small text after the entries. No entry objects or whole-document string are
+ * made, so a 100,000-entry build does not hold ~100 MB of them at its peak.
  */
-export function createManifestAndBytes(input: ManifestInput): { manifest: BundleManifest; bytes: Buffer } {
-  const doc: BundleManifest = {
+export function encodeManifest(input: ManifestInput): { manifest: ManifestHead; bytes: Buffer } {
+  const head: ManifestHead = {
     schemaVersion: MANIFEST_SCHEMA_VERSION,
     kind: MANIFEST_KIND,
     name: input.name,
@@ -78,19 +91,41 @@ export function createManifestAndBytes(input: ManifestInput): { manifest: Bundle
     compression: input.compression,
     tooling: input.tooling,
     project: input.project,
-    entries: input.entries.map(toManifestEntry),
     selfDigest: '',
   };
-  const blank = canonicalJson(doc);
-  doc.selfDigest = `sha256:${createHash('sha256').update(blank).digest('hex')}`;
-  const at = blank.indexOf(SELF_DIGEST_LINE(''));
-  if (at < 0) return { manifest: doc, bytes: serializeManifest(doc) }; // never, but never wrong
-  const text = blank.slice(0, at) + SELF_DIGEST_LINE(doc.selfDigest) + blank.slice(at + SELF_DIGEST_LINE('').length);
-  return { manifest: doc, bytes: Buffer.from(text, 'utf8') };
+  const pieces = encodeEntriesDocument({ ...head, entries: [] }, toManifestEntries(input.entries));
+  const hash = createHash('sha256').update(pieces.head);
+  for (const b of pieces.body) hash.update(b);
+  head.selfDigest = `sha256:${hash.update(pieces.tail).digest('hex')}`;
+  const blank = Buffer.from(SELF_DIGEST_LINE(''));
+  const filled = Buffer.from(SELF_DIGEST_LINE(head.selfDigest));
+  const fill = (b: Buffer) => {
+    const at = b.indexOf(blank);
+    return at < 0 ? b : Buffer.concat([b.subarray(0, at), filled, b.subarray(at + blank.length)]);
+  };
+  return { manifest: head, bytes: Buffer.concat([fill(pieces.head), ...pieces.body, fill(pieces.tail)]) };
 }
 
+/** Manifest entries made one at a time, for serializers that write them as they come. */
+export function* toManifestEntries(entries: Iterable<BundleEntry>): Iterable<ManifestEntry> {
+  for (const e of entries) yield toManifestEntry(e);
+}
+
+/** A read manifest whole, entries as objects (comparisons that name each entry, tests). */
+export function wholeManifest(read: ManifestRead): BundleManifest {
+  return { ...read.head, entries: manifestEntries(read) };
+}
+
+/** Every entry of a read manifest as objects (comparisons that report per entry). */
+export function manifestEntries(read: ManifestRead): ManifestEntry[] {
+  const entries: ManifestEntry[] = new Array(read.count);
+  for (let i = 0; i < read.count; i++) entries[i] = read.entryAt(i);
+  return entries;
+}
+
+/** The whole manifest as objects (tests, small bundles); builds use encodeManifest. */
 export function createManifest(input: ManifestInput): BundleManifest {
-  return createManifestAndBytes(input).manifest;
+  return parseManifest(encodeManifest(input).bytes);
 }
 
 export function serializeManifest(doc: BundleManifest): Buffer {
@@ -99,8 +134,46 @@ export function serializeManifest(doc: BundleManifest): Buffer {
 
 const ENTRY_TYPES = new Set<EntryType>(['file', 'directory', 'symlink']);
 
-/** Parses and checks a manifest's bytes: JSON, schema version, shape, canonical form, self digest. */
+/** Parses and checks a manifest's bytes whole: every entry becomes an object. */
 export function parseManifest(bytes: Buffer): BundleManifest {
+  return wholeManifest(readManifest(bytes));
+}
+
+/**
+ * Reads and checks a manifest's bytes: JSON, schema version, shape, canonical form, self
+ * digest. A manifest in canonical layout is checked an entry at a time and kept as bytes;
+ * anything else is parsed whole, which names what is wrong with it.
+ */
+export function readManifest(bytes: Buffer): ManifestRead {
+  // An entry's shape is checked as it is decoded, but reported after the kind and the schema
+  // version: a newer bundle is named as newer, not as one with a strange entry.
+  let refused: unknown;
+  const doc = decodeEntriesDocument(bytes, (e) => {
+    if (refused !== undefined) return;
+    try {
+      assertEntry(e as ManifestEntry);
+    } catch (err) {
+      refused = err;
+    }
+  });
+  if (doc === null) return readWhole(bytes);
+  const d = doc.skeleton as Partial<BundleManifest>;
+  assertKindAndVersion(d);
+  assertTop(d);
+  if (refused !== undefined) throw refused;
+  const { entries: _none, ...head } = d as BundleManifest;
+  const own = Buffer.from(SELF_DIGEST_LINE(head.selfDigest));
+  const at = bytes.indexOf(own, doc.tailStart);
+  if (at < 0) return readWhole(bytes); // never for canonical bytes, but never wrong
+  const expected = `sha256:${createHash('sha256').update(bytes.subarray(0, at)).update(SELF_DIGEST_LINE('')).update(bytes.subarray(at + own.length)).digest('hex')}`;
+  if (head.selfDigest !== expected) {
+    throw integrity('the bundle manifest does not match its own digest', { entry: MANIFEST_PATH, expected, actual: head.selfDigest });
+  }
+  return { head, count: doc.count, entryAt: (i) => doc.entry(i) as ManifestEntry, bytes };
+}
+
+/** The whole-document path: for bytes not in canonical layout (and empty manifests). */
+function readWhole(bytes: Buffer): ManifestRead {
   let doc: unknown;
   const text = bytes.toString('utf8');
   try {
@@ -109,6 +182,31 @@ export function parseManifest(bytes: Buffer): BundleManifest {
     throw integrity('the bundle manifest is not valid JSON', { entry: MANIFEST_PATH }, err);
   }
   const d = doc as Partial<BundleManifest>;
+  assertKindAndVersion(d);
+  assertTop(d);
+  for (const e of d.entries!) assertEntry(e);
+  const manifest = d as BundleManifest;
+  const canonical = canonicalJson(manifest);
+  const expected = digestOf(manifest);
+  if (manifest.selfDigest !== expected) {
+    throw integrity('the bundle manifest does not match its own digest', { entry: MANIFEST_PATH, expected, actual: manifest.selfDigest });
+  }
+  if (canonical !== text || !Buffer.from(text, 'utf8').equals(bytes)) {
+    throw integrity('the bundle manifest is not in canonical form', { entry: MANIFEST_PATH });
+  }
+  const { entries, ...head } = manifest;
+  return {
+    head,
+    count: entries.length,
+    entryAt: (i) => {
+      if (!(i >= 0 && i < entries.length)) throw new RangeError(`entry ${i} of ${entries.length}`);
+      return entries[i]!;
+    },
+    bytes,
+  };
+}
+
+function assertKindAndVersion(d: Partial<BundleManifest>): void {
   if (typeof d !== 'object' || d === null || d.kind !== MANIFEST_KIND) {
     throw integrity('the first entry is not a repro bundle manifest', { entry: MANIFEST_PATH, kind: d?.kind ?? null });
   }
@@ -120,57 +218,25 @@ export function parseManifest(bytes: Buffer): BundleManifest {
       details: { entry: MANIFEST_PATH, rule: 'schema-version', found: d.schemaVersion ?? null, supported: [MANIFEST_SCHEMA_VERSION] },
     });
   }
-  assertShape(d);
-  const manifest = d as BundleManifest;
-  // One serialization, not two: a manifest of 100,000 entries is ~20 MB of JSON. When the
-  // bytes are canonical, the digest input (selfDigest set to "") is the same text with that
-  // one top-level value blanked; the two-space indent makes the top-level key unique.
-  // JSON.parse keeps key order, so a document whose keys are already sorted at every level
-  // serializes canonically as it is, without the sorted copy canonicalJson makes.
-  const canonical = keysSorted(manifest) ? `${JSON.stringify(manifest, null, 2)}\n` : canonicalJson(manifest);
-  const own = SELF_DIGEST_LINE(manifest.selfDigest);
-  const at = canonical === text ? canonical.indexOf(own) : -1;
-  const expected =
-    at >= 0
-      ? `sha256:${createHash('sha256').update(canonical.slice(0, at)).update(SELF_DIGEST_LINE('')).update(canonical.slice(at + own.length)).digest('hex')}`
-      : digestOf(manifest);
-  if (manifest.selfDigest !== expected) {
-    throw integrity('the bundle manifest does not match its own digest', { entry: MANIFEST_PATH, expected, actual: manifest.selfDigest });
-  }
-  if (canonical !== text || !Buffer.from(text, 'utf8').equals(bytes)) {
-    throw integrity('the bundle manifest is not in canonical form', { entry: MANIFEST_PATH });
-  }
-  return manifest;
 }
 
-/** True when every object's keys are in canonical order (no integer-like keys, which JS reorders). */
-function keysSorted(value: unknown): boolean {
-  if (value === null || typeof value !== 'object') return true;
-  if (Array.isArray(value)) return value.every(keysSorted);
-  let previous: string | null = null;
-  for (const key in value) {
-    if (/^(0|[1-9][0-9]*)$/.test(key) || (previous !== null && compareUtf8(previous, key) >= 0)) return false;
-    previous = key;
-    if (!keysSorted((value as Record<string, unknown>)[key])) return false;
-  }
-  return true;
-}
+const bad = (field: string) => integrity(`the bundle manifest has an invalid ${field}`, { entry: MANIFEST_PATH, field });
 
-function assertShape(d: Partial<BundleManifest>): void {
-  const bad = (field: string) => integrity(`the bundle manifest has an invalid ${field}`, { entry: MANIFEST_PATH, field });
+function assertTop(d: Partial<BundleManifest>): void {
   if (typeof d.name !== 'string' || typeof d.version !== 'string') throw bad('name or version');
   if (!Number.isSafeInteger(d.sourceDateEpoch) || (d.sourceDateEpoch as number) < 0) throw bad('sourceDateEpoch');
   if (typeof d.selfDigest !== 'string') throw bad('selfDigest');
   if (!d.compression || typeof d.compression.codec !== 'string') throw bad('compression');
   if (!Array.isArray(d.entries)) throw bad('entries');
   if (d.project !== null && (typeof d.project !== 'object' || typeof d.project.entryPoints !== 'object')) throw bad('project');
-  for (const e of d.entries) {
-    if (typeof e !== 'object' || e === null || typeof e.path !== 'string' || !ENTRY_TYPES.has(e.type)) throw bad('entry');
-    if (typeof e.mode !== 'string' || !/^[0-7]{3,4}$/.test(e.mode)) throw bad(`mode for ${e.path}`);
-    if (!Number.isSafeInteger(e.size) || e.size < 0) throw bad(`size for ${e.path}`);
-    if (e.type === 'file' && (typeof e.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(e.sha256))) throw bad(`sha256 for ${e.path}`);
-    if (e.type === 'symlink' && typeof e.target !== 'string') throw bad(`target for ${e.path}`);
-  }
+}
+
+function assertEntry(e: ManifestEntry): void {
+  if (typeof e !== 'object' || e === null || typeof e.path !== 'string' || !ENTRY_TYPES.has(e.type)) throw bad('entry');
+  if (typeof e.mode !== 'string' || !/^[0-7]{3,4}$/.test(e.mode)) throw bad(`mode for ${e.path}`);
+  if (!Number.isSafeInteger(e.size) || e.size < 0) throw bad(`size for ${e.path}`);
+  if (e.type === 'file' && (typeof e.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(e.sha256))) throw bad(`sha256 for ${e.path}`);
+  if (e.type === 'symlink' && typeof e.target !== 'string') throw bad(`target for ${e.path}`);
 }
 
 function integrity(message: string, details: Record<string, unknown>, cause?: unknown): ReproError {

@@ -13,7 +13,7 @@ import type { ProgressReporter } from '../core/context.js';
 import type { Codec } from './compress.js';
 import { parseTrailer, payloadCheck, trailerSize } from './trailer.js';
 import zlib from 'node:zlib';
-import { fromManifestEntry, MANIFEST_PATH, parseManifest, type BundleManifest } from './manifest.js';
+import { fromManifestEntry, MANIFEST_PATH, readManifest, type ManifestEntry, type ManifestRead } from './manifest.js';
 import { EntryGuard } from './entry-safety.js';
 import { formatMode, type BundleEntry } from './entry.js';
 import { encodeEntryHeader } from './tar-header.js';
@@ -42,7 +42,7 @@ export interface VerifyReport {
   entries: number;
   tarSize: number;
   fileSize: number;
-  manifest: BundleManifest;
+  manifest: ManifestRead;
   /** Which digest `--digest` matched, when one was given. */
   digestMatched?: 'contentDigest' | 'fileDigest' | 'integrity';
 }
@@ -110,13 +110,13 @@ async function verifyWith(fileHash: StreamHasher, file: string, options: VerifyO
 
   const report: VerifyReport = {
     bundle: file,
-    name: manifest.name,
-    version: manifest.version,
+    name: manifest.head.name,
+    version: manifest.head.version,
     codec,
     contentDigest: `sha256:${tarHash.digest('hex')}`,
     fileDigest: `sha256:${fileDigests.sha256!.toString('hex')}`,
     integrity: sha512Integrity(fileDigests.sha512!),
-    entries: manifest.entries.length + 1,
+    entries: manifest.count + 1,
     tarSize,
     fileSize: stream.size,
     manifest,
@@ -127,8 +127,8 @@ async function verifyWith(fileHash: StreamHasher, file: string, options: VerifyO
 }
 
 /** The codec must be the declared one, and the trailer's digest must match the bytes before it. */
-async function checkFraming(file: string, codec: Codec, manifest: BundleManifest, payloadDigest: Buffer, fileSize: number, problems: Problem[]): Promise<void> {
-  const declared = manifest.compression.codec;
+async function checkFraming(file: string, codec: Codec, manifest: ManifestRead, payloadDigest: Buffer, fileSize: number, problems: Problem[]): Promise<void> {
+  const declared = manifest.head.compression.codec;
   if (declared !== codec) {
     problems.push({ entry: MANIFEST_PATH, field: 'compression', expected: declared, actual: codec });
     return;
@@ -169,13 +169,16 @@ function integrityFailure(file: string, problems: Problem[]): ReproError {
 /** Checks each entry as it streams past against the manifest that came first. */
 class ManifestChecker {
   readonly problems: Problem[] = [];
-  readonly #guard = new EntryGuard();
+  // A case twin is named from the manifest when the bundle is in order (ordinal 0 is the manifest).
+  readonly #guard = new EntryGuard((ordinal) => (ordinal > 0 && ordinal <= (this.#manifest?.count ?? 0) ? this.#manifest!.entryAt(ordinal - 1).path : undefined));
   readonly #onEntry: VerifyOptions['onEntry'];
-  #manifest: BundleManifest | undefined;
+  #manifest: ManifestRead | undefined;
   #manifestParts: Buffer[] | undefined;
   readonly #scratch = Buffer.alloc(512);
-  /** Path -> index into the manifest's entries, for those not seen yet (no per-entry copies). */
-  #expected = new Map<string, number>();
+  /** Which manifest entries the tar has shown (a byte each). */
+  #seen: Uint8Array | undefined;
+  /** Path -> manifest index: made only when an entry is out of place (a damaged bundle). */
+  #byPath: Map<string, number> | undefined;
   #index = 0;
 
   constructor(onEntry: VerifyOptions['onEntry']) {
@@ -186,17 +189,16 @@ class ManifestChecker {
     this.#guard.check(e.path, e.type, e.mode, e.target);
     const position = this.#index++;
     if (position === 0) return this.#startManifest(e);
-    if (!this.#manifest) throw new ReproError('E_INTERNAL', 'manifest missing after first entry');
-    const index = this.#expected.get(e.path);
-    if (index === undefined) {
+    const manifest = this.#manifest;
+    if (!manifest) throw new ReproError('E_INTERNAL', 'manifest missing after first entry');
+    const found = this.#find(manifest, e.path, position - 1);
+    if (found === undefined) {
       this.#add({ entry: e.path, field: 'extra', expected: null, actual: { type: e.type, size: e.size } });
       this.#current = undefined;
       return () => {};
     }
-    this.#expected.delete(e.path);
-    const expected = fromManifestEntry(this.#manifest.entries[index]!);
-    const inOrder = this.#manifest.entries[position - 1]?.path ?? null;
-    if (inOrder !== e.path) this.#add({ entry: e.path, field: 'order', expected: inOrder, actual: e.path });
+    this.#seen![found.index] = 1;
+    const expected = fromManifestEntry(found.entry);
     const matches = this.#compareHeader(e, expected);
     const hash = e.type === 'file' ? createHash('sha256') : undefined;
     // Only an entry whose header is exactly the manifest's goes to the sink: what extraction
@@ -225,6 +227,26 @@ class ManifestChecker {
 
   #current: SinkWithEnd | undefined;
 
+  /**
+   * The manifest index of the tar entry at `slot`. In a sound bundle it is `slot` itself: the
+   * tar holds the manifest's entries in its order, so each entry is parsed from the manifest's
+   * bytes as it comes and nothing per entry is kept. Once an entry is out of place, every
+   * path is looked up, and the misplaced one is named.
+   */
+  #find(manifest: ManifestRead, path: string, slot: number): { index: number; entry: ManifestEntry } | undefined {
+    const here = slot < manifest.count ? manifest.entryAt(slot) : undefined;
+    const inOrder = here?.path ?? null;
+    if (this.#byPath === undefined && here !== undefined && inOrder === path && !this.#seen![slot]) return { index: slot, entry: here };
+    if (this.#byPath === undefined) {
+      this.#byPath = new Map();
+      for (let i = 0; i < manifest.count; i++) this.#byPath.set(manifest.entryAt(i).path, i);
+    }
+    const index = this.#byPath.get(path);
+    if (index === undefined || this.#seen![index]) return undefined;
+    if (inOrder !== path) this.#add({ entry: path, field: 'order', expected: inOrder, actual: path });
+    return { index, entry: index === slot && here ? here : manifest.entryAt(index) };
+  }
+
   #startManifest(e: RawEntry): (slice: Buffer) => void {
     if (e.path !== MANIFEST_PATH || e.type !== 'file') {
       throw new ReproError('E_INTEGRITY', `the first entry is ${JSON.stringify(e.path)}, not the bundle manifest`, {
@@ -241,12 +263,12 @@ class ManifestChecker {
   #pendingManifestHeader: RawEntry | undefined;
 
   #finishManifest(): void {
-    const manifest = parseManifest(Buffer.concat(this.#manifestParts!));
+    const manifest = readManifest(Buffer.concat(this.#manifestParts!));
     this.#manifest = manifest;
     this.#manifestParts = undefined;
-    manifest.entries.forEach((m, i) => this.#expected.set(m.path, i));
+    this.#seen = new Uint8Array(manifest.count);
     const e = this.#pendingManifestHeader!;
-    const canonical = encodeEntryHeader({ path: MANIFEST_PATH, type: 'file', mode: 0o644, size: e.size }, manifest.sourceDateEpoch);
+    const canonical = encodeEntryHeader({ path: MANIFEST_PATH, type: 'file', mode: 0o644, size: e.size }, manifest.head.sourceDateEpoch);
     if (!canonical.equals(e.raw)) this.#add({ entry: MANIFEST_PATH, field: 'header', ...headerDifference(canonical, e.raw) });
   }
 
@@ -256,7 +278,7 @@ class ManifestChecker {
     if (e.mode !== expected.mode) this.#add({ entry: e.path, field: 'mode', expected: formatMode(expected.mode), actual: formatMode(e.mode) });
     if (e.size !== expected.size) this.#add({ entry: e.path, field: 'size', expected: expected.size, actual: e.size });
     if (e.type === 'symlink' && e.target !== expected.target) this.#add({ entry: e.path, field: 'target', expected: expected.target ?? null, actual: e.target ?? null });
-    const canonical = encodeEntryHeader(expected, this.#manifest!.sourceDateEpoch, this.#scratch);
+    const canonical = encodeEntryHeader(expected, this.#manifest!.head.sourceDateEpoch, this.#scratch);
     if (!canonical.equals(e.raw)) this.#add({ entry: e.path, field: 'header', ...headerDifference(canonical, e.raw) });
     return this.problems.length === before;
   }
@@ -265,12 +287,15 @@ class ManifestChecker {
     this.problems.push(p);
   }
 
-  finish(): BundleManifest {
-    if (!this.#manifest) {
+  finish(): ManifestRead {
+    const manifest = this.#manifest;
+    if (!manifest) {
       throw new ReproError('E_INTEGRITY', 'the bundle is empty (no manifest)', { hint: 'This is not a repro bundle.', details: {} });
     }
-    for (const path of this.#expected.keys()) this.#add({ entry: path, field: 'missing', expected: 'present', actual: null });
-    return this.#manifest;
+    for (let i = 0; i < manifest.count; i++) {
+      if (!this.#seen![i]) this.#add({ entry: manifest.entryAt(i).path, field: 'missing', expected: 'present', actual: null });
+    }
+    return manifest;
   }
 }
 

@@ -25,6 +25,12 @@ export function parseVersionedJson<T>(text: string, spec: VersionedDocSpec): T {
   } catch (err) {
     throw new ReproError(spec.code, `${spec.source} is not valid JSON`, { hint: spec.hint, details: { path }, cause: err });
   }
+  return checkVersioned<T>(doc, spec);
+}
+
+/** The kind and schemaVersion checks of parseVersionedJson, for a document already parsed. */
+export function checkVersioned<T>(doc: { kind?: unknown; schemaVersion?: unknown } | null, spec: VersionedDocSpec): T {
+  const path = spec.path ?? spec.source;
   if (doc === null || typeof doc !== 'object' || doc.kind !== spec.kind) {
     throw new ReproError(spec.code, `${spec.source} is not a ${spec.label}`, { hint: spec.hint, details: { path, kind: (doc as { kind?: unknown } | null)?.kind ?? null } });
   }

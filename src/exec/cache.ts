@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { fsError } from '../core/errors.js';
-import { parseManifest, MANIFEST_PATH, type BundleManifest } from '../bundle/manifest.js';
+import { readManifest, MANIFEST_PATH, type ManifestHead } from '../bundle/manifest.js';
 import type { TarLimits } from '../bundle/tar-read.js';
 
 export function cacheRoot(env: Readonly<Record<string, string | undefined>>): string {
@@ -20,7 +20,7 @@ export interface CachedBundle {
   dir: string;
   contentDigest: string;
   fileDigest: string | null;
-  manifest: BundleManifest;
+  manifest: ManifestHead;
   /** 'extracted' now, 'reused' from an earlier exec, 'raced' when a concurrent exec extracted it. */
   how: 'extracted' | 'reused' | 'raced';
 }
@@ -40,7 +40,7 @@ export async function openCachedBundle(bundle: string, root: string, limits?: Ta
   if (known && /^sha256:[0-9a-f]{64}$/.test(known.trim())) {
     const dir = path.join(root, 'bundles', known.trim().slice(7));
     const manifestBytes = await fs.readFile(path.join(dir, MANIFEST_PATH)).catch(() => null);
-    if (manifestBytes) return { dir, contentDigest: known.trim(), fileDigest: null, manifest: parseManifest(manifestBytes), how: 'reused' };
+    if (manifestBytes) return { dir, contentDigest: known.trim(), fileDigest: null, manifest: readManifest(manifestBytes).head, how: 'reused' };
   }
   const { extractVerified } = await import('./extract.js'); // only when the cache cannot serve
   const extracted = await extractVerified(bundle, path.join(root, 'bundles'), limits);
@@ -50,7 +50,7 @@ export async function openCachedBundle(bundle: string, root: string, limits?: Ta
     dir: extracted.dir,
     contentDigest: extracted.report.contentDigest,
     fileDigest: extracted.report.fileDigest,
-    manifest: extracted.report.manifest,
+    manifest: extracted.report.manifest.head,
     how: extracted.reused ? 'raced' : 'extracted',
   };
 }

@@ -11,7 +11,7 @@ import { trackTemp } from '../core/cleanup.js';
 import { fsError } from '../core/errors.js';
 import { verifyBundle, type EntrySink, type VerifyReport } from '../bundle/verify.js';
 import type { BundleEntry } from '../bundle/entry.js';
-import { MANIFEST_PATH, serializeManifest } from '../bundle/manifest.js';
+import { MANIFEST_PATH } from '../bundle/manifest.js';
 import type { TarLimits } from '../bundle/tar-read.js';
 
 export interface Extracted {
@@ -76,7 +76,7 @@ export async function extractVerified(bundle: string, bundlesDir: string, limits
     });
     const report = await verifyBundle(bundle, { limits, onEntry: (e) => sinkFor(temp, e) });
     // The manifest travels with the tree, so a later exec can reuse it without the bundle.
-    await fs.writeFile(path.join(temp, MANIFEST_PATH), serializeManifest(report.manifest), { flag: 'wx' }).catch((err) => {
+    await fs.writeFile(path.join(temp, MANIFEST_PATH), report.manifest.bytes, { flag: 'wx' }).catch((err) => {
       throw cacheError(err, temp);
     });
     const final = path.join(bundlesDir, report.contentDigest.replace('sha256:', ''));

@@ -10,7 +10,7 @@ export interface VerifyFlags extends LimitFlags {
   digest?: string;
 }
 
-export type VerifyResult = Omit<VerifyReport, 'manifest'> & { sourceDateEpoch: number; compression: VerifyReport['manifest']['compression'] };
+export type VerifyResult = Omit<VerifyReport, 'manifest'> & { sourceDateEpoch: number; compression: VerifyReport['manifest']['head']['compression'] };
 
 export async function verifyCommand(bundle: string, flags: VerifyFlags, io: CliIo): Promise<CommandOutcome<VerifyResult>> {
   const file = path.resolve(io.ctx.cwd, bundle);
@@ -19,7 +19,7 @@ export async function verifyCommand(bundle: string, flags: VerifyFlags, io: CliI
     progress: io.ctx.progress,
     limits: parseLimits(flags),
   });
-  const result: VerifyResult = { ...report, sourceDateEpoch: manifest.sourceDateEpoch, compression: manifest.compression };
+  const result: VerifyResult = { ...report, sourceDateEpoch: manifest.head.sourceDateEpoch, compression: manifest.head.compression };
   const fields: Array<[string, string | number]> = [
     ['  project', `${report.name} ${report.version}`],
     ['  content digest', report.contentDigest],

@@ -7,6 +7,7 @@ import { build } from '../../helpers/build.js';
 import { makeProject, tempDir, writeTree, type FileSpec } from '../../helpers/project.js';
 import { compareManifests } from '../../../src/bundle/compare.js';
 import { verifyBundle } from '../../../src/bundle/verify.js';
+import { wholeManifest } from '../../../src/bundle/manifest.js';
 
 const FILES: Record<string, FileSpec> = {
   'train.py': 'import random\nrandom.seed(0)\n',
@@ -62,7 +63,7 @@ describe('the same files give the same bundle', () => {
     await fs.link(path.join(root, 'a.txt'), path.join(root, 'b.txt'));
     const r = await build(root);
     const report = await verifyBundle(r.bundle);
-    const b = report.manifest.entries.find((e) => e.path === 'project/b.txt');
+    const b = wholeManifest(report.manifest).entries.find((e) => e.path === 'project/b.txt');
     expect(b).toMatchObject({ type: 'file', size: 5 });
   });
 
@@ -91,7 +92,7 @@ describe('a change is seen, and named exactly', () => {
     await change(root);
     const after = await build(root);
     expect(after.contentDigest).not.toBe(before.contentDigest);
-    const [m1, m2] = [(await verifyBundle(before.bundle)).manifest, (await verifyBundle(after.bundle)).manifest];
+    const [m1, m2] = [wholeManifest((await verifyBundle(before.bundle)).manifest), wholeManifest((await verifyBundle(after.bundle)).manifest)];
     return compareManifests(m1, m2);
   }
 
@@ -136,7 +137,7 @@ describe('the hash cache', () => {
     const third = await build(root);
     expect(third.contentDigest).not.toBe(first.contentDigest);
     expect(third.hashCache).toEqual({ hits: 1, misses: 1 });
-    const m = (await verifyBundle(third.bundle)).manifest;
+    const m = wholeManifest((await verifyBundle(third.bundle)).manifest);
     const { createHash } = await import('node:crypto');
     expect(m.entries.find((e) => e.path === 'project/a.txt')?.sha256).toBe(createHash('sha256').update('AAAA').digest('hex'));
   });

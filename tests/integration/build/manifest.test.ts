@@ -38,13 +38,13 @@ describe('bundles carry the project manifest', () => {
     const r = await build(root);
     expect(r.project).toEqual({ source: 'repro.yaml', entryPoints: ['main'] });
     const report = await verifyBundle(r.bundle);
-    expect(report.manifest.project?.entryPoints.main?.parameters.map((p) => p.name)).toEqual(['lr', 'epochs', 'mode', 'tag']);
+    expect(report.manifest.head.project?.entryPoints.main?.parameters.map((p) => p.name)).toEqual(['lr', 'epochs', 'mode', 'tag']);
     const files = await bundleFiles(r.bundle);
     const mlproject = files.get('project/MLproject')!.toString();
     const fromMlflow = readMlproject(mlproject, root);
     const params: Array<[string, string]> = [['tag', 'v1 final'], ['mode', 'slow']];
     const opts = { workDir: root, mlflowPaths: true };
-    expect(renderCommand(fromMlflow.entryPoints.main!, params, opts).command).toBe(renderCommand(report.manifest.project!.entryPoints.main!, params, opts).command);
+    expect(renderCommand(fromMlflow.entryPoints.main!, params, opts).command).toBe(renderCommand(report.manifest.head.project!.entryPoints.main!, params, opts).command);
     expect(renderCommand(fromMlflow.entryPoints.main!, params, opts).command).toBe("python3 train.py --lr 1.0 --epochs 3 --mode slow --tag 'v1 final'");
   });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../../../src/core/canonical-json.js';
-import { createManifest, createManifestAndBytes, parseManifest, serializeManifest } from '../../../src/bundle/manifest.js';
+import { createManifest, encodeManifest, parseManifest, readManifest, serializeManifest } from '../../../src/bundle/manifest.js';
 
 const manifest = () =>
   createManifest({
@@ -46,7 +46,7 @@ describe('bundle manifest', () => {
   });
 });
 
-describe('createManifestAndBytes (one serialization)', () => {
+describe('encodeManifest (serialized an entry at a time)', () => {
   it('gives the canonical bytes and the digest of the manifest with selfDigest empty, for tricky paths too', () => {
     const input = {
       name: 'x',
@@ -61,11 +61,58 @@ describe('createManifestAndBytes (one serialization)', () => {
         { path: 'project/\n  "selfDigest": "",\n', type: 'file' as const, mode: 0o644, size: 0, sha256: 'b'.repeat(64) },
       ],
     };
-    const { manifest, bytes } = createManifestAndBytes(input);
+    const { manifest: head, bytes } = encodeManifest(input);
+    const manifest = parseManifest(bytes);
+    expect(manifest).toMatchObject(head);
     expect(bytes.equals(serializeManifest(manifest))).toBe(true);
     const expected = createHash('sha256').update(canonicalJson({ ...manifest, selfDigest: '' })).digest('hex');
-    expect(manifest.selfDigest).toBe(`sha256:${expected}`);
-    expect(parseManifest(bytes)).toEqual(manifest);
+    expect(head.selfDigest).toBe(`sha256:${expected}`);
     expect(createManifest(input)).toEqual(manifest);
+  });
+});
+
+describe('readManifest (canonical layout, an entry at a time)', () => {
+  const big = () =>
+    serializeManifest(
+      createManifest({
+        name: 'many',
+        version: '1',
+        sourceDateEpoch: 0,
+        compression: { codec: 'none', level: null, library: null },
+        tooling: { repro: '0.1.0', tar: 't' },
+        project: null,
+        entries: [
+          { path: 'project', type: 'directory', mode: 0o755, size: 0 },
+          ...Array.from({ length: 50 }, (_, i) => ({ path: `project/f${String(i).padStart(2, '0')}`, type: 'file' as const, mode: 0o644, size: i, sha256: 'c'.repeat(64) })),
+        ],
+      }),
+    );
+
+  it('gives the same manifest as a whole parse, its bytes, and entries on demand', () => {
+    const bytes = big();
+    const read = readManifest(bytes);
+    expect(read.count).toBe(51);
+    expect(read.bytes).toBe(bytes);
+    expect(read.entryAt(50)).toEqual({ path: 'project/f49', type: 'file', mode: '0644', size: 49, sha256: 'c'.repeat(64) });
+    expect({ ...read.head, entries: Array.from({ length: read.count }, (_, i) => read.entryAt(i)) }).toEqual(JSON.parse(bytes.toString()));
+  });
+
+  it('names a bad entry with the same message as a whole parse', () => {
+    const bytes = Buffer.from(big().toString().replace(`"sha256": "${'c'.repeat(64)}",\n      "size": 7`, `"sha256": "${'C'.repeat(64)}",\n      "size": 7`));
+    expect(() => readManifest(bytes)).toThrow(expect.objectContaining({ code: 'E_INTEGRITY', message: 'the bundle manifest has an invalid sha256 for project/f07' }));
+  });
+
+  it('names a newer schemaVersion before a strange entry (a newer bundle is named as newer)', () => {
+    const doc = JSON.parse(big().toString());
+    doc.schemaVersion = 2;
+    doc.entries[3] = { path: 'project/x', type: 'socket', shape: 'new' };
+    expect(() => readManifest(Buffer.from(canonicalJson(doc)))).toThrow(expect.objectContaining({ code: 'E_INTEGRITY', details: expect.objectContaining({ rule: 'schema-version' }) }));
+  });
+
+  it('refuses an entry out of canonical form, and a flipped digest, with the whole-parse messages', () => {
+    const text = big().toString();
+    // The same data written out of form: the digest (of the canonical form) holds, the form does not.
+    expect(() => readManifest(Buffer.from(text.replace('"size": 7', '"size":7')))).toThrow(expect.objectContaining({ code: 'E_INTEGRITY', message: expect.stringContaining('canonical form') }));
+    expect(() => readManifest(Buffer.from(text.replace('"size": 7', '"size": 8')))).toThrow(expect.objectContaining({ code: 'E_INTEGRITY', message: expect.stringContaining('own digest') }));
   });
 });
