@@ -100,10 +100,16 @@ export async function planContent(root: string, options: PlanContentOptions = {}
 
   const totalBytes = files.reduce((sum, f) => sum + f.size, 0);
   const cache = await new HashCache(root).load();
+  // What the cache saves comes from the plan's own entries (see HashCache.saveFrom).
+  cache.saveFrom(function* () {
+    const prefix = PROJECT_PREFIX.length + 1; // keys are project-relative paths
+    for (const f of files) if (f.content === undefined && f.stat && f.sha256) yield [f.path.slice(prefix), f.stat, f.sha256] as const;
+  });
   const missing = files.filter((f) => f.content === undefined).filter((f) => {
     f.sha256 = cache.get(f.path, f.stat!);
     return f.sha256 === undefined;
   });
+  cache.settle();
   options.progress?.start('hashing', missing.reduce((sum, f) => sum + f.size, 0));
   const hashes = await hashFiles(
     missing.map((f) => ({ path: f.source!, size: f.size })),
@@ -114,11 +120,11 @@ export async function planContent(root: string, options: PlanContentOptions = {}
     const f = missing[i]!;
     if (h.size !== f.size) throw changedError(f.source!);
     f.sha256 = h.sha256;
-    cache.set(f.path, f.stat!, h.sha256);
   });
-  const prefixed = entries.map((e) => ({ ...e, path: `${PROJECT_PREFIX}/${e.path}` }));
-  prefixed.push({ path: PROJECT_PREFIX, type: 'directory', mode: DIR_MODE, size: 0 });
-  return { root, method: selection.method, entries: sortByBytes(prefixed), totalBytes, cache, credentialsRemoved };
+  // Prefixed in place, not copied: the cache's rows and the plan share these objects.
+  for (const e of entries) e.path = `${PROJECT_PREFIX}/${e.path}`;
+  entries.push({ path: PROJECT_PREFIX, type: 'directory', mode: DIR_MODE, size: 0 });
+  return { root, method: selection.method, entries: sortByBytes(entries), totalBytes, cache, credentialsRemoved };
 }
 
 async function classify(archivePath: string, abs: string, st: Stats): Promise<SourceEntry> {

@@ -20,18 +20,19 @@ export async function* canonicalTar(
   entries: readonly SourceEntry[],
   options: TarStreamOptions,
 ): AsyncGenerator<Buffer> {
-  const out = new Coalescer();
+  const out = new Chunker();
+  const scratch = Buffer.alloc(512);
   const manifestEntry = { path: MANIFEST_PATH, type: 'file' as const, mode: FILE_MODE, size: manifestBytes.length };
-  yield* out.add(encodeEntryHeader(manifestEntry, options.mtime));
+  yield* out.add(encodeEntryHeader(manifestEntry, options.mtime, scratch));
   yield* out.add(manifestBytes);
-  yield* out.add(Buffer.alloc(paddingFor(manifestBytes.length)));
+  yield* out.zeros(paddingFor(manifestBytes.length));
   const ahead = new Prefetcher(entries);
   for (const [index, entry] of entries.entries()) {
-    yield* out.add(encodeEntryHeader(entry, options.mtime));
+    yield* out.add(encodeEntryHeader(entry, options.mtime, scratch));
     if (entry.type !== 'file' || entry.size === 0) continue;
     if (entry.content) {
       yield* out.add(entry.content);
-      yield* out.add(Buffer.alloc(paddingFor(entry.size)));
+      yield* out.zeros(paddingFor(entry.size));
       continue;
     }
     const small = ahead.take(index);
@@ -45,7 +46,7 @@ export async function* canonicalTar(
         yield* out.add(slice);
       }
     }
-    yield* out.add(Buffer.alloc(paddingFor(entry.size)));
+    yield* out.zeros(paddingFor(entry.size));
   }
   yield* out.add(END_OF_ARCHIVE);
   yield* out.flush();
@@ -118,10 +119,14 @@ async function* readSource(entry: SourceEntry): AsyncGenerator<Buffer> {
   }
 }
 
-/** Joins small buffers into ~1 MiB chunks; large buffers pass straight through. */
-class Coalescer {
-  #parts: Buffer[] = [];
-  #size = 0;
+/**
+ * Copies small pieces (headers, small files, padding) into 1 MiB chunks; a piece of 1 MiB or
+ * more passes straight through. Copying, rather than keeping a list of the pieces, means a
+ * bundle of 100,000 small files makes no object per header or padding that outlives it.
+ */
+class Chunker {
+  #chunk = Buffer.allocUnsafe(SLICE);
+  #used = 0;
 
   *add(buf: Buffer): Generator<Buffer> {
     if (buf.length === 0) return;
@@ -130,16 +135,31 @@ class Coalescer {
       yield buf;
       return;
     }
-    this.#parts.push(buf);
-    this.#size += buf.length;
-    if (this.#size >= SLICE) yield* this.flush();
+    let at = 0;
+    while (at < buf.length) {
+      const n = buf.copy(this.#chunk, this.#used, at);
+      this.#used += n;
+      at += n;
+      if (this.#used === SLICE) yield* this.flush();
+    }
+  }
+
+  *zeros(length: number): Generator<Buffer> {
+    let left = length;
+    while (left > 0) {
+      const n = Math.min(left, SLICE - this.#used);
+      this.#chunk.fill(0, this.#used, this.#used + n);
+      this.#used += n;
+      left -= n;
+      if (this.#used === SLICE) yield* this.flush();
+    }
   }
 
   *flush(): Generator<Buffer> {
-    if (this.#size === 0) return;
-    const joined = this.#parts.length === 1 ? this.#parts[0]! : Buffer.concat(this.#parts, this.#size);
-    this.#parts = [];
-    this.#size = 0;
-    yield joined;
+    if (this.#used === 0) return;
+    const full = this.#chunk.subarray(0, this.#used);
+    this.#chunk = Buffer.allocUnsafe(SLICE);
+    this.#used = 0;
+    yield full;
   }
 }
