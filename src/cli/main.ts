@@ -1,6 +1,7 @@
 // The only file that touches process.*: it builds the context, wires signals and exit codes,
 // and hands argv to the commander program.
 import path from 'node:path';
+import v8 from 'node:v8';
 import { fileURLToPath } from 'node:url';
 import { CommanderError } from 'commander';
 import { removeTrackedTemps, runInterruptHandlers } from '../core/cleanup.js';
@@ -26,6 +27,19 @@ function logger(verbose: boolean): Logger {
       if (verbose) process.stderr.write(`debug: ${m}\n`);
     },
   };
+}
+
+/**
+ * V8 doubles the young generation each time a scavenge finds much of it alive, up to 32 MB per
+ * semi-space: a build or verify that runs long (100,000 entries) ended up with ~100 MB more
+ * committed than a short one, for no gain in speed (bench/scale.mjs, docs/RELIABILITY.md).
+ * Keeping it at its first size makes peak memory flat in the number of entries. V8 reads this
+ * flag each time it would grow the space, so setting it at start-up takes effect. Node.js
+ * 22 and 24 (V8 12 and 13) know the flag; an engine that did not would print a warning.
+ */
+function boundYoungGeneration(): void {
+  if (process.env.REPRO_V8_YOUNG_GROWTH === 'default') return;
+  v8.setFlagsFromString('--semi-space-growth-factor=1');
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -91,6 +105,7 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
+boundYoungGeneration();
 await main(process.argv.slice(2));
 // The command is done and everything it wrote is flushed (stdout and stderr are synchronous
 // for files and pipes on Linux). A handle that outlives it (a socket to a Docker engine that
