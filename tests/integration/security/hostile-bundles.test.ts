@@ -233,6 +233,23 @@ describe('hostile bundles: manifest against tar', () => {
     await expectRefused(await assemble(manifestFor(specs()), pieces), { code: 'E_INTEGRITY', rule: 'extra' });
   });
 
+  it('the tar holds the manifest\'s entries in another order', async () => {
+    const s = specs();
+    const pieces = [s[0]!, s[1]!, s[3]!, s[2]!].map(canonicalPiece); // train.py before data/x.csv
+    await expectRefused(await assemble(manifestFor(s), pieces), { code: 'E_INTEGRITY', rule: 'order' });
+  });
+
+  it('the manifest lists one path twice (the tar holds it once)', async () => {
+    // Identical listings: a verify that kept a path -> entry map (before 2026-11) let this pass.
+    const twice = manifestFor(specs());
+    twice.entries.splice(3, 0, { ...twice.entries[3]! });
+    await expectRefused(await assemble(resign(twice), specs().map(canonicalPiece)), { code: 'E_INTEGRITY', rule: 'missing' });
+    // Two hashes: the tar's train.py meets the first listing (wrong hash); the second is missing.
+    const differing = manifestFor(specs());
+    differing.entries.splice(3, 0, { ...differing.entries[3]!, sha256: '0'.repeat(64) });
+    await expectRefused(await assemble(resign(differing), specs().map(canonicalPiece)), { code: 'E_INTEGRITY', rule: 'sha256' });
+  });
+
   it('the manifest declares the wrong size', async () => {
     const doc = manifestFor(specs());
     doc.entries[3]!.size += 1;
