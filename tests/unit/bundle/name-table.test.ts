@@ -36,3 +36,26 @@ describe('NameTable', () => {
     for (let i = 300_000; i < 310_000; i++) expect(find(t, name(i))).toBeNull();
   });
 });
+
+describe('NameTable against a Map of folded names (fast-check)', () => {
+  it('answers every find as the Map does, for names with case and Unicode twins', async () => {
+    const { default: fc } = await import('fast-check');
+    const piece = fc.constantFrom('a', 'A', 'ß', 'SS', 'ss', 'é', 'e\u0301', 'İ', 'i', 'Ω', 'ω', 'x', '/', '-', '1');
+    const name = fc.array(piece, { minLength: 1, maxLength: 6 }).map((p) => p.join(''));
+    fc.assert(
+      fc.property(fc.array(name, { maxLength: 200 }), (names) => {
+        const table = new NameTable();
+        const model = new Map<string, { ordinal: number; name: string }>();
+        names.forEach((n, i) => {
+          const folded = foldCase(n);
+          const want = model.get(folded);
+          expect(table.find(n, folded)).toEqual(want ? { ordinal: want.ordinal, exact: want.name === n } : null);
+          table.add(n, folded, i);
+          if (!want) model.set(folded, { ordinal: i, name: n });
+        });
+        expect(table.size).toBe(model.size);
+      }),
+      { numRuns: 300, seed: 20261122 },
+    );
+  });
+});
