@@ -97,17 +97,24 @@ export class HashCache {
 
   /** Writes the entries seen in this run (stale ones drop out). Never throws. */
   async save(nowMs: number): Promise<boolean> {
-    const loaded = this.#loadedCount ?? Object.keys(this.#loaded.files).length;
-    const rows: Iterable<CacheRow> = this.#rows?.() ?? Object.entries(this.#fresh).map(([key, [size, mtimeMs, ctimeMs, ino, sha256]]) => [key, { size, mtimeMs, ctimeMs, ino }, sha256] as const);
+    const rows = (): Iterable<CacheRow> =>
+      this.#rows?.() ?? Object.entries(this.#fresh).map(([key, [size, mtimeMs, ctimeMs, ino, sha256]]) => [key, { size, mtimeMs, ctimeMs, ino }, sha256] as const);
+    // Nothing hashed and the same number of rows: the file on disk already says this. Counted
+    // before anything is serialized (an unchanged 100,000-file rebuild writes nothing).
+    if (this.misses === 0) {
+      let count = 0;
+      for (const _ of rows()) count++;
+      if (count === (this.#loadedCount ?? Object.keys(this.#loaded.files).length)) return false;
+    }
     // Written a row at a time: the same JSON as JSON.stringify of the whole document.
     const out = new TextChunks();
     out.put(`{"schemaVersion":1,"writtenAtMs":${JSON.stringify(nowMs)},"files":{`);
-    let count = 0;
-    for (const [key, st, sha256] of rows) {
-      out.put(`${count++ === 0 ? '' : ','}${JSON.stringify(key)}:${JSON.stringify([st.size, st.mtimeMs, st.ctimeMs, st.ino, sha256])}`);
+    let first = true;
+    for (const [key, st, sha256] of rows()) {
+      out.put(`${first ? '' : ','}${JSON.stringify(key)}:${JSON.stringify([st.size, st.mtimeMs, st.ctimeMs, st.ino, sha256])}`);
+      first = false;
     }
     out.put('}}');
-    if (this.misses === 0 && count === loaded) return false;
     try {
       await fs.mkdir(path.dirname(this.#file), { recursive: true });
       await writeFileAtomic(this.#file, Buffer.concat(out.take()));
@@ -116,4 +123,5 @@ export class HashCache {
       return false;
     }
   }
+
 }
