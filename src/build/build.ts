@@ -1,7 +1,6 @@
 // repro build, as a plain function: planBuild decides everything (files, hashes, manifest,
 // output path, lock verdict) and fails before any write; applyBuild writes the bundle and the
 // lock atomically and returns the result that the CLI prints.
-import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { Context } from '../core/context.js';
 import type { HashCache } from '../core/hash-cache.js';
@@ -9,14 +8,15 @@ import { ReproError } from '../core/errors.js';
 import { packageVersion, reproVersion, runtimeVersions } from '../core/runtime.js';
 import { compareManifests, type Difference } from '../bundle/compare.js';
 import { compressionInfo, EXTENSION, type Codec, type CompressionInfo } from '../bundle/compress.js';
-import { lockHead, readLock, writeLock, LOCK_FILE, type LockRead } from '../bundle/lock.js';
-import { encodeManifest, toManifestEntries, toManifestEntry, type ManifestHead } from '../bundle/manifest.js';
-import { planContent, type SourceEntry } from '../bundle/plan.js';
+import { lockHead, readLock, writeLock, LOCK_FILE, type LockHead } from '../bundle/lock.js';
+import { encodeManifest, toManifestEntries, type ManifestHead } from '../bundle/manifest.js';
+import { planContent } from '../bundle/plan.js';
+import type { EntryTable } from '../bundle/entry-table.js';
 import { readProjectMeta, slugName } from '../bundle/project-meta.js';
 import { parseSourceDateEpoch } from '../bundle/source-date.js';
 import { writeBundle } from '../bundle/write.js';
+import type { ManifestContent } from '../bundle/tar-stream.js';
 import { generateMlproject, loadProjectManifest } from '../manifest/load.js';
-import { sortByBytes } from '../bundle/paths.js';
 import { DOCKERFILE_PATH } from '../bundle/layout.js';
 import { planDockerfileEntry, type DockerfileEntry } from './dockerfile-entry.js';
 import { buildBundleImage, type ImageResult } from './image.js';
@@ -50,11 +50,14 @@ export interface BuildPlan {
   root: string;
   output: string;
   manifest: ManifestHead;
-  manifestBytes: Buffer;
-  entries: SourceEntry[];
+  /** The manifest's bytes, made again as the tar is written (never held whole). */
+  manifestContent: ManifestContent;
+  /** Every entry but the manifest, in archive order. */
+  entries: EntryTable;
   totalBytes: number;
   selection: 'git' | 'walk' | 'list';
-  lock: LockRead | null;
+  /** repro.lock's head as read (its entries are let go once compared). */
+  lock: LockHead | null;
   lockDifferences: Difference[];
   cache: HashCache;
   dockerfile: DockerfileEntry;
@@ -115,9 +118,9 @@ export async function planBuild(options: BuildOptions, ctx: Context): Promise<Bu
     const record = await readRunDir(path.resolve(ctx.cwd, options.withRun));
     rootFiles.push([REFERENCE_RUN_PATH, Buffer.from(canonicalJson(record))]);
   }
-  for (const [name, d] of rootFiles) content.entries.push({ path: name, type: 'file', mode: 0o644, size: d.length, content: d, sha256: createHash('sha256').update(d).digest('hex') });
-  sortByBytes(content.entries);
-  const { manifest, bytes: manifestBytes } = encodeManifest({
+  for (const [name, d] of rootFiles) content.entries.addContent(name, d, 0o644);
+  content.entries.sort();
+  const { manifest, size: manifestSize, chunks: manifestChunks } = encodeManifest({
     name: meta.name,
     version: meta.version,
     sourceDateEpoch,
@@ -128,7 +131,7 @@ export async function planBuild(options: BuildOptions, ctx: Context): Promise<Bu
   });
   const lock = options.noLock ? null : await readLock(root);
   const lockDifferences =
-    lock && lock.head.manifestDigest !== manifest.selfDigest ? compareManifests({ ...lock.head, entries: lock.entries() }, { ...manifest, entries: content.entries.map(toManifestEntry) }) : [];
+    lock && lock.head.manifestDigest !== manifest.selfDigest ? compareManifests({ ...lock.head, entries: lock.entries() }, { ...manifest, entries: [...toManifestEntries(content.entries)] }) : [];
   if (options.locked) {
     if (!lock) {
       throw new ReproError('E_CONFIG', `--locked needs ${LOCK_FILE}, and ${root} has none`, {
@@ -148,11 +151,11 @@ export async function planBuild(options: BuildOptions, ctx: Context): Promise<Bu
     root,
     output,
     manifest,
-    manifestBytes,
+    manifestContent: { size: manifestSize, chunks: manifestChunks },
     entries: content.entries,
     totalBytes: content.totalBytes,
     selection: content.method,
-    lock,
+    lock: lock?.head ?? null,
     lockDifferences,
     cache: content.cache,
     dockerfile,
@@ -161,7 +164,7 @@ export async function planBuild(options: BuildOptions, ctx: Context): Promise<Bu
 }
 
 export async function applyBuild(plan: BuildPlan, options: BuildOptions, ctx: Context, startedAt: number): Promise<BuildResult> {
-  const written = await writeBundle(plan.output, plan.manifestBytes, plan.entries, {
+  const written = await writeBundle(plan.output, plan.manifestContent, plan.entries, {
     mtime: plan.manifest.sourceDateEpoch,
     compression: plan.manifest.compression,
     progress: ctx.progress,
@@ -170,7 +173,7 @@ export async function applyBuild(plan: BuildPlan, options: BuildOptions, ctx: Co
   await plan.cache.save(ctx.now().getTime());
   let lockStatus: BuildResult['lock']['status'] = 'skipped';
   if (options.locked) lockStatus = 'matched';
-  else if (options.verify && plan.lock && plan.lock.head.manifestDigest !== plan.manifest.selfDigest) lockStatus = 'differs';
+  else if (options.verify && plan.lock && plan.lock.manifestDigest !== plan.manifest.selfDigest) lockStatus = 'differs';
   else if (!options.noLock) {
     const changed = await writeLock(plan.root, lockHead(plan.manifest, written.contentDigest), toManifestEntries(plan.entries));
     lockStatus = changed ? 'written' : 'unchanged';
@@ -185,7 +188,7 @@ export async function applyBuild(plan: BuildPlan, options: BuildOptions, ctx: Co
     integrity: written.integrity,
     manifestDigest: plan.manifest.selfDigest,
     entries: plan.entries.length + 1,
-    files: plan.entries.filter((e) => e.type === 'file').length,
+    files: countFiles(plan.entries),
     contentBytes: plan.totalBytes,
     tarSize: written.tarSize,
     fileSize: written.fileSize,
@@ -217,4 +220,10 @@ export async function withImage<T extends BuildResult>(result: T, verify: boolea
     ctx,
   );
   return { ...result, image, durationMs: ctx.now().getTime() - startedAt };
+}
+
+function countFiles(entries: EntryTable): number {
+  let n = 0;
+  for (let row = 0; row < entries.length; row++) if (entries.typeOf(row) === 'file') n++;
+  return n;
 }

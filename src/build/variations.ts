@@ -3,7 +3,7 @@
 // another time zone and locale, another working directory.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import type { SourceEntry } from '../bundle/plan.js';
+import type { EntryList } from '../bundle/entry-table.js';
 import { PROJECT_PREFIX } from '../bundle/layout.js';
 
 export interface Variation {
@@ -30,12 +30,12 @@ export function describeVariations(copyRoot: string): Variation[] {
  * Copies the planned entries under `copyRoot` in reverse order with umask-077 modes
  * (0600 / 0700) and shifted mtimes; returns the project-relative paths, reversed.
  */
-export async function copyVaried(entries: readonly SourceEntry[], copyRoot: string): Promise<string[]> {
+export async function copyVaried(entries: EntryList, copyRoot: string): Promise<string[]> {
   await fs.mkdir(copyRoot, { recursive: true, mode: 0o700 });
   const base = 768_182_400; // 1994-05-06T00:00:00Z
   const listed: string[] = [];
-  const reversed = [...entries].reverse();
-  for (const [i, entry] of reversed.entries()) {
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries.at(entries.length - 1 - i)!;
     if (entry.path === PROJECT_PREFIX || (entry.content && !entry.source)) continue; // generated entries are generated again
     const rel = entry.path.slice(PROJECT_PREFIX.length + 1);
     const dest = path.join(copyRoot, rel);
@@ -54,7 +54,8 @@ export async function copyVaried(entries: readonly SourceEntry[], copyRoot: stri
     }
     listed.push(rel);
   }
-  for (const entry of reversed) {
+  for (let k = entries.length - 1; k >= 0; k--) {
+    const entry = entries.at(k)!;
     if (entry.type !== 'directory' || entry.path === PROJECT_PREFIX) continue;
     const t = new Date(base * 1000 - 86_400_000);
     await fs.utimes(path.join(copyRoot, entry.path.slice(PROJECT_PREFIX.length + 1)), t, t);

@@ -9,7 +9,7 @@ import { trackTemp } from '../core/cleanup.js';
 import type { Context } from '../core/context.js';
 import { ReproError } from '../core/errors.js';
 import { compareBundleFiles, compareManifests, type Difference } from '../bundle/compare.js';
-import { toManifestEntry, wholeManifest } from '../bundle/manifest.js';
+import { toManifestEntries, wholeManifest } from '../bundle/manifest.js';
 import { verifyBundle } from '../bundle/verify.js';
 import { applyBuild, planBuild, withImage, type BuildOptions, type BuildResult } from './build.js';
 import { copyVaried, describeVariations, VARIANT_ENV, VARIANT_UMASK, type Variation } from './variations.js';
@@ -52,11 +52,11 @@ export async function runVerifiedBuild(options: BuildOptions, ctx: Context, self
       baseImage: plan.dockerfile.baseImage,
       withRun: options.withRun ? path.resolve(ctx.cwd, options.withRun) : null,
     });
-    const lockDigest = plan.lock?.head.contentDigest ?? null;
+    const lockDigest = plan.lock?.contentDigest ?? null;
     const differences: Difference[] = [];
     if (second.contentDigest !== first.contentDigest || second.fileDigest !== first.fileDigest) {
       const other = await verifyBundle(second.bundle).catch(() => null);
-      if (other) differences.push(...compareManifests({ ...plan.manifest, entries: plan.entries.map(toManifestEntry) }, wholeManifest(other.manifest)));
+      if (other) differences.push(...compareManifests({ ...plan.manifest, entries: [...toManifestEntries(plan.entries)] }, wholeManifest(other.manifest)));
       if (differences.length === 0) differences.push(...(await compareBundleFiles(first.bundle, second.bundle)));
       if (differences.length === 0) differences.push({ entry: '(compressed file)', field: 'bytes', a: first.fileDigest, b: second.fileDigest });
     }

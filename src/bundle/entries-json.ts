@@ -28,22 +28,23 @@ export function entryText(entry: object): string {
 
 /**
  * The canonical bytes of `skeleton` with `entries` in its "entries" member (the skeleton's own
- * must be []), as pieces: the text before the first entry, the entries, the text after them.
- * Entries are serialized into 1 MiB buffers as they come (TextChunks), never into one string.
+ * must be []), made as they are consumed: entries are serialized into 1 MiB buffers (TextChunks)
+ * and each buffer is yielded once full, so neither the document nor a list of its parts is
+ * ever held. Run it twice over the same entries and it yields the same bytes.
  */
-export function encodeEntriesDocument(skeleton: { entries: readonly never[] }, entries: Iterable<object>): { head: Buffer; body: Buffer[]; tail: Buffer } {
+export function* encodeEntriesDocument(skeleton: { entries: readonly never[] }, entries: Iterable<object>): Generator<Buffer, void, undefined> {
   const text = canonicalJson(skeleton);
   const at = text.indexOf(EMPTY);
   if (skeleton.entries.length !== 0 || at < 0) throw new TypeError('encodeEntriesDocument: the skeleton must have a top-level "entries": [] member');
   const out = new TextChunks();
   let count = 0;
   for (const entry of entries) {
-    if (count++ > 0) out.put(SEPARATOR);
+    out.put(count++ === 0 ? text.slice(0, at) + OPEN : SEPARATOR);
     out.put(entryText(entry));
+    yield* out.full();
   }
-  const body = out.take();
-  if (count === 0) return { head: Buffer.from(text), body: [], tail: Buffer.alloc(0) };
-  return { head: Buffer.from(text.slice(0, at) + OPEN), body, tail: Buffer.from(CLOSE + text.slice(at + EMPTY.length)) };
+  out.put(count === 0 ? text : CLOSE + text.slice(at + EMPTY.length));
+  yield* out.take();
 }
 
 export interface EntriesDocument {

@@ -2,7 +2,7 @@
 // fails, naming each differing entry, when the project no longer builds to the locked bundle.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { writeFileAtomic } from '../core/atomic-write.js';
+import { writeChunksAtomic } from '../core/atomic-write.js';
 import { ReproError, fsError } from '../core/errors.js';
 import { checkVersioned, parseVersionedJson } from '../core/versioned-json.js';
 import { decodeEntriesDocument, encodeEntriesDocument } from './entries-json.js';
@@ -84,18 +84,15 @@ export async function readLock(root: string): Promise<LockRead | null> {
   };
 }
 
-/** The lock's canonical bytes, serialized an entry at a time. */
+/** The lock's canonical bytes, serialized an entry at a time (tests; writeLock streams them). */
 export function serializeLock(head: LockHead, entries: Iterable<ManifestEntry>): Buffer {
-  const { head: before, body, tail } = encodeEntriesDocument({ ...head, entries: [] }, entries);
-  return Buffer.concat([before, ...body, tail]);
+  return Buffer.concat([...encodeEntriesDocument({ ...head, entries: [] }, entries)]);
 }
 
-/** Writes the lock atomically; returns false when the file already holds exactly this lock. */
+/**
+ * Writes the lock atomically, serialized into the file as it is made (a 100,000-entry lock is
+ * ~20 MB, never held whole); returns false when the file already held exactly this lock.
+ */
 export async function writeLock(root: string, head: LockHead, entries: Iterable<ManifestEntry>): Promise<boolean> {
-  const file = path.join(root, LOCK_FILE);
-  const bytes = serializeLock(head, entries);
-  const current = await fs.readFile(file).catch(() => null);
-  if (current?.equals(bytes)) return false;
-  await writeFileAtomic(file, bytes);
-  return true;
+  return writeChunksAtomic(path.join(root, LOCK_FILE), encodeEntriesDocument({ ...head, entries: [] }, entries), { keepIfSame: true });
 }

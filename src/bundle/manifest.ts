@@ -38,7 +38,8 @@ export interface BundleManifest {
 }
 
 export type ManifestInput = Omit<BundleManifest, 'selfDigest' | 'schemaVersion' | 'kind' | 'entries'> & {
-  entries: readonly BundleEntry[];
+  /** Iterated twice by encodeManifest: an array or an EntryTable, not a one-shot generator. */
+  entries: Iterable<BundleEntry>;
 };
 
 export function toManifestEntry(e: BundleEntry): ManifestEntry {
@@ -76,12 +77,23 @@ export interface ManifestRead {
 }
 
 /**
- * The manifest's canonical bytes and its head, serialized one entry at a time (see
- * entries-json.ts): the digest input (selfDigest "") is hashed piece by piece and the digest
- * written into the small text after the entries. No entry objects or whole-document string are
- * made, so a 100,000-entry build does not hold ~100 MB of them at its peak.
+ * A manifest ready to be written: its head (selfDigest filled in), its size in bytes, and its
+ * canonical bytes made again each time `chunks()` is iterated. The bytes are never held whole:
+ * a 100,000-entry manifest is ~20 MB, which a build used to keep from planning to the end of
+ * writing. The entries must not change between the iterations (the build plan owns them).
  */
-export function encodeManifest(input: ManifestInput): { manifest: ManifestHead; bytes: Buffer } {
+export interface EncodedManifest {
+  manifest: ManifestHead;
+  size: number;
+  chunks(): Iterable<Buffer>;
+}
+
+/**
+ * Serializes the manifest an entry at a time (entries-json.ts) twice: once with selfDigest ""
+ * to hash it and count its bytes, and again, with the digest in place, as the tar is written.
+ * Filling the digest in adds exactly its own length: it is ASCII, so JSON needs no escapes.
+ */
+export function encodeManifest(input: ManifestInput): EncodedManifest {
   const head: ManifestHead = {
     schemaVersion: MANIFEST_SCHEMA_VERSION,
     kind: MANIFEST_KIND,
@@ -93,17 +105,20 @@ export function encodeManifest(input: ManifestInput): { manifest: ManifestHead; 
     project: input.project,
     selfDigest: '',
   };
-  const pieces = encodeEntriesDocument({ ...head, entries: [] }, toManifestEntries(input.entries));
-  const hash = createHash('sha256').update(pieces.head);
-  for (const b of pieces.body) hash.update(b);
-  head.selfDigest = `sha256:${hash.update(pieces.tail).digest('hex')}`;
-  const blank = Buffer.from(SELF_DIGEST_LINE(''));
-  const filled = Buffer.from(SELF_DIGEST_LINE(head.selfDigest));
-  const fill = (b: Buffer) => {
-    const at = b.indexOf(blank);
-    return at < 0 ? b : Buffer.concat([b.subarray(0, at), filled, b.subarray(at + blank.length)]);
-  };
-  return { manifest: head, bytes: Buffer.concat([fill(pieces.head), ...pieces.body, fill(pieces.tail)]) };
+  const encode = () => encodeEntriesDocument({ ...head, entries: [] }, toManifestEntries(input.entries));
+  const hash = createHash('sha256');
+  let size = 0;
+  for (const chunk of encode()) {
+    hash.update(chunk);
+    size += chunk.length;
+  }
+  head.selfDigest = `sha256:${hash.digest('hex')}`;
+  return { manifest: head, size: size + head.selfDigest.length, chunks: encode };
+}
+
+/** An encoded manifest's bytes in one buffer (tests, small manifests). */
+export function manifestBytes(encoded: EncodedManifest): Buffer {
+  return Buffer.concat([...encoded.chunks()]);
 }
 
 /** Manifest entries made one at a time, for serializers that write them as they come. */
@@ -125,7 +140,7 @@ export function manifestEntries(read: ManifestRead): ManifestEntry[] {
 
 /** The whole manifest as objects (tests, small bundles); builds use encodeManifest. */
 export function createManifest(input: ManifestInput): BundleManifest {
-  return parseManifest(encodeManifest(input).bytes);
+  return parseManifest(manifestBytes(encodeManifest(input)));
 }
 
 export function serializeManifest(doc: BundleManifest): Buffer {

@@ -3,6 +3,7 @@
 // equal after case folding) are refused: they would overwrite each other on macOS or Windows.
 import { ReproError } from '../core/errors.js';
 import { compareUtf8 } from '../core/utf8-order.js';
+import { NameTable } from './name-table.js';
 
 export function toArchivePath(relative: string): string {
   return relative.split(/[\\/]+/).filter((part) => part !== '' && part !== '.').join('/').normalize('NFC');
@@ -19,29 +20,52 @@ export interface NamedSource {
   path: string;
 }
 
+/**
+ * Refuses, as names arrive, a source name that becomes the same archive name as an earlier one
+ * (E_PATH_COLLISION naming both). Names are kept as hashes (NameTable), not strings: a
+ * 100,000-file project's planning held two maps of them. `named(ordinal)` gives the earlier
+ * name back (the caller has the list), so a hash match is confirmed on the names themselves;
+ * an unrelated name that shares the 64-bit hash is kept exactly instead.
+ */
+export class CollisionCheck {
+  readonly #names = new NameTable();
+  readonly #spilled = new Map<string, number>();
+  readonly #named: (ordinal: number) => NamedSource;
+  #count = 0;
+
+  constructor(named: (ordinal: number) => NamedSource) {
+    this.#named = named;
+  }
+
+  add(item: NamedSource): void {
+    const ordinal = this.#count++;
+    const folded = foldCase(item.path);
+    const earlier = this.#spilled.get(folded) ?? this.#names.find(item.path, folded)?.ordinal;
+    if (earlier === undefined) {
+      this.#names.add(item.path, folded, ordinal);
+      return;
+    }
+    const prior = this.#named(earlier);
+    if (prior.path === item.path) {
+      throw new ReproError('E_PATH_COLLISION', `two files have the same name after Unicode normalization: ${JSON.stringify(prior.source)} and ${JSON.stringify(item.source)}`, {
+        hint: 'Rename one of them; NFC and NFD spellings of a name are the same file on macOS.',
+        details: { paths: [prior.source, item.source], archivePath: item.path, rule: 'unicode-normalization' },
+      });
+    }
+    if (foldCase(prior.path) === folded) {
+      throw new ReproError('E_PATH_COLLISION', `two files differ only in letter case: ${JSON.stringify(prior.source)} and ${JSON.stringify(item.source)}`, {
+        hint: 'Rename one of them; they would overwrite each other on case-insensitive file systems (macOS, Windows).',
+        details: { paths: [prior.source, item.source], rule: 'case-folding' },
+      });
+    }
+    this.#spilled.set(folded, ordinal); // a hash shared by chance, not a twin
+  }
+}
+
 /** Throws E_PATH_COLLISION naming both source paths when two names map to one. */
 export function assertNoCollisions(items: readonly NamedSource[]): void {
-  const exact = new Map<string, string>();
-  const folded = new Map<string, string>();
-  for (const item of items) {
-    const prior = exact.get(item.path);
-    if (prior !== undefined) {
-      throw new ReproError('E_PATH_COLLISION', `two files have the same name after Unicode normalization: ${JSON.stringify(prior)} and ${JSON.stringify(item.source)}`, {
-        hint: 'Rename one of them; NFC and NFD spellings of a name are the same file on macOS.',
-        details: { paths: [prior, item.source], archivePath: item.path, rule: 'unicode-normalization' },
-      });
-    }
-    exact.set(item.path, item.source);
-    const key = foldCase(item.path);
-    const priorFolded = folded.get(key);
-    if (priorFolded !== undefined) {
-      throw new ReproError('E_PATH_COLLISION', `two files differ only in letter case: ${JSON.stringify(priorFolded)} and ${JSON.stringify(item.source)}`, {
-        hint: 'Rename one of them; they would overwrite each other on case-insensitive file systems (macOS, Windows).',
-        details: { paths: [priorFolded, item.source], rule: 'case-folding' },
-      });
-    }
-    folded.set(key, item.source);
-  }
+  const check = new CollisionCheck((i) => items[i]!);
+  for (const item of items) check.add(item);
 }
 
 /** Every proper ancestor directory of the given paths, deduplicated. */

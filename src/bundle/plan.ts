@@ -1,15 +1,15 @@
 // planBuild: everything that can fail fails here, before the first byte is written. It selects
 // the files, classifies and stats each, checks names and links, hashes the content and
 // returns the complete list of canonical entries the writer will emit.
-import { createHash } from 'node:crypto';
 import { promises as fs, type Stats } from 'node:fs';
 import path from 'node:path';
 import { ReproError, fsError } from '../core/errors.js';
 import { HashCache } from '../core/hash-cache.js';
 import { hashFiles } from '../core/hash-pool.js';
 import type { ProgressReporter } from '../core/context.js';
-import { DIR_MODE, ruleMode, type BundleEntry } from './entry.js';
-import { assertNoCollisions, isInTreeLinkTarget, parentDirectories, sortByBytes, toArchivePath } from './paths.js';
+import { ruleMode } from './entry.js';
+import { EntryTable } from './entry-table.js';
+import { CollisionCheck, isInTreeLinkTarget, parentDirectories, toArchivePath } from './paths.js';
 import { selectFiles } from './select.js';
 import { carriesCredentials, scrubCredentials } from './credentials.js';
 import { PROJECT_PREFIX } from './layout.js';
@@ -17,20 +17,13 @@ import { PROJECT_PREFIX } from './layout.js';
 /** Configuration and lock files larger than this are bundled as they are (none are, in practice). */
 const MAX_SCRUB_BYTES = 64 * 2 ** 20;
 
-export interface SourceEntry extends BundleEntry {
-  /** Absolute path on disk (files only). */
-  source?: string;
-  /** Content written instead of reading `source`: made by repro (a generated MLproject, no
-   * source), or a project file with its credentials cut (source kept for build --verify). */
-  content?: Buffer;
-  /** Identity seen at planning time; the writer refuses to bundle a file that changed since. */
-  stat?: { size: number; mtimeMs: number; ctimeMs: number; ino: number };
-}
+export type { SourceEntry } from './entry-table.js';
 
 export interface ContentPlan {
   root: string;
   method: 'git' | 'walk' | 'list';
-  entries: SourceEntry[];
+  /** Every entry under the project prefix (files, symlinks, directories), not yet sorted. */
+  entries: EntryTable;
   totalBytes: number;
   /** The hash cache with this plan's results, to save once the build has succeeded. */
   cache: HashCache;
@@ -58,100 +51,127 @@ export async function planContent(root: string, options: PlanContentOptions = {}
       details: { path: root, selection: selection.method },
     });
   }
-  const named = selection.paths.map((source) => ({ source, path: toArchivePath(source) }));
-  for (const item of named) assertValidName(item.source);
-  assertNoCollisions(named);
-
-  const entries: SourceEntry[] = [];
-  const files: SourceEntry[] = [];
-  for (const item of named) {
-    const abs = path.join(root, item.source);
+  // One name at a time: checked, stat'ed and added as a row; no per-file objects are kept.
+  const table = new EntryTable(root, PROJECT_PREFIX);
+  const named = (i: number) => ({ source: selection.paths[i]!, path: toArchivePath(selection.paths[i]!) });
+  const collisions = new CollisionCheck(named);
+  for (let i = 0; i < selection.paths.length; i++) {
+    const item = named(i);
+    assertValidName(item.source);
+    collisions.add(item);
+  }
+  for (const source of selection.paths) {
+    const abs = path.join(root, source);
     const st = await fs.lstat(abs).catch((err) => {
       throw fsError(err, abs, 'cannot read');
     });
-    const entry = await classify(item.path, abs, st);
-    entries.push(entry);
-    if (entry.type === 'file') files.push(entry);
+    const archivePath = [PROJECT_PREFIX, toArchivePath(source)].join('/'); // joined: one flat string, not a rope
+    if (st.isFile()) {
+      table.addFile(archivePath, source, ruleMode('file', st.mode), { size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino });
+    } else if (st.isSymbolicLink()) {
+      table.addSymlink(archivePath, ruleMode('symlink', st.mode), await linkTarget(archivePath, abs));
+    } else {
+      throw unsupported(archivePath, st);
+    }
   }
-  const credentialsRemoved: ContentPlan['credentialsRemoved'] = [];
-  for (const f of files) {
-    if (!carriesCredentials(f.path) || f.size > MAX_SCRUB_BYTES) continue;
-    const bytes = await fs.readFile(f.source!).catch((err) => {
-      throw fsError(err, f.source!, 'cannot read');
-    });
-    if (bytes.length !== f.size) throw changedError(f.source!);
-    const text = bytes.toString('utf8');
-    if (!Buffer.from(text, 'utf8').equals(bytes)) continue; // not UTF-8 text
-    const scrubbed = scrubCredentials(f.path, text);
-    if (scrubbed.removed === 0) continue;
-    // The bundle carries the cut copy; `source` stays, so build --verify copies the original.
-    f.content = Buffer.from(scrubbed.text, 'utf8');
-    f.size = f.content.length;
-    f.sha256 = createHash('sha256').update(f.content).digest('hex');
-    credentialsRemoved.push({ path: f.path, removed: scrubbed.removed });
-  }
+  const credentialsRemoved = await cutCredentials(table);
+  let totalBytes = 0; // the project's files as bundled (a cut copy's own size)
+  for (let row = 0; row < table.length; row++) if (table.hasSource(row)) totalBytes += table.sizeOf(row);
   for (const [rel, content] of Object.entries(options.generated ?? {})) {
-    if (entries.some((e) => e.path === rel)) continue; // the project's own file wins
-    entries.push({ path: rel, type: 'file', mode: 0o644, size: content.length, content, sha256: createHash('sha256').update(content).digest('hex') });
+    const archivePath = `${PROJECT_PREFIX}/${rel}`;
+    if (table.has(archivePath)) continue; // the project's own file wins
+    table.addContent(archivePath, content, 0o644);
   }
-  for (const dir of parentDirectories(entries.map((e) => e.path))) {
-    entries.push({ path: dir, type: 'directory', mode: DIR_MODE, size: 0 });
-  }
-
-  const totalBytes = files.reduce((sum, f) => sum + f.size, 0);
-  const cache = await new HashCache(root).load();
-  // What the cache saves comes from the plan's own entries (see HashCache.saveFrom).
-  cache.saveFrom(function* () {
-    const prefix = PROJECT_PREFIX.length + 1; // keys are project-relative paths
-    for (const f of files) if (f.content === undefined && f.stat && f.sha256) yield [f.path.slice(prefix), f.stat, f.sha256] as const;
-  });
-  const missing = files.filter((f) => f.content === undefined).filter((f) => {
-    f.sha256 = cache.get(f.path, f.stat!);
-    return f.sha256 === undefined;
-  });
-  cache.settle();
-  options.progress?.start('hashing', missing.reduce((sum, f) => sum + f.size, 0));
-  const hashes = await hashFiles(
-    missing.map((f) => ({ path: f.source!, size: f.size })),
-    { onProgress: (n) => options.progress?.tick(n) },
-  );
-  options.progress?.stop();
-  hashes.forEach((h, i) => {
-    const f = missing[i]!;
-    if (h.size !== f.size) throw changedError(f.source!);
-    f.sha256 = h.sha256;
-  });
-  // Prefixed in place, not copied: the cache's rows and the plan share these objects.
-  for (const e of entries) e.path = `${PROJECT_PREFIX}/${e.path}`;
-  entries.push({ path: PROJECT_PREFIX, type: 'directory', mode: DIR_MODE, size: 0 });
-  return { root, method: selection.method, entries: sortByBytes(entries), totalBytes, cache, credentialsRemoved };
+  // Every path is under PROJECT_PREFIX, so the prefix itself is among the parents.
+  for (const dir of parentDirectories(table.paths())) table.addDirectory(dir);
+  const cache = await hashWithCache(root, table, options.progress);
+  return { root, method: selection.method, entries: table, totalBytes, cache, credentialsRemoved };
 }
 
-async function classify(archivePath: string, abs: string, st: Stats): Promise<SourceEntry> {
-  if (st.isFile()) {
-    return {
-      path: archivePath,
-      type: 'file',
-      mode: ruleMode('file', st.mode),
-      size: st.size,
-      source: abs,
-      stat: { size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino },
-    };
+/** Files that carry credentials (credentials.ts) are bundled with them cut out. */
+async function cutCredentials(table: EntryTable): Promise<ContentPlan['credentialsRemoved']> {
+  const removed: ContentPlan['credentialsRemoved'] = [];
+  for (let row = 0; row < table.length; row++) {
+    if (table.typeOf(row) !== 'file' || table.hasContent(row)) continue;
+    const archivePath = table.pathOf(row);
+    if (!carriesCredentials(archivePath.slice(PROJECT_PREFIX.length + 1)) || table.sizeOf(row) > MAX_SCRUB_BYTES) continue;
+    const source = table.sourceOf(row)!;
+    const bytes = await fs.readFile(source).catch((err) => {
+      throw fsError(err, source, 'cannot read');
+    });
+    if (bytes.length !== table.sizeOf(row)) throw changedError(source);
+    const text = bytes.toString('utf8');
+    if (!Buffer.from(text, 'utf8').equals(bytes)) continue; // not UTF-8 text
+    const scrubbed = scrubCredentials(archivePath.slice(PROJECT_PREFIX.length + 1), text);
+    if (scrubbed.removed === 0) continue;
+    // The bundle carries the cut copy; the source stays, so build --verify copies the original.
+    table.replaceContent(row, Buffer.from(scrubbed.text, 'utf8'));
+    removed.push({ path: archivePath.slice(PROJECT_PREFIX.length + 1), removed: scrubbed.removed });
   }
-  if (st.isSymbolicLink()) {
-    const target = await fs.readlink(abs);
-    if (!isInTreeLinkTarget(archivePath, target)) {
-      throw new ReproError('E_SYMLINK_ESCAPE', `symbolic link leaves the project: ${archivePath} -> ${target}`, {
-        hint: 'Bundles hold only relative links that stay inside the project. Replace the link with the file, or exclude it in .reproignore.',
-        details: { path: archivePath, target },
-      });
+  return removed;
+}
+
+/**
+ * Fills in every file's sha256: from the hash cache when its stat is unchanged, else hashed on
+ * the worker pool. The cache saves its rows from the table itself (HashCache.saveFrom).
+ */
+async function hashWithCache(root: string, table: EntryTable, progress: ProgressReporter | undefined): Promise<HashCache> {
+  const cache = await new HashCache(root).load();
+  const key = (row: number) => table.pathOf(row).slice(PROJECT_PREFIX.length + 1); // project-relative
+  const fromDisk = (row: number) => table.hasSource(row) && !table.hasContent(row);
+  cache.saveFrom(function* () {
+    for (let row = 0; row < table.length; row++) {
+      const sha256 = table.sha256Of(row);
+      if (fromDisk(row) && sha256) yield [key(row), table.statOf(row)!, sha256] as const;
     }
-    return { path: archivePath, type: 'symlink', mode: ruleMode('symlink', st.mode), size: 0, target: target.normalize('NFC') };
+  });
+  const missing: number[] = [];
+  let missingBytes = 0;
+  for (let row = 0; row < table.length; row++) {
+    if (!fromDisk(row)) continue;
+    const sha256 = cache.get(key(row), table.statOf(row)!);
+    if (sha256 !== undefined) table.setSha256(row, sha256);
+    else {
+      missing.push(row);
+      missingBytes += table.sizeOf(row);
+    }
   }
-  const kind = st.isFIFO() ? 'FIFO' : st.isSocket() ? 'socket' : st.isBlockDevice() || st.isCharacterDevice() ? 'device file' : 'special file';
-  throw new ReproError('E_UNSUPPORTED_FILE', `cannot bundle a ${kind}: ${archivePath}`, {
+  cache.settle();
+  progress?.start('hashing', missingBytes);
+  try {
+    await hashFiles(
+      missing.length,
+      (i) => ({ path: table.sourceOf(missing[i]!)!, size: table.sizeOf(missing[i]!) }),
+      (i, h) => {
+        const row = missing[i]!;
+        if (h.size !== table.sizeOf(row)) throw changedError(table.sourceOf(row)!);
+        table.setSha256(row, h.sha256);
+      },
+      { onProgress: (n) => progress?.tick(n) },
+    );
+  } finally {
+    progress?.stop();
+  }
+  return cache;
+}
+
+async function linkTarget(archivePath: string, abs: string): Promise<string> {
+  const target = await fs.readlink(abs);
+  if (!isInTreeLinkTarget(archivePath.slice(PROJECT_PREFIX.length + 1), target)) {
+    throw new ReproError('E_SYMLINK_ESCAPE', `symbolic link leaves the project: ${archivePath.slice(PROJECT_PREFIX.length + 1)} -> ${target}`, {
+      hint: 'Bundles hold only relative links that stay inside the project. Replace the link with the file, or exclude it in .reproignore.',
+      details: { path: archivePath.slice(PROJECT_PREFIX.length + 1), target },
+    });
+  }
+  return target.normalize('NFC');
+}
+
+function unsupported(archivePath: string, st: Stats): ReproError {
+  const rel = archivePath.slice(PROJECT_PREFIX.length + 1);
+  const kind = st.isFIFO() ? 'FIFO' : st.isSocket() ? 'socket' : st.isBlockDevice() || st.isCharacterDevice() ? 'device file' : st.isDirectory() ? 'directory' : 'special file';
+  return new ReproError('E_UNSUPPORTED_FILE', `cannot bundle a ${kind}: ${rel}`, {
     hint: 'Bundles hold regular files, directories and in-tree symlinks only. Exclude it in .reproignore.',
-    details: { path: archivePath, kind },
+    details: { path: rel, kind },
   });
 }
 

@@ -6,6 +6,7 @@ import { fsError } from '../core/errors.js';
 import { FILE_MODE } from './entry.js';
 import { MANIFEST_PATH } from './manifest.js';
 import { changedError, type SourceEntry } from './plan.js';
+import type { EntryList } from './entry-table.js';
 import { END_OF_ARCHIVE, encodeEntryHeader, paddingFor } from './tar-header.js';
 
 const SLICE = 1 << 20;
@@ -15,19 +16,32 @@ export interface TarStreamOptions {
   onBytes?: (n: number) => void;
 }
 
+/** The manifest entry's content: its size up front, its bytes made as they are written. */
+export interface ManifestContent {
+  size: number;
+  chunks(): Iterable<Buffer>;
+}
+
 export async function* canonicalTar(
-  manifestBytes: Buffer,
-  entries: readonly SourceEntry[],
+  manifest: ManifestContent,
+  entries: EntryList,
   options: TarStreamOptions,
 ): AsyncGenerator<Buffer> {
   const out = new Chunker();
   const scratch = Buffer.alloc(512);
-  const manifestEntry = { path: MANIFEST_PATH, type: 'file' as const, mode: FILE_MODE, size: manifestBytes.length };
+  const manifestEntry = { path: MANIFEST_PATH, type: 'file' as const, mode: FILE_MODE, size: manifest.size };
   yield* out.add(encodeEntryHeader(manifestEntry, options.mtime, scratch));
-  yield* out.add(manifestBytes);
-  yield* out.zeros(paddingFor(manifestBytes.length));
+  let written = 0;
+  for (const chunk of manifest.chunks()) {
+    written += chunk.length;
+    yield* out.add(chunk);
+  }
+  // The header already promised manifest.size bytes; anything else would be a corrupt tar.
+  if (written !== manifest.size) throw new Error(`internal error: the manifest is ${written} bytes, ${manifest.size} were announced`);
+  yield* out.zeros(paddingFor(manifest.size));
   const ahead = new Prefetcher(entries);
-  for (const [index, entry] of entries.entries()) {
+  for (let index = 0; index < entries.length; index++) {
+    const entry = entries.at(index)!;
     yield* out.add(encodeEntryHeader(entry, options.mtime, scratch));
     if (entry.type !== 'file' || entry.size === 0) continue;
     if (entry.content) {
@@ -58,11 +72,11 @@ export async function* canonicalTar(
  */
 class Prefetcher {
   static readonly WINDOW = 32;
-  readonly #entries: readonly SourceEntry[];
+  readonly #entries: EntryList;
   readonly #pending = new Map<number, Promise<Buffer>>();
   #next = 0;
 
-  constructor(entries: readonly SourceEntry[]) {
+  constructor(entries: EntryList) {
     this.#entries = entries;
   }
 
@@ -78,7 +92,7 @@ class Prefetcher {
     if (this.#next < from) this.#next = from;
     while (this.#next < this.#entries.length && this.#pending.size < Prefetcher.WINDOW) {
       const i = this.#next++;
-      const e = this.#entries[i]!;
+      const e = this.#entries.at(i)!;
       if (e.type === 'file' && e.size > 0 && e.size <= SLICE && !e.content) {
         const p = readSmall(e);
         p.catch(() => {}); // observed when taken; avoids an unhandled rejection if never taken

@@ -13,8 +13,8 @@ import { sha512Integrity, StreamHasher } from '../core/stream-hasher.js';
 import { fsError, isReproError } from '../core/errors.js';
 import type { ProgressReporter } from '../core/context.js';
 import { compressionStages, STAGE_BUFFER, type CompressionInfo } from './compress.js';
-import type { SourceEntry } from './plan.js';
-import { canonicalTar } from './tar-stream.js';
+import type { EntryList } from './entry-table.js';
+import { canonicalTar, type ManifestContent } from './tar-stream.js';
 import { makeTrailer, payloadCheck } from './trailer.js';
 
 export interface WriteResult {
@@ -33,7 +33,7 @@ export interface WriteOptions {
   totalBytes?: number;
 }
 
-export async function writeBundle(target: string, manifestBytes: Buffer, entries: readonly SourceEntry[], options: WriteOptions): Promise<WriteResult> {
+export async function writeBundle(target: string, manifest: ManifestContent, entries: EntryList, options: WriteOptions): Promise<WriteResult> {
   const dir = path.dirname(target);
   await fs.mkdir(dir, { recursive: true }).catch((err) => {
     throw fsError(err, dir, 'cannot create the output directory');
@@ -53,7 +53,7 @@ export async function writeBundle(target: string, manifestBytes: Buffer, entries
   options.progress?.start('writing', options.totalBytes ?? 0);
   try {
     await pipeline(
-      Readable.from(canonicalTar(manifestBytes, entries, { mtime: options.mtime, onBytes: (n) => options.progress?.tick(n) }), { highWaterMark: 2 }),
+      Readable.from(canonicalTar(manifest, entries, { mtime: options.mtime, onBytes: (n) => options.progress?.tick(n) }), { highWaterMark: 2 }),
       tap((chunk) => {
         tarHash.update(chunk);
         tarSize += chunk.length;

@@ -1,8 +1,8 @@
 // Writes that are all-or-nothing: data goes to a temp file in the target's own directory,
 // is fsynced, then renamed over the target. A process killed at any moment leaves either the
 // old file or the new one, never a half-written file at the target path.
-import { randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fsError } from './errors.js';
 
@@ -53,6 +53,51 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array)
     throw fsError(err, target, 'cannot write');
   }
   await commitTemp(temp, target);
+}
+
+/**
+ * writeFileAtomic for content made as it is written (a generator's chunks): nothing the size of
+ * the file is held. With `keepIfSame`, a target that already holds exactly these bytes (same
+ * size and sha256, read as a stream) is left untouched and false is returned; else true.
+ */
+export async function writeChunksAtomic(target: string, chunks: Iterable<Uint8Array>, options: { keepIfSame?: boolean } = {}): Promise<boolean> {
+  const temp = tempPathFor(target);
+  const hash = createHash('sha256');
+  let size = 0;
+  let handle: fs.FileHandle | undefined;
+  try {
+    handle = await fs.open(temp, 'wx', 0o644);
+    for (const chunk of chunks) {
+      hash.update(chunk);
+      size += chunk.length;
+      await handle.write(chunk);
+    }
+    await handle.sync();
+    await handle.close();
+    handle = undefined;
+  } catch (err) {
+    await handle?.close().catch(() => {});
+    await fs.rm(temp, { force: true });
+    throw fsError(err, target, 'cannot write');
+  }
+  if (options.keepIfSame && (await sameContent(target, size, hash.digest('hex')))) {
+    await fs.rm(temp, { force: true });
+    return false;
+  }
+  await commitTemp(temp, target);
+  return true;
+}
+
+/** Whether `file` is `size` bytes whose sha256 is `sha256` (false when it cannot be read). */
+async function sameContent(file: string, size: number, sha256: string): Promise<boolean> {
+  try {
+    if ((await fs.stat(file)).size !== size) return false;
+    const hash = createHash('sha256');
+    for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+    return hash.digest('hex') === sha256;
+  } catch {
+    return false;
+  }
 }
 
 /**

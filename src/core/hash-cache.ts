@@ -5,7 +5,7 @@
 // costs only time; writing it is best-effort and atomic.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { writeFileAtomic } from './atomic-write.js';
+import { writeChunksAtomic } from './atomic-write.js';
 import { TextChunks } from './text-chunks.js';
 
 export const CACHE_FILE = path.join('.repro', 'cache', 'hashes.v1.json');
@@ -106,18 +106,22 @@ export class HashCache {
       for (const _ of rows()) count++;
       if (count === (this.#loadedCount ?? Object.keys(this.#loaded.files).length)) return false;
     }
-    // Written a row at a time: the same JSON as JSON.stringify of the whole document.
-    const out = new TextChunks();
-    out.put(`{"schemaVersion":1,"writtenAtMs":${JSON.stringify(nowMs)},"files":{`);
-    let first = true;
-    for (const [key, st, sha256] of rows()) {
-      out.put(`${first ? '' : ','}${JSON.stringify(key)}:${JSON.stringify([st.size, st.mtimeMs, st.ctimeMs, st.ino, sha256])}`);
-      first = false;
+    // Written into the file a row at a time: the same JSON as JSON.stringify of the whole document.
+    function* chunks(): Generator<Buffer> {
+      const out = new TextChunks();
+      out.put(`{"schemaVersion":1,"writtenAtMs":${JSON.stringify(nowMs)},"files":{`);
+      let first = true;
+      for (const [key, st, sha256] of rows()) {
+        out.put(`${first ? '' : ','}${JSON.stringify(key)}:${JSON.stringify([st.size, st.mtimeMs, st.ctimeMs, st.ino, sha256])}`);
+        first = false;
+        yield* out.full();
+      }
+      out.put('}}');
+      yield* out.take();
     }
-    out.put('}}');
     try {
       await fs.mkdir(path.dirname(this.#file), { recursive: true });
-      await writeFileAtomic(this.#file, Buffer.concat(out.take()));
+      await writeChunksAtomic(this.#file, chunks());
       return true;
     } catch {
       return false;

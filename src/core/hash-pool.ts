@@ -60,24 +60,45 @@ export interface HashPoolOptions {
   onProgress?: (bytes: number) => void;
 }
 
-/** Hashes `jobs` in order-preserving fashion; results[i] belongs to jobs[i]. */
-export async function hashFiles(jobs: readonly HashJob[], options: HashPoolOptions = {}): Promise<FileHash[]> {
-  if (jobs.length === 0) return [];
-  const batches = planBatches(jobs);
-  const threads = Math.max(1, Math.min(options.threads ?? availableParallelism(), batches.length));
-  const results: FileHash[] = new Array(jobs.length);
+/**
+ * Hashes `count` files: job(i) says which, and onHash(i, hash) receives each result as its
+ * batch comes back (results are not collected; a throw from onHash stops the pool). Batches are
+ * made as workers ask for them, so nothing the size of the file list is held here.
+ */
+export async function hashFiles(
+  count: number,
+  job: (index: number) => HashJob,
+  onHash: (index: number, hash: FileHash) => void,
+  options: HashPoolOptions = {},
+): Promise<void> {
+  if (count === 0) return;
+  let totalBytes = 0;
+  for (let i = 0; i < count; i++) totalBytes += job(i).size;
+  // At least this many batches: no more threads than there is work for.
+  const batches = Math.max(Math.ceil(count / BATCH_FILES), Math.ceil(totalBytes / BATCH_BYTES));
+  const threads = Math.max(1, Math.min(options.threads ?? availableParallelism(), batches));
   const workers = Array.from({ length: threads }, () => new Worker(WORKER_SOURCE, { eval: true }));
   let next = 0;
+  let id = 0;
+  const nextBatch = (): Batch | null => {
+    if (next >= count) return null;
+    const batch: Batch = { id: id++, start: next, paths: [] };
+    let bytes = 0;
+    while (next < count && bytes < BATCH_BYTES && batch.paths.length < BATCH_FILES) {
+      const j = job(next++);
+      batch.paths.push(j.path);
+      bytes += j.size;
+    }
+    return batch;
+  };
   try {
     await Promise.all(
       workers.map(async (worker) => {
-        while (next < batches.length) {
-          const batch = batches[next++]!;
+        for (let batch = nextBatch(); batch; batch = nextBatch()) {
           const reply = await ask(worker, batch);
           reply.forEach((r, i) => {
-            const job = jobs[batch.start + i]!;
-            if ('error' in r) throw fsError(Object.assign(new Error(r.error.message), { code: r.error.code }), job.path, 'cannot read');
-            results[batch.start + i] = r;
+            if ('error' in r) throw fsError(Object.assign(new Error(r.error.message), { code: r.error.code }), batch.paths[i]!, 'cannot read');
+            onHash(batch.start + i, r);
             options.onProgress?.(r.size);
           });
         }
@@ -86,6 +107,12 @@ export async function hashFiles(jobs: readonly HashJob[], options: HashPoolOptio
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));
   }
+}
+
+/** hashFiles for a list, results in the list's order (small lists: data files in a snapshot). */
+export async function hashFileList(jobs: readonly HashJob[], options: HashPoolOptions = {}): Promise<FileHash[]> {
+  const results: FileHash[] = new Array(jobs.length);
+  await hashFiles(jobs.length, (i) => jobs[i]!, (i, h) => (results[i] = h), options);
   return results;
 }
 
@@ -107,20 +134,4 @@ function ask(worker: Worker, batch: Batch): Promise<Reply[]> {
     worker.once('error', onError);
     worker.postMessage({ id: batch.id, paths: batch.paths });
   });
-}
-
-function planBatches(jobs: readonly HashJob[]): Batch[] {
-  const batches: Batch[] = [];
-  let current: Batch | undefined;
-  let bytes = 0;
-  jobs.forEach((job, index) => {
-    if (!current || bytes >= BATCH_BYTES || current.paths.length >= BATCH_FILES) {
-      current = { id: batches.length, start: index, paths: [] };
-      batches.push(current);
-      bytes = 0;
-    }
-    current.paths.push(job.path);
-    bytes += job.size;
-  });
-  return batches;
 }

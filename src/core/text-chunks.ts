@@ -17,6 +17,11 @@ export class TextChunks {
     this.#used += this.#chunk.write(text, this.#used);
   }
 
+  /** The buffers filled so far (not the one being written into), for writers that stream. */
+  full(): Buffer[] {
+    return this.#done.splice(0);
+  }
+
   /** The buffers written so far; the writer starts over empty. */
   take(): Buffer[] {
     if (this.#used > 0) this.#done.push(this.#chunk.subarray(0, this.#used));

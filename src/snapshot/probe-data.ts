@@ -59,8 +59,8 @@ export async function hashData(inputs: readonly string[], cwd: string, options: 
     return cached === undefined;
   });
   options.progress?.start('hashing data', todo.reduce((s, f) => s + f.stat.size, 0));
-  const { hashFiles } = await import('../core/hash-pool.js'); // worker threads: only when there is work
-  const hashes = await hashFiles(todo.map((f) => ({ path: f.abs, size: f.stat.size })), { onProgress: (n) => options.progress?.tick(n) });
+  const { hashFileList } = await import('../core/hash-pool.js'); // worker threads: only when there is work
+  const hashes = await hashFileList(todo.map((f) => ({ path: f.abs, size: f.stat.size })), { onProgress: (n) => options.progress?.tick(n) });
   options.progress?.stop();
   todo.forEach((f, i) => {
     if (hashes[i]!.size !== f.stat.size) throw new ReproError('E_CHANGED_DURING_BUILD', `data changed while it was hashed: ${f.abs}`, { hint: 'Stop whatever writes to the data and snapshot again.', details: { path: f.abs } });

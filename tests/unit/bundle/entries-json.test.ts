@@ -2,10 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { canonicalJson } from '../../../src/core/canonical-json.js';
 import { decodeEntriesDocument, encodeEntriesDocument, entryText } from '../../../src/bundle/entries-json.js';
 
-const encode = (skeleton: Record<string, unknown>, entries: object[]) => {
-  const { head, body, tail } = encodeEntriesDocument({ ...skeleton, entries: [] }, entries);
-  return Buffer.concat([head, ...body, tail]);
-};
+const encode = (skeleton: Record<string, unknown>, entries: object[]) => Buffer.concat([...encodeEntriesDocument({ ...skeleton, entries: [] }, entries)]);
 const all = (doc: NonNullable<ReturnType<typeof decodeEntriesDocument>>) => Array.from({ length: doc.count }, (_, i) => doc.entry(i));
 
 describe('entries-json: a canonical document written and read an entry at a time', () => {
@@ -19,9 +16,29 @@ describe('entries-json: a canonical document written and read an entry at a time
   it('spans the 1 MiB pieces it writes into (an entry larger than a piece included)', () => {
     const entries = Array.from({ length: 9000 }, (_, i) => ({ path: `d/${'x'.repeat(i % 300)}${i}`, size: i }));
     entries.push({ path: 'big', size: 0, blob: 'y'.repeat(3 << 20) } as never);
-    const { body } = encodeEntriesDocument({ entries: [] }, entries);
-    expect(body.length).toBeGreaterThan(2);
+    const chunks = [...encodeEntriesDocument({ entries: [] }, entries)];
+    expect(chunks.length).toBeGreaterThan(2);
     expect(encode({}, entries).toString()).toBe(canonicalJson({ entries }));
+  });
+
+  it('yields each 1 MiB piece as soon as it is full, before the later entries are read', () => {
+    let pulled = 0;
+    const total = 50_000;
+    function* entries() {
+      for (let i = 0; i < total; i++) {
+        pulled++;
+        yield { path: `project/d${i % 100}/file-${i}.txt`, size: i, sha256: 'a'.repeat(64) };
+      }
+    }
+    const chunks = encodeEntriesDocument({ entries: [] }, entries());
+    const first = chunks.next();
+    expect(first.done).toBe(false);
+    expect((first.value as Buffer).length).toBeGreaterThan(1 << 19);
+    expect(pulled).toBeLessThan(total / 4);
+    let rest = 0;
+    for (const c of chunks) rest += c.length;
+    expect(pulled).toBe(total);
+    expect(rest).toBeGreaterThan(0);
   });
 
   it('reads back the skeleton and every entry, keeping offsets rather than objects', () => {

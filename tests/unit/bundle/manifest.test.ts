@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../../../src/core/canonical-json.js';
-import { createManifest, encodeManifest, parseManifest, readManifest, serializeManifest } from '../../../src/bundle/manifest.js';
+import { createManifest, encodeManifest, manifestBytes, parseManifest, readManifest, serializeManifest } from '../../../src/bundle/manifest.js';
 
 const manifest = () =>
   createManifest({
@@ -61,7 +61,12 @@ describe('encodeManifest (serialized an entry at a time)', () => {
         { path: 'project/\n  "selfDigest": "",\n', type: 'file' as const, mode: 0o644, size: 0, sha256: 'b'.repeat(64) },
       ],
     };
-    const { manifest: head, bytes } = encodeManifest(input);
+    const encoded = encodeManifest(input);
+    const { manifest: head } = encoded;
+    const bytes = manifestBytes(encoded);
+    // The size is announced before the bytes are made again, and every making gives the same bytes.
+    expect(encoded.size).toBe(bytes.length);
+    expect(manifestBytes(encoded).equals(bytes)).toBe(true);
     const manifest = parseManifest(bytes);
     expect(manifest).toMatchObject(head);
     expect(bytes.equals(serializeManifest(manifest))).toBe(true);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assertNoCollisions, isInTreeLinkTarget, parentDirectories, sortByBytes, toArchivePath } from '../../../src/bundle/paths.js';
+import { assertNoCollisions, CollisionCheck, isInTreeLinkTarget, parentDirectories, sortByBytes, toArchivePath } from '../../../src/bundle/paths.js';
 
 describe('toArchivePath', () => {
   it('normalizes to NFC and forward slashes', () => {
@@ -21,6 +21,19 @@ describe('assertNoCollisions', () => {
 
   it('accepts distinct names', () => {
     expect(() => assertNoCollisions(['a', 'b', 'a/b'].map((p) => ({ source: p, path: p })))).not.toThrow();
+  });
+
+  it('finds a twin among many names as they arrive, naming the earlier one from the caller\'s list', () => {
+    const sources = Array.from({ length: 20_000 }, (_, i) => `d${i % 97}/file-${i}.txt`);
+    sources.push('d26/FILE-123.txt'); // twin of an early name (123 % 97 = 26)
+    const check = new CollisionCheck((i) => ({ source: sources[i]!, path: sources[i]! }));
+    let thrown: unknown;
+    try {
+      for (const s of sources) check.add({ source: s, path: s });
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toMatchObject({ code: 'E_PATH_COLLISION', details: { rule: 'case-folding', paths: ['d26/file-123.txt', 'd26/FILE-123.txt'] } });
   });
 });
 
