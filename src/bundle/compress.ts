@@ -115,7 +115,8 @@ const ZSTD_IN_FLIGHT = 3;
 
 class ZstdFrames extends Transform {
   readonly #level: number;
-  #parts: Buffer[] = [];
+  /** The frame being filled: each byte is copied once, into the buffer that is compressed. */
+  #frame: Buffer | null = null;
   #length = 0;
   readonly #inFlight: Promise<Buffer>[] = [];
 
@@ -141,25 +142,29 @@ class ZstdFrames extends Transform {
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    let rest = chunk;
-    while (this.#length + rest.length >= ZSTD_FRAME) {
-      const take = ZSTD_FRAME - this.#length;
-      this.#parts.push(rest.subarray(0, take));
-      this.#start(Buffer.concat(this.#parts, ZSTD_FRAME));
-      this.#parts = [];
-      this.#length = 0;
-      rest = rest.subarray(take);
-    }
-    if (rest.length > 0) {
-      this.#parts.push(Buffer.from(rest));
-      this.#length += rest.length;
+    let at = 0;
+    while (at < chunk.length) {
+      if (this.#length === 0 && chunk.length - at >= ZSTD_FRAME) {
+        this.#start(chunk.subarray(at, at + ZSTD_FRAME)); // a whole frame in place: no copy
+        at += ZSTD_FRAME;
+        continue;
+      }
+      this.#frame ??= Buffer.allocUnsafe(ZSTD_FRAME);
+      const n = chunk.copy(this.#frame, this.#length, at);
+      this.#length += n;
+      at += n;
+      if (this.#length === ZSTD_FRAME) {
+        this.#start(this.#frame);
+        this.#frame = null;
+        this.#length = 0;
+      }
     }
     this.#drain(ZSTD_IN_FLIGHT - 1).then(() => cb(), cb);
   }
 
   override _flush(cb: TransformCallback): void {
-    if (this.#length > 0) this.#start(Buffer.concat(this.#parts, this.#length));
-    this.#parts = [];
+    if (this.#length > 0) this.#start(this.#frame!.subarray(0, this.#length));
+    this.#frame = null;
     this.#length = 0;
     this.#drain(0).then(() => cb(), cb);
   }

@@ -1,10 +1,10 @@
 // Hashes a byte stream on a worker thread, so digests of one stream (a bundle file's sha256
 // and sha512, say) are computed in parallel with the main thread's own work. Chunks are copied
-// into a 16 MiB shared ring that the worker reads in place: no per-chunk allocation on either
+// into a 4 MiB shared ring that the worker reads in place: no per-chunk allocation on either
 // side, so memory stays flat however long the stream. update() waits while the ring is full.
 import { Worker } from 'node:worker_threads';
 
-const RING_BYTES = 16 << 20;
+const RING_BYTES = 4 << 20;
 const MAX_PIECE = RING_BYTES / 4;
 
 const WORKER_SOURCE = `
