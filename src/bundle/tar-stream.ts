@@ -10,6 +10,7 @@ import type { EntryList } from './entry-table.js';
 import { END_OF_ARCHIVE, encodeEntryHeader, paddingFor } from './tar-header.js';
 
 const SLICE = 1 << 20;
+const PASS_THROUGH = 64 << 10;
 
 export interface TarStreamOptions {
   mtime: number;
@@ -134,9 +135,11 @@ async function* readSource(entry: SourceEntry): AsyncGenerator<Buffer> {
 }
 
 /**
- * Copies small pieces (headers, small files, padding) into 1 MiB chunks; a piece of 1 MiB or
+ * Copies small pieces (headers, small files, padding) into 1 MiB chunks; a piece of 64 KiB or
  * more passes straight through. Copying, rather than keeping a list of the pieces, means a
- * bundle of 100,000 small files makes no object per header or padding that outlives it.
+ * bundle of 100,000 small files makes no object per header or padding that outlives it; not
+ * copying large pieces (the manifest's 1 MiB pieces, file slices) means no second dead buffer
+ * per MiB for V8 to collect: a 100,000-entry manifest is 20 MB written in a burst.
  */
 class Chunker {
   #chunk = Buffer.allocUnsafe(SLICE);
@@ -144,7 +147,7 @@ class Chunker {
 
   *add(buf: Buffer): Generator<Buffer> {
     if (buf.length === 0) return;
-    if (buf.length >= SLICE) {
+    if (buf.length >= PASS_THROUGH) {
       yield* this.flush();
       yield buf;
       return;
