@@ -117,6 +117,8 @@ class ZstdFrames extends Transform {
   readonly #level: number;
   /** The frame being filled: each byte is copied once, into the buffer that is compressed. */
   #frame: Buffer | null = null;
+  /** Frame buffers whose compression has finished, filled again rather than left to the GC. */
+  readonly #spare: Buffer[] = [];
   #length = 0;
   readonly #inFlight: Promise<Buffer>[] = [];
 
@@ -125,12 +127,17 @@ class ZstdFrames extends Transform {
     this.#level = level;
   }
 
-  #start(piece: Buffer): void {
+  #start(piece: Buffer, own = false): void {
     const job = new Promise<Buffer>((resolve, reject) => {
       zlib.zstdCompress(
         piece,
         { chunkSize: ZSTD_FRAME + (1 << 16), params: { [zlib.constants.ZSTD_c_compressionLevel]: this.#level, [zlib.constants.ZSTD_c_checksumFlag]: 1 } },
-        (err, out) => (err ? reject(err) : resolve(out)),
+        (err, out) => {
+          // The compressor has read the frame and nothing else holds it: fill it again.
+          if (own && this.#spare.length < ZSTD_IN_FLIGHT) this.#spare.push(piece);
+          if (err) reject(err);
+          else resolve(out);
+        },
       );
     });
     job.catch(() => {});
@@ -149,12 +156,12 @@ class ZstdFrames extends Transform {
         at += ZSTD_FRAME;
         continue;
       }
-      this.#frame ??= Buffer.allocUnsafe(ZSTD_FRAME);
+      this.#frame ??= this.#spare.pop() ?? Buffer.allocUnsafe(ZSTD_FRAME);
       const n = chunk.copy(this.#frame, this.#length, at);
       this.#length += n;
       at += n;
       if (this.#length === ZSTD_FRAME) {
-        this.#start(this.#frame);
+        this.#start(this.#frame, true);
         this.#frame = null;
         this.#length = 0;
       }

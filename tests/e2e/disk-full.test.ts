@@ -116,4 +116,28 @@ describe('file size limit (ulimit -f)', () => {
     const again = await runCli(args, { env: { REPRO_CACHE: cache } });
     expect(again.code, again.stderr).toBe(0);
   });
+
+  it('repro.lock too large to write: E_IO, the committed lock unchanged byte for byte, no temp beside it', async () => {
+    // 8,000 one-line files: the bundle compresses to a few hundred KiB, the lock is ~1.3 MB.
+    const files: Record<string, string> = { 'run.sh': 'exit 0\n' };
+    for (let i = 0; i < 8000; i++) files[`d${i % 40}/f${i}.txt`] = `${i}\n`;
+    const root = await makeProject(files);
+    const first = await runCli(['build', root, '-o', path.join(tempDir(), 'a'), '--json']);
+    expect(first.code, first.stderr).toBe(0);
+    const lock = await fs.readFile(path.join(root, 'repro.lock'));
+    expect(lock.length).toBeGreaterThan(1 << 20);
+    await fs.writeFile(path.join(root, 'd0/f0.txt'), 'changed\n'); // the next lock differs
+    const out = path.join(tempDir(), 'b');
+    const run = await runLimited(1024, ['build', root, '-o', out, '--json']);
+    expectSpaceError(run, 'EFBIG');
+    // It is the lock that did not fit: the bundle before it was written whole and verifies.
+    expect(run.json().error.details.path).toBe(path.join(root, 'repro.lock'));
+    const [bundle] = await fs.readdir(out);
+    expect((await runCli(['verify', path.join(out, bundle!), '--json'])).code).toBe(0);
+    expect((await fs.readFile(path.join(root, 'repro.lock'))).equals(lock)).toBe(true);
+    expect((await fs.readdir(root)).filter((n) => n.startsWith('.repro-tmp-'))).toEqual([]);
+    const again = await runCli(['build', root, '-o', out, '--json']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.json().result.lock.status).toBe('written');
+  });
 });
