@@ -3,7 +3,7 @@
 // (unix, tcp, ssh) is honoured by dockerode itself.
 import type { Readable } from 'node:stream';
 import { onInterrupt } from '../core/cleanup.js';
-import { ReproError } from '../core/errors.js';
+import { ReproError, isReproError } from '../core/errors.js';
 
 export interface ImageInfo {
   id: string;
@@ -212,7 +212,9 @@ export async function connectDocker(env: Readonly<Record<string, string | undefi
         }
       };
       const unregister = onInterrupt(remove);
+      let kills: KillWatch | undefined;
       try {
+        kills = await watchKills(docker, container.id, limit);
         const stream = await within(limit, 'attach to the container', container.attach({ stream: true, stdout: true, stderr: true }));
         docker.modem.demuxStream(stream, request.stdout, request.stderr);
         // Wait for the next exit before starting: with AutoRemove the container may be gone
@@ -224,9 +226,11 @@ export async function connectDocker(env: Readonly<Record<string, string | undefi
         // (the engine went away mid-run), and nothing else would keep repro alive or tell it:
         // a watchdog asks the engine every few seconds whether it and the container are there.
         const status = await watchExit(exited);
-        await new Promise((r) => setTimeout(r, 50)); // let the last attached bytes arrive
+        await new Promise((r) => setTimeout(r, 50)); // let the last attached bytes (and events) arrive
+        if (kills.signals.length > 0) throw stoppedFromOutside(container.id, kills.signals, status.StatusCode, env);
         return status.StatusCode;
       } catch (err) {
+        if (isReproError(err)) throw err;
         if (isEngineAnswer(err)) throw runFailed((err as Error).message);
         throw new ReproError('E_ENV', `the Docker engine stopped answering during the run: ${(err as Error).message}`, {
           hint: 'Check that the engine is running (docker info) and run again. The container was created with AutoRemove: the engine removes it when it exits.',
@@ -234,6 +238,7 @@ export async function connectDocker(env: Readonly<Record<string, string | undefi
           cause: err,
         });
       } finally {
+        kills?.close();
         unregister();
         await remove();
       }
@@ -255,6 +260,46 @@ export async function reachDocker(env: Readonly<Record<string, string | undefine
 /** As reachDocker, or null when no engine answers (for callers that can do without one). */
 export async function reachDockerIfAny(env: Readonly<Record<string, string | undefined>>): Promise<DockerClient | null> {
   return reachDocker(env).catch(() => null);
+}
+
+interface KillWatch {
+  /** Signals the engine sent the container, in order ("15", "9"). */
+  signals: string[];
+  close(): void;
+}
+
+/**
+ * Watches the engine's "kill" events for one container. repro itself never signals a running
+ * container except when the user interrupts it, so a kill means the run was stopped from
+ * outside: `docker stop` or `docker kill`, or the engine shutting down, which stops every
+ * container (signal 15, then 9) and still reports the exit status as if the run had ended.
+ */
+async function watchKills(docker: import('dockerode'), id: string, limit: number): Promise<KillWatch> {
+  const stream = (await within(limit, 'watch the container\'s events', docker.getEvents({ filters: { container: [id], event: ['kill'] } }))) as NodeJS.ReadableStream & { destroy?: () => void };
+  const signals: string[] = [];
+  let pending = '';
+  stream.on('data', (chunk: Buffer) => {
+    const lines = (pending + chunk.toString('utf8')).split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines) {
+      if (line.trim() === '') continue;
+      try {
+        const event = JSON.parse(line) as { Action?: string; Actor?: { Attributes?: { signal?: string } } };
+        if (event.Action === 'kill') signals.push(event.Actor?.Attributes?.signal ?? '?');
+      } catch {
+        // not an event: ignored
+      }
+    }
+  });
+  stream.on('error', () => {}); // the engine going away ends the stream; the run's watchdog reports that
+  return { signals, close: () => stream.destroy?.() };
+}
+
+function stoppedFromOutside(id: string, signals: string[], exitCode: number, env: Readonly<Record<string, string | undefined>>): ReproError {
+  return new ReproError('E_ENV', `the container was stopped from outside the run (signal ${signals.join(', then ')}; exit status ${exitCode}): the Docker engine shutting down, or docker stop / docker kill`, {
+    hint: 'The entry point did not end on its own, so its exit status is not the run\'s result. Check the engine (docker info; its log, e.g. journalctl -u docker) and run again. The engine removes the container (AutoRemove).',
+    details: { container: id, signals, exitCode, dockerHost: env.DOCKER_HOST ?? 'unix:///var/run/docker.sock' },
+  });
 }
 
 function runFailed(message: string): ReproError {
