@@ -23,6 +23,7 @@ export function mallocReexec(argv: readonly string[], execArgv: readonly string[
   if (env[MARK] !== undefined || env.MALLOC_MMAP_THRESHOLD_ !== undefined || env.REPRO_MALLOC === 'default') return null;
   const command = argv.slice(2).find((a) => !a.startsWith('-'));
   if (command === undefined || !STREAMING_COMMANDS.has(command)) return null;
+  if (argv.includes('--help') || argv.includes('-h')) return null; // nothing streams: not worth a second start-up
   const next: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) if (v !== undefined) next[k] = v;
   next.MALLOC_MMAP_THRESHOLD_ = String(MMAP_THRESHOLD);
