@@ -84,11 +84,6 @@ export async function readLock(root: string): Promise<LockRead | null> {
   };
 }
 
-/** The lock's canonical bytes, serialized an entry at a time (tests; writeLock streams them). */
-export function serializeLock(head: LockHead, entries: Iterable<ManifestEntry>): Buffer {
-  return Buffer.concat([...encodeEntriesDocument({ ...head, entries: [] }, entries)]);
-}
-
 /**
  * Writes the lock atomically, serialized into the file as it is made (a 100,000-entry lock is
  * ~20 MB, never held whole); returns false when the file already held exactly this lock.

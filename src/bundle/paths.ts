@@ -2,7 +2,6 @@
 // directory present. Two source names that become one archive name (NFC/NFD twins, or names
 // equal after case folding) are refused: they would overwrite each other on macOS or Windows.
 import { ReproError } from '../core/errors.js';
-import { compareUtf8 } from '../core/utf8-order.js';
 import { NameTable } from './name-table.js';
 
 export function toArchivePath(relative: string): string {
@@ -62,12 +61,6 @@ export class CollisionCheck {
   }
 }
 
-/** Throws E_PATH_COLLISION naming both source paths when two names map to one. */
-export function assertNoCollisions(items: readonly NamedSource[]): void {
-  const check = new CollisionCheck((i) => items[i]!);
-  for (const item of items) check.add(item);
-}
-
 /** Every proper ancestor directory of the given paths, deduplicated. */
 export function parentDirectories(paths: Iterable<string>): string[] {
   const dirs = new Set<string>();
@@ -81,10 +74,6 @@ export function parentDirectories(paths: Iterable<string>): string[] {
     }
   }
   return [...dirs];
-}
-
-export function sortByBytes<T extends { path: string }>(items: T[]): T[] {
-  return items.sort((a, b) => compareUtf8(a.path, b.path));
 }
 
 /**

@@ -147,7 +147,7 @@ async function hashWithCache(root: string, table: EntryTable, progress: Progress
         if (h.size !== table.sizeOf(row)) throw changedError(table.sourceOf(row)!);
         table.setSha256(row, h.sha256);
       },
-      { onProgress: (n) => progress?.tick(n) },
+      { onProgress: (n) => progress?.tick(n), totalBytes: missingBytes },
     );
   } finally {
     progress?.stop();

@@ -39,20 +39,7 @@ export async function commitTemp(temp: string, target: string): Promise<void> {
 }
 
 export async function writeFileAtomic(target: string, data: string | Uint8Array): Promise<void> {
-  const temp = tempPathFor(target);
-  let handle: fs.FileHandle | undefined;
-  try {
-    handle = await fs.open(temp, 'wx', 0o644);
-    await handle.writeFile(data);
-    await handle.sync();
-    await handle.close();
-    handle = undefined;
-  } catch (err) {
-    await handle?.close().catch(() => {});
-    await fs.rm(temp, { force: true });
-    throw fsError(err, target, 'cannot write');
-  }
-  await commitTemp(temp, target);
+  await writeChunksAtomic(target, [typeof data === 'string' ? Buffer.from(data, 'utf8') : data]);
 }
 
 /**

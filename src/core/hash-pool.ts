@@ -58,6 +58,8 @@ interface Batch {
 export interface HashPoolOptions {
   threads?: number;
   onProgress?: (bytes: number) => void;
+  /** The jobs' sizes added up, when the caller knows it (saves asking for every job twice). */
+  totalBytes?: number;
 }
 
 /**
@@ -72,8 +74,8 @@ export async function hashFiles(
   options: HashPoolOptions = {},
 ): Promise<void> {
   if (count === 0) return;
-  let totalBytes = 0;
-  for (let i = 0; i < count; i++) totalBytes += job(i).size;
+  let totalBytes = options.totalBytes ?? 0;
+  if (options.totalBytes === undefined) for (let i = 0; i < count; i++) totalBytes += job(i).size;
   // At least this many batches: no more threads than there is work for.
   const batches = Math.max(Math.ceil(count / BATCH_FILES), Math.ceil(totalBytes / BATCH_BYTES));
   const threads = Math.max(1, Math.min(options.threads ?? availableParallelism(), batches));

@@ -3,7 +3,7 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { EntryTable } from '../../../src/bundle/entry-table.js';
-import { sortByBytes } from '../../../src/bundle/paths.js';
+import { compareUtf8 } from '../../../src/core/utf8-order.js';
 
 const stat = (size: number, i = 0) => ({ size, mtimeMs: 1_700_000_000_123.456 + i, ctimeMs: 1_700_000_001_000.5 + i, ino: 2 ** 40 + i });
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -56,14 +56,17 @@ describe('EntryTable: a build plan held in columns', () => {
     for (const i of [0, 1023, 1024, 2047, 4999]) expect(t.entryOf(i)).toMatchObject({ path: `project/f${i}`, size: i, sha256: sha(String(i)), stat: stat(i, i) });
   });
 
-  it('sorts by UTF-8 bytes exactly as sortByBytes sorts the same entries (fast-check)', () => {
+  it('sorts by UTF-8 bytes: "a-b" before "a/b", "Z" before "a", and as compareUtf8 orders any names (fast-check)', () => {
+    const fixed = new EntryTable('/r', 'project');
+    for (const p of ['a/b', 'a-b', 'a', 'Z', '\u00e9']) fixed.addDirectory(p);
+    expect([...fixed.sort()].map((e) => e.path)).toEqual(['Z', 'a', 'a-b', 'a/b', '\u00e9']);
     const name = fc.stringMatching(/^[a-zA-Z0-9._\- /éß\u{1F600}\uFF21]{1,12}$/u);
     fc.assert(
       fc.property(fc.uniqueArray(name, { maxLength: 60 }), (names) => {
         const t = new EntryTable('/r', 'project');
         names.forEach((n, i) => (i % 3 === 0 ? t.addDirectory(`project/${n}`) : t.addFile(`project/${n}`, n, 0o644, stat(i))));
         t.sort();
-        const expected = sortByBytes(names.map((n) => ({ path: `project/${n}` }))).map((e) => e.path);
+        const expected = names.map((n) => `project/${n}`).sort(compareUtf8);
         expect([...t].map((e) => e.path)).toEqual(expected);
         expect(Array.from({ length: t.length }, (_, i) => t.at(i)!.path)).toEqual(expected);
       }),

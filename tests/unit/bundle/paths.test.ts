@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { assertNoCollisions, CollisionCheck, isInTreeLinkTarget, parentDirectories, sortByBytes, toArchivePath } from '../../../src/bundle/paths.js';
+import { CollisionCheck, isInTreeLinkTarget, parentDirectories, toArchivePath, type NamedSource } from '../../../src/bundle/paths.js';
+
+/** Adds every item in order; throws as CollisionCheck does at the first twin. */
+function assertNoCollisions(items: readonly NamedSource[]): void {
+  const check = new CollisionCheck((i) => items[i]!);
+  for (const item of items) check.add(item);
+}
 
 describe('toArchivePath', () => {
   it('normalizes to NFC and forward slashes', () => {
@@ -40,13 +46,6 @@ describe('assertNoCollisions', () => {
 describe('parentDirectories', () => {
   it('lists every ancestor once', () => {
     expect(parentDirectories(['a/b/c.txt', 'a/b/d.txt', 'a/e', 'f']).sort()).toEqual(['a', 'a/b']);
-  });
-});
-
-describe('sortByBytes', () => {
-  it('sorts by UTF-8 bytes so "a-b" comes before "a/b" and "Z" before "a"', () => {
-    const out = sortByBytes([{ path: 'a/b' }, { path: 'a-b' }, { path: 'a' }, { path: 'Z' }, { path: 'é' }]).map((x) => x.path);
-    expect(out).toEqual(['Z', 'a', 'a-b', 'a/b', 'é']);
   });
 });
 
