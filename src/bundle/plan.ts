@@ -94,7 +94,7 @@ async function cutCredentials(table: EntryTable): Promise<ContentPlan['credentia
   for (let row = 0; row < table.length; row++) {
     if (table.typeOf(row) !== 'file' || table.hasContent(row)) continue;
     const archivePath = table.pathOf(row);
-    if (!carriesCredentials(archivePath.slice(PROJECT_PREFIX.length + 1)) || table.sizeOf(row) > MAX_SCRUB_BYTES) continue;
+    if (!carriesCredentials(projectRelative(archivePath)) || table.sizeOf(row) > MAX_SCRUB_BYTES) continue;
     const source = table.sourceOf(row)!;
     const bytes = await fs.readFile(source).catch((err) => {
       throw fsError(err, source, 'cannot read');
@@ -102,11 +102,11 @@ async function cutCredentials(table: EntryTable): Promise<ContentPlan['credentia
     if (bytes.length !== table.sizeOf(row)) throw changedError(source);
     const text = bytes.toString('utf8');
     if (!Buffer.from(text, 'utf8').equals(bytes)) continue; // not UTF-8 text
-    const scrubbed = scrubCredentials(archivePath.slice(PROJECT_PREFIX.length + 1), text);
+    const scrubbed = scrubCredentials(projectRelative(archivePath), text);
     if (scrubbed.removed === 0) continue;
     // The bundle carries the cut copy; the source stays, so build --verify copies the original.
     table.replaceContent(row, Buffer.from(scrubbed.text, 'utf8'));
-    removed.push({ path: archivePath.slice(PROJECT_PREFIX.length + 1), removed: scrubbed.removed });
+    removed.push({ path: projectRelative(archivePath), removed: scrubbed.removed });
   }
   return removed;
 }
@@ -117,7 +117,7 @@ async function cutCredentials(table: EntryTable): Promise<ContentPlan['credentia
  */
 async function hashWithCache(root: string, table: EntryTable, progress: ProgressReporter | undefined): Promise<HashCache> {
   const cache = await new HashCache(root).load();
-  const key = (row: number) => table.pathOf(row).slice(PROJECT_PREFIX.length + 1); // project-relative
+  const key = (row: number) => projectRelative(table.pathOf(row));
   const fromDisk = (row: number) => table.hasSource(row) && !table.hasContent(row);
   cache.saveFrom(function* () {
     for (let row = 0; row < table.length; row++) {
@@ -157,17 +157,23 @@ async function hashWithCache(root: string, table: EntryTable, progress: Progress
 
 async function linkTarget(archivePath: string, abs: string): Promise<string> {
   const target = await fs.readlink(abs);
-  if (!isInTreeLinkTarget(archivePath.slice(PROJECT_PREFIX.length + 1), target)) {
-    throw new ReproError('E_SYMLINK_ESCAPE', `symbolic link leaves the project: ${archivePath.slice(PROJECT_PREFIX.length + 1)} -> ${target}`, {
+  const rel = projectRelative(archivePath);
+  if (!isInTreeLinkTarget(rel, target)) {
+    throw new ReproError('E_SYMLINK_ESCAPE', `symbolic link leaves the project: ${rel} -> ${target}`, {
       hint: 'Bundles hold only relative links that stay inside the project. Replace the link with the file, or exclude it in .reproignore.',
-      details: { path: archivePath.slice(PROJECT_PREFIX.length + 1), target },
+      details: { path: rel, target },
     });
   }
   return target.normalize('NFC');
 }
 
+/** 'project/a/b.py' -> 'a/b.py': the name the user knows, and the hash cache's key. */
+function projectRelative(archivePath: string): string {
+  return archivePath.slice(PROJECT_PREFIX.length + 1);
+}
+
 function unsupported(archivePath: string, st: Stats): ReproError {
-  const rel = archivePath.slice(PROJECT_PREFIX.length + 1);
+  const rel = projectRelative(archivePath);
   const kind = st.isFIFO() ? 'FIFO' : st.isSocket() ? 'socket' : st.isBlockDevice() || st.isCharacterDevice() ? 'device file' : st.isDirectory() ? 'directory' : 'special file';
   return new ReproError('E_UNSUPPORTED_FILE', `cannot bundle a ${kind}: ${rel}`, {
     hint: 'Bundles hold regular files, directories and in-tree symlinks only. Exclude it in .reproignore.',
