@@ -58,13 +58,13 @@ function sparse(dir, bytes) {
   closeSync(fd);
 }
 
-function buildAndVerify({ node, cli, project, out, env }) {
+function buildAndVerify({ node, cli, project, out, env, floor: withFloor = true }) {
   rmSync(out, { recursive: true, force: true });
   rmSync(path.join(project, '.repro'), { recursive: true, force: true }); // no hash cache: every file is hashed
   const build = timed(`${q(node)} ${q(cli)} build ${q(project)} -o ${q(out)} --no-lock --no-progress`, project, env);
   const bundle = path.join(out, readdirSync(out).find((f) => f.endsWith('.repro.tar.zst')));
   const verify = timed(`${q(node)} ${q(cli)} verify ${q(bundle)} --no-progress`, project, env);
-  const floor = timed(`tar -cf - -C ${q(project)} . | sha256sum`, project);
+  const floor = withFloor ? timed(`tar -cf - -C ${q(project)} . | sha256sum`, project) : null;
   rmSync(out, { recursive: true, force: true });
   return { build, verify, floor };
 }
@@ -96,6 +96,10 @@ export function runScaleBench({ work, node, cli }) {
   const reference = buildAndVerify({ node, cli, project: path.join(root, 'files-100k'), out: path.join(root, 'out'), env: { REPRO_V8_YOUNG_GROWTH: 'default' } });
   rows.push({ label: 'reference: repro build, 100,000 files, V8 default young-generation growth', ...reference.build });
   rows.push({ label: 'reference: repro verify, 100,000 files, V8 default young-generation growth', ...reference.verify });
+  // And with REPRO_MALLOC=lean (src/cli/malloc.ts): a fixed glibc mmap threshold, off by default.
+  const lean = buildAndVerify({ node, cli, project: path.join(root, 'sparse-10g'), out: path.join(root, 'out'), env: { REPRO_MALLOC: 'lean' }, floor: false });
+  rows.push({ label: 'reference: repro build, 10 GiB sparse file, REPRO_MALLOC=lean', ...lean.build });
+  rows.push({ label: 'reference: repro verify, 10 GiB sparse file, REPRO_MALLOC=lean', ...lean.verify });
   const flat = (big, small, step) => by[big][step].rssMB / by[small][step].rssMB;
   const checks = [];
   const pairs = [

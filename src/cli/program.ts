@@ -40,9 +40,9 @@ export function buildProgram(hooks: ProgramHooks): Command {
 Exit codes: 0 ok · 1 compared and different · 2 usage · 3 bad input or config
             4 integrity failure · 5 environment unavailable · 70 internal bug
 
-Memory: repro keeps V8's young generation at its first size, and build and verify fix glibc's
-mmap threshold (one re-execution at start-up); REPRO_V8_YOUNG_GROWTH=default and
-REPRO_MALLOC=default undo each.
+Memory: repro keeps V8's young generation at its first size (REPRO_V8_YOUNG_GROWTH=default
+undoes it). REPRO_MALLOC=lean makes build and verify fix glibc's mmap threshold: less peak
+memory on long streams (10 GiB: ~155 MB instead of ~215), ~7% slower.
 
 Docs: README.md and docs/ in the repro repository.`);
 
