@@ -17,7 +17,9 @@ import { writeTree } from '../helpers/project.js';
 const work = mkdtempSync(path.join(os.tmpdir(), 'repro-engine-'));
 const sock = path.join(work, 'docker.sock');
 const host = `unix://${sock}`;
-const docker = (...args: string[]) => execFileSync('docker', args, { encoding: 'utf8', env: { ...process.env, DOCKER_HOST: host } });
+// stderr is kept, not inherited: engineUp polls while the engine starts, and each refusal would
+// print "Cannot connect to the Docker daemon" into the test log.
+const docker = (...args: string[]) => execFileSync('docker', args, { encoding: 'utf8', env: { ...process.env, DOCKER_HOST: host }, stdio: ['ignore', 'pipe', 'pipe'] });
 
 function startEngine(): ChildProcess {
   const args = ['--host', host, '--data-root', path.join(work, 'data'), '--exec-root', path.join(work, 'exec'), '--pidfile', path.join(work, 'docker.pid'), '--bridge=none', '--iptables=false', '--ip6tables=false'];
