@@ -6,10 +6,10 @@ import { canonicalJson } from '../core/canonical-json.js';
 import { ReproError } from '../core/errors.js';
 import { decodeEntriesDocument, encodeEntriesDocument } from './entries-json.js';
 import type { CompressionInfo } from './compress.js';
+import { MANIFEST_PATH } from './layout.js';
 import { formatMode, parseMode, type BundleEntry, type EntryType } from './entry.js';
-import type { ProjectManifest } from '../manifest/types.js';
+import type { ProjectManifest } from '../project/types.js';
 
-export const MANIFEST_PATH = 'repro.bundle.json';
 export const MANIFEST_SCHEMA_VERSION = 1;
 export const MANIFEST_KIND = 'repro-bundle';
 

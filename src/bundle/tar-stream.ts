@@ -2,11 +2,10 @@
 // given (already sorted) order, then the end-of-archive blocks. File content is streamed in
 // 1 MiB slices and small pieces are coalesced, so memory stays flat whatever the data size.
 import { promises as fs } from 'node:fs';
-import { fsError } from '../core/errors.js';
+import { ReproError, fsError } from '../core/errors.js';
 import { FILE_MODE } from './entry.js';
-import { MANIFEST_PATH } from './manifest.js';
-import { changedError, type SourceEntry } from './plan.js';
-import type { EntryList } from './entry-table.js';
+import { MANIFEST_PATH } from './layout.js';
+import type { EntryList, SourceEntry } from './entry-table.js';
 import { END_OF_ARCHIVE, encodeEntryHeader, paddingFor } from './tar-header.js';
 
 const SLICE = 1 << 20;
@@ -179,4 +178,12 @@ class Chunker {
     this.#used = 0;
     yield full;
   }
+}
+
+/** A file that changed between planning and writing (size, mtime, inode or length read). */
+export function changedError(source: string): ReproError {
+  return new ReproError('E_CHANGED_DURING_BUILD', `file changed while the bundle was being built: ${source}`, {
+    hint: 'Stop whatever is writing to the project (training, an editor, a sync tool) and build again.',
+    details: { path: source },
+  });
 }

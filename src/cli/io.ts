@@ -1,7 +1,7 @@
 // What a command module gets from the CLI: the core context plus how to print and how to
 // call repro itself (for --verify's child rebuild).
 import type { Context } from '../core/context.js';
-import type { SelfCommand } from '../build/verify-build.js';
+import type { SelfCommand } from '../builder/verify-build.js';
 
 export interface CliIo {
   ctx: Context;

@@ -7,8 +7,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ReproError } from '../core/errors.js';
 import { reproVersion } from '../core/runtime.js';
-import { findEntryPoint, renderCommand } from '../manifest/render.js';
-import type { ProjectManifest } from '../manifest/types.js';
+import { findEntryPoint, renderCommand } from '../project/render.js';
+import type { ProjectManifest } from '../project/types.js';
 
 const TEMPLATES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'templates');
 

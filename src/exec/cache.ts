@@ -3,18 +3,12 @@
 // content digest, so a second exec of an unchanged file reuses the extracted tree at once.
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { fsError } from '../core/errors.js';
-import { readManifest, MANIFEST_PATH, type ManifestHead } from '../bundle/manifest.js';
+import { MANIFEST_PATH } from '../bundle/layout.js';
+import { readManifest, type ManifestHead } from '../bundle/manifest.js';
 import type { TarLimits } from '../bundle/tar-read.js';
-
-export function cacheRoot(env: Readonly<Record<string, string | undefined>>): string {
-  if (env.REPRO_CACHE) return path.resolve(env.REPRO_CACHE);
-  const base = env.XDG_CACHE_HOME ?? path.join(env.HOME ?? os.homedir(), '.cache');
-  return path.join(base, 'repro');
-}
 
 export interface CachedBundle {
   dir: string;

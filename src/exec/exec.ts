@@ -8,20 +8,20 @@ import path from 'node:path';
 import { canonicalJson } from '../core/canonical-json.js';
 import type { Context } from '../core/context.js';
 import { writeFileAtomic } from '../core/atomic-write.js';
+import { cacheRoot } from '../core/cache-root.js';
 import { ReproError, fsError } from '../core/errors.js';
-import { PROJECT_PREFIX } from '../bundle/layout.js';
+import { DOCKERFILE_PATH, PROJECT_PREFIX, REFERENCE_RUN_PATH } from '../bundle/layout.js';
 import { diffSnapshots } from '../diff/diff-snapshots.js';
 import { reachDocker, reachDockerIfAny, type DockerClient } from '../docker/client.js';
-import { conventionEntryPoint } from '../manifest/convention.js';
-import { findEntryPoint, renderCommand, type RenderedCommand } from '../manifest/render.js';
-import type { ProjectManifest } from '../manifest/types.js';
+import { conventionEntryPoint } from '../project/convention.js';
+import { findEntryPoint, renderCommand, type RenderedCommand } from '../project/render.js';
+import type { ProjectManifest } from '../project/types.js';
 import { parseSnapshot } from '../snapshot/io.js';
 import { captureSnapshot, DEFAULT_SNAPSHOT_FILE } from '../snapshot/snapshot.js';
-import { DOCKERFILE_PATH } from '../bundle/layout.js';
 import type { TarLimits } from '../bundle/limits.js';
-import { cacheRoot, openCachedBundle } from './cache.js';
+import { openCachedBundle } from './cache.js';
 import { compareOutputs, recordOutputs, type OutputRecord, type ReproVerdict } from './outputs.js';
-import { REFERENCE_RUN_PATH, readReferenceRun, RUN_SCHEMA_VERSION, type RunRecord } from './record.js';
+import { readReferenceRun, RUN_SCHEMA_VERSION, type RunRecord } from '../run-record/record.js';
 import { runLocal } from './run-local.js';
 import { copyProject } from './workdir.js';
 
@@ -86,7 +86,7 @@ export async function runExec(options: ExecOptions, ctx: Context): Promise<ExecR
       });
     exitCode = await runLocal({ command: rendered.command, cwd: workDir, env: { ...ctx.env, ...env }, stdout: options.stdout, stderr: options.stderr });
   } else {
-    const { buildBundleImage } = await import('../build/image.js');
+    const { buildBundleImage } = await import('../docker/bundle-image.js');
     const image = await buildBundleImage({ bundle: bundleFile, contentDigest: cached.contentDigest, name: cached.manifest.name, version: cached.manifest.version, sourceDateEpoch: cached.manifest.sourceDateEpoch, verify: false, reuse: true }, ctx, docker);
     imageId = image.id;
     await fs.mkdir(workDir, { recursive: true });
@@ -200,5 +200,3 @@ async function checkDrift(projectDir: string, manifest: ProjectManifest | null, 
   return { snapshotDigest: now.snapshotDigest, drift: d.summary, changes: d.changes.filter((c) => c.severity !== 'info') };
 }
 
-export type { OutputRecord };
-export { REFERENCE_RUN_PATH };

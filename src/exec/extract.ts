@@ -11,7 +11,7 @@ import { trackTemp } from '../core/cleanup.js';
 import { fsError } from '../core/errors.js';
 import { verifyBundle, type EntrySink, type VerifyReport } from '../bundle/verify.js';
 import type { BundleEntry } from '../bundle/entry.js';
-import { MANIFEST_PATH } from '../bundle/manifest.js';
+import { MANIFEST_PATH } from '../bundle/layout.js';
 import type { TarLimits } from '../bundle/tar-read.js';
 
 export interface Extracted {

@@ -4,31 +4,10 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import type { OutputSpec } from '../manifest/types.js';
+import type { OutputSpec } from '../project/types.js';
+import type { OutputComparison, OutputRecord, ReproVerdict } from '../run-record/record.js';
 
-export interface OutputRecord {
-  path: string;
-  size: number | null;
-  sha256: string | null;
-  /** Content of small metric files that have a tolerance, so a later run can compare numbers. */
-  text?: string;
-}
-
-export type OutputVerdict = 'identical' | 'within-tolerance' | 'different' | 'missing';
-
-export interface OutputComparison {
-  path: string;
-  verdict: OutputVerdict;
-  expected: string | null;
-  actual: string | null;
-  /** For tolerance comparisons: the largest absolute difference seen, and where. */
-  maxDifference?: { value: number; at: string };
-}
-
-export interface ReproVerdict {
-  reproduced: boolean;
-  outputs: OutputComparison[];
-}
+export type { OutputComparison, OutputRecord, ReproVerdict };
 
 const MAX_TEXT = 1 << 20;
 

@@ -1,7 +1,7 @@
 // conda: environment.yml (what was asked for: `name=version=build` specs and a pip section)
 // and conda-lock files (what was resolved: every package with url and md5/sha256, per platform).
 import { parse as parseYaml } from 'yaml';
-import { stripCredentials } from '../snapshot/redact.js';
+import { stripCredentials } from '../secrets/rules.js';
 import { normalizeName, parseRequirementLine } from './requirements.js';
 import type { LockPackage, LockReader, LockWarning, ParsedLock } from './types.js';
 

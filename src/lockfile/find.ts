@@ -2,7 +2,7 @@
 // its format's reader, and records path, format, sha256 of the file, every package and the
 // warnings. A lockfile that cannot be read is recorded with the reason, never fatal.
 import { createHash } from 'node:crypto';
-import { identityBytes } from '../bundle/credentials.js';
+import { identityBytes } from '../secrets/files.js';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { compareUtf8 } from '../core/utf8-order.js';

@@ -4,7 +4,7 @@
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { compareUtf8 } from '../core/utf8-order.js';
-import { stripCredentials } from '../snapshot/redact.js';
+import { stripCredentials } from '../secrets/rules.js';
 import type { LockPackage, LockReader, LockWarning, ParsedLock } from './types.js';
 
 /**

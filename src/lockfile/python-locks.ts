@@ -1,7 +1,7 @@
 // uv.lock and poetry.lock (TOML, via smol-toml) and Pipfile.lock (JSON): the three lockers
 // whose files carry every artifact's hash.
 import { parse as parseToml } from 'smol-toml';
-import { stripCredentials } from '../snapshot/redact.js';
+import { stripCredentials } from '../secrets/rules.js';
 import { normalizeName } from './requirements.js';
 import type { LockPackage, LockReader, LockWarning, ParsedLock } from './types.js';
 

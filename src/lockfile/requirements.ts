@@ -1,7 +1,7 @@
 // requirements*.txt as pip reads it: one requirement a line, backslash continuations, `#`
 // comments, options (-r/-c includes are noted, not followed), `--hash=sha256:...` per
 // requirement, environment markers after `;`. Index URLs are reported without credentials.
-import { stripCredentials } from '../snapshot/redact.js';
+import { stripCredentials } from '../secrets/rules.js';
 import type { LockPackage, LockReader, LockWarning, ParsedLock } from './types.js';
 
 const PLATFORM_MARKER = /\b(sys_platform|platform_system|platform_machine|os_name|platform_release)\b/;

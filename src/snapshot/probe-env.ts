@@ -1,7 +1,7 @@
 // Determinism environment variables: a documented allowlist plus names asked for with --env.
 // A name that looks like a secret is recorded as present-and-redacted, even when asked for by
 // name; so is a value that carries a credential (a URL with user:token@, a known token form).
-import { isSecretName, looksLikeCredential } from './redact.js';
+import { isSecretName, looksLikeCredential } from '../secrets/rules.js';
 
 /** The variables that change what training computes or how it can be repeated. */
 export const DETERMINISM_VARS = [

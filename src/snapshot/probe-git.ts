@@ -3,7 +3,7 @@
 // with --save-diff).
 import { createHash } from 'node:crypto';
 import { runTool } from './run-tool.js';
-import { stripCredentials } from './redact.js';
+import { stripCredentials } from '../secrets/rules.js';
 
 export interface GitIdentity {
   commit: string | null;

@@ -17,7 +17,7 @@ import { probeGpu, type GpuContext, type GpuIdentity } from './probe-gpu.js';
 import { probeNode, type NodeIdentity } from './probe-node.js';
 import { probeOs, type OsContext, type OsIdentity } from './probe-os.js';
 import { probePython, type PythonContext, type PythonIdentity } from './probe-python.js';
-import { scrubSecrets } from './scrub.js';
+import { scrubSecrets } from '../secrets/values.js';
 
 export const SNAPSHOT_SCHEMA_VERSION = 1;
 export const SNAPSHOT_KIND = 'repro-snapshot';

@@ -1,6 +1,6 @@
 // In-process builds against real temp directories.
 import path from 'node:path';
-import { runBuild, type BuildOptions, type BuildResult } from '../../src/build/build.js';
+import { runBuild, type BuildOptions, type BuildResult } from '../../src/builder/build.js';
 import { testContext } from '../../src/core/context.js';
 import { tempDir } from './project.js';
 

@@ -2,8 +2,8 @@
 // under varied conditions (--verify) and check it against repro.lock (--locked).
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { runBuild, type BuildOptions, type BuildResult } from '../../build/build.js';
-import { runVerifiedBuild, type VerifiedBuildResult } from '../../build/verify-build.js';
+import { runBuild, type BuildOptions, type BuildResult } from '../../builder/build.js';
+import { runVerifiedBuild, type VerifiedBuildResult } from '../../builder/verify-build.js';
 import { parseCodec } from '../../bundle/compress.js';
 import { fsError } from '../../core/errors.js';
 import { formatBytes } from '../progress.js';

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { ReproError } from '../../core/errors.js';
 import { runExec, type ExecResult } from '../../exec/exec.js';
-import { parseParamFlags } from '../../manifest/render.js';
+import { parseParamFlags } from '../../project/render.js';
 import type { CliIo, CommandOutcome } from '../io.js';
 import { parseLimits, type LimitFlags } from '../limits.js';
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { writeFileAtomic } from '../../core/atomic-write.js';
 import { ReproError } from '../../core/errors.js';
 import { writeSnapshot } from '../../snapshot/io.js';
-import { cacheRoot } from '../../exec/cache.js';
+import { cacheRoot } from '../../core/cache-root.js';
 import { captureSnapshot, DEFAULT_SNAPSHOT_FILE, type Snapshot } from '../../snapshot/snapshot.js';
 import { formatBytes } from '../progress.js';
 import { renderFields } from '../render.js';

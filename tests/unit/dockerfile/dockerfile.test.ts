@@ -4,7 +4,7 @@ import { generateDockerfile } from '../../../src/dockerfile/generate.js';
 import { parseImageRef } from '../../../src/dockerfile/image-ref.js';
 import { lintDockerfile } from '../../../src/dockerfile/lint.js';
 import { pinBaseImage } from '../../../src/dockerfile/pin.js';
-import { readReproYaml } from '../../../src/manifest/read-repro-yaml.js';
+import { readReproYaml } from '../../../src/project/read-repro-yaml.js';
 import type { DockerClient } from '../../../src/docker/client.js';
 
 const D = `sha256:${'a'.repeat(64)}`;

@@ -4,9 +4,9 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { conventionEntryPoint } from '../../../src/manifest/convention.js';
-import { readMlproject } from '../../../src/manifest/read-mlproject.js';
-import { findEntryPoint, formatCommand, parseParamFlags, renderCommand } from '../../../src/manifest/render.js';
+import { conventionEntryPoint } from '../../../src/project/convention.js';
+import { readMlproject } from '../../../src/project/read-mlproject.js';
+import { findEntryPoint, formatCommand, parseParamFlags, renderCommand } from '../../../src/project/render.js';
 
 // The example in MLflow's "Specifying Projects" documentation.
 const MLPROJECT = `name: My Project

@@ -7,17 +7,17 @@ import { ReproError, fsError } from '../core/errors.js';
 import { HashCache } from '../core/hash-cache.js';
 import { hashFiles } from '../core/hash-pool.js';
 import type { ProgressReporter } from '../core/context.js';
-import { ruleMode } from './entry.js';
-import { EntryTable } from './entry-table.js';
-import { CollisionCheck, isInTreeLinkTarget, parentDirectories, toArchivePath } from './paths.js';
+import { ruleMode } from '../bundle/entry.js';
+import { EntryTable } from '../bundle/entry-table.js';
+import { CollisionCheck, isInTreeLinkTarget, parentDirectories, toArchivePath } from '../bundle/paths.js';
 import { selectFiles } from './select.js';
-import { carriesCredentials, scrubCredentials } from './credentials.js';
-import { PROJECT_PREFIX } from './layout.js';
+import { carriesCredentials, scrubCredentials } from '../secrets/files.js';
+import { PROJECT_PREFIX } from '../bundle/layout.js';
+import { changedError } from '../bundle/tar-stream.js';
 
 /** Configuration and lock files larger than this are bundled as they are (none are, in practice). */
 const MAX_SCRUB_BYTES = 64 * 2 ** 20;
 
-export type { SourceEntry } from './entry-table.js';
 
 export interface ContentPlan {
   root: string;
@@ -188,11 +188,4 @@ function assertValidName(source: string): void {
       details: { path: source },
     });
   }
-}
-
-export function changedError(source: string): ReproError {
-  return new ReproError('E_CHANGED_DURING_BUILD', `file changed while the bundle was being built: ${source}`, {
-    hint: 'Stop whatever is writing to the project (training, an editor, a sync tool) and build again.',
-    details: { path: source },
-  });
 }

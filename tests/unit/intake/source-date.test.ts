@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SOURCE_DATE_EPOCH, parseSourceDateEpoch } from '../../../src/bundle/source-date.js';
+import { DEFAULT_SOURCE_DATE_EPOCH, parseSourceDateEpoch } from '../../../src/intake/source-date.js';
 import { ReproError } from '../../../src/core/errors.js';
 
 describe('parseSourceDateEpoch', () => {

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { pythonFloatStr, pythonStr, shlexQuote } from '../../../src/manifest/python-format.js';
+import { pythonFloatStr, pythonStr, shlexQuote } from '../../../src/project/python-format.js';
 
 const FLOATS = [0.1, 1.0, 1e-5, 1.5e-7, 1e16, 1.2345678901234568e17, 123.456, -2.5, 0.0001, 1e15, 3.0e-4, 5e-324, 1.7976931348623157e308, 100.0, 0.30000000000000004];
 const STRINGS = ['', 'plain', 'with space', "it's", 'a;rm -rf /', 'ünïcode', 'a/b.c-d:e,f=g+h@i%j', '$HOME', 'tab\there', 'x"y'];

@@ -2,8 +2,8 @@
 // MLproject that renders the same command with MLflow's reader.
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readMlproject } from '../../../src/manifest/read-mlproject.js';
-import { renderCommand } from '../../../src/manifest/render.js';
+import { readMlproject } from '../../../src/project/read-mlproject.js';
+import { renderCommand } from '../../../src/project/render.js';
 import { verifyBundle } from '../../../src/bundle/verify.js';
 import { build } from '../../helpers/build.js';
 import { listFiles, makeProject, tempDir } from '../../helpers/project.js';

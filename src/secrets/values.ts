@@ -1,7 +1,7 @@
 // The last line of defence for secrets: whatever a probe returned, any string in the snapshot
 // that contains the value of a secret-like environment variable (or a URL with credentials)
 // has it replaced before anything is written or hashed.
-import { isSecretName, stripCredentials } from './redact.js';
+import { isSecretName, stripCredentials } from './rules.js';
 
 const MIN_SECRET_LENGTH = 6;
 export const REDACTED = '[redacted]';

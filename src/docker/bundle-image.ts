@@ -6,9 +6,9 @@
 import { Readable } from 'node:stream';
 import type { Context } from '../core/context.js';
 import { ReproError } from '../core/errors.js';
-import { reachDocker, type DockerClient, type ImageInfo } from '../docker/client.js';
+import { reachDocker, type DockerClient, type ImageInfo } from './client.js';
 import { openBundle } from '../bundle/open.js';
-import { slugName } from '../bundle/project-meta.js';
+import { slugName } from '../project/meta.js';
 import { verifyBundle } from '../bundle/verify.js';
 import { DOCKERFILE_PATH } from '../bundle/layout.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { readReproYaml } from '../../../src/manifest/read-repro-yaml.js';
-import { renderCommand } from '../../../src/manifest/render.js';
+import { readReproYaml } from '../../../src/project/read-repro-yaml.js';
+import { renderCommand } from '../../../src/project/render.js';
 
 const GOOD = `name: iris-demo
 version: 0.1.0

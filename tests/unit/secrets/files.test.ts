@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { carriesCredentials, identityBytes, scrubCredentials } from '../../../src/bundle/credentials.js';
+import { carriesCredentials, identityBytes, scrubCredentials } from '../../../src/secrets/files.js';
 
 describe('carriesCredentials', () => {
   it.each(['.npmrc', 'sub/.npmrc', 'requirements.txt', 'requirements-dev.in', 'constraints.txt', 'pip.conf', '.pypirc', 'poetry.lock', 'package-lock.json', '.yarnrc.yml', 'environment.yml', '.netrc'])('%s: yes', (p) => {

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { selectFiles } from '../../../src/bundle/select.js';
+import { selectFiles } from '../../../src/intake/select.js';
 import { git, makeProject, writeTree } from '../../helpers/project.js';
 
 const sorted = (xs: string[]) => [...xs].sort();

@@ -5,7 +5,7 @@
 import type { Context } from '../core/context.js';
 import type { DockerClient } from '../docker/client.js';
 import { planDockerfile } from '../dockerfile/plan.js';
-import type { ProjectManifest } from '../manifest/types.js';
+import type { ProjectManifest } from '../project/types.js';
 
 
 export interface DockerfileEntry {

@@ -10,19 +10,19 @@ import { compareManifests, type Difference } from '../bundle/compare.js';
 import { compressionInfo, EXTENSION, type Codec, type CompressionInfo } from '../bundle/compress.js';
 import { lockHead, readLock, writeLock, LOCK_FILE, type LockHead } from '../bundle/lock.js';
 import { encodeManifest, toManifestEntries, type ManifestHead } from '../bundle/manifest.js';
-import { planContent } from '../bundle/plan.js';
+import { planContent } from '../intake/plan.js';
 import type { EntryTable } from '../bundle/entry-table.js';
-import { readProjectMeta, slugName } from '../bundle/project-meta.js';
-import { parseSourceDateEpoch } from '../bundle/source-date.js';
+import { readProjectMeta, slugName } from '../project/meta.js';
+import { parseSourceDateEpoch } from '../intake/source-date.js';
 import { writeBundle } from '../bundle/write.js';
 import type { ManifestContent } from '../bundle/tar-stream.js';
-import { generateMlproject, loadProjectManifest } from '../manifest/load.js';
-import { DOCKERFILE_PATH } from '../bundle/layout.js';
+import { generateMlproject, loadProjectManifest } from '../project/load.js';
+import { DOCKERFILE_PATH, REFERENCE_RUN_PATH } from '../bundle/layout.js';
 import { planDockerfileEntry, type DockerfileEntry } from './dockerfile-entry.js';
-import { buildBundleImage, type ImageResult } from './image.js';
+import { buildBundleImage, type ImageResult } from '../docker/bundle-image.js';
 import { reachDocker } from '../docker/client.js';
 import { canonicalJson } from '../core/canonical-json.js';
-import { readRunDir, REFERENCE_RUN_PATH } from '../exec/record.js';
+import { readRunDir } from '../run-record/record.js';
 
 export const DEFAULT_OUT_DIR = path.join('.repro', 'bundles');
 

@@ -4,12 +4,34 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fsError } from '../core/errors.js';
 import { parseVersionedJson } from '../core/versioned-json.js';
-import type { Change } from '../diff/change.js';
-import type { Severity } from '../diff/change.js';
-import type { OutputRecord, ReproVerdict } from './outputs.js';
+import type { Change, Severity } from '../diff/change.js';
+import { REFERENCE_RUN_PATH } from '../bundle/layout.js';
 
 export const RUN_SCHEMA_VERSION = 1;
-export const REFERENCE_RUN_PATH = 'repro.run.json';
+
+export interface OutputRecord {
+  path: string;
+  size: number | null;
+  sha256: string | null;
+  /** Content of small metric files that have a tolerance, so a later run can compare numbers. */
+  text?: string;
+}
+
+export type OutputVerdict = 'identical' | 'within-tolerance' | 'different' | 'missing';
+
+export interface OutputComparison {
+  path: string;
+  verdict: OutputVerdict;
+  expected: string | null;
+  actual: string | null;
+  /** For tolerance comparisons: the largest absolute difference seen, and where. */
+  maxDifference?: { value: number; at: string };
+}
+
+export interface ReproVerdict {
+  reproduced: boolean;
+  outputs: OutputComparison[];
+}
 
 export interface RunRecord {
   schemaVersion: number;
