@@ -4,6 +4,7 @@
 // credentials cut out, and the build says which files and how many. The same cut defines a
 // lockfile's identity in snapshots, so a snapshot taken in the project matches the bundle.
 import path from 'node:path';
+import { cutUrlUserInfo, ENV_PLACEHOLDER, NETRC_PASSWORD, SECRET_CONFIG_LINE } from './rules.js';
 
 const NAMES = new Set([
   '.npmrc', '.yarnrc', '.yarnrc.yml', 'pip.conf', 'pip.ini', '.pypirc', '.condarc', '.netrc',
@@ -12,16 +13,13 @@ const NAMES = new Set([
   'environment.yml', 'environment.yaml', 'conda-lock.yml',
 ]);
 const PATTERNS = [/^requirements.*\.(txt|in)$/i, /^constraints.*\.txt$/i, /\.requirements\.txt$/i, /^environment.*\.ya?ml$/i];
+const MARKER = 'REDACTED-BY-REPRO';
 
 /** Files whose credentials are cut out of the bundle's copy (by name, wherever they are). */
 export function carriesCredentials(relPath: string): boolean {
   const base = path.posix.basename(relPath);
   return NAMES.has(base) || PATTERNS.some((p) => p.test(base));
 }
-
-// key = value, key: value, with npm's //host/:key form and yarn's camel case.
-const SECRET_KEY = /^(\s*(?:[^\s=:#]*:)?(?:_authToken|_auth|_password|password|npmAuthToken|npmAuthIdent|token|api[-_]?key|secret)\s*[=:]\s*)(.+?)\s*$/i;
-const NETRC = /^(\s*(?:machine\s+\S+\s+)?(?:login\s+\S+\s+)?password\s+)(\S+)(.*)$/i;
 
 export interface Scrubbed {
   text: string;
@@ -32,7 +30,7 @@ export interface Scrubbed {
 function placeholder(value: string, key: string): string {
   const quote = /^(["']).*\1$/.test(value) ? value[0]! : '';
   // npm and yarn expand ${NPM_TOKEN} from the environment: the copy still installs when it is set.
-  const name = /authToken/i.test(key) ? '${NPM_TOKEN}' : 'REDACTED-BY-REPRO';
+  const name = /authToken/i.test(key) ? '${NPM_TOKEN}' : MARKER;
   return `${quote}${name}${quote}`;
 }
 
@@ -40,15 +38,13 @@ export function scrubCredentials(relPath: string, text: string): Scrubbed {
   let removed = 0;
   const isNetrc = path.posix.basename(relPath) === '.netrc';
   const lines = text.split('\n').map((line) => {
-    // The same user-info rule as snapshots' stripCredentials, counted.
-    let out = line.replace(/([a-z][a-z0-9+.-]*:\/\/)([^/@\s"'`]+@)/gi, (_m, scheme: string) => {
+    const cut = cutUrlUserInfo(line);
+    removed += cut.removed;
+    let out = cut.text;
+    const m = (isNetrc ? NETRC_PASSWORD : SECRET_CONFIG_LINE).exec(out);
+    if (m && !ENV_PLACEHOLDER.test(m[2]!) && !m[2]!.includes(MARKER)) {
       removed++;
-      return scheme;
-    });
-    const m = (isNetrc ? NETRC : SECRET_KEY).exec(out);
-    if (m && !/^\$\{[A-Z0-9_]+\}$|^["']\$\{[A-Z0-9_]+\}["']$/.test(m[2]!) && !/REDACTED-BY-REPRO/.test(m[2]!)) {
-      removed++;
-      out = isNetrc ? `${m[1]}REDACTED-BY-REPRO${m[3] ?? ''}` : `${m[1]}${placeholder(m[2]!, m[1]!)}`;
+      out = isNetrc ? `${m[1]}${MARKER}${m[3] ?? ''}` : `${m[1]}${placeholder(m[2]!, m[1]!)}`;
     }
     return out;
   });
