@@ -4,6 +4,8 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { fsError } from './errors.js';
+import type { HashBatch, HashReply } from './hash-worker.js';
+import { siblingWorker } from './worker-url.js';
 
 export interface FileHash {
   sha256: string;
@@ -16,43 +18,11 @@ export interface HashJob {
   size: number;
 }
 
-const WORKER_SOURCE = `
-const { parentPort } = require('node:worker_threads');
-const fs = require('node:fs');
-const crypto = require('node:crypto');
-const buf = Buffer.allocUnsafe(1 << 20);
-parentPort.on('message', (batch) => {
-  const results = [];
-  for (const file of batch.paths) {
-    let fd;
-    try {
-      fd = fs.openSync(file, 'r');
-      const h = crypto.createHash('sha256');
-      let size = 0;
-      for (;;) {
-        const n = fs.readSync(fd, buf, 0, buf.length, null);
-        if (n === 0) break;
-        h.update(n === buf.length ? buf : buf.subarray(0, n));
-        size += n;
-      }
-      results.push({ sha256: h.digest('hex'), size });
-    } catch (err) {
-      results.push({ error: { code: err.code, message: err.message } });
-    } finally {
-      if (fd !== undefined) fs.closeSync(fd);
-    }
-  }
-  parentPort.postMessage({ id: batch.id, results });
-});
-`;
-
 const BATCH_BYTES = 8 << 20;
 const BATCH_FILES = 256;
 
-interface Batch {
-  id: number;
+interface Batch extends HashBatch {
   start: number;
-  paths: string[];
 }
 
 export interface HashPoolOptions {
@@ -79,7 +49,7 @@ export async function hashFiles(
   // At least this many batches: no more threads than there is work for.
   const batches = Math.max(Math.ceil(count / BATCH_FILES), Math.ceil(totalBytes / BATCH_BYTES));
   const threads = Math.max(1, Math.min(options.threads ?? availableParallelism(), batches));
-  const workers = Array.from({ length: threads }, () => new Worker(WORKER_SOURCE, { eval: true }));
+  const workers = Array.from({ length: threads }, () => new Worker(siblingWorker(import.meta.url, 'hash-worker')));
   let next = 0;
   let id = 0;
   const nextBatch = (): Batch | null => {
@@ -118,11 +88,9 @@ export async function hashFileList(jobs: readonly HashJob[], options: HashPoolOp
   return results;
 }
 
-type Reply = FileHash | { error: { code: string; message: string } };
-
-function ask(worker: Worker, batch: Batch): Promise<Reply[]> {
+function ask(worker: Worker, batch: Batch): Promise<HashReply[]> {
   return new Promise((resolve, reject) => {
-    const onMessage = (msg: { id: number; results: Reply[] }) => {
+    const onMessage = (msg: { id: number; results: HashReply[] }) => {
       if (msg.id !== batch.id) return;
       worker.off('error', onError);
       worker.off('message', onMessage);

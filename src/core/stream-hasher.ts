@@ -3,25 +3,11 @@
 // into a 4 MiB shared ring that the worker reads in place: no per-chunk allocation on either
 // side, so memory stays flat however long the stream. update() waits while the ring is full.
 import { Worker } from 'node:worker_threads';
+import type { StreamHashSetup } from './stream-hash-worker.js';
+import { siblingWorker } from './worker-url.js';
 
 const RING_BYTES = 4 << 20;
 const MAX_PIECE = RING_BYTES / 4;
-
-const WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
-const crypto = require('node:crypto');
-const ring = Buffer.from(workerData.ring);
-const hashes = workerData.algorithms.map((a) => crypto.createHash(a));
-parentPort.on('message', (msg) => {
-  if (msg === 'end') {
-    parentPort.postMessage(hashes.map((h) => h.digest()));
-    return;
-  }
-  const view = ring.subarray(msg.start, msg.start + msg.length);
-  for (const h of hashes) h.update(view);
-  parentPort.postMessage(msg.length);
-});
-`;
 
 interface Region {
   start: number;
@@ -48,7 +34,8 @@ export class StreamHasher {
     if (this.#worker) return this.#worker;
     const shared = new SharedArrayBuffer(RING_BYTES);
     this.#ring = Buffer.from(shared);
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { algorithms: this.#algorithms, ring: shared } });
+    const workerData: StreamHashSetup = { algorithms: [...this.#algorithms], ring: shared };
+    const worker = new Worker(siblingWorker(import.meta.url, 'stream-hash-worker'), { workerData });
     this.#worker = worker;
     worker.on('message', (msg: number | Uint8Array[]) => {
       if (typeof msg === 'number') {
