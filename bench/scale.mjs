@@ -92,7 +92,7 @@ export function runScaleBench({ work, node, cli }) {
     rows.push({ label: `reference: tar -cf - | sha256sum, ${label}`, ...r.floor });
   }
   // Reference in the same run: the 100,000-file case with V8's own young-generation growth
-  // (REPRO_V8_YOUNG_GROWTH=default), which repro bounds at start-up (src/cli/main.ts).
+  // (REPRO_V8_YOUNG_GROWTH=default), which repro bounds at start-up (src/cli/process.ts).
   const reference = buildAndVerify({ node, cli, project: path.join(root, 'files-100k'), out: path.join(root, 'out'), env: { REPRO_V8_YOUNG_GROWTH: 'default' } });
   rows.push({ label: 'reference: repro build, 100,000 files, V8 default young-generation growth', ...reference.build });
   rows.push({ label: 'reference: repro verify, 100,000 files, V8 default young-generation growth', ...reference.verify });

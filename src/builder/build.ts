@@ -6,7 +6,7 @@ import type { Context } from '../core/context.js';
 import type { HashCache } from '../core/hash-cache.js';
 import { ReproError } from '../core/errors.js';
 import { packageVersion, reproVersion, runtimeVersions } from '../core/runtime.js';
-import { compareManifests, type Difference } from '../bundle/compare.js';
+import { compareManifests, type BuildDifference } from '../bundle/compare.js';
 import { compressionInfo, EXTENSION, type Codec, type CompressionInfo } from '../bundle/compress.js';
 import { lockHead, readLock, writeLock, LOCK_FILE, type LockHead } from '../bundle/lock.js';
 import { encodeManifest, toManifestEntries, type ManifestHead } from '../bundle/manifest.js';
@@ -58,7 +58,7 @@ export interface BuildPlan {
   selection: 'git' | 'walk' | 'list';
   /** repro.lock's head as read (its entries are let go once compared). */
   lock: LockHead | null;
-  lockDifferences: Difference[];
+  lockDifferences: BuildDifference[];
   cache: HashCache;
   dockerfile: DockerfileEntry;
   credentialsRemoved: Array<{ path: string; removed: number }>;

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { trackTemp } from '../core/cleanup.js';
 import type { Context } from '../core/context.js';
 import { ReproError } from '../core/errors.js';
-import { compareBundleFiles, compareManifests, type Difference } from '../bundle/compare.js';
+import { compareBundleFiles, compareManifests, type BuildDifference } from '../bundle/compare.js';
 import { toManifestEntries, wholeManifest } from '../bundle/manifest.js';
 import { verifyBundle } from '../bundle/verify.js';
 import { applyBuild, planBuild, withImage, type BuildOptions, type BuildResult } from './build.js';
@@ -26,7 +26,7 @@ export interface VerifiedBuildResult extends BuildResult {
     rebuild: { contentDigest: string; fileDigest: string };
     variations: Variation[];
     lock: { contentDigest: string | null; matches: boolean | null };
-    differences: Difference[];
+    differences: BuildDifference[];
   };
 }
 
@@ -53,7 +53,7 @@ export async function runVerifiedBuild(options: BuildOptions, ctx: Context, self
       withRun: options.withRun ? path.resolve(ctx.cwd, options.withRun) : null,
     });
     const lockDigest = plan.lock?.contentDigest ?? null;
-    const differences: Difference[] = [];
+    const differences: BuildDifference[] = [];
     if (second.contentDigest !== first.contentDigest || second.fileDigest !== first.fileDigest) {
       const other = await verifyBundle(second.bundle).catch(() => null);
       if (other) differences.push(...compareManifests({ ...plan.manifest, entries: [...toManifestEntries(plan.entries)] }, wholeManifest(other.manifest)));

@@ -2,19 +2,15 @@
 // entry by path (missing, extra, type, mode, size, sha256, target), then, when the manifests
 // agree, the tar header fields and the compressed framing. Never just "hashes differ".
 import { createHash } from 'node:crypto';
+import type { Difference } from '../core/difference.js';
 import { isReproError } from '../core/errors.js';
 import type { ManifestEntry } from './manifest.js';
 import { decodeError, openBundle } from './open.js';
 import { readTar, type RawEntry } from './tar-read.js';
 import { headerDifference } from './verify.js';
 
-export interface Difference {
-  /** Entry path, or a manifest field such as "(manifest) compression.library". */
-  entry: string;
-  field: string;
-  a: unknown;
-  b: unknown;
-}
+/** Two builds differ at an entry path, or a manifest field such as "(manifest) compression.library". */
+export type BuildDifference = Difference & { entry: string; a: unknown; b: unknown };
 
 export interface ComparableManifest {
   name: string;
@@ -27,8 +23,8 @@ export interface ComparableManifest {
 
 const ENTRY_FIELDS = ['type', 'mode', 'size', 'sha256', 'target'] as const;
 
-export function compareManifests(a: ComparableManifest, b: ComparableManifest): Difference[] {
-  const out: Difference[] = [];
+export function compareManifests(a: ComparableManifest, b: ComparableManifest): BuildDifference[] {
+  const out: BuildDifference[] = [];
   const top: Array<[string, unknown, unknown]> = [
     ['name', a.name, b.name],
     ['version', a.version, b.version],
@@ -86,9 +82,9 @@ export async function scanBundle(file: string): Promise<{ codec: string; entries
 }
 
 /** Header-level differences between two bundles whose manifests agree. */
-export async function compareBundleFiles(a: string, b: string): Promise<Difference[]> {
+export async function compareBundleFiles(a: string, b: string): Promise<BuildDifference[]> {
   const [x, y] = await Promise.all([scanBundle(a), scanBundle(b)]);
-  const out: Difference[] = [];
+  const out: BuildDifference[] = [];
   if (x.codec !== y.codec) out.push({ entry: '(file)', field: 'codec', a: x.codec, b: y.codec });
   const inY = new Map(y.entries.map((e) => [e.entry.path, e]));
   x.entries.forEach((ex, i) => {

@@ -132,19 +132,10 @@ export function wholeManifest(read: ManifestRead): BundleManifest {
 }
 
 /** Every entry of a read manifest as objects (comparisons that report per entry). */
-export function manifestEntries(read: ManifestRead): ManifestEntry[] {
+function manifestEntries(read: ManifestRead): ManifestEntry[] {
   const entries: ManifestEntry[] = new Array(read.count);
   for (let i = 0; i < read.count; i++) entries[i] = read.entryAt(i);
   return entries;
-}
-
-/** The whole manifest as objects (tests, small bundles); builds use encodeManifest. */
-export function createManifest(input: ManifestInput): BundleManifest {
-  return parseManifest(manifestBytes(encodeManifest(input)));
-}
-
-export function serializeManifest(doc: BundleManifest): Buffer {
-  return Buffer.from(canonicalJson(doc), 'utf8');
 }
 
 const ENTRY_TYPES = new Set<EntryType>(['file', 'directory', 'symlink']);

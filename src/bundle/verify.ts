@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { Header } from 'tar';
 import ssri from 'ssri';
+import type { Difference } from '../core/difference.js';
 import { ReproError, isReproError } from '../core/errors.js';
 import { sha512Integrity, StreamHasher } from '../core/stream-hasher.js';
 import { decodeError, openBundle, readRange } from './open.js';
@@ -20,12 +21,10 @@ import { formatMode, type BundleEntry } from './entry.js';
 import { encodeEntryHeader } from './tar-header.js';
 import { DEFAULT_LIMITS, readTar, type RawEntry, type TarLimits } from './tar-read.js';
 
-export interface Problem {
-  entry: string;
-  field: 'missing' | 'extra' | 'type' | 'mode' | 'size' | 'sha256' | 'target' | 'header' | 'order' | 'compression' | 'digest';
-  expected: unknown;
-  actual: unknown;
-}
+export type ProblemField = 'missing' | 'extra' | 'type' | 'mode' | 'size' | 'sha256' | 'target' | 'header' | 'order' | 'compression' | 'digest';
+
+/** An entry (or the manifest, or the file) that does not match what the manifest records. */
+export type Problem = Difference<ProblemField> & { entry: string; expected: unknown; actual: unknown };
 
 export interface EntrySink {
   write(slice: Buffer): void;

@@ -1,5 +1,5 @@
-// What a command module gets from the CLI: the core context plus how to print and how to
-// call repro itself (for --verify's child rebuild).
+// What a command module gets from the CLI: the core context plus how to print, who is calling
+// (exec runs containers as the caller) and how to call repro itself (--verify's child rebuild).
 import type { Context } from '../core/context.js';
 import type { SelfCommand } from '../builder/verify-build.js';
 
@@ -11,12 +11,21 @@ export interface CliIo {
   /** The process's own streams, for child output that must stream live (exec). */
   streams: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream };
   self: SelfCommand;
+  caller: { uid: number; gid: number };
 }
 
 /** What a command returns: data for --json, text for people. */
 export interface CommandOutcome<T = unknown> {
   result: T;
   text: string;
-  /** 0 unless the command compared things and found them different (1). */
+  /** 0 unless the command compared things and found them different (1), or exec passes its entry point's status through. */
   exitCode?: number;
+}
+
+/** A parsed command line: which command, how it prints, and the call that runs it. */
+export interface Invocation {
+  command: string;
+  json: boolean;
+  progress: boolean;
+  run: (io: CliIo) => Promise<CommandOutcome>;
 }

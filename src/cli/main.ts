@@ -1,113 +1,78 @@
-// The only file that touches process.*: it builds the context, wires signals and exit codes,
-// and hands argv to the commander program.
-import path from 'node:path';
-import v8 from 'node:v8';
-import { fileURLToPath } from 'node:url';
+// From argv to an exit code: parse with the commander program, run the command it names, and
+// settle. settle() is the one place that turns an outcome or an error into an exit status and
+// renders it: the outcome's own code (1 for "compared and different", exec's passed-through
+// status), else the error code's status from ERROR_CODES (usage 2 ... internal 70). Nothing here
+// touches the process: process.ts hands in streams, context and caller, and sets the exit code.
 import { CommanderError } from 'commander';
-import { removeTrackedTemps, runInterruptHandlers } from '../core/cleanup.js';
-import { toReproError } from '../core/errors.js';
-import type { Context, Logger } from '../core/context.js';
-import { noProgress } from '../core/context.js';
-import { reproVersion } from '../core/runtime.js';
-import { buildProgram, renderHumanError, renderJsonError, usageError } from './program.js';
-import { terminalProgress } from './progress.js';
+import { ReproError, toReproError } from '../core/errors.js';
+import type { CliIo, CommandOutcome, Invocation } from './io.js';
+import { buildProgram } from './program.js';
+import { renderJsonError, renderJsonSuccess } from './render/json.js';
+import { renderHumanError } from './render/text.js';
 
-const MIN_NODE = [22, 15];
-
-function nodeTooOld(): boolean {
-  const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
-  return major < MIN_NODE[0]! || (major === MIN_NODE[0] && minor < MIN_NODE[1]!);
+export interface CliHost {
+  version: string;
+  /** The command's io: context, streams, caller, how to call repro itself. */
+  io: (json: boolean, progress: boolean) => CliIo;
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
 }
 
-function logger(verbose: boolean): Logger {
-  return {
-    info: (m) => process.stderr.write(`${m}\n`),
-    warn: (m) => process.stderr.write(`warning: ${m}\n`),
-    debug: (m) => {
-      if (verbose) process.stderr.write(`debug: ${m}\n`);
-    },
-  };
-}
+const QUIET_EXITS = new Set(['commander.helpDisplayed', 'commander.help', 'commander.version']);
 
-/**
- * V8 doubles the young generation each time a scavenge finds much of it alive, up to 32 MB per
- * semi-space: a build or verify that runs long (100,000 entries) ended up with ~100 MB more
- * committed than a short one, for no gain in speed (bench/scale.mjs, docs/RELIABILITY.md).
- * Keeping it at its first size makes peak memory flat in the number of entries. V8 reads this
- * flag each time it would grow the space, so setting it at start-up takes effect. Node.js
- * 22 and 24 (V8 12 and 13) know the flag; an engine that did not would print a warning.
- */
-function boundYoungGeneration(): void {
-  if (process.env.REPRO_V8_YOUNG_GROWTH === 'default') return;
-  v8.setFlagsFromString('--semi-space-growth-factor=1');
-}
-
-async function main(argv: string[]): Promise<void> {
+/** Runs one command line and returns the exit status the process should end with. */
+export async function runCli(argv: readonly string[], host: CliHost): Promise<number> {
   const wantsJson = argv.includes('--json');
-  if (nodeTooOld()) {
-    process.stderr.write(`repro needs Node.js >= ${MIN_NODE.join('.')}; this is ${process.versions.node}.\nhint: install Node 22.15 or later (nvm install 22), or run through npm scripts in the repro checkout, which use the Node from devDependencies.\n`);
-    process.exitCode = 5;
-    return;
-  }
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.on(signal, () => {
-      removeTrackedTemps();
-      // Stop what a command started (a child process, a container) before exiting.
-      void runInterruptHandlers(10_000).finally(() => process.exit(128 + ({ SIGINT: 2, SIGTERM: 15, SIGHUP: 1 } as const)[signal]));
-    });
-  }
-  const script = fileURLToPath(import.meta.url);
+  let invocation: Invocation | undefined;
   const program = buildProgram({
-    version: reproVersion(),
-    caller: { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 },
-    writeErr: (t) => {
-      if (!wantsJson) process.stderr.write(t);
-    },
-    setExitCode: (code) => {
-      process.exitCode = code;
-    },
-    io: (json, progress) => {
-      const ctx: Context = {
-        cwd: process.cwd(),
-        env: process.env,
-        now: () => new Date(),
-        log: json ? logger(false) : logger(Boolean(process.env.REPRO_DEBUG)),
-        progress: progress && !json && process.stderr.isTTY ? terminalProgress(process.stderr) : noProgress,
-      };
-      return {
-        ctx,
-        json,
-        stdout: (t) => process.stdout.write(t),
-        stderr: (t) => process.stderr.write(t),
-        streams: { stdout: process.stdout, stderr: process.stderr },
-        self: { execPath: process.execPath, script: path.resolve(script) },
-      };
+    version: host.version,
+    dispatch: (inv) => (invocation = inv),
+    writeErr: (text) => {
+      if (!wantsJson) host.stderr(text);
     },
   });
   try {
-    await program.parseAsync(argv, { from: 'user' });
+    await program.parseAsync([...argv], { from: 'user' });
   } catch (err) {
-    if (err instanceof CommanderError) {
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') {
-        process.exitCode = 0;
-        return;
-      }
-      const error = usageError(err);
-      const command = argv.find((a) => !a.startsWith('-')) ?? 'repro';
-      if (wantsJson) process.stdout.write(renderJsonError(program.commands.some((c) => c.name() === command) ? command : 'repro', error));
-      process.exitCode = 2;
-      return;
-    }
-    const error = toReproError(err);
-    if (wantsJson) process.stdout.write(renderJsonError('repro', error));
-    else process.stderr.write(renderHumanError(error));
-    process.exitCode = error.exitCode;
+    const named = argv.find((a) => !a.startsWith('-')) ?? 'repro';
+    const command = program.commands.some((c) => c.name() === named) ? named : 'repro';
+    return settle({ command, json: wantsJson, error: err }, host);
+  }
+  if (!invocation) return settle({ command: 'repro', json: wantsJson, outcome: { result: null, text: '' } }, host);
+  const io = host.io(invocation.json, invocation.progress);
+  try {
+    return settle({ command: invocation.command, json: invocation.json, outcome: await invocation.run(io) }, io);
+  } catch (err) {
+    return settle({ command: invocation.command, json: invocation.json, error: err }, io);
   }
 }
 
-boundYoungGeneration();
-await main(process.argv.slice(2));
-// The command is done and everything it wrote is flushed (stdout and stderr are synchronous
-// for files and pipes on Linux). A handle that outlives it (a socket to a Docker engine that
-// stopped answering, say) must not keep the process alive: leave shortly after.
-setTimeout(() => process.exit(), 500).unref();
+type Ending = { command: string; json: boolean } & ({ outcome: CommandOutcome; error?: never } | { error: unknown; outcome?: never });
+
+/** The one place an outcome or an error becomes output and an exit status. */
+export function settle(end: Ending, out: Pick<CliHost, 'stdout' | 'stderr'>): number {
+  if (end.outcome) {
+    out.stdout(end.json ? renderJsonSuccess(end.command, end.outcome.result) : end.outcome.text);
+    return end.outcome.exitCode ?? 0;
+  }
+  if (end.error instanceof CommanderError) {
+    if (QUIET_EXITS.has(end.error.code)) return 0;
+    // commander has already printed its message (to stderr, and only without --json).
+    const error = usageError(end.error);
+    if (end.json) out.stdout(renderJsonError(end.command, error));
+    return error.exitCode;
+  }
+  const error = toReproError(end.error);
+  if (end.json) out.stdout(renderJsonError(end.command, error));
+  else out.stderr(renderHumanError(error));
+  if (!end.json && error.code === 'E_INTERNAL' && typeof error.details.stack === 'string') out.stderr(`${error.details.stack}\n`);
+  return error.exitCode;
+}
+
+/** commander's own parse errors are E_USAGE (exit 2), as an envelope with --json. */
+function usageError(err: CommanderError): ReproError {
+  return new ReproError('E_USAGE', err.message.replace(/^error: /, ''), {
+    hint: 'Run `repro --help` or `repro <command> --help` for usage.',
+    details: { commanderCode: err.code },
+  });
+}

@@ -1,32 +1,24 @@
-// Every command and option of repro in one place (commander). Command modules are imported
-// lazily, so `repro --help` and each command start fast.
-import { Command, CommanderError, Option } from 'commander';
-import { ReproError, toReproError } from '../core/errors.js';
+// Every command and option of repro in one place (commander). An action only records which
+// command to run and how it prints (an Invocation); main.ts runs it and decides the exit code.
+// Command modules are imported lazily, so `repro --help` and each command start fast.
+import { Command, Option } from 'commander';
 import { CODECS, DEFAULT_CODEC } from '../bundle/codecs.js';
-import { exitCodeFor } from './exit.js';
-import { renderHumanError, renderJsonError, renderJsonSuccess } from './render.js';
-import type { CliIo, CommandOutcome } from './io.js';
+import { DEFAULT_DOCKER_TIMEOUT_S } from '../docker/client.js';
+import { DEFAULT_SOURCE_DATE_EPOCH } from '../intake/source-date.js';
+import type { CliIo, CommandOutcome, Invocation } from './io.js';
+import { limitOptions, outputOptions, probeOptions } from './options.js';
 
 export interface ProgramHooks {
-  /** The caller's uid and gid (exec runs containers as the caller). */
-  caller: { uid: number; gid: number };
-  io: (json: boolean, progress: boolean) => CliIo;
+  /** Called by the action of the command the argv names. */
+  dispatch: (invocation: Invocation) => void;
   /** Where commander writes its own errors (usage); nothing with --json. */
   writeErr: (text: string) => void;
-  setExitCode: (code: number) => void;
   version: string;
 }
 
 type Runner = (io: CliIo) => Promise<CommandOutcome>;
 
-/** The options that steer the environment probes, shared by snapshot and diff. */
-function probeOptions(cmd: Command, what = ''): Command {
-  return cmd
-    .option('--python <path>', `the Python interpreter to describe${what}`)
-    .option('--no-import', `do not import PyTorch/TensorFlow/JAX (faster; no framework CUDA versions)${what}`)
-    .option('--probe-timeout <ms>', 'time limit for each probe', '10000')
-    .option('--import-timeout <ms>', 'time limit for importing the ML frameworks', '60000');
-}
+const epochDate = new Date(DEFAULT_SOURCE_DATE_EPOCH * 1000).toISOString().slice(0, 10);
 
 export function buildProgram(hooks: ProgramHooks): Command {
   const program = new Command('repro')
@@ -46,10 +38,10 @@ memory on long streams (10 GiB: ~155 MB instead of ~215), ~7% slower.
 
 Docs: README.md and docs/ in the repro repository.`);
 
-  const run = (name: string, runner: Runner, opts: { json?: boolean; progress?: boolean }) =>
-    execute(name, runner, hooks, Boolean(opts.json), opts.progress !== false);
+  const run = (command: string, runner: Runner, opts: { json?: boolean; progress?: boolean }) =>
+    hooks.dispatch({ command, run: runner, json: Boolean(opts.json), progress: opts.progress !== false });
 
-  program
+  const build = program
     .command('build')
     .summary('pack a project into a bit-for-bit reproducible bundle')
     .description(`Pack DIR (default: .) into ONE bundle file: a canonical tar (fixed order, mtimes, owners
@@ -57,7 +49,7 @@ and modes) whose first entry is a manifest listing every file with its sha256.
 
 Files: git-tracked plus untracked-not-ignored files in a git work tree (all files elsewhere,
 honouring .gitignore), minus .reproignore patterns and junk (.git/, __pycache__/, *.pyc, ...).
-The timestamp of every entry is SOURCE_DATE_EPOCH when set, else 946684800 (2000-01-01).
+The timestamp of every entry is SOURCE_DATE_EPOCH when set, else ${DEFAULT_SOURCE_DATE_EPOCH} (${epochDate}).
 The content digest is recorded in DIR/repro.lock; commit it and use --locked in CI.`)
     .argument('[dir]', 'project directory', '.')
     .option('-o, --output <dir>', 'directory for the bundle (default: DIR/.repro/bundles)')
@@ -68,9 +60,8 @@ The content digest is recorded in DIR/repro.lock; commit it and use --locked in 
     .option('--image', 'also build the image through the Docker engine (with --verify: twice, comparing layers)')
     .option('--with-run <dir>', 'embed the run record of RUN_DIR (repro exec) as the reference run')
     .addOption(new Option('--no-lock', 'neither read nor write repro.lock').hideHelp())
-    .addOption(new Option('--files-from <file>', 'NUL-separated list of files to bundle (internal)').hideHelp())
-    .option('--json', 'print one JSON document on stdout')
-    .option('--no-progress', 'never show a progress bar')
+    .addOption(new Option('--files-from <file>', 'NUL-separated list of files to bundle (internal)').hideHelp());
+  outputOptions(build)
     .addHelpText('after', `
 Examples:
   $ repro build                       # bundle the current directory
@@ -82,7 +73,7 @@ Examples:
       run('build', async (io) => (await import('./commands/build.js')).buildCommand(dir, opts, io), opts),
     );
 
-  program
+  const verify = program
     .command('verify')
     .summary('check a bundle without extracting it')
     .description(`Read BUNDLE once, streaming, and check: the compression framing, that the first entry is the
@@ -91,11 +82,8 @@ missing or extra), that every header is canonical, and that no entry is unsafe (
 absolute paths, links leaving the tree, devices, setuid bits, duplicates, case twins).
 Any failure exits 4 and names the entry, the field, the expected and the actual value.`)
     .argument('<bundle>', 'bundle file (.repro.tar.zst, .repro.tar.gz or .repro.tar)')
-    .option('--digest <digest>', 'also require this digest: sha256:<hex> (content or file digest) or an ssri integrity')
-    .option('--max-entries <n>', 'refuse bundles with more entries than this (default 150000)')
-    .option('--max-bytes <n>', 'refuse bundles that unpack to more bytes than this (default 64 GiB)')
-    .option('--json', 'print one JSON document on stdout')
-    .option('--no-progress', 'never show a progress bar')
+    .option('--digest <digest>', 'also require this digest: sha256:<hex> (content or file digest) or an ssri integrity');
+  outputOptions(limitOptions(verify))
     .addHelpText('after', `
 Examples:
   $ repro verify .repro/bundles/iris-0.1.0.repro.tar.zst
@@ -123,9 +111,8 @@ written: secret-like variables are recorded as redacted and credentials are cut 
   probeOptions(snapshot)
     .option('--data <path...>', 'files or directories to hash (sha256 per file, one tree digest per directory)')
     .option('--env <name...>', 'also record these environment variables (secret-like names are redacted)')
-    .option('--save-diff <file>', 'also write the uncommitted git diff to this file')
-    .option('--json', 'print one JSON document on stdout (the snapshot is in result.snapshot)')
-    .option('--no-progress', 'never show a progress bar')
+    .option('--save-diff <file>', 'also write the uncommitted git diff to this file');
+  outputOptions(snapshot, 'print one JSON document on stdout (the snapshot is in result.snapshot)')
     .addHelpText('after', `
 Examples:
   $ repro snapshot                                  # writes ./repro.snapshot.json
@@ -150,10 +137,8 @@ the snapshot it carries (project/repro.snapshot.json). Exit 0 when the identitie
     .argument('<a>', 'snapshot file or bundle')
     .argument('[b]', 'snapshot file or bundle (default: capture this machine now)')
     .option('--dir <dir>', 'project directory for the capture of this machine', '.');
-  probeOptions(diff, ' (capture of this machine)')
-    .option('--all', 'also list info-level differences when there are warnings or breaking ones')
-    .option('--json', 'print one JSON document on stdout')
-    .option('--no-progress', 'never show a progress bar')
+  probeOptions(diff, ' (capture of this machine)').option('--all', 'also list info-level differences when there are warnings or breaking ones');
+  outputOptions(diff)
     .addHelpText('after', `
 Examples:
   $ repro diff repro.snapshot.json                  # this machine vs the snapshot
@@ -163,7 +148,7 @@ Examples:
       run('diff', async (io) => (await import('./commands/diff.js')).diffCommand(a, b, opts, io), opts),
     );
 
-  program
+  const dockerfile = program
     .command('dockerfile')
     .summary('print the project\'s pinned Dockerfile, or lint one with --check')
     .description(`Generate a Dockerfile from templates/ (Python, Python + CUDA, Node), byte-for-byte
@@ -179,9 +164,8 @@ PIP_NO_HASHES, ADD_URL, NPM_INSTALL, MISSING_DETERMINISM_ENV (exit 1 when any).`
     .argument('[dir]', 'project directory', '.')
     .option('--base-image <ref>', 'base image (NAME:TAG, pinned here, or NAME:TAG@sha256:...)')
     .option('-o, --output <file>', 'write the Dockerfile here instead of printing it')
-    .option('--check [file]', 'lint a Dockerfile (default: DIR/Dockerfile) instead of generating one')
-    .option('--json', 'print one JSON document on stdout')
-    .option('--no-progress', 'never show a progress bar')
+    .option('--check [file]', 'lint a Dockerfile (default: DIR/Dockerfile) instead of generating one');
+  outputOptions(dockerfile)
     .addHelpText('after', `
 Examples:
   $ repro dockerfile examples/iris --base-image python:3.11-slim-bookworm@sha256:...
@@ -210,7 +194,7 @@ Examples:
    output reproduced: identical, within the manifest's tolerance, or different.
 The entry point's exit code is passed through (128+N for signal N).
 Environment: REPRO_CACHE (the cache), DOCKER_HOST (unix, tcp, ssh://user@host with your
-ssh-agent or ~/.ssh key), REPRO_DOCKER_TIMEOUT (seconds each engine request may take, 30).`)
+ssh-agent or ~/.ssh key), REPRO_DOCKER_TIMEOUT (seconds each engine request may take, ${DEFAULT_DOCKER_TIMEOUT_S}).`)
     .argument('<bundle>', 'bundle file')
     .argument('[entry]', 'entry point (default: main; a .py or .sh file without a manifest)')
     .option('-P, --param <key=value...>', 'parameter values (repeatable)')
@@ -219,11 +203,8 @@ ssh-agent or ~/.ssh key), REPRO_DOCKER_TIMEOUT (seconds each engine request may 
     .option('--strict', 'refuse to run on breaking drift')
     .option('--network <mode>', 'container network (default: none)')
     .option('--python <path>', 'the Python interpreter for the drift check (default: the one the snapshot names, if present)')
-    .option('--expect-reproduced', 'exit 1 when the outputs do not reproduce the reference run')
-    .option('--max-entries <n>', 'refuse bundles with more entries than this (default 150000)')
-    .option('--max-bytes <n>', 'refuse bundles that unpack to more bytes than this (default 64 GiB)')
-    .option('--json', 'print one JSON document on stdout (the entry point\'s output goes to stderr)')
-    .option('--no-progress', 'never show a progress bar')
+    .option('--expect-reproduced', 'exit 1 when the outputs do not reproduce the reference run');
+  outputOptions(limitOptions(exec), 'print one JSON document on stdout (the entry point\'s output goes to stderr)')
     .addHelpText('after', `
 Examples:
   $ repro exec iris-demo-0.1.0.repro.tar.zst                     # main, defaults
@@ -231,33 +212,8 @@ Examples:
   $ repro exec bundle.repro.tar.zst --expect-reproduced --json
   $ DOCKER_HOST=ssh://me@gpu-box repro exec bundle.repro.tar.zst`);
   exec.action((bundle: string, entry: string | undefined, opts) =>
-    run('exec', async (io) => (await import('./commands/exec.js')).execCommand(bundle, entry, opts, io, hooks.caller), opts),
+    run('exec', async (io) => (await import('./commands/exec.js')).execCommand(bundle, entry, opts, io), opts),
   );
 
   return program;
 }
-
-async function execute(name: string, runner: Runner, hooks: ProgramHooks, json: boolean, progress: boolean): Promise<void> {
-  const io = hooks.io(json, progress);
-  try {
-    const outcome = await runner(io);
-    io.stdout(json ? renderJsonSuccess(name, outcome.result) : outcome.text);
-    hooks.setExitCode(outcome.exitCode ?? 0);
-  } catch (err) {
-    const error = toReproError(err);
-    if (json) io.stdout(renderJsonError(name, error));
-    else io.stderr(renderHumanError(error));
-    if (!json && error.code === 'E_INTERNAL' && typeof error.details.stack === 'string') io.stderr(`${error.details.stack}\n`);
-    hooks.setExitCode(exitCodeFor(error));
-  }
-}
-
-/** Turns commander's own parse errors into E_USAGE (exit 2), as an envelope with --json. */
-export function usageError(err: CommanderError): ReproError {
-  return new ReproError('E_USAGE', err.message.replace(/^error: /, ''), {
-    hint: 'Run `repro --help` or `repro <command> --help` for usage.',
-    details: { commanderCode: err.code },
-  });
-}
-
-export { renderJsonError, renderHumanError };

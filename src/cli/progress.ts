@@ -3,6 +3,7 @@
 import { createRequire } from 'node:module';
 import type { SingleBar } from 'cli-progress';
 import type { ProgressReporter } from '../core/context.js';
+import { formatBytes } from './render/text.js';
 
 // cli-progress loads only when a bar is actually shown.
 const require = createRequire(import.meta.url);
@@ -49,16 +50,4 @@ export function terminalProgress(stream: NodeJS.WriteStream): ProgressReporter {
       bar = undefined;
     },
   };
-}
-
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(v >= 100 ? 0 : 1)} ${units[i]}`;
 }

@@ -24,13 +24,3 @@ export interface Context {
 export const silentLogger: Logger = { info() {}, warn() {}, debug() {} };
 
 export const noProgress: ProgressReporter = { start() {}, tick() {}, stop() {} };
-
-export function testContext(overrides: Partial<Context> = {}): Context {
-  return {
-    cwd: overrides.cwd ?? '/',
-    env: overrides.env ?? {},
-    now: overrides.now ?? (() => new Date(0)),
-    log: overrides.log ?? silentLogger,
-    progress: overrides.progress ?? noProgress,
-  };
-}

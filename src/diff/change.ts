@@ -1,9 +1,11 @@
-// One difference between two snapshots: where it is, both values, how much it matters and why.
+// One difference between two snapshots: the shared Difference shape with a section, both values,
+// how much it matters and why, and whether the field was added, removed or changed.
 import { canonicalJson } from '../core/canonical-json.js';
+import type { Severity } from '../core/difference.js';
 
-export type Severity = 'breaking' | 'warning' | 'info';
 export type ChangeKind = 'added' | 'removed' | 'changed';
 
+/** A snapshot difference: a Difference that always has a section, a/b, a severity and a reason. */
 export interface Change {
   section: string;
   field: string;
@@ -13,8 +15,6 @@ export interface Change {
   severity: Severity;
   reason: string;
 }
-
-export const SEVERITY_ORDER: Record<Severity, number> = { breaking: 0, warning: 1, info: 2 };
 
 export function change(section: string, field: string, a: unknown, b: unknown, severity: Severity, reason: string): Change {
   const kind: ChangeKind = a === null || a === undefined ? 'added' : b === null || b === undefined ? 'removed' : 'changed';

@@ -1,7 +1,8 @@
 // diffSnapshots: every difference between two snapshots' identities, each with a severity and a
 // one-line reason, plus the few context fields worth knowing (info only).
 import type { Snapshot } from '../snapshot/snapshot.js';
-import { change, same, SEVERITY_ORDER, type Change, type Severity } from './change.js';
+import { SEVERITY_ORDER, type Severity } from '../core/difference.js';
+import { change, same, type Change } from './change.js';
 import { diffData, diffEnv, diffGit, diffGpu, diffLockfiles, diffNode, diffOs, diffPython } from './sections.js';
 
 export interface SnapshotDiff {

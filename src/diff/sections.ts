@@ -2,7 +2,8 @@
 import type { DataItem } from '../snapshot/probe-data.js';
 import { THREAD_VARS } from '../snapshot/probe-env.js';
 import type { SnapshotIdentity } from '../snapshot/snapshot.js';
-import { change, same, type Change, type Severity } from './change.js';
+import type { Severity } from '../core/difference.js';
+import { change, same, type Change } from './change.js';
 import { compareDotted, versionDistance, type VersionScheme } from './versions.js';
 
 type Id = SnapshotIdentity;

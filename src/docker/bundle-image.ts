@@ -5,6 +5,7 @@
 // images' layer diff_ids, naming each layer that differs and the instruction that made it.
 import { Readable } from 'node:stream';
 import type { Context } from '../core/context.js';
+import type { Difference } from '../core/difference.js';
 import { ReproError } from '../core/errors.js';
 import { reachDocker, type DockerClient, type ImageInfo } from './client.js';
 import { openBundle } from '../bundle/open.js';
@@ -19,15 +20,8 @@ export interface ImageResult {
   verify?: { reproducible: boolean; rebuildId: string; differences: LayerDifference[] };
 }
 
-export interface LayerDifference {
-  /** "layer N: <instruction>", so the generic difference renderer names it. */
-  entry: string;
-  field: 'diff_id';
-  layer: number;
-  instruction: string | null;
-  a: string | null;
-  b: string | null;
-}
+/** Two image builds differ at a layer; entry is "layer N: <instruction>". */
+export type LayerDifference = Difference<'diff_id'> & { entry: string; layer: number; instruction: string | null; a: string | null; b: string | null };
 
 export interface ImageBuildInput {
   bundle: string;

@@ -59,10 +59,13 @@ function unavailable(err: unknown, env: Readonly<Record<string, string | undefin
   });
 }
 
-/** How long one control request (ping, create, start, inspect) may take: REPRO_DOCKER_TIMEOUT seconds, default 30. */
+/** Seconds one control request (ping, create, start, inspect) may take unless REPRO_DOCKER_TIMEOUT says otherwise. */
+export const DEFAULT_DOCKER_TIMEOUT_S = 30;
+
+/** How long one control request may take: REPRO_DOCKER_TIMEOUT seconds, else the default. */
 export function controlTimeoutMs(env: Readonly<Record<string, string | undefined>>): number {
   const s = Number(env.REPRO_DOCKER_TIMEOUT);
-  return Number.isFinite(s) && s > 0 ? s * 1000 : 30_000;
+  return (Number.isFinite(s) && s > 0 ? s : DEFAULT_DOCKER_TIMEOUT_S) * 1000;
 }
 
 class NoAnswer extends Error {}

@@ -7,6 +7,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { canonicalJson } from '../core/canonical-json.js';
 import type { Context } from '../core/context.js';
+import { describeDifference } from '../core/difference.js';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { cacheRoot } from '../core/cache-root.js';
 import { ReproError, fsError } from '../core/errors.js';
@@ -17,7 +18,7 @@ import { conventionEntryPoint } from '../project/convention.js';
 import { findEntryPoint, renderCommand, type RenderedCommand } from '../project/render.js';
 import type { ProjectManifest } from '../project/types.js';
 import { parseSnapshot } from '../snapshot/io.js';
-import { captureSnapshot, DEFAULT_SNAPSHOT_FILE } from '../snapshot/snapshot.js';
+import { captureSnapshot, DEFAULT_IMPORT_TIMEOUT_MS, DEFAULT_PROBE_TIMEOUT_MS, DEFAULT_SNAPSHOT_FILE } from '../snapshot/snapshot.js';
 import type { TarLimits } from '../bundle/limits.js';
 import { openCachedBundle } from './cache.js';
 import { compareOutputs, recordOutputs, type OutputRecord, type ReproVerdict } from './outputs.js';
@@ -171,7 +172,7 @@ async function checkDrift(projectDir: string, manifest: ProjectManifest | null, 
   const recordedPython = original?.context.python?.executable;
   const pythonHere = options.python ?? (recordedPython && (await fs.stat(recordedPython).then(() => true).catch(() => false)) ? recordedPython : undefined);
   const now = (
-    await captureSnapshot({ dir: projectDir, output: path.join(projectDir, DEFAULT_SNAPSHOT_FILE), python: pythonHere, imports: false, probeTimeoutMs: 10_000, importTimeoutMs: 60_000, pythonCacheDir: path.join(cacheRoot(ctx.env), 'python-probe'), toolCacheDir: path.join(cacheRoot(ctx.env), 'tool-probe'), git: false }, ctx)
+    await captureSnapshot({ dir: projectDir, output: path.join(projectDir, DEFAULT_SNAPSHOT_FILE), python: pythonHere, imports: false, probeTimeoutMs: DEFAULT_PROBE_TIMEOUT_MS, importTimeoutMs: DEFAULT_IMPORT_TIMEOUT_MS, pythonCacheDir: path.join(cacheRoot(ctx.env), 'python-probe'), toolCacheDir: path.join(cacheRoot(ctx.env), 'tool-probe'), git: false }, ctx)
   ).snapshot;
   if (manifest?.gpu?.required && now.identity.gpu === null) {
     throw new ReproError('E_ENV', 'the bundle requires a GPU and this machine has none', {
@@ -190,7 +191,7 @@ async function checkDrift(projectDir: string, manifest: ProjectManifest | null, 
   comparable.identity.git = null;
   const d = diffSnapshots(comparable, now);
   ctx.log.info(`exec: drift against the bundle's snapshot: ${d.summary.breaking} breaking, ${d.summary.warning} warning, ${d.summary.info} info`);
-  for (const c of d.changes.filter((x) => x.severity !== 'info').slice(0, 10)) ctx.log.info(`  ${c.severity} ${c.section} ${c.field}: ${JSON.stringify(c.a)} -> ${JSON.stringify(c.b)} (${c.reason})`);
+  for (const c of d.changes.filter((x) => x.severity !== 'info').slice(0, 10)) ctx.log.info(`  ${describeDifference(c)}`);
   if (options.strict && d.summary.breaking > 0) {
     throw new ReproError('E_ENV', `refusing to run with --strict: ${d.summary.breaking} breaking difference${d.summary.breaking === 1 ? '' : 's'} from the bundle's snapshot`, {
       hint: 'Restore what the breaking differences name, or run without --strict.',

@@ -4,7 +4,8 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fsError } from '../core/errors.js';
 import { parseVersionedJson } from '../core/versioned-json.js';
-import type { Change, Severity } from '../diff/change.js';
+import type { Severity } from '../core/difference.js';
+import type { Change } from '../diff/change.js';
 import { REFERENCE_RUN_PATH } from '../bundle/layout.js';
 
 export const RUN_SCHEMA_VERSION = 1;

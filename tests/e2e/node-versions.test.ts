@@ -30,7 +30,7 @@ describe('bundles are identical across Node.js releases', () => {
       // which must exist, be silent and change no byte under every Node version.
       const run = await runCli(['build', root, '-o', out, '--compression', codec, '--no-lock', '--json'], { node: nodeBin(v), env: { REPRO_MALLOC: 'lean' } });
       expect(run.code, run.stdout + run.stderr).toBe(0);
-      // The V8 flag set at start-up (src/cli/main.ts) is one this engine knows: V8 prints
+      // The V8 flag set at start-up (src/cli/process.ts) is one this engine knows: V8 prints
       // "unrecognized flag" to stderr for one it does not.
       expect(run.stderr).not.toMatch(/unrecognized flag/i);
       expect(run.stderr).not.toMatch(/Warning|execve/);

@@ -1,7 +1,7 @@
 // In-process builds against real temp directories.
 import path from 'node:path';
 import { runBuild, type BuildOptions, type BuildResult } from '../../src/builder/build.js';
-import { testContext } from '../../src/core/context.js';
+import { testContext } from './context.js';
 import { tempDir } from './project.js';
 
 export async function build(root: string, options: Partial<BuildOptions> = {}, env: Record<string, string> = {}): Promise<BuildResult> {

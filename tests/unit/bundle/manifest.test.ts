@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../../../src/core/canonical-json.js';
-import { createManifest, encodeManifest, manifestBytes, parseManifest, readManifest, serializeManifest } from '../../../src/bundle/manifest.js';
+import { encodeManifest, manifestBytes, parseManifest, readManifest } from '../../../src/bundle/manifest.js';
+import { createManifest, serializeManifest } from '../../helpers/manifest.js';
 
 const manifest = () =>
   createManifest({

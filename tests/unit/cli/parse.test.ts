@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseLimits } from '../../../src/cli/limits.js';
+import { parseLimits } from '../../../src/cli/parse.js';
 import { DEFAULT_LIMITS } from '../../../src/bundle/limits.js';
 
 describe('parseLimits', () => {

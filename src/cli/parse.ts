@@ -1,0 +1,56 @@
+// Flag values that are not plain strings, parsed in one place. A value that does not parse is a
+// usage error (exit 2) that names the flag and shows a valid value: never a silent default.
+import { promises as fs } from 'node:fs';
+import { DEFAULT_LIMITS, type TarLimits } from '../bundle/limits.js';
+import { fsError, ReproError } from '../core/errors.js';
+
+export interface LimitFlags {
+  maxEntries?: string;
+  maxBytes?: string;
+}
+
+function positive(flag: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = /^[0-9]+$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n) || n <= 0) {
+    throw new ReproError('E_USAGE', `${flag} must be a positive whole number, not ${JSON.stringify(value)}`, {
+      hint: `${flag} ${fallback} is the default.`,
+      details: { flag, value },
+    });
+  }
+  return n;
+}
+
+/** --max-entries and --max-bytes, shared by every command that reads a bundle (verify, exec). */
+export function parseLimits(flags: LimitFlags): TarLimits {
+  return {
+    maxEntries: positive('--max-entries', flags.maxEntries, DEFAULT_LIMITS.maxEntries),
+    maxTotalBytes: positive('--max-bytes', flags.maxBytes, DEFAULT_LIMITS.maxTotalBytes),
+  };
+}
+
+/** A time limit in milliseconds (--probe-timeout, --import-timeout). */
+export function parseMs(name: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) {
+    throw new ReproError('E_USAGE', `${name} must be a positive number of milliseconds, got ${JSON.stringify(value)}`, { hint: `e.g. ${name} 10000`, details: { option: name, value } });
+  }
+  return n;
+}
+
+export const BACKENDS = ['docker', 'local'] as const;
+export type Backend = (typeof BACKENDS)[number];
+
+/** exec's --backend: absent means "let exec choose". */
+export function parseBackend(value: string | undefined): Backend | undefined {
+  if (value === undefined || (BACKENDS as readonly string[]).includes(value)) return value as Backend | undefined;
+  throw new ReproError('E_USAGE', `unknown backend ${JSON.stringify(value)}`, { hint: 'Use --backend docker or --backend local.', details: { backend: value } });
+}
+
+/** build's --files-from: a NUL-separated list of files (what --verify's child rebuild is given). */
+export async function readFileList(file: string): Promise<string[]> {
+  const text = await fs.readFile(file, 'utf8').catch((err) => {
+    throw fsError(err, file, 'cannot read --files-from');
+  });
+  return text.split('\0').filter((p) => p !== '');
+}

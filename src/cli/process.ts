@@ -1,0 +1,94 @@
+// The process around the CLI, and the only module besides bin.ts and malloc.ts that reads
+// process.*: it checks the Node.js version, bounds V8's young generation, wires signals to the
+// cleanup handlers, builds each command's context from the real environment and streams, runs
+// main.ts and sets the exit code it returns.
+import path from 'node:path';
+import v8 from 'node:v8';
+import { fileURLToPath } from 'node:url';
+import { removeTrackedTemps, runInterruptHandlers } from '../core/cleanup.js';
+import type { Context, Logger } from '../core/context.js';
+import { noProgress } from '../core/context.js';
+import { reproVersion } from '../core/runtime.js';
+import type { CliIo } from './io.js';
+import { runCli } from './main.js';
+import { terminalProgress } from './progress.js';
+
+const MIN_NODE = [22, 15];
+const SIGNAL_NUMBERS = { SIGINT: 2, SIGTERM: 15, SIGHUP: 1 } as const;
+/** How long a signal waits for what a command started (a child, a container) to stop. */
+const INTERRUPT_GRACE_MS = 10_000;
+
+function nodeTooOld(): boolean {
+  const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
+  return major < MIN_NODE[0]! || (major === MIN_NODE[0] && minor < MIN_NODE[1]!);
+}
+
+function logger(verbose: boolean): Logger {
+  return {
+    info: (m) => process.stderr.write(`${m}\n`),
+    warn: (m) => process.stderr.write(`warning: ${m}\n`),
+    debug: (m) => {
+      if (verbose) process.stderr.write(`debug: ${m}\n`);
+    },
+  };
+}
+
+/**
+ * V8 doubles the young generation each time a scavenge finds much of it alive, up to 32 MB per
+ * semi-space: a build or verify that runs long (100,000 entries) ended up with ~100 MB more
+ * committed than a short one, for no gain in speed (bench/scale.mjs, docs/RELIABILITY.md).
+ * Keeping it at its first size makes peak memory flat in the number of entries. V8 reads this
+ * flag each time it would grow the space, so setting it at start-up takes effect. Node.js
+ * 22, 24 and 26 know the flag; an engine that did not would print a warning.
+ */
+function boundYoungGeneration(): void {
+  if (process.env.REPRO_V8_YOUNG_GROWTH === 'default') return;
+  v8.setFlagsFromString('--semi-space-growth-factor=1');
+}
+
+function commandIo(json: boolean, progress: boolean): CliIo {
+  const ctx: Context = {
+    cwd: process.cwd(),
+    env: process.env,
+    now: () => new Date(),
+    log: json ? logger(false) : logger(Boolean(process.env.REPRO_DEBUG)),
+    progress: progress && !json && process.stderr.isTTY ? terminalProgress(process.stderr) : noProgress,
+  };
+  return {
+    ctx,
+    json,
+    stdout: (t) => process.stdout.write(t),
+    stderr: (t) => process.stderr.write(t),
+    streams: { stdout: process.stdout, stderr: process.stderr },
+    // --verify's child rebuild starts here, past bin.ts: no second malloc decision or compile cache.
+    self: { execPath: process.execPath, script: path.resolve(fileURLToPath(import.meta.url)) },
+    caller: { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 },
+  };
+}
+
+async function start(argv: string[]): Promise<number> {
+  if (nodeTooOld()) {
+    process.stderr.write(`repro needs Node.js >= ${MIN_NODE.join('.')}; this is ${process.versions.node}.\nhint: install Node 22.15 or later (nvm install 22), or run through npm scripts in the repro checkout, which use the Node from devDependencies.\n`);
+    return 5; // E_ENV: the environment cannot run repro
+  }
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(signal, () => {
+      removeTrackedTemps();
+      // Stop what a command started (a child process, a container) before exiting.
+      void runInterruptHandlers(INTERRUPT_GRACE_MS).finally(() => process.exit(128 + SIGNAL_NUMBERS[signal]));
+    });
+  }
+  return runCli(argv, {
+    version: reproVersion(),
+    io: commandIo,
+    stdout: (t) => process.stdout.write(t),
+    stderr: (t) => process.stderr.write(t),
+  });
+}
+
+boundYoungGeneration();
+process.exitCode = await start(process.argv.slice(2));
+// The command is done and everything it wrote is flushed (stdout and stderr are synchronous
+// for files and pipes on Linux). A handle that outlives it (a socket to a Docker engine that
+// stopped answering, say) must not keep the process alive: leave shortly after.
+setTimeout(() => process.exit(), 500).unref();
