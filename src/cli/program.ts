@@ -3,7 +3,7 @@
 // Command modules are imported lazily, so `repro --help` and each command start fast.
 import { Command, Option } from 'commander';
 import { CODECS, DEFAULT_CODEC } from '../bundle/codecs.js';
-import { DEFAULT_DOCKER_TIMEOUT_S } from '../docker/client.js';
+import { DEFAULT_DOCKER_TIMEOUT_S } from '../docker/connection.js';
 import { DEFAULT_SOURCE_DATE_EPOCH } from '../intake/source-date.js';
 import type { CliIo, CommandOutcome, Invocation } from './io.js';
 import { limitOptions, outputOptions, probeOptions } from './options.js';
