@@ -7,7 +7,7 @@ import { isReproError } from '../core/errors.js';
 import type { ManifestEntry } from './manifest.js';
 import { decodeError, openBundle } from './open.js';
 import { readTar, type RawEntry } from './tar-read.js';
-import { headerDifference } from './verify.js';
+import { headerDifference } from './header-diff.js';
 
 /** Two builds differ at an entry path, or a manifest field such as "(manifest) compression.library". */
 export type BuildDifference = Difference & { entry: string; a: unknown; b: unknown };
