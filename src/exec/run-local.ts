@@ -2,8 +2,27 @@
 // project, with the manifest's environment defaults; output streamed live; the exit code (or
 // 128+signal) passed back; Ctrl-C/SIGTERM stop the whole process group.
 import { spawn } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
 import { onInterrupt } from '../core/cleanup.js';
-import { ReproError } from '../core/errors.js';
+import type { Context } from '../core/context.js';
+import { ReproError, fsError } from '../core/errors.js';
+import type { BackendResult, BackendRun } from './backend.js';
+import { copyProject } from './workdir.js';
+
+/** Copies the project into the run directory, makes the outputs' directories, runs the command. */
+export async function runLocalBackend(run: BackendRun, ctx: Context): Promise<BackendResult> {
+  await copyProject(run.projectDir, run.workDir)
+    .then(async () => {
+      for (const d of run.outputDirs) await fs.mkdir(path.join(run.workDir, d), { recursive: true });
+    })
+    .catch(async (err) => {
+      await fs.rm(run.runDir, { recursive: true, force: true }); // nothing ran: leave nothing behind
+      throw fsError(err, run.workDir, 'cannot copy the project into the run directory', { space: 'Free some space, or pass --out on a larger disk.' });
+    });
+  const exitCode = await runLocal({ command: run.command, cwd: run.workDir, env: { ...ctx.env, ...run.env }, stdout: run.stdout, stderr: run.stderr });
+  return { exitCode, image: null };
+}
 
 export interface LocalRun {
   command: string;

@@ -1,0 +1,33 @@
+// What both backends of exec are given and give back: the rendered command, the run's
+// directories, the declared outputs' directories to make writable, the manifest's environment
+// defaults, and where the entry point's output goes; back comes its exit status and the image it
+// ran in (Docker).
+import type { CachedBundle } from './cache.js';
+
+export interface BackendRun {
+  /** The verified, extracted bundle in the cache. */
+  cached: CachedBundle;
+  /** The bundle file exec was given (Docker builds its image from it). */
+  bundleFile: string;
+  /** The cached project (read-only source of the run's copy). */
+  projectDir: string;
+  /** runs/<id>/project: where the entry point runs and its outputs land. */
+  workDir: string;
+  runDir: string;
+  command: string;
+  /** The manifest's environment defaults. */
+  env: Record<string, string>;
+  /** Directories of the declared outputs, relative to the project, made before the run. */
+  outputDirs: string[];
+  gpus: number | null;
+  runId: string;
+  user: string;
+  network: string;
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+}
+
+export interface BackendResult {
+  exitCode: number;
+  image: string | null;
+}
