@@ -1,6 +1,6 @@
 // repro build, as a plain function: planBuild decides everything (files, hashes, manifest,
-// output path, lock verdict) and fails before any write; applyBuild writes the bundle and the
-// lock atomically and returns the result that the CLI prints.
+// output path, what happens to repro.lock) and fails before any write; applyBuild takes only the
+// plan, writes the bundle and the lock atomically and returns the result that the CLI prints.
 import path from 'node:path';
 import type { Context } from '../core/context.js';
 import type { HashCache } from '../core/hash-cache.js';
@@ -12,11 +12,11 @@ import { lockHead, readLock, writeLock, LOCK_FILE, type LockHead } from '../bund
 import { encodeManifest, toManifestEntries, type ManifestHead } from '../bundle/manifest.js';
 import { planContent } from '../intake/plan.js';
 import type { EntryTable } from '../bundle/entry-table.js';
-import { readProjectMeta, slugName } from '../project/meta.js';
+import { slugName } from '../project/meta.js';
 import { parseSourceDateEpoch } from '../intake/source-date.js';
 import { writeBundle } from '../bundle/write.js';
 import type { ManifestContent } from '../bundle/tar-stream.js';
-import { generateMlproject, loadProjectManifest } from '../project/load.js';
+import { generateMlproject, loadProject, type LoadedProject } from '../project/load.js';
 import { DOCKERFILE_PATH, REFERENCE_RUN_PATH } from '../bundle/layout.js';
 import { planDockerfileEntry, type DockerfileEntry } from './dockerfile-entry.js';
 import { buildBundleImage, type ImageResult } from '../docker/bundle-image.js';
@@ -46,8 +46,18 @@ export interface BuildOptions {
   withRun?: string;
 }
 
+/**
+ * What the build does with repro.lock, decided by the plan: 'matched' (--locked, and it
+ * matches), 'report' (--verify: a lock that differs is reported, not rewritten), 'write'
+ * (written when it changed), 'skip' (--no-lock).
+ */
+export type LockAction = 'matched' | 'report' | 'write' | 'skip';
+
 export interface BuildPlan {
   root: string;
+  project: LoadedProject;
+  /** ctx.now() when planning began, for the result's duration. */
+  startedAt: number;
   output: string;
   manifest: ManifestHead;
   /** The manifest's bytes, made again as the tar is written (never held whole). */
@@ -59,6 +69,9 @@ export interface BuildPlan {
   /** repro.lock's head as read (its entries are let go once compared). */
   lock: LockHead | null;
   lockDifferences: BuildDifference[];
+  lockAction: LockAction;
+  /** The run directory whose record is embedded as the reference run (--with-run), resolved. */
+  referenceRun: string | null;
   cache: HashCache;
   dockerfile: DockerfileEntry;
   credentialsRemoved: Array<{ path: string; removed: number }>;
@@ -98,24 +111,26 @@ export interface BuildResult {
 }
 
 export async function planBuild(options: BuildOptions, ctx: Context): Promise<BuildPlan> {
+  const startedAt = ctx.now().getTime();
   const root = path.resolve(ctx.cwd, options.dir ?? '.');
   const sourceDateEpoch = parseSourceDateEpoch(ctx.env.SOURCE_DATE_EPOCH);
   const compression = compressionInfo(options.compression);
   const outDir = path.resolve(ctx.cwd, options.outDir ?? path.join(root, DEFAULT_OUT_DIR));
-  const project = await loadProjectManifest(root);
-  const meta = await readProjectMeta(root, project);
+  const loaded = await loadProject(root);
+  const { manifest: project, meta } = loaded;
   const generated = project?.source === 'repro.yaml' ? { MLproject: Buffer.from(generateMlproject(project)) } : undefined;
   // --image needs an engine: find out now, before the first byte is written.
   const docker = options.image ? await reachDocker(ctx.env) : undefined;
-  const dockerfile = await planDockerfileEntry(root, project, { baseImage: options.baseImage, image: options.image, docker }, ctx);
+  const dockerfile = await planDockerfileEntry(loaded, { sourceDateEpoch, baseImage: options.baseImage, image: options.image, docker }, ctx);
   const content = await planContent(root, { exclude: [outDir], env: ctx.env, progress: ctx.progress, files: options.files, generated });
   for (const c of content.credentialsRemoved) {
     ctx.log.warn(`build: ${c.path}: ${c.removed} credential${c.removed === 1 ? '' : 's'} cut from the bundle's copy (the project file is unchanged); supply ${c.path.endsWith('.npmrc') || c.path.endsWith('.yarnrc.yml') ? 'NPM_TOKEN' : 'them'} from the environment where the bundle runs`);
   }
   const rootFiles: Array<[string, Buffer]> = [];
   if (dockerfile.content) rootFiles.push([DOCKERFILE_PATH, dockerfile.content]);
-  if (options.withRun) {
-    const record = await readRunDir(path.resolve(ctx.cwd, options.withRun));
+  const referenceRun = options.withRun ? path.resolve(ctx.cwd, options.withRun) : null;
+  if (referenceRun) {
+    const record = await readRunDir(referenceRun);
     rootFiles.push([REFERENCE_RUN_PATH, Buffer.from(canonicalJson(record))]);
   }
   for (const [name, d] of rootFiles) content.entries.addContent(name, d, 0o644);
@@ -147,8 +162,11 @@ export async function planBuild(options: BuildOptions, ctx: Context): Promise<Bu
     }
   }
   const output = path.join(outDir, `${slugName(meta.name)}-${slugName(meta.version)}${EXTENSION[options.compression]}`);
+  const lockAction: LockAction = options.locked ? 'matched' : options.verify && lock && lock.head.manifestDigest !== manifest.selfDigest ? 'report' : options.noLock ? 'skip' : 'write';
   return {
     root,
+    project: loaded,
+    startedAt,
     output,
     manifest,
     manifestContent: { size: manifestSize, chunks: manifestChunks },
@@ -157,13 +175,15 @@ export async function planBuild(options: BuildOptions, ctx: Context): Promise<Bu
     selection: content.method,
     lock: lock?.head ?? null,
     lockDifferences,
+    lockAction,
+    referenceRun,
     cache: content.cache,
     dockerfile,
     credentialsRemoved: content.credentialsRemoved,
   };
 }
 
-export async function applyBuild(plan: BuildPlan, options: BuildOptions, ctx: Context, startedAt: number): Promise<BuildResult> {
+export async function applyBuild(plan: BuildPlan, ctx: Context): Promise<BuildResult> {
   const written = await writeBundle(plan.output, plan.manifestContent, plan.entries, {
     mtime: plan.manifest.sourceDateEpoch,
     compression: plan.manifest.compression,
@@ -171,13 +191,7 @@ export async function applyBuild(plan: BuildPlan, options: BuildOptions, ctx: Co
     totalBytes: plan.totalBytes,
   });
   await plan.cache.save(ctx.now().getTime());
-  let lockStatus: BuildResult['lock']['status'] = 'skipped';
-  if (options.locked) lockStatus = 'matched';
-  else if (options.verify && plan.lock && plan.lock.manifestDigest !== plan.manifest.selfDigest) lockStatus = 'differs';
-  else if (!options.noLock) {
-    const changed = await writeLock(plan.root, lockHead(plan.manifest, written.contentDigest), toManifestEntries(plan.entries));
-    lockStatus = changed ? 'written' : 'unchanged';
-  }
+  const lockStatus = await applyLock(plan, written.contentDigest);
   const runtime = runtimeVersions();
   return {
     bundle: written.path,
@@ -195,22 +209,34 @@ export async function applyBuild(plan: BuildPlan, options: BuildOptions, ctx: Co
     compression: plan.manifest.compression,
     sourceDateEpoch: plan.manifest.sourceDateEpoch,
     selection: plan.selection,
-    referenceRun: options.withRun ? path.resolve(ctx.cwd, options.withRun) : null,
+    referenceRun: plan.referenceRun,
     dockerfile: { included: plan.dockerfile.content !== null, baseImage: plan.dockerfile.baseImage, reason: plan.dockerfile.reason },
     project: plan.manifest.project ? { source: plan.manifest.project.source, entryPoints: Object.keys(plan.manifest.project.entryPoints) } : null,
-    lock: { path: path.join(plan.root, 'repro.lock'), status: lockStatus },
+    lock: { path: path.join(plan.root, LOCK_FILE), status: lockStatus },
     builder: { node: runtime.node, zlib: runtime.zlib, zstd: runtime.zstd },
     hashCache: { hits: plan.cache.hits, misses: plan.cache.misses },
     credentialsRemoved: plan.credentialsRemoved,
-    durationMs: ctx.now().getTime() - startedAt,
+    durationMs: ctx.now().getTime() - plan.startedAt,
   };
 }
 
+async function applyLock(plan: BuildPlan, contentDigest: string): Promise<BuildResult['lock']['status']> {
+  switch (plan.lockAction) {
+    case 'matched':
+      return 'matched';
+    case 'report':
+      return 'differs';
+    case 'skip':
+      return 'skipped';
+    case 'write':
+      return (await writeLock(plan.root, lockHead(plan.manifest, contentDigest), toManifestEntries(plan.entries))) ? 'written' : 'unchanged';
+  }
+}
+
 export async function runBuild(options: BuildOptions, ctx: Context): Promise<BuildResult> {
-  const startedAt = ctx.now().getTime();
   const plan = await planBuild(options, ctx);
-  const result = await applyBuild(plan, options, ctx, startedAt);
-  return options.image ? withImage(result, false, ctx, startedAt) : result;
+  const result = await applyBuild(plan, ctx);
+  return options.image ? withImage(result, false, ctx, plan.startedAt) : result;
 }
 
 /** Builds the bundle's image (after the bundle is written and locked) and adds it to the result. */

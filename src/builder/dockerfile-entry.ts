@@ -5,8 +5,7 @@
 import type { Context } from '../core/context.js';
 import type { DockerClient } from '../docker/client.js';
 import { planDockerfile } from '../dockerfile/plan.js';
-import type { ProjectManifest } from '../project/types.js';
-
+import type { LoadedProject } from '../project/load.js';
 
 export interface DockerfileEntry {
   content: Buffer | null;
@@ -15,12 +14,19 @@ export interface DockerfileEntry {
   reason: string | null;
 }
 
-export async function planDockerfileEntry(root: string, manifest: ProjectManifest | null, options: { baseImage?: string; image?: boolean; docker?: DockerClient }, ctx: Context): Promise<DockerfileEntry> {
-  const explicit = options.baseImage ?? manifest?.environment.baseImage ?? null;
+export interface DockerfileEntryOptions {
+  sourceDateEpoch: number;
+  baseImage?: string;
+  image?: boolean;
+  docker?: DockerClient;
+}
+
+export async function planDockerfileEntry(project: LoadedProject, options: DockerfileEntryOptions, ctx: Context): Promise<DockerfileEntry> {
+  const explicit = options.baseImage ?? project.manifest?.environment.baseImage ?? null;
   const pinned = explicit !== null && /@sha256:[0-9a-f]{64}$/.test(explicit);
   if (!options.image && !pinned) {
     return { content: null, baseImage: null, reason: explicit ? `the base image ${explicit} is not pinned by digest` : 'no base image pinned by digest (set environment.base_image or pass --base-image NAME@sha256:...)' };
   }
-  const plan = await planDockerfile({ dir: root, baseImage: options.baseImage, resolve: Boolean(options.image) && !pinned, docker: options.docker }, ctx);
+  const plan = await planDockerfile({ project, sourceDateEpoch: options.sourceDateEpoch, baseImage: options.baseImage, resolve: Boolean(options.image) && !pinned, docker: options.docker }, ctx);
   return { content: Buffer.from(plan.text), baseImage: plan.base.ref, reason: null };
 }

@@ -31,9 +31,9 @@ export interface VerifiedBuildResult extends BuildResult {
 }
 
 export async function runVerifiedBuild(options: BuildOptions, ctx: Context, self: SelfCommand): Promise<VerifiedBuildResult> {
-  const startedAt = ctx.now().getTime();
   const plan = await planBuild(options, ctx);
-  const first = await applyBuild(plan, options, ctx, startedAt);
+  const { startedAt } = plan;
+  const first = await applyBuild(plan, ctx);
   const work = await fs.mkdtemp(path.join(os.tmpdir(), 'repro-verify-'));
   const untrack = trackTemp(work);
   try {
@@ -50,7 +50,7 @@ export async function runVerifiedBuild(options: BuildOptions, ctx: Context, self
       codec: options.compression,
       sourceDateEpoch: String(plan.manifest.sourceDateEpoch),
       baseImage: plan.dockerfile.baseImage,
-      withRun: options.withRun ? path.resolve(ctx.cwd, options.withRun) : null,
+      withRun: plan.referenceRun,
     });
     const lockDigest = plan.lock?.contentDigest ?? null;
     const differences: BuildDifference[] = [];

@@ -1,15 +1,13 @@
-// planDockerfile: decides the kind (Python, Python + CUDA, Node), the base image and its pinned
-// digest, the lockfile to install from, and renders the Dockerfile. Fails with a hint rather
-// than return anything unpinned.
+// planDockerfile: for a loaded project, decides the kind (Python, Python + CUDA, Node), the base
+// image and its pinned digest, the lockfile to install from, and renders the Dockerfile. Fails
+// with a hint rather than return anything unpinned.
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Context } from '../core/context.js';
 import { ReproError, fsError } from '../core/errors.js';
 import { reachDockerIfAny, type DockerClient } from '../docker/client.js';
-import { loadProjectManifest } from '../project/load.js';
+import type { LoadedProject } from '../project/load.js';
 import type { ProjectManifest } from '../project/types.js';
-import { readProjectMeta } from '../project/meta.js';
-import { parseSourceDateEpoch } from '../intake/source-date.js';
 import { chooseCudaBase } from './cuda-base.js';
 import { generateDockerfile, type DockerfileKind } from './generate.js';
 import { parseSnapshot } from '../snapshot/io.js';
@@ -17,7 +15,10 @@ import { DEFAULT_SNAPSHOT_FILE, type Snapshot } from '../snapshot/snapshot.js';
 import { pinBaseImage, type Pinned } from './pin.js';
 
 export interface DockerfilePlanOptions {
-  dir: string;
+  /** The project, already loaded by the caller (its manifest, name and version). */
+  project: LoadedProject;
+  /** SOURCE_DATE_EPOCH, already parsed: apt sources are frozen to it. */
+  sourceDateEpoch: number;
   baseImage?: string;
   /** Ask the local engine and registries for digests (false: only a digest in the reference). */
   resolve: boolean;
@@ -78,9 +79,7 @@ export function defaultBaseImage(kind: DockerfileKind, manifest: ProjectManifest
 }
 
 export async function planDockerfile(options: DockerfilePlanOptions, ctx: Context): Promise<DockerfilePlan> {
-  const root = path.resolve(ctx.cwd, options.dir);
-  const manifest = await loadProjectManifest(root);
-  const meta = await readProjectMeta(root, manifest);
+  const { root, manifest, meta } = options.project;
   const gpu = gpuEvidence(await readProjectSnapshot(root));
   const kind = chooseKind(root, manifest, gpu);
   const fallback = defaultBaseImage(kind, manifest, gpu);
@@ -98,7 +97,7 @@ export async function planDockerfile(options: DockerfilePlanOptions, ctx: Contex
     version: meta.version,
     kind,
     baseImage: base.ref,
-    sourceDateEpoch: parseSourceDateEpoch(ctx.env.SOURCE_DATE_EPOCH),
+    sourceDateEpoch: options.sourceDateEpoch,
     manifest,
     lockfile,
     cudaNote: kind === 'python-cuda' ? fallback.note : undefined,

@@ -1,6 +1,8 @@
 // What never enters a bundle, whatever the ignore files say: VCS metadata, caches, editor
 // droppings and repro's own products (its lock, caches, temp files and earlier bundles).
 import ignore, { type Ignore } from 'ignore';
+import { CODECS, EXTENSION } from '../bundle/codecs.js';
+import { LOCK_FILE } from '../bundle/lock.js';
 
 export const JUNK_PATTERNS: readonly string[] = [
   '.git/',
@@ -20,10 +22,8 @@ export const JUNK_PATTERNS: readonly string[] = [
   '.pytest_cache/',
   '.mypy_cache/',
   '.ruff_cache/',
-  'repro.lock',
-  '*.repro.tar',
-  '*.repro.tar.gz',
-  '*.repro.tar.zst',
+  LOCK_FILE,
+  ...CODECS.map((codec) => `*${EXTENSION[codec]}`),
   '.repro-tmp-*',
 ];
 

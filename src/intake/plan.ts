@@ -1,6 +1,7 @@
-// planBuild: everything that can fail fails here, before the first byte is written. It selects
-// the files, classifies and stats each, checks names and links, hashes the content and
-// returns the complete list of canonical entries the writer will emit.
+// planContent: the project's side of planBuild, where everything about its files that can fail
+// fails, before the first byte is written. It selects the files, classifies and stats each,
+// checks names and links, cuts credentials from bundled copies, hashes the content and returns
+// the complete table of canonical entries the writer will emit.
 import { promises as fs, type Stats } from 'node:fs';
 import path from 'node:path';
 import { ReproError, fsError } from '../core/errors.js';

@@ -1,10 +1,12 @@
 // Finds and reads a project's manifest: repro.yaml first, else MLproject, else none (MLflow's
-// convention then applies at run time). Also writes the MLproject that lets `mlflow run` use a
+// convention then applies at run time), with its name and version (loadProject, read once per
+// command and passed on). Also writes the MLproject that lets `mlflow run` use a
 // bundle made from a repro.yaml.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { fsError } from '../core/errors.js';
+import { readProjectMeta, type ProjectMeta } from './meta.js';
 import { readMlproject } from './read-mlproject.js';
 import { readReproYaml } from './read-repro-yaml.js';
 import type { ProjectManifest } from './types.js';
@@ -24,6 +26,18 @@ export async function loadProjectManifest(root: string): Promise<ProjectManifest
   const mlproject = await readIfExists(path.join(root, 'MLproject'));
   if (mlproject !== null) return readMlproject(mlproject, root, 'MLproject');
   return null;
+}
+
+/** A project as read once: its root, its manifest (or none) and its name and version. */
+export interface LoadedProject {
+  root: string;
+  manifest: ProjectManifest | null;
+  meta: ProjectMeta;
+}
+
+export async function loadProject(root: string): Promise<LoadedProject> {
+  const manifest = await loadProjectManifest(root);
+  return { root, manifest, meta: await readProjectMeta(root, manifest) };
 }
 
 const MLFLOW_TYPE: Record<string, string> = { string: 'string', int: 'int', float: 'float', path: 'path', uri: 'uri', bool: 'string', choice: 'string' };

@@ -5,6 +5,8 @@ import { writeFileAtomic } from '../../core/atomic-write.js';
 import { fsError } from '../../core/errors.js';
 import { lintDockerfile, type LintFinding } from '../../dockerfile/lint.js';
 import { planDockerfile } from '../../dockerfile/plan.js';
+import { parseSourceDateEpoch } from '../../intake/source-date.js';
+import { loadProject } from '../../project/load.js';
 import type { CliIo, CommandOutcome } from '../io.js';
 
 export interface DockerfileFlags {
@@ -28,7 +30,9 @@ export async function dockerfileCommand(dir: string | undefined, flags: Dockerfi
       exitCode: findings.length === 0 ? 0 : 1,
     };
   }
-  const plan = await planDockerfile({ dir: root, baseImage: flags.baseImage, resolve: true }, io.ctx);
+  const project = await loadProject(root);
+  const sourceDateEpoch = parseSourceDateEpoch(io.ctx.env.SOURCE_DATE_EPOCH);
+  const plan = await planDockerfile({ project, sourceDateEpoch, baseImage: flags.baseImage, resolve: true }, io.ctx);
   for (const note of plan.notes) io.ctx.log.info(`dockerfile: ${note}`);
   io.ctx.log.info(`dockerfile: base image pinned from the ${plan.base.source}: ${plan.base.ref}`);
   if (flags.output) {
