@@ -53,6 +53,13 @@ export interface BuildOptions {
  */
 export type LockAction = 'matched' | 'report' | 'write' | 'skip';
 
+/** Decided once, from the flags and whether the lock read (if any) records this manifest. */
+export function lockActionFor(options: Pick<BuildOptions, 'locked' | 'verify' | 'noLock'>, lockedManifest: string | null, manifest: string): LockAction {
+  if (options.locked) return 'matched'; // planBuild has already failed unless it matches
+  if (options.verify && lockedManifest !== null && lockedManifest !== manifest) return 'report';
+  return options.noLock ? 'skip' : 'write';
+}
+
 export interface BuildPlan {
   root: string;
   project: LoadedProject;
@@ -162,7 +169,7 @@ export async function planBuild(options: BuildOptions, ctx: Context): Promise<Bu
     }
   }
   const output = path.join(outDir, `${slugName(meta.name)}-${slugName(meta.version)}${EXTENSION[options.compression]}`);
-  const lockAction: LockAction = options.locked ? 'matched' : options.verify && lock && lock.head.manifestDigest !== manifest.selfDigest ? 'report' : options.noLock ? 'skip' : 'write';
+  const lockAction = lockActionFor(options, lock?.head.manifestDigest ?? null, manifest.selfDigest);
   return {
     root,
     project: loaded,
