@@ -1,8 +1,8 @@
 // npm run bench: repro against reference tools, in the same run, on the same data.
-// Prints a table and appends it to bench/RESULTS.md. Each command runs 3 times after a warm-up
+// Prints a table and records it in bench/RESULTS.md (latest first, one section per bench). Each command runs 3 times after a warm-up
 // read of the corpus; the median wall time and the peak RSS (GNU time) are reported.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { appendFileSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +10,7 @@ import { ensureCorpus } from './corpus.mjs';
 import { runSnapshotBench } from './snapshot.mjs';
 import { runExecBench } from './exec.mjs';
 import { runScaleBench } from './scale.mjs';
+import { recordResults } from './results.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const work = path.join(root, 'bench', 'out');
@@ -48,20 +49,21 @@ function table(title, note, res) {
   ];
 }
 
-function record(lines) {
-  console.log(lines.join('\n'));
-  if (process.env.BENCH_NO_RECORD !== '1') appendFileSync(path.join(root, 'bench', 'RESULTS.md'), lines.join('\n') + '\n');
+/** Prints each section and, unless BENCH_NO_RECORD=1, puts it at the top of RESULTS.md in place of its bench's last run. */
+function record(sections) {
+  for (const s of sections) console.log(s.lines.join('\n'));
+  if (process.env.BENCH_NO_RECORD !== '1') recordResults(path.join(root, 'bench', 'RESULTS.md'), sections);
 }
 
 async function main() {
   if (process.env.BENCH_ONLY === 'exec') {
     mkdirSync(work, { recursive: true });
-    record(table('exec', 'Second exec of a cached bundle; medians of 9, exec and bare runs interleaved.', runExecBench({ work, node: process.execPath, cli })));
+    record([{ bench: 'exec', lines: table('exec', 'Second exec of a cached bundle; medians of 9, exec and bare runs interleaved.', runExecBench({ work, node: process.execPath, cli })) }]);
     return;
   }
   if (process.env.BENCH_ONLY === 'scale') {
     mkdirSync(work, { recursive: true });
-    record(table('scale: 100,000 files and a 10 GiB sparse file', 'One run each; peak RSS from GNU time. Controls are 10x smaller inputs of the same shape.', runScaleBench({ work, node: process.execPath, cli })));
+    record([{ bench: 'scale', lines: table('scale: 100,000 files and a 10 GiB sparse file', 'One run each; peak RSS from GNU time. Controls are 10x smaller inputs of the same shape.', runScaleBench({ work, node: process.execPath, cli })) }]);
     return;
   }
   if (process.env.BENCH_ONLY === 'snapshot') {
@@ -99,7 +101,7 @@ async function main() {
     [`repro verify within 1.5x of the floor (tar | sha256sum)`, `${(verify / floor).toFixed(2)}x`, verify / floor <= 1.5],
   ];
   const size = (f) => (statSync(f).size / 2 ** 20).toFixed(0);
-  const lines = [
+  const sections = [{ bench: 'bundle', lines: [
     `## bundle build/verify — ${new Date().toISOString().slice(0, 10)}`,
     '',
     `Machine: ${os.cpus()[0]?.model ?? 'unknown'} × ${os.cpus().length}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.release()}; Node ${process.versions.node}.`,
@@ -113,10 +115,10 @@ async function main() {
     '| --- | ---: | :---: |',
     ...checks.map(([t, m, ok]) => `| ${t.replace(/\|/g, '\\|')} | ${m} | ${ok ? 'yes' : 'NO'} |`),
     '',
-  ];
+  ] }];
   if (process.env.BENCH_ONLY !== 'bundle') {
     const snap = runSnapshotBench({ work, node, cli, corpus });
-    lines.push(
+    sections.push({ bench: 'snapshot', lines: [
       `## snapshot — ${new Date().toISOString().slice(0, 10)}`,
       '',
       'Same machine and run. Median of 5 runs (3 for data hashing); data-probe times are the probe\'s own duration from the snapshot context.',
@@ -129,11 +131,11 @@ async function main() {
       '| --- | ---: | :---: |',
       ...snap.checks.map(([t, m, ok]) => `| ${t.replace(/\|/g, '\\|')} | ${m} | ${ok ? 'yes' : 'NO'} |`),
       '',
-    );
+    ] });
   }
   if (process.env.BENCH_ONLY !== 'bundle') {
     const ex = runExecBench({ work, node, cli });
-    lines.push(
+    sections.push({ bench: 'exec', lines: [
       `## exec — ${new Date().toISOString().slice(0, 10)}`,
       '',
       'Same machine and run; medians of 9, exec and bare runs interleaved.',
@@ -146,10 +148,9 @@ async function main() {
       '| --- | ---: | :---: |',
       ...ex.checks.map(([t, m, ok]) => `| ${t} | ${m} | ${ok ? 'yes' : 'NO'} |`),
       '',
-    );
+    ] });
   }
-  console.log(lines.join('\n'));
-  if (process.env.BENCH_NO_RECORD !== '1') appendFileSync(path.join(root, 'bench', 'RESULTS.md'), lines.join('\n') + '\n');
+  record(sections);
 }
 
 await main();
