@@ -10,6 +10,10 @@ build:
 test:
     npm test
 
+# the unit tests alone: no build, no Docker, seconds (the edit loop)
+test-unit:
+    npm run test:unit
+
 test-odd-locale:
     npm run test:odd-locale
 

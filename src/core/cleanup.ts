@@ -1,5 +1,5 @@
 // Paths to remove if the process is interrupted (Ctrl-C, SIGTERM) before it finishes with
-// them. Writers register their temp files here; src/cli/main.ts wires the signals.
+// them. Writers register their temp files here; src/cli/process.ts wires the signals.
 import { rmSync } from 'node:fs';
 
 const pending = new Set<string>();

@@ -64,7 +64,7 @@ export async function findLockfiles(dir: string): Promise<FoundLockfiles> {
     } catch {
       continue;
     }
-    // Identity without credentials: the same bytes a bundle carries (bundle/credentials.ts).
+    // Identity without credentials: the same bytes a bundle carries (secrets/files.ts).
     const sha256 = createHash('sha256').update(identityBytes(rel, bytes)).digest('hex');
     try {
       const parsed = await reader.read(file, bytes.toString('utf8'));
