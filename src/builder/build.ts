@@ -23,8 +23,7 @@ import { buildBundleImage, type ImageResult } from '../docker/bundle-image.js';
 import { reachDocker } from '../docker/client.js';
 import { canonicalJson } from '../core/canonical-json.js';
 import { readRunDir } from '../run-record/record.js';
-
-export const DEFAULT_OUT_DIR = path.join('.repro', 'bundles');
+import { DEFAULT_OUT_DIR } from './defaults.js';
 
 export interface BuildOptions {
   dir?: string;

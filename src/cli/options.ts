@@ -2,7 +2,7 @@
 // shows them are read from the constants the code uses, so the two cannot drift apart.
 import type { Command } from 'commander';
 import { DEFAULT_LIMITS } from '../bundle/limits.js';
-import { DEFAULT_IMPORT_TIMEOUT_MS, DEFAULT_PROBE_TIMEOUT_MS } from '../snapshot/snapshot.js';
+import { DEFAULT_IMPORT_TIMEOUT_MS, DEFAULT_PROBE_TIMEOUT_MS } from '../snapshot/defaults.js';
 
 /** --json and --no-progress: every command. */
 export function outputOptions(cmd: Command, json = 'print one JSON document on stdout'): Command {

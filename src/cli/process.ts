@@ -7,6 +7,7 @@ import v8 from 'node:v8';
 import { fileURLToPath } from 'node:url';
 import { removeTrackedTemps, runInterruptHandlers } from '../core/cleanup.js';
 import type { Context, Logger } from '../core/context.js';
+import { ERROR_CODES } from '../core/errors.js';
 import { noProgress } from '../core/context.js';
 import { reproVersion } from '../core/runtime.js';
 import type { CliIo } from './io.js';
@@ -69,7 +70,7 @@ function commandIo(json: boolean, progress: boolean): CliIo {
 async function start(argv: string[]): Promise<number> {
   if (nodeTooOld()) {
     process.stderr.write(`repro needs Node.js >= ${MIN_NODE.join('.')}; this is ${process.versions.node}.\nhint: install Node 22.15 or later (nvm install 22), or run through npm scripts in the repro checkout, which use the Node from devDependencies.\n`);
-    return 5; // E_ENV: the environment cannot run repro
+    return ERROR_CODES.E_ENV; // the environment cannot run repro
   }
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.on(signal, () => {

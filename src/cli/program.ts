@@ -4,7 +4,10 @@
 import { Command, Option } from 'commander';
 import { CODECS, DEFAULT_CODEC } from '../bundle/codecs.js';
 import { DEFAULT_DOCKER_TIMEOUT_S } from '../docker/connection.js';
+import { DEFAULT_OUT_DIR } from '../builder/defaults.js';
+import { DEFAULT_ENTRY, DEFAULT_NETWORK, RUNS_DIR } from '../exec/defaults.js';
 import { DEFAULT_SOURCE_DATE_EPOCH } from '../intake/source-date.js';
+import { DEFAULT_SNAPSHOT_FILE } from '../snapshot/defaults.js';
 import type { CliIo, CommandOutcome, Invocation } from './io.js';
 import { limitOptions, outputOptions, probeOptions } from './options.js';
 
@@ -52,7 +55,7 @@ honouring .gitignore), minus .reproignore patterns and junk (.git/, __pycache__/
 The timestamp of every entry is SOURCE_DATE_EPOCH when set, else ${DEFAULT_SOURCE_DATE_EPOCH} (${epochDate}).
 The content digest is recorded in DIR/repro.lock; commit it and use --locked in CI.`)
     .argument('[dir]', 'project directory', '.')
-    .option('-o, --output <dir>', 'directory for the bundle (default: DIR/.repro/bundles)')
+    .option('-o, --output <dir>', `directory for the bundle (default: DIR/${DEFAULT_OUT_DIR})`)
     .addOption(new Option('--compression <codec>', 'compression codec').choices(CODECS as string[]).default(DEFAULT_CODEC))
     .option('--verify', 'rebuild from a copy under varied conditions and compare (exit 1 if different)')
     .option('--locked', 'fail (exit 1) without writing when the bundle would differ from repro.lock')
@@ -107,7 +110,7 @@ requirements*.txt); git; determinism environment variables; --data hashes.
 Each probe has a time limit; a missing tool is recorded, never an error. Secrets are never
 written: secret-like variables are recorded as redacted and credentials are cut from URLs.`)
     .argument('[dir]', 'project directory', '.')
-    .option('-o, --output <file>', 'where to write (default: DIR/repro.snapshot.json)');
+    .option('-o, --output <file>', `where to write (default: DIR/${DEFAULT_SNAPSHOT_FILE})`);
   probeOptions(snapshot)
     .option('--data <path...>', 'files or directories to hash (sha256 per file, one tree digest per directory)')
     .option('--env <name...>', 'also record these environment variables (secret-like names are redacted)')
@@ -183,12 +186,12 @@ Examples:
 2. Check this machine against the snapshot the bundle carries and print the drift;
    --strict refuses to run on breaking drift (exit 5). A bundle that needs a GPU fails
    before anything starts on a machine without one.
-3. Render ENTRY's command (default: main) from -P key=value, checked against their types.
+3. Render ENTRY's command (default: ${DEFAULT_ENTRY}) from -P key=value, checked against their types.
 4. Run it: --backend docker (the default when the bundle has a Dockerfile and an engine
-   answers; the image is built once per bundle digest; --network none unless --network;
+   answers; the image is built once per bundle digest; --network ${DEFAULT_NETWORK} unless --network;
    outputs directories writable, owned by you; GPUs passed through when required) or
    --backend local (in a copy of the project under the run directory).
-5. Write runs/<run-id>/run.json (or --out DIR): bundle digest, entry, parameters, backend,
+5. Write ${RUNS_DIR}/<run-id>/run.json (or --out DIR): bundle digest, entry, parameters, backend,
    image, this machine's snapshot digest and drift, times, exit code, every output's sha256.
    When the bundle carries a reference run (repro build --with-run), say whether every
    output reproduced: identical, within the manifest's tolerance, or different.
@@ -196,12 +199,12 @@ The entry point's exit code is passed through (128+N for signal N).
 Environment: REPRO_CACHE (the cache), DOCKER_HOST (unix, tcp, ssh://user@host with your
 ssh-agent or ~/.ssh key), REPRO_DOCKER_TIMEOUT (seconds each engine request may take, ${DEFAULT_DOCKER_TIMEOUT_S}).`)
     .argument('<bundle>', 'bundle file')
-    .argument('[entry]', 'entry point (default: main; a .py or .sh file without a manifest)')
+    .argument('[entry]', `entry point (default: ${DEFAULT_ENTRY}; a .py or .sh file without a manifest)`)
     .option('-P, --param <key=value...>', 'parameter values (repeatable)')
     .option('--backend <backend>', 'docker or local')
-    .option('--out <dir>', 'run directory (default: runs/<run-id>)')
+    .option('--out <dir>', `run directory (default: ${RUNS_DIR}/<run-id>)`)
     .option('--strict', 'refuse to run on breaking drift')
-    .option('--network <mode>', 'container network (default: none)')
+    .option('--network <mode>', `container network (default: ${DEFAULT_NETWORK})`)
     .option('--python <path>', 'the Python interpreter for the drift check (default: the one the snapshot names, if present)')
     .option('--expect-reproduced', 'exit 1 when the outputs do not reproduce the reference run');
   outputOptions(limitOptions(exec), 'print one JSON document on stdout (the entry point\'s output goes to stderr)')

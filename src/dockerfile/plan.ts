@@ -11,7 +11,8 @@ import type { ProjectManifest } from '../project/types.js';
 import { chooseCudaBase } from './cuda-base.js';
 import { generateDockerfile, type DockerfileKind } from './generate.js';
 import { parseSnapshot } from '../snapshot/io.js';
-import { DEFAULT_SNAPSHOT_FILE, type Snapshot } from '../snapshot/snapshot.js';
+import { DEFAULT_SNAPSHOT_FILE } from '../snapshot/defaults.js';
+import type { Snapshot } from '../snapshot/snapshot.js';
 import { pinBaseImage, type Pinned } from './pin.js';
 
 export interface DockerfilePlanOptions {

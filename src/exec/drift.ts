@@ -12,7 +12,8 @@ import { diffSnapshots } from '../diff/diff-snapshots.js';
 import type { ProjectManifest } from '../project/types.js';
 import type { RunRecord } from '../run-record/record.js';
 import { parseSnapshot } from '../snapshot/io.js';
-import { captureSnapshot, DEFAULT_IMPORT_TIMEOUT_MS, DEFAULT_PROBE_TIMEOUT_MS, DEFAULT_SNAPSHOT_FILE } from '../snapshot/snapshot.js';
+import { DEFAULT_IMPORT_TIMEOUT_MS, DEFAULT_PROBE_TIMEOUT_MS, DEFAULT_SNAPSHOT_FILE } from '../snapshot/defaults.js';
+import { captureSnapshot } from '../snapshot/snapshot.js';
 
 export interface DriftOptions {
   /** The interpreter to describe; else the one the snapshot names, when this machine has it. */

@@ -6,9 +6,10 @@ import path from 'node:path';
 import { conventionEntryPoint } from '../project/convention.js';
 import { findEntryPoint, renderCommand, type RenderedCommand } from '../project/render.js';
 import type { ProjectManifest } from '../project/types.js';
+import { DEFAULT_ENTRY } from './defaults.js';
 
 export async function renderEntry(manifest: ProjectManifest | null, projectDir: string, options: { entry?: string; params: Array<[string, string]> }): Promise<RenderedCommand> {
-  const entry = options.entry ?? 'main';
+  const entry = options.entry ?? DEFAULT_ENTRY;
   // Path parameters stay relative to the project: MLflow makes them absolute to the caller's
   // directory, which inside a container (or another machine) would not exist.
   if (manifest && manifest.entryPoints[entry]) {

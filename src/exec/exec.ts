@@ -17,6 +17,7 @@ import type { ProjectManifest } from '../project/types.js';
 import { readReferenceRun, RUN_SCHEMA_VERSION, type RunRecord } from '../run-record/record.js';
 import type { BackendResult, BackendRun } from './backend.js';
 import { openCachedBundle, type CachedBundle } from './cache.js';
+import { DEFAULT_NETWORK, RUNS_DIR } from './defaults.js';
 import { checkDrift } from './drift.js';
 import { renderEntry } from './entry.js';
 import { compareOutputs, recordOutputs } from './outputs.js';
@@ -88,7 +89,7 @@ export async function runExec(options: ExecOptions, ctx: Context): Promise<ExecR
 
 /** Makes the run directory (never an existing one) and says what either backend needs. */
 async function planRun(cached: CachedBundle, bundleFile: string, projectDir: string, manifest: ProjectManifest | null, command: string, options: ExecOptions, ctx: Context): Promise<BackendRun> {
-  const runDir = path.resolve(ctx.cwd, options.out ?? path.join('runs', options.runId));
+  const runDir = path.resolve(ctx.cwd, options.out ?? path.join(RUNS_DIR, options.runId));
   await fs.mkdir(path.dirname(runDir), { recursive: true });
   await fs.mkdir(runDir).catch((err) => {
     throw (err as NodeJS.ErrnoException).code === 'EEXIST'
@@ -110,7 +111,7 @@ async function planRun(cached: CachedBundle, bundleFile: string, projectDir: str
     gpus: manifest?.gpu?.required ? manifest.gpu.count : null,
     runId: options.runId,
     user: options.user,
-    network: options.network ?? 'none',
+    network: options.network ?? DEFAULT_NETWORK,
     stdout: options.stdout,
     stderr: options.stderr,
   };

@@ -8,7 +8,8 @@ import { writeFileAtomic } from '../core/atomic-write.js';
 import { ReproError, fsError } from '../core/errors.js';
 import { parseVersionedJson } from '../core/versioned-json.js';
 import { PROJECT_PREFIX } from '../bundle/layout.js';
-import { DEFAULT_SNAPSHOT_FILE, identityDigest, SNAPSHOT_KIND, SNAPSHOT_SCHEMA_VERSION, type Snapshot } from './snapshot.js';
+import { DEFAULT_SNAPSHOT_FILE } from './defaults.js';
+import { identityDigest, SNAPSHOT_KIND, SNAPSHOT_SCHEMA_VERSION, type Snapshot } from './snapshot.js';
 
 export async function writeSnapshot(file: string, snapshot: Snapshot): Promise<void> {
   await writeFileAtomic(file, canonicalJson(snapshot));

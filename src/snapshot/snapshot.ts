@@ -18,13 +18,10 @@ import { probeNode, type NodeIdentity } from './probe-node.js';
 import { probeOs, type OsContext, type OsIdentity } from './probe-os.js';
 import { probePython, type PythonContext, type PythonIdentity } from './probe-python.js';
 import { scrubSecrets } from '../secrets/values.js';
+import { DEFAULT_SNAPSHOT_FILE } from './defaults.js';
 
 export const SNAPSHOT_SCHEMA_VERSION = 1;
 export const SNAPSHOT_KIND = 'repro-snapshot';
-export const DEFAULT_SNAPSHOT_FILE = 'repro.snapshot.json';
-/** Each probe's time limit, and the longer one for importing PyTorch/TensorFlow/JAX. */
-export const DEFAULT_PROBE_TIMEOUT_MS = 10_000;
-export const DEFAULT_IMPORT_TIMEOUT_MS = 60_000;
 
 export interface SnapshotIdentity {
   os: OsIdentity;

@@ -1,0 +1,10 @@
+// exec's defaults, in a leaf module so --help can show them without loading exec.
+
+/** The entry point run when none is named (MLflow's convention too). */
+export const DEFAULT_ENTRY = 'main';
+
+/** Containers get no network unless --network asks for one. */
+export const DEFAULT_NETWORK = 'none';
+
+/** Run directories go under this one (relative to the working directory): runs/<run-id>. */
+export const RUNS_DIR = 'runs';
