@@ -81,6 +81,7 @@ export interface BuildPlan {
   cache: HashCache;
   dockerfile: DockerfileEntry;
   credentialsRemoved: Array<{ path: string; removed: number }>;
+  namesNormalized: Array<{ source: string; path: string }>;
 }
 
 export interface BuildResult {
@@ -113,6 +114,8 @@ export interface BuildResult {
   hashCache: { hits: number; misses: number };
   /** Project files whose bundle copy had credentials cut out (tokens, user:password@ in URLs). */
   credentialsRemoved: Array<{ path: string; removed: number }>;
+  /** Files whose on-disk name is not NFC, with the NFC name the bundle holds (a warning each). */
+  namesNormalized: Array<{ source: string; path: string }>;
   durationMs: number;
 }
 
@@ -132,6 +135,12 @@ export async function planBuild(options: BuildOptions, ctx: Context): Promise<Bu
   for (const c of content.credentialsRemoved) {
     ctx.log.warn(`build: ${c.path}: ${c.removed} credential${c.removed === 1 ? '' : 's'} cut from the bundle's copy (the project file is unchanged); supply ${c.path.endsWith('.npmrc') || c.path.endsWith('.yarnrc.yml') ? 'NPM_TOKEN' : 'them'} from the environment where the bundle runs`);
   }
+  // The bundle's names are NFC (the same bundle from macOS and Linux); say so loudly for any file
+  // that is not, because code opening it by its on-disk (NFD) spelling will not find it under exec.
+  for (const n of content.namesNormalized.slice(0, 20)) {
+    ctx.log.warn(`build: ${JSON.stringify(n.source)} is not in Unicode NFC: the bundle holds it as ${JSON.stringify(n.path)}; code that opens it by its on-disk spelling will not find it under repro exec (rename it: convmv -f utf8 -t utf8 --nfc --notest)`);
+  }
+  if (content.namesNormalized.length > 20) ctx.log.warn(`build: and ${content.namesNormalized.length - 20} more names not in NFC`);
   const rootFiles: Array<[string, Buffer]> = [];
   if (dockerfile.content) rootFiles.push([DOCKERFILE_PATH, dockerfile.content]);
   const referenceRun = options.withRun ? path.resolve(ctx.cwd, options.withRun) : null;
@@ -186,6 +195,7 @@ export async function planBuild(options: BuildOptions, ctx: Context): Promise<Bu
     cache: content.cache,
     dockerfile,
     credentialsRemoved: content.credentialsRemoved,
+    namesNormalized: content.namesNormalized,
   };
 }
 
@@ -222,6 +232,7 @@ export async function applyBuild(plan: BuildPlan, ctx: Context): Promise<BuildRe
     builder: { node: runtime.node, zlib: runtime.zlib, zstd: runtime.zstd },
     hashCache: { hits: plan.cache.hits, misses: plan.cache.misses },
     credentialsRemoved: plan.credentialsRemoved,
+    namesNormalized: plan.namesNormalized,
     durationMs: ctx.now().getTime() - plan.startedAt,
   };
 }

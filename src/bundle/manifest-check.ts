@@ -11,7 +11,7 @@ import { headerDifference } from './header-diff.js';
 import { MANIFEST_PATH } from './layout.js';
 import { fromManifestEntry, readManifest, type ManifestEntry, type ManifestRead } from './manifest.js';
 import { encodeEntryHeader } from './tar-header.js';
-import type { RawEntry } from './tar-read.js';
+import { notABundle, type RawEntry } from './tar-read.js';
 
 export type ProblemField = 'missing' | 'extra' | 'type' | 'mode' | 'size' | 'sha256' | 'target' | 'header' | 'order' | 'compression' | 'digest';
 
@@ -46,6 +46,8 @@ export class ManifestChecker {
   }
 
   entry(e: RawEntry): (slice: Buffer) => void {
+    // An ordinary tarball fails here, named as what it is, before any safety rule is asked.
+    if (this.#index === 0 && (e.path !== MANIFEST_PATH || e.type !== 'file')) throw notABundle(e.path);
     this.#guard.check(e.path, e.type, e.mode, e.target);
     const position = this.#index++;
     if (position === 0) return this.#startManifest(e);
@@ -108,12 +110,6 @@ export class ManifestChecker {
   }
 
   #startManifest(e: RawEntry): (slice: Buffer) => void {
-    if (e.path !== MANIFEST_PATH || e.type !== 'file') {
-      throw new ReproError('E_INTEGRITY', `the first entry is ${JSON.stringify(e.path)}, not the bundle manifest`, {
-        hint: 'This is not a repro bundle, or it was repacked by another tool.',
-        details: { entry: e.path, expected: MANIFEST_PATH },
-      });
-    }
     if (e.size > 256 * 2 ** 20) throw new ReproError('E_LIMIT', 'the bundle manifest is larger than 256 MiB', { details: { size: e.size } });
     this.#manifestParts = [];
     this.#pendingManifestHeader = e;

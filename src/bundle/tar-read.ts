@@ -6,6 +6,7 @@ import { ReproError } from '../core/errors.js';
 import { ByteReader } from './byte-reader.js';
 import type { EntryType } from './entry.js';
 
+import { MANIFEST_PATH } from './layout.js';
 import { DEFAULT_LIMITS, type TarLimits } from './limits.js';
 
 export { DEFAULT_LIMITS, type TarLimits } from './limits.js';
@@ -115,6 +116,8 @@ async function readHeader(reader: ByteReader, first: Buffer, offset: number): Pr
   const type = TYPES[typeName];
   const rawPath = pax?.path ?? header.path ?? '';
   const path = type === 'directory' ? rawPath.replace(/\/$/, '') : rawPath;
+  // The first entry of a bundle is always its manifest: anything else there is not a bundle.
+  if (offset === 0 && (type !== 'file' || path !== MANIFEST_PATH)) throw notABundle(rawPath);
   if (type === undefined) {
     throw unsafe(`entry ${JSON.stringify(rawPath)} has a forbidden type (${typeName})`, { entry: rawPath, type: typeName });
   }
@@ -145,4 +148,12 @@ function decode(block: Buffer, offset: number): Header {
 function isZero(buf: Buffer): boolean {
   for (let i = 0; i < buf.length; i++) if (buf[i] !== 0) return false;
   return true;
+}
+
+/** An archive whose first entry is not repro.bundle.json: an ordinary tarball, or one repacked. */
+export function notABundle(first: string): ReproError {
+  return new ReproError('E_INTEGRITY', `not a repro bundle: its first entry is ${JSON.stringify(first)}, not ${MANIFEST_PATH}`, {
+    hint: 'A repro bundle is written by `repro build` and starts with its manifest. This looks like an ordinary tar archive, or a bundle repacked by another tool.',
+    details: { entry: first, expected: MANIFEST_PATH, rule: 'not-a-bundle' },
+  });
 }

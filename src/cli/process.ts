@@ -16,6 +16,7 @@ import { terminalProgress } from './progress.js';
 
 const MIN_NODE = [22, 15];
 const SIGNAL_NUMBERS = { SIGINT: 2, SIGTERM: 15, SIGHUP: 1 } as const;
+const SIGPIPE = 13;
 /** How long a signal waits for what a command started (a child, a container) to stop. */
 const INTERRUPT_GRACE_MS = 10_000;
 
@@ -72,11 +73,18 @@ async function start(argv: string[]): Promise<number> {
     process.stderr.write(`repro needs Node.js >= ${MIN_NODE.join('.')}; this is ${process.versions.node}.\nhint: install Node 22.15 or later (nvm install 22), or run through npm scripts in the repro checkout, which use the Node from devDependencies.\n`);
     return ERROR_CODES.E_ENV; // the environment cannot run repro
   }
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.on(signal, () => {
-      removeTrackedTemps();
-      // Stop what a command started (a child process, a container) before exiting.
-      void runInterruptHandlers(INTERRUPT_GRACE_MS).finally(() => process.exit(128 + SIGNAL_NUMBERS[signal]));
+  const stop = (status: number) => {
+    removeTrackedTemps();
+    // Stop what a command started (a child process, a container) before exiting.
+    void runInterruptHandlers(INTERRUPT_GRACE_MS).finally(() => process.exit(status));
+  };
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => stop(128 + SIGNAL_NUMBERS[signal]));
+  // A reader that went away (`repro verify --json | true`, `repro exec ... | head -1`) ends the
+  // command quietly, as SIGPIPE ends other tools in a pipeline (status 141), never with a stack.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') stop(128 + SIGPIPE);
+      else throw err;
     });
   }
   return runCli(argv, {

@@ -21,13 +21,35 @@ export interface DriftOptions {
   strict?: boolean;
 }
 
+const PYTHON_NAME = /^python[0-9.]*$/;
+
+const inside = (file: string, dir: string) => {
+  const rel = path.relative(dir, file);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+};
+
+/**
+ * The interpreter the drift check may start on this machine: --python (the user's own choice),
+ * else the one the bundle's snapshot names if it is a program of this machine (an absolute path
+ * to an existing file called python*, outside repro's cache, so never the bundle's own code),
+ * else undefined: python3 on PATH. The snapshot is the bundle's, so its path is untrusted.
+ */
+export async function hostInterpreter(explicit: string | undefined, recorded: unknown, cacheDir: string): Promise<string | undefined> {
+  if (explicit !== undefined) return explicit;
+  if (typeof recorded !== 'string' || !path.isAbsolute(recorded) || !PYTHON_NAME.test(path.basename(recorded))) return undefined;
+  const real = await fs.realpath(recorded).catch(() => null);
+  if (real === null || inside(real, cacheDir) || inside(path.resolve(recorded), cacheDir)) return undefined;
+  const cacheReal = await fs.realpath(cacheDir).catch(() => cacheDir);
+  return inside(real, cacheReal) ? undefined : recorded;
+}
+
 export async function checkDrift(projectDir: string, manifest: ProjectManifest | null, options: DriftOptions, ctx: Context): Promise<RunRecord['machine']> {
   const text = await fs.readFile(path.join(projectDir, DEFAULT_SNAPSHOT_FILE), 'utf8').catch(() => null);
   const original = text ? parseSnapshot(text, `bundle:${DEFAULT_SNAPSHOT_FILE}`) : null;
-  const recordedPython = original?.context.python?.executable;
-  const pythonHere = options.python ?? (recordedPython && (await fs.stat(recordedPython).then(() => true).catch(() => false)) ? recordedPython : undefined);
+  const pythonHere = await hostInterpreter(options.python, original?.context.python?.executable, cacheRoot(ctx.env));
+  // Only this machine's programs run here: never the bundle's .venv (projectVenv: false).
   const now = (
-    await captureSnapshot({ dir: projectDir, output: path.join(projectDir, DEFAULT_SNAPSHOT_FILE), python: pythonHere, imports: false, probeTimeoutMs: DEFAULT_PROBE_TIMEOUT_MS, importTimeoutMs: DEFAULT_IMPORT_TIMEOUT_MS, pythonCacheDir: path.join(cacheRoot(ctx.env), 'python-probe'), toolCacheDir: path.join(cacheRoot(ctx.env), 'tool-probe'), git: false }, ctx)
+    await captureSnapshot({ dir: projectDir, output: path.join(projectDir, DEFAULT_SNAPSHOT_FILE), python: pythonHere, projectVenv: false, imports: false, probeTimeoutMs: DEFAULT_PROBE_TIMEOUT_MS, importTimeoutMs: DEFAULT_IMPORT_TIMEOUT_MS, pythonCacheDir: path.join(cacheRoot(ctx.env), 'python-probe'), toolCacheDir: path.join(cacheRoot(ctx.env), 'tool-probe'), git: false }, ctx)
   ).snapshot;
   if (manifest?.gpu?.required && now.identity.gpu === null) {
     throw new ReproError('E_ENV', 'the bundle requires a GPU and this machine has none', {

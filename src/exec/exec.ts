@@ -13,7 +13,9 @@ import { cacheRoot } from '../core/cache-root.js';
 import { canonicalJson } from '../core/canonical-json.js';
 import type { Context } from '../core/context.js';
 import { ReproError, fsError } from '../core/errors.js';
+import { checkBundleOutputs } from '../project/output-path.js';
 import type { ProjectManifest } from '../project/types.js';
+import { redactParameters, redactText } from '../secrets/values.js';
 import { readReferenceRun, RUN_SCHEMA_VERSION, type RunRecord } from '../run-record/record.js';
 import type { BackendResult, BackendRun } from './backend.js';
 import { openCachedBundle, type CachedBundle } from './cache.js';
@@ -52,6 +54,7 @@ export async function runExec(options: ExecOptions, ctx: Context): Promise<ExecR
   ctx.log.info(`exec: bundle ${cached.contentDigest} verified (${{ reused: 'cached', extracted: 'extracted', raced: 'verified here, extracted by a concurrent exec' }[cached.how]} at ${cached.dir})`);
   const projectDir = path.join(cached.dir, PROJECT_PREFIX);
   const manifest = cached.manifest.project;
+  checkBundleOutputs(manifest?.outputs ?? []); // a crafted manifest: nothing runs
   // 3. the command first, so a badly typed parameter fails before any probe runs; then 2. drift
   const rendered = await renderEntry(manifest, projectDir, options);
   const drift = await checkDrift(projectDir, manifest, options, ctx);
@@ -65,14 +68,16 @@ export async function runExec(options: ExecOptions, ctx: Context): Promise<ExecR
   const outputs = manifest?.outputs ?? [];
   const recorded = await recordOutputs(run.workDir, outputs);
   const reference = await readReferenceRun(cached.dir);
+  // Credentials given with -P reach the entry point, never the record (nor --json, nor a bundle built --with-run).
+  const { parameters, secrets } = redactParameters(rendered.parameters);
   const record: RunRecord = {
     schemaVersion: RUN_SCHEMA_VERSION,
     kind: 'repro-run',
     runId: options.runId,
     bundle: { contentDigest: cached.contentDigest, file: bundleFile },
     entry: rendered.entryPoint,
-    parameters: rendered.parameters,
-    command: rendered.command,
+    parameters,
+    command: redactText(rendered.command, secrets),
     backend: docker ? 'docker' : 'local',
     image: result.image,
     machine: drift,

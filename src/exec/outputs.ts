@@ -1,30 +1,28 @@
-// Did it reproduce? Each declared output is hashed after a run and compared with the reference
-// run's: bit-identical, within the manifest's numeric tolerance (numbers in JSON and CSV metric
-// files, compared field by field), or different, each output named with its verdict.
-import { createHash } from 'node:crypto';
-import { promises as fs } from 'node:fs';
-import path from 'node:path';
+// Did it reproduce? Each declared output is hashed after a run (safely: read-output.ts) and
+// compared with the reference run's: bit-identical, within the manifest's numeric tolerance
+// (numbers in JSON and CSV metric files, compared field by field), or different, each output
+// named with its verdict. An output missing from either run, or refused, never reproduces.
 import type { OutputSpec } from '../project/types.js';
 import type { OutputComparison, OutputRecord, ReproVerdict } from '../run-record/record.js';
+import { readOutput } from './read-output.js';
 
 export type { OutputComparison, OutputRecord, ReproVerdict };
 
-const MAX_TEXT = 1 << 20;
-
 export async function recordOutputs(dir: string, specs: readonly OutputSpec[]): Promise<OutputRecord[]> {
   const out: OutputRecord[] = [];
-  for (const spec of specs) {
-    const file = path.join(dir, spec.path);
-    const data = await fs.readFile(file).catch(() => null);
-    if (data === null) {
-      out.push({ path: spec.path, size: null, sha256: null });
-      continue;
-    }
-    const rec: OutputRecord = { path: spec.path, size: data.length, sha256: createHash('sha256').update(data).digest('hex') };
-    if (spec.tolerance !== undefined && data.length <= MAX_TEXT) rec.text = data.toString('utf8');
-    out.push(rec);
-  }
+  for (const spec of specs) out.push(await readOutput(dir, spec.path, spec.tolerance !== undefined));
   return out;
+}
+
+/** For two directory outputs: which files are missing, extra or changed. */
+function fileChanges(ref: OutputRecord, cur: OutputRecord): NonNullable<OutputComparison['files']> {
+  const now = new Map((cur.files ?? []).map((f) => [f.path, f.sha256]));
+  const before = new Map((ref.files ?? []).map((f) => [f.path, f.sha256]));
+  const changes: NonNullable<OutputComparison['files']> = [];
+  for (const [p, sha] of before) if (!now.has(p)) changes.push({ path: p, change: 'missing' });
+  else if (now.get(p) !== sha) changes.push({ path: p, change: 'changed' });
+  for (const p of now.keys()) if (!before.has(p)) changes.push({ path: p, change: 'extra' });
+  return changes;
 }
 
 export function compareOutputs(reference: readonly OutputRecord[], current: readonly OutputRecord[], specs: readonly OutputSpec[]): ReproVerdict {
@@ -32,8 +30,10 @@ export function compareOutputs(reference: readonly OutputRecord[], current: read
   const outputs: OutputComparison[] = reference.map((ref) => {
     const cur = now.get(ref.path);
     const base = { path: ref.path, expected: ref.sha256, actual: cur?.sha256 ?? null };
-    if (!cur || cur.sha256 === null) return { ...base, verdict: ref.sha256 === null ? 'identical' : 'missing' };
+    if (cur?.refused || ref.refused) return { ...base, verdict: 'refused' };
+    if (!cur || cur.sha256 === null || ref.sha256 === null) return { ...base, verdict: 'missing' };
     if (cur.sha256 === ref.sha256) return { ...base, verdict: 'identical' };
+    if (ref.files || cur.files) return { ...base, verdict: 'different', files: fileChanges(ref, cur) };
     const tolerance = specs.find((s) => s.path === ref.path)?.tolerance;
     if (tolerance !== undefined && ref.text !== undefined && cur.text !== undefined) {
       const diff = numericDifference(ref.text, cur.text, ref.path);

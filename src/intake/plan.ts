@@ -30,6 +30,8 @@ export interface ContentPlan {
   cache: HashCache;
   /** Files whose bundle copy had credentials cut out (see credentials.ts), with how many. */
   credentialsRemoved: Array<{ path: string; removed: number }>;
+  /** Files whose name is not in Unicode NFC on disk: the bundle holds the NFC spelling. */
+  namesNormalized: Array<{ source: string; path: string }>;
 }
 
 export interface PlanContentOptions {
@@ -56,10 +58,12 @@ export async function planContent(root: string, options: PlanContentOptions = {}
   const table = new EntryTable(root, PROJECT_PREFIX);
   const named = (i: number) => ({ source: selection.paths[i]!, path: toArchivePath(selection.paths[i]!) });
   const collisions = new CollisionCheck(named);
+  const namesNormalized: ContentPlan['namesNormalized'] = [];
   for (let i = 0; i < selection.paths.length; i++) {
     const item = named(i);
     assertValidName(item.source);
     collisions.add(item);
+    if (item.source.normalize('NFC') !== item.source) namesNormalized.push(item);
   }
   for (const source of selection.paths) {
     const abs = path.join(root, source);
@@ -86,7 +90,7 @@ export async function planContent(root: string, options: PlanContentOptions = {}
   // Every path is under PROJECT_PREFIX, so the prefix itself is among the parents.
   for (const dir of parentDirectories(table.paths())) table.addDirectory(dir);
   const cache = await hashWithCache(root, table, options.progress);
-  return { root, method: selection.method, entries: table, totalBytes, cache, credentialsRemoved };
+  return { root, method: selection.method, entries: table, totalBytes, cache, credentialsRemoved, namesNormalized };
 }
 
 /** Files that carry credentials (credentials.ts) are bundled with them cut out. */

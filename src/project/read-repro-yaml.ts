@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv, type ErrorObject } from 'ajv';
 import { configError, numberKind, parseYamlFile, type LocatedDoc } from './yaml-doc.js';
+import { outputPathProblem } from './output-path.js';
 import { pythonStr } from './python-format.js';
 import { PARAM_TYPES, type EntryPointSpec, type ParamType, type ParameterSpec, type ProjectManifest } from './types.js';
 
@@ -21,6 +22,7 @@ type Raw = Record<string, unknown>;
 export function readReproYaml(text: string, file = 'repro.yaml'): ProjectManifest {
   const located = parseYamlFile(text, file);
   const raw = (located.doc.toJS() ?? {}) as Raw;
+  checkOutputPaths(located, raw.outputs); // before the schema, whose pattern error would not say why
   const errors = validate(raw);
   if (errors.length > 0) throw schemaError(located, errors);
   const entryPoints: Record<string, EntryPointSpec> = {};
@@ -33,6 +35,7 @@ export function readReproYaml(text: string, file = 'repro.yaml'): ProjectManifes
   }
   const env = (raw.environment ?? {}) as Raw;
   const gpu = raw.gpu as Raw | undefined;
+  const outputs = ((raw.outputs as unknown[] | undefined) ?? []).map((o) => (typeof o === 'string' ? { path: o } : (o as { path: string; tolerance?: number })));
   return {
     source: 'repro.yaml',
     name: String(raw.name),
@@ -54,9 +57,20 @@ export function readReproYaml(text: string, file = 'repro.yaml'): ProjectManifes
         }
       : null,
     data: (raw.data as string[] | undefined) ?? [],
-    outputs: ((raw.outputs as unknown[] | undefined) ?? []).map((o) => (typeof o === 'string' ? { path: o } : (o as { path: string; tolerance?: number }))),
+    outputs,
     env: Object.fromEntries(Object.entries((raw.env ?? {}) as Record<string, unknown>).map(([k, v]) => [k, String(v)])),
   };
+}
+
+/** Each declared output must be a relative, normalized path inside the project (output-path.ts). */
+function checkOutputPaths(located: LocatedDoc, outputs: unknown): void {
+  if (!Array.isArray(outputs)) return;
+  outputs.forEach((o, i) => {
+    const p = typeof o === 'string' ? o : (o as { path?: unknown } | null)?.path;
+    if (typeof p !== 'string') return; // the schema names a wrong shape
+    const problem = outputPathProblem(p);
+    if (problem) throw configError(located, ['outputs', i], `output ${JSON.stringify(p)} is not a safe path inside the project: ${problem}`, 'Declare outputs as relative paths inside the project, such as outputs/model.pkl.');
+  });
 }
 
 function parameter(located: LocatedDoc, at: string[], name: string, spec: unknown): ParameterSpec {

@@ -105,11 +105,20 @@ export function renderCommand(ep: EntryPointSpec, given: ReadonlyArray<[string, 
   const extra: string[] = [];
   for (const [key, value] of given) {
     if (key in final) continue;
+    // The key reaches the shell as written (--key), so it must be a plain name.
+    if (!UNDECLARED_KEY.test(key)) {
+      throw new ReproError('E_USAGE', `-P ${JSON.stringify(key)}: an undeclared parameter's name must be a plain name ([A-Za-z_][A-Za-z0-9_.-]*)`, {
+        hint: `Entry point ${ep.name} declares: ${ep.parameters.map((p) => p.name).join(', ') || '(none)'}. Undeclared parameters are passed on as --name value.`,
+        details: { entry: ep.name, key },
+      });
+    }
     final[key] = value;
     extra.push(`--${key} ${shlexQuote(value)}`);
   }
   return { entryPoint: ep.name, command: [formatCommand(ep.command, quoted), ...extra].join(' '), parameters: final };
 }
+
+const UNDECLARED_KEY = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 
 /** `-P key=value` strings into ordered pairs. */
 export function parseParamFlags(flags: readonly string[]): Array<[string, string]> {

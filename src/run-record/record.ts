@@ -10,15 +10,24 @@ import { REFERENCE_RUN_PATH } from '../bundle/layout.js';
 
 export const RUN_SCHEMA_VERSION = 1;
 
+/** What stands where an output should be and is refused, never opened: a link, a FIFO, ... */
+export type RefusedKind = 'symlink' | 'fifo' | 'socket' | 'device' | 'other';
+
 export interface OutputRecord {
   path: string;
+  /** Bytes (a directory: its files' bytes added up); null when missing or refused. */
   size: number | null;
+  /** The file's sha256, or a directory's tree digest (see exec/read-output.ts); null when missing or refused. */
   sha256: string | null;
   /** Content of small metric files that have a tolerance, so a later run can compare numbers. */
   text?: string;
+  /** Present for a directory output: each regular file in it, sorted by path. */
+  files?: Array<{ path: string; size: number; sha256: string }>;
+  /** Present when something other than a regular file or directory stands at the path (or inside a directory output). */
+  refused?: { path: string; kind: RefusedKind };
 }
 
-export type OutputVerdict = 'identical' | 'within-tolerance' | 'different' | 'missing';
+export type OutputVerdict = 'identical' | 'within-tolerance' | 'different' | 'missing' | 'refused';
 
 export interface OutputComparison {
   path: string;
@@ -27,6 +36,8 @@ export interface OutputComparison {
   actual: string | null;
   /** For tolerance comparisons: the largest absolute difference seen, and where. */
   maxDifference?: { value: number; at: string };
+  /** For directory outputs that differ: the files missing, extra or changed. */
+  files?: Array<{ path: string; change: 'missing' | 'extra' | 'changed' }>;
 }
 
 export interface ReproVerdict {

@@ -31,3 +31,27 @@ export function scrubSecrets<T>(value: T, env: Readonly<Record<string, string | 
   };
   return scrub(value) as T;
 }
+
+/**
+ * Parameters as they are recorded (run.json, --json, a bundle's reference run): URL user-info
+ * cut from every value, and the whole value of a parameter whose name says it is a secret
+ * (token, password, key, ...) replaced. The entry point itself still gets the real values.
+ */
+export function redactParameters(params: Readonly<Record<string, string>>): { parameters: Record<string, string>; secrets: string[] } {
+  const parameters: Record<string, string> = {};
+  const secrets: string[] = [];
+  for (const [name, value] of Object.entries(params)) {
+    if (isSecretName(name) && value !== '') {
+      secrets.push(value);
+      parameters[name] = REDACTED;
+    } else parameters[name] = stripCredentials(value);
+  }
+  return { parameters, secrets: secrets.sort((a, b) => b.length - a.length) };
+}
+
+/** `text` (a rendered command) with each secret value replaced and URL user-info cut. */
+export function redactText(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const secret of secrets) if (out.includes(secret)) out = out.split(secret).join(REDACTED);
+  return stripCredentials(out);
+}

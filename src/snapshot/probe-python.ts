@@ -43,6 +43,11 @@ export interface PythonProbeResult {
 export interface PythonProbeOptions {
   projectDir: string;
   python?: string;
+  /**
+   * Whether the project's own .venv may be the interpreter (default true). exec's drift check
+   * says false: a bundle's .venv/bin/python is the bundle's code, and must never run on the host.
+   */
+  projectVenv?: boolean;
   imports: boolean;
   timeoutMs: number;
   importTimeoutMs: number;
@@ -55,9 +60,9 @@ export interface PythonProbeOptions {
   cacheDir?: string;
 }
 
-export function chooseInterpreter(projectDir: string, explicit?: string): { command: string; chosenBy: PythonContext['chosenBy'] } {
+export function chooseInterpreter(projectDir: string, explicit?: string, projectVenv = true): { command: string; chosenBy: PythonContext['chosenBy'] } {
   if (explicit) return { command: explicit, chosenBy: 'option' };
-  for (const rel of ['.venv/bin/python', '.venv/Scripts/python.exe']) {
+  if (projectVenv) for (const rel of ['.venv/bin/python', '.venv/Scripts/python.exe']) {
     const candidate = path.join(projectDir, rel);
     if (existsSync(candidate)) return { command: candidate, chosenBy: 'venv' };
   }
@@ -81,7 +86,7 @@ export function parseProbeOutput(stdout: string): ProbeDoc {
 }
 
 export async function probePython(options: PythonProbeOptions): Promise<PythonProbeResult> {
-  const { command, chosenBy } = chooseInterpreter(options.projectDir, options.python);
+  const { command, chosenBy } = chooseInterpreter(options.projectDir, options.python, options.projectVenv ?? true);
   const env = { ...options.env, PYTHONDONTWRITEBYTECODE: '1', PYTHONIOENCODING: 'utf-8' };
   const cacheFile = options.cacheDir ? await probeCacheFile(options.cacheDir, command, options.env) : null;
   let doc: ProbeDoc | null = cacheFile ? await readProbeCache(cacheFile) : null;

@@ -75,6 +75,8 @@ export interface SnapshotOptions {
   toolCacheDir?: string;
   /** Probe the directory's git state (default true). exec checks a machine, not a work tree. */
   git?: boolean;
+  /** May the project's .venv be the interpreter (default true)? Never for a bundle's tree (exec). */
+  projectVenv?: boolean;
 }
 
 export function identityDigest(identity: SnapshotIdentity): string {
@@ -96,7 +98,7 @@ export async function captureSnapshot(options: SnapshotOptions, ctx: Context): P
   const [[os, osMs], [node, nodeMs], [python, pyMs], [gpu, gpuMs], [locks, lockMs], [git, gitMs], [data, dataMs]] = await Promise.all([
     timed(() => probeOs()),
     timed(() => probeNode({ ...tool, cacheDir: options.toolCacheDir })),
-    timed(() => probePython({ projectDir: dir, python: options.python, imports: options.imports, timeoutMs: options.probeTimeoutMs, importTimeoutMs: options.importTimeoutMs, env: ctx.env, cacheDir: options.pythonCacheDir })),
+    timed(() => probePython({ projectDir: dir, python: options.python, projectVenv: options.projectVenv, imports: options.imports, timeoutMs: options.probeTimeoutMs, importTimeoutMs: options.importTimeoutMs, env: ctx.env, cacheDir: options.pythonCacheDir })),
     timed(() => probeGpu({ ...tool, cacheDir: options.toolCacheDir })),
     timed(() => findLockfiles(dir)),
     timed(() => (options.git === false ? Promise.resolve({ identity: null, notes: ['not asked'], patch: null }) : probeGit(dir, { ...tool, exclude: ownFiles }))),

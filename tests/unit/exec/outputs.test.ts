@@ -46,7 +46,9 @@ describe('compareOutputs', () => {
     ['no tolerance declared', rec('m.json', 'aa', '{"acc":0.9}'), rec('m.json', 'bb', '{"acc":0.9001}'), undefined, 'different', false],
     ['a shape change under a tolerance', rec('m.json', 'aa', '{"acc":0.9}'), rec('m.json', 'bb', '{"auc":0.9}'), 1, 'different', false],
     ['missing now', rec('model.pkl', 'aa'), rec('model.pkl', null), undefined, 'missing', false],
-    ['missing in both runs', rec('model.pkl', null), rec('model.pkl', null), undefined, 'identical', true],
+    ['missing in both runs (two missing models are no reproduction)', rec('model.pkl', null), rec('model.pkl', null), undefined, 'missing', false],
+    ['missing in the reference only', rec('model.pkl', null), rec('model.pkl', 'aa'), undefined, 'missing', false],
+    ['a link where the output should be', rec('m.json', 'aa'), { path: 'm.json', size: null, sha256: null, refused: { path: 'm.json', kind: 'symlink' } }, undefined, 'refused', false],
   ] as const)('%s', (_name, reference, current, tolerance, verdict, reproduced) => {
     const specs = [{ path: reference.path, ...(tolerance === undefined ? {} : { tolerance }) }];
     const v = compareOutputs([reference], [current], specs as never);

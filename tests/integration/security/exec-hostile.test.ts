@@ -1,0 +1,196 @@
+// repro exec is a trust boundary: a bundle someone else built, and everything its entry point
+// leaves behind, is hostile input. Each test is named after an attack, runs the built binary as
+// a user would, and fails on the code before the fix (issue 13's findings, numbered).
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, promises as fs } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CLI, runCli } from '../../helpers/cli.js';
+import { assemble, baseSpecs, canonicalPiece, manifestFor, resign } from '../../helpers/craft.js';
+import { makeProject, tempDir } from '../../helpers/project.js';
+
+const SECRET = 'AKIAZZZZSECRETVALUE0';
+
+/** A repro.yaml project whose main entry point runs `command`, declaring `outputs`. */
+function yamlProject(command: string, outputs: unknown[] = ['outputs/metrics.json'], extra: Record<string, string> = {}) {
+  const yaml = `name: hostile\nversion: 1.0.0\nentry_points:\n  main:\n    command: ${JSON.stringify(command)}\noutputs: ${JSON.stringify(outputs)}\n`;
+  return makeProject({ 'repro.yaml': yaml, ...extra });
+}
+
+async function build(root: string, extra: string[] = []) {
+  const out = tempDir('repro-built-');
+  const r = await runCli(['build', root, '-o', out, '--no-lock', '--json', ...extra]);
+  expect(r.code, r.stderr).toBe(0);
+  return r.json().result.bundle as string;
+}
+
+async function exec(bundle: string, args: string[], env: Record<string, string> = {}) {
+  const work = tempDir('repro-run-');
+  const out = path.join(work, 'run');
+  const r = await runCli(['exec', bundle, ...args, '--backend', 'local', '--out', out, '--json'], { env: { REPRO_CACHE: path.join(work, 'cache'), ...env } });
+  return { ...r, out, work };
+}
+
+describe('exec: nothing from the bundle runs outside the sandbox (finding 1)', () => {
+  it("a bundle's .venv/bin/python is never started on the host by the drift check", async () => {
+    const marker = path.join(tempDir(), 'leaked');
+    const root = await makeProject({
+      '.venv/bin/python': { content: `#!/bin/sh\necho "$AWS_SECRET_ACCESS_KEY" > ${marker}\nexec /usr/bin/python3 "$@"\n`, mode: 0o755 },
+      'run.sh': 'echo ran\n',
+    });
+    const bundle = await build(root);
+    const r = await exec(bundle, ['run.sh'], { AWS_SECRET_ACCESS_KEY: SECRET });
+    expect(r.code, r.stderr).toBe(0);
+    expect(existsSync(marker)).toBe(false);
+  });
+});
+
+describe('exec: declared outputs cannot point outside the project (finding 2)', () => {
+  it.each(['../../victim/x', 'outputs/../../victim', '/var/tmp/victim', 'outputs\\..\\..\\x', './outputs/x'])('an output %j is refused at build with exit 3, naming it', async (output) => {
+    const root = await yamlProject('echo hi', [output]);
+    const r = await runCli(['build', root, '--no-lock', '--json']);
+    expect(r.code, r.stdout).toBe(3);
+    expect(r.json().error).toMatchObject({ code: 'E_CONFIG', message: expect.stringContaining(JSON.stringify(output)) });
+  });
+
+  it('a crafted bundle declaring an output that climbs out never runs (exit 4) and the host file is untouched', async () => {
+    const arena = tempDir('repro-arena-');
+    const victim = path.join(arena, 'victim');
+    await fs.writeFile(victim, 'original\n');
+    const doc = manifestFor(baseSpecs());
+    doc.project = {
+      source: 'repro.yaml', name: 'hostile', version: '0.0.0',
+      entryPoints: { main: { name: 'main', command: `echo pwned > ${victim}`, parameters: [] } },
+      environment: { python: null, lockfile: null, node: null, systemPackages: [], baseImage: null },
+      gpu: null, data: [], outputs: [{ path: '../../../../../../../..' + victim }], env: {},
+    };
+    const bundle = path.join(arena, 'crafted.repro.tar');
+    await fs.writeFile(bundle, await assemble(resign(doc), baseSpecs().map(canonicalPiece)));
+    const r = await exec(bundle, ['main']);
+    expect(r.code, r.stderr).toBe(4);
+    expect(r.json().error).toMatchObject({ code: 'E_UNSAFE_ENTRY', details: { rule: 'output-path' } });
+    expect(await fs.readFile(victim, 'utf8')).toBe('original\n');
+    expect(existsSync(r.out)).toBe(false);
+  });
+});
+
+describe('exec: outputs are read without following links or opening special files (findings 3, 4)', () => {
+  it('an output that is a link to /proc/self/environ leaks nothing into run.json or --json', async () => {
+    const root = await yamlProject('mkdir -p outputs && ln -s /proc/self/environ outputs/metrics.json');
+    const r = await exec(await build(root), ['main'], { AWS_SECRET_ACCESS_KEY: SECRET });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).not.toContain(SECRET);
+    expect(await fs.readFile(path.join(r.out, 'run.json'), 'utf8')).not.toContain(SECRET);
+    expect(r.json().result.outputs[0]).toEqual({ path: 'outputs/metrics.json', size: null, sha256: null, refused: { path: 'outputs/metrics.json', kind: 'symlink' } });
+  });
+
+  it("an output directory that is a link to the user's credentials is refused, never read", async () => {
+    const home = tempDir('repro-home-');
+    await fs.mkdir(path.join(home, '.aws'));
+    await fs.writeFile(path.join(home, '.aws', 'metrics.json'), `{"secret":"${SECRET}"}`);
+    const root = await yamlProject(`rm -rf outputs && ln -s ${path.join(home, '.aws')} outputs`);
+    const r = await exec(await build(root), ['main']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json().result.outputs[0].refused).toEqual({ path: 'outputs', kind: 'symlink' });
+    expect(await fs.readFile(path.join(r.out, 'run.json'), 'utf8')).not.toContain(SECRET);
+  });
+
+  it('a FIFO where an output should be does not hang exec; it is refused as a fifo', async () => {
+    const root = await yamlProject('mkdir -p outputs && mkfifo outputs/metrics.json');
+    const started = Date.now();
+    const r = await exec(await build(root), ['main']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(Date.now() - started).toBeLessThan(30_000);
+    expect(r.json().result.outputs[0].refused).toEqual({ path: 'outputs/metrics.json', kind: 'fifo' });
+  });
+});
+
+describe('exec: outputs of any size and shape, and missing never reproduces (finding 5)', () => {
+  it('two different 2.2 GB models are "different", not "reproduced" (streamed, not read whole)', async () => {
+    const cmd = 'mkdir -p outputs && truncate -s 2200M outputs/model.bin && printf "$V" | dd of=outputs/model.bin bs=1 seek=2306867190 conv=notrunc status=none';
+    const root = await yamlProject(cmd, ['outputs/model.bin']);
+    const first = await exec(await build(root), ['main'], { V: 'a' });
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.json().result.outputs[0]).toMatchObject({ size: 2306867200, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    const withRef = await build(root, ['--with-run', first.out]);
+    const again = await exec(withRef, ['main', '--expect-reproduced'], { V: 'b' });
+    expect(again.code, again.stderr).toBe(1);
+    expect(again.json().result.reproduced).toMatchObject({ reproduced: false, outputs: [{ path: 'outputs/model.bin', verdict: 'different' }] });
+  }, 120_000);
+
+  it('a run that loses its model twice is not "reproduced": missing is missing', async () => {
+    const root = await yamlProject('echo no model', ['outputs/model.pkl']);
+    const first = await exec(await build(root), ['main']);
+    const again = await exec(await build(root, ['--with-run', first.out]), ['main', '--expect-reproduced']);
+    expect(again.code, again.stderr).toBe(1);
+    expect(again.json().result.reproduced).toMatchObject({ reproduced: false, outputs: [{ verdict: 'missing' }] });
+  });
+
+  it('a directory output gets a tree digest, and a changed file in it is named', async () => {
+    const root = await yamlProject('mkdir -p outputs/ckpt/sub && echo 1 > outputs/ckpt/a && echo "$V" > outputs/ckpt/sub/b', ['outputs/ckpt']);
+    const first = await exec(await build(root), ['main'], { V: 'x' });
+    expect(first.json().result.outputs[0]).toMatchObject({ sha256: expect.stringMatching(/^tree:[0-9a-f]{64}$/), files: [{ path: 'a' }, { path: 'sub/b' }] });
+    const withRef = await build(root, ['--with-run', first.out]);
+    const same = await exec(withRef, ['main', '--expect-reproduced'], { V: 'x' });
+    expect(same.code, same.stderr).toBe(0);
+    const changed = await exec(withRef, ['main', '--expect-reproduced'], { V: 'y' });
+    expect(changed.code).toBe(1);
+    expect(changed.json().result.reproduced.outputs[0]).toMatchObject({ verdict: 'different', files: [{ path: 'sub/b', change: 'changed' }] });
+  });
+});
+
+describe('exec: credentials given with -P never reach the record (finding 8)', () => {
+  it('a URL password and a token parameter are redacted in run.json and --json, while the entry point gets them', async () => {
+    const root = await yamlProject('mkdir -p outputs && echo "$0" > outputs/metrics.json', ['outputs/metrics.json']);
+    const r = await exec(await build(root), ['main', '-P', 'db=postgres://user:hunter2pw@db.example/x', '-P', `api_token=${SECRET}`]);
+    expect(r.code, r.stderr).toBe(0);
+    for (const text of [r.stdout, await fs.readFile(path.join(r.out, 'run.json'), 'utf8')]) {
+      expect(text).not.toContain('hunter2pw');
+      expect(text).not.toContain(SECRET);
+    }
+    expect(r.json().result.parameters).toEqual({ db: 'postgres://db.example/x', api_token: '[redacted]' });
+    expect(r.json().result.command).toContain('--db postgres://db.example/x');
+  });
+});
+
+describe('exec: names and keys (findings 9, 10)', () => {
+  it('a file name that is not NFC is reported loudly at build, with the name the bundle holds', async () => {
+    const root = await makeProject({ 'data/cafe\u0301.csv': '1\n', 'run.sh': 'cat data/*.csv\n' });
+    const r = await runCli(['build', root, '--no-lock', '-o', tempDir(), '--json']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('is not in Unicode NFC');
+    expect(r.json().result.namesNormalized).toEqual([{ source: 'data/cafe\u0301.csv', path: 'data/caf\u00e9.csv' }]);
+  });
+
+  it('an undeclared -P key that smuggles shell syntax is a usage error (exit 2); nothing runs', async () => {
+    const marker = path.join(tempDir(), 'touched');
+    const root = await yamlProject('echo hi');
+    const r = await exec(await build(root), ['main', '-P', `a;touch\${IFS}${marker};b=1`]);
+    expect(r.code).toBe(2);
+    expect(r.json().error.code).toBe('E_USAGE');
+    expect(existsSync(marker)).toBe(false);
+  });
+});
+
+describe('the CLI as a pipeline member, and foreign archives (findings 11, 12)', () => {
+  it('a reader that goes away (EPIPE) ends repro quietly: no stack trace, status 141', async () => {
+    const root = await makeProject({ 'a.txt': 'x\n' });
+    const bundle = await build(root);
+    const r = spawnSync('bash', ['-c', `"${process.execPath}" "${CLI}" verify --json "${bundle}" | true; echo "status=\${PIPESTATUS[0]}" >&2`], { encoding: 'utf8' });
+    expect(r.stderr).not.toMatch(/EPIPE|node:events|at /);
+    expect(r.stderr).toContain('status=141');
+  });
+
+  it('verify names an ordinary tarball as "not a repro bundle" (exit 4)', async () => {
+    const dir = tempDir();
+    await fs.mkdir(path.join(dir, 'd'));
+    await fs.writeFile(path.join(dir, 'd', 'a.txt'), 'x\n');
+    execFileSync('tar', ['-cf', path.join(dir, 'plain.tar'), '-C', dir, 'd']);
+    execFileSync('tar', ['-cf', path.join(dir, 'files.tar'), '-C', dir, 'd/a.txt']);
+    for (const tarball of ['plain.tar', 'files.tar']) {
+      const r = await runCli(['verify', path.join(dir, tarball), '--json']);
+      expect(r.code).toBe(4);
+      expect(r.json().error).toMatchObject({ code: 'E_INTEGRITY', message: expect.stringContaining('not a repro bundle'), details: { rule: 'not-a-bundle' } });
+    }
+  });
+});
