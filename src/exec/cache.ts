@@ -1,14 +1,20 @@
 // The bundle cache: ~/.cache/repro (or REPRO_CACHE). bundles/<content hex>/ holds each verified,
 // extracted bundle; index/ remembers which bundle file (by path, size, mtime, inode) has which
-// content digest, so a second exec of an unchanged file reuses the extracted tree at once.
-import { createHash } from 'node:crypto';
+// content digest, so a second exec of an unchanged file reuses the extracted tree. The cache is
+// never trusted blindly: before each reuse the tree is checked against the manifest read from
+// the bundle file itself (cache-check.ts), and a tree that differs is extracted again.
+import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../core/atomic-write.js';
+import type { Logger } from '../core/context.js';
+import { describeDifference } from '../core/difference.js';
 import { fsError } from '../core/errors.js';
 import { MANIFEST_PATH } from '../bundle/layout.js';
 import { readManifest, type ManifestHead } from '../bundle/manifest.js';
+import { readBundleManifest } from '../bundle/read-manifest-only.js';
 import type { TarLimits } from '../bundle/tar-read.js';
+import { checkCachedTree } from './cache-check.js';
 
 export interface CachedBundle {
   dir: string;
@@ -27,14 +33,43 @@ async function statKey(file: string): Promise<string> {
   return createHash('sha256').update(`${real}\0${st.size}\0${st.mtimeMs}\0${st.ctimeMs}\0${st.ino}`).digest('hex');
 }
 
-export async function openCachedBundle(bundle: string, root: string, limits?: TarLimits): Promise<CachedBundle> {
+export interface CacheOptions {
+  limits?: TarLimits;
+  log?: Logger;
+  nowMs?: number;
+}
+
+/** A cached tree that checks out against the bundle file's own manifest, or null (with why, logged). */
+async function reuse(bundle: string, root: string, digest: string, options: CacheOptions): Promise<CachedBundle | null> {
+  const hex = digest.slice(7);
+  const dir = path.join(root, 'bundles', hex);
+  const cachedBytes = await fs.readFile(path.join(dir, MANIFEST_PATH)).catch(() => null);
+  if (!cachedBytes) return null;
+  const fromFile = await readBundleManifest(bundle);
+  let why: string | null = null;
+  if (readManifest(cachedBytes).head.selfDigest !== fromFile.head.selfDigest) why = 'the cache index points at another bundle';
+  else {
+    const problems = await checkCachedTree(dir, fromFile, path.join(root, 'trees', hex), options.nowMs ?? Date.now());
+    if (problems.length > 0) why = `it was altered (${describeDifference(problems[0]!)}${problems.length > 1 ? `, and ${problems.length - 1} more` : ''})`;
+  }
+  if (why === null) return { dir, contentDigest: digest, fileDigest: null, manifest: fromFile.head, how: 'reused' };
+  options.log?.warn(`exec: not reusing the cached copy of ${digest}: ${why}; extracting the bundle again`);
+  const aside = path.join(root, 'bundles', `.repro-stale-${process.pid}-${randomBytes(4).toString('hex')}`);
+  await fs.rename(dir, aside).catch(() => {});
+  await fs.rm(aside, { recursive: true, force: true });
+  await fs.rm(path.join(root, 'trees', hex), { recursive: true, force: true });
+  return null;
+}
+
+export async function openCachedBundle(bundle: string, root: string, limitsOrOptions?: TarLimits | CacheOptions): Promise<CachedBundle> {
+  const options: CacheOptions = limitsOrOptions && 'maxEntries' in limitsOrOptions ? { limits: limitsOrOptions } : ((limitsOrOptions as CacheOptions | undefined) ?? {});
+  const limits = options.limits;
   const key = await statKey(bundle);
   const indexFile = path.join(root, 'index', key);
-  const known = await fs.readFile(indexFile, 'utf8').catch(() => null);
-  if (known && /^sha256:[0-9a-f]{64}$/.test(known.trim())) {
-    const dir = path.join(root, 'bundles', known.trim().slice(7));
-    const manifestBytes = await fs.readFile(path.join(dir, MANIFEST_PATH)).catch(() => null);
-    if (manifestBytes) return { dir, contentDigest: known.trim(), fileDigest: null, manifest: readManifest(manifestBytes).head, how: 'reused' };
+  const known = (await fs.readFile(indexFile, 'utf8').catch(() => null))?.trim();
+  if (known && /^sha256:[0-9a-f]{64}$/.test(known)) {
+    const reused = await reuse(bundle, root, known, options);
+    if (reused) return reused;
   }
   const { extractVerified } = await import('./extract.js'); // only when the cache cannot serve
   const extracted = await extractVerified(bundle, path.join(root, 'bundles'), limits);

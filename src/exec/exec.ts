@@ -50,8 +50,8 @@ export interface ExecResult extends RunRecord {
 export async function runExec(options: ExecOptions, ctx: Context): Promise<ExecResult> {
   // 1. verify while extracting into the cache (or reuse a verified extraction)
   const bundleFile = path.resolve(ctx.cwd, options.bundle);
-  const cached = await openCachedBundle(bundleFile, cacheRoot(ctx.env), options.limits);
-  ctx.log.info(`exec: bundle ${cached.contentDigest} verified (${{ reused: 'cached', extracted: 'extracted', raced: 'verified here, extracted by a concurrent exec' }[cached.how]} at ${cached.dir})`);
+  const cached = await openCachedBundle(bundleFile, cacheRoot(ctx.env), { limits: options.limits, log: ctx.log, nowMs: ctx.now().getTime() });
+  ctx.log.info(`exec: bundle ${cached.contentDigest} verified (${{ reused: 'cached', extracted: 'extracted', raced: 'verified here, extracted by a concurrent exec' }[cached.how]} at ${cached.dir}${cached.how === 'reused' ? '; the tree checked against the bundle\'s manifest' : ''})`);
   const projectDir = path.join(cached.dir, PROJECT_PREFIX);
   const manifest = cached.manifest.project;
   checkBundleOutputs(manifest?.outputs ?? []); // a crafted manifest: nothing runs

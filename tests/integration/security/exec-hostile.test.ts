@@ -139,6 +139,71 @@ describe('exec: outputs of any size and shape, and missing never reproduces (fin
   });
 });
 
+describe('exec: the cache is checked before each run (finding 7)', () => {
+  /** Builds a bundle whose run.sh prints `original`, execs it once (extracting it), returns the cached tree. */
+  async function cachedOnce() {
+    const root = await makeProject({ 'run.sh': 'echo original\n', 'lib/helper.py': 'X = 1\n' });
+    const bundle = await build(root);
+    const cache = path.join(tempDir('repro-cache-'), 'cache');
+    const run = (n: string) => runCli(['exec', bundle, 'run.sh', '--backend', 'local', '--out', path.join(path.dirname(cache), n)], { env: { REPRO_CACHE: cache } });
+    expect((await run('r0')).code).toBe(0);
+    const [hex] = (await fs.readdir(path.join(cache, 'bundles'))).filter((n) => !n.startsWith('.'));
+    return { bundle, cache, run, tree: path.join(cache, 'bundles', hex!) };
+  }
+
+  it.each([
+    ['a cached file rewritten after verification', async (t: string) => fs.writeFile(path.join(t, 'project/run.sh'), 'echo tampered\n')],
+    ['a cached file swapped for a symlink', async (t: string) => {
+      const other = path.join(t, '..', 'evil.sh');
+      await fs.writeFile(other, 'echo tampered\n');
+      await fs.rm(path.join(t, 'project/run.sh'));
+      await fs.symlink(other, path.join(t, 'project/run.sh'));
+    }],
+    ['a cached file deleted', async (t: string) => fs.rm(path.join(t, 'project/lib/helper.py'))],
+    ['a file planted in the cached tree', async (t: string) => fs.writeFile(path.join(t, 'project/sitecustomize.py'), 'print("tampered")\n')],
+  ])('%s is not run: exec extracts the bundle again and says so', async (_name, tamper) => {
+    const { run, tree } = await cachedOnce();
+    await tamper(tree);
+    const again = await run('r1');
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout + again.stderr).not.toContain('tampered');
+    expect(again.stderr).toContain('not reusing the cached copy');
+    expect(await fs.readFile(path.join(tree, 'project/run.sh'), 'utf8')).toBe('echo original\n');
+    const third = await run('r2'); // repaired: reused without complaint
+    expect(third.stderr).toMatch(/verified \(cached at .*tree checked/);
+    expect(third.stderr).not.toContain('not reusing');
+  });
+
+  it('a cached file rewritten with its size and mtime restored is caught by the hash cache key (ctime)', async () => {
+    const { run, tree } = await cachedOnce();
+    await new Promise((r) => setTimeout(r, 2200)); // past the racy window: the next check's hashes are trusted later
+    expect((await run('warm')).stderr).toMatch(/tree checked/);
+    const file = path.join(tree, 'project/run.sh');
+    const st = await fs.stat(file);
+    await fs.writeFile(file, 'echo tampered\n'); // the same 14 bytes as 'echo original'
+    await fs.utimes(file, st.atime, st.mtime);
+    const again = await run('r1');
+    expect(again.stdout).toContain('original');
+    expect(again.stderr).toContain('not reusing the cached copy');
+  });
+
+  it('a cache index pointed at another cached bundle is caught: the bundle given is the one that runs', async () => {
+    const a = await cachedOnce();
+    const other = await makeProject({ 'run.sh': 'echo tampered\n' });
+    const otherBundle = await build(other);
+    expect((await runCli(['exec', otherBundle, 'run.sh', '--backend', 'local', '--out', path.join(tempDir(), 'o')], { env: { REPRO_CACHE: a.cache } })).code).toBe(0);
+    const index = path.join(a.cache, 'index');
+    const digests = await Promise.all((await fs.readdir(index)).map(async (n) => [n, (await fs.readFile(path.join(index, n), 'utf8')).trim()] as const));
+    const otherDigest = digests.find(([, d]) => d !== `sha256:${path.basename(a.tree)}`)![1];
+    for (const [n, d] of digests) if (d === `sha256:${path.basename(a.tree)}`) await fs.writeFile(path.join(index, n), otherDigest);
+    const again = await a.run('r1');
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toContain('original');
+    expect(again.stdout).not.toContain('tampered');
+    expect(again.stderr).toContain('the cache index points at another bundle');
+  });
+});
+
 describe('exec: credentials given with -P never reach the record (finding 8)', () => {
   it('a URL password and a token parameter are redacted in run.json and --json, while the entry point gets them', async () => {
     const root = await yamlProject('mkdir -p outputs && echo "$0" > outputs/metrics.json', ['outputs/metrics.json']);
