@@ -190,7 +190,9 @@ Examples:
 4. Run it: --backend docker (the default when the bundle has a Dockerfile and an engine
    answers; the image is built once per bundle digest; --network ${DEFAULT_NETWORK} unless --network;
    outputs directories writable, owned by you; GPUs passed through when required) or
-   --backend local (in a copy of the project under the run directory).
+   --backend local (in a copy of the project under the run directory, inside bubblewrap:
+   the host read-only, homes hidden, private /tmp, no network, a clean environment; without
+   bubblewrap only when asked: --backend local or --no-sandbox). The bundle never chooses.
 5. Write ${RUNS_DIR}/<run-id>/run.json (or --out DIR): bundle digest, entry, parameters, backend,
    image, this machine's snapshot digest and drift, times, exit code, every output's sha256.
    When the bundle carries a reference run (repro build --with-run), say whether every
@@ -201,7 +203,9 @@ ssh-agent or ~/.ssh key), REPRO_DOCKER_TIMEOUT (seconds each engine request may 
     .argument('<bundle>', 'bundle file')
     .argument('[entry]', `entry point (default: ${DEFAULT_ENTRY}; a .py or .sh file without a manifest)`)
     .option('-P, --param <key=value...>', 'parameter values (repeatable)')
-    .option('--backend <backend>', 'docker or local')
+    .option('--backend <backend>', 'docker or local (default: docker when the bundle has a Dockerfile and an engine answers, else local in the sandbox)')
+    .option('--no-sandbox', 'run the local backend unconfined, on purpose (the entry point gets your user\'s rights)')
+    .option('--env <name...>', 'pass these variables of this machine to the entry point (local runs otherwise get a clean environment)')
     .option('--out <dir>', `run directory (default: ${RUNS_DIR}/<run-id>)`)
     .option('--strict', 'refuse to run on breaking drift')
     .option('--network <mode>', `container network (default: ${DEFAULT_NETWORK})`)

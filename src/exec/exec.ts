@@ -15,7 +15,7 @@ import type { Context } from '../core/context.js';
 import { ReproError, fsError } from '../core/errors.js';
 import { checkBundleOutputs } from '../project/output-path.js';
 import type { ProjectManifest } from '../project/types.js';
-import { redactParameters, redactText } from '../secrets/values.js';
+import { redactEnvironment, redactParameters, redactText } from '../secrets/values.js';
 import { readReferenceRun, RUN_SCHEMA_VERSION, type RunRecord } from '../run-record/record.js';
 import type { BackendResult, BackendRun } from './backend.js';
 import { openCachedBundle, type CachedBundle } from './cache.js';
@@ -23,8 +23,10 @@ import { DEFAULT_NETWORK, RUNS_DIR } from './defaults.js';
 import { checkDrift } from './drift.js';
 import { renderEntry } from './entry.js';
 import { compareOutputs, recordOutputs } from './outputs.js';
+import { chooseBackend, type Backend } from './choose-backend.js';
 import { runLocalBackend } from './run-local.js';
-import { engineFor, runDocker } from './run-docker.js';
+import { runDocker } from './run-docker.js';
+import { cleanEnvironment } from './sandbox.js';
 
 export interface ExecOptions {
   bundle: string;
@@ -39,6 +41,10 @@ export interface ExecOptions {
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
   python?: string;
+  /** false (--no-sandbox): run the local backend unconfined on purpose. */
+  sandbox?: boolean;
+  /** Variables of this machine passed to the entry point on purpose (--env NAME). */
+  passEnv?: string[];
   /** Refuse bundles beyond these (rule 8); the defaults when absent. */
   limits?: TarLimits;
 }
@@ -58,11 +64,11 @@ export async function runExec(options: ExecOptions, ctx: Context): Promise<ExecR
   // 3. the command first, so a badly typed parameter fails before any probe runs; then 2. drift
   const rendered = await renderEntry(manifest, projectDir, options);
   const drift = await checkDrift(projectDir, manifest, options, ctx);
-  // 4. run
-  const docker = options.backend === 'local' ? null : await engineFor(cached.dir, options.backend === 'docker', ctx);
-  const run = await planRun(cached, bundleFile, projectDir, manifest, rendered.command, options, ctx);
+  // 4. run, in the sandbox the user chose (never the bundle)
+  const backend = await chooseBackend(cached.dir, options, ctx);
+  const run = await planRun(cached, bundleFile, projectDir, manifest, rendered.command, options, backend, ctx);
   const started = ctx.now();
-  const result: BackendResult = docker ? await runDocker(run, docker, ctx) : await runLocalBackend(run, ctx);
+  const result: BackendResult = backend.kind === 'docker' ? await runDocker(run, backend.docker, ctx) : await runLocalBackend(run, backend.sandbox, ctx);
   const ended = ctx.now();
   // 5. record and compare
   const outputs = manifest?.outputs ?? [];
@@ -78,7 +84,9 @@ export async function runExec(options: ExecOptions, ctx: Context): Promise<ExecR
     entry: rendered.entryPoint,
     parameters,
     command: redactText(rendered.command, secrets),
-    backend: docker ? 'docker' : 'local',
+    backend: backend.kind,
+    sandbox: backend.kind === 'docker' ? 'docker' : backend.sandbox ? 'bubblewrap' : 'none',
+    environment: redactEnvironment(run.env),
     image: result.image,
     machine: drift,
     startedAt: started.toISOString(),
@@ -93,7 +101,7 @@ export async function runExec(options: ExecOptions, ctx: Context): Promise<ExecR
 }
 
 /** Makes the run directory (never an existing one) and says what either backend needs. */
-async function planRun(cached: CachedBundle, bundleFile: string, projectDir: string, manifest: ProjectManifest | null, command: string, options: ExecOptions, ctx: Context): Promise<BackendRun> {
+async function planRun(cached: CachedBundle, bundleFile: string, projectDir: string, manifest: ProjectManifest | null, command: string, options: ExecOptions, backend: Backend, ctx: Context): Promise<BackendRun> {
   const runDir = path.resolve(ctx.cwd, options.out ?? path.join(RUNS_DIR, options.runId));
   await fs.mkdir(path.dirname(runDir), { recursive: true });
   await fs.mkdir(runDir).catch((err) => {
@@ -109,7 +117,8 @@ async function planRun(cached: CachedBundle, bundleFile: string, projectDir: str
     workDir: path.join(runDir, 'project'),
     runDir,
     command,
-    env: { ...(manifest?.env ?? {}) },
+    // Local runs get a clean environment; a container gets the manifest's env and what --env passes.
+    env: backend.kind === 'local' ? cleanEnvironment(ctx.env, manifest?.env ?? {}, options.passEnv ?? []) : { ...pick(ctx.env, options.passEnv ?? []), ...(manifest?.env ?? {}) },
     // Both backends give the entry point the declared outputs' directories, made beforehand (in
     // Docker they are the only writable places, bound from the run directory).
     outputDirs: [...new Set(outputs.map((o) => path.posix.dirname(o.path)).filter((d) => d !== '.'))],
@@ -120,4 +129,10 @@ async function planRun(cached: CachedBundle, bundleFile: string, projectDir: str
     stdout: options.stdout,
     stderr: options.stderr,
   };
+}
+
+function pick(env: Readonly<Record<string, string | undefined>>, names: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const n of names) if (env[n] !== undefined) out[n] = env[n]!;
+  return out;
 }

@@ -1,5 +1,6 @@
 // The local backend: the entry point's command through /bin/sh in the run's copy of the
-// project, with the manifest's environment defaults; output streamed live; the exit code (or
+// project, inside the bubblewrap sandbox (sandbox.ts) unless the user accepted running it
+// unconfined, always with a clean environment; output streamed live; the exit code (or
 // 128+signal) passed back; Ctrl-C/SIGTERM stop the whole process group.
 import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
@@ -8,10 +9,11 @@ import { onInterrupt } from '../core/cleanup.js';
 import type { Context } from '../core/context.js';
 import { ReproError, fsError } from '../core/errors.js';
 import type { BackendResult, BackendRun } from './backend.js';
+import { sandboxArgs, type Sandbox } from './sandbox.js';
 import { copyProject } from './workdir.js';
 
 /** Copies the project into the run directory, makes the outputs' directories, runs the command. */
-export async function runLocalBackend(run: BackendRun, ctx: Context): Promise<BackendResult> {
+export async function runLocalBackend(run: BackendRun, sandbox: Sandbox | null, ctx: Context): Promise<BackendResult> {
   await copyProject(run.projectDir, run.workDir)
     .then(async () => {
       for (const d of run.outputDirs) await fs.mkdir(path.join(run.workDir, d), { recursive: true });
@@ -20,11 +22,16 @@ export async function runLocalBackend(run: BackendRun, ctx: Context): Promise<Ba
       await fs.rm(run.runDir, { recursive: true, force: true }); // nothing ran: leave nothing behind
       throw fsError(err, run.workDir, 'cannot copy the project into the run directory', { space: 'Free some space, or pass --out on a larger disk.' });
     });
-  const exitCode = await runLocal({ command: run.command, cwd: run.workDir, env: { ...ctx.env, ...run.env }, stdout: run.stdout, stderr: run.stderr });
+  const argv = sandbox
+    ? [sandbox.bwrap, ...sandboxArgs({ runDir: run.runDir, workDir: run.workDir, network: run.network, env: run.env, command: run.command }, ctx.env.HOME)]
+    : ['/bin/sh', '-c', run.command];
+  const exitCode = await runLocal({ argv, command: run.command, cwd: run.workDir, env: run.env, stdout: run.stdout, stderr: run.stderr });
   return { exitCode, image: null };
 }
 
 export interface LocalRun {
+  /** The program and its arguments: /bin/sh -c COMMAND, or bwrap ... /bin/sh -c COMMAND. */
+  argv: string[];
   command: string;
   cwd: string;
   env: Record<string, string | undefined>;
@@ -36,7 +43,7 @@ const SIGNALS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGK
 
 export function runLocal(run: LocalRun): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn('/bin/sh', ['-c', run.command], { cwd: run.cwd, env: run.env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn(run.argv[0]!, run.argv.slice(1), { cwd: run.cwd, env: run.env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     const unregister = onInterrupt(async () => {
       try {
         process.kill(-child.pid!, 'SIGTERM');

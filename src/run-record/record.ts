@@ -54,6 +54,10 @@ export interface RunRecord {
   parameters: Record<string, string>;
   command: string;
   backend: 'docker' | 'local';
+  /** What confined the entry point: the container, bubblewrap, or nothing (--no-sandbox, or none available with --backend local). */
+  sandbox?: 'docker' | 'bubblewrap' | 'none';
+  /** The environment the entry point got (secret-named values redacted). */
+  environment?: Record<string, string>;
   image: string | null;
   machine: { snapshotDigest: string; drift: Record<Severity, number> | null; changes?: Change[] };
   startedAt: string;

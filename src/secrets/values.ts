@@ -55,3 +55,8 @@ export function redactText(text: string, secrets: readonly string[]): string {
   for (const secret of secrets) if (out.includes(secret)) out = out.split(secret).join(REDACTED);
   return stripCredentials(out);
 }
+
+/** An entry point's environment as recorded: the values of secret-named variables replaced. */
+export function redactEnvironment(env: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, isSecretName(k) ? REDACTED : stripCredentials(v)]));
+}

@@ -15,6 +15,8 @@ export interface ExecFlags extends LimitFlags {
   network?: string;
   python?: string;
   expectReproduced?: boolean;
+  sandbox?: boolean;
+  env?: string[];
 }
 
 export function newRunId(now: Date): string {
@@ -36,6 +38,8 @@ export async function execCommand(bundle: string, entry: string | undefined, fla
       strict: flags.strict,
       network: flags.network,
       python: flags.python,
+      sandbox: flags.sandbox,
+      passEnv: flags.env,
       limits,
       runId: newRunId(io.ctx.now()),
       user: `${io.caller.uid}:${io.caller.gid}`,

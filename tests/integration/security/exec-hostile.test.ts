@@ -109,11 +109,11 @@ describe('exec: outputs of any size and shape, and missing never reproduces (fin
   it('two different 2.2 GB models are "different", not "reproduced" (streamed, not read whole)', async () => {
     const cmd = 'mkdir -p outputs && truncate -s 2200M outputs/model.bin && printf "$V" | dd of=outputs/model.bin bs=1 seek=2306867190 conv=notrunc status=none';
     const root = await yamlProject(cmd, ['outputs/model.bin']);
-    const first = await exec(await build(root), ['main'], { V: 'a' });
+    const first = await exec(await build(root), ['main', '--env', 'V'], { V: 'a' });
     expect(first.code, first.stderr).toBe(0);
     expect(first.json().result.outputs[0]).toMatchObject({ size: 2306867200, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
     const withRef = await build(root, ['--with-run', first.out]);
-    const again = await exec(withRef, ['main', '--expect-reproduced'], { V: 'b' });
+    const again = await exec(withRef, ['main', '--expect-reproduced', '--env', 'V'], { V: 'b' });
     expect(again.code, again.stderr).toBe(1);
     expect(again.json().result.reproduced).toMatchObject({ reproduced: false, outputs: [{ path: 'outputs/model.bin', verdict: 'different' }] });
   }, 120_000);
@@ -128,12 +128,12 @@ describe('exec: outputs of any size and shape, and missing never reproduces (fin
 
   it('a directory output gets a tree digest, and a changed file in it is named', async () => {
     const root = await yamlProject('mkdir -p outputs/ckpt/sub && echo 1 > outputs/ckpt/a && echo "$V" > outputs/ckpt/sub/b', ['outputs/ckpt']);
-    const first = await exec(await build(root), ['main'], { V: 'x' });
+    const first = await exec(await build(root), ['main', '--env', 'V'], { V: 'x' });
     expect(first.json().result.outputs[0]).toMatchObject({ sha256: expect.stringMatching(/^tree:[0-9a-f]{64}$/), files: [{ path: 'a' }, { path: 'sub/b' }] });
     const withRef = await build(root, ['--with-run', first.out]);
-    const same = await exec(withRef, ['main', '--expect-reproduced'], { V: 'x' });
+    const same = await exec(withRef, ['main', '--expect-reproduced', '--env', 'V'], { V: 'x' });
     expect(same.code, same.stderr).toBe(0);
-    const changed = await exec(withRef, ['main', '--expect-reproduced'], { V: 'y' });
+    const changed = await exec(withRef, ['main', '--expect-reproduced', '--env', 'V'], { V: 'y' });
     expect(changed.code).toBe(1);
     expect(changed.json().result.reproduced.outputs[0]).toMatchObject({ verdict: 'different', files: [{ path: 'sub/b', change: 'changed' }] });
   });
@@ -201,6 +201,57 @@ describe('exec: the cache is checked before each run (finding 7)', () => {
     expect(again.stdout).toContain('original');
     expect(again.stdout).not.toContain('tampered');
     expect(again.stderr).toContain('the cache index points at another bundle');
+  });
+});
+
+describe('exec: the local backend is a sandbox, and the bundle never chooses it away (finding 6)', () => {
+  it('an entry point that reads host secrets, writes outside its run directory and phones home is confined by bubblewrap', async () => {
+    const home = tempDir('repro-home-');
+    await fs.mkdir(path.join(home, '.aws'));
+    await fs.writeFile(path.join(home, '.aws', 'credentials'), `aws_secret_access_key = ${SECRET}\n`);
+    const victim = path.join(tempDir('repro-victim-'), 'victim');
+    await fs.writeFile(victim, 'original\n');
+    const probe = [
+      'mkdir -p outputs',
+      `(cat ${home}/.aws/credentials 2>&1; echo "env:$AWS_SECRET_ACCESS_KEY"; echo pwned > ${victim} 2>&1; cat /proc/net/dev | wc -l; touch /usr/pwned 2>&1; echo "home:$HOME") > outputs/metrics.json`,
+    ].join(' && ');
+    const root = await yamlProject(probe);
+    const r = await exec(await build(root), ['main'], { AWS_SECRET_ACCESS_KEY: SECRET, HOME: home });
+    expect(r.code, r.stderr).toBe(0);
+    const seen = await fs.readFile(path.join(r.out, 'project', 'outputs', 'metrics.json'), 'utf8');
+    expect(seen).not.toContain(SECRET); // neither the file under $HOME nor the variable
+    expect(seen).toContain('env:\n');
+    expect(await fs.readFile(victim, 'utf8')).toBe('original\n');
+    expect(seen).toMatch(/Read-only file system/);
+    expect(seen).toMatch(/^3$/m); // /proc/net/dev: the header lines and loopback only
+    const record = JSON.parse(await fs.readFile(path.join(r.out, 'run.json'), 'utf8'));
+    expect(record).toMatchObject({ backend: 'local', sandbox: 'bubblewrap' });
+    expect(Object.keys(record.environment)).not.toContain('AWS_SECRET_ACCESS_KEY');
+  });
+
+  it('--no-sandbox runs unconfined on purpose, and says so', async () => {
+    const root = await makeProject({ 'run.sh': 'echo "home:$HOME"\n' });
+    const r = await exec(await build(root), ['run.sh', '--no-sandbox']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('--no-sandbox: the entry point runs unconfined');
+    expect(r.json().result).toMatchObject({ sandbox: 'none' });
+  });
+
+  it('a bundle without an image recipe, on a machine with no sandbox, is refused unless the user chose local (exit 2)', async () => {
+    const root = await makeProject({ 'run.sh': 'echo ran\n' });
+    const bundle = await build(root);
+    const work = tempDir('repro-run-');
+    const bin = path.join(work, 'bin'); // a PATH with sh but no bwrap
+    await fs.mkdir(bin);
+    for (const tool of ['sh', 'bash', 'python3', 'node', 'git', 'uname']) await fs.symlink(`/usr/bin/${tool}`, path.join(bin, tool)).catch(() => {});
+    const env = { REPRO_CACHE: path.join(work, 'cache'), PATH: bin, DOCKER_HOST: 'unix:///nonexistent.sock' };
+    const refused = await runCli(['exec', bundle, 'run.sh', '--out', path.join(work, 'r1'), '--json'], { env });
+    expect(refused.code, refused.stderr).toBe(2);
+    expect(refused.json().error).toMatchObject({ code: 'E_USAGE', message: expect.stringContaining('no sandbox') });
+    expect(existsSync(path.join(work, 'r1'))).toBe(false);
+    const chosen = await runCli(['exec', bundle, 'run.sh', '--backend', 'local', '--out', path.join(work, 'r2'), '--json'], { env });
+    expect(chosen.code, chosen.stderr).toBe(0);
+    expect(chosen.stderr).toContain('runs unconfined, as --backend local asked');
   });
 });
 
