@@ -20,7 +20,7 @@ export async function readBundleManifest(file: string): Promise<ManifestRead> {
       entryEnd() {
         throw new Done();
       },
-    });
+    }, undefined, { firstEntry: MANIFEST_PATH });
   } catch (err) {
     if (!(err instanceof Done)) throw isReproError(err) ? err : decodeError(err, stream.codec);
   } finally {

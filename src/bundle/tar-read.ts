@@ -53,8 +53,13 @@ function broken(message: string, details: Record<string, unknown>): ReproError {
   });
 }
 
+export interface TarReadOptions {
+  /** The name the first entry must have (a bundle's manifest); anything else is not a bundle. */
+  firstEntry?: string;
+}
+
 /** Reads every entry, then checks that the archive ends with exactly two zero blocks. */
-export async function readTar(source: AsyncIterable<Buffer>, visitor: TarVisitor, limits: TarLimits = DEFAULT_LIMITS): Promise<{ entries: number; bytes: number }> {
+export async function readTar(source: AsyncIterable<Buffer>, visitor: TarVisitor, limits: TarLimits = DEFAULT_LIMITS, options: TarReadOptions = {}): Promise<{ entries: number; bytes: number }> {
   const reader = new ByteReader(source);
   let count = 0;
   let bytes = 0;
@@ -68,7 +73,7 @@ export async function readTar(source: AsyncIterable<Buffer>, visitor: TarVisitor
       if (!(await reader.atEnd())) throw broken('unexpected data after the end of the archive', { offset: reader.offset });
       return { entries: count, bytes };
     }
-    const entry = await readHeader(reader, first, offset);
+    const entry = await readHeader(reader, first, offset, offset === 0 ? options.firstEntry : undefined);
     count++;
     if (count > limits.maxEntries) {
       throw new ReproError('E_LIMIT', `the bundle has more than ${limits.maxEntries} entries`, {
@@ -93,7 +98,7 @@ export async function readTar(source: AsyncIterable<Buffer>, visitor: TarVisitor
   }
 }
 
-async function readHeader(reader: ByteReader, first: Buffer, offset: number): Promise<RawEntry> {
+async function readHeader(reader: ByteReader, first: Buffer, offset: number, mustBe: string | undefined): Promise<RawEntry> {
   let block = first;
   let pax: Pax | undefined;
   const rawParts: Buffer[] = [];
@@ -117,7 +122,7 @@ async function readHeader(reader: ByteReader, first: Buffer, offset: number): Pr
   const rawPath = pax?.path ?? header.path ?? '';
   const path = type === 'directory' ? rawPath.replace(/\/$/, '') : rawPath;
   // The first entry of a bundle is always its manifest: anything else there is not a bundle.
-  if (offset === 0 && (type !== 'file' || path !== MANIFEST_PATH)) throw notABundle(rawPath);
+  if (mustBe !== undefined && (type !== 'file' || path !== mustBe)) throw notABundle(rawPath);
   if (type === undefined) {
     throw unsafe(`entry ${JSON.stringify(rawPath)} has a forbidden type (${typeName})`, { entry: rawPath, type: typeName });
   }

@@ -84,7 +84,7 @@ async function verifyWith(fileHash: StreamHasher, file: string, options: VerifyO
   options.progress?.start('verifying', stream.size);
   const checker = new ManifestChecker(options.onEntry);
   try {
-    await readTar(stream.tar, checker, options.limits ?? DEFAULT_LIMITS);
+    await readTar(stream.tar, checker, options.limits ?? DEFAULT_LIMITS, { firstEntry: MANIFEST_PATH });
   } catch (err) {
     stream.close();
     throw isReproError(err) ? err : decodeError(err, codec);

@@ -22,6 +22,12 @@ export function removeTrackedTemps(): void {
 }
 
 const interruptHandlers = new Set<() => Promise<void>>();
+let interrupted = false;
+
+/** True once the process was interrupted: work still in flight must not record a result. */
+export function wasInterrupted(): boolean {
+  return interrupted;
+}
 
 /** Work to undo if the process is interrupted (stop a child, remove a container). */
 export function onInterrupt(fn: () => Promise<void>): () => void {
@@ -31,6 +37,7 @@ export function onInterrupt(fn: () => Promise<void>): () => void {
 
 /** Runs every interrupt handler, giving them at most `ms` together. */
 export async function runInterruptHandlers(ms: number): Promise<void> {
+  interrupted = true;
   const all = Promise.allSettled([...interruptHandlers].map((fn) => fn()));
   interruptHandlers.clear();
   await Promise.race([all, new Promise((r) => setTimeout(r, ms).unref())]);

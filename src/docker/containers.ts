@@ -1,12 +1,25 @@
-// A container run from start to end: create it (AutoRemove, read-only root, no network unless
-// asked, GPUs by device request), attach its output, start it, wait for its exit with a
-// watchdog that notices an engine gone mid-run, tell a run stopped from outside from one that
-// ended, and remove it on every path, Ctrl-C included.
+// A container run from start to end: create it (no host directory mounted, no network unless
+// asked, GPUs by device request), let the caller put files in before it starts and take files
+// out after it exits (the engine's archive API), attach its output, start it, wait for its exit
+// with a watchdog that notices an engine gone mid-run, tell a run stopped from outside from one
+// that ended, and remove it on every path, Ctrl-C included. A container left behind by a repro
+// that was killed, or cut off from its engine, is removed by the next run on this host.
+import os from 'node:os';
+import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
+import { isProcessAlive } from '../core/atomic-write.js';
 import { onInterrupt } from '../core/cleanup.js';
 import { ReproError, isReproError } from '../core/errors.js';
 import { dockerHostOf, isEngineAnswer, NoAnswer, unavailable, within, type Env } from './connection.js';
 import { watchKills, type KillWatch } from './kill-watch.js';
+
+/** The engine's archive API on one container: files in before it starts, files out after it exits. */
+export interface ContainerFiles {
+  /** Extracts a tar into the container at `dir` (ownership as the tar says). */
+  put(tar: Buffer, dir: string): Promise<void>;
+  /** A tar stream of `file` (a file or a directory) in the container, or null when it is not there. */
+  get(file: string): Promise<Readable | null>;
+}
 
 export interface RunRequest {
   image: string;
@@ -14,9 +27,11 @@ export interface RunRequest {
   workingDir: string;
   env: Record<string, string>;
   user: string;
-  /** host:container:mode */
-  binds: string[];
   network: string;
+  /** Before the start: put files in (the outputs' directories, owned by the caller). */
+  beforeStart?: (files: ContainerFiles) => Promise<void>;
+  /** After the exit, before the container is removed: take the outputs out. */
+  afterExit?: (files: ContainerFiles) => Promise<void>;
   gpus: number | null;
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
@@ -32,13 +47,16 @@ const WATCHDOG_MS = 3000;
 
 /** Runs a container to completion and returns its exit status; it is removed on every path. */
 export async function runContainer(docker: Docker, request: RunRequest, env: Env, limit: number): Promise<number> {
+  await removeLeftovers(docker, limit);
   const container = await createContainer(docker, request, env, limit);
+  const files = containerFiles(container, limit);
   const remove = async () => {
-    await within(limit, 'remove the container', container.remove({ force: true })).catch(() => {});
+    await within(limit, 'remove the container', container.remove({ force: true, v: true })).catch(() => {});
   };
   const unregister = onInterrupt(remove);
   let kills: KillWatch | undefined;
   try {
+    await request.beforeStart?.(files);
     kills = await watchKills(docker, container.id, limit);
     const stream = await within(limit, 'attach to the container', container.attach({ stream: true, stdout: true, stderr: true }));
     docker.modem.demuxStream(stream, request.stdout, request.stderr);
@@ -53,6 +71,7 @@ export async function runContainer(docker: Docker, request: RunRequest, env: Env
     const status = await watchExit(docker, container, exited, limit);
     await new Promise((r) => setTimeout(r, 50)); // let the last attached bytes (and events) arrive
     if (kills.signals.length > 0) throw stoppedFromOutside(container.id, kills.signals, status.StatusCode, env);
+    await request.afterExit?.(files);
     return status.StatusCode;
   } catch (err) {
     if (isReproError(err)) throw err;
@@ -81,14 +100,16 @@ async function createContainer(docker: Docker, request: RunRequest, env: Env, li
         Env: Object.entries(request.env).map(([k, v]) => `${k}=${v}`),
         User: request.user,
         Tty: false,
-        Labels: request.labels ?? {},
+        Labels: { ...(request.labels ?? {}), [OWNER_LABEL]: `${os.hostname()}:${process.pid}` },
         HostConfig: {
-          // The engine removes the container itself when it exits, so none is left behind
-          // even when repro cannot ask (killed, or the engine went away mid-run).
-          AutoRemove: true,
+          // Kept after it exits, so its outputs can be taken out through the archive API; repro
+          // removes it on every path, and the next run on this host removes any a dead repro left.
+          AutoRemove: false,
           NetworkMode: request.network,
-          Binds: request.binds,
-          ReadonlyRootfs: true,
+          // No host directory is mounted: nothing the entry point writes reaches this machine
+          // except through the archive API, read with the hostile-tar rules.
+          Binds: [],
+          SecurityOpt: ['no-new-privileges'],
           Tmpfs: { '/tmp': 'rw,size=1g' },
           DeviceRequests: request.gpus ? [{ Driver: 'nvidia', Count: request.gpus, Capabilities: [['gpu']] }] : [],
         },
@@ -141,4 +162,34 @@ function runFailed(message: string): ReproError {
     hint: 'The engine refused the container; its message above says why (image missing, bind path, GPU runtime).',
     details: { message },
   });
+}
+
+/** Which host and repro process a container belongs to: host:pid. */
+const OWNER_LABEL = 'io.repro.owner';
+
+function containerFiles(container: Docker.Container, limit: number): ContainerFiles {
+  return {
+    put: async (tar, dir) => {
+      await within(limit, 'put files into the container', container.putArchive(tar, { path: dir }));
+    },
+    get: async (file) => {
+      try {
+        return (await within(limit, 'take files out of the container', container.getArchive({ path: file }))) as unknown as Readable;
+      } catch (err) {
+        if ((err as { statusCode?: number }).statusCode === 404) return null;
+        throw err;
+      }
+    },
+  };
+}
+
+/** Removes stopped containers of this host's repro processes that no longer exist. Best effort. */
+async function removeLeftovers(docker: Docker, limit: number): Promise<void> {
+  const host = os.hostname();
+  const list = await within(limit, 'list leftover containers', docker.listContainers({ all: true, filters: { label: [OWNER_LABEL] } })).catch(() => []);
+  for (const c of list) {
+    const [owner, pid] = (c.Labels?.[OWNER_LABEL] ?? '').split(/:(?=\d+$)/);
+    if (owner !== host || c.State === 'running' || isProcessAlive(Number(pid))) continue;
+    await within(limit, 'remove a leftover container', docker.getContainer(c.Id).remove({ force: true, v: true })).catch(() => {});
+  }
 }

@@ -2,6 +2,8 @@
 // directories, the declared outputs' directories to make writable, the manifest's environment
 // defaults, and where the entry point's output goes; back comes its exit status and the image it
 // ran in (Docker).
+import type { TarLimits } from '../bundle/limits.js';
+import type { RefusedKind } from '../run-record/record.js';
 import type { CachedBundle } from './cache.js';
 
 export interface BackendRun {
@@ -19,6 +21,10 @@ export interface BackendRun {
   env: Record<string, string>;
   /** Directories of the declared outputs, relative to the project, made before the run. */
   outputDirs: string[];
+  /** The declared outputs (safe relative paths). */
+  outputs: string[];
+  /** Bounds on what a container's output archives may hold. */
+  limits: TarLimits;
   gpus: number | null;
   runId: string;
   user: string;
@@ -30,4 +36,6 @@ export interface BackendRun {
 export interface BackendResult {
   exitCode: number;
   image: string | null;
+  /** Outputs that came back as something other than files and directories (Docker), by path. */
+  refused?: Record<string, RefusedKind>;
 }

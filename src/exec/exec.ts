@@ -7,9 +7,10 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { PROJECT_PREFIX } from '../bundle/layout.js';
-import type { TarLimits } from '../bundle/limits.js';
+import { DEFAULT_LIMITS, type TarLimits } from '../bundle/limits.js';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { cacheRoot } from '../core/cache-root.js';
+import { wasInterrupted } from '../core/cleanup.js';
 import { canonicalJson } from '../core/canonical-json.js';
 import type { Context } from '../core/context.js';
 import { ReproError, fsError } from '../core/errors.js';
@@ -72,7 +73,7 @@ export async function runExec(options: ExecOptions, ctx: Context): Promise<ExecR
   const ended = ctx.now();
   // 5. record and compare
   const outputs = manifest?.outputs ?? [];
-  const recorded = await recordOutputs(run.workDir, outputs);
+  const recorded = (await recordOutputs(run.workDir, outputs)).map((o) => (result.refused?.[o.path] ? { path: o.path, size: null, sha256: null, refused: { path: o.path, kind: result.refused[o.path]! } } : o));
   const reference = await readReferenceRun(cached.dir);
   // Credentials given with -P reach the entry point, never the record (nor --json, nor a bundle built --with-run).
   const { parameters, secrets } = redactParameters(rendered.parameters);
@@ -96,6 +97,8 @@ export async function runExec(options: ExecOptions, ctx: Context): Promise<ExecR
     outputs: recorded,
     reproduced: reference ? compareOutputs(reference.outputs, recorded, outputs) : null,
   };
+  // An interrupted run (Ctrl-C, SIGTERM) is no result: its entry point was stopped, not done.
+  if (wasInterrupted()) throw new ReproError('E_ENV', 'interrupted: the run was stopped before it ended, so nothing is recorded', { details: { runDir: run.runDir } });
   await writeFileAtomic(path.join(run.runDir, 'run.json'), canonicalJson(record));
   return { ...record, runDir: run.runDir };
 }
@@ -122,6 +125,8 @@ async function planRun(cached: CachedBundle, bundleFile: string, projectDir: str
     // Both backends give the entry point the declared outputs' directories, made beforehand (in
     // Docker they are the only writable places, bound from the run directory).
     outputDirs: [...new Set(outputs.map((o) => path.posix.dirname(o.path)).filter((d) => d !== '.'))],
+    outputs: outputs.map((o) => o.path),
+    limits: options.limits ?? DEFAULT_LIMITS,
     gpus: manifest?.gpu?.required ? manifest.gpu.count : null,
     runId: options.runId,
     user: options.user,

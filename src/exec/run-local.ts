@@ -39,17 +39,36 @@ export interface LocalRun {
   stderr: NodeJS.WritableStream;
 }
 
+/** How long an interrupted entry point has to end after SIGTERM before its group gets SIGKILL. */
+const KILL_AFTER_MS = 2000;
+
+function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
+  try {
+    if (pid !== undefined) process.kill(-pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+function groupAlive(pid: number | undefined): boolean {
+  try {
+    return pid !== undefined && process.kill(-pid, 0);
+  } catch {
+    return false;
+  }
+}
+
 const SIGNALS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGSEGV: 11, SIGPIPE: 13, SIGTERM: 15 };
 
 export function runLocal(run: LocalRun): Promise<number> {
   return new Promise((resolve, reject) => {
     const child = spawn(run.argv[0]!, run.argv.slice(1), { cwd: run.cwd, env: run.env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    // Ctrl-C/SIGTERM: the whole process group gets SIGTERM, and SIGKILL if any of it is still
+    // there after a grace period, so an entry point that ignores SIGTERM cannot outlive exec.
     const unregister = onInterrupt(async () => {
-      try {
-        process.kill(-child.pid!, 'SIGTERM');
-      } catch {
-        // already gone
-      }
+      signalGroup(child.pid, 'SIGTERM');
+      for (let waited = 0; waited < KILL_AFTER_MS && groupAlive(child.pid); waited += 100) await new Promise((r) => setTimeout(r, 100));
+      if (groupAlive(child.pid)) signalGroup(child.pid, 'SIGKILL');
     });
     child.stdout.pipe(run.stdout, { end: false });
     child.stderr.pipe(run.stderr, { end: false });

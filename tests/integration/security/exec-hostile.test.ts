@@ -1,11 +1,12 @@
 // repro exec is a trust boundary: a bundle someone else built, and everything its entry point
 // leaves behind, is hostile input. Each test is named after an attack, runs the built binary as
 // a user would, and fails on the code before the fix (issue 13's findings, numbered).
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI, runCli } from '../../helpers/cli.js';
+import { DOCKER_BASE_IMAGE, DOCKER_REASON, SKIP_DOCKER } from '../../helpers/docker.js';
 import { assemble, baseSpecs, canonicalPiece, manifestFor, resign } from '../../helpers/craft.js';
 import { makeProject, tempDir } from '../../helpers/project.js';
 
@@ -253,6 +254,59 @@ describe('exec: the local backend is a sandbox, and the bundle never chooses it 
     expect(chosen.code, chosen.stderr).toBe(0);
     expect(chosen.stderr).toContain('runs unconfined, as --backend local asked');
   });
+});
+
+describe.skipIf(SKIP_DOCKER)('exec in Docker: no host directory is writable; outputs come back through the archive API (findings 2, 3, 4)', () => {
+  async function dockerRun(command: string, outputs: string[], env: Record<string, string> = {}) {
+    if (!DOCKER_BASE_IMAGE) throw new Error(`CI has no Docker test environment: ${DOCKER_REASON}`);
+    const root = await yamlProject(command, outputs);
+    const bundle = await build(root, ['--base-image', DOCKER_BASE_IMAGE]);
+    const work = tempDir('repro-drun-');
+    const out = path.join(work, 'run');
+    const r = await runCli(['exec', bundle, 'main', '--backend', 'docker', '--out', out, '--json'], { env: { REPRO_CACHE: path.join(work, 'cache'), ...env } });
+    return { ...r, out };
+  }
+
+  it('an entry point that writes to a host path (and climbs out of its outputs) writes only inside its container', async () => {
+    const victim = path.join(tempDir('repro-victim-'), 'victim');
+    await fs.writeFile(victim, 'original\n');
+    const r = await dockerRun(`mkdir -p outputs && echo 0.9 > outputs/metrics.json && (echo pwned > ${victim}; echo pwned > outputs/../../../../${victim}) 2>/dev/null; true`, ['outputs/metrics.json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(await fs.readFile(victim, 'utf8')).toBe('original\n');
+    expect(r.json().result).toMatchObject({ sandbox: 'docker', outputs: [{ path: 'outputs/metrics.json', size: 4 }] });
+    expect(await fs.readFile(path.join(r.out, 'project', 'outputs', 'metrics.json'), 'utf8')).toBe('0.9\n');
+  }, 120_000);
+
+  it('a link to /proc/self/environ and a FIFO as outputs come back refused, never read, and exec ends', async () => {
+    const r = await dockerRun('mkdir -p outputs && ln -s /proc/self/environ outputs/metrics.json && mkfifo outputs/pipe', ['outputs/metrics.json', 'outputs/pipe'], { AWS_SECRET_ACCESS_KEY: SECRET });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).not.toContain(SECRET);
+    expect(r.json().result.outputs).toEqual([
+      { path: 'outputs/metrics.json', size: null, sha256: null, refused: { path: 'outputs/metrics.json', kind: 'symlink' } },
+      { path: 'outputs/pipe', size: null, sha256: null, refused: { path: 'outputs/pipe', kind: 'fifo' } },
+    ]);
+  }, 120_000);
+});
+
+describe('exec always ends', () => {
+  it.each([[[] as string[]], [['--no-sandbox']]])('an entry point that ignores SIGTERM cannot keep exec running after Ctrl-C (%j): exit 130 within 5 s, nothing left', async (extra) => {
+    const nap = `${31 + Math.random()}`.slice(0, 7); // a unique argument, to look for leftovers
+    const root = await makeProject({ 'run.sh': `trap "" TERM INT\necho started\nsleep ${nap}\n` });
+    const bundle = await build(root);
+    const work = tempDir('repro-int-');
+    const child = spawn(process.execPath, [CLI, 'exec', bundle, 'run.sh', '--backend', 'local', ...extra, '--out', path.join(work, 'run')], { env: { ...process.env, REPRO_CACHE: path.join(work, 'cache') }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    const started = new Promise<void>((resolve) => child.stdout.on('data', (d) => ((out += d), out.includes('started') && resolve())));
+    const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+    await started;
+    const t = Date.now();
+    child.kill('SIGINT');
+    expect(await closed).toBe(130);
+    expect(Date.now() - t).toBeLessThan(5_000);
+    expect(existsSync(path.join(work, 'run', 'run.json'))).toBe(false);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(spawnSync('pgrep', ['-f', `sleep ${nap}`]).status).toBe(1); // no process of the run is left
+  }, 60_000);
 });
 
 describe('exec: credentials given with -P never reach the record (finding 8)', () => {
