@@ -61,8 +61,7 @@ async function reuse(bundle: string, root: string, digest: string, options: Cach
   return null;
 }
 
-export async function openCachedBundle(bundle: string, root: string, limitsOrOptions?: TarLimits | CacheOptions): Promise<CachedBundle> {
-  const options: CacheOptions = limitsOrOptions && 'maxEntries' in limitsOrOptions ? { limits: limitsOrOptions } : ((limitsOrOptions as CacheOptions | undefined) ?? {});
+export async function openCachedBundle(bundle: string, root: string, options: CacheOptions = {}): Promise<CachedBundle> {
   const limits = options.limits;
   const key = await statKey(bundle);
   const indexFile = path.join(root, 'index', key);
