@@ -60,7 +60,7 @@ export async function runContainer(docker: Docker, request: RunRequest, env: Env
     kills = await watchKills(docker, container.id, limit);
     const stream = await within(limit, 'attach to the container', container.attach({ stream: true, stdout: true, stderr: true }));
     docker.modem.demuxStream(stream, request.stdout, request.stderr);
-    // Wait for the next exit before starting: with AutoRemove the container may be gone
+    // Wait for the next exit before starting: a wait asked later could miss a quick exit
     // by the time a later wait would ask for it.
     const exited = container.wait({ condition: 'next-exit' }) as Promise<Exit>;
     exited.catch(() => {}); // observed below; never an unhandled rejection
@@ -77,7 +77,7 @@ export async function runContainer(docker: Docker, request: RunRequest, env: Env
     if (isReproError(err)) throw err;
     if (isEngineAnswer(err)) throw runFailed((err as Error).message);
     throw new ReproError('E_ENV', `the Docker engine stopped answering during the run: ${(err as Error).message}`, {
-      hint: 'Check that the engine is running (docker info) and run again. The container was created with AutoRemove: the engine removes it when it exits.',
+      hint: 'Check that the engine is running (docker info) and run again. A container left behind is removed by the next repro exec on this host.',
       details: { container: container.id, dockerHost: dockerHostOf(env), cause: (err as Error).message },
       cause: err,
     });
@@ -145,6 +145,9 @@ async function watchExit(docker: Docker, container: Container, exited: Promise<E
     if (!info || !info.State.Running) {
       const late = await settledWithin(exited, 2000);
       if (late) return late.v;
+      // The container is kept after it exits, so its own record still has the status (a slow
+      // connection, e.g. over ssh under load, can deliver the wait's answer later than this).
+      if (info && (info.State.Status === 'exited' || info.State.Status === 'dead') && typeof info.State.ExitCode === 'number') return { StatusCode: info.State.ExitCode };
       throw new Error('the connection waiting for the container to exit was lost, and with it the exit status');
     }
   }
@@ -152,7 +155,7 @@ async function watchExit(docker: Docker, container: Container, exited: Promise<E
 
 function stoppedFromOutside(id: string, signals: string[], exitCode: number, env: Env): ReproError {
   return new ReproError('E_ENV', `the container was stopped from outside the run (signal ${signals.join(', then ')}; exit status ${exitCode}): the Docker engine shutting down, or docker stop / docker kill`, {
-    hint: 'The entry point did not end on its own, so its exit status is not the run\'s result. Check the engine (docker info; its log, e.g. journalctl -u docker) and run again. The engine removes the container (AutoRemove).',
+    hint: 'The entry point did not end on its own, so its exit status is not the run\'s result. Check the engine (docker info; its log, e.g. journalctl -u docker) and run again. repro removes the container; one it could not is removed by the next repro exec on this host.',
     details: { container: id, signals, exitCode, dockerHost: dockerHostOf(env) },
   });
 }

@@ -93,7 +93,8 @@ describe.skipIf(SKIP_DOCKER)('a real Docker engine stopped during a run', () => 
     expect(err.details.signals[0]).toBe('15');
     expect(err.hint).toMatch(/docker info/);
     expect(existsSync(path.join(work, 'run', 'run.json'))).toBe(false); // no run record claims a result
-    // Started again, the engine has removed the container (AutoRemove): nothing left behind.
+    // Started again, the engine holds no container: repro removed it while the stopping engine
+    // still answered (one it cannot remove is removed by the next exec on this host).
     await new Promise((r) => engine!.exitCode !== null || engine!.signalCode !== null ? r(null) : engine!.once('exit', r));
     engine = startEngine();
     expect(await engineUp(60_000)).toBe(true);
