@@ -60,8 +60,7 @@ export async function runContainer(docker: Docker, request: RunRequest, env: Env
     kills = await watchKills(docker, container.id, limit);
     const stream = await within(limit, 'attach to the container', container.attach({ stream: true, stdout: true, stderr: true }));
     docker.modem.demuxStream(stream, request.stdout, request.stderr);
-    // Wait for the next exit before starting: a wait asked later could miss a quick exit
-    // by the time a later wait would ask for it.
+    // Ask for the next exit before starting: a wait asked after the start could miss a quick exit.
     const exited = container.wait({ condition: 'next-exit' }) as Promise<Exit>;
     exited.catch(() => {}); // observed below; never an unhandled rejection
     await within(limit, 'start the container', container.start());
