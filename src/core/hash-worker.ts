@@ -1,5 +1,7 @@
 // The worker thread behind hash-pool.ts: hashes each file of a batch with sha256, reading it in
 // 1 MiB slices into one reused buffer, and answers with a digest and size, or the error, per file.
+// It imports only node: modules: the suite loads it as .ts through Node's type stripping, which
+// does not map a relative './x.js' import to its .ts file (so core/file-read.ts is not shared here).
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { parentPort } from 'node:worker_threads';

@@ -3,11 +3,11 @@
 // (type, owner-executable bit, size, link target, sha256) and nothing else may be there. Hashes
 // come from a stat-keyed cache (size, mtime, ctime, inode, as git's index; racy entries are
 // hashed again), so an unchanged tree costs a stat per file; a restored mtime still changes ctime.
-import { createHash } from 'node:crypto';
-import { closeSync, constants, lstatSync, openSync, readdirSync, readlinkSync, readSync, type Stats } from 'node:fs';
+import { closeSync, constants, openSync, readdirSync, readlinkSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import type { ManifestRead } from '../bundle/manifest.js';
 import type { Problem } from '../bundle/verify.js';
+import { lstatOrNull, sha256OfFd } from '../core/file-read.js';
 import { HashCache } from '../core/hash-cache.js';
 
 // Synchronous on purpose: a warm check is ~10,000 lstat calls, which cost several times more
@@ -17,23 +17,9 @@ const buf = Buffer.allocUnsafe(1 << 20);
 function sha256Of(file: string): string {
   const fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   try {
-    const hash = createHash('sha256');
-    for (;;) {
-      const n = readSync(fd, buf, 0, buf.length, null);
-      if (n === 0) break;
-      hash.update(buf.subarray(0, n));
-    }
-    return hash.digest('hex');
+    return sha256OfFd(fd, buf).sha256;
   } finally {
     closeSync(fd);
-  }
-}
-
-function lstatOrNull(file: string): Stats | null {
-  try {
-    return lstatSync(file);
-  } catch {
-    return null;
   }
 }
 

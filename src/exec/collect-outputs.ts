@@ -5,12 +5,13 @@
 // links are made as links (read-output.ts refuses them later, never following). A FIFO, device
 // or other special file in the stream makes that output refused, with its kind; nothing is
 // created for it. The same path works for an engine on another machine (DOCKER_HOST=ssh://...).
-import { closeSync, lstatSync, mkdirSync, openSync, symlinkSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, symlinkSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { Header } from 'tar';
 import type { TarLimits } from '../bundle/limits.js';
 import { readTar } from '../bundle/tar-read.js';
 import { isReproError, ReproError } from '../core/errors.js';
+import { lstatOrNull } from '../core/file-read.js';
 import type { ContainerFiles } from '../docker/containers.js';
 import type { RefusedKind } from '../run-record/record.js';
 
@@ -37,13 +38,7 @@ function safeParent(root: string, rel: string): void {
   let dir = root;
   for (const part of parts) {
     dir = path.join(dir, part);
-    const st = (() => {
-      try {
-        return lstatSync(dir);
-      } catch {
-        return null;
-      }
-    })();
+    const st = lstatOrNull(dir);
     if (st === null) mkdirSync(dir, { mode: 0o755 });
     else if (!st.isDirectory()) throw new ReproError('E_UNSAFE_ENTRY', `an output archive writes through ${JSON.stringify(path.relative(root, dir))}, which is not a directory`, { details: { entry: rel } });
   }
@@ -75,7 +70,7 @@ export async function collectOutput(files: ContainerFiles, workDir: string, rel:
           safeParent(root, name);
           const target = path.join(root, ...name.split('/'));
           if (e.type === 'directory') {
-            if (!lstatSafe(target)?.isDirectory()) mkdirSync(target, { mode: 0o755 });
+            if (!lstatOrNull(target)?.isDirectory()) mkdirSync(target, { mode: 0o755 });
             return () => {};
           }
           if (e.type === 'symlink') {
@@ -100,12 +95,4 @@ export async function collectOutput(files: ContainerFiles, workDir: string, rel:
     throw err;
   }
   return null;
-}
-
-function lstatSafe(p: string) {
-  try {
-    return lstatSync(p);
-  } catch {
-    return null;
-  }
 }

@@ -38,9 +38,9 @@ export async function hostInterpreter(explicit: string | undefined, recorded: un
   if (explicit !== undefined) return explicit;
   if (typeof recorded !== 'string' || !path.isAbsolute(recorded) || !PYTHON_NAME.test(path.basename(recorded))) return undefined;
   const real = await fs.realpath(recorded).catch(() => null);
-  if (real === null || inside(real, cacheDir) || inside(path.resolve(recorded), cacheDir)) return undefined;
   const cacheReal = await fs.realpath(cacheDir).catch(() => cacheDir);
-  return inside(real, cacheReal) ? undefined : recorded;
+  if (real === null || inside(path.resolve(recorded), cacheDir) || inside(real, cacheReal)) return undefined;
+  return recorded;
 }
 
 export async function checkDrift(projectDir: string, manifest: ProjectManifest | null, options: DriftOptions, ctx: Context): Promise<RunRecord['machine']> {

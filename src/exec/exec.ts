@@ -27,7 +27,7 @@ import { compareOutputs, recordOutputs } from './outputs.js';
 import { chooseBackend, type Backend } from './choose-backend.js';
 import { runLocalBackend } from './run-local.js';
 import { runDocker } from './run-docker.js';
-import { cleanEnvironment } from './sandbox.js';
+import { cleanEnvironment, pickEnvironment } from './sandbox.js';
 
 export interface ExecOptions {
   bundle: string;
@@ -121,7 +121,7 @@ async function planRun(cached: CachedBundle, bundleFile: string, projectDir: str
     runDir,
     command,
     // Local runs get a clean environment; a container gets the manifest's env and what --env passes.
-    env: backend.kind === 'local' ? cleanEnvironment(ctx.env, manifest?.env ?? {}, options.passEnv ?? []) : { ...pick(ctx.env, options.passEnv ?? []), ...(manifest?.env ?? {}) },
+    env: backend.kind === 'local' ? cleanEnvironment(ctx.env, manifest?.env ?? {}, options.passEnv ?? []) : { ...pickEnvironment(ctx.env, options.passEnv ?? []), ...(manifest?.env ?? {}) },
     // Both backends give the entry point the declared outputs' directories, made beforehand (in
     // Docker they are the only writable places, bound from the run directory).
     outputDirs: [...new Set(outputs.map((o) => path.posix.dirname(o.path)).filter((d) => d !== '.'))],
@@ -134,10 +134,4 @@ async function planRun(cached: CachedBundle, bundleFile: string, projectDir: str
     stdout: options.stdout,
     stderr: options.stderr,
   };
-}
-
-function pick(env: Readonly<Record<string, string | undefined>>, names: readonly string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const n of names) if (env[n] !== undefined) out[n] = env[n]!;
-  return out;
 }

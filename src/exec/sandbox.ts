@@ -23,15 +23,16 @@ export async function findSandbox(env: Readonly<Record<string, string | undefine
   return { kind: 'bubblewrap', bwrap };
 }
 
+/** The variables of `host` named in `names` that are set. */
+export function pickEnvironment(host: Readonly<Record<string, string | undefined>>, names: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of names) if (host[name] !== undefined) out[name] = host[name]!;
+  return out;
+}
+
 /** The environment an entry point runs with, on either local flavour. */
 export function cleanEnvironment(host: Readonly<Record<string, string | undefined>>, manifestEnv: Readonly<Record<string, string>>, passed: readonly string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const name of [...ENV_ALLOWLIST, ...passed]) {
-    const value = host[name];
-    if (value !== undefined) out[name] = value;
-  }
-  out.HOME = '/tmp';
-  return { ...out, ...manifestEnv };
+  return { ...pickEnvironment(host, [...ENV_ALLOWLIST, ...passed]), HOME: '/tmp', ...manifestEnv };
 }
 
 export interface SandboxedCommand {

@@ -16,11 +16,7 @@ export function secretValues(env: Readonly<Record<string, string | undefined>>):
 export function scrubSecrets<T>(value: T, env: Readonly<Record<string, string | undefined>>): T {
   const secrets = secretValues(env);
   const scrub = (v: unknown): unknown => {
-    if (typeof v === 'string') {
-      let s = stripCredentials(v);
-      for (const secret of secrets) if (s.includes(secret)) s = s.split(secret).join(REDACTED);
-      return s;
-    }
+    if (typeof v === 'string') return redactText(stripCredentials(v), secrets);
     if (Array.isArray(v)) return v.map(scrub);
     if (v && typeof v === 'object') {
       const out: Record<string, unknown> = {};
