@@ -31,8 +31,11 @@ export function runExecBench({ work, node, cli }) {
   writeFileSync(path.join(dir, 'p', 'pass.sh'), `exec /usr/bin/python3 -c '${STAMP_PY}' "$STAMP"\n`);
   execFileSync(node, [cli, 'build', path.join(dir, 'p'), '-o', path.join(dir, 'b'), '--no-lock', '--no-progress']);
   const bundle = path.join(dir, 'b', readdirSync(path.join(dir, 'b')).find((f) => f.endsWith('.repro.tar.zst')));
-  const env = { REPRO_CACHE: path.join(dir, 'cache'), STAMP: stamp };
-  const exec = (i) => timed(node, [cli, 'exec', bundle, 'pass.sh', '--backend', 'local', '--out', path.join(dir, `r${i}`)], env, stamp);
+  // The entry point runs in exec's sandbox, where only its run directory is writable: its stamp goes there.
+  const exec = (i) => {
+    const runStamp = path.join(dir, `r${i}`, 'stamp');
+    return timed(node, [cli, 'exec', bundle, 'pass.sh', '--backend', 'local', '--env', 'STAMP', '--out', path.join(dir, `r${i}`)], { REPRO_CACHE: path.join(dir, 'cache'), STAMP: runStamp }, runStamp);
+  };
   exec(0); // the first exec extracts into the cache
   const runs = [];
   const bare = [];
