@@ -7,7 +7,8 @@ import type { HashCache } from '../core/hash-cache.js';
 import { ReproError } from '../core/errors.js';
 import { packageVersion, reproVersion, runtimeVersions } from '../core/runtime.js';
 import { compareManifests, type BuildDifference } from '../bundle/compare.js';
-import { compressionInfo, EXTENSION, type Codec, type CompressionInfo } from '../bundle/compress.js';
+import { compressionInfo, EXTENSION, zstdEngine, type Codec, type CompressionInfo } from '../bundle/compress.js';
+import type { ZstdEngine } from '../bundle/zstd-format.js';
 import { lockHead, readLock, writeLock, LOCK_FILE, type LockHead } from '../bundle/lock.js';
 import { encodeManifest, toManifestEntries, type ManifestHead } from '../bundle/manifest.js';
 import { planContent } from '../intake/plan.js';
@@ -15,7 +16,7 @@ import type { EntryTable } from '../bundle/entry-table.js';
 import { slugName } from '../project/meta.js';
 import { parseSourceDateEpoch } from '../intake/source-date.js';
 import { writeBundle } from '../bundle/write.js';
-import type { ManifestContent } from '../bundle/tar-stream.js';
+import type { ManifestContent } from '../bundle/tar-frames.js';
 import { generateMlproject, loadProject, type LoadedProject } from '../project/load.js';
 import { DOCKERFILE_PATH, REFERENCE_RUN_PATH } from '../bundle/layout.js';
 import { planDockerfileEntry, type DockerfileEntry } from './dockerfile-entry.js';
@@ -109,7 +110,11 @@ export interface BuildResult {
   /** Where the entry points came from, and their names. */
   project: { source: string; entryPoints: string[] } | null;
   lock: { path: string; status: 'written' | 'unchanged' | 'matched' | 'differs' | 'skipped' };
-  builder: { node: string; zlib: string; zstd: string | null };
+  /**
+   * The runtime that built the bundle. zstdEngine: what made the zstd frames, the runtime's own
+   * libzstd ('native', when it is the format's version) or repro's pinned WebAssembly build.
+   */
+  builder: { node: string; zlib: string; zstd: string | null; zstdEngine: ZstdEngine | null };
   /** Files whose hash came from the cache (.repro/cache) and files hashed now. */
   hashCache: { hits: number; misses: number };
   /** Project files whose bundle copy had credentials cut out (tokens, user:password@ in URLs). */
@@ -229,7 +234,7 @@ export async function applyBuild(plan: BuildPlan, ctx: Context): Promise<BuildRe
     dockerfile: { included: plan.dockerfile.content !== null, baseImage: plan.dockerfile.baseImage, reason: plan.dockerfile.reason },
     project: plan.manifest.project ? { source: plan.manifest.project.source, entryPoints: Object.keys(plan.manifest.project.entryPoints) } : null,
     lock: { path: path.join(plan.root, LOCK_FILE), status: lockStatus },
-    builder: { node: runtime.node, zlib: runtime.zlib, zstd: runtime.zstd },
+    builder: { node: runtime.node, zlib: runtime.zlib, zstd: runtime.zstd, zstdEngine: plan.manifest.compression.codec === 'zstd' ? zstdEngine() : null },
     hashCache: { hits: plan.cache.hits, misses: plan.cache.misses },
     credentialsRemoved: plan.credentialsRemoved,
     namesNormalized: plan.namesNormalized,

@@ -1,18 +1,20 @@
-// Compression whose bytes depend only on the recorded codec, level and library version.
-// zstd: Node's built-in libzstd; the tar is cut into fixed 4 MiB pieces, each compressed on its
-// own (one-shot, content size and checksum in its frame header) on the libuv thread pool, and
-// the frames are written in order: a standard multi-frame zstd file, built on every core, whose
-// bytes depend only on the content, the level and the libzstd version. gzip: pako (a pinned
-// dependency, classic zlib hash, so output equals stock zlib's), with a gzip header written
-// here: mtime 0, no name, XFL from the level, OS 255 "unknown". Node's own zlib is not used for
-// gzip because its bytes have changed between Node releases.
-import { Transform, type TransformCallback } from 'node:stream';
+// The bundle file's bytes from the tar's: codecs whose output depends only on the bundle
+// format, never on the runtime. zstd: the format's own frames (zstd-format.ts), compressed on
+// worker threads (zstd-pool.ts) by the runtime's libzstd when it is the format's exact version,
+// else by the pinned WebAssembly build. gzip: pako (a pinned dependency, classic zlib hash, so
+// output equals stock zlib's) fed fixed 1 MiB slices, with a gzip header written here: mtime 0,
+// no name, XFL from the level, OS 255 "unknown". Node's own zlib is not used for gzip because
+// its bytes have changed between Node releases. Decompression is the runtime's: any decoder
+// reads any valid frame.
+import { Transform } from 'node:stream';
 import zlib from 'node:zlib';
 import { Deflate } from 'pako';
 import { ReproError } from '../core/errors.js';
 import { packageVersion, runtimeVersions } from '../core/runtime.js';
 
 import { CODECS, DEFAULT_LEVEL, type Codec } from './codecs.js';
+import { FRAME_BYTES, ZSTD_LEVEL, ZSTD_LIBRARY, zstdEngineFor, type ZstdEngine } from './zstd-format.js';
+import { ZstdPool, zstdThreads } from './zstd-pool.js';
 
 export { CODECS, DEFAULT_CODEC, DEFAULT_LEVEL, EXTENSION, type Codec } from './codecs.js';
 
@@ -34,73 +36,156 @@ export function parseCodec(value: string): Codec {
 export function compressionInfo(codec: Codec): CompressionInfo {
   const level = DEFAULT_LEVEL[codec];
   if (codec === 'zstd') {
-    const zstd = runtimeVersions().zstd;
-    if (zstd === null || typeof zlib.createZstdCompress !== 'function') {
+    if (typeof zlib.createZstdDecompress !== 'function') {
       throw new ReproError('E_ENV', 'this Node.js has no built-in zstd', {
         hint: 'Use Node.js >= 22.15, or pass --compression gzip.',
         details: { node: runtimeVersions().node },
       });
     }
-    return { codec, level, library: `zstd ${zstd} (${ZSTD_FRAME >> 20} MiB frames)` };
+    return { codec, level: ZSTD_LEVEL, library: ZSTD_LIBRARY };
   }
   if (codec === 'gzip') return { codec, level, library: `pako ${packageVersion('pako')} (classic zlib hash)` };
   return { codec, level: null, library: null };
 }
 
-/** Input slice size the compressors always see (zstd's output depends on how input is split). */
-export const COMPRESS_SLICE = 1 << 20;
-/** Buffering per stage, so reading, hashing, compressing and writing overlap. */
-export const STAGE_BUFFER = 1 << 20;
+/** Input slice size pako always sees (kept from the first format: gzip bytes must not change). */
+export const GZIP_SLICE = 1 << 20;
 
 /**
- * The compression stages of a bundle: a re-slicer that feeds the compressor exactly
- * COMPRESS_SLICE bytes per write, then the compressor. libzstd's streaming output depends on
- * where its input is split, so the split is fixed here rather than left to the stream.
+ * Turns the tar's frames (tar-frames.ts) into the bundle file's bytes, handed to `emit` in
+ * order. push() takes a frame and its length; the frame is the encoder's from then on, and an
+ * empty one comes from nextFrame(). Nothing is emitted after push(..., last = true) resolves.
  */
-export function compressionStages(info: CompressionInfo): Transform[] {
-  if (info.codec === 'zstd') return [createCompressor(info)]; // cuts its own fixed frames
-  return info.codec === 'none' ? [] : [new FixedSlices(COMPRESS_SLICE), createCompressor(info)];
+export interface FrameEncoder {
+  nextFrame(): Buffer;
+  push(frame: Buffer, length: number, last: boolean): Promise<void>;
+  /** Stops any worker; safe after a failure, and after the last frame. */
+  close(): Promise<void>;
 }
 
-class FixedSlices extends Transform {
-  readonly #size: number;
-  #parts: Buffer[] = [];
-  #length = 0;
+export type Emit = (bytes: Buffer) => Promise<void> | void;
 
-  constructor(size: number) {
-    super({ highWaterMark: STAGE_BUFFER });
-    this.#size = size;
+export function createEncoder(info: CompressionInfo, emit: Emit): FrameEncoder {
+  if (info.codec === 'zstd') return new ZstdEncoder(new ZstdPool(zstdEngine()), emit);
+  if (info.codec === 'gzip') return new GzipEncoder(info.level ?? 6, emit);
+  return new PlainEncoder(emit);
+}
+
+/** The engine that makes the format's zstd frames on this runtime (zstd-format.ts). */
+export function zstdEngine(): ZstdEngine {
+  return zstdEngineFor(runtimeVersions().zstd, typeof zlib.zstdCompressSync === 'function');
+}
+
+/** Frames reused once written: the bytes are the tar's own. */
+class PlainEncoder implements FrameEncoder {
+  readonly #emit: Emit;
+  readonly #spare: Buffer[] = [];
+
+  constructor(emit: Emit) {
+    this.#emit = emit;
   }
 
-  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    let rest = chunk;
-    while (this.#length + rest.length >= this.#size) {
-      const take = this.#size - this.#length;
-      this.#parts.push(rest.subarray(0, take));
-      this.push(this.#parts.length === 1 ? this.#parts[0]! : Buffer.concat(this.#parts, this.#size));
-      this.#parts = [];
-      this.#length = 0;
-      rest = rest.subarray(take);
-    }
-    if (rest.length > 0) {
-      this.#parts.push(rest);
-      this.#length += rest.length;
-    }
-    cb();
+  nextFrame(): Buffer {
+    return this.#spare.pop() ?? Buffer.allocUnsafe(FRAME_BYTES);
   }
 
-  override _flush(cb: TransformCallback): void {
-    if (this.#length > 0) this.push(Buffer.concat(this.#parts, this.#length));
-    cb();
+  async push(frame: Buffer, length: number): Promise<void> {
+    await this.#emit(frame.subarray(0, length));
+    this.#spare.push(frame);
+  }
+
+  async close(): Promise<void> {}
+}
+
+/** Frames compressed on the pool, several at once, emitted in order. */
+class ZstdEncoder implements FrameEncoder {
+  readonly #pool: ZstdPool;
+  readonly #emit: Emit;
+  readonly #queue: Promise<Buffer>[] = [];
+  readonly #inFlight: number;
+  #sent = 0;
+
+  constructor(pool: ZstdPool, emit: Emit) {
+    this.#pool = pool;
+    this.#emit = emit;
+    this.#inFlight = zstdThreads() + 1;
+  }
+
+  nextFrame(): Buffer {
+    return this.#pool.frame();
+  }
+
+  async push(frame: Buffer, length: number, last: boolean): Promise<void> {
+    if (last && this.#sent === 0 && this.#pool.engine === 'native') {
+      await this.#emit(this.#pool.compressHere(frame, length)); // one frame: no worker to start
+      return;
+    }
+    const job = this.#pool.compress(frame, length);
+    job.catch(() => {}); // observed in order below
+    this.#queue.push(job);
+    this.#sent++;
+    while (this.#queue.length > (last ? 0 : this.#inFlight)) await this.#emit(await this.#queue.shift()!);
+  }
+
+  async close(): Promise<void> {
+    await this.#pool.close();
   }
 }
 
-export function createCompressor(info: CompressionInfo): Transform {
-  if (info.codec === 'zstd') {
-    return new ZstdFrames(info.level ?? 3);
+/** pako over the frames in fixed 1 MiB slices, between a fixed header and the gzip trailer. */
+class GzipEncoder implements FrameEncoder {
+  readonly #deflate: Deflate;
+  readonly #emit: Emit;
+  readonly #spare: Buffer[] = [];
+  #out: Buffer[] = [];
+  #crc = 0;
+  #size = 0;
+  #started = false;
+
+  constructor(level: number, emit: Emit) {
+    this.#emit = emit;
+    this.#deflate = new Deflate({ level, raw: true, legacyHash: true, chunkSize: 1 << 20 } as ConstructorParameters<typeof Deflate>[0]);
+    this.#deflate.onData = (chunk: Uint8Array) => {
+      this.#out.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    };
+    this.#header = gzipHeader(level);
   }
-  if (info.codec === 'gzip') return new GzipTransform(info.level ?? 6);
-  return new Transform({ transform: (chunk, _enc, cb) => cb(null, chunk) });
+
+  readonly #header: Buffer;
+
+  nextFrame(): Buffer {
+    return this.#spare.pop() ?? Buffer.allocUnsafe(FRAME_BYTES);
+  }
+
+  async push(frame: Buffer, length: number, last: boolean): Promise<void> {
+    if (!this.#started) {
+      this.#started = true;
+      await this.#emit(this.#header);
+    }
+    for (let at = 0; at < length; at += GZIP_SLICE) {
+      const slice = frame.subarray(at, Math.min(length, at + GZIP_SLICE));
+      this.#crc = zlib.crc32(slice, this.#crc);
+      this.#size = (this.#size + slice.length) % 0x1_0000_0000;
+      if (!this.#deflate.push(slice, false)) throw new Error(`gzip deflate failed: ${this.#deflate.msg ?? 'unknown'}`);
+      await this.#flushOut();
+    }
+    this.#spare.push(frame);
+    if (!last) return;
+    if (!this.#deflate.push(new Uint8Array(0), true)) throw new Error(`gzip deflate failed: ${this.#deflate.msg ?? 'unknown'}`);
+    await this.#flushOut();
+    const trailer = Buffer.alloc(8);
+    trailer.writeUInt32LE(this.#crc >>> 0, 0);
+    trailer.writeUInt32LE(this.#size >>> 0, 4);
+    await this.#emit(trailer);
+  }
+
+  async #flushOut(): Promise<void> {
+    const out = this.#out;
+    this.#out = [];
+    for (const chunk of out) await this.#emit(chunk);
+  }
+
+  async close(): Promise<void> {}
 }
 
 /** The fixed 10-byte gzip header for a level (RFC 1952): no mtime, no name, OS unknown. */
@@ -109,103 +194,22 @@ export function gzipHeader(level: number): Buffer {
   return Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0, 0, 0, 0, xfl, 0xff]);
 }
 
-/** zstd frame size: every frame but the last holds exactly this many tar bytes. */
-export const ZSTD_FRAME = 4 << 20;
-const ZSTD_IN_FLIGHT = 3;
-
-class ZstdFrames extends Transform {
-  readonly #level: number;
-  /** The frame being filled: each byte is copied once, into the buffer that is compressed. */
-  #frame: Buffer | null = null;
-  /** Frame buffers whose compression has finished, filled again rather than left to the GC. */
-  readonly #spare: Buffer[] = [];
-  #length = 0;
-  readonly #inFlight: Promise<Buffer>[] = [];
-
-  constructor(level: number) {
-    super({ highWaterMark: STAGE_BUFFER });
-    this.#level = level;
-  }
-
-  #start(piece: Buffer, own = false): void {
-    const job = new Promise<Buffer>((resolve, reject) => {
-      zlib.zstdCompress(
-        piece,
-        { chunkSize: ZSTD_FRAME + (1 << 16), params: { [zlib.constants.ZSTD_c_compressionLevel]: this.#level, [zlib.constants.ZSTD_c_checksumFlag]: 1 } },
-        (err, out) => {
-          // The compressor has read the frame and nothing else holds it: fill it again.
-          if (own && this.#spare.length < ZSTD_IN_FLIGHT) this.#spare.push(piece);
-          if (err) reject(err);
-          else resolve(out);
-        },
-      );
-    });
-    job.catch(() => {});
-    this.#inFlight.push(job);
-  }
-
-  async #drain(keep: number): Promise<void> {
-    while (this.#inFlight.length > keep) this.push(await this.#inFlight.shift()!);
-  }
-
-  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+/** Compresses a whole tar held in memory (tests and crafted bundles): the same bytes as a build. */
+export async function compressBuffer(tar: Buffer, info: CompressionInfo): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  const encoder = createEncoder(info, (bytes) => void parts.push(Buffer.from(bytes)));
+  try {
     let at = 0;
-    while (at < chunk.length) {
-      if (this.#length === 0 && chunk.length - at >= ZSTD_FRAME) {
-        this.#start(chunk.subarray(at, at + ZSTD_FRAME)); // a whole frame in place: no copy
-        at += ZSTD_FRAME;
-        continue;
-      }
-      this.#frame ??= this.#spare.pop() ?? Buffer.allocUnsafe(ZSTD_FRAME);
-      const n = chunk.copy(this.#frame, this.#length, at);
-      this.#length += n;
+    do {
+      const frame = encoder.nextFrame();
+      const n = tar.copy(frame, 0, at, at + FRAME_BYTES);
       at += n;
-      if (this.#length === ZSTD_FRAME) {
-        this.#start(this.#frame, true);
-        this.#frame = null;
-        this.#length = 0;
-      }
-    }
-    this.#drain(ZSTD_IN_FLIGHT - 1).then(() => cb(), cb);
+      await encoder.push(frame, n, at >= tar.length);
+    } while (at < tar.length);
+  } finally {
+    await encoder.close();
   }
-
-  override _flush(cb: TransformCallback): void {
-    if (this.#length > 0) this.#start(this.#frame!.subarray(0, this.#length));
-    this.#frame = null;
-    this.#length = 0;
-    this.#drain(0).then(() => cb(), cb);
-  }
-}
-
-class GzipTransform extends Transform {
-  readonly #deflate: Deflate;
-  #crc = 0;
-  #size = 0;
-
-  constructor(level: number) {
-    super({ highWaterMark: STAGE_BUFFER });
-    this.#deflate = new Deflate({ level, raw: true, legacyHash: true, chunkSize: 1 << 20 } as ConstructorParameters<typeof Deflate>[0]);
-    this.#deflate.onData = (chunk: Uint8Array) => {
-      this.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-    };
-    this.push(gzipHeader(level));
-  }
-
-  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    this.#crc = zlib.crc32(chunk, this.#crc);
-    this.#size = (this.#size + chunk.length) % 0x1_0000_0000;
-    if (!this.#deflate.push(chunk, false)) return cb(new Error(`gzip deflate failed: ${this.#deflate.msg ?? 'unknown'}`));
-    cb();
-  }
-
-  override _flush(cb: TransformCallback): void {
-    if (!this.#deflate.push(new Uint8Array(0), true)) return cb(new Error(`gzip deflate failed: ${this.#deflate.msg ?? 'unknown'}`));
-    const trailer = Buffer.alloc(8);
-    trailer.writeUInt32LE(this.#crc >>> 0, 0);
-    trailer.writeUInt32LE(this.#size >>> 0, 4);
-    this.push(trailer);
-    cb();
-  }
+  return Buffer.concat(parts);
 }
 
 /** Recognises the codec of a bundle from its first bytes. */
@@ -216,7 +220,7 @@ export function sniffCodec(head: Buffer): Codec {
 }
 
 export function createDecompressor(codec: Codec): Transform {
-  if (codec === 'zstd') return zlib.createZstdDecompress({ chunkSize: COMPRESS_SLICE });
-  if (codec === 'gzip') return zlib.createGunzip({ chunkSize: COMPRESS_SLICE });
+  if (codec === 'zstd') return zlib.createZstdDecompress({ chunkSize: 1 << 20 });
+  if (codec === 'gzip') return zlib.createGunzip({ chunkSize: 1 << 20 });
   return new Transform({ transform: (chunk, _enc, cb) => cb(null, chunk) });
 }

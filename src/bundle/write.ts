@@ -1,20 +1,19 @@
-// writeBundle: streams the canonical tar through the compressor into a temp file beside the
-// target, computing the content digest (uncompressed tar), the file digest and the ssri
-// integrity on the way, then fsyncs and renames. A failure or a kill leaves no file at target.
+// writeBundle: lays the canonical tar out in frames (tar-frames.ts), hashes each frame for the
+// content digest (the uncompressed tar), encodes it (compress.ts) and writes the result to a
+// temp file beside the target, while a worker computes the file digest and the ssri integrity;
+// then fsyncs and renames. A failure or a kill leaves no file at target.
 import { createHash } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { closeSync, fsyncSync, promises as fs, openSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import { Readable, Transform, Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import { commitTemp, isProcessAlive, removeStaleTemps, tempPathFor } from '../core/atomic-write.js';
 import { trackTemp } from '../core/cleanup.js';
 import { sha512Integrity, StreamHasher } from '../core/stream-hasher.js';
 import { fsError, isReproError } from '../core/errors.js';
 import type { ProgressReporter } from '../core/context.js';
-import { compressionStages, STAGE_BUFFER, type CompressionInfo } from './compress.js';
+import { createEncoder, type CompressionInfo } from './compress.js';
 import type { EntryList } from './entry-table.js';
-import { canonicalTar, type ManifestContent } from './tar-stream.js';
+import { writeTarFrames, type ManifestContent } from './tar-frames.js';
 import { makeTrailer, payloadCheck } from './trailer.js';
 
 export interface WriteResult {
@@ -47,45 +46,49 @@ export async function writeBundle(target: string, manifest: ManifestContent, ent
   let payloadCrc = 0;
   let tarSize = 0;
   let fileSize = 0;
-  const handle = await fs.open(temp, 'wx', 0o644).catch((err) => {
+  let fd: number;
+  try {
+    fd = openSync(temp, 'wx', 0o644);
+  } catch (err) {
+    untrack();
     throw fsError(err, temp, 'cannot create the bundle file');
-  });
+  }
+  /** Appends bytes to the file: written here, hashed on the worker. */
+  const emit = (bytes: Buffer): Promise<void> | undefined => {
+    for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at, bytes.length - at);
+    payloadCrc = zlib.crc32(bytes, payloadCrc);
+    fileSize += bytes.length;
+    return fileHash.update(bytes);
+  };
+  const encoder = createEncoder(options.compression, emit);
   options.progress?.start('writing', options.totalBytes ?? 0);
   try {
-    await pipeline(
-      Readable.from(canonicalTar(manifest, entries, { mtime: options.mtime, onBytes: (n) => options.progress?.tick(n) }), { highWaterMark: 2 }),
-      tap((chunk) => {
-        tarHash.update(chunk);
-        tarSize += chunk.length;
-      }),
-      ...compressionStages(options.compression),
-      tap((chunk) => {
-        payloadCrc = zlib.crc32(chunk, payloadCrc);
-        fileSize += chunk.length;
-        return fileHash.update(chunk);
-      }),
-      new Writable({
-        highWaterMark: STAGE_BUFFER,
-        write(chunk: Buffer, _enc, cb) {
-          handle.write(chunk).then(() => cb(), cb);
-        },
-      }),
-    );
+    await writeTarFrames(manifest, entries, {
+      mtime: options.mtime,
+      nextFrame: () => encoder.nextFrame(),
+      onFrame: (frame, length, last) => {
+        tarHash.update(frame.subarray(0, length));
+        tarSize += length;
+        return encoder.push(frame, length, last);
+      },
+      onBytes: (n) => options.progress?.tick(n),
+    });
     const trailer = makeTrailer(options.compression.codec, payloadCheck(payloadCrc, fileSize));
-    if (trailer.length > 0) {
-      await handle.write(trailer);
-      fileHash.update(trailer);
-      fileSize += trailer.length;
-    }
-    await handle.sync();
-    await handle.close();
+    if (trailer.length > 0) await emit(Buffer.from(trailer));
+    fsyncSync(fd);
+    closeSync(fd);
   } catch (err) {
     fileHash.abort();
-    await handle.close().catch(() => {});
+    try {
+      closeSync(fd);
+    } catch {
+      // already closed
+    }
     await fs.rm(temp, { force: true });
     untrack();
     throw isReproError(err) ? err : fsError(err, target, 'cannot write the bundle');
   } finally {
+    await encoder.close();
     options.progress?.stop();
   }
   try {
@@ -103,16 +106,4 @@ export async function writeBundle(target: string, manifest: ManifestContent, ent
     tarSize,
     fileSize,
   };
-}
-
-/** A pass-through stage that lets `fn` see every chunk; a returned promise holds the stream. */
-function tap(fn: (chunk: Buffer) => Promise<void> | undefined | void): Transform {
-  return new Transform({
-    highWaterMark: STAGE_BUFFER,
-    transform(chunk: Buffer, _enc, cb) {
-      const wait = fn(chunk);
-      if (wait) wait.then(() => cb(null, chunk), cb);
-      else cb(null, chunk);
-    },
-  });
 }

@@ -2,7 +2,7 @@
 // fails, before the first byte is written. It selects the files, classifies and stats each,
 // checks names and links, cuts credentials from bundled copies, hashes the content and returns
 // the complete table of canonical entries the writer will emit.
-import { promises as fs, type Stats } from 'node:fs';
+import { lstatSync, promises as fs, type Stats } from 'node:fs';
 import path from 'node:path';
 import { ReproError, fsError } from '../core/errors.js';
 import { HashCache } from '../core/hash-cache.js';
@@ -14,7 +14,7 @@ import { CollisionCheck, isInTreeLinkTarget, parentDirectories, toArchivePath } 
 import { selectFiles } from './select.js';
 import { carriesCredentials, scrubCredentials } from '../secrets/files.js';
 import { PROJECT_PREFIX } from '../bundle/layout.js';
-import { changedError } from '../bundle/tar-stream.js';
+import { changedError } from '../bundle/tar-frames.js';
 
 /** Configuration and lock files larger than this are bundled as they are (none are, in practice). */
 const MAX_SCRUB_BYTES = 64 * 2 ** 20;
@@ -67,9 +67,12 @@ export async function planContent(root: string, options: PlanContentOptions = {}
   }
   for (const source of selection.paths) {
     const abs = path.join(root, source);
-    const st = await fs.lstat(abs).catch((err) => {
+    let st: Stats;
+    try {
+      st = lstatSync(abs); // synchronous: one system call a file, no round trip through the thread pool
+    } catch (err) {
       throw fsError(err, abs, 'cannot read');
-    });
+    }
     const archivePath = [PROJECT_PREFIX, toArchivePath(source)].join('/'); // joined: one flat string, not a rope
     if (st.isFile()) {
       table.addFile(archivePath, source, ruleMode('file', st.mode), { size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino });

@@ -2,7 +2,7 @@
 // the untracked ones git does not ignore; elsewhere every file, honouring .gitignore files.
 // `.reproignore` files (gitignore syntax, any directory) and the junk list always apply.
 import { execFile } from 'node:child_process';
-import { promises as fs } from 'node:fs';
+import { lstatSync, promises as fs, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import ignore, { type Ignore } from 'ignore';
@@ -80,7 +80,7 @@ async function listGitFiles(root: string, env: SelectOptions['env']): Promise<st
   for (const rel of listed) {
     let st;
     try {
-      st = await fs.lstat(path.join(root, rel));
+      st = lstatSync(path.join(root, rel));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue; // tracked but deleted
       throw fsError(err, path.join(root, rel), 'cannot read');
@@ -105,7 +105,7 @@ async function walk(root: string, rel: string, scopes: ScopedIgnore[], excluded:
   const abs = path.join(root, rel);
   let dirents;
   try {
-    dirents = await fs.readdir(abs, { withFileTypes: true });
+    dirents = readdirSync(abs, { withFileTypes: true });
   } catch (err) {
     throw fsError(err, abs, 'cannot list directory');
   }

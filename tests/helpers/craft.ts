@@ -5,7 +5,7 @@
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import zlib from 'node:zlib';
-import { compressionInfo, createCompressor, type Codec } from '../../src/bundle/compress.js';
+import { compressBuffer, compressionInfo, type Codec } from '../../src/bundle/compress.js';
 import { MANIFEST_PATH } from '../../src/bundle/layout.js';
 import type { BundleManifest } from '../../src/bundle/manifest.js';
 import { createManifest, serializeManifest } from './manifest.js';
@@ -132,8 +132,9 @@ export function tarOf(pieces: readonly Piece[]): Buffer {
 
 /** Frames tar bytes as repro does for `codec`: compressed, then the CRC-32 + length trailer. */
 export async function frame(tar: Buffer | AsyncIterable<Buffer>, codec: Codec): Promise<Buffer> {
-  if (codec === 'none') return Buffer.isBuffer(tar) ? tar : buffer(Readable.from(tar));
-  const compressed = await buffer(Readable.from(Buffer.isBuffer(tar) ? [tar] : tar).pipe(createCompressor(compressionInfo(codec))));
+  const bytes = Buffer.isBuffer(tar) ? tar : await buffer(Readable.from(tar));
+  if (codec === 'none') return bytes;
+  const compressed = await compressBuffer(bytes, compressionInfo(codec));
   return Buffer.concat([compressed, makeTrailer(codec, payloadCheck(zlib.crc32(compressed), compressed.length))]);
 }
 

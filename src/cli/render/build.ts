@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { BuildResult } from '../../builder/build.js';
 import type { VerifiedBuildResult } from '../../builder/verify-build.js';
 import { formatBytes, renderFields } from './text.js';
+import { ZSTD_VERSION } from '../../bundle/zstd-format.js';
 
 export function renderBuild(r: BuildResult | VerifiedBuildResult, cwd: string): string {
   const rel = path.relative(cwd, r.bundle) || r.bundle;
@@ -21,6 +22,9 @@ export function renderBuild(r: BuildResult | VerifiedBuildResult, cwd: string): 
     ...(r.credentialsRemoved.length > 0 ? [['  credentials', `cut from ${r.credentialsRemoved.map((c) => c.path).join(', ')} (bundle copies only)`] as [string, string]] : []),
     ['  time', `${(r.durationMs / 1000).toFixed(2)} s`],
   ]);
+  if (r.builder.zstdEngine === 'wasm') {
+    text += `note: compressed with repro's pinned WebAssembly libzstd ${ZSTD_VERSION}, because this Node.js bundles libzstd ${r.builder.zstd ?? '(none)'}, whose frames differ; the bytes are the same, but a Node.js release that bundles libzstd ${ZSTD_VERSION} compresses several times faster.\n`;
+  }
   if (r.image) {
     text += `image ${r.image.tag} (${r.image.id.slice(0, 19)}…), ${r.image.layers.length} layers\n`;
     if (r.image.verify) text += `image verified: rebuilt without cache, layer diff_ids identical\n`;
