@@ -27,6 +27,7 @@ const BUILT = {
   bundle: '/p/.repro/bundles/p-1.0.0.repro.tar.zst', name: 'p', version: '1.0.0', contentDigest: 'sha256:c', fileDigest: 'sha256:f', integrity: 'sha512-x',
   entries: 3, files: 2, contentBytes: 10, tarSize: 4096, fileSize: 300, compression: { codec: 'zstd', level: 3 }, lock: { status: 'written' },
   dockerfile: { included: false, reason: 'no base image' }, credentialsRemoved: [], durationMs: 5,
+  builder: { node: '24.0.0', zlib: '1.3', zstd: '1.5.7', zstdEngine: 'native' },
 };
 
 function host(cwd = '/work') {

@@ -1,0 +1,84 @@
+// The bundle bench (issue 14): repro build, build --verify and verify against the native
+// pipeline that does the same job, on four corpus shapes, in the same run, alternating
+// commands, best of BENCH_RUNS (3). Page cache warm; repro's hash cache warm except in the
+// "first build" rows, whose reference also hashes every file (sha256sum).
+import { spawnSync } from 'node:child_process';
+import { readdirSync, rmSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { ensureShape, SHAPES } from './shapes.mjs';
+
+const q = (s) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+function once(script, cwd) {
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', 'bash', '-c', `${script} >/dev/null`], { encoding: 'utf8', cwd });
+  if (r.status !== 0) throw new Error(`failed: ${script}\n${r.stderr}`);
+  const [secs, kb] = r.stderr.trim().split('\n').pop().split(' ').map(Number);
+  return { secs, rssMB: kb / 1024 };
+}
+
+/** Runs every command once per round, rounds alternating; keeps each command's best wall time and its worst RSS. */
+function alternate(commands, runs, cwd) {
+  const best = new Map();
+  for (let round = 0; round < runs; round++) {
+    for (const c of commands) {
+      c.before?.();
+      const s = once(c.script, cwd);
+      const prev = best.get(c.label);
+      best.set(c.label, { label: c.label, secs: Math.min(prev?.secs ?? Infinity, s.secs), rssMB: Math.max(prev?.rssMB ?? 0, s.rssMB) });
+    }
+  }
+  return commands.map((c) => best.get(c.label));
+}
+
+export function runBundleBench({ work, node, cli, runs = 3, shapes = Object.keys(SHAPES) }) {
+  const rows = [];
+  const checks = [];
+  const notes = [];
+  const ratio = (a, b) => `${(a / b).toFixed(2)}x`;
+  for (const shape of shapes) {
+    const dir = ensureShape(work, shape);
+    spawnSync('bash', ['-c', `find ${q(dir)} -type f -exec cat {} + > /dev/null`]);
+    const out = path.join(work, `bundles-${shape}`);
+    const native = path.join(work, `native-${shape}.tar.zst`);
+    rmSync(out, { recursive: true, force: true });
+    const repro = (args) => `${q(node)} ${q(cli)} ${args} --no-progress`;
+    const tarCmd = `tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner --exclude=./.repro -cf - -C ${q(dir)} .`;
+    // One build first: it warms the hash cache and gives verify its bundle.
+    once(repro(`build ${q(dir)} -o ${q(out)} --no-lock`), work);
+    const bundle = path.join(out, readdirSync(out).find((f) => f.endsWith('.repro.tar.zst')));
+    const L = {
+      native: `native: ${tarCmd.replace(/ -C .*/, '')} | zstd -3 -T0 | tee FILE | sha256sum`,
+      build: 'repro build',
+      verifyBuild: 'repro build --verify',
+      cold: 'repro build, first (cold hash cache)',
+      nativeCold: 'native pipeline + sha256sum of every file',
+      verify: 'repro verify',
+      nativeVerify: 'zstd -dc FILE | sha256sum',
+      gnu: 'GNU reproducible tar | gzip -n',
+    };
+    const commands = [
+      { label: L.native, script: `${tarCmd} | zstd -3 -T0 -q | tee ${q(native)} | sha256sum` },
+      { label: L.build, script: repro(`build ${q(dir)} -o ${q(out)} --no-lock`) },
+      { label: L.verifyBuild, script: repro(`build ${q(dir)} -o ${q(out)} --no-lock --verify`) },
+      { label: L.nativeCold, script: `(${tarCmd} | zstd -3 -T0 -q | tee ${q(native)} | sha256sum) && find ${q(dir)} -path ${q(`${dir}/.repro`)} -prune -o -type f -print0 | xargs -0 -P1 sha256sum` },
+      { label: L.cold, script: repro(`build ${q(dir)} -o ${q(out)} --no-lock`), before: () => rmSync(path.join(dir, '.repro'), { recursive: true, force: true }) },
+      { label: L.nativeVerify, script: `zstd -dc -q ${q(bundle)} | sha256sum` },
+      { label: L.verify, script: repro(`verify ${q(bundle)}`) },
+    ];
+    if (shape === 'mixed') commands.push({ label: L.gnu, script: `tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner --exclude=./.repro --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime -cf - -C ${q(dir)} . | gzip -n` });
+    const res = alternate(commands, runs, work);
+    const by = Object.fromEntries(res.map((r) => [r.label, r]));
+    for (const r of res) rows.push({ ...r, label: `${shape}: ${r.label}` });
+    const nat = by[L.native].secs;
+    checks.push([`${shape}: build within 1.3x of the native pipeline`, ratio(by[L.build].secs, nat), by[L.build].secs <= 1.3 * nat]);
+    checks.push([`${shape}: build --verify within 2.6x of the native pipeline`, ratio(by[L.verifyBuild].secs, nat), by[L.verifyBuild].secs <= 2.6 * nat]);
+    checks.push([`${shape}: verify within 1.2x of zstd -dc | sha256sum`, ratio(by[L.verify].secs, by[L.nativeVerify].secs), by[L.verify].secs <= 1.2 * by[L.nativeVerify].secs]);
+    checks.push([`${shape}: first build within 1.5x of native + sha256sum of every file`, ratio(by[L.cold].secs, by[L.nativeCold].secs), by[L.cold].secs <= 1.5 * by[L.nativeCold].secs]);
+    const rss = Math.max(by[L.build].rssMB, by[L.verifyBuild].rssMB, by[L.cold].rssMB, by[L.verify].rssMB);
+    checks.push([`${shape}: peak RSS of build, build --verify and verify < 300 MB`, `${rss.toFixed(0)} MB`, rss < 300]);
+    if (shape === 'mixed') checks.push(['mixed: build >= 5x faster than the GNU recipe', `${(by[L.gnu].secs / by[L.build].secs).toFixed(1)}x`, by[L.gnu].secs >= 5 * by[L.build].secs]);
+    const size = (f) => `${(statSync(f).size / 2 ** 20).toFixed(1)} MiB`;
+    notes.push(`${shape}: ${SHAPES[shape]}; bundle ${size(bundle)}, native ${size(native)}.`);
+  }
+  return { rows, checks, notes };
+}

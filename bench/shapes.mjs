@@ -1,0 +1,91 @@
+// The corpus shapes of the bundle bench (issue 14), generated from a seed and cached: a marker
+// file records the shape, and a directory that matches is reused.
+//   mixed: 2,000 Python files in 40 folders, a 1.5M-line CSV and 64 MiB of random bytes (~113 MB)
+//   small: 20,000 files of ~1 KB in 200 folders
+//   many:  100,000 files of ~1 KB in 1,000 folders
+//   big:   one 1 GiB file of random bytes
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import path from 'node:path';
+
+const SEED = 20261128;
+
+function rng(seed) {
+  let x = seed >>> 0 || 1;
+  return () => {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    return x;
+  };
+}
+
+const WORDS = ['model', 'data', 'loss', 'batch', 'epoch', 'train', 'eval', 'tensor', 'layer', 'optim'];
+
+function source(next, lines) {
+  const out = ['import numpy as np', ''];
+  for (let i = 2; i < lines; i++) out.push(`    ${WORDS[next() % WORDS.length]}_${i} = np.ones(${next() % 512}) * ${(next() % 1000) / 10}`);
+  return `${out.join('\n')}\n`;
+}
+
+function randomFile(file, bytes, next) {
+  const fd = openSync(file, 'w');
+  const chunk = Buffer.allocUnsafe(1 << 20);
+  for (let done = 0; done < bytes; done += chunk.length) {
+    for (let i = 0; i < chunk.length; i += 4) chunk.writeUInt32LE(next(), i);
+    writeSync(fd, chunk, 0, Math.min(chunk.length, bytes - done));
+  }
+  closeSync(fd);
+}
+
+function smallFiles(dir, count, folders, next) {
+  for (let i = 0; i < count; i++) {
+    const folder = path.join(dir, `d${String(i % folders).padStart(4, '0')}`);
+    if (i < folders) mkdirSync(folder, { recursive: true });
+    writeFileSync(path.join(folder, `f${i}.py`), source(next, 14).slice(0, 700 + (next() % 600)));
+  }
+}
+
+const MAKERS = {
+  mixed(dir, next) {
+    for (let i = 0; i < 2000; i++) {
+      const folder = path.join(dir, 'src', `pkg${i % 40}`);
+      mkdirSync(folder, { recursive: true });
+      writeFileSync(path.join(folder, `m${i}.py`), source(next, 20 + (next() % 100)));
+    }
+    mkdirSync(path.join(dir, 'data'), { recursive: true });
+    const fd = openSync(path.join(dir, 'data', 'train.csv'), 'w');
+    for (let block = 0; block < 150; block++) {
+      let text = '';
+      for (let i = 0; i < 10_000; i++) text += `${block * 10_000 + i},${next() % 1000},${(next() % 100_000) / 1000},class${i % 3}\n`;
+      writeSync(fd, text);
+    }
+    closeSync(fd);
+    randomFile(path.join(dir, 'data', 'weights.bin'), 64 << 20, next);
+    writeFileSync(path.join(dir, 'train.py'), 'print(1)\n');
+  },
+  small: (dir, next) => smallFiles(dir, 20_000, 200, next),
+  many: (dir, next) => smallFiles(dir, 100_000, 1000, next),
+  big: (dir, next) => randomFile(path.join(dir, 'weights.bin'), 1 << 30, next),
+};
+
+export const SHAPES = {
+  mixed: '2,000 source files + 1.5M-line CSV + 64 MiB random (~113 MB)',
+  small: '20,000 files of ~1 KB',
+  many: '100,000 files of ~1 KB',
+  big: 'one 1 GiB random file',
+};
+
+/** The corpus directory of a shape under `root`, made if missing or different. */
+export function ensureShape(root, shape) {
+  const dir = path.join(root, `shape-${shape}`);
+  const marker = path.join(root, `shape-${shape}.json`);
+  const want = JSON.stringify({ SEED, shape, v: 1 });
+  if (existsSync(marker) && readFileSync(marker, 'utf8') === want) return dir;
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  MAKERS[shape](dir, rng(SEED));
+  writeFileSync(marker, want);
+  return dir;
+}
