@@ -1,7 +1,7 @@
 // The conditions a --verify rebuild changes, after reprotest: another absolute path (with a
 // space and non-ASCII letters in it), files created in reverse order, other mtimes, umask 077,
 // another time zone and locale, another working directory.
-import { promises as fs } from 'node:fs';
+import { chmodSync, closeSync, copyFileSync, fchmodSync, futimesSync, mkdirSync, openSync, readFileSync, statSync, symlinkSync, utimesSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type { EntryList } from '../bundle/entry-table.js';
 import { PROJECT_PREFIX } from '../bundle/layout.js';
@@ -31,7 +31,16 @@ export function describeVariations(copyRoot: string): Variation[] {
  * (0600 / 0700) and shifted mtimes; returns the project-relative paths, reversed.
  */
 export async function copyVaried(entries: EntryList, copyRoot: string): Promise<string[]> {
-  await fs.mkdir(copyRoot, { recursive: true, mode: 0o700 });
+  // Synchronous calls: one system call each, no round trip through the thread pool per file
+  // (a 100,000-file project made four of those per file).
+  mkdirSync(copyRoot, { recursive: true, mode: 0o700 });
+  const made = new Set<string>([copyRoot]);
+  const dirFor = (dest: string) => {
+    const dir = path.dirname(dest);
+    if (made.has(dir)) return;
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    made.add(dir);
+  };
   const base = 768_182_400; // 1994-05-06T00:00:00Z
   const listed: string[] = [];
   for (let i = 0; i < entries.length; i++) {
@@ -40,25 +49,42 @@ export async function copyVaried(entries: EntryList, copyRoot: string): Promise<
     const rel = entry.path.slice(PROJECT_PREFIX.length + 1);
     const dest = path.join(copyRoot, rel);
     if (entry.type === 'directory') {
-      await fs.mkdir(dest, { recursive: true, mode: 0o700 });
+      if (!made.has(dest)) mkdirSync(dest, { recursive: true, mode: 0o700 });
+      made.add(dest);
       continue;
     }
-    await fs.mkdir(path.dirname(dest), { recursive: true, mode: 0o700 });
+    dirFor(dest);
     if (entry.type === 'symlink') {
-      await fs.symlink(entry.target!, dest);
+      symlinkSync(entry.target!, dest);
     } else {
-      await fs.copyFile(entry.source!, dest);
-      await fs.chmod(dest, entry.mode & 0o100 ? 0o700 : 0o600);
-      const t = new Date((base + i * 7919) * 1000);
-      await fs.utimes(dest, t, t);
+      copyFile(entry.source!, dest, entry.mode & 0o100 ? 0o700 : 0o600, base + i * 7919);
     }
     listed.push(rel);
   }
+  const dirTime = base - 86_400;
   for (let k = entries.length - 1; k >= 0; k--) {
     const entry = entries.at(k)!;
     if (entry.type !== 'directory' || entry.path === PROJECT_PREFIX) continue;
-    const t = new Date(base * 1000 - 86_400_000);
-    await fs.utimes(path.join(copyRoot, entry.path.slice(PROJECT_PREFIX.length + 1)), t, t);
+    utimesSync(path.join(copyRoot, entry.path.slice(PROJECT_PREFIX.length + 1)), dirTime, dirTime);
   }
   return listed;
+}
+
+/** Copies a file with the given mode and mtime: small ones read and written through one descriptor. */
+function copyFile(source: string, dest: string, mode: number, mtime: number): void {
+  if (statSync(source).size > 1 << 20) {
+    copyFileSync(source, dest);
+    chmodSync(dest, mode);
+    utimesSync(dest, mtime, mtime);
+    return;
+  }
+  const data = readFileSync(source);
+  const fd = openSync(dest, 'wx', mode);
+  try {
+    fchmodSync(fd, mode); // whatever the umask
+    for (let at = 0; at < data.length; ) at += writeSync(fd, data, at, data.length - at);
+    futimesSync(fd, mtime, mtime);
+  } finally {
+    closeSync(fd);
+  }
 }
