@@ -8,7 +8,7 @@ export const SEED = 20261122;
 const MB = 1 << 20;
 
 /** xorshift32: small, fast and the same everywhere. */
-function rng(seed) {
+export function rng(seed) {
   let x = seed >>> 0 || 1;
   return () => {
     x ^= x << 13;

@@ -6,20 +6,9 @@
 //   big:   one 1 GiB file of random bytes
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import { rng } from './corpus.mjs';
 
 const SEED = 20261128;
-
-function rng(seed) {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x;
-  };
-}
 
 const WORDS = ['model', 'data', 'loss', 'batch', 'epoch', 'train', 'eval', 'tensor', 'layer', 'optim'];
 
