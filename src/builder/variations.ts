@@ -1,7 +1,7 @@
 // The conditions a --verify rebuild changes, after reprotest: another absolute path (with a
 // space and non-ASCII letters in it), files created in reverse order, other mtimes, umask 077,
 // another time zone and locale, another working directory.
-import { chmodSync, closeSync, copyFileSync, fchmodSync, futimesSync, mkdirSync, openSync, readFileSync, statSync, symlinkSync, utimesSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, copyFileSync, fchmodSync, futimesSync, mkdirSync, openSync, readFileSync, symlinkSync, utimesSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type { EntryList } from '../bundle/entry-table.js';
 import { PROJECT_PREFIX } from '../bundle/layout.js';
@@ -57,7 +57,7 @@ export async function copyVaried(entries: EntryList, copyRoot: string): Promise<
     if (entry.type === 'symlink') {
       symlinkSync(entry.target!, dest);
     } else {
-      copyFile(entry.source!, dest, entry.mode & 0o100 ? 0o700 : 0o600, base + i * 7919);
+      copyFile(entry.source!, entry.size, dest, entry.mode & 0o100 ? 0o700 : 0o600, base + i * 7919);
     }
     listed.push(rel);
   }
@@ -70,9 +70,9 @@ export async function copyVaried(entries: EntryList, copyRoot: string): Promise<
   return listed;
 }
 
-/** Copies a file with the given mode and mtime: small ones read and written through one descriptor. */
-function copyFile(source: string, dest: string, mode: number, mtime: number): void {
-  if (statSync(source).size > 1 << 20) {
+/** Copies a file of the planned size with the given mode and mtime: small ones read and written through one descriptor. */
+function copyFile(source: string, size: number, dest: string, mode: number, mtime: number): void {
+  if (size > 1 << 20) {
     copyFileSync(source, dest);
     chmodSync(dest, mode);
     utimesSync(dest, mtime, mtime);

@@ -49,7 +49,7 @@ export function compressionInfo(codec: Codec): CompressionInfo {
 }
 
 /** Input slice size pako always sees (kept from the first format: gzip bytes must not change). */
-export const GZIP_SLICE = 1 << 20;
+const GZIP_SLICE = 1 << 20;
 
 /**
  * Turns the tar's frames (tar-frames.ts) into the bundle file's bytes, handed to `emit` in
@@ -138,9 +138,10 @@ class GzipEncoder implements FrameEncoder {
   readonly #emit: Emit;
   readonly #spare: Buffer[] = [];
   #out: Buffer[] = [];
+  /** The gzip header, emitted before the first frame's bytes, then null. */
+  #header: Buffer | null;
   #crc = 0;
   #size = 0;
-  #started = false;
 
   constructor(level: number, emit: Emit) {
     this.#emit = emit;
@@ -151,16 +152,15 @@ class GzipEncoder implements FrameEncoder {
     this.#header = gzipHeader(level);
   }
 
-  readonly #header: Buffer;
-
   nextFrame(): Buffer {
     return this.#spare.pop() ?? Buffer.allocUnsafe(FRAME_BYTES);
   }
 
   async push(frame: Buffer, length: number, last: boolean): Promise<void> {
-    if (!this.#started) {
-      this.#started = true;
-      await this.#emit(this.#header);
+    if (this.#header) {
+      const header = this.#header;
+      this.#header = null;
+      await this.#emit(header);
     }
     for (let at = 0; at < length; at += GZIP_SLICE) {
       const slice = frame.subarray(at, Math.min(length, at + GZIP_SLICE));

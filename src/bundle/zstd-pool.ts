@@ -19,6 +19,12 @@ export function zstdThreads(): number {
   return Math.max(1, Math.min(os.availableParallelism(), 8));
 }
 
+/** The format's frame parameters for the runtime's libzstd: the level, content size, no checksum. */
+function nativeParams(): Record<number, number> {
+  const c = zlib.constants;
+  return { [c.ZSTD_c_compressionLevel]: ZSTD_LEVEL, [c.ZSTD_c_checksumFlag]: 0, [c.ZSTD_c_contentSizeFlag]: 1 };
+}
+
 interface Waiter {
   resolve(out: Buffer): void;
   reject(err: Error): void;
@@ -46,8 +52,7 @@ export class ZstdPool {
 
   /** Compresses frame[0, length) on the calling thread (native engine only). */
   compressHere(frame: Buffer, length: number): Buffer {
-    const params = { [zlib.constants.ZSTD_c_compressionLevel]: ZSTD_LEVEL, [zlib.constants.ZSTD_c_checksumFlag]: 0, [zlib.constants.ZSTD_c_contentSizeFlag]: 1 };
-    return zlib.zstdCompressSync(frame.subarray(0, length), { chunkSize: Math.max(64, zstdCompressBound(length)), params });
+    return zlib.zstdCompressSync(frame.subarray(0, length), { chunkSize: Math.max(64, zstdCompressBound(length)), params: nativeParams() });
   }
 
   /**
@@ -82,12 +87,10 @@ export class ZstdPool {
 
   #start(): number {
     const index = this.#workers.length;
-    const workerData: ZstdWorkerSetup = {
-      engine: this.engine,
-      level: ZSTD_LEVEL,
-      version: ZSTD_VERSION,
-      wasmModule: pathToFileURL(require.resolve('@hpcc-js/wasm-zstd')).href,
-    };
+    const workerData: ZstdWorkerSetup =
+      this.engine === 'native'
+        ? { engine: 'native', params: nativeParams() }
+        : { engine: 'wasm', level: ZSTD_LEVEL, version: ZSTD_VERSION, wasmModule: pathToFileURL(require.resolve('@hpcc-js/wasm-zstd')).href };
     const worker = new Worker(siblingWorker(import.meta.url, '../core/zstd-worker'), { workerData });
     worker.on('message', (answer: ZstdAnswer) => this.#answer(answer));
     worker.on('error', (err) => this.#fail(err));

@@ -5,14 +5,17 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import zlib from 'node:zlib';
 
-export interface ZstdWorkerSetup {
-  engine: 'native' | 'wasm';
-  level: number;
-  /** The libzstd version the format is defined by; the WebAssembly build must report it. */
-  version: string;
-  /** file: URL of @hpcc-js/wasm-zstd's entry module, resolved by the pool. */
-  wasmModule: string;
-}
+export type ZstdWorkerSetup =
+  /** params: libzstd parameters (ZSTD_c_* -> value), from the pool, which holds the format's. */
+  | { engine: 'native'; params: Record<number, number> }
+  | {
+      engine: 'wasm';
+      level: number;
+      /** The libzstd version the format is defined by; the WebAssembly build must report it. */
+      version: string;
+      /** file: URL of @hpcc-js/wasm-zstd's entry module, resolved by the pool. */
+      wasmModule: string;
+    };
 
 export interface ZstdJob {
   id: number;
@@ -31,21 +34,21 @@ interface WasmZstd {
 
 const setup = workerData as ZstdWorkerSetup;
 
-/** ZSTD_compressBound (zstd.h). */
+/** ZSTD_compressBound (zstd.h); zstd-format.ts has the same, which a worker cannot import. */
 function bound(size: number): number {
   return size + (size >> 8) + (size < 128 << 10 ? ((128 << 10) - size) >> 11 : 0);
 }
 
 async function compressor(): Promise<(input: Uint8Array) => Uint8Array> {
   if (setup.engine === 'native') {
-    const c = zlib.constants as Record<string, number>;
-    const params = { [c.ZSTD_c_compressionLevel!]: setup.level, [c.ZSTD_c_checksumFlag!]: 0, [c.ZSTD_c_contentSizeFlag!]: 1 };
+    const { params } = setup;
     return (input) => zlib.zstdCompressSync(input, { chunkSize: Math.max(64, bound(input.length)), params });
   }
   const mod = (await import(setup.wasmModule)) as { Zstd: { load(): Promise<WasmZstd> } };
   const wasm = await mod.Zstd.load();
+  const { level } = setup;
   if (wasm.version() !== setup.version) throw new Error(`the bundled WebAssembly libzstd is ${wasm.version()}, the bundle format needs ${setup.version}`);
-  return (input) => wasm.compress(input, setup.level);
+  return (input) => wasm.compress(input, level);
 }
 
 const ready = compressor();
