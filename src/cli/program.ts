@@ -3,6 +3,7 @@
 // Command modules are imported lazily, so `repro --help` and each command start fast.
 import { Command, Option } from 'commander';
 import { CODECS, DEFAULT_CODEC } from '../bundle/codecs.js';
+import { ZSTD_VERSION } from '../bundle/zstd-format.js';
 import { DEFAULT_DOCKER_TIMEOUT_S } from '../docker/connection.js';
 import { DEFAULT_OUT_DIR } from '../builder/defaults.js';
 import { DEFAULT_ENTRY, DEFAULT_NETWORK, RUNS_DIR } from '../exec/defaults.js';
@@ -56,7 +57,7 @@ The timestamp of every entry is SOURCE_DATE_EPOCH when set, else ${DEFAULT_SOURC
 The content digest is recorded in DIR/repro.lock; commit it and use --locked in CI.`)
     .argument('[dir]', 'project directory', '.')
     .option('-o, --output <dir>', `directory for the bundle (default: DIR/${DEFAULT_OUT_DIR})`)
-    .addOption(new Option('--compression <codec>', 'compression codec').choices(CODECS as string[]).default(DEFAULT_CODEC))
+    .addOption(new Option('--compression <codec>', `compression codec; zstd frames are libzstd ${ZSTD_VERSION}'s on every Node release (docs/REPRODUCIBILITY.md)`).choices(CODECS as string[]).default(DEFAULT_CODEC))
     .option('--verify', 'rebuild from a copy under varied conditions and compare (exit 1 if different)')
     .option('--locked', 'fail (exit 1) without writing when the bundle would differ from repro.lock')
     .option('--base-image <ref>', 'base image of the bundle\'s Dockerfile (NAME:TAG@sha256:..., or NAME:TAG with --image)')
