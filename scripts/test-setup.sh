@@ -14,6 +14,7 @@ command -v git >/dev/null || need+=(git)
 command -v zstd >/dev/null || need+=(zstd)
 command -v curl >/dev/null || need+=(curl)
 /usr/bin/python3 -c 'import sklearn, numpy' 2>/dev/null || need+=(python3 python3-sklearn python3-numpy python3-pandas)
+/usr/bin/python3 -c 'import yaml' 2>/dev/null || need+=(python3-yaml) # PyYAML: the reference the MLproject tests compare with
 command -v dockerd >/dev/null || need+=(docker.io)
 command -v debootstrap >/dev/null || need+=(debootstrap)
 command -v docker-registry >/dev/null || need+=(docker-registry)

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ReproError } from '../core/errors.js';
 import { reproVersion } from '../core/runtime.js';
-import { findEntryPoint, renderCommand } from '../project/render.js';
+import { findEntryPoint, renderCommand, rulesOf, shellOf } from '../project/render.js';
 import type { ProjectManifest } from '../project/types.js';
 
 const TEMPLATES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'templates');
@@ -76,15 +76,16 @@ function pythonInstall(lockfile: DockerfileInput['lockfile']): string {
   return `RUN python3 -m pip install --no-cache-dir --no-deps --require-hashes -r ${lockfile.path}\n`;
 }
 
-/** The ENTRYPOINT arguments and, when the default entry point renders with defaults, its CMD. */
+/** The ENTRYPOINT arguments (the manifest's shell) and, when the default entry point renders with defaults, its CMD. */
 function defaultCommand(manifest: ProjectManifest | null): string {
-  if (!manifest || Object.keys(manifest.entryPoints).length === 0) return '["/bin/sh", "-c"]';
+  const entrypoint = JSON.stringify(shellOf(manifest)).replaceAll(',', ', ');
+  if (!manifest || Object.keys(manifest.entryPoints).length === 0) return entrypoint;
   const ep = manifest.entryPoints.main ?? Object.values(manifest.entryPoints)[0]!;
   try {
-    const rendered = renderCommand(findEntryPoint(manifest, ep.name), [], { workDir: '/project', mlflowPaths: false });
-    return `["/bin/sh", "-c"]\nCMD ${JSON.stringify([rendered.command])}`;
+    const rendered = renderCommand(findEntryPoint(manifest, ep.name), [], { rules: rulesOf(manifest), callerDir: null });
+    return `${entrypoint}\nCMD ${JSON.stringify([rendered.command])}`;
   } catch {
-    return `["/bin/sh", "-c"]\n# The ${ep.name} entry point has required parameters: pass the command to docker run.`;
+    return `${entrypoint}\n# The ${ep.name} entry point has required parameters: pass the command to docker run.`;
   }
 }
 

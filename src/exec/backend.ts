@@ -17,6 +17,10 @@ export interface BackendRun {
   workDir: string;
   runDir: string;
   command: string;
+  /** The shell the command runs under (local backend; a container's is its image's ENTRYPOINT). */
+  shell: readonly string[];
+  /** Local files and directories the user named in path parameters: readable inside the local sandbox. */
+  readPaths: string[];
   /** The manifest's environment defaults. */
   env: Record<string, string>;
   /** Directories of the declared outputs, relative to the project, made before the run. */

@@ -1,22 +1,15 @@
-// Step 3 of exec: the entry point's command, rendered from typed parameters. A manifest's entry
-// point by name; without one (or for a .py/.sh file the manifest does not name), the file
-// convention. Path parameters stay relative to the project.
-import { promises as fs } from 'node:fs';
-import path from 'node:path';
+// Step 3 of exec: the entry point's command, rendered from the parameters. A manifest's entry
+// point by name; otherwise MLflow's script convention (.py, .sh, .R). An MLproject (or no
+// manifest) renders by MLflow's rules: a local `path` value resolves against the directory exec
+// was run from, as `mlflow run` resolves it; repro.yaml by its own typed schema.
 import { conventionEntryPoint } from '../project/convention.js';
-import { findEntryPoint, renderCommand, type RenderedCommand } from '../project/render.js';
+import { renderCommand, rulesOf, type RenderedCommand } from '../project/render.js';
 import type { ProjectManifest } from '../project/types.js';
 import { DEFAULT_ENTRY } from './defaults.js';
 
-export async function renderEntry(manifest: ProjectManifest | null, projectDir: string, options: { entry?: string; params: Array<[string, string]> }): Promise<RenderedCommand> {
+export function renderEntry(manifest: ProjectManifest | null, callerDir: string, options: { entry?: string; params: Array<[string, string]> }): RenderedCommand {
   const entry = options.entry ?? DEFAULT_ENTRY;
-  // Path parameters stay relative to the project: MLflow makes them absolute to the caller's
-  // directory, which inside a container (or another machine) would not exist.
-  if (manifest && manifest.entryPoints[entry]) {
-    return renderCommand(findEntryPoint(manifest, entry), options.params, { workDir: projectDir, mlflowPaths: false });
-  }
-  if (manifest && !/\.(py|sh)$/.test(entry)) findEntryPoint(manifest, entry); // throws, listing the entry points
-  const files = new Set<string>();
-  if (await fs.stat(path.join(projectDir, entry)).then((s) => s.isFile()).catch(() => false)) files.add(entry);
-  return renderCommand(conventionEntryPoint(entry, files), options.params, { workDir: projectDir, mlflowPaths: false });
+  const declared = manifest ? Object.keys(manifest.entryPoints) : [];
+  const ep = manifest && Object.prototype.hasOwnProperty.call(manifest.entryPoints, entry) ? manifest.entryPoints[entry]! : conventionEntryPoint(entry, declared);
+  return renderCommand(ep, options.params, { rules: rulesOf(manifest), callerDir });
 }

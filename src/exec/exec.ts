@@ -15,6 +15,7 @@ import { canonicalJson } from '../core/canonical-json.js';
 import type { Context } from '../core/context.js';
 import { ReproError, fsError } from '../core/errors.js';
 import { checkBundleOutputs } from '../project/output-path.js';
+import { shellOf, type RenderedCommand } from '../project/render.js';
 import type { ProjectManifest } from '../project/types.js';
 import { redactEnvironment, redactParameters, redactText } from '../secrets/values.js';
 import { readReferenceRun, RUN_SCHEMA_VERSION, type RunRecord } from '../run-record/record.js';
@@ -63,11 +64,11 @@ export async function runExec(options: ExecOptions, ctx: Context): Promise<ExecR
   const manifest = cached.manifest.project;
   checkBundleOutputs(manifest?.outputs ?? []); // a crafted manifest: nothing runs
   // 3. the command first, so a badly typed parameter fails before any probe runs; then 2. drift
-  const rendered = await renderEntry(manifest, projectDir, options);
+  const rendered = renderEntry(manifest, ctx.cwd, options);
   const drift = await checkDrift(projectDir, manifest, options, ctx);
   // 4. run, in the sandbox the user chose (never the bundle)
   const backend = await chooseBackend(cached.dir, options, ctx);
-  const run = await planRun(cached, bundleFile, projectDir, manifest, rendered.command, options, backend, ctx);
+  const run = await planRun(cached, bundleFile, projectDir, manifest, rendered, options, backend, ctx);
   const started = ctx.now();
   const result: BackendResult = backend.kind === 'docker' ? await runDocker(run, backend.docker, ctx) : await runLocalBackend(run, backend.sandbox, ctx);
   const ended = ctx.now();
@@ -104,7 +105,7 @@ export async function runExec(options: ExecOptions, ctx: Context): Promise<ExecR
 }
 
 /** Makes the run directory (never an existing one) and says what either backend needs. */
-async function planRun(cached: CachedBundle, bundleFile: string, projectDir: string, manifest: ProjectManifest | null, command: string, options: ExecOptions, backend: Backend, ctx: Context): Promise<BackendRun> {
+async function planRun(cached: CachedBundle, bundleFile: string, projectDir: string, manifest: ProjectManifest | null, rendered: RenderedCommand, options: ExecOptions, backend: Backend, ctx: Context): Promise<BackendRun> {
   const runDir = path.resolve(ctx.cwd, options.out ?? path.join(RUNS_DIR, options.runId));
   await fs.mkdir(path.dirname(runDir), { recursive: true });
   await fs.mkdir(runDir).catch((err) => {
@@ -119,7 +120,9 @@ async function planRun(cached: CachedBundle, bundleFile: string, projectDir: str
     projectDir,
     workDir: path.join(runDir, 'project'),
     runDir,
-    command,
+    command: rendered.command,
+    shell: shellOf(manifest),
+    readPaths: rendered.paths,
     // Local runs get a clean environment; a container gets the manifest's env and what --env passes.
     env: backend.kind === 'local' ? cleanEnvironment(ctx.env, manifest?.env ?? {}, options.passEnv ?? []) : { ...pickEnvironment(ctx.env, options.passEnv ?? []), ...(manifest?.env ?? {}) },
     // Both backends give the entry point the declared outputs' directories, made beforehand (in

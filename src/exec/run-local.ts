@@ -1,4 +1,5 @@
-// The local backend: the entry point's command through /bin/sh in the run's copy of the
+// The local backend: the entry point's command through its shell (bash for an MLproject, as
+// mlflow run does; /bin/sh for repro.yaml) in the run's copy of the
 // project, inside the bubblewrap sandbox (sandbox.ts) unless the user accepted running it
 // unconfined, always with a clean environment; output streamed live; the exit code (or
 // 128+signal) passed back; Ctrl-C/SIGTERM stop the whole process group.
@@ -23,14 +24,14 @@ export async function runLocalBackend(run: BackendRun, sandbox: Sandbox | null, 
       throw fsError(err, run.workDir, 'cannot copy the project into the run directory', { space: 'Free some space, or pass --out on a larger disk.' });
     });
   const argv = sandbox
-    ? [sandbox.bwrap, ...sandboxArgs({ runDir: run.runDir, workDir: run.workDir, network: run.network, env: run.env, command: run.command }, ctx.env.HOME)]
-    : ['/bin/sh', '-c', run.command];
+    ? [sandbox.bwrap, ...sandboxArgs({ runDir: run.runDir, workDir: run.workDir, network: run.network, env: run.env, shell: run.shell, command: run.command, readPaths: run.readPaths }, ctx.env.HOME)]
+    : [...run.shell, run.command];
   const exitCode = await runLocal({ argv, command: run.command, cwd: run.workDir, env: run.env, stdout: run.stdout, stderr: run.stderr });
   return { exitCode, image: null };
 }
 
 export interface LocalRun {
-  /** The program and its arguments: /bin/sh -c COMMAND, or bwrap ... /bin/sh -c COMMAND. */
+  /** The program and its arguments: SHELL -c COMMAND, or bwrap ... SHELL -c COMMAND. */
   argv: string[];
   command: string;
   cwd: string;
@@ -74,7 +75,7 @@ export function runLocal(run: LocalRun): Promise<number> {
     child.stderr.pipe(run.stderr, { end: false });
     child.on('error', (err) => {
       unregister();
-      reject(new ReproError('E_ENV', `cannot start the entry point: ${err.message}`, { hint: 'Is /bin/sh available?', details: { command: run.command } }));
+      reject(new ReproError('E_ENV', `cannot start the entry point: ${err.message}`, { hint: `Is ${run.argv[0]} installed? (MLproject commands run under bash, as in mlflow run; repro.yaml ones under /bin/sh.)`, details: { command: run.command } }));
     });
     child.on('close', (code, signal) => {
       unregister();

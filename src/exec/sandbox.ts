@@ -40,18 +40,25 @@ export interface SandboxedCommand {
   workDir: string;
   network: string;
   env: Record<string, string>;
+  /** The shell and its -c (bash for MLflow's rules, /bin/sh for repro.yaml). */
+  shell: readonly string[];
   command: string;
+  /** Files and directories the user named as path parameters: bound read-only at the same place. */
+  readPaths: readonly string[];
 }
 
-/** The bwrap argument list that runs `command` under /bin/sh in the sandbox. */
+/** The bwrap argument list that runs `command` under its shell in the sandbox. */
 export function sandboxArgs(run: SandboxedCommand, home: string | undefined): string[] {
   const args = ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp'];
   // No home directory: the user's (and every user's) is hidden behind an empty tmpfs.
   for (const dir of new Set(['/root', '/home', ...(home && path.isAbsolute(home) && home !== '/' ? [home] : [])])) args.push('--tmpfs', dir);
+  // What the user named in a path parameter is readable where the command was told it is, even
+  // under a hidden home or /tmp; never what a bundle's default names.
+  for (const p of run.readPaths) args.push('--ro-bind', p, p);
   args.push('--bind', run.runDir, run.runDir, '--chdir', run.workDir, '--unshare-all');
   if (run.network !== 'none') args.push('--share-net');
   args.push('--die-with-parent', '--new-session', '--clearenv');
   for (const [k, v] of Object.entries(run.env)) args.push('--setenv', k, v);
-  args.push('/bin/sh', '-c', run.command);
+  args.push(...run.shell, run.command);
   return args;
 }

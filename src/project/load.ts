@@ -7,7 +7,7 @@ import path from 'node:path';
 import { stringify } from 'yaml';
 import { fsError } from '../core/errors.js';
 import { readProjectMeta, type ProjectMeta } from './meta.js';
-import { readMlproject } from './read-mlproject.js';
+import { findMlproject, readMlproject } from './read-mlproject.js';
 import { readReproYaml } from './read-repro-yaml.js';
 import type { ProjectManifest } from './types.js';
 
@@ -23,8 +23,9 @@ async function readIfExists(file: string): Promise<string | null> {
 export async function loadProjectManifest(root: string): Promise<ProjectManifest | null> {
   const yaml = await readIfExists(path.join(root, 'repro.yaml'));
   if (yaml !== null) return readReproYaml(yaml, 'repro.yaml');
-  const mlproject = await readIfExists(path.join(root, 'MLproject'));
-  if (mlproject !== null) return readMlproject(mlproject, root, 'MLproject');
+  const name = findMlproject(root);
+  const mlproject = name === null ? null : await readIfExists(path.join(root, name));
+  if (mlproject !== null) return readMlproject(mlproject, root, name!);
   return null;
 }
 

@@ -1,19 +1,22 @@
-// Renders an entry point's command from typed, validated parameters, the way MLflow does:
-// declared parameters substituted into the command template (str.format semantics) after
-// shlex.quote, undeclared ones appended as `--key value`, in the order given. Values are
-// checked against their declared types first; a bad value is a usage error naming the
-// parameter, the type and the value.
-import { existsSync } from 'node:fs';
-import path from 'node:path';
+// Renders an entry point's command the way MLflow does: declared parameters substituted into
+// the command template by Python's str.format after shlex.quote, undeclared ones appended as
+// `--key value` in the order given. MLflow rules (mlflow-values.ts) for an MLproject or the
+// script convention; repro.yaml's typed checks for repro.yaml. A bad value is a usage error
+// naming the parameter, the type and the value.
 import { ReproError } from '../core/errors.js';
-import { shlexQuote } from './python-format.js';
+import { mlflowValue, usage } from './mlflow-values.js';
+import { PyFormatError, pyStrFormat, shlexQuote } from './python-format.js';
 import type { EntryPointSpec, ParameterSpec, ProjectManifest } from './types.js';
 
 export interface RenderOptions {
-  /** The directory the command runs in: `path` parameters resolve against it (MLflow: abspath). */
-  workDir: string;
-  /** MLflow makes local `path` values absolute and requires them to exist; repro.yaml keeps them relative. */
-  mlflowPaths: boolean;
+  /** 'mlflow': an MLproject or the script convention, rendered as `mlflow run` renders it; 'repro': repro.yaml's typed schema. */
+  rules: 'mlflow' | 'repro';
+  /**
+   * MLflow rules: the directory repro was called from. A local `path` value resolves against it
+   * (MLflow: os.path.abspath), must exist, and is passed absolute. null: values pass as given
+   * (a Dockerfile's default CMD, rendered where no caller is).
+   */
+  callerDir: string | null;
 }
 
 export interface RenderedCommand {
@@ -21,10 +24,22 @@ export interface RenderedCommand {
   command: string;
   /** The final value of every parameter, declared ones first. */
   parameters: Record<string, string>;
+  /** Local files and directories the user named in `path` values (MLflow rules), absolute: the run may read them. */
+  paths: string[];
+}
+
+/** The rules a manifest's commands are rendered by. */
+export function rulesOf(manifest: ProjectManifest | null): RenderOptions['rules'] {
+  return manifest?.source === 'repro.yaml' ? 'repro' : 'mlflow';
+}
+
+/** The shell a command runs under: MLflow runs `bash -c COMMAND`; repro.yaml commands run under /bin/sh. */
+export function shellOf(manifest: ProjectManifest | null): readonly [string, '-c'] {
+  return rulesOf(manifest) === 'mlflow' ? ['bash', '-c'] : ['/bin/sh', '-c'];
 }
 
 export function findEntryPoint(manifest: ProjectManifest, name: string): EntryPointSpec {
-  const ep = manifest.entryPoints[name];
+  const ep = Object.prototype.hasOwnProperty.call(manifest.entryPoints, name) ? manifest.entryPoints[name] : undefined;
   if (!ep) {
     throw new ReproError('E_USAGE', `no entry point named ${JSON.stringify(name)}`, {
       hint: `Entry points: ${Object.keys(manifest.entryPoints).join(', ') || '(none)'}.`,
@@ -34,15 +49,8 @@ export function findEntryPoint(manifest: ProjectManifest, name: string): EntryPo
   return ep;
 }
 
-function usage(p: ParameterSpec, value: string, why: string): ReproError {
-  return new ReproError('E_USAGE', `parameter ${p.name} (${p.type}) ${why}: ${JSON.stringify(value)}`, {
-    hint: p.choices ? `Use one of: ${p.choices.join(', ')}.` : `Pass -P ${p.name}=<${p.type}>.`,
-    details: { parameter: p.name, type: p.type, value },
-  });
-}
-
-/** Checks a value against its type; returns the value to substitute. */
-export function checkValue(p: ParameterSpec, value: string, options: RenderOptions): string {
+/** repro.yaml: checks a value against its type; returns the value to substitute. */
+export function checkValue(p: ParameterSpec, value: string): string {
   switch (p.type) {
     case 'int':
       if (!/^[-+]?\d+$/.test(value.trim())) throw usage(p, value, 'is not an integer');
@@ -59,35 +67,31 @@ export function checkValue(p: ParameterSpec, value: string, options: RenderOptio
     case 'uri':
       if (!/^[A-Za-z][A-Za-z0-9+.-]*:/.test(value)) throw usage(p, value, 'is not a URI (scheme:...)');
       return value;
-    case 'path': {
-      if (!options.mlflowPaths || /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(value)) return value;
-      const abs = path.resolve(options.workDir, value);
-      if (!existsSync(abs)) throw usage(p, value, 'names no file or directory');
-      return abs;
-    }
     default:
       return value;
   }
 }
 
-/** Python's str.format for `{name}` fields and `{{`/`}}` escapes. */
-export function formatCommand(template: string, values: Record<string, string>): string {
-  return template.replace(/\{\{|\}\}|\{([^{}]*)\}/g, (match, field: string | undefined) => {
-    if (match === '{{') return '{';
-    if (match === '}}') return '}';
-    const key = field!.split(/[!:]/)[0]!;
-    if (!(key in values)) {
-      throw new ReproError('E_CONFIG', `the command refers to {${field}}, which is not a parameter of this entry point`, {
-        hint: 'Declare the parameter, or write a literal brace as {{ or }}.',
-        details: { field, template },
-      });
-    }
-    return values[key]!;
-  });
+/** The command with its fields filled in by Python's str.format (python-format.ts). */
+export function formatCommand(template: string, values: Record<string, string>, entry = 'main'): string {
+  try {
+    return pyStrFormat(template, values);
+  } catch (err) {
+    if (!(err instanceof PyFormatError)) throw err;
+    throw new ReproError('E_CONFIG', `entry point ${entry}: the command cannot be rendered: ${err.pythonType}: ${err.message}`, {
+      hint: err.pythonType === 'KeyError' ? 'Declare the parameter, or write a literal brace as {{ or }}.' : "Python's str.format refuses this command too (mlflow run fails the same way): fix its {fields}.",
+      details: { entry, template, pythonError: err.pythonType, reason: err.message },
+    });
+  }
 }
 
 export function renderCommand(ep: EntryPointSpec, given: ReadonlyArray<[string, string]>, options: RenderOptions): RenderedCommand {
-  const supplied = new Map(given);
+  const supplied = new Map<string, string>();
+  for (const [key, value] of given) {
+    // MLflow's -P parser refuses a repeated name (click.BadParameter); repro does for both manifests.
+    if (supplied.has(key)) throw new ReproError('E_USAGE', `Repeated parameter: '${key}'`, { hint: `Pass -P ${key}=... once.`, details: { entry: ep.name, parameter: key } });
+    supplied.set(key, value);
+  }
   const missing = ep.parameters.filter((p) => p.required && !supplied.has(p.name)).map((p) => p.name);
   if (missing.length > 0) {
     throw new ReproError('E_USAGE', `no value given for missing parameters: ${missing.map((m) => `'${m}'`).join(', ')}`, {
@@ -95,17 +99,31 @@ export function renderCommand(ep: EntryPointSpec, given: ReadonlyArray<[string, 
       details: { entry: ep.name, missing },
     });
   }
+  if (typeof ep.command !== 'string') {
+    throw new ReproError('E_CONFIG', `entry point ${ep.name} has no command`, { hint: 'Give it a command: line (mlflow run cannot run it either).', details: { entry: ep.name } });
+  }
   const final: Record<string, string> = {};
   const quoted: Record<string, string> = {};
+  const paths: string[] = [];
   for (const p of ep.parameters) {
-    const value = checkValue(p, supplied.get(p.name) ?? p.default!, options);
+    const user = supplied.get(p.name);
+    let value: string;
+    if (options.rules === 'mlflow') {
+      const computed = mlflowValue(p, user ?? p.default!, user !== undefined, options.callerDir);
+      value = computed.value;
+      // Only what the user named is opened to the run; a bundle's default never is.
+      if (computed.localPath !== null && user !== undefined) paths.push(computed.localPath);
+    } else {
+      value = checkValue(p, user ?? p.default!);
+    }
     final[p.name] = value;
     quoted[p.name] = shlexQuote(value);
   }
   const extra: string[] = [];
-  for (const [key, value] of given) {
-    if (key in final) continue;
-    // The key reaches the shell as written (--key), so it must be a plain name.
+  for (const [key, value] of supplied) {
+    if (Object.prototype.hasOwnProperty.call(final, key)) continue;
+    // The key reaches the shell as written (--key), so it must be a plain name. (MLflow puts it
+    // there unquoted: a deliberate difference, see the README.)
     if (!UNDECLARED_KEY.test(key)) {
       throw new ReproError('E_USAGE', `-P ${JSON.stringify(key)}: an undeclared parameter's name must be a plain name ([A-Za-z_][A-Za-z0-9_.-]*)`, {
         hint: `Entry point ${ep.name} declares: ${ep.parameters.map((p) => p.name).join(', ') || '(none)'}. Undeclared parameters are passed on as --name value.`,
@@ -115,12 +133,12 @@ export function renderCommand(ep: EntryPointSpec, given: ReadonlyArray<[string, 
     final[key] = value;
     extra.push(`--${key} ${shlexQuote(value)}`);
   }
-  return { entryPoint: ep.name, command: [formatCommand(ep.command, quoted), ...extra].join(' '), parameters: final };
+  return { entryPoint: ep.name, command: [formatCommand(ep.command, quoted, ep.name), ...extra].join(' '), parameters: final, paths };
 }
 
 const UNDECLARED_KEY = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 
-/** `-P key=value` strings into ordered pairs. */
+/** `-P key=value` strings into ordered pairs (split at the first `=`, as MLflow's parser does). */
 export function parseParamFlags(flags: readonly string[]): Array<[string, string]> {
   return flags.map((f) => {
     const eq = f.indexOf('=');

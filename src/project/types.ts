@@ -10,11 +10,14 @@ export interface ParameterSpec {
   default: string | null;
   required: boolean;
   choices?: string[];
+  /** MLproject only: the type name as written when MLflow gives it no meaning (`str`, `bool`): a string. */
+  declaredType?: string;
 }
 
 export interface EntryPointSpec {
   name: string;
-  command: string;
+  /** null: an MLproject entry point without a command (MLflow loads it; running it fails). */
+  command: string | null;
   /** In declaration order: MLflow renders known parameters in this order. */
   parameters: ParameterSpec[];
 }

@@ -43,7 +43,7 @@ describe('bundles carry the project manifest', () => {
     const mlproject = files.get('project/MLproject')!.toString();
     const fromMlflow = readMlproject(mlproject, root);
     const params: Array<[string, string]> = [['tag', 'v1 final'], ['mode', 'slow']];
-    const opts = { workDir: root, mlflowPaths: true };
+    const opts = { rules: 'mlflow' as const, callerDir: root };
     expect(renderCommand(fromMlflow.entryPoints.main!, params, opts).command).toBe(renderCommand(report.manifest.head.project!.entryPoints.main!, params, opts).command);
     expect(renderCommand(fromMlflow.entryPoints.main!, params, opts).command).toBe("python3 train.py --lr 1.0 --epochs 3 --mode slow --tag 'v1 final'");
   });

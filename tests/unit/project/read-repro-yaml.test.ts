@@ -47,7 +47,7 @@ describe('repro.yaml', () => {
 
   it('validates typed values before anything runs: -P n_estimators=abc names parameter, type and value', () => {
     const ep = m.entryPoints.main!;
-    const opts = { workDir: '/', mlflowPaths: false };
+    const opts = { rules: 'repro' as const, callerDir: '/' };
     expect(renderCommand(ep, [['seed', '7']], opts).command).toBe('python3 train.py --seed 7 --n-estimators 50 --criterion gini --out outputs');
     expect(() => renderCommand(ep, [['n_estimators', 'abc']], opts)).toThrow(expect.objectContaining({ code: 'E_USAGE', message: 'parameter n_estimators (int) is not an integer: "abc"' }));
     expect(() => renderCommand(ep, [['criterion', 'log_loss']], opts)).toThrow(expect.objectContaining({ hint: 'Use one of: gini, entropy.' }));
