@@ -30,18 +30,27 @@ export function parseUvLock(text: string): ParsedLock {
 
 export function parsePoetryLock(text: string): ParsedLock {
   const doc = parseToml(text) as Table;
+  // lock-version 1.x keeps each package's file hashes in [metadata.files], by name; 2.x in the
+  // package's own files array.
+  const metadataFiles = (((doc.metadata ?? {}) as Table).files ?? {}) as Record<string, unknown>;
+  const filesByName = new Map(Object.entries(metadataFiles).map(([name, files]) => [normalizeName(name), arr(files) as Table[]]));
   const packages: LockPackage[] = [];
   const warnings: LockWarning[] = [];
   for (const raw of arr(doc.package) as Table[]) {
     const source = (raw.source ?? null) as Table | null;
-    const hashes = (arr(raw.files) as Table[]).map((f) => str(f.hash)).filter((h): h is string => h !== null);
-    const pkg: LockPackage = { name: normalizeName(String(raw.name)), version: str(raw.version), source: source ? stripCredentials(String(source.url ?? source.type ?? '')) || null : null, hashes: hashes.sort() };
+    const name = normalizeName(String(raw.name));
+    const files = raw.files !== undefined ? (arr(raw.files) as Table[]) : (filesByName.get(name) ?? []);
+    const hashes = files.map((f) => str(f.hash)).filter((h): h is string => h !== null);
+    const sourceType = source ? str(source.type) : null;
+    const pkg: LockPackage = { name, version: str(raw.version), source: source ? stripCredentials(String(source.url ?? source.type ?? '')) || null : null, hashes: [...new Set(hashes)].sort() };
     const markers = str(raw.markers);
     if (markers) pkg.platform = markers;
     packages.push(pkg);
     if (markers && /sys_platform|platform_machine|platform_system/.test(markers)) warnings.push({ code: 'PLATFORM_SPECIFIC', message: `${pkg.name} applies only where ${markers}`, package: pkg.name });
+    if (pkg.hashes.length > 0) continue;
+    if (sourceType === 'directory' || sourceType === 'file') warnings.push({ code: 'LOCAL_PATH', message: `${pkg.name} is the project's ${sourceType} ${String(source!.url ?? '')}`, package: pkg.name });
+    else if (pkg.source === null || /^https?:/.test(pkg.source)) warnings.push({ code: 'MISSING_HASH', message: `${pkg.name} has no artifact hash`, package: pkg.name });
   }
-  warnings.push(...hashWarnings(packages, (p) => p.source !== null && !/^https?:/.test(p.source)));
   return { format: 'poetry.lock', packages, warnings, manifest: 'pyproject.toml' };
 }
 

@@ -13,6 +13,13 @@ export function parseRequirements(text: string): ParsedLock {
   for (const line of logicalLines(text)) {
     const stripped = line.replace(/(^|\s)#.*$/, '').trim();
     if (stripped === '') continue;
+    const editable = /^(?:-e|--editable)(?:[=\s]+)(.+)$/.exec(stripped);
+    if (editable) {
+      const req = parseEditable(editable[1]!.trim());
+      packages.push(toPackage(req, index));
+      warnings.push(...requirementWarnings(req));
+      continue;
+    }
     if (stripped.startsWith('-')) {
       const m = /^(?:-i|--index-url|--extra-index-url)[=\s]+(\S+)/.exec(stripped);
       if (m) {
@@ -27,14 +34,50 @@ export function parseRequirements(text: string): ParsedLock {
       warnings.push({ code: 'UNPARSED_LINE', message: `cannot read requirement: ${stripCredentials(stripped).slice(0, 120)}` });
       continue;
     }
-    const pkg: LockPackage = { name: req.name, version: req.version, source: req.url ? stripCredentials(req.url) : index, hashes: req.hashes };
-    if (req.marker) pkg.platform = req.marker;
-    packages.push(pkg);
-    if (req.version === null && !req.url) warnings.push({ code: 'UNPINNED', message: `${req.name} is not pinned with ==${req.spec ? ` (${req.spec})` : ''}`, package: req.name });
-    if (req.hashes.length === 0) warnings.push({ code: 'MISSING_HASH', message: `${req.name} has no --hash`, package: req.name });
-    if (req.marker && PLATFORM_MARKER.test(req.marker)) warnings.push({ code: 'PLATFORM_SPECIFIC', message: `${req.name} applies only where ${req.marker}`, package: req.name });
+    packages.push(toPackage(req, index));
+    warnings.push(...requirementWarnings(req));
   }
   return { format: 'requirements', packages, warnings };
+}
+
+function toPackage(req: Requirement, index: string | null): LockPackage {
+  const pkg: LockPackage = { name: req.name, version: req.version, source: req.url ? stripCredentials(req.url) : index, hashes: req.hashes };
+  if (req.marker) pkg.platform = req.marker;
+  return pkg;
+}
+
+/** What weakens one requirement's pin: no ==, no --hash, a moving VCS ref, a platform marker. */
+export function requirementWarnings(req: Requirement, hashes = true): LockWarning[] {
+  const out: LockWarning[] = [];
+  const url = req.url ? stripCredentials(req.url) : null;
+  if (req.local) {
+    out.push({ code: 'LOCAL_PATH', message: `${req.name} is installed from the project's folder ${url}${req.editable ? ' (editable)' : ''}`, package: req.name });
+    return out;
+  }
+  if (req.vcs) {
+    // pip checks out the ref; only a full commit id names one tree.
+    if (!req.vcsCommit) out.push({ code: 'UNPINNED', message: `${req.name} comes from ${url}, a branch or tag, not a commit`, package: req.name });
+    return out;
+  }
+  if (req.version === null && !req.url) out.push({ code: 'UNPINNED', message: `${req.name} is not pinned with ==${req.spec ? ` (${req.spec})` : ''}`, package: req.name });
+  if (hashes && req.hashes.length === 0) out.push({ code: 'MISSING_HASH', message: `${req.name} has no --hash`, package: req.name });
+  if (req.marker && PLATFORM_MARKER.test(req.marker)) out.push({ code: 'PLATFORM_SPECIFIC', message: `${req.name} applies only where ${req.marker}`, package: req.name });
+  return out;
+}
+
+/**
+ * An editable (`-e`) target as pip reads it: a VCS URL (`git+https://...@ref#egg=name`) or a
+ * local folder (`.`, `./pkg`, `file:...`).
+ */
+export function parseEditable(target: string): Requirement {
+  const egg = /#(?:.*&)?egg=([A-Za-z0-9._-]+)/.exec(target);
+  const vcs = /^(git|hg|svn|bzr)\+/.test(target);
+  if (vcs) {
+    const ref = /@([^@#/]+)(?:#|$)/.exec(target.replace(/^[a-z+]+:\/\/[^/]*@/, (m) => m.replace(/@$/, '')))?.[1] ?? null;
+    return { name: normalizeName(egg?.[1] ?? target), version: null, spec: null, url: target, marker: null, hashes: [], editable: true, vcs: true, vcsCommit: ref !== null && /^[0-9a-f]{40}$/.test(ref) };
+  }
+  const local = !/^[a-z][a-z0-9+.-]*:\/\//i.test(target) || target.startsWith('file:');
+  return { name: egg ? normalizeName(egg[1]!) : target, version: null, spec: null, url: target, marker: null, hashes: [], editable: true, local };
 }
 
 function* logicalLines(text: string): Generator<string> {
@@ -50,13 +93,19 @@ function* logicalLines(text: string): Generator<string> {
   if (acc !== '') yield acc;
 }
 
-interface Requirement {
+export interface Requirement {
   name: string;
   version: string | null;
   spec: string | null;
   url: string | null;
   marker: string | null;
   hashes: string[];
+  editable?: boolean;
+  /** A folder of the project (`-e .`, a path, file:). */
+  local?: boolean;
+  /** git+/hg+/svn+/bzr+ URL, and whether its ref is a full commit id. */
+  vcs?: boolean;
+  vcsCommit?: boolean;
 }
 
 export function parseRequirementLine(line: string): Requirement | null {
@@ -71,9 +120,11 @@ export function parseRequirementLine(line: string): Requirement | null {
   const body = (semi >= 0 ? rest.slice(0, semi) : rest).trim();
   const direct = /^([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?\s*@\s*(\S+)$/.exec(body);
   if (direct) return { name: normalizeName(direct[1]!), version: null, spec: null, url: direct[3]!, marker, hashes };
-  if (/^(https?|git\+|file):/.test(body)) {
+  if (/^(https?|git\+|hg\+|svn\+|bzr\+|file):/.test(body)) {
     const egg = /#egg=([A-Za-z0-9._-]+)/.exec(body);
-    return egg ? { name: normalizeName(egg[1]!), version: null, spec: null, url: body, marker, hashes } : null;
+    if (!egg) return null;
+    if (/^(git|hg|svn|bzr)\+/.test(body)) return { ...parseEditable(body), editable: false, marker, hashes };
+    return { name: normalizeName(egg[1]!), version: null, spec: null, url: body, marker, hashes };
   }
   const m = /^([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?\s*(.*)$/.exec(body);
   if (!m) return null;

@@ -12,7 +12,13 @@ export interface LockPackage {
   platform?: string;
 }
 
-export type LockWarningCode = 'UNPINNED' | 'MISSING_HASH' | 'PLATFORM_SPECIFIC' | 'LOCK_OLDER_THAN_MANIFEST' | 'CREDENTIALS_REMOVED' | 'UNPARSED_LINE';
+/**
+ * MISSING_HASH: a package fetched from a registry or URL without a hash to check it by.
+ * LOCAL_PATH: a package from a folder of the project (a workspace, file:, a directory): it has
+ * no registry hash to miss; its bytes are the project's own. PLATFORM_SPECIFIC: installed only on
+ * some platforms (markers, conda platforms, yarn conditions).
+ */
+export type LockWarningCode = 'UNPINNED' | 'MISSING_HASH' | 'LOCAL_PATH' | 'PLATFORM_SPECIFIC' | 'LOCK_OLDER_THAN_MANIFEST' | 'CREDENTIALS_REMOVED' | 'UNPARSED_LINE';
 
 export interface LockWarning {
   code: LockWarningCode;

@@ -8,6 +8,8 @@ declare module '@npmcli/arborist' {
     isRoot?: boolean;
     isLink?: boolean;
     location: string;
+    /** Inside a parent's bundleDependencies (its tarball carries it). */
+    inBundle?: boolean;
   }
   export default class Arborist {
     constructor(options: { path: string });
