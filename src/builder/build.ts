@@ -21,6 +21,7 @@ import { generateMlproject, loadProject, type LoadedProject } from '../project/l
 import { DOCKERFILE_PATH, REFERENCE_RUN_PATH } from '../bundle/layout.js';
 import { planDockerfileEntry, type DockerfileEntry } from './dockerfile-entry.js';
 import { buildBundleImage, type ImageResult } from '../docker/bundle-image.js';
+import type { BuildNetwork } from '../docker/images.js';
 import { reachDocker } from '../docker/client.js';
 import { canonicalJson } from '../core/canonical-json.js';
 import { readRunDir } from '../run-record/record.js';
@@ -42,6 +43,8 @@ export interface BuildOptions {
   baseImage?: string;
   /** Also build the image through the Docker engine. */
   image?: boolean;
+  /** The network the image build's RUN steps get (--build-network; default none). */
+  buildNetwork?: BuildNetwork;
   /** A run directory (repro exec) whose run.json becomes the bundle's reference run. */
   withRun?: string;
 }
@@ -102,7 +105,7 @@ export interface BuildResult {
   sourceDateEpoch: number;
   selection: 'git' | 'walk' | 'list';
   /** The Dockerfile at the bundle's root, or why there is none. */
-  dockerfile: { included: boolean; baseImage: string | null; reason: string | null };
+  dockerfile: { included: boolean; baseImage: string | null; reason: string | null; lock: string | null; notes: string[] };
   /** The image built with --image. */
   image?: ImageResult;
   /** The reference run embedded with --with-run. */
@@ -147,7 +150,8 @@ export async function planBuild(options: BuildOptions, ctx: Context): Promise<Bu
   }
   if (content.namesNormalized.length > 20) ctx.log.warn(`build: and ${content.namesNormalized.length - 20} more names not in NFC`);
   const rootFiles: Array<[string, Buffer]> = [];
-  if (dockerfile.content) rootFiles.push([DOCKERFILE_PATH, dockerfile.content]);
+  if (dockerfile.content) rootFiles.push([DOCKERFILE_PATH, dockerfile.content], ...dockerfile.files);
+  for (const note of dockerfile.notes) ctx.log.info(`build: image: ${note}`);
   const referenceRun = options.withRun ? path.resolve(ctx.cwd, options.withRun) : null;
   if (referenceRun) {
     const record = await readRunDir(referenceRun);
@@ -231,7 +235,7 @@ export async function applyBuild(plan: BuildPlan, ctx: Context): Promise<BuildRe
     sourceDateEpoch: plan.manifest.sourceDateEpoch,
     selection: plan.selection,
     referenceRun: plan.referenceRun,
-    dockerfile: { included: plan.dockerfile.content !== null, baseImage: plan.dockerfile.baseImage, reason: plan.dockerfile.reason },
+    dockerfile: { included: plan.dockerfile.content !== null, baseImage: plan.dockerfile.baseImage, reason: plan.dockerfile.reason, lock: plan.dockerfile.lock, notes: plan.dockerfile.notes },
     project: plan.manifest.project ? { source: plan.manifest.project.source, entryPoints: Object.keys(plan.manifest.project.entryPoints) } : null,
     lock: { path: path.join(plan.root, LOCK_FILE), status: lockStatus },
     builder: { node: runtime.node, zlib: runtime.zlib, zstd: runtime.zstd, zstdEngine: plan.manifest.compression.codec === 'zstd' ? zstdEngine() : null },
@@ -258,13 +262,13 @@ async function applyLock(plan: BuildPlan, contentDigest: string): Promise<BuildR
 export async function runBuild(options: BuildOptions, ctx: Context): Promise<BuildResult> {
   const plan = await planBuild(options, ctx);
   const result = await applyBuild(plan, ctx);
-  return options.image ? withImage(result, false, ctx, plan.startedAt) : result;
+  return options.image ? withImage(result, false, ctx, plan.startedAt, options.buildNetwork) : result;
 }
 
 /** Builds the bundle's image (after the bundle is written and locked) and adds it to the result. */
-export async function withImage<T extends BuildResult>(result: T, verify: boolean, ctx: Context, startedAt: number): Promise<T> {
+export async function withImage<T extends BuildResult>(result: T, verify: boolean, ctx: Context, startedAt: number, network?: BuildNetwork): Promise<T> {
   const image = await buildBundleImage(
-    { bundle: result.bundle, contentDigest: result.contentDigest, name: result.name, version: result.version, sourceDateEpoch: result.sourceDateEpoch, verify },
+    { bundle: result.bundle, contentDigest: result.contentDigest, name: result.name, version: result.version, sourceDateEpoch: result.sourceDateEpoch, verify, network },
     ctx,
   );
   return { ...result, image, durationMs: ctx.now().getTime() - startedAt };

@@ -12,6 +12,12 @@ export interface DockerfileEntry {
   baseImage: string | null;
   /** Why there is no Dockerfile, when there is none. */
   reason: string | null;
+  /** The lock the image installs from (project-relative), or null. */
+  lock: string | null;
+  /** Build-context files the Dockerfile installs from (requirements exported from the lock), carried at the bundle's root. */
+  files: Array<[string, Buffer]>;
+  /** What the image installs and what it does not (an unhashed requirements file: what is unpinned, and how to pin it). */
+  notes: string[];
 }
 
 export interface DockerfileEntryOptions {
@@ -25,8 +31,8 @@ export async function planDockerfileEntry(project: LoadedProject, options: Docke
   const explicit = options.baseImage ?? project.manifest?.environment.baseImage ?? null;
   const pinned = explicit !== null && /@sha256:[0-9a-f]{64}$/.test(explicit);
   if (!options.image && !pinned) {
-    return { content: null, baseImage: null, reason: explicit ? `the base image ${explicit} is not pinned by digest` : 'no base image pinned by digest (set environment.base_image or pass --base-image NAME@sha256:...)' };
+    return { content: null, baseImage: null, reason: explicit ? `the base image ${explicit} is not pinned by digest` : 'no base image pinned by digest (set environment.base_image or pass --base-image NAME@sha256:...)', lock: null, files: [], notes: [] };
   }
   const plan = await planDockerfile({ project, sourceDateEpoch: options.sourceDateEpoch, baseImage: options.baseImage, resolve: Boolean(options.image) && !pinned, docker: options.docker }, ctx);
-  return { content: Buffer.from(plan.text), baseImage: plan.base.ref, reason: null };
+  return { content: Buffer.from(plan.text), baseImage: plan.base.ref, reason: null, lock: plan.lock, files: plan.files.map((f) => [f.path, Buffer.from(f.text)]), notes: plan.notes };
 }

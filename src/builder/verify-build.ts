@@ -81,7 +81,7 @@ export async function runVerifiedBuild(options: BuildOptions, ctx: Context, self
         details: { result },
       });
     }
-    return options.image ? await withImage(result, true, ctx, startedAt) : result;
+    return options.image ? await withImage(result, true, ctx, startedAt, options.buildNetwork) : result;
   } finally {
     await fs.rm(work, { recursive: true, force: true });
     untrack();

@@ -62,6 +62,7 @@ The content digest is recorded in DIR/repro.lock; commit it and use --locked in 
     .option('--locked', 'fail (exit 1) without writing when the bundle would differ from repro.lock')
     .option('--base-image <ref>', 'base image of the bundle\'s Dockerfile (NAME:TAG@sha256:..., or NAME:TAG with --image)')
     .option('--image', 'also build the image through the Docker engine (with --verify: twice, comparing layers)')
+    .addOption(new Option('--build-network <mode>', 'network for the image build\'s RUN steps: none (nothing fetched: the base image has it all), host or default (pip/npm fetch what the lock pins, checked by hash)').choices(['none', 'host', 'default']).default('none'))
     .option('--with-run <dir>', 'embed the run record of RUN_DIR (repro exec) as the reference run')
     .addOption(new Option('--no-lock', 'neither read nor write repro.lock').hideHelp())
     .addOption(new Option('--files-from <file>', 'NUL-separated list of files to bundle (internal)').hideHelp());
@@ -159,9 +160,13 @@ Examples:
 deterministic: the base image pinned by digest (from --base-image NAME@sha256:..., the local
 engine's RepoDigests, or the registry's API; with none, an error instead of an unpinned FROM),
 system packages pinned to versions with apt sources frozen to SOURCE_DATE_EPOCH on Debian bases,
-Python packages from a requirements file with --require-hashes, npm ci for Node, determinism
-ENV (PYTHONHASHSEED=0; CUBLAS_WORKSPACE_CONFIG=:4096:8 on GPU), a non-root user, and the main
-entry point as the default command.
+packages from the project's own lock, checked by hash: a requirements file with --hash as it is
+(pip --require-hashes --no-deps); uv.lock, poetry.lock and Pipfile.lock exported to
+repro.requirements.txt beside the Dockerfile (written with -o; a bundle carries it); npm ci,
+pnpm install --frozen-lockfile or yarn's immutable install for Node. A requirements file without
+hashes installs nothing, and a note says what is unpinned and the command that pins it.
+Determinism ENV (PYTHONHASHSEED=0; CUBLAS_WORKSPACE_CONFIG=:4096:8 on GPU), a non-root user, and
+the main entry point as the default command (bash -c for an MLproject, /bin/sh -c for repro.yaml).
 
 --check lints an existing Dockerfile: UNPINNED_FROM, LATEST_TAG, APT_UNPINNED, PIP_UNPINNED,
 PIP_NO_HASHES, ADD_URL, NPM_INSTALL, MISSING_DETERMINISM_ENV (exit 1 when any).`)

@@ -8,6 +8,7 @@ import type { Context } from '../core/context.js';
 import type { Difference } from '../core/difference.js';
 import { ReproError } from '../core/errors.js';
 import { reachDocker, type DockerClient, type ImageInfo } from './client.js';
+import type { BuildNetwork } from './images.js';
 import { openBundle } from '../bundle/open.js';
 import { slugName } from '../project/meta.js';
 import { verifyBundle } from '../bundle/verify.js';
@@ -32,6 +33,8 @@ export interface ImageBuildInput {
   verify: boolean;
   /** Reuse an image already built from this bundle (same tag and bundle-digest label). */
   reuse?: boolean;
+  /** The network the build's RUN steps get (default none). */
+  network?: BuildNetwork;
 }
 
 /** `engine`: a client already connected and answering (else one is connected here). */
@@ -78,6 +81,7 @@ async function buildOnce(docker: DockerClient, input: ImageBuildInput, tag: stri
     tag,
     labels,
     noCache,
+    network: input.network,
     onOutput: (text) => {
       for (const line of text.split('\n')) if (line.trim() !== '') ctx.log.info(`image: ${line.trimEnd()}`);
     },

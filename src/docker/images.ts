@@ -22,8 +22,13 @@ export interface BuildRequest {
   tag: string;
   labels: Record<string, string>;
   noCache: boolean;
+  /** The network RUN steps get: 'none' (the default: everything comes from the base image and the bundle) or 'host'/'default' (pip and npm fetch what the lock pins, by hash). */
+  network?: BuildNetwork;
   onOutput?: (line: string) => void;
 }
+
+export type BuildNetwork = 'none' | 'host' | 'default';
+export const BUILD_NETWORKS: readonly BuildNetwork[] = ['none', 'host', 'default'];
 
 /** The image, or null when the engine has none by that reference. */
 export async function inspectImage(docker: Docker, ref: string, env: Env, limit: number): Promise<ImageInfo | null> {
@@ -47,7 +52,7 @@ export async function inspectImage(docker: Docker, ref: string, env: Env, limit:
   }
 }
 
-/** Builds an image (no network, intermediate containers removed) and returns its ID. */
+/** Builds an image (no network unless asked, intermediate containers removed) and returns its ID. */
 export async function buildImage(docker: Docker, request: BuildRequest, env: Env): Promise<string> {
   let stream: NodeJS.ReadableStream;
   try {
@@ -58,7 +63,7 @@ export async function buildImage(docker: Docker, request: BuildRequest, env: Env
       nocache: request.noCache,
       rm: true,
       forcerm: true,
-      networkmode: 'none',
+      networkmode: request.network ?? 'none',
     } as Record<string, unknown>);
   } catch (err) {
     throw unavailable(err, env);
@@ -87,7 +92,7 @@ export async function removeImage(docker: Docker, id: string): Promise<void> {
 
 function buildFailed(message: string): ReproError {
   return new ReproError('E_ENV', `docker build failed: ${message.trim()}`, {
-    hint: 'The build output above names the failing step. The build runs without network (--network none): everything must come from the base image and the bundle.',
+    hint: 'The build output above names the failing step. Without --build-network the build has no network: everything must come from the base image and the bundle (a lock the image installs from needs --build-network host or default).',
     details: { message },
   });
 }

@@ -1,7 +1,7 @@
 // Generates the pinned Dockerfile of a project from templates/: byte-for-byte a function of the
-// manifest, the pinned base image, the lockfile and SOURCE_DATE_EPOCH. Anything that would make
-// the image depend on the day it is built (an unpinned package, a requirements file without
-// hashes) is refused here, with a hint, rather than written.
+// manifest, the pinned base image, the install lines made from the lock (install-lock.ts) and
+// SOURCE_DATE_EPOCH. Anything that would make the image depend on the day it is built (an
+// unpinned system package) is refused here, with a hint, rather than written.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,8 +22,8 @@ export interface DockerfileInput {
   baseImage: string;
   sourceDateEpoch: number;
   manifest: ProjectManifest | null;
-  /** Project-relative lockfile to install from, with its text (requirements with hashes only). */
-  lockfile: { path: string; text: string } | null;
+  /** The install lines (install-lock.ts): from the project's own lock, hashed; '' installs nothing. */
+  install: string;
   cudaNote?: string;
 }
 
@@ -55,25 +55,6 @@ function aptSources(baseImage: string, packages: readonly string[], epoch: numbe
   if (!codename) return '';
   const stamp = new Date(epoch * 1000).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
   return `RUN echo 'deb [check-valid-until=no] http://snapshot.debian.org/archive/debian/${stamp}/ ${codename} main' > /etc/apt/sources.list \\\n    && rm -f /etc/apt/sources.list.d/*\n`;
-}
-
-function pythonInstall(lockfile: DockerfileInput['lockfile']): string {
-  if (!lockfile) return '';
-  if (!/(^|\/)(requirements[^/]*|constraints[^/]*)\.txt$|^requirements\/.+\.txt$/.test(lockfile.path)) {
-    throw new ReproError('E_CONFIG', `cannot install from ${lockfile.path} with hashes yet`, {
-      hint: 'Export it to a requirements file with hashes (uv export --format requirements-txt, poetry export) and name that as environment.lockfile.',
-      details: { lockfile: lockfile.path },
-    });
-  }
-  const reqs = lockfile.text.split(/\r?\n/).filter((l) => /^[A-Za-z0-9]/.test(l));
-  if (reqs.length > 0 && !/--hash=/.test(lockfile.text)) {
-    throw new ReproError('E_CONFIG', `${lockfile.path} has no --hash entries: pip cannot verify what it installs`, {
-      hint: 'Regenerate it with hashes (pip-compile --generate-hashes, uv pip compile --generate-hashes).',
-      details: { lockfile: lockfile.path },
-    });
-  }
-  if (reqs.length === 0) return '';
-  return `RUN python3 -m pip install --no-cache-dir --no-deps --require-hashes -r ${lockfile.path}\n`;
 }
 
 /** The ENTRYPOINT arguments (the manifest's shell) and, when the default entry point renders with defaults, its CMD. */
@@ -108,7 +89,7 @@ export function generateDockerfile(input: DockerfileInput): string {
     extraEnv: env,
     aptSources: aptSources(input.baseImage, packages, input.sourceDateEpoch),
     aptInstall: aptInstall(packages),
-    pythonInstall: input.kind === 'node' ? '' : pythonInstall(input.lockfile),
+    install: input.install,
     entrypoint: defaultCommand(input.manifest),
     cudaNote: input.cudaNote ?? '',
   };

@@ -4,7 +4,7 @@
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Context } from '../core/context.js';
-import { ReproError, fsError } from '../core/errors.js';
+import { ReproError } from '../core/errors.js';
 import { reachDockerIfAny, type DockerClient } from '../docker/client.js';
 import type { LoadedProject } from '../project/load.js';
 import type { ProjectManifest } from '../project/types.js';
@@ -14,6 +14,7 @@ import { parseSnapshot } from '../snapshot/io.js';
 import { DEFAULT_SNAPSHOT_FILE } from '../snapshot/defaults.js';
 import type { Snapshot } from '../snapshot/snapshot.js';
 import { pinBaseImage, type Pinned } from './pin.js';
+import { planInstall } from './install-lock.js';
 
 export interface DockerfilePlanOptions {
   /** The project, already loaded by the caller (its manifest, name and version). */
@@ -31,6 +32,10 @@ export interface DockerfilePlan {
   kind: DockerfileKind;
   base: Pinned;
   text: string;
+  /** The lock the image installs from (project-relative), or null. */
+  lock: string | null;
+  /** Build-context files the Dockerfile needs beside it (requirements exported from the lock). */
+  files: Array<{ path: string; text: string }>;
   notes: string[];
 }
 
@@ -87,12 +92,7 @@ export async function planDockerfile(options: DockerfilePlanOptions, ctx: Contex
   const wanted = options.baseImage ?? manifest?.environment.baseImage ?? fallback.image;
   const notes = options.baseImage || manifest?.environment.baseImage ? [] : [fallback.note];
   const base = await pinBaseImage(wanted, { docker: options.resolve ? (options.docker ?? (await reachDockerIfAny(ctx.env))) : null, ...(options.resolve ? {} : { fetch: refuseFetch }) });
-  let lockfile: { path: string; text: string } | null = null;
-  const lockPath = manifest?.environment.lockfile;
-  if (lockPath) {
-    const file = path.join(root, lockPath);
-    lockfile = { path: lockPath, text: await fs.readFile(file, 'utf8').catch((err) => { throw fsError(err, file, 'cannot read environment.lockfile'); }) };
-  }
+  const install = await planInstall(root, kind, manifest?.environment.lockfile ?? null);
   const text = generateDockerfile({
     name: meta.name,
     version: meta.version,
@@ -100,10 +100,10 @@ export async function planDockerfile(options: DockerfilePlanOptions, ctx: Contex
     baseImage: base.ref,
     sourceDateEpoch: options.sourceDateEpoch,
     manifest,
-    lockfile,
+    install: install.run,
     cudaNote: kind === 'python-cuda' ? fallback.note : undefined,
   });
-  return { kind, base, text, notes };
+  return { kind, base, text, lock: install.lock, files: install.files, notes: [...notes, ...install.notes] };
 }
 
 /** Used when only an explicit digest may pin the base (bundles must not depend on the network). */

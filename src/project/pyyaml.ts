@@ -140,10 +140,15 @@ function lineOf(node: Node, text: string): number | null {
   return start === undefined ? null : text.slice(0, start).split('\n').length;
 }
 
+/** Nodes one document may construct, aliases expanded: a few MLproject lines cannot make billions. */
+const MAX_NODES = 1_000_000;
+
 interface Reader {
   doc: Document;
   text: string;
   file: string;
+  /** Nodes constructed so far (aliases count each time they are expanded). */
+  nodes: number;
   /** Anchored nodes under construction, so a recursive alias is refused instead of looping. */
   active: Set<Node>;
 }
@@ -158,6 +163,7 @@ function fail(r: Reader, node: Node | null, message: string): never {
 
 function construct(r: Reader, node: Node | null): PyValue {
   if (node === null || node === undefined) return null;
+  if (++r.nodes > MAX_NODES) fail(r, node, `the document expands to more than ${MAX_NODES} values (aliases of aliases): refused`);
   if (isAlias(node)) {
     const target = node.resolve(r.doc) as Node | undefined;
     if (!target) fail(r, node, `found undefined alias ${node.source}`);
@@ -259,5 +265,5 @@ export function safeLoad(text: string, file: string): PyValue {
       details: { file, line: pos?.line ?? null, column: pos?.col ?? null },
     });
   }
-  return construct({ doc, text, file, active: new Set() }, doc.contents as Node | null);
+  return construct({ doc, text, file, active: new Set(), nodes: 0 }, doc.contents as Node | null);
 }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { runBuild, type BuildOptions, type BuildResult } from '../../builder/build.js';
 import { runVerifiedBuild, type VerifiedBuildResult } from '../../builder/verify-build.js';
 import { parseCodec } from '../../bundle/compress.js';
+import type { BuildNetwork } from '../../docker/images.js';
 import type { CliIo, CommandOutcome } from '../io.js';
 import { readFileList } from '../parse.js';
 import { renderBuild } from '../render/build.js';
@@ -17,6 +18,7 @@ export interface BuildFlags {
   filesFrom?: string;
   baseImage?: string;
   image?: boolean;
+  buildNetwork?: string;
   withRun?: string;
 }
 
@@ -31,6 +33,7 @@ export async function buildCommand(dir: string | undefined, flags: BuildFlags, i
     files: flags.filesFrom ? await readFileList(path.resolve(io.ctx.cwd, flags.filesFrom)) : undefined,
     baseImage: flags.baseImage,
     image: flags.image,
+    buildNetwork: (flags.buildNetwork ?? 'none') as BuildNetwork,
     withRun: flags.withRun,
   };
   const result = flags.verify ? await runVerifiedBuild(options, io.ctx, io.self) : await runBuild(options, io.ctx);

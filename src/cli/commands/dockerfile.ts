@@ -35,10 +35,20 @@ export async function dockerfileCommand(dir: string | undefined, flags: Dockerfi
   const plan = await planDockerfile({ project, sourceDateEpoch, baseImage: flags.baseImage, resolve: true }, io.ctx);
   for (const note of plan.notes) io.ctx.log.info(`dockerfile: ${note}`);
   io.ctx.log.info(`dockerfile: base image pinned from the ${plan.base.source}: ${plan.base.ref}`);
+  const common = { kind: plan.kind, baseImage: plan.base.ref, digestSource: plan.base.source, lock: plan.lock, notes: plan.notes, dockerfile: plan.text };
   if (flags.output) {
+    // The files the Dockerfile installs from go beside it: they are part of its build context.
     const file = path.resolve(io.ctx.cwd, flags.output);
+    const written: string[] = [];
+    for (const f of plan.files) {
+      const beside = path.join(path.dirname(file), f.path);
+      await writeFileAtomic(beside, f.text);
+      written.push(beside);
+    }
     await writeFileAtomic(file, plan.text);
-    return { result: { file, kind: plan.kind, baseImage: plan.base.ref, digestSource: plan.base.source, dockerfile: plan.text }, text: `wrote ${path.relative(io.ctx.cwd, file) || file}\n` };
+    const shown = (p: string) => path.relative(io.ctx.cwd, p) || p;
+    return { result: { file, files: written, ...common }, text: `wrote ${[file, ...written].map(shown).join(', ')}\n` };
   }
-  return { result: { kind: plan.kind, baseImage: plan.base.ref, digestSource: plan.base.source, dockerfile: plan.text }, text: plan.text };
+  for (const f of plan.files) io.ctx.log.info(`dockerfile: it installs from ${f.path}, exported from ${plan.lock}: write both with -o FILE (the export lands beside FILE), or see --json`);
+  return { result: { ...common, files: plan.files }, text: plan.text };
 }

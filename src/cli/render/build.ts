@@ -19,6 +19,7 @@ export function renderBuild(r: BuildResult | VerifiedBuildResult, cwd: string): 
     ['  size', `${formatBytes(r.tarSize)} tar, ${formatBytes(r.fileSize)} ${codec}`],
     ['  lock', `repro.lock ${r.lock.status}`],
     ['  dockerfile', r.dockerfile.included ? `repro.Dockerfile FROM ${r.dockerfile.baseImage}` : `none: ${r.dockerfile.reason}`],
+    ...(r.dockerfile.notes ?? []).map((n) => ['  image', n] as [string, string]),
     ...(r.credentialsRemoved.length > 0 ? [['  credentials', `cut from ${r.credentialsRemoved.map((c) => c.path).join(', ')} (bundle copies only)`] as [string, string]] : []),
     ['  time', `${(r.durationMs / 1000).toFixed(2)} s`],
   ]);

@@ -62,12 +62,12 @@ describe('build', () => {
   it('passes every flag to runBuild and prints one JSON envelope', async () => {
     calls.runBuild.mockResolvedValue(BUILT);
     const { h, out } = host();
-    const code = await runCli(['build', 'proj', '--compression', 'gzip', '--locked', '-o', 'dist', '--base-image', 'b:1@sha256:0', '--json'], h);
+    const code = await runCli(['build', 'proj', '--compression', 'gzip', '--locked', '-o', 'dist', '--base-image', 'b:1@sha256:0', '--build-network', 'host', '--json'], h);
     expect(code).toBe(0);
     expect(calls.runBuild).toHaveBeenCalledOnce();
     expect(calls.runBuild.mock.calls[0]![0]).toEqual({
       dir: 'proj', outDir: 'dist', compression: 'gzip', locked: true, verify: undefined, noLock: false, files: undefined,
-      baseImage: 'b:1@sha256:0', image: undefined, withRun: undefined,
+      baseImage: 'b:1@sha256:0', image: undefined, buildNetwork: 'host', withRun: undefined,
     });
     expect(JSON.parse(out.stdout)).toEqual({ schemaVersion: 1, command: 'build', ok: true, result: BUILT });
     expect(out.stderr).toBe('');

@@ -102,7 +102,7 @@ env:
 `);
 
 describe('generateDockerfile', () => {
-  const input = { name: 'm', version: '1.0.0', kind: 'python' as const, baseImage: `debian:bookworm-slim@${D}`, sourceDateEpoch: 946684800, manifest, lockfile: null };
+  const input = { name: 'm', version: '1.0.0', kind: 'python' as const, baseImage: `debian:bookworm-slim@${D}`, sourceDateEpoch: 946684800, manifest, install: '' };
 
   it('is deterministic and pinned, with the determinism settings and the main entry point', () => {
     const a = generateDockerfile(input);
@@ -118,10 +118,10 @@ describe('generateDockerfile', () => {
     expect(lintDockerfile(a)).toEqual([]);
   });
 
-  it('installs a requirements file only with hashes', () => {
-    const withHashes = generateDockerfile({ ...input, lockfile: { path: 'requirements.txt', text: 'numpy==1.26.4 --hash=sha256:abc\n' } });
-    expect(withHashes).toContain('pip install --no-cache-dir --no-deps --require-hashes -r requirements.txt');
-    expect(() => generateDockerfile({ ...input, lockfile: { path: 'requirements.txt', text: 'numpy==1.26.4\n' } })).toThrow(expect.objectContaining({ code: 'E_CONFIG', hint: expect.stringContaining('--generate-hashes') }));
+  it('writes the install lines it is given, after the project is copied', () => {
+    const withInstall = generateDockerfile({ ...input, install: 'RUN pip install --require-hashes -r requirements.txt\n' });
+    expect(withInstall.indexOf('RUN pip install')).toBeGreaterThan(withInstall.indexOf('WORKDIR /project'));
+    expect(generateDockerfile({ ...input, kind: 'node', install: '' })).not.toContain('npm ci');
   });
 
   it('refuses unpinned system packages', () => {

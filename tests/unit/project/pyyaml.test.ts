@@ -104,6 +104,14 @@ describe('YAML 1.1 values as PyYAML reads them, rendered as Python str()', () =>
     expect(docs.map(ours)).toEqual(theirs);
   });
 
+  it('billion laughs: an MLproject whose aliases expand exponentially is refused, quickly', () => {
+    const lines = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i < 9; i++) lines.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(10).fill(`*${String.fromCharCode(96 + i)}`).join(', ')}]`);
+    const started = Date.now();
+    expect(() => safeLoad(lines.join('\n') + '\n', 'MLproject')).toThrow(expect.objectContaining({ code: 'E_CONFIG', message: expect.stringContaining('expands to more than') }));
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
   it('refuses what PyYAML refuses: unknown tags, bad dates, merging a scalar', () => {
     for (const bad of ['v: !foo x\n', 'v: 2001-13-01\n', 'v: 2001-02-29 10:00:00\n', 'v: !!binary aGk=\n', 'a: 1\nv:\n  <<: 5\n', 'a: &a [*a]\n']) {
       expect(() => safeLoad(bad, 'MLproject'), bad).toThrow(expect.objectContaining({ code: 'E_CONFIG' }));

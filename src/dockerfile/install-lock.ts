@@ -1,0 +1,137 @@
+// What the image installs, from the project's own lock: environment.lockfile when repro.yaml
+// names one, else the lock found where the snapshot looks (the top level and requirements/).
+// Python: a hashed requirements file as it is; uv.lock, poetry.lock and Pipfile.lock exported
+// to a hashed requirements file carried in the build context (export-requirements.ts); an
+// unhashed requirements file installs nothing, with a note that says what is unpinned and the
+// command that pins it. Node: npm ci, pnpm install --frozen-lockfile, yarn's immutable install.
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { fsError, ReproError } from '../core/errors.js';
+import { compareUtf8 } from '../core/utf8-order.js';
+import { parseRequirements } from '../lockfile/requirements.js';
+import { exportPipfileLock, exportPoetryLock, exportUvLock, type ExportedRequirements } from './export-requirements.js';
+import type { DockerfileKind } from './generate.js';
+
+/** Build-context files repro writes beside the Dockerfile (a bundle carries them at its root). */
+export const EXPORTED_REQUIREMENTS = 'repro.requirements.txt';
+export const EXPORTED_VCS_REQUIREMENTS = 'repro.requirements-vcs.txt';
+
+export interface InstallPlan {
+  /** The project-relative lock the image installs from, or null. */
+  lock: string | null;
+  /** The Dockerfile's install lines (empty: nothing is installed). */
+  run: string;
+  /** Files for the build context, by name: what repro exported from the lock. */
+  files: Array<{ path: string; text: string }>;
+  notes: string[];
+}
+
+/** pip into the image's Python; PIP_BREAK_SYSTEM_PACKAGES lets it on Debian-packaged Pythons (PEP 668), which a one-purpose image is. */
+const PIP = 'PIP_BREAK_SYSTEM_PACKAGES=1 python3 -m pip install --no-cache-dir --no-deps';
+
+async function readText(root: string, rel: string): Promise<string | null> {
+  try {
+    return await fs.readFile(path.join(root, rel), 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw fsError(err, path.join(root, rel), 'cannot read the lockfile');
+  }
+}
+
+/** requirements files where the snapshot looks for them, requirements.txt first. */
+async function requirementsFiles(root: string): Promise<string[]> {
+  const top = (await fs.readdir(root).catch(() => [] as string[])).filter((n) => /^requirements.*\.txt$/i.test(n));
+  const sub = (await fs.readdir(path.join(root, 'requirements')).catch(() => [] as string[])).filter((n) => n.endsWith('.txt')).map((n) => `requirements/${n}`);
+  const rank = (n: string) => (n === 'requirements.txt' ? 0 : n.startsWith('requirements/') ? 2 : 1);
+  return [...top, ...sub].sort((a, b) => rank(a) - rank(b) || compareUtf8(a, b));
+}
+
+const hasHashes = (text: string) => /--hash[=\s]/.test(text);
+
+/** The lock a Python image installs from: named, else hashed requirements, uv, poetry, Pipfile, else unhashed requirements. */
+async function findPythonLock(root: string, named: string | null): Promise<{ path: string; text: string } | null> {
+  if (named) {
+    const text = await readText(root, named);
+    if (text === null) throw new ReproError('E_CONFIG', `environment.lockfile names ${named}, which is not in the project`, { hint: 'Fix the path in repro.yaml, or remove it to let repro find the lock.', details: { lockfile: named } });
+    return { path: named, text };
+  }
+  const reqs = await requirementsFiles(root);
+  const texts = new Map<string, string>();
+  for (const r of reqs) {
+    const t = await readText(root, r);
+    if (t !== null) texts.set(r, t);
+  }
+  const hashed = [...texts].find(([, t]) => hasHashes(t));
+  if (hashed) return { path: hashed[0], text: hashed[1] };
+  for (const lock of ['uv.lock', 'poetry.lock', 'Pipfile.lock']) {
+    const text = await readText(root, lock);
+    if (text !== null) return { path: lock, text };
+  }
+  const first = [...texts][0];
+  return first ? { path: first[0], text: first[1] } : null;
+}
+
+function exportNotes(lock: string, exported: ExportedRequirements): string[] {
+  const notes = [`installs ${exported.count} packages from ${lock}, exported with their hashes to ${EXPORTED_REQUIREMENTS}`, ...exported.notes];
+  if (exported.vcs) notes.push(`${exported.vcs.count} package${exported.vcs.count === 1 ? '' : 's'} from git, pinned by commit in ${EXPORTED_VCS_REQUIREMENTS}: the base image needs git`);
+  return notes;
+}
+
+function pythonPlan(lock: { path: string; text: string } | null): InstallPlan {
+  if (!lock) return { lock: null, run: '', files: [], notes: ['no Python lockfile found (requirements.txt with hashes, uv.lock, poetry.lock, Pipfile.lock): the image installs no Python packages'] };
+  const name = path.posix.basename(lock.path);
+  const exporter = name === 'uv.lock' ? exportUvLock : name === 'poetry.lock' ? exportPoetryLock : name === 'Pipfile.lock' ? exportPipfileLock : null;
+  if (exporter) {
+    const exported = exporter(lock.text, lock.path);
+    const files = [{ path: EXPORTED_REQUIREMENTS, text: exported.text }];
+    let run = `RUN ${PIP} --require-hashes -r /${EXPORTED_REQUIREMENTS}\n`;
+    if (exported.vcs) {
+      files.push({ path: EXPORTED_VCS_REQUIREMENTS, text: exported.vcs.text });
+      run += `RUN ${PIP} -r /${EXPORTED_VCS_REQUIREMENTS}\n`;
+    }
+    return { lock: lock.path, run, files, notes: exportNotes(lock.path, exported) };
+  }
+  if (/\.(ya?ml)$/.test(name)) {
+    return { lock: null, run: '', files: [], notes: [`${lock.path} is a conda file: the pip-based image does not install it (export the pip part to requirements.txt with hashes)`] };
+  }
+  const parsed = parseRequirements(lock.text);
+  if (parsed.packages.length === 0) return { lock: lock.path, run: '', files: [], notes: [`${lock.path} names no packages`] };
+  if (!hasHashes(lock.text)) {
+    const unpinned = parsed.packages.filter((p) => p.version === null).map((p) => p.name);
+    const what = unpinned.length > 0 ? `${unpinned.length} of ${parsed.packages.length} requirements are not pinned with == (${unpinned.slice(0, 8).join(', ')}${unpinned.length > 8 ? ', ...' : ''}) and none has a --hash` : `its ${parsed.packages.length} requirements are pinned but none has a --hash`;
+    return {
+      lock: null,
+      run: '',
+      files: [],
+      notes: [`${lock.path} is not a lock: ${what}, so the image installs nothing from it. Pin it with hashes: pip-compile --generate-hashes -o ${lock.path} requirements.in (or uv pip compile --generate-hashes requirements.in -o ${lock.path})`],
+    };
+  }
+  const missing = parsed.warnings.filter((w) => w.code === 'MISSING_HASH').map((w) => w.package);
+  if (missing.length > 0) {
+    throw new ReproError('E_CONFIG', `${lock.path}: ${missing.join(', ')} ${missing.length === 1 ? 'has' : 'have'} no --hash, and pip --require-hashes refuses a file where any requirement lacks one`, {
+      hint: `Regenerate it with hashes for every line: pip-compile --generate-hashes (or uv pip compile --generate-hashes).`,
+      details: { lockfile: lock.path, packages: missing },
+    });
+  }
+  return { lock: lock.path, run: `RUN ${PIP} --require-hashes -r ${lock.path}\n`, files: [], notes: [`installs ${parsed.packages.length} packages from ${lock.path} with their hashes`] };
+}
+
+async function nodePlan(root: string): Promise<InstallPlan> {
+  for (const lock of ['npm-shrinkwrap.json', 'package-lock.json']) {
+    if ((await readText(root, lock)) !== null) return { lock, run: 'RUN npm ci --ignore-scripts --no-audit --no-fund\n', files: [], notes: [`installs from ${lock} with npm ci (integrity checked)`] };
+  }
+  const pnpm = await readText(root, 'pnpm-lock.yaml');
+  if (pnpm !== null) return { lock: 'pnpm-lock.yaml', run: 'RUN corepack enable && pnpm install --frozen-lockfile --ignore-scripts\n', files: [], notes: ['installs from pnpm-lock.yaml with pnpm install --frozen-lockfile (corepack fetches the pnpm that package.json names)'] };
+  const yarn = await readText(root, 'yarn.lock');
+  if (yarn !== null) {
+    return /^__metadata:/m.test(yarn)
+      ? { lock: 'yarn.lock', run: 'RUN corepack enable && yarn install --immutable --mode=skip-build\n', files: [], notes: ['installs from yarn.lock with yarn install --immutable (corepack fetches the yarn that package.json names)'] }
+      : { lock: 'yarn.lock', run: 'RUN yarn install --frozen-lockfile --ignore-scripts --non-interactive\n', files: [], notes: ['installs from yarn.lock with yarn install --frozen-lockfile'] };
+  }
+  return { lock: null, run: '', files: [], notes: ['no Node lockfile (package-lock.json, npm-shrinkwrap.json, pnpm-lock.yaml, yarn.lock): the image installs no packages; npm install --package-lock-only makes one'] };
+}
+
+export async function planInstall(root: string, kind: DockerfileKind, lockfile: string | null): Promise<InstallPlan> {
+  if (kind === 'node') return nodePlan(root);
+  return pythonPlan(await findPythonLock(root, lockfile));
+}
