@@ -39,6 +39,9 @@ export async function dockerfileCommand(dir: string | undefined, flags: Dockerfi
   if (flags.output) {
     // The files the Dockerfile installs from go beside it: they are part of its build context.
     const file = path.resolve(io.ctx.cwd, flags.output);
+    await fs.mkdir(path.dirname(file), { recursive: true }).catch((err) => {
+      throw fsError(err, path.dirname(file), 'cannot create the output directory');
+    });
     const written: string[] = [];
     for (const f of plan.files) {
       const beside = path.join(path.dirname(file), f.path);

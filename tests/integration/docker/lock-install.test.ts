@@ -123,7 +123,15 @@ version = "1.0.0"
 source = { registry = "${index}" }
 wheels = [{ url = "${index}../reprodemo-1.0.0-py3-none-any.whl", hash = "sha256:${wheel.sha256}", size = 1 }]
 `;
-    const { built } = await buildAndRun({ 'uv.lock': uvLock, 'pyproject.toml': '[project]\nname = "demo-app"\nversion = "0.1.0"\ndependencies = ["reprodemo"]\n' });
+    const { root, built } = await buildAndRun({ 'uv.lock': uvLock, 'pyproject.toml': '[project]\nname = "demo-app"\nversion = "0.1.0"\ndependencies = ["reprodemo"]\n' });
+    // repro dockerfile -o writes the same Dockerfile and, beside it, the export it installs from.
+    const outDir = path.join(root, 'out');
+    const df = await runCli(['dockerfile', root, '--base-image', base(), '-o', path.join(outDir, 'Dockerfile'), '--json']);
+    expect(df.code, df.stderr).toBe(0);
+    expect(df.json().result.lock).toBe('uv.lock');
+    expect(readFileSync(path.join(outDir, 'Dockerfile'), 'utf8')).toContain('--require-hashes -r /repro.requirements.txt');
+    expect(readFileSync(path.join(outDir, 'repro.requirements.txt'), 'utf8')).toContain(`reprodemo==1.0.0 \\\n    --hash=sha256:${wheel.sha256}`);
+    expect(readFileSync(path.join(outDir, 'repro.requirements.txt'), 'utf8')).toContain(`--index-url ${index}`);
     expect(built.code, built.stderr.slice(-3000)).toBe(0);
     const r = built.json().result;
     expect(r.dockerfile.lock).toBe('uv.lock');
