@@ -6,6 +6,7 @@
 import { isAlias, isMap, isScalar, isSeq, parseDocument, type Document, type Node, type Scalar, type YAMLMap } from 'yaml';
 import { ReproError } from '../core/errors.js';
 import { PyDate, PyDateTime, PyDict, PyFloat, PyInt, type PyValue } from './python-value.js';
+import { throwSyntaxError } from './yaml-doc.js';
 
 const TAG = 'tag:yaml.org,2002:';
 
@@ -257,13 +258,6 @@ function flatten(r: Reader, node: YAMLMap): NodePair[] {
 /** yaml.safe_load(text): the first document's value (None for an empty file). */
 export function safeLoad(text: string, file: string): PyValue {
   const doc = parseDocument(text, { schema: 'failsafe', uniqueKeys: false, merge: false, version: '1.1', prettyErrors: true });
-  const err = doc.errors[0];
-  if (err) {
-    const pos = err.linePos?.[0];
-    throw new ReproError('E_CONFIG', `${file}${pos ? `:${pos.line}:${pos.col}` : ''}: ${err.message.split('\n')[0]}`, {
-      hint: 'Fix the YAML syntax at that line (indentation, a missing colon, a tab).',
-      details: { file, line: pos?.line ?? null, column: pos?.col ?? null },
-    });
-  }
+  throwSyntaxError(doc, file);
   return construct({ doc, text, file, active: new Set(), nodes: 0 }, doc.contents as Node | null);
 }

@@ -8,8 +8,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { ReproError } from '../core/errors.js';
-import { pyStr } from './python-value.js';
-import { PyDict, PyFloat, PyInt, type PyValue } from './python-value.js';
+import { PyDict, PyFloat, PyInt, pyStr, type PyValue } from './python-value.js';
 import { safeLoad } from './pyyaml.js';
 import type { EntryPointSpec, ParamType, ParameterSpec, ProjectManifest } from './types.js';
 

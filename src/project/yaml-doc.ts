@@ -11,15 +11,19 @@ export interface LocatedDoc {
 export function parseYamlFile(text: string, file: string): LocatedDoc {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
-  const err = doc.errors[0];
-  if (err) {
-    const pos = err.linePos?.[0];
-    throw new ReproError('E_CONFIG', `${file}${pos ? `:${pos.line}:${pos.col}` : ''}: ${err.message.split('\n')[0]}`, {
-      hint: 'Fix the YAML syntax at that line (indentation, a missing colon, a tab).',
-      details: { file, line: pos?.line ?? null, column: pos?.col ?? null },
-    });
-  }
+  throwSyntaxError(doc, file);
   return { doc, lines, file };
+}
+
+/** The document's first syntax error, if any, as an E_CONFIG error naming the line and column. */
+export function throwSyntaxError(doc: Document, file: string): void {
+  const err = doc.errors[0];
+  if (!err) return;
+  const pos = err.linePos?.[0];
+  throw new ReproError('E_CONFIG', `${file}${pos ? `:${pos.line}:${pos.col}` : ''}: ${err.message.split('\n')[0]}`, {
+    hint: 'Fix the YAML syntax at that line (indentation, a missing colon, a tab).',
+    details: { file, line: pos?.line ?? null, column: pos?.col ?? null },
+  });
 }
 
 /** The line of the node at `path` (or of its nearest existing parent). */
