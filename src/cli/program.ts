@@ -86,7 +86,7 @@ manifest and is intact, that every entry matches the manifest (type, mode, size,
 missing or extra), that every header is canonical, and that no entry is unsafe (.. paths,
 absolute paths, links leaving the tree, devices, setuid bits, duplicates, case twins).
 Any failure exits 4 and names the entry, the field, the expected and the actual value.`)
-    .argument('<bundle>', 'bundle file (.repro.tar.zst, .repro.tar.gz or .repro.tar)')
+    .argument('<bundle>', 'bundle file (.repro.tar.zst, .repro.tar.gz or .repro.tar), or a registry reference (REGISTRY/REPO:TAG, ...@sha256:..., oci://...)')
     .option('--digest <digest>', 'also require this digest: sha256:<hex> (content or file digest) or an ssri integrity');
   outputOptions(limitOptions(verify))
     .addHelpText('after', `
@@ -95,6 +95,51 @@ Examples:
   $ repro verify bundle.repro.tar.zst --digest sha256:3f5c...  --json`)
     .action((bundle: string, opts) =>
       run('verify', async (io) => (await import('./commands/verify.js')).verifyCommand(bundle, opts, io), opts),
+    );
+
+  const push = program
+    .command('push')
+    .summary('push a bundle to an OCI registry (one manifest digest per bundle)')
+    .description(`Push BUNDLE (verified first) to REF as an OCI 1.1 artifact (docs/OCI.md): an image
+manifest with artifactType ${'application/vnd.repro.bundle.v1'}, the empty config, and one layer
+that is the bundle file itself (its digest is the bundle's file digest). The manifest holds no
+time or machine fact but SOURCE_DATE_EPOCH's, so the same bundle has the same manifest digest
+from any checkout, machine or day. Blobs the repository has are not sent again (HEAD; --from:
+cross-repository mount); large blobs go up in chunks; the manifest goes last, so a tag never
+names an incomplete artifact. Credentials as docker finds them ($DOCKER_CONFIG/config.json:
+auths, credsStore, credHelpers); plain HTTP only for loopback registries and those listed in
+REPRO_INSECURE_REGISTRIES.`)
+    .argument('<bundle>', 'bundle file')
+    .argument('<ref>', 'REGISTRY/REPOSITORY[:TAG]')
+    .option('--from <repository>', 'a repository in the same registry that may hold the blobs (mounted, not uploaded)');
+  outputOptions(push)
+    .addHelpText('after', `
+Examples:
+  $ repro push .repro/bundles/iris-demo-0.1.0.repro.tar.zst ghcr.io/acme/iris:v1
+  $ repro push bundle.repro.tar.zst 127.0.0.1:5000/iris:ci --json | jq -r .result.reference
+  $ repro exec 127.0.0.1:5000/iris@sha256:…      # anywhere, by digest`)
+    .action((bundle: string, ref: string, opts) =>
+      run('push', async (io) => (await import('./commands/push.js')).pushCommand(bundle, ref, opts, io), opts),
+    );
+
+  const pull = program
+    .command('pull')
+    .summary('pull a bundle from an OCI registry, verified before it is kept')
+    .description(`Fetch REF (tag or digest): the manifest is checked against the digest asked for and must
+be a repro bundle artifact; the bundle streams into the cache (REPRO_CACHE/pulled/<digest>),
+hashed and counted as it comes, then is verified as repro verify does, and only then kept.
+A digest mismatch or a bundle that does not verify exits 4 and leaves nothing in the cache.
+exec, verify and this command accept a reference where they take a bundle; a local file of the
+same spelling wins, and oci:// forces a reference.`)
+    .argument('<ref>', 'REGISTRY/REPOSITORY[:TAG][@sha256:DIGEST]')
+    .option('-o, --output <dir>', 'also copy the bundle into this directory');
+  outputOptions(pull)
+    .addHelpText('after', `
+Examples:
+  $ repro pull ghcr.io/acme/iris:v1 -o .
+  $ repro pull 127.0.0.1:5000/iris@sha256:… --json`)
+    .action((ref: string, opts) =>
+      run('pull', async (io) => (await import('./commands/pull.js')).pullCommand(ref, opts, io), opts),
     );
 
   const snapshot = program
@@ -206,7 +251,7 @@ Examples:
 The entry point's exit code is passed through (128+N for signal N).
 Environment: REPRO_CACHE (the cache), DOCKER_HOST (unix, tcp, ssh://user@host with your
 ssh-agent or ~/.ssh key), REPRO_DOCKER_TIMEOUT (seconds each engine request may take, ${DEFAULT_DOCKER_TIMEOUT_S}).`)
-    .argument('<bundle>', 'bundle file')
+    .argument('<bundle>', 'bundle file, or a registry reference (pulled and verified first)')
     .argument('[entry]', `entry point (default: ${DEFAULT_ENTRY}; a .py or .sh file without a manifest)`)
     .option('-P, --param <key=value...>', 'parameter values (repeatable)')
     .option('--backend <backend>', 'docker or local (default: docker when the bundle has a Dockerfile and an engine answers, else local in the sandbox)')

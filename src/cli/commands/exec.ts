@@ -6,6 +6,7 @@ import { parseParamFlags } from '../../project/render.js';
 import type { CliIo, CommandOutcome } from '../io.js';
 import { parseBackend, parseLimits, type LimitFlags } from '../parse.js';
 import { renderExec } from '../render/exec.js';
+import { resolveBundleArg } from '../bundle-arg.js';
 
 export interface ExecFlags extends LimitFlags {
   param?: string[];
@@ -28,9 +29,10 @@ export async function execCommand(bundle: string, entry: string | undefined, fla
   const limits = parseLimits(flags);
   // With --json, stdout holds only the result: the entry point's output goes to stderr.
   const out = io.json ? io.streams.stderr : io.streams.stdout;
+  const { file } = await resolveBundleArg(bundle, io.ctx);
   const result = await runExec(
     {
-      bundle,
+      bundle: file,
       entry,
       params: parseParamFlags(flags.param ?? []),
       backend,

@@ -1,5 +1,5 @@
 // `repro verify BUNDLE`: check a bundle, streaming and without extracting it.
-import path from 'node:path';
+import { resolveBundleArg } from '../bundle-arg.js';
 import { verifyBundle } from '../../bundle/verify.js';
 import type { CliIo, CommandOutcome } from '../io.js';
 import { parseLimits, type LimitFlags } from '../parse.js';
@@ -10,7 +10,7 @@ export interface VerifyFlags extends LimitFlags {
 }
 
 export async function verifyCommand(bundle: string, flags: VerifyFlags, io: CliIo): Promise<CommandOutcome<VerifyResult>> {
-  const file = path.resolve(io.ctx.cwd, bundle);
+  const { file } = await resolveBundleArg(bundle, io.ctx);
   const { manifest, ...report } = await verifyBundle(file, {
     digest: flags.digest,
     progress: io.ctx.progress,

@@ -1,0 +1,95 @@
+// The bundle as an OCI 1.1 artifact (docs/OCI.md): an image manifest whose artifactType names a
+// repro bundle, whose config is the empty descriptor, and whose one layer is the bundle file
+// itself, so the layer's digest is the bundle's file digest. Every byte of the manifest is a
+// function of the bundle: no push time, no machine, no path (the title is the bundle's canonical
+// file name, not whatever the file is called here), so one bundle has one manifest digest.
+import { createHash } from 'node:crypto';
+import { EXTENSION, type Codec } from '../bundle/codecs.js';
+import { ReproError } from '../core/errors.js';
+
+export const ARTIFACT_TYPE = 'application/vnd.repro.bundle.v1';
+export const MANIFEST_MEDIA_TYPE = 'application/vnd.oci.image.manifest.v1+json';
+export const LAYER_MEDIA_TYPES: Record<Codec, string> = {
+  zstd: 'application/vnd.repro.bundle.v1.tar+zstd',
+  gzip: 'application/vnd.repro.bundle.v1.tar+gzip',
+  none: 'application/vnd.repro.bundle.v1.tar',
+};
+/** The OCI empty descriptor: the two bytes `{}`. */
+export const EMPTY_CONFIG = { mediaType: 'application/vnd.oci.empty.v1+json', digest: 'sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a', size: 2 } as const;
+export const EMPTY_CONFIG_BYTES = Buffer.from('{}');
+
+export interface BundleFacts {
+  name: string;
+  version: string;
+  codec: Codec;
+  contentDigest: string;
+  fileDigest: string;
+  fileSize: number;
+  sourceDateEpoch: number;
+}
+
+export interface Descriptor {
+  mediaType: string;
+  digest: string;
+  size: number;
+  annotations?: Record<string, string>;
+}
+
+export interface ArtifactManifest {
+  schemaVersion: 2;
+  mediaType: typeof MANIFEST_MEDIA_TYPE;
+  artifactType: string;
+  config: Descriptor;
+  layers: Descriptor[];
+  annotations: Record<string, string>;
+}
+
+/** The bundle's canonical file name, as `repro build` names it. */
+export function bundleFileName(f: Pick<BundleFacts, 'name' | 'version' | 'codec'>): string {
+  return `${f.name}-${f.version}${EXTENSION[f.codec]}`;
+}
+
+/** The manifest and its exact bytes (the key order here is the format's). */
+export function artifactManifest(f: BundleFacts): { manifest: ArtifactManifest; bytes: Buffer; digest: string } {
+  const manifest: ArtifactManifest = {
+    schemaVersion: 2,
+    mediaType: MANIFEST_MEDIA_TYPE,
+    artifactType: ARTIFACT_TYPE,
+    config: { ...EMPTY_CONFIG },
+    layers: [{ mediaType: LAYER_MEDIA_TYPES[f.codec], digest: f.fileDigest, size: f.fileSize, annotations: { 'org.opencontainers.image.title': bundleFileName(f) } }],
+    annotations: {
+      'io.repro.bundle.content-digest': f.contentDigest,
+      'io.repro.bundle.name': f.name,
+      'io.repro.bundle.version': f.version,
+      'org.opencontainers.image.created': new Date(f.sourceDateEpoch * 1000).toISOString().replace(/\.000Z$/, 'Z'),
+      'org.opencontainers.image.title': f.name,
+      'org.opencontainers.image.version': f.version,
+    },
+  };
+  const bytes = Buffer.from(JSON.stringify(manifest));
+  return { manifest, bytes, digest: `sha256:${createHash('sha256').update(bytes).digest('hex')}` };
+}
+
+function hostile(message: string, details: Record<string, unknown>): ReproError {
+  return new ReproError('E_INTEGRITY', `the registry's manifest is not a repro bundle: ${message}`, {
+    hint: 'The reference names something else, or the registry answered with something that is not what was pushed. Nothing was downloaded into the cache.',
+    details,
+  });
+}
+
+const DIGEST = /^sha256:[0-9a-f]{64}$/;
+
+/** The bundle layer of a manifest read from a registry (hostile input), checked field by field. */
+export function bundleLayer(doc: unknown): { layer: Descriptor; codec: Codec; contentDigest: string | null } {
+  const m = doc as Partial<ArtifactManifest> | null;
+  if (!m || typeof m !== 'object' || m.schemaVersion !== 2) throw hostile('not an OCI image manifest', {});
+  if (m.artifactType !== ARTIFACT_TYPE) throw hostile(`its artifactType is ${JSON.stringify(m.artifactType ?? null)}, not ${ARTIFACT_TYPE}`, { artifactType: m.artifactType ?? null });
+  if (!Array.isArray(m.layers) || m.layers.length !== 1) throw hostile('a bundle artifact has exactly one layer', { layers: Array.isArray(m.layers) ? m.layers.length : null });
+  const layer = m.layers[0]!;
+  const codec = (Object.keys(LAYER_MEDIA_TYPES) as Codec[]).find((c) => LAYER_MEDIA_TYPES[c] === layer.mediaType);
+  if (!codec) throw hostile(`unknown layer media type ${JSON.stringify(layer.mediaType)}`, { mediaType: layer.mediaType });
+  if (typeof layer.digest !== 'string' || !DIGEST.test(layer.digest)) throw hostile('the layer digest is not a sha256 digest', { digest: layer.digest ?? null });
+  if (!Number.isSafeInteger(layer.size) || layer.size < 0) throw hostile('the layer size is not a size', { size: layer.size ?? null });
+  const cd = m.annotations?.['io.repro.bundle.content-digest'];
+  return { layer: { mediaType: layer.mediaType, digest: layer.digest, size: layer.size }, codec, contentDigest: typeof cd === 'string' && DIGEST.test(cd) ? cd : null };
+}

@@ -1,0 +1,112 @@
+// The registry API (OCI distribution spec) as one client per repository: every request goes
+// through request(), which answers 401 challenges as docker does (Basic with the user's
+// credentials; Bearer: a token from the challenge's realm for the repository's scope, asked
+// with the credentials when there are any) and turns transport failures into E_ENV. What the
+// registry answers is hostile input: callers check every digest and size it claims.
+import { ReproError } from '../core/errors.js';
+import { findCredentials, type CredentialLookup } from './credentials.js';
+import { apiBase, formatReference, type OciRef } from './reference.js';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export interface RequestOptions {
+  headers?: Record<string, string>;
+  body?: RequestInit["body"];
+  /** Status codes that are answers, not errors (others throw). */
+  ok: number[];
+}
+
+function parseChallenge(header: string): { scheme: string; params: Record<string, string> } {
+  const m = /^(\w+)\s*(.*)$/s.exec(header.trim());
+  const params: Record<string, string> = {};
+  for (const p of (m?.[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)) params[p[1]!] = p[2]!;
+  return { scheme: (m?.[1] ?? '').toLowerCase(), params };
+}
+
+export class RegistryClient {
+  readonly base: string;
+  private auth: string | null = null;
+  private creds: CredentialLookup | null = null;
+
+  constructor(
+    readonly ref: OciRef,
+    private readonly env: Env,
+    /** 'pull' or 'pull,push': the scope a bearer token is asked for. */
+    private readonly actions: string,
+    private readonly doFetch: typeof fetch = fetch,
+  ) {
+    this.base = apiBase(ref, env);
+  }
+
+  /** /v2/<repository><suffix> */
+  url(suffix: string): string {
+    return /^https?:/.test(suffix) ? suffix : `${this.base}/v2/${this.ref.repository}${suffix}`;
+  }
+
+  private async credentials(): Promise<CredentialLookup> {
+    this.creds ??= await findCredentials(this.ref.registry, this.env);
+    return this.creds;
+  }
+
+  private async send(method: string, url: string, opts: RequestOptions): Promise<Response> {
+    const headers: Record<string, string> = { ...(opts.headers ?? {}) };
+    if (this.auth) headers.Authorization = this.auth;
+    try {
+      return await this.doFetch(url, { method, headers, body: opts.body ?? null, redirect: 'follow', ...(opts.body && typeof (opts.body as { pipe?: unknown }).pipe === 'function' ? { duplex: 'half' } : {}) } as RequestInit);
+    } catch (err) {
+      throw new ReproError('E_ENV', `cannot reach the registry ${this.ref.registry}: ${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message}`, {
+        hint: 'Check the name and that the registry is up (plain HTTP is used only for loopback registries and those in REPRO_INSECURE_REGISTRIES).',
+        details: { registry: this.ref.registry, url: url.replace(/\?.*$/, '') },
+      });
+    }
+  }
+
+  /** Answers the challenge of a 401: sets the Authorization header for the next try; false when it cannot. */
+  private async authenticate(res: Response): Promise<boolean> {
+    const challenge = parseChallenge(res.headers.get('www-authenticate') ?? '');
+    const { credentials } = await this.credentials();
+    const basic = credentials ? `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}` : null;
+    if (challenge.scheme === 'basic') {
+      if (!basic || this.auth === basic) return false;
+      this.auth = basic;
+      return true;
+    }
+    if (challenge.scheme !== 'bearer' || !challenge.params.realm) return false;
+    const url = new URL(challenge.params.realm);
+    if (challenge.params.service) url.searchParams.set('service', challenge.params.service);
+    url.searchParams.set('scope', challenge.params.scope ?? `repository:${this.ref.repository}:${this.actions}`);
+    let tokenRes: Response;
+    try {
+      tokenRes = await this.doFetch(url, { headers: basic ? { Authorization: basic } : {} });
+    } catch (err) {
+      throw new ReproError('E_ENV', `cannot reach the token server of ${this.ref.registry}: ${(err as Error).message}`, { details: { registry: this.ref.registry, realm: url.origin } });
+    }
+    if (!tokenRes.ok) return false;
+    const body = (await tokenRes.json().catch(() => ({}))) as { token?: string; access_token?: string };
+    const token = body.token ?? body.access_token;
+    if (!token || this.auth === `Bearer ${token}`) return false;
+    this.auth = `Bearer ${token}`;
+    return true;
+  }
+
+  async request(method: string, suffix: string, opts: RequestOptions): Promise<Response> {
+    const url = this.url(suffix);
+    let res = await this.send(method, url, opts);
+    if (res.status === 401 && (await this.authenticate(res))) res = await this.send(method, url, opts);
+    if (res.status === 401 || res.status === 403) {
+      const { searched } = await this.credentials();
+      throw new ReproError('E_ENV', `the registry ${this.ref.registry} refused ${formatReference(this.ref)}: ${res.status === 401 ? 'unauthorized' : 'forbidden'}`, {
+        hint: `Log in (docker login ${this.ref.registry}); credentials were looked for in ${searched.join(', ')}.`,
+        details: { registry: this.ref.registry, status: res.status, searched },
+      });
+    }
+    if (!opts.ok.includes(res.status)) {
+      const text = (await res.text().catch(() => '')).slice(0, 300);
+      throw new ReproError(res.status === 404 ? 'E_NOT_FOUND' : 'E_ENV', `the registry ${this.ref.registry} answered ${res.status} to ${method} ${suffix.replace(/\?.*$/, '')}${text ? `: ${text.trim()}` : ''}`, {
+        hint: res.status === 404 ? `Check the reference ${formatReference(this.ref)}: the registry has no such repository, tag or digest.` : 'The registry refused the request; its answer is above.',
+        details: { registry: this.ref.registry, status: res.status, method },
+      });
+    }
+    return res;
+  }
+}

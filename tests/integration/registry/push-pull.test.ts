@@ -1,0 +1,159 @@
+// Bundles through a real registry (Debian's docker-registry on 127.0.0.1:5000, set up with the
+// Docker test environment): push gives one manifest digest per bundle, pull gives the identical
+// file, exec and verify take a reference. A proxy in front of the registry plays the hostile
+// registry: other bytes for the layer, another manifest for a digest; nothing reaches the
+// cache and nothing runs.
+import { cpSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { artifactManifest } from '../../../src/registry/artifact.js';
+import { runCli } from '../../helpers/cli.js';
+import { DOCKER_REASON, SKIP_DOCKER } from '../../helpers/docker.js';
+import { makeProject, tempDir } from '../../helpers/project.js';
+
+const REGISTRY = '127.0.0.1:5000';
+const PROJECT = {
+  'repro.yaml': 'name: travel\nversion: 1.0.0\nentry_points:\n  main:\n    command: "python3 say.py {word}"\n    parameters:\n      word: {type: string, default: hello}\n',
+  'say.py': 'import sys\nprint("said", sys.argv[1])\n',
+};
+
+async function buildBundle(root: string): Promise<{ file: string; result: any }> {
+  const r = await runCli(['build', root, '-o', path.join(root, 'out'), '--json', '--no-progress']);
+  expect(r.code, r.stderr).toBe(0);
+  return { file: r.json().result.bundle, result: r.json().result };
+}
+
+type Tamper = 'none' | 'blob' | 'manifest';
+
+describe.skipIf(SKIP_DOCKER)(`push, pull and exec by reference through a real registry${SKIP_DOCKER ? `: skipped, ${DOCKER_REASON}` : ''}`, () => {
+  let proxy: http.Server;
+  let proxyHost = '';
+  let tamper: Tamper = 'none';
+  const repo = `repro-test/travel-${process.pid}`;
+
+  beforeAll(async () => {
+    // The hostile registry: forwards to the real one, and can change what comes back.
+    proxy = http.createServer((req, res) => {
+      const up = http.request({ host: '127.0.0.1', port: 5000, path: req.url, method: req.method, headers: req.headers }, (upRes) => {
+        const chunks: Buffer[] = [];
+        upRes.on('data', (c: Buffer) => chunks.push(c));
+        upRes.on('end', () => {
+          let body = Buffer.concat(chunks);
+          if (tamper === 'blob' && req.method === 'GET' && /\/blobs\/sha256:/.test(req.url ?? '') && body.length > 100) {
+            body = Buffer.from(body);
+            body[body.length - 40] ^= 0xff;
+          }
+          if (tamper === 'manifest' && req.method === 'GET' && /\/manifests\//.test(req.url ?? '')) {
+            const doc = JSON.parse(body.toString());
+            doc.annotations['io.repro.bundle.name'] = 'evil';
+            body = Buffer.from(JSON.stringify(doc));
+          }
+          res.writeHead(upRes.statusCode ?? 502, { ...upRes.headers, 'content-length': String(body.length) });
+          res.end(body);
+        });
+      });
+      req.pipe(up);
+      up.on('error', () => res.destroy());
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', () => r()));
+    proxyHost = `127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+  });
+
+  afterAll(() => {
+    proxy?.close();
+  });
+
+  it('push: one manifest digest per bundle, from any checkout; a second push uploads nothing; pull gives the identical file', async () => {
+    const a = await makeProject(PROJECT, { name: 'checkout-a' });
+    const b = path.join(tempDir(), 'elsewhere', 'checkout-b');
+    cpSync(a, b, { recursive: true });
+    const ba = await buildBundle(a);
+    const bb = await buildBundle(b);
+    const cache = tempDir('repro-cache-');
+    const env = { REPRO_CACHE: cache };
+    const p1 = await runCli(['push', ba.file, `${REGISTRY}/${repo}:v1`, '--json'], { env });
+    expect(p1.code, p1.stderr).toBe(0);
+    const r1 = p1.json().result;
+    expect(r1.blobs).toEqual({ uploaded: 2, skipped: 0, mounted: 0 });
+    expect(r1.fileDigest).toBe(ba.result.fileDigest);
+    const expected = artifactManifest({ name: 'travel', version: '1.0.0', codec: 'zstd', contentDigest: ba.result.contentDigest, fileDigest: ba.result.fileDigest, fileSize: readFileSync(ba.file).length, sourceDateEpoch: ba.result.sourceDateEpoch });
+    expect(r1.digest).toBe(expected.digest);
+    expect(r1.reference).toBe(`${REGISTRY}/${repo}:v1@${expected.digest}`);
+    const p2 = await runCli(['push', bb.file, `${REGISTRY}/${repo}:v2`, '--json'], { env });
+    expect(p2.json().result.digest).toBe(r1.digest);
+    expect(p2.json().result.blobs).toEqual({ uploaded: 0, skipped: 2, mounted: 0 });
+    const out = tempDir('repro-pulled-');
+    const pulled = await runCli(['pull', `${REGISTRY}/${repo}@${r1.digest}`, '-o', out, '--json'], { env });
+    expect(pulled.code, pulled.stderr).toBe(0);
+    expect(readFileSync(pulled.json().result.bundle)).toEqual(readFileSync(ba.file));
+    expect(pulled.json().result).toMatchObject({ digest: r1.digest, contentDigest: ba.result.contentDigest, fileDigest: ba.result.fileDigest, cached: false });
+    const again = await runCli(['pull', `${REGISTRY}/${repo}:v1`, '--json'], { env });
+    expect(again.json().result.cached).toBe(true);
+  });
+
+  it('exec and verify take a reference; the digest is printed', async () => {
+    const root = await makeProject(PROJECT);
+    const { file } = await buildBundle(root);
+    const env = { REPRO_CACHE: tempDir('repro-cache-') };
+    const pushed = (await runCli(['push', file, `${REGISTRY}/${repo}:exec`, '--json'], { env })).json().result;
+    const verified = await runCli(['verify', `${REGISTRY}/${repo}:exec`, '--json'], { env });
+    expect(verified.code, verified.stderr).toBe(0);
+    expect(verified.stderr).toContain(pushed.reference);
+    const ran = await runCli(['exec', `oci://${REGISTRY}/${repo}@${pushed.digest}`, '--backend', 'local', '-P', 'word=anywhere', '--out', path.join(tempDir(), 'run'), '--json'], { env });
+    expect(ran.code, ran.stderr).toBe(0);
+    expect(ran.stderr).toContain('said anywhere');
+    expect(ran.json().result.bundle.contentDigest).toBe(pushed.contentDigest);
+    expect(ran.json().result.bundle.file).toContain(path.join('pulled', pushed.fileDigest.slice(7)));
+  });
+
+  it('unknown reference: E_NOT_FOUND (exit 3) naming it', async () => {
+    const r = await runCli(['pull', `${REGISTRY}/${repo}:no-such-tag`, '--json'], { env: { REPRO_CACHE: tempDir('repro-cache-') } });
+    expect(r.code).toBe(3);
+    expect(r.json().error).toMatchObject({ code: 'E_NOT_FOUND' });
+    expect(r.json().error.hint).toContain('no-such-tag');
+  });
+
+  it('hostile registry: other bytes for the bundle layer are refused (exit 4); nothing is kept in the cache and nothing runs', async () => {
+    const root = await makeProject(PROJECT);
+    const { file } = await buildBundle(root);
+    const cache = tempDir('repro-cache-');
+    const pushed = (await runCli(['push', file, `${REGISTRY}/${repo}:hostile`, '--json'], { env: { REPRO_CACHE: cache } })).json().result;
+    tamper = 'blob';
+    try {
+      const pulled = await runCli(['pull', `${proxyHost}/${repo}@${pushed.digest}`, '--json'], { env: { REPRO_CACHE: cache } });
+      expect(pulled.code, pulled.stderr).toBe(4);
+      expect(pulled.json().error.message).toContain('other bytes');
+      const ran = await runCli(['exec', `${proxyHost}/${repo}:hostile`, '--backend', 'local', '--json'], { env: { REPRO_CACHE: cache } });
+      expect(ran.code).toBe(4);
+      expect(ran.stderr).not.toContain('said');
+    } finally {
+      tamper = 'none';
+    }
+    const pulledDir = path.join(cache, 'pulled', pushed.fileDigest.slice(7));
+    expect(existsSync(pulledDir) ? readdirSync(pulledDir) : []).toEqual([]);
+  });
+
+  it('hostile registry: a manifest other than the digest asked for is refused (exit 4)', async () => {
+    const root = await makeProject(PROJECT);
+    const { file } = await buildBundle(root);
+    const cache = tempDir('repro-cache-');
+    const pushed = (await runCli(['push', file, `${REGISTRY}/${repo}:swap`, '--json'], { env: { REPRO_CACHE: cache } })).json().result;
+    tamper = 'manifest';
+    try {
+      const pulled = await runCli(['pull', `${proxyHost}/${repo}@${pushed.digest}`, '--json'], { env: { REPRO_CACHE: cache } });
+      expect(pulled.code).toBe(4);
+      expect(pulled.json().error.details).toMatchObject({ expected: pushed.digest });
+    } finally {
+      tamper = 'none';
+    }
+  });
+
+  it('a reference to something that is not a repro bundle (a container image) is refused (exit 4)', async () => {
+    const base = readFileSync(path.join(import.meta.dirname, '..', '..', '..', '.cache', 'docker-base-image'), 'utf8').trim().split('@')[0]!;
+    const r = await runCli(['pull', base, '--json'], { env: { REPRO_CACHE: tempDir('repro-cache-') } });
+    expect(r.code).toBe(4);
+    expect(r.json().error.message).toMatch(/not a repro bundle/);
+  });
+});
