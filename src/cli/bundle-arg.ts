@@ -11,16 +11,18 @@ export interface ResolvedBundle {
   file: string;
   /** The reference it was pulled from, with its digest, when it came from a registry. */
   reference: string | null;
+  /** The bundle manifest in the registry (digest and size), when it came from one. */
+  manifest: { digest: string; size: number } | null;
 }
 
 export async function resolveBundleArg(arg: string, ctx: Context): Promise<ResolvedBundle> {
   const file = path.resolve(ctx.cwd, arg);
   const forced = arg.startsWith('oci://');
-  if (!forced && (await fs.stat(file).then(() => true, () => false))) return { file, reference: null };
+  if (!forced && (await fs.stat(file).then(() => true, () => false))) return { file, reference: null, manifest: null };
   const ref = parseReference(arg);
-  if (!forced && (!ref || !/[/:@]/.test(arg) || /\.repro\.tar(\.(zst|gz))?$/.test(arg))) return { file, reference: null };
+  if (!forced && (!ref || !/[/:@]/.test(arg) || /\.repro\.tar(\.(zst|gz))?$/.test(arg))) return { file, reference: null, manifest: null };
   const { pullBundle } = await import('../registry/pull.js');
   const pulled = await pullBundle({ reference: arg }, ctx);
   ctx.log.info(`bundle: ${pulled.reference}`);
-  return { file: pulled.bundle, reference: pulled.reference };
+  return { file: pulled.bundle, reference: pulled.reference, manifest: { digest: pulled.digest, size: pulled.manifestSize } };
 }

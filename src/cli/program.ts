@@ -142,6 +142,25 @@ Examples:
       run('pull', async (io) => (await import('./commands/pull.js')).pullCommand(ref, opts, io), opts),
     );
 
+  const runs = program
+    .command('runs')
+    .summary('list the reruns recorded beside a bundle in a registry')
+    .description(`List the run records that \`repro exec REF --attach\` attached to the bundle REF names:
+run id, when it ended, backend, exit code, whether its outputs reproduced the bundle's
+reference run, and the machine (its snapshot digest). They are OCI artifacts whose subject is
+the bundle's manifest: read through the registry's referrers API where it has one, else
+through their tags (sha256-<digest>.run-<id>) and the tag-schema index (docs/OCI.md).`)
+    .argument('<ref>', 'REGISTRY/REPOSITORY[:TAG][@sha256:DIGEST]');
+  outputOptions(runs)
+    .addHelpText('after', `
+Examples:
+  $ repro exec ghcr.io/acme/iris:v1 --attach
+  $ repro runs ghcr.io/acme/iris:v1
+  $ repro runs 127.0.0.1:5000/iris@sha256:… --json | jq '.result.runs[] | select(.reproduced == false)'`)
+    .action((ref: string, opts) =>
+      run('runs', async (io) => (await import('./commands/runs.js')).runsCommand(ref, opts, io), opts),
+    );
+
   const snapshot = program
     .command('snapshot')
     .summary('record the environment: runtime, OS, CPU, GPU, lockfiles, git, env, data')
@@ -261,7 +280,8 @@ ssh-agent or ~/.ssh key), REPRO_DOCKER_TIMEOUT (seconds each engine request may 
     .option('--strict', 'refuse to run on breaking drift')
     .option('--network <mode>', `container network (default: ${DEFAULT_NETWORK})`)
     .option('--python <path>', 'the Python interpreter for the drift check (default: the one the snapshot names, if present)')
-    .option('--expect-reproduced', 'exit 1 when the outputs do not reproduce the reference run');
+    .option('--expect-reproduced', 'exit 1 when the outputs do not reproduce the reference run')
+    .option('--attach', 'BUNDLE is a registry reference: record this run beside it in the registry (repro runs REF lists them)');
   outputOptions(limitOptions(exec), 'print one JSON document on stdout (the entry point\'s output goes to stderr)')
     .addHelpText('after', `
 Examples:

@@ -30,6 +30,8 @@ export interface PullResult {
   /** The bundle file: in the cache, or in outDir. */
   bundle: string;
   digest: string;
+  /** The manifest's size in bytes (a referrer's subject descriptor needs it). */
+  manifestSize: number;
   contentDigest: string;
   fileDigest: string;
   size: number;
@@ -76,11 +78,18 @@ async function download(client: RegistryClient, digest: string, size: number, te
   return `sha256:${hash.digest('hex')}`;
 }
 
+/** The bundle manifest a reference names: its bytes, digest (checked against one asked for) and parsed document. */
+export async function resolveManifest(client: RegistryClient): Promise<{ bytes: Buffer; digest: string }> {
+  const ref = client.ref;
+  const manifest = await readManifest(client, manifestTarget(ref));
+  if (ref.digest && manifest.digest !== ref.digest) throw integrity(`the registry answered ${formatReference(ref)} with a manifest whose digest is ${manifest.digest}`, { expected: ref.digest, actual: manifest.digest });
+  return manifest;
+}
+
 export async function pullBundle(options: PullOptions, ctx: Context): Promise<PullResult> {
   const ref = requireReference(options.reference);
   const client = new RegistryClient(ref, ctx.env, 'pull', options.fetch);
-  const manifest = await readManifest(client, manifestTarget(ref));
-  if (ref.digest && manifest.digest !== ref.digest) throw integrity(`the registry answered ${formatReference(ref)} with a manifest whose digest is ${manifest.digest}`, { expected: ref.digest, actual: manifest.digest });
+  const manifest = await resolveManifest(client);
   let doc: unknown;
   try {
     doc = JSON.parse(manifest.bytes.toString('utf8'));
@@ -133,5 +142,5 @@ export async function pullBundle(options: PullOptions, ctx: Context): Promise<Pu
     await commitTemp(temp, bundle);
   }
   ctx.log.info(`pull: ${formatReference(ref, manifest.digest)} -> ${bundle}${cached ? ' (cached)' : ''}`);
-  return { reference: formatReference(ref, manifest.digest), bundle, digest: manifest.digest, contentDigest: report.contentDigest, fileDigest: report.fileDigest, size: layer.size, cached };
+  return { reference: formatReference(ref, manifest.digest), bundle, digest: manifest.digest, manifestSize: manifest.bytes.length, contentDigest: report.contentDigest, fileDigest: report.fileDigest, size: layer.size, cached };
 }

@@ -1,5 +1,7 @@
 // `repro exec BUNDLE [ENTRY]`: verify, check the machine, run, record, compare.
 import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
 import { ReproError } from '../../core/errors.js';
 import { runExec, type ExecResult } from '../../exec/exec.js';
 import { parseParamFlags } from '../../project/render.js';
@@ -18,18 +20,23 @@ export interface ExecFlags extends LimitFlags {
   expectReproduced?: boolean;
   sandbox?: boolean;
   env?: string[];
+  attach?: boolean;
 }
 
 export function newRunId(now: Date): string {
   return `${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
 }
 
-export async function execCommand(bundle: string, entry: string | undefined, flags: ExecFlags, io: CliIo): Promise<CommandOutcome<ExecResult>> {
+export async function execCommand(bundle: string, entry: string | undefined, flags: ExecFlags, io: CliIo): Promise<CommandOutcome<ExecResult & { attached?: { digest: string; tag: string | null; referrersApi: boolean } }>> {
   const backend = parseBackend(flags.backend);
   const limits = parseLimits(flags);
   // With --json, stdout holds only the result: the entry point's output goes to stderr.
   const out = io.json ? io.streams.stderr : io.streams.stdout;
-  const { file } = await resolveBundleArg(bundle, io.ctx);
+  const resolved = await resolveBundleArg(bundle, io.ctx);
+  const { file } = resolved;
+  if (flags.attach && !resolved.manifest) {
+    throw new ReproError('E_USAGE', '--attach records the run beside a bundle in a registry: pass a reference (REGISTRY/REPO:TAG or …@sha256:…), not a file', { hint: 'repro push the bundle first, then repro exec REF --attach.', details: { bundle } });
+  }
   const result = await runExec(
     {
       bundle: file,
@@ -56,6 +63,15 @@ export async function execCommand(bundle: string, entry: string | undefined, fla
   if (flags.expectReproduced && !verdict) {
     throw new ReproError('E_INPUT', 'the bundle carries no reference run to compare with', { hint: 'Build it with `repro build --with-run RUN_DIR`.', details: { bundle } });
   }
+  let text = renderExec(result, io.ctx.cwd);
+  let attached: { digest: string; tag: string | null; referrersApi: boolean } | null = null;
+  if (flags.attach && resolved.manifest && resolved.reference) {
+    const { attachRun } = await import('../../registry/ledger.js');
+    const { parseReference } = await import('../../registry/reference.js');
+    const runJson = await fs.readFile(path.join(result.runDir, 'run.json'));
+    attached = await attachRun(parseReference(resolved.reference)!, resolved.manifest, runJson, result, io.ctx);
+    text += `attached to ${resolved.reference} as ${attached.digest}\n`;
+  }
   // The entry point's own exit status comes first; then --expect-reproduced's verdict (1).
-  return { result, text: renderExec(result, io.ctx.cwd), exitCode: failedRun ? result.exitCode : mismatch ? 1 : 0 };
+  return { result: attached ? { ...result, attached } : result, text, exitCode: failedRun ? result.exitCode : mismatch ? 1 : 0 };
 }

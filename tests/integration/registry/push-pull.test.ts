@@ -9,6 +9,9 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { artifactManifest } from '../../../src/registry/artifact.js';
+import { attachRun } from '../../../src/registry/ledger.js';
+import { parseReference } from '../../../src/registry/reference.js';
+import { testContext } from '../../helpers/context.js';
 import { runCli } from '../../helpers/cli.js';
 import { DOCKER_REASON, SKIP_DOCKER } from '../../helpers/docker.js';
 import { makeProject, tempDir } from '../../helpers/project.js';
@@ -156,4 +159,48 @@ describe.skipIf(SKIP_DOCKER)(`push, pull and exec by reference through a real re
     expect(r.code).toBe(4);
     expect(r.json().error.message).toMatch(/not a repro bundle/);
   });
+
+  it('the ledger: exec --attach records the run beside the bundle, and repro runs lists it', async () => {
+    const root = await makeProject(PROJECT);
+    const { file } = await buildBundle(root);
+    const env = { REPRO_CACHE: tempDir('repro-cache-') };
+    const pushed = (await runCli(['push', file, `${REGISTRY}/${repo}:ledger`, '--json'], { env })).json().result;
+    const ran = await runCli(['exec', `${REGISTRY}/${repo}:ledger`, '--backend', 'local', '--attach', '--out', path.join(tempDir(), 'run'), '--json'], { env });
+    expect(ran.code, ran.stderr).toBe(0);
+    const attached = ran.json().result.attached;
+    expect(attached.referrersApi).toBe(false); // Debian's docker-registry 2.8 has no referrers API
+    expect(attached.tag).toBe(`${pushed.digest.replace(':', '-')}.run-${ran.json().result.runId}`);
+    const listed = await runCli(['runs', `${REGISTRY}/${repo}@${pushed.digest}`, '--json'], { env });
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(listed.json().result.runs).toEqual([expect.objectContaining({ digest: attached.digest, runId: ran.json().result.runId, exitCode: 0, backend: 'local', reproduced: null })]);
+    const text = await runCli(['runs', `${REGISTRY}/${repo}:ledger`], { env });
+    expect(text.stdout).toContain(`1 run of ${REGISTRY}/${repo}:ledger@${pushed.digest}`);
+    const fromFile = await runCli(['exec', file, '--backend', 'local', '--attach'], { env });
+    expect(fromFile.code).toBe(2);
+  });
+
+  it('16 concurrent attaches to one bundle lose none', async () => {
+    // Its own bundle: the ledger test above attached a run to PROJECT's.
+    const root = await makeProject({ ...PROJECT, 'crowd.txt': `crowd ${process.pid}\n` });
+    const { file } = await buildBundle(root);
+    const env = { REPRO_CACHE: tempDir('repro-cache-') };
+    const pushed = (await runCli(['push', file, `${REGISTRY}/${repo}:crowd`, '--json'], { env })).json().result;
+    const ref = parseReference(`${REGISTRY}/${repo}:crowd`)!;
+    const subject = { digest: pushed.digest, size: artifactSize(pushed) };
+    const base = JSON.parse((await runCli(['exec', `${REGISTRY}/${repo}:crowd`, '--backend', 'local', '--out', path.join(tempDir(), 'run'), '--json'], { env })).stdout).result;
+    const ids = Array.from({ length: 16 }, (_, i) => `crowd-${String(i).padStart(2, '0')}`);
+    await Promise.all(ids.map((runId, i) => {
+      const record = { ...base, runId, endedAt: `2026-01-01T00:00:${String(i).padStart(2, '0')}.000Z` };
+      return attachRun(ref, subject, Buffer.from(JSON.stringify(record)), record, testContext());
+    }));
+    const listed = await runCli(['runs', `${REGISTRY}/${repo}:crowd`, '--json'], { env });
+    expect(listed.json().result.runs.map((r: { runId: string }) => r.runId)).toEqual(ids);
+  });
 });
+
+/** The size of the manifest push wrote (what a referrer's subject descriptor carries). */
+function artifactSize(pushed: { digest: string; fileDigest: string; contentDigest: string; size: number }): number {
+  const m = artifactManifest({ name: 'travel', version: '1.0.0', codec: 'zstd', contentDigest: pushed.contentDigest, fileDigest: pushed.fileDigest, fileSize: pushed.size, sourceDateEpoch: 946684800 });
+  expect(m.digest).toBe(pushed.digest);
+  return m.bytes.length;
+}

@@ -129,7 +129,8 @@ describe('exec', () => {
     const { h } = host();
     expect(await runCli(['exec', 'b.tar', 'train', '-P', 'seed=3', '-P', 'lr=0.1', '--backend', 'local', '--strict'], h)).toBe(0);
     const options = calls.runExec.mock.calls[0]![0];
-    expect(options).toMatchObject({ bundle: 'b.tar', entry: 'train', params: [['seed', '3'], ['lr', '0.1']], backend: 'local', strict: true, user: '1000:1001' });
+    // A bundle argument is resolved first (a file here; a registry reference would be pulled).
+    expect(options).toMatchObject({ bundle: '/work/b.tar', entry: 'train', params: [['seed', '3'], ['lr', '0.1']], backend: 'local', strict: true, user: '1000:1001' });
     expect(options.runId).toMatch(/^20260102T030405Z-[0-9a-f]{6}$/);
   });
 
