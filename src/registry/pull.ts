@@ -73,7 +73,16 @@ async function download(client: RegistryClient, digest: string, size: number, te
       done(null, chunk);
     },
   });
-  await pipeline(Readable.fromWeb(res.body as never), check, createWriteStream(temp, { flags: 'wx', mode: 0o644 }));
+  try {
+    await pipeline(Readable.fromWeb(res.body as never), check, createWriteStream(temp, { flags: 'wx', mode: 0o644 }));
+  } catch (err) {
+    if (err instanceof ReproError) throw err;
+    const cause = (err as Error).cause instanceof Error ? `: ${((err as Error).cause as Error).message}` : '';
+    throw new ReproError('E_ENV', `the download of ${digest} from ${client.ref.registry} broke off after ${seen} of ${size} bytes (${(err as Error).message}${cause})`, {
+      hint: 'Nothing was kept; run the same pull again.',
+      details: { registry: client.ref.registry, digest, received: seen, size },
+    });
+  }
   if (seen !== size) throw integrity(`the registry sent ${seen} bytes for ${digest}; the manifest names ${size}`, { digest, size, received: seen });
   return `sha256:${hash.digest('hex')}`;
 }
