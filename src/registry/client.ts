@@ -5,7 +5,12 @@
 // registry answers is hostile input: callers check every digest and size it claims.
 import { ReproError } from '../core/errors.js';
 import { findCredentials, type CredentialLookup } from './credentials.js';
-import { apiBase, formatReference, type OciRef } from './reference.js';
+import { apiBase, apiHost, formatReference, plainAllowed, type OciRef } from './reference.js';
+
+const CERT_ERROR = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ALTNAME|UNABLE_TO_GET_ISSUER/;
+
+/** The scheme each loopback/insecure registry answered on, found once per process. */
+const schemes = new Map<string, 'https' | 'http'>();
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -24,7 +29,8 @@ function parseChallenge(header: string): { scheme: string; params: Record<string
 }
 
 export class RegistryClient {
-  readonly base: string;
+  base: string;
+  private resolved = false;
   private auth: string | null = null;
   private creds: CredentialLookup | null = null;
 
@@ -54,8 +60,12 @@ export class RegistryClient {
     try {
       return await this.doFetch(url, { method, headers, body: opts.body ?? null, redirect: 'follow', ...(opts.body && typeof (opts.body as { pipe?: unknown }).pipe === 'function' ? { duplex: 'half' } : {}) } as RequestInit);
     } catch (err) {
-      throw new ReproError('E_ENV', `cannot reach the registry ${this.ref.registry}: ${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message}`, {
-        hint: 'Check the name and that the registry is up (plain HTTP is used only for loopback registries and those in REPRO_INSECURE_REGISTRIES).',
+      const cause = (err as Error).cause as (Error & { code?: string }) | undefined;
+      const tls = CERT_ERROR.test(String(cause?.code ?? ''));
+      throw new ReproError('E_ENV', `cannot reach the registry ${this.ref.registry}: ${cause instanceof Error ? cause.message : (err as Error).message}`, {
+        hint: tls
+          ? "The registry's TLS certificate is not trusted here: add its CA to the system store, or point NODE_EXTRA_CA_CERTS at it."
+          : 'Check the name and that the registry is up (plain HTTP is used only for loopback registries and those in REPRO_INSECURE_REGISTRIES).',
         details: { registry: this.ref.registry, url: url.replace(/\?.*$/, '') },
       });
     }
@@ -89,7 +99,33 @@ export class RegistryClient {
     return true;
   }
 
+  /**
+   * HTTPS always; where docker allows plain HTTP (loopback, REPRO_INSECURE_REGISTRIES), HTTPS is
+   * tried first and HTTP used only when nothing answers it with TLS.
+   */
+  private async resolveBase(): Promise<void> {
+    if (this.resolved) return;
+    this.resolved = true;
+    if (!plainAllowed(this.ref, this.env)) return;
+    const host = apiHost(this.ref);
+    let scheme = schemes.get(host);
+    if (!scheme) {
+      scheme = await this.doFetch(`https://${host}/v2/`, { signal: AbortSignal.timeout(5000) }).then(
+        async (r) => {
+          await r.body?.cancel().catch(() => {});
+          return 'https' as const;
+        },
+        // A server that speaks TLS with a certificate this machine does not trust stays HTTPS,
+        // so the request fails and says so: no quiet downgrade where credentials could follow.
+        (err: Error) => (CERT_ERROR.test(String((err.cause as { code?: string } | undefined)?.code ?? '')) ? ('https' as const) : ('http' as const)),
+      );
+      schemes.set(host, scheme);
+    }
+    this.base = `${scheme}://${host}`;
+  }
+
   async request(method: string, suffix: string, opts: RequestOptions): Promise<Response> {
+    await this.resolveBase();
     const url = this.url(suffix);
     let res = await this.send(method, url, opts);
     if (res.status === 401 && (await this.authenticate(res))) res = await this.send(method, url, opts);

@@ -55,12 +55,20 @@ export function manifestTarget(ref: OciRef): string {
 
 const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])(?::\d+)?$/;
 
-/** The API's base URL: https, except for loopback and the registries the user named insecure. */
+/** The API's base URL: https; for loopback and the registries the user named insecure, http is allowed too (plainAllowed). */
 export function apiBase(ref: OciRef, env: Readonly<Record<string, string | undefined>>): string {
-  const host = ref.registry === 'docker.io' ? 'registry-1.docker.io' : ref.registry;
+  return `https://${apiHost(ref)}`;
+}
+
+export function apiHost(ref: OciRef): string {
+  return ref.registry === 'docker.io' ? 'registry-1.docker.io' : ref.registry;
+}
+
+/** Whether plain HTTP may be used when HTTPS does not answer (docker's rule: loopback, or named insecure). */
+export function plainAllowed(ref: OciRef, env: Readonly<Record<string, string | undefined>>): boolean {
+  const host = apiHost(ref);
   const insecure = (env.REPRO_INSECURE_REGISTRIES ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-  const plain = LOOPBACK.test(host) || insecure.includes(host);
-  return `${plain ? 'http' : 'https'}://${host}`;
+  return LOOPBACK.test(host) || insecure.includes(host);
 }
 
 /** A reference, or a usage error naming what is wrong with the text. */

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { artifactManifest, ARTIFACT_TYPE, bundleLayer } from '../../../src/registry/artifact.js';
 import { findCredentials } from '../../../src/registry/credentials.js';
-import { apiBase, parseReference } from '../../../src/registry/reference.js';
+import { apiBase, parseReference, plainAllowed } from '../../../src/registry/reference.js';
 
 describe('parseReference', () => {
   it.each([
@@ -24,10 +24,12 @@ describe('parseReference', () => {
     for (const bad of ['UPPER/case', 'a/b@sha256:short', 'a/b:bad tag', '', 'a//b']) expect(parseReference(bad), bad).toBeNull();
   });
 
-  it('plain HTTP only for loopback and the registries named insecure', () => {
-    expect(apiBase(parseReference('127.0.0.1:5000/x')!, {})).toBe('http://127.0.0.1:5000');
-    expect(apiBase(parseReference('reg.example:5000/x')!, {})).toBe('https://reg.example:5000');
-    expect(apiBase(parseReference('reg.example:5000/x')!, { REPRO_INSECURE_REGISTRIES: 'other, reg.example:5000' })).toBe('http://reg.example:5000');
+  it('plain HTTP is allowed only for loopback and the registries named insecure (HTTPS is tried first)', () => {
+    expect(apiBase(parseReference('127.0.0.1:5000/x')!, {})).toBe('https://127.0.0.1:5000');
+    expect(plainAllowed(parseReference('127.0.0.1:5000/x')!, {})).toBe(true);
+    expect(plainAllowed(parseReference('localhost:5000/x')!, {})).toBe(true);
+    expect(plainAllowed(parseReference('reg.example:5000/x')!, {})).toBe(false);
+    expect(plainAllowed(parseReference('reg.example:5000/x')!, { REPRO_INSECURE_REGISTRIES: 'other, reg.example:5000' })).toBe(true);
     expect(apiBase(parseReference('x')!, {})).toBe('https://registry-1.docker.io');
   });
 });

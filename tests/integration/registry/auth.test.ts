@@ -1,0 +1,115 @@
+// A registry that wants TLS and a password (Debian's docker-registry with a test CA's
+// certificate and an htpasswd file, on loopback): repro trusts it through NODE_EXTRA_CA_CERTS,
+// finds the password where docker keeps it ($DOCKER_CONFIG/config.json), never prints it, and
+// says where it looked when there is none.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../helpers/cli.js';
+import { DOCKER_REASON, SKIP_DOCKER } from '../../helpers/docker.js';
+import { makeProject } from '../../helpers/project.js';
+
+const PASSWORD = 'tr0ub4dor-and-3';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+describe.skipIf(SKIP_DOCKER)(`a registry with TLS and a password${SKIP_DOCKER ? `: skipped, ${DOCKER_REASON}` : ''}`, () => {
+  let dir = '';
+  let server: ChildProcess | null = null;
+  let registry = '';
+  let bundle = '';
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'repro-tls-registry-'));
+    const ssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+    ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=repro test CA');
+    ssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1');
+    writeFileSync(path.join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1\n');
+    ssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '2', '-extfile', 'san.ext');
+    const hash = execFileSync('python3', ['-W', 'ignore', '-c', 'import crypt,sys; print(crypt.crypt(sys.argv[1], crypt.mksalt(crypt.METHOD_BLOWFISH)))', PASSWORD]).toString().trim();
+    writeFileSync(path.join(dir, 'htpasswd'), `ci:${hash}\n`);
+    const port = await freePort();
+    registry = `127.0.0.1:${port}`;
+    mkdirSync(path.join(dir, 'data'));
+    writeFileSync(path.join(dir, 'config.yml'), `version: 0.1
+storage:
+  filesystem:
+    rootdirectory: ${path.join(dir, 'data')}
+http:
+  addr: ${registry}
+  tls:
+    certificate: ${path.join(dir, 'server.pem')}
+    key: ${path.join(dir, 'server.key')}
+auth:
+  htpasswd:
+    realm: repro-test
+    path: ${path.join(dir, 'htpasswd')}
+`);
+    server = spawn('docker-registry', ['serve', path.join(dir, 'config.yml')], { stdio: 'ignore' });
+    for (let i = 0; i < 100; i++) {
+      const up = await new Promise<boolean>((r) => {
+        const s = net.connect(port, '127.0.0.1', () => (s.end(), r(true)));
+        s.on('error', () => r(false));
+      });
+      if (up) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const root = await makeProject({ 'repro.yaml': 'name: tls\nversion: 1.0.0\nentry_points:\n  main:\n    command: "true"\n' });
+    const built = await runCli(['build', root, '-o', path.join(dir, 'out'), '--json', '--no-progress']);
+    bundle = built.json().result.bundle;
+  });
+
+  afterAll(() => {
+    server?.kill();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  function dockerConfig(auths: object): string {
+    const d = mkdtempSync(path.join(dir, 'docker-config-'));
+    writeFileSync(path.join(d, 'config.json'), JSON.stringify({ auths }));
+    return d;
+  }
+
+  it('with the password in docker config.json and the CA trusted: push and pull work over TLS, and the password is never printed', async () => {
+    const env = { DOCKER_CONFIG: dockerConfig({ [registry]: { auth: Buffer.from(`ci:${PASSWORD}`).toString('base64') } }), NODE_EXTRA_CA_CERTS: path.join(dir, 'ca.pem'), REPRO_CACHE: path.join(dir, 'cache') };
+    const pushed = await runCli(['push', bundle, `${registry}/team/tls:v1`, '--json'], { env });
+    expect(pushed.code, pushed.stdout + pushed.stderr).toBe(0);
+    const pulled = await runCli(['pull', `${registry}/team/tls@${pushed.json().result.digest}`, '-o', path.join(dir, 'pulled'), '--json'], { env });
+    expect(pulled.code, pulled.stdout + pulled.stderr).toBe(0);
+    expect(readFileSync(pulled.json().result.bundle).equals(readFileSync(bundle))).toBe(true);
+    for (const r of [pushed, pulled]) expect(r.stdout + r.stderr).not.toContain(PASSWORD);
+  });
+
+  it('without credentials: unauthorized (exit 5), naming the registry and where credentials were looked for', async () => {
+    const config = dockerConfig({});
+    const r = await runCli(['push', bundle, `${registry}/team/tls:v2`, '--json'], { env: { DOCKER_CONFIG: config, NODE_EXTRA_CA_CERTS: path.join(dir, 'ca.pem') } });
+    expect(r.code).toBe(5);
+    expect(r.json().error.message).toContain(`the registry ${registry} refused`);
+    expect(r.json().error.hint).toContain(path.join(config, 'config.json'));
+  });
+
+  it('a wrong password is refused the same way, and is not printed', async () => {
+    const r = await runCli(['pull', `${registry}/team/tls:v1`, '--json'], { env: { DOCKER_CONFIG: dockerConfig({ [registry]: { auth: Buffer.from('ci:not-the-password').toString('base64') } }), NODE_EXTRA_CA_CERTS: path.join(dir, 'ca.pem') } });
+    expect(r.code).toBe(5);
+    expect(r.stdout + r.stderr).not.toContain('not-the-password');
+  });
+
+  it('a certificate the machine does not trust: no quiet downgrade to plain HTTP; the error names the registry and the fix (exit 5)', async () => {
+    const r = await runCli(['pull', `${registry}/team/tls:v1`, '--json'], { env: { DOCKER_CONFIG: dockerConfig({ [registry]: { auth: Buffer.from(`ci:${PASSWORD}`).toString('base64') } }) } });
+    expect(r.code).toBe(5);
+    expect(r.json().error.message).toContain(registry);
+    expect(r.json().error.message).toMatch(/certificate/);
+    expect(r.json().error.hint).toContain('NODE_EXTRA_CA_CERTS');
+    expect(r.stdout + r.stderr).not.toContain(PASSWORD);
+  });
+});
