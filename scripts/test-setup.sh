@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # What `npm test` needs beyond node_modules, installed on a fresh Debian machine (run by the
-# pretest script): Debian packages (git, zstd, python3 with scikit-learn, Docker, debootstrap,
-# a registry, bubblewrap for exec's sandbox), Node 22/24/26 for the cross-release tests, and the Docker test environment
+# pretest script): Debian packages (git, zstd, python3 with scikit-learn and PyYAML, Docker, debootstrap,
+# a registry, bubblewrap for exec's sandbox, skopeo), Node 22/24/26 for the cross-release tests, and the Docker test environment
 # (scripts/docker-test-env.sh), whose pinned base image is written to .cache/docker-base-image.
 # Without root, nothing is installed: tests that need what is missing say so, and fail under CI.
 set -euo pipefail
@@ -20,6 +20,7 @@ command -v debootstrap >/dev/null || need+=(debootstrap)
 command -v docker-registry >/dev/null || need+=(docker-registry)
 [ -x /usr/sbin/sshd ] || need+=(openssh-server) # DOCKER_HOST=ssh:// tests run an sshd on 127.0.0.1
 command -v bwrap >/dev/null || need+=(bubblewrap) # exec's local sandbox
+command -v skopeo >/dev/null || need+=(skopeo) # interop: reads what repro push wrote
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     log "installing Debian packages: ${need[*]}"

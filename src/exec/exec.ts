@@ -32,6 +32,8 @@ import { cleanEnvironment, pickEnvironment } from './sandbox.js';
 
 export interface ExecOptions {
   bundle: string;
+  /** The registry reference (with digest) the bundle was pulled from, recorded in run.json. */
+  reference?: string;
   entry?: string;
   params: Array<[string, string]>;
   backend?: 'docker' | 'local';
@@ -82,7 +84,7 @@ export async function runExec(options: ExecOptions, ctx: Context): Promise<ExecR
     schemaVersion: RUN_SCHEMA_VERSION,
     kind: 'repro-run',
     runId: options.runId,
-    bundle: { contentDigest: cached.contentDigest, file: bundleFile },
+    bundle: { contentDigest: cached.contentDigest, file: bundleFile, ...(options.reference ? { reference: options.reference } : {}) },
     entry: rendered.entryPoint,
     parameters,
     command: redactText(rendered.command, secrets),

@@ -49,7 +49,8 @@ export interface RunRecord {
   schemaVersion: number;
   kind: 'repro-run';
   runId: string;
-  bundle: { contentDigest: string; file: string };
+  /** reference: the registry reference (with its manifest digest) exec pulled the bundle from. */
+  bundle: { contentDigest: string; file: string; reference?: string };
   entry: string;
   parameters: Record<string, string>;
   command: string;

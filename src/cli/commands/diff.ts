@@ -8,6 +8,7 @@ import { captureSnapshot } from '../../snapshot/snapshot.js';
 import type { CliIo, CommandOutcome } from '../io.js';
 import { parseMs } from '../parse.js';
 import { renderDiff } from '../render/diff.js';
+import { resolveBundleArg } from '../bundle-arg.js';
 
 export interface DiffFlags {
   dir?: string;
@@ -19,10 +20,11 @@ export interface DiffFlags {
 }
 
 export async function diffCommand(a: string, b: string | undefined, flags: DiffFlags, io: CliIo): Promise<CommandOutcome<SnapshotDiff>> {
-  const left = (await readSnapshotOrBundle(path.resolve(io.ctx.cwd, a))).snapshot;
+  // A bundle may be a registry reference: pulled and verified first.
+  const left = (await readSnapshotOrBundle((await resolveBundleArg(a, io.ctx)).file)).snapshot;
   let right;
   if (b !== undefined) {
-    right = (await readSnapshotOrBundle(path.resolve(io.ctx.cwd, b))).snapshot;
+    right = (await readSnapshotOrBundle((await resolveBundleArg(b, io.ctx)).file)).snapshot;
   } else {
     const dir = path.resolve(io.ctx.cwd, flags.dir ?? '.');
     const data = left.identity.data.map((d) => path.resolve(dir, d.path));

@@ -40,6 +40,7 @@ export async function execCommand(bundle: string, entry: string | undefined, fla
   const result = await runExec(
     {
       bundle: file,
+      ...(resolved.reference ? { reference: resolved.reference } : {}),
       entry,
       params: parseParamFlags(flags.param ?? []),
       backend,

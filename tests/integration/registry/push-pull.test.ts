@@ -3,6 +3,8 @@
 // file, exec and verify take a reference. A proxy in front of the registry plays the hostile
 // registry: other bytes for the layer, another manifest for a digest; nothing reaches the
 // cache and nothing runs.
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { cpSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -108,6 +110,8 @@ describe.skipIf(SKIP_DOCKER)(`push, pull and exec by reference through a real re
     expect(ran.code, ran.stderr).toBe(0);
     expect(ran.stderr).toContain('said anywhere');
     expect(ran.json().result.bundle.contentDigest).toBe(pushed.contentDigest);
+    expect(ran.json().result.bundle.reference).toBe(`${REGISTRY}/${repo}@${pushed.digest}`);
+    expect(JSON.parse(readFileSync(path.join(ran.json().result.runDir, 'run.json'), 'utf8')).bundle.reference).toBe(`${REGISTRY}/${repo}@${pushed.digest}`);
     expect(ran.json().result.bundle.file).toContain(path.join('pulled', pushed.fileDigest.slice(7)));
   });
 
@@ -195,6 +199,40 @@ describe.skipIf(SKIP_DOCKER)(`push, pull and exec by reference through a real re
     }));
     const listed = await runCli(['runs', `${REGISTRY}/${repo}:crowd`, '--json'], { env });
     expect(listed.json().result.runs.map((r: { runId: string }) => r.runId)).toEqual(ids);
+  });
+
+  it('--from mounts blobs another repository of the registry has, instead of uploading them', async () => {
+    const root = await makeProject({ ...PROJECT, 'mount.txt': `mount ${process.pid}\n` });
+    const { file } = await buildBundle(root);
+    const first = await runCli(['push', file, `${REGISTRY}/${repo}-a:v1`, '--json']);
+    expect(first.code, first.stderr).toBe(0);
+    const second = await runCli(['push', file, `${REGISTRY}/${repo}-b:v1`, '--from', `${REGISTRY}/${repo}-a`, '--json']);
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.json().result.blobs).toEqual({ uploaded: 0, skipped: 0, mounted: 2 });
+    expect(second.json().result.digest).toBe(first.json().result.digest);
+  });
+
+  it('diff takes references too: a bundle carrying a snapshot, compared with itself through the registry', async () => {
+    const root = await makeProject(PROJECT);
+    expect((await runCli(['snapshot', root, '--no-import', '--json'])).code).toBe(0);
+    const { file } = await buildBundle(root);
+    const env = { REPRO_CACHE: tempDir('repro-cache-') };
+    const pushed = (await runCli(['push', file, `${REGISTRY}/${repo}:snap`, '--json'], { env })).json().result;
+    const d = await runCli(['diff', `${REGISTRY}/${repo}@${pushed.digest}`, file, '--json'], { env });
+    expect(d.code, d.stderr).toBe(0);
+    expect(d.json().result).toMatchObject({ identical: true, changes: [] });
+    expect(d.json().result.a.snapshotDigest).toBe(d.json().result.b.snapshotDigest);
+  });
+
+  it('interop: skopeo reads the pushed artifact; its manifest is the one repro computed and its layer is the bundle file byte for byte', async () => {
+    const root = await makeProject({ ...PROJECT, 'skopeo.txt': `skopeo ${process.pid}\n` });
+    const { file } = await buildBundle(root);
+    const pushed = (await runCli(['push', file, `${REGISTRY}/${repo}:skopeo`, '--json'])).json().result;
+    const raw = execFileSync('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${REGISTRY}/${repo}:skopeo`]);
+    expect(`sha256:${createHash('sha256').update(raw).digest('hex')}`).toBe(pushed.digest);
+    const out = path.join(tempDir('repro-skopeo-'), 'copy');
+    execFileSync('skopeo', ['copy', '--src-tls-verify=false', `docker://${REGISTRY}/${repo}:skopeo`, `dir:${out}`], { stdio: 'pipe' });
+    expect(readFileSync(path.join(out, pushed.fileDigest.slice(7))).equals(readFileSync(file))).toBe(true);
   });
 });
 
