@@ -13,6 +13,7 @@ import { runScaleBench } from './scale.mjs';
 import { recordResults } from './results.mjs';
 import { runBundleBench } from './bundle.mjs';
 import { locksTable, runLocksBench } from './locks.mjs';
+import { runRegistryBench } from './registry.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const work = path.join(root, 'bench', 'out');
@@ -55,6 +56,12 @@ async function main() {
   if (process.env.BENCH_ONLY === 'scale') {
     mkdirSync(work, { recursive: true });
     record([{ bench: 'scale', lines: table('scale: 100,000 files and a 10 GiB sparse file', 'One run each; peak RSS from GNU time. Controls are 10x smaller inputs of the same shape.', runScaleBench({ work, node: process.execPath, cli })) }]);
+    return;
+  }
+  if (process.env.BENCH_ONLY === 'registry') {
+    mkdirSync(work, { recursive: true });
+    const res = runRegistryBench({ work, node: process.execPath, cli });
+    record([{ bench: 'registry', lines: table('registry: push and pull of a 1 GiB bundle against curl', `Machine: ${os.cpus()[0]?.model ?? 'unknown'} × ${os.cpus().length}; Node ${process.versions.node}; Debian's docker-registry on 127.0.0.1:5000 (filesystem storage). Bundle ${(res.size / 2 ** 30).toFixed(2)} GiB (1 GiB of random bytes). Best of ${process.env.BENCH_RUNS ?? 2} rounds, fresh repositories each round (every push uploads), pulls into an empty cache. bench/registry.mjs.`, res) }]);
     return;
   }
   if (process.env.BENCH_ONLY === 'locks' || process.env.BENCH_ONLY === undefined) {

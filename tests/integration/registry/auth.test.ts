@@ -113,3 +113,97 @@ auth:
     expect(r.stdout + r.stderr).not.toContain(PASSWORD);
   });
 });
+
+describe.skipIf(SKIP_DOCKER)(`a registry with bearer-token auth (a token server the test runs)${SKIP_DOCKER ? `: skipped, ${DOCKER_REASON}` : ''}`, () => {
+  let dir = '';
+  let registryProc: ChildProcess | null = null;
+  let tokenServer: import('node:http').Server | null = null;
+  let registry = '';
+  let bundle = '';
+  const issued: string[] = [];
+
+  beforeAll(async () => {
+    const http = await import('node:http');
+    const crypto = await import('node:crypto');
+    dir = mkdtempSync(path.join(os.tmpdir(), 'repro-token-registry-'));
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'signer.key', '-out', 'signer.pem', '-days', '2', '-subj', '/CN=repro test token signer'], { cwd: dir, stdio: 'pipe' });
+    const key = readFileSync(path.join(dir, 'signer.key'));
+    const der = new crypto.X509Certificate(readFileSync(path.join(dir, 'signer.pem'))).raw.toString('base64');
+    const b64url = (b: Buffer | string) => Buffer.from(b).toString('base64url');
+    // The token server: Basic credentials in, a JWT (RS256, x5c chain) granting what the scope asks.
+    tokenServer = http.createServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://x');
+      const basic = /^Basic (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+      const [user, pass] = basic ? Buffer.from(basic, 'base64').toString().split(':') : [];
+      if (user !== 'ci' || pass !== PASSWORD) {
+        res.writeHead(401).end('{"details":"bad credentials"}');
+        return;
+      }
+      const access = url.searchParams.getAll('scope').map((s) => {
+        const [type, name, actions] = s.split(':');
+        return { type, name, actions: (actions ?? '').split(',') };
+      });
+      const now = Math.floor(Date.now() / 1000);
+      const header = b64url(JSON.stringify({ alg: 'RS256', typ: 'JWT', x5c: [der] }));
+      const payload = b64url(JSON.stringify({ iss: 'repro-test-issuer', sub: 'ci', aud: url.searchParams.get('service'), exp: now + 300, nbf: now - 10, iat: now, jti: crypto.randomUUID(), access }));
+      const token = `${header}.${payload}.${b64url(crypto.sign('sha256', Buffer.from(`${header}.${payload}`), key))}`;
+      issued.push(token);
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ token, access_token: token, expires_in: 300 }));
+    });
+    await new Promise<void>((r) => tokenServer!.listen(0, '127.0.0.1', () => r()));
+    const tokenPort = (tokenServer.address() as net.AddressInfo).port;
+    const port = await freePort();
+    registry = `127.0.0.1:${port}`;
+    mkdirSync(path.join(dir, 'data'));
+    writeFileSync(path.join(dir, 'config.yml'), `version: 0.1
+storage:
+  filesystem:
+    rootdirectory: ${path.join(dir, 'data')}
+http:
+  addr: ${registry}
+auth:
+  token:
+    realm: http://127.0.0.1:${tokenPort}/token
+    service: repro-test-registry
+    issuer: repro-test-issuer
+    rootcertbundle: ${path.join(dir, 'signer.pem')}
+`);
+    registryProc = spawn('docker-registry', ['serve', path.join(dir, 'config.yml')], { stdio: 'ignore' });
+    for (let i = 0; i < 100; i++) {
+      if (await fetch(`http://${registry}/v2/`).then(() => true, () => false)) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const root = await makeProject({ 'repro.yaml': 'name: tok\nversion: 1.0.0\nentry_points:\n  main:\n    command: "true"\n' });
+    bundle = (await runCli(['build', root, '-o', path.join(dir, 'out'), '--json', '--no-progress'])).json().result.bundle;
+  });
+
+  afterAll(() => {
+    registryProc?.kill();
+    tokenServer?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('answers the Bearer challenge with a token from the realm, asked with the credentials from config.json; push and pull work', async () => {
+    const config = mkdtempSync(path.join(dir, 'docker-config-'));
+    writeFileSync(path.join(config, 'config.json'), JSON.stringify({ auths: { [registry]: { auth: Buffer.from(`ci:${PASSWORD}`).toString('base64') } } }));
+    const env = { DOCKER_CONFIG: config, REPRO_CACHE: path.join(dir, 'cache') };
+    const pushed = await runCli(['push', bundle, `${registry}/team/tok:v1`, '--json'], { env });
+    expect(pushed.code, pushed.stdout + pushed.stderr).toBe(0);
+    expect(issued.length).toBeGreaterThan(0);
+    const pulled = await runCli(['pull', `${registry}/team/tok@${pushed.json().result.digest}`, '-o', path.join(dir, 'pulled'), '--json'], { env });
+    expect(pulled.code, pulled.stdout + pulled.stderr).toBe(0);
+    expect(readFileSync(pulled.json().result.bundle).equals(readFileSync(bundle))).toBe(true);
+    for (const r of [pushed, pulled]) {
+      expect(r.stdout + r.stderr).not.toContain(PASSWORD);
+      for (const t of issued) expect(r.stdout + r.stderr).not.toContain(t);
+    }
+  });
+
+  it('without credentials the token server refuses: unauthorized (exit 5), naming where credentials were looked for', async () => {
+    const config = mkdtempSync(path.join(dir, 'docker-config-'));
+    const r = await runCli(['pull', `${registry}/team/tok:v1`, '--json'], { env: { DOCKER_CONFIG: config } });
+    expect(r.code).toBe(5);
+    expect(r.json().error.message).toContain('unauthorized');
+    expect(r.json().error.hint).toContain(config);
+  });
+});

@@ -1,0 +1,66 @@
+// Push and pull of a 1 GiB bundle through the loopback registry (Debian's docker-registry on
+// 127.0.0.1:5000, from the Docker test environment), against curl moving the same blob in the
+// same run: curl -T for the upload (POST, then one streamed PUT), curl -o for the download.
+// Each round pushes into fresh repositories, so every push uploads; each pull starts from an
+// empty cache. Best wall time of BENCH_RUNS (2) rounds, worst peak RSS (GNU time).
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+const q = (s) => `'${s.replace(/'/g, `'\\''`)}'`;
+const REGISTRY = '127.0.0.1:5000';
+
+function once(script, env = {}) {
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', 'bash', '-c', `${script} >/dev/null`], { encoding: 'utf8', env: { ...process.env, ...env } });
+  if (r.status !== 0) throw new Error(`failed: ${script}\n${r.stderr}`);
+  const [secs, kb] = r.stderr.trim().split('\n').pop().split(' ').map(Number);
+  return { secs, rssMB: kb / 1024 };
+}
+
+export function runRegistryBench({ work, node, cli, runs = Number(process.env.BENCH_RUNS ?? 2) }) {
+  const dir = path.join(work, 'registry-project');
+  if (!existsSync(path.join(dir, '.done'))) {
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, 'repro.yaml'), 'name: big\nversion: 1.0.0\nentry_points:\n  main:\n    command: "true"\n');
+    execFileSync('bash', ['-c', `head -c 1073741824 /dev/urandom > ${q(path.join(dir, 'weights.bin'))}`]);
+    writeFileSync(path.join(dir, '.reproignore'), '.done\n');
+    writeFileSync(path.join(dir, '.done'), '');
+  }
+  const built = JSON.parse(execFileSync(node, [cli, 'build', dir, '-o', path.join(work, 'registry-bundle'), '--json', '--no-progress'], { encoding: 'utf8', maxBuffer: 1 << 26 }));
+  const bundle = built.result.bundle;
+  const digest = built.result.fileDigest;
+  const size = built.result.fileSize;
+  const best = new Map();
+  const keep = (label, s) => {
+    const prev = best.get(label);
+    best.set(label, { label, secs: Math.min(prev?.secs ?? Infinity, s.secs), rssMB: Math.max(prev?.rssMB ?? 0, s.rssMB) });
+  };
+  const stamp = Date.now();
+  for (let round = 0; round < runs; round++) {
+    const repo = `bench/big-${stamp}-${round}`;
+    keep('repro push (1 GiB bundle)', once(`${q(node)} ${q(cli)} push ${q(bundle)} ${REGISTRY}/${repo}-repro:v1`));
+    keep('curl: POST + one streamed PUT of the same blob', once(`loc=$(curl -sS -X POST -D - -o /dev/null http://${REGISTRY}/v2/${repo}-curl/blobs/uploads/ | tr -d '\\r' | awk 'tolower($1)=="location:"{print $2}'); case "$loc" in http*) ;; *) loc="http://${REGISTRY}$loc";; esac; curl -sS -f -X PUT -H 'Content-Type: application/octet-stream' -T ${q(bundle)} "$loc&digest=${digest}"`));
+    const cache = path.join(work, `registry-cache-${round}`);
+    rmSync(cache, { recursive: true, force: true });
+    keep('repro pull (download, digest, verify, into the cache)', once(`${q(node)} ${q(cli)} pull ${REGISTRY}/${repo}-repro:v1`, { REPRO_CACHE: cache }));
+    rmSync(cache, { recursive: true, force: true });
+    keep('curl -o of the same blob', once(`curl -sS -f -o ${q(path.join(work, 'registry-curl.blob'))} http://${REGISTRY}/v2/${repo}-repro/blobs/${digest}`));
+    keep('curl | tee | sha256sum (the download plus the digest check a pull must make)', once(`curl -sS -f http://${REGISTRY}/v2/${repo}-repro/blobs/${digest} | tee ${q(path.join(work, 'registry-curl.blob'))} | sha256sum`));
+  }
+  rmSync(path.join(work, 'registry-curl.blob'), { force: true });
+  const rows = [...best.values()];
+  const get = (prefix) => rows.find((r) => r.label.startsWith(prefix));
+  const push = get('repro push');
+  const pull = get('repro pull');
+  const curlPut = get('curl: POST');
+  const curlGet = get('curl -o');
+  const curlHash = get('curl | tee');
+  const checks = [
+    ['push within 1.3x of curl moving the same blob', `${(push.secs / curlPut.secs).toFixed(2)}x`, push.secs <= curlPut.secs * 1.3],
+    ['pull within 1.3x of curl moving the same blob', `${(pull.secs / curlGet.secs).toFixed(2)}x`, pull.secs <= curlGet.secs * 1.3],
+    ['(context) pull against curl | sha256sum', `${(pull.secs / curlHash.secs).toFixed(2)}x`, pull.secs <= curlHash.secs * 1.3],
+    ['peak RSS < 300 MB (push, pull)', `${push.rssMB.toFixed(0)} / ${pull.rssMB.toFixed(0)} MB`, push.rssMB < 300 && pull.rssMB < 300],
+  ];
+  return { rows, checks, size };
+}
