@@ -1,8 +1,10 @@
 // repro push: the verified bundle file as an OCI artifact. Blobs the repository has are not sent
 // again (HEAD first; then a cross-repository mount from --from in the same registry); a new
 // blob goes up in one PUT when small, in PATCH chunks when large (falling back to one PUT when
-// the registry refuses chunks). The manifest is put last, so a tag never points at an artifact
-// whose blobs are not all there; the registry's digest for it must be the one computed here.
+// the registry refuses chunks, and to chunks when it refuses one PUT); a transient failure (a cut
+// connection, a 5xx) starts a new upload session, up to three times. The manifest is put last,
+// so a tag never points at an artifact whose blobs are not all there; the registry's digest for
+// it must be the one computed here.
 import { createReadStream, promises as fs } from 'node:fs';
 import { Readable } from 'node:stream';
 import type { Context } from '../core/context.js';
@@ -66,10 +68,35 @@ async function uploadBlob(client: RegistryClient, blob: BlobSource, chunkBytes: 
       return;
     }
   }
-  await client.request('PUT', withDigest(location), { ok: [201], headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': String(blob.size) }, body: body() });
+  const put = await client.request('PUT', withDigest(location), { ok: [201, 400, 405, 413], headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': String(blob.size) }, body: body() });
+  if (put.status === 201) return;
+  // This registry refuses a blob in one request (too large for it): send it in chunks.
+  if (chunkBytes >= blob.size && blob.size > MIN_CHUNK) return uploadBlob(client, blob, Math.max(MIN_CHUNK, Math.ceil(blob.size / 4)));
+  throw new ReproError('E_ENV', `the registry ${client.ref.registry} refused the upload of ${blob.digest} in one request (${put.status}) and in chunks`, {
+    hint: 'The registry accepts neither upload form repro uses; its answer is above.',
+    details: { registry: client.ref.registry, digest: blob.digest, status: put.status },
+  });
 }
 
-async function ensureBlob(client: RegistryClient, blob: BlobSource, from: string | null, chunkBytes: number, counts: PushResult['blobs']): Promise<void> {
+const MIN_CHUNK = 1024 * 1024;
+const ATTEMPTS = 3;
+
+/** Uploads a blob, starting a new upload session after a transient failure (a cut connection, a 5xx). */
+async function uploadWithRetry(client: RegistryClient, blob: BlobSource, chunkBytes: number, log: Context['log']): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await uploadBlob(client, blob, chunkBytes);
+    } catch (err) {
+      const status = (err as ReproError).details?.status as number | undefined;
+      const transient = err instanceof ReproError && err.code === 'E_ENV' && (status === undefined || status >= 500);
+      if (!transient || attempt >= ATTEMPTS) throw err;
+      log.warn(`push: the upload of ${blob.digest} failed (${err.message.split('\n')[0]}); trying again (${attempt + 1} of ${ATTEMPTS})`);
+      await new Promise((r) => setTimeout(r, 250 * 2 ** (attempt - 1)));
+    }
+  }
+}
+
+async function ensureBlob(client: RegistryClient, blob: BlobSource, from: string | null, chunkBytes: number, counts: PushResult['blobs'], log: Context['log']): Promise<void> {
   const head = await client.request('HEAD', `/blobs/${blob.digest}`, { ok: [200, 404] });
   if (head.status === 200) {
     counts.skipped++;
@@ -82,7 +109,7 @@ async function ensureBlob(client: RegistryClient, blob: BlobSource, from: string
       return;
     }
   }
-  await uploadBlob(client, blob, chunkBytes);
+  await uploadWithRetry(client, blob, chunkBytes, log);
   counts.uploaded++;
 }
 
@@ -97,8 +124,8 @@ export async function pushBundle(options: PushOptions, ctx: Context): Promise<Pu
   const counts = { uploaded: 0, skipped: 0, mounted: 0 };
   const from = options.from ? requireReference(options.from).repository : null;
   const chunkBytes = options.chunkBytes ?? CHUNK;
-  await ensureBlob(client, { digest: EMPTY_CONFIG.digest, size: EMPTY_CONFIG.size, bytes: EMPTY_CONFIG_BYTES }, from, chunkBytes, counts);
-  await ensureBlob(client, { digest: report.fileDigest, size: stat.size, file: options.bundle }, from, chunkBytes, counts);
+  await ensureBlob(client, { digest: EMPTY_CONFIG.digest, size: EMPTY_CONFIG.size, bytes: EMPTY_CONFIG_BYTES }, from, chunkBytes, counts, ctx.log);
+  await ensureBlob(client, { digest: report.fileDigest, size: stat.size, file: options.bundle }, from, chunkBytes, counts, ctx.log);
   // The file must still be what was verified: the layer was read from disk again.
   const after = await fs.stat(options.bundle);
   if (after.size !== stat.size || after.mtimeMs !== stat.mtimeMs) throw new ReproError('E_CHANGED_DURING_BUILD', `${options.bundle} changed while it was pushed`, { details: { bundle: options.bundle } });

@@ -3,7 +3,7 @@
 // chunk, a registry that refuses chunked uploads, a connection cut during the download. Push
 // and pull end correctly or fail cleanly: never a tag naming an incomplete artifact, never a
 // partial file in the cache.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,7 +13,7 @@ import { runCli } from '../../helpers/cli.js';
 import { DOCKER_REASON, SKIP_DOCKER } from '../../helpers/docker.js';
 import { makeProject, tempDir } from '../../helpers/project.js';
 
-type Fault = { kind: 'pass' } | { kind: 'status'; status: number } | { kind: 'cut-request'; after: number } | { kind: 'cut-response'; after: number };
+type Fault = { kind: 'pass' } | { kind: 'status'; status: number } | { kind: 'cut-request'; after: number } | { kind: 'cut-response'; after: number } | { kind: 'delay'; ms: number };
 type Rule = (method: string, url: string, nth: number) => Fault;
 
 const REGISTRY = '127.0.0.1:5000';
@@ -37,7 +37,8 @@ describe.skipIf(SKIP_DOCKER)(`push and pull through a failing registry${SKIP_DOC
         res.end('{"errors":[{"code":"UNSUPPORTED","message":"injected"}]}');
         return;
       }
-      const up = http.request({ host: '127.0.0.1', port: 5000, path: req.url, method: req.method, headers: req.headers }, (upRes) => {
+      const up = http.request({ host: '127.0.0.1', port: 5000, path: req.url, method: req.method, headers: req.headers }, async (upRes) => {
+        if (fault.kind === 'delay') await new Promise((r) => setTimeout(r, fault.ms));
         res.writeHead(upRes.statusCode ?? 502, upRes.headers);
         let sent = 0;
         upRes.on('data', (c: Buffer) => {
@@ -148,5 +149,57 @@ describe.skipIf(SKIP_DOCKER)(`push and pull through a failing registry${SKIP_DOC
     expect(existsSync(dir) ? readdirSync(dir) : []).toEqual([]);
     const again = await runCli(['pull', `${host}/${repo}:cut-download`, '--json'], { env: { REPRO_CACHE: cache } });
     expect(again.code, again.stderr).toBe(0);
+  });
+
+  it('a connection cut once, during the first upload: push starts a new upload session and succeeds', async () => {
+    const bundle = await bigBundle(4);
+    seen.clear();
+    rule = (method, url, nth) => (method === 'PUT' && /\/blobs\/uploads\//.test(url) && /digest=/.test(url) && nth === 1 ? { kind: 'cut-request', after: 1024 * 1024 } : { kind: 'pass' });
+    try {
+      const r = await runCli(['push', bundle, `${host}/${repo}:retried`, '--json']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toContain('trying again (2 of 3)');
+    } finally {
+      rule = () => ({ kind: 'pass' });
+    }
+    expect(await tagExists('retried')).toBe(true);
+  });
+
+  it('a registry that refuses a blob in one request (413): push sends it in chunks instead', async () => {
+    const bundle = await bigBundle(4);
+    const layer = `sha256:${createHash('sha256').update(readFileSync(bundle)).digest('hex')}`;
+    let refusedOnce = false;
+    rule = (method, url) => {
+      // The PUT that carries the bundle in one request is too large for this registry.
+      if (method === 'PUT' && url.includes(`digest=${encodeURIComponent(layer)}`) && !refusedOnce) {
+        refusedOnce = true;
+        return { kind: 'status', status: 413 };
+      }
+      return { kind: 'pass' };
+    };
+    try {
+      const r = await runCli(['push', bundle, `${host}/${repo}:chunked-instead`, '--json']);
+      expect(r.code, r.stderr).toBe(0);
+    } finally {
+      rule = () => ({ kind: 'pass' });
+    }
+    expect(refusedOnce).toBe(true);
+    const pulled = await runCli(['pull', `${REGISTRY}/${repo}:chunked-instead`, '-o', tempDir('repro-pulled-'), '--json'], { env: { REPRO_CACHE: tempDir('repro-cache-') } });
+    expect(pulled.code, pulled.stderr).toBe(0);
+    expect(readFileSync(pulled.json().result.bundle).equals(readFileSync(bundle))).toBe(true);
+  });
+
+  it('a slow registry (every answer held back): push and pull still end with the identical file', async () => {
+    const bundle = await bigBundle(2);
+    rule = () => ({ kind: 'delay', ms: 300 });
+    try {
+      const pushed = await runCli(['push', bundle, `${host}/${repo}:slow`, '--json']);
+      expect(pushed.code, pushed.stderr).toBe(0);
+      const pulled = await runCli(['pull', `${host}/${repo}:slow`, '-o', tempDir('repro-pulled-'), '--json'], { env: { REPRO_CACHE: tempDir('repro-cache-') } });
+      expect(pulled.code, pulled.stderr).toBe(0);
+      expect(readFileSync(pulled.json().result.bundle).equals(readFileSync(bundle))).toBe(true);
+    } finally {
+      rule = () => ({ kind: 'pass' });
+    }
   });
 });
