@@ -1,7 +1,7 @@
 // Opens a bundle file as a stream of uncompressed tar bytes, whatever its codec, with taps on
 // both sides of the decompressor: one sees the file's bytes, one the tar's.
 import { createReadStream, promises as fs } from 'node:fs';
-import { PassThrough, Transform } from 'node:stream';
+import { PassThrough, Readable, Transform } from 'node:stream';
 import { ReproError, fsError } from '../core/errors.js';
 import { createDecompressor, sniffCodec, type Codec } from './compress.js';
 
@@ -17,12 +17,43 @@ export interface BundleStream {
 }
 
 export interface OpenOptions {
+  /**
+   * The file's bytes as they arrive (a download being written to `file`), instead of reading
+   * `file`: verification in the same pass as the transfer. `size` is the size they add up to.
+   */
+  source?: { chunks: AsyncIterable<Buffer>; size: number };
   /** Sees every byte of the file; a returned promise holds reading until it settles. */
   onFileBytes?: (chunk: Buffer) => Promise<void> | undefined | void;
   onTarBytes?: (chunk: Buffer) => void;
 }
 
+/** The first 16 bytes of a source (for the codec), and a stream of all of its bytes. */
+async function sourceWithHead(chunks: AsyncIterable<Buffer>): Promise<{ head: Buffer; stream: Readable }> {
+  const it = chunks[Symbol.asyncIterator]();
+  const first: Buffer[] = [];
+  let have = 0;
+  while (have < 16) {
+    const n = await it.next();
+    if (n.done) break;
+    first.push(n.value);
+    have += n.value.length;
+  }
+  const head = Buffer.concat(first).subarray(0, 16);
+  const stream = Readable.from(
+    (async function* () {
+      yield* first;
+      for (let n = await it.next(); !n.done; n = await it.next()) yield n.value;
+    })(),
+    { objectMode: false },
+  );
+  return { head, stream };
+}
+
 export async function openBundle(file: string, options: OpenOptions = {}): Promise<BundleStream> {
+  if (options.source) {
+    const { head, stream } = await sourceWithHead(options.source.chunks);
+    return assemble(stream, sniffCodec(head), head, options.source.size, options);
+  }
   const stat = await fs.stat(file).catch((err) => {
     throw fsError(err, file, 'cannot read the bundle');
   });
@@ -33,8 +64,10 @@ export async function openBundle(file: string, options: OpenOptions = {}): Promi
     });
   }
   const head = await readRange(file, 0, 16);
-  const codec = sniffCodec(head);
-  const input = createReadStream(file, { highWaterMark: 1 << 20 });
+  return assemble(createReadStream(file, { highWaterMark: 1 << 20 }), sniffCodec(head), head, stat.size, options);
+}
+
+function assemble(input: Readable, codec: Codec, head: Buffer, size: number, options: OpenOptions): BundleStream {
   const onFile = options.onFileBytes;
   const tapped = onFile
     ? input.pipe(
@@ -59,7 +92,7 @@ export async function openBundle(file: string, options: OpenOptions = {}): Promi
       yield chunk as Buffer;
     }
   })();
-  return { codec, head, size: stat.size, tar, close: () => input.destroy() };
+  return { codec, head, size, tar, close: () => input.destroy() };
 }
 
 /** Reads `length` bytes at `position` (fewer at the end of the file). */

@@ -12,7 +12,7 @@ import type { Codec } from './compress.js';
 import { MANIFEST_PATH } from './layout.js';
 import { ManifestChecker, type EntryHandler, type Problem } from './manifest-check.js';
 import type { ManifestRead } from './manifest.js';
-import { decodeError, openBundle, readRange } from './open.js';
+import { decodeError, openBundle, readRange, type OpenOptions } from './open.js';
 import { DEFAULT_LIMITS, readTar, type TarLimits } from './tar-read.js';
 import { parseTrailer, payloadCheck, trailerSize } from './trailer.js';
 
@@ -38,6 +38,10 @@ export interface VerifyOptions {
   digest?: string;
   limits?: TarLimits;
   progress?: ProgressReporter;
+  /** Verify these bytes as they arrive (they are being written to `file`); see openBundle. */
+  source?: OpenOptions['source'];
+  /** Awaited after the last byte, before the file's trailer is read back from `file`. */
+  beforeFraming?: () => Promise<void>;
   /**
    * Called for every entry of the project (after its header checks), in archive order; the sink
    * gets a file's content and then end(). Extraction uses it: whatever it writes is discarded
@@ -64,6 +68,7 @@ async function verifyWith(fileHash: StreamHasher, file: string, options: VerifyO
   let payloadSize = 0;
   let tarSize = 0;
   const stream = await openBundle(file, {
+    ...(options.source ? { source: options.source } : {}),
     onFileBytes: (b) => {
       options.progress?.tick(b.length);
       if (payloadLeft > 0) {
@@ -93,6 +98,7 @@ async function verifyWith(fileHash: StreamHasher, file: string, options: VerifyO
   }
   const manifest = checker.finish();
   const fileDigests = await fileHash.digest();
+  await options.beforeFraming?.();
   await checkFraming(file, codec, manifest, payloadCheck(payloadCrc, payloadSize), stream.size, checker.problems);
 
   const report: VerifyReport = {

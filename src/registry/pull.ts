@@ -1,19 +1,18 @@
 // repro pull: a reference to the identical bundle file. The manifest is checked against the
 // digest asked for and read as hostile input (artifact.ts); the layer streams into a temp file
-// beside the content-addressed cache entry, hashed and counted as it comes (more bytes than the
-// descriptor says, or other bytes, and the download stops); the file is then verified as
-// `repro verify` does, and only then renamed into place. A failure leaves nothing in the cache.
+// beside the content-addressed cache entry and is verified as it comes, in the same pass, as
+// `repro verify` does (more bytes than the descriptor says, other bytes, or a bundle that does
+// not verify, and the download stops); only then is it renamed into place. A failure leaves
+// nothing in the cache.
 import { createHash } from 'node:crypto';
-import { createWriteStream, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { Readable, Transform } from 'node:stream';
 import { commitTemp, tempPathFor } from '../core/atomic-write.js';
 import { cacheRoot } from '../core/cache-root.js';
 import { trackTemp } from '../core/cleanup.js';
 import type { Context } from '../core/context.js';
 import { ReproError, fsError } from '../core/errors.js';
-import { verifyBundle } from '../bundle/verify.js';
+import { verifyBundle, type VerifyReport } from '../bundle/verify.js';
 import { bundleFileName, bundleLayer, MANIFEST_MEDIA_TYPE } from './artifact.js';
 import { RegistryClient } from './client.js';
 import { formatReference, manifestTarget, requireReference } from './reference.js';
@@ -60,31 +59,55 @@ async function readManifest(client: RegistryClient, target: string): Promise<{ b
   return { bytes, digest: `sha256:${createHash('sha256').update(bytes).digest('hex')}` };
 }
 
-/** Streams the blob into `temp`, failing as soon as it is longer than `size`; returns its sha256. */
-async function download(client: RegistryClient, digest: string, size: number, temp: string): Promise<string> {
+/**
+ * Streams the blob into `temp` and verifies it in the same pass (as `repro verify` would, fed
+ * the bytes as they arrive): more bytes than the descriptor names stop the download, and the
+ * file digest verification computes must be the descriptor's.
+ */
+async function downloadVerified(client: RegistryClient, digest: string, size: number, temp: string): Promise<VerifyReport> {
   const res = await client.request('GET', `/blobs/${digest}`, { ok: [200] });
-  const hash = createHash('sha256');
-  let seen = 0;
-  const check = new Transform({
-    transform(chunk: Buffer, _enc, done) {
-      seen += chunk.length;
-      if (seen > size) return done(integrity(`the registry sent more than the ${size} bytes the manifest names for ${digest}`, { digest, size }));
-      hash.update(chunk);
-      done(null, chunk);
-    },
+  const fh = await fs.open(temp, 'wx', 0o644).catch((err) => {
+    throw fsError(err, temp, 'cannot write into the cache');
   });
-  try {
-    await pipeline(Readable.fromWeb(res.body as never), check, createWriteStream(temp, { flags: 'wx', mode: 0o644 }));
-  } catch (err) {
-    if (err instanceof ReproError) throw err;
-    const cause = (err as Error).cause instanceof Error ? `: ${((err as Error).cause as Error).message}` : '';
-    throw new ReproError('E_ENV', `the download of ${digest} from ${client.ref.registry} broke off after ${seen} of ${size} bytes (${(err as Error).message}${cause})`, {
-      hint: 'Nothing was kept; run the same pull again.',
-      details: { registry: client.ref.registry, digest, received: seen, size },
-    });
+  let closed = false;
+  const close = async () => {
+    if (!closed) {
+      closed = true;
+      await fh.close();
+    }
+  };
+  let seen = 0;
+  async function* chunks(): AsyncGenerator<Buffer> {
+    try {
+      for await (const c of res.body as unknown as AsyncIterable<Uint8Array>) {
+        seen += c.length;
+        if (seen > size) throw integrity(`the registry sent more than the ${size} bytes the manifest names for ${digest}`, { digest, size });
+        const b = Buffer.from(c.buffer, c.byteOffset, c.byteLength);
+        for (let off = 0; off < b.length; ) off += (await fh.write(b, off, b.length - off)).bytesWritten;
+        yield b;
+      }
+    } catch (err) {
+      if (err instanceof ReproError) throw err;
+      const cause = (err as Error).cause instanceof Error ? `: ${((err as Error).cause as Error).message}` : '';
+      throw new ReproError('E_ENV', `the download of ${digest} from ${client.ref.registry} broke off after ${seen} of ${size} bytes (${(err as Error).message}${cause})`, {
+        hint: 'Nothing was kept; run the same pull again.',
+        details: { registry: client.ref.registry, digest, received: seen, size },
+      });
+    }
+    if (seen !== size) throw integrity(`the registry sent ${seen} bytes for ${digest}; the manifest names ${size}`, { digest, size, received: seen });
   }
-  if (seen !== size) throw integrity(`the registry sent ${seen} bytes for ${digest}; the manifest names ${size}`, { digest, size, received: seen });
-  return `sha256:${hash.digest('hex')}`;
+  try {
+    const report = await verifyBundle(temp, { source: { chunks: chunks(), size }, beforeFraming: close }).catch((err) => {
+      if (err instanceof ReproError && err.code === 'E_INTEGRITY') {
+        throw new ReproError('E_INTEGRITY', `the registry sent bytes for ${digest} that are not a sound bundle: ${err.message}`, { hint: err.hint, details: { digest, ...err.details }, cause: err });
+      }
+      throw err;
+    });
+    if (report.fileDigest !== digest) throw integrity(`the registry sent other bytes for ${digest}: they hash to ${report.fileDigest}`, { expected: digest, actual: report.fileDigest });
+    return report;
+  } finally {
+    await close();
+  }
 }
 
 /** The bundle manifest a reference names: its bytes, digest (checked against one asked for) and parsed document. */
@@ -120,9 +143,7 @@ export async function pullBundle(options: PullOptions, ctx: Context): Promise<Pu
     const temp = tempPathFor(target);
     const untrack = trackTemp(temp);
     try {
-      const got = await download(client, layer.digest, layer.size, temp);
-      if (got !== layer.digest) throw integrity(`the registry sent other bytes for ${layer.digest}: they hash to ${got}`, { expected: layer.digest, actual: got });
-      report = await verifyBundle(temp); // a hostile bundle never reaches the cache
+      report = await downloadVerified(client, layer.digest, layer.size, temp); // a hostile bundle never reaches the cache
       await commitTemp(temp, target);
     } catch (err) {
       await fs.rm(temp, { force: true });
