@@ -23,6 +23,24 @@ function freePort(): Promise<number> {
   });
 }
 
+/** Starts Debian's docker-registry on a free loopback port with these `http:` extras and `auth:` section; waits until it listens. */
+async function startRegistry(dir: string, httpExtra: string, auth: string): Promise<{ registry: string; proc: ChildProcess }> {
+  const port = await freePort();
+  const registry = `127.0.0.1:${port}`;
+  mkdirSync(path.join(dir, 'data'));
+  writeFileSync(path.join(dir, 'config.yml'), `version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: ${path.join(dir, 'data')}\nhttp:\n  addr: ${registry}\n${httpExtra}auth:\n${auth}`);
+  const proc = spawn('docker-registry', ['serve', path.join(dir, 'config.yml')], { stdio: 'ignore' });
+  for (let i = 0; i < 100; i++) {
+    const up = await new Promise<boolean>((r) => {
+      const s = net.connect(port, '127.0.0.1', () => (s.end(), r(true)));
+      s.on('error', () => r(false));
+    });
+    if (up) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { registry, proc };
+}
+
 describe.skipIf(SKIP_DOCKER)(`a registry with TLS and a password${SKIP_DOCKER ? `: skipped, ${DOCKER_REASON}` : ''}`, () => {
   let dir = '';
   let server: ChildProcess | null = null;
@@ -38,32 +56,7 @@ describe.skipIf(SKIP_DOCKER)(`a registry with TLS and a password${SKIP_DOCKER ? 
     ssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '2', '-extfile', 'san.ext');
     const hash = execFileSync('python3', ['-W', 'ignore', '-c', 'import crypt,sys; print(crypt.crypt(sys.argv[1], crypt.mksalt(crypt.METHOD_BLOWFISH)))', PASSWORD]).toString().trim();
     writeFileSync(path.join(dir, 'htpasswd'), `ci:${hash}\n`);
-    const port = await freePort();
-    registry = `127.0.0.1:${port}`;
-    mkdirSync(path.join(dir, 'data'));
-    writeFileSync(path.join(dir, 'config.yml'), `version: 0.1
-storage:
-  filesystem:
-    rootdirectory: ${path.join(dir, 'data')}
-http:
-  addr: ${registry}
-  tls:
-    certificate: ${path.join(dir, 'server.pem')}
-    key: ${path.join(dir, 'server.key')}
-auth:
-  htpasswd:
-    realm: repro-test
-    path: ${path.join(dir, 'htpasswd')}
-`);
-    server = spawn('docker-registry', ['serve', path.join(dir, 'config.yml')], { stdio: 'ignore' });
-    for (let i = 0; i < 100; i++) {
-      const up = await new Promise<boolean>((r) => {
-        const s = net.connect(port, '127.0.0.1', () => (s.end(), r(true)));
-        s.on('error', () => r(false));
-      });
-      if (up) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    ({ registry, proc: server } = await startRegistry(dir, `  tls:\n    certificate: ${path.join(dir, 'server.pem')}\n    key: ${path.join(dir, 'server.key')}\n`, `  htpasswd:\n    realm: repro-test\n    path: ${path.join(dir, 'htpasswd')}\n`));
     const root = await makeProject({ 'repro.yaml': 'name: tls\nversion: 1.0.0\nentry_points:\n  main:\n    command: "true"\n' });
     const built = await runCli(['build', root, '-o', path.join(dir, 'out'), '--json', '--no-progress']);
     bundle = built.json().result.bundle;
@@ -152,27 +145,7 @@ describe.skipIf(SKIP_DOCKER)(`a registry with bearer-token auth (a token server 
     });
     await new Promise<void>((r) => tokenServer!.listen(0, '127.0.0.1', () => r()));
     const tokenPort = (tokenServer.address() as net.AddressInfo).port;
-    const port = await freePort();
-    registry = `127.0.0.1:${port}`;
-    mkdirSync(path.join(dir, 'data'));
-    writeFileSync(path.join(dir, 'config.yml'), `version: 0.1
-storage:
-  filesystem:
-    rootdirectory: ${path.join(dir, 'data')}
-http:
-  addr: ${registry}
-auth:
-  token:
-    realm: http://127.0.0.1:${tokenPort}/token
-    service: repro-test-registry
-    issuer: repro-test-issuer
-    rootcertbundle: ${path.join(dir, 'signer.pem')}
-`);
-    registryProc = spawn('docker-registry', ['serve', path.join(dir, 'config.yml')], { stdio: 'ignore' });
-    for (let i = 0; i < 100; i++) {
-      if (await fetch(`http://${registry}/v2/`).then(() => true, () => false)) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    ({ registry, proc: registryProc } = await startRegistry(dir, '', `  token:\n    realm: http://127.0.0.1:${tokenPort}/token\n    service: repro-test-registry\n    issuer: repro-test-issuer\n    rootcertbundle: ${path.join(dir, 'signer.pem')}\n`));
     const root = await makeProject({ 'repro.yaml': 'name: tok\nversion: 1.0.0\nentry_points:\n  main:\n    command: "true"\n' });
     bundle = (await runCli(['build', root, '-o', path.join(dir, 'out'), '--json', '--no-progress'])).json().result.bundle;
   });
