@@ -281,7 +281,9 @@ ssh-agent or ~/.ssh key), REPRO_DOCKER_TIMEOUT (seconds each engine request may 
     .option('--network <mode>', `container network (default: ${DEFAULT_NETWORK})`)
     .option('--python <path>', 'the Python interpreter for the drift check (default: the one the snapshot names, if present)')
     .option('--expect-reproduced', 'exit 1 when the outputs do not reproduce the reference run')
-    .option('--attach', 'BUNDLE is a registry reference: record this run beside it in the registry (repro runs REF lists them)');
+    .option('--attach', 'BUNDLE is a registry reference: record this run beside it in the registry (repro runs REF lists them)')
+    .option('--sweep <name=values...>', 'run once per point: name=a..b (integers) or name=v1,v2; twice for the cartesian product (runs/sweep-<id>/summary.json)')
+    .option('--max-parallel <n>', 'sweep points run at once (default 1)');
   outputOptions(limitOptions(exec), 'print one JSON document on stdout (the entry point\'s output goes to stderr)')
     .addHelpText('after', `
 Examples:
