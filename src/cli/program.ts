@@ -108,7 +108,7 @@ from any checkout, machine or day. Blobs the repository has are not sent again (
 cross-repository mount); large blobs go up in chunks; the manifest goes last, so a tag never
 names an incomplete artifact. Credentials as docker finds them ($DOCKER_CONFIG/config.json:
 auths, credsStore, credHelpers); plain HTTP only for loopback registries and those listed in
-REPRO_INSECURE_REGISTRIES.`)
+REPRO_INSECURE_REGISTRIES; REPRO_REGISTRY_TIMEOUT: seconds to wait for an answer (30).`)
     .argument('<bundle>', 'bundle file')
     .argument('<ref>', 'REGISTRY/REPOSITORY[:TAG]')
     .option('--from <repository>', 'a repository in the same registry that may hold the blobs (mounted, not uploaded)');
@@ -130,7 +130,8 @@ be a repro bundle artifact; the bundle streams into the cache (REPRO_CACHE/pulle
 hashed and counted as it comes, then is verified as repro verify does, and only then kept.
 A digest mismatch or a bundle that does not verify exits 4 and leaves nothing in the cache.
 exec, verify and this command accept a reference where they take a bundle; a local file of the
-same spelling wins, and oci:// forces a reference.`)
+same spelling wins, and oci:// forces a reference. REPRO_REGISTRY_TIMEOUT: seconds to wait for
+an answer (30).`)
     .argument('<ref>', 'REGISTRY/REPOSITORY[:TAG][@sha256:DIGEST]')
     .option('-o, --output <dir>', 'also copy the bundle into this directory');
   outputOptions(pull)

@@ -201,7 +201,7 @@ export function exportUvLock(text: string, lock = 'uv.lock'): ExportedRequiremen
   const markers = uvMarkers(packages, roots);
   const reqs: Requirement[] = [];
   const vcs: VcsRequirement[] = [];
-  const git: string[] = [];
+  const unhashed: string[] = [];
   const notes: string[] = [];
   for (const p of packages) {
     const terms = markers.get(p);
@@ -220,13 +220,13 @@ export function exportUvLock(text: string, lock = 'uv.lock'): ExportedRequiremen
       continue;
     }
     if (hashes.length === 0) {
-      git.push(p.name);
+      unhashed.push(p.name);
       continue;
     }
     const url = str(p.source.url);
     reqs.push({ name: p.name, spec: url ? `${p.name} @ ${stripCredentials(url)}` : `${p.name}==${p.version}`, hashes, marker: markerText(terms) });
   }
-  if (git.length > 0) throw unverifiable(lock, git.sort(compareUtf8));
+  if (unhashed.length > 0) throw unverifiable(lock, unhashed.sort(compareUtf8));
   const indexes = packages.filter((p) => markers.has(p) && !isLocal(p.source)).map((p) => str(p.source.registry)).filter((r): r is string => r !== null).map(stripCredentials);
   return render(lock, reqs, indexes, notes, vcs);
 }
@@ -250,7 +250,7 @@ export function exportPoetryLock(text: string, lock = 'poetry.lock'): ExportedRe
   const filesByName = new Map(Object.entries((metadata.files ?? {}) as Table).map(([n, f]) => [normalizeName(n), arr(f) as Table[]]));
   const reqs: Requirement[] = [];
   const vcs: VcsRequirement[] = [];
-  const git: string[] = [];
+  const unhashed: string[] = [];
   const notes: string[] = [];
   const indexes: string[] = [];
   let anyMarkers = false;
@@ -269,7 +269,7 @@ export function exportPoetryLock(text: string, lock = 'poetry.lock'): ExportedRe
       continue;
     }
     if (hashes.length === 0) {
-      git.push(name);
+      unhashed.push(name);
       continue;
     }
     indexes.push(type === 'legacy' && str(source!.url) ? stripCredentials(String(source!.url)) : 'https://pypi.org/simple');
@@ -277,7 +277,7 @@ export function exportPoetryLock(text: string, lock = 'poetry.lock'): ExportedRe
     if (raw.markers !== undefined) anyMarkers = true;
     reqs.push({ name, spec: type === 'url' ? `${name} @ ${stripCredentials(String(source!.url))}` : `${name}==${String(raw.version)}`, hashes, marker });
   }
-  if (git.length > 0) throw unverifiable(lock, git.sort(compareUtf8));
+  if (unhashed.length > 0) throw unverifiable(lock, unhashed.sort(compareUtf8));
   if (!anyMarkers && String(metadata['lock-version'] ?? '').startsWith('1.')) {
     notes.push(`${lock} is lock-version ${String(metadata['lock-version'])}, which records no per-package markers: every package is installed on every platform (poetry lock with Poetry 2 adds them)`);
   }
@@ -292,7 +292,7 @@ export function exportPipfileLock(text: string, lock = 'Pipfile.lock'): Exported
   const indexUrl = new Map(sources.map((s) => [String(s.name), stripCredentials(String(s.url ?? ''))]));
   const reqs: Requirement[] = [];
   const vcs: VcsRequirement[] = [];
-  const git: string[] = [];
+  const unhashed: string[] = [];
   const notes: string[] = [];
   const indexes: string[] = [];
   // `pipenv install --deploy` installs the default section; develop is for `--dev`.
@@ -308,12 +308,12 @@ export function exportPipfileLock(text: string, lock = 'Pipfile.lock'): Exported
       continue;
     }
     if (hashes.length === 0 || str(raw.version) === null) {
-      git.push(name);
+      unhashed.push(name);
       continue;
     }
     indexes.push(indexUrl.get(String(raw.index ?? 'pypi')) || 'https://pypi.org/simple');
     reqs.push({ name, spec: `${name}${String(raw.version)}`, hashes, marker: str(raw.markers) });
   }
-  if (git.length > 0) throw unverifiable(lock, git.sort(compareUtf8));
+  if (unhashed.length > 0) throw unverifiable(lock, unhashed.sort(compareUtf8));
   return render(lock, reqs, indexes, notes, vcs);
 }

@@ -8,6 +8,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fsError, ReproError } from '../core/errors.js';
 import { compareUtf8 } from '../core/utf8-order.js';
+import { lockfileCandidates } from '../lockfile/find.js';
 import { parseRequirements } from '../lockfile/requirements.js';
 import { exportPipfileLock, exportPoetryLock, exportUvLock, type ExportedRequirements } from './export-requirements.js';
 import type { DockerfileKind } from './generate.js';
@@ -38,12 +39,11 @@ async function readText(root: string, rel: string): Promise<string | null> {
   }
 }
 
-/** requirements files where the snapshot looks for them, requirements.txt first. */
+/** requirements files where the snapshot finds lockfiles, requirements.txt first. */
 async function requirementsFiles(root: string): Promise<string[]> {
-  const top = (await fs.readdir(root).catch(() => [] as string[])).filter((n) => /^requirements.*\.txt$/i.test(n));
-  const sub = (await fs.readdir(path.join(root, 'requirements')).catch(() => [] as string[])).filter((n) => n.endsWith('.txt')).map((n) => `requirements/${n}`);
+  const reqs = (await lockfileCandidates(root)).filter((rel) => /^requirements.*\.txt$/i.test(rel) || (rel.startsWith('requirements/') && rel.endsWith('.txt')));
   const rank = (n: string) => (n === 'requirements.txt' ? 0 : n.startsWith('requirements/') ? 2 : 1);
-  return [...top, ...sub].sort((a, b) => rank(a) - rank(b) || compareUtf8(a, b));
+  return reqs.sort((a, b) => rank(a) - rank(b) || compareUtf8(a, b));
 }
 
 const hasHashes = (text: string) => /--hash[=\s]/.test(text);

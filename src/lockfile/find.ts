@@ -38,7 +38,8 @@ function readerFor(rel: string): (typeof FORMATS)[number] | undefined {
   return FORMATS.find((r) => r.matches(name));
 }
 
-async function candidates(dir: string): Promise<string[]> {
+/** The lockfiles of a project where repro looks for them (its top level and requirements/), sorted. */
+export async function lockfileCandidates(dir: string): Promise<string[]> {
   const out: string[] = [];
   for (const sub of ['', 'requirements']) {
     const names = await fs.readdir(path.join(dir, sub)).catch(() => [] as string[]);
@@ -53,7 +54,7 @@ async function candidates(dir: string): Promise<string[]> {
 export async function findLockfiles(dir: string): Promise<FoundLockfiles> {
   const records: FoundLockfiles['records'] = [];
   const warnings: FoundLockfiles['warnings'] = {};
-  for (const rel of await candidates(dir)) {
+  for (const rel of await lockfileCandidates(dir)) {
     const file = path.join(dir, rel);
     const reader = await readerFor(rel)!.load();
     let bytes: Buffer;

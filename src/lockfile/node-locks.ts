@@ -25,8 +25,7 @@ export async function readNpmLock(file: string): Promise<ParsedLock> {
       resolved: e.resolved,
       integrity: e.integrity,
       location,
-      // A folder of the project (a workspace, a file: dependency): not under node_modules.
-      local: !location.includes('node_modules/') || (e.resolved ?? '').startsWith('file:'),
+      local: isLocalNode(location, e.resolved),
       bundled: e.inBundle === true,
     }));
   return toParsed(file, nodes);
@@ -51,12 +50,17 @@ export function npmNameAt(location: string): string {
   return at >= 0 ? location.slice(at + 'node_modules/'.length) : path.posix.basename(location);
 }
 
+/** A folder of the project (a workspace, a file: dependency): not under node_modules, or resolved to file:. */
+function isLocalNode(location: string, resolved: string | null | undefined): boolean {
+  return !location.includes('node_modules/') || (resolved ?? '').startsWith('file:');
+}
+
 async function readNpmLockV1(file: string): Promise<ParsedLock> {
   const { default: Arborist } = await import('@npmcli/arborist');
   const tree = await new Arborist({ path: path.dirname(file) }).loadVirtual();
   const nodes = [...tree.inventory.values()]
     .filter((n) => !n.isRoot && !n.isLink && n.location !== '')
-    .map((n) => ({ name: n.name, version: n.version, resolved: n.resolved, integrity: n.integrity, location: n.location, local: !n.location.includes('node_modules/') || (n.resolved ?? '').startsWith('file:'), bundled: n.inBundle === true }));
+    .map((n) => ({ name: n.name, version: n.version, resolved: n.resolved, integrity: n.integrity, location: n.location, local: isLocalNode(n.location, n.resolved), bundled: n.inBundle === true }));
   return toParsed(file, nodes);
 }
 

@@ -7,7 +7,7 @@ import { ReproError } from '../core/errors.js';
 import { shlexQuote } from './python-format.js';
 import type { EntryPointSpec } from './types.js';
 
-export const SCRIPT_EXTENSIONS = ['.py', '.sh'] as const;
+const SCRIPT_EXTENSIONS = ['.py', '.sh'] as const;
 
 /** The entry point MLflow makes of a script name, or an error naming the declared ones. */
 export function conventionEntryPoint(entry: string, declared: readonly string[] = []): EntryPointSpec {

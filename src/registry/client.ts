@@ -7,6 +7,13 @@ import { ReproError } from '../core/errors.js';
 import { findCredentials, type CredentialLookup } from './credentials.js';
 import { apiBase, apiHost, formatReference, plainAllowed, type OciRef } from './reference.js';
 
+export const DEFAULT_REGISTRY_TIMEOUT_S = 30;
+
+function registryTimeoutS(env: Env): number {
+  const n = Number(env.REPRO_REGISTRY_TIMEOUT);
+  return Number.isFinite(n) && n > 0 ? n : DEFAULT_REGISTRY_TIMEOUT_S;
+}
+
 const CERT_ERROR = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ALTNAME|UNABLE_TO_GET_ISSUER/;
 
 /** The scheme each loopback/insecure registry answered on, found once per process. */
@@ -39,7 +46,6 @@ export class RegistryClient {
     private readonly env: Env,
     /** 'pull' or 'pull,push': the scope a bearer token is asked for. */
     private readonly actions: string,
-    private readonly doFetch: typeof fetch = fetch,
   ) {
     this.base = apiBase(ref, env);
   }
@@ -57,8 +63,15 @@ export class RegistryClient {
   private async send(method: string, url: string, opts: RequestOptions): Promise<Response> {
     const headers: Record<string, string> = { ...(opts.headers ?? {}) };
     if (this.auth) headers.Authorization = this.auth;
+    const streamed = Boolean(opts.body && typeof (opts.body as { pipe?: unknown }).pipe === 'function');
+    // A registry that never answers is given up on: the time until the answer's headers is
+    // bounded (REPRO_REGISTRY_TIMEOUT seconds), except for a streamed upload, whose headers come
+    // only after its body; bodies are bounded by the transport's own idle timeouts.
+    const abort = new AbortController();
+    const seconds = registryTimeoutS(this.env);
+    const timer = streamed ? null : setTimeout(() => abort.abort(new Error(`no answer within ${seconds} s (REPRO_REGISTRY_TIMEOUT)`)), seconds * 1000);
     try {
-      return await this.doFetch(url, { method, headers, body: opts.body ?? null, redirect: 'follow', ...(opts.body && typeof (opts.body as { pipe?: unknown }).pipe === 'function' ? { duplex: 'half' } : {}) } as RequestInit);
+      return await fetch(url, { method, headers, body: opts.body ?? null, redirect: 'follow', signal: abort.signal, ...(streamed ? { duplex: 'half' } : {}) } as RequestInit);
     } catch (err) {
       const cause = (err as Error).cause as (Error & { code?: string }) | undefined;
       const tls = CERT_ERROR.test(String(cause?.code ?? ''));
@@ -68,6 +81,8 @@ export class RegistryClient {
           : 'Check the name and that the registry is up (plain HTTP is used only for loopback registries and those in REPRO_INSECURE_REGISTRIES).',
         details: { registry: this.ref.registry, url: url.replace(/\?.*$/, '') },
       });
+    } finally {
+      if (timer) clearTimeout(timer);
     }
   }
 
@@ -87,7 +102,7 @@ export class RegistryClient {
     url.searchParams.set('scope', challenge.params.scope ?? `repository:${this.ref.repository}:${this.actions}`);
     let tokenRes: Response;
     try {
-      tokenRes = await this.doFetch(url, { headers: basic ? { Authorization: basic } : {} });
+      tokenRes = await fetch(url, { headers: basic ? { Authorization: basic } : {} });
     } catch (err) {
       throw new ReproError('E_ENV', `cannot reach the token server of ${this.ref.registry}: ${(err as Error).message}`, { details: { registry: this.ref.registry, realm: url.origin } });
     }
@@ -110,7 +125,7 @@ export class RegistryClient {
     const host = apiHost(this.ref);
     let scheme = schemes.get(host);
     if (!scheme) {
-      scheme = await this.doFetch(`https://${host}/v2/`, { signal: AbortSignal.timeout(5000) }).then(
+      scheme = await fetch(`https://${host}/v2/`, { signal: AbortSignal.timeout(5000) }).then(
         async (r) => {
           await r.body?.cancel().catch(() => {});
           return 'https' as const;

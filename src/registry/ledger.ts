@@ -11,6 +11,7 @@ import type { Context } from '../core/context.js';
 import { ReproError } from '../core/errors.js';
 import type { RunRecord } from '../run-record/record.js';
 import { EMPTY_CONFIG, EMPTY_CONFIG_BYTES, MANIFEST_MEDIA_TYPE, type Descriptor } from './artifact.js';
+import { ensureBlob } from './blobs.js';
 import { RegistryClient } from './client.js';
 import { formatReference, type OciRef } from './reference.js';
 
@@ -38,14 +39,10 @@ export function runTag(subject: string, runId: string): string {
   return `${subject.replace(':', '-')}.run-${runId}`;
 }
 
-async function putBlob(client: RegistryClient, bytes: Buffer): Promise<string> {
+/** A small blob (the empty config, a run record) into the repository; its digest. */
+async function putBlob(client: RegistryClient, bytes: Buffer, log: Context['log']): Promise<string> {
   const digest = sha256(bytes);
-  const head = await client.request('HEAD', `/blobs/${digest}`, { ok: [200, 404] });
-  if (head.status === 200) return digest;
-  const start = await client.request('POST', '/blobs/uploads/', { ok: [202], headers: { 'Content-Length': '0' } });
-  const url = new URL(start.headers.get('location') ?? '', client.base);
-  url.searchParams.set('digest', digest);
-  await client.request('PUT', url.toString(), { ok: [201], headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': String(bytes.length) }, body: bytes });
+  await ensureBlob(client, { digest, size: bytes.length, bytes }, { log });
   return digest;
 }
 
@@ -64,8 +61,8 @@ function annotationsOf(record: RunRecord): Record<string, string> {
 export async function attachRun(ref: OciRef, subject: { digest: string; size: number }, runJson: Buffer, record: RunRecord, ctx: Context): Promise<{ digest: string; tag: string | null; referrersApi: boolean }> {
   if (!RUN_ID.test(record.runId)) throw new ReproError('E_INPUT', `run id ${JSON.stringify(record.runId)} cannot be a tag`, { details: { runId: record.runId } });
   const client = new RegistryClient(ref, ctx.env, 'pull,push');
-  await putBlob(client, EMPTY_CONFIG_BYTES);
-  const layerDigest = await putBlob(client, runJson);
+  await putBlob(client, EMPTY_CONFIG_BYTES, ctx.log);
+  const layerDigest = await putBlob(client, runJson, ctx.log);
   const annotations = annotationsOf(record);
   const manifest = {
     schemaVersion: 2,

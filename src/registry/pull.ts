@@ -21,7 +21,6 @@ export interface PullOptions {
   reference: string;
   /** Also copy the bundle here (a directory). */
   outDir?: string;
-  fetch?: typeof fetch;
 }
 
 export interface PullResult {
@@ -120,7 +119,7 @@ export async function resolveManifest(client: RegistryClient): Promise<{ bytes: 
 
 export async function pullBundle(options: PullOptions, ctx: Context): Promise<PullResult> {
   const ref = requireReference(options.reference);
-  const client = new RegistryClient(ref, ctx.env, 'pull', options.fetch);
+  const client = new RegistryClient(ref, ctx.env, 'pull');
   const manifest = await resolveManifest(client);
   let doc: unknown;
   try {

@@ -30,7 +30,7 @@ async function buildBundle(root: string): Promise<{ file: string; result: any }>
   return { file: r.json().result.bundle, result: r.json().result };
 }
 
-type Tamper = 'none' | 'blob' | 'manifest';
+type Tamper = 'none' | 'blob' | 'manifest' | 'hang' | 'huge-manifest';
 
 describe.skipIf(SKIP_DOCKER)(`push, pull and exec by reference through a real registry${SKIP_DOCKER ? `: skipped, ${DOCKER_REASON}` : ''}`, () => {
   let proxy: http.Server;
@@ -41,6 +41,19 @@ describe.skipIf(SKIP_DOCKER)(`push, pull and exec by reference through a real re
   beforeAll(async () => {
     // The hostile registry: forwards to the real one, and can change what comes back.
     proxy = http.createServer((req, res) => {
+      if (tamper === 'hang') return; // never answers
+      if (tamper === 'huge-manifest' && req.method === 'GET' && /\/manifests\//.test(req.url ?? '')) {
+        res.writeHead(200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json' });
+        const chunk = Buffer.alloc(1 << 20, 0x20);
+        let sent = 0;
+        const pump = () => {
+          while (sent < 64 && res.write(chunk)) sent++;
+          if (sent < 64) res.once('drain', pump);
+          else res.end();
+        };
+        pump();
+        return;
+      }
       const up = http.request({ host: '127.0.0.1', port: 5000, path: req.url, method: req.method, headers: req.headers }, (upRes) => {
         const chunks: Buffer[] = [];
         upRes.on('data', (c: Buffer) => chunks.push(c));
@@ -233,6 +246,32 @@ describe.skipIf(SKIP_DOCKER)(`push, pull and exec by reference through a real re
     const out = path.join(tempDir('repro-skopeo-'), 'copy');
     execFileSync('skopeo', ['copy', '--src-tls-verify=false', `docker://${REGISTRY}/${repo}:skopeo`, `dir:${out}`], { stdio: 'pipe' });
     expect(readFileSync(path.join(out, pushed.fileDigest.slice(7))).equals(readFileSync(file))).toBe(true);
+  });
+
+  it('hostile registry: an answer that never comes: exit 5 within REPRO_REGISTRY_TIMEOUT, nothing kept', async () => {
+    const cache = tempDir('repro-cache-');
+    tamper = 'hang';
+    try {
+      const started = Date.now();
+      const r = await runCli(['pull', `${proxyHost}/${repo}:v1`, '--json'], { env: { REPRO_CACHE: cache, REPRO_REGISTRY_TIMEOUT: '1' } });
+      expect(r.code).toBe(5);
+      expect(r.json().error.message).toContain('no answer within 1 s');
+      expect(Date.now() - started).toBeLessThan(20_000);
+    } finally {
+      tamper = 'none';
+    }
+    expect(existsSync(path.join(cache, 'pulled')) ? readdirSync(path.join(cache, 'pulled')) : []).toEqual([]);
+  });
+
+  it('hostile registry: a 64 MiB manifest is refused (exit 4) at the 4 MiB limit', async () => {
+    tamper = 'huge-manifest';
+    try {
+      const r = await runCli(['pull', `${proxyHost}/${repo}:v1`, '--json'], { env: { REPRO_CACHE: tempDir('repro-cache-') } });
+      expect(r.code).toBe(4);
+      expect(r.json().error.message).toMatch(/manifest is larger than 4194304 bytes/);
+    } finally {
+      tamper = 'none';
+    }
   });
 });
 

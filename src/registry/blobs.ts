@@ -1,0 +1,96 @@
+// Blobs into a repository: HEAD first (a blob the repository has is not sent again), then a
+// cross-repository mount when a source repository is named, else an upload: one PUT when small,
+// PATCH chunks when large, each form falling back to the other when the registry refuses it,
+// and a new upload session after a transient failure (a cut connection, a 5xx), up to three
+// times. push sends the bundle and the empty config this way; the ledger its run records.
+import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
+import type { Context } from '../core/context.js';
+import { ReproError } from '../core/errors.js';
+import type { RegistryClient } from './client.js';
+
+export type BlobSource = { digest: string; size: number; bytes?: Buffer; file?: string };
+
+export interface EnsureOptions {
+  /** A repository of the same registry that may hold the blob (mounted, not uploaded). */
+  from?: string | null;
+  /** Bytes a blob may be for one PUT; larger ones go in chunks of this size. */
+  chunkBytes?: number;
+  log: Context['log'];
+}
+
+const CHUNK = 32 * 1024 * 1024;
+
+/** `session`: an upload the registry already opened (a mount it declined answers with one). */
+async function uploadBlob(client: RegistryClient, blob: BlobSource, chunkBytes: number, session: string | null = null): Promise<void> {
+  let location = session ?? (await client.request('POST', '/blobs/uploads/', { ok: [202], headers: { 'Content-Length': '0' } })).headers.get('location');
+  if (!location) throw new ReproError('E_ENV', `the registry ${client.ref.registry} started an upload without a Location`, { details: { registry: client.ref.registry } });
+  const abs = (loc: string) => new URL(loc, client.base).toString();
+  const withDigest = (loc: string) => {
+    const u = new URL(abs(loc));
+    u.searchParams.set('digest', blob.digest);
+    return u.toString();
+  };
+  const body = (from = 0, to = blob.size): RequestInit['body'] => (blob.bytes ? blob.bytes.subarray(from, to) : (Readable.from(createReadStream(blob.file!, { start: from, end: to - 1 })) as unknown as RequestInit['body']));
+  if (blob.size > chunkBytes) {
+    let offset = 0;
+    let chunked = true;
+    while (offset < blob.size && chunked) {
+      const end = Math.min(blob.size, offset + chunkBytes);
+      const res = await client.request('PATCH', abs(location), { ok: [202, 400, 405, 416], headers: { 'Content-Type': 'application/octet-stream', 'Content-Range': `${offset}-${end - 1}`, 'Content-Length': String(end - offset) }, body: body(offset, end) });
+      if (res.status !== 202) {
+        chunked = false; // this registry wants one PUT: start again
+        const again = await client.request('POST', '/blobs/uploads/', { ok: [202], headers: { 'Content-Length': '0' } });
+        location = again.headers.get('location') ?? location;
+        break;
+      }
+      location = res.headers.get('location') ?? location;
+      offset = end;
+    }
+    if (chunked) {
+      await client.request('PUT', withDigest(location), { ok: [201], headers: { 'Content-Length': '0' } });
+      return;
+    }
+  }
+  const put = await client.request('PUT', withDigest(location), { ok: [201, 400, 405, 413], headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': String(blob.size) }, body: body() });
+  if (put.status === 201) return;
+  // This registry refuses a blob in one request (too large for it): send it in chunks.
+  if (chunkBytes >= blob.size && blob.size > MIN_CHUNK) return uploadBlob(client, blob, Math.max(MIN_CHUNK, Math.ceil(blob.size / 4)));
+  throw new ReproError('E_ENV', `the registry ${client.ref.registry} refused the upload of ${blob.digest} in one request (${put.status}) and in chunks`, {
+    hint: 'The registry accepts neither upload form repro uses; its answer is above.',
+    details: { registry: client.ref.registry, digest: blob.digest, status: put.status },
+  });
+}
+
+const MIN_CHUNK = 1024 * 1024;
+const ATTEMPTS = 3;
+
+/** Uploads a blob, starting a new upload session after a transient failure (a cut connection, a 5xx). */
+async function uploadWithRetry(client: RegistryClient, blob: BlobSource, chunkBytes: number, log: Context['log'], session: string | null): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await uploadBlob(client, blob, chunkBytes, attempt === 1 ? session : null);
+    } catch (err) {
+      const status = (err as ReproError).details?.status as number | undefined;
+      const transient = err instanceof ReproError && err.code === 'E_ENV' && (status === undefined || status >= 500);
+      if (!transient || attempt >= ATTEMPTS) throw err;
+      log.warn(`the upload of ${blob.digest} failed (${err.message.split('\n')[0]}); trying again (${attempt + 1} of ${ATTEMPTS})`);
+      await new Promise((r) => setTimeout(r, 250 * 2 ** (attempt - 1)));
+    }
+  }
+}
+
+/** Makes sure the repository has the blob; says how. */
+export async function ensureBlob(client: RegistryClient, blob: BlobSource, options: EnsureOptions): Promise<'skipped' | 'mounted' | 'uploaded'> {
+  const head = await client.request('HEAD', `/blobs/${blob.digest}`, { ok: [200, 404] });
+  if (head.status === 200) return 'skipped';
+  let session: string | null = null;
+  if (options.from) {
+    const mount = await client.request('POST', `/blobs/uploads/?mount=${encodeURIComponent(blob.digest)}&from=${encodeURIComponent(options.from)}`, { ok: [201, 202], headers: { 'Content-Length': '0' } });
+    if (mount.status === 201) return 'mounted';
+    session = mount.headers.get('location'); // declined: the registry opened an ordinary upload instead
+  }
+  await uploadWithRetry(client, blob, options.chunkBytes ?? CHUNK, options.log, session);
+  return 'uploaded';
+}
+
