@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # What `npm test` needs beyond node_modules, installed on a fresh Debian machine (run by the
 # pretest script): Debian packages (git, zstd, python3 with scikit-learn and PyYAML, Docker, debootstrap,
-# a registry, bubblewrap for exec's sandbox, skopeo), Node 22/24/26 for the cross-release tests, and the Docker test environment
+# a registry, bubblewrap for exec's sandbox, skopeo, Slurm and munge), Node 22/24/26 for the cross-release tests, and the Docker test environment
 # (scripts/docker-test-env.sh), whose pinned base image is written to .cache/docker-base-image.
 # Without root, nothing is installed: tests that need what is missing say so, and fail under CI.
 set -euo pipefail
@@ -21,6 +21,7 @@ command -v docker-registry >/dev/null || need+=(docker-registry)
 [ -x /usr/sbin/sshd ] || need+=(openssh-server) # DOCKER_HOST=ssh:// tests run an sshd on 127.0.0.1
 command -v bwrap >/dev/null || need+=(bubblewrap) # exec's local sandbox
 command -v skopeo >/dev/null || need+=(skopeo) # interop: reads what repro push wrote
+command -v slurmctld >/dev/null || need+=(slurmctld slurmd slurm-client munge) # exec --backend slurm
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     log "installing Debian packages: ${need[*]}"
@@ -33,6 +34,19 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 node scripts/fetch-nodes.mjs
+
+# A one-node Slurm cluster on loopback (scripts/slurm-test-env.sh); its slurm.conf path is
+# written to .cache/slurm-conf for the Slurm tests.
+rm -f .cache/slurm-conf
+if [ "$(id -u)" = 0 ] && command -v slurmctld >/dev/null; then
+  if conf=$(bash scripts/slurm-test-env.sh); then
+    echo "$conf" > .cache/slurm-conf
+    log "Slurm test cluster: SLURM_CONF=$conf"
+  else
+    log "the Slurm test cluster could not be started"
+    [ "${CI:-}" = "true" ] && exit 1
+  fi
+fi
 
 rm -f .cache/docker-base-image
 if [ "$(id -u)" = 0 ] && command -v dockerd >/dev/null && command -v debootstrap >/dev/null; then

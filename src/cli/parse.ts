@@ -38,13 +38,13 @@ export function parseMs(name: string, value: string): number {
   return n;
 }
 
-export const BACKENDS = ['docker', 'local'] as const;
+export const BACKENDS = ['docker', 'local', 'slurm'] as const;
 export type Backend = (typeof BACKENDS)[number];
 
 /** exec's --backend: absent means "let exec choose". */
 export function parseBackend(value: string | undefined): Backend | undefined {
   if (value === undefined || (BACKENDS as readonly string[]).includes(value)) return value as Backend | undefined;
-  throw new ReproError('E_USAGE', `unknown backend ${JSON.stringify(value)}`, { hint: 'Use --backend docker or --backend local.', details: { backend: value } });
+  throw new ReproError('E_USAGE', `unknown backend ${JSON.stringify(value)}`, { hint: 'Use --backend docker, local or slurm.', details: { backend: value } });
 }
 
 /** build's --files-from: a NUL-separated list of files (what --verify's child rebuild is given). */

@@ -269,12 +269,19 @@ Examples:
    When the bundle carries a reference run (repro build --with-run), say whether every
    output reproduced: identical, within the manifest's tolerance, or different.
 The entry point's exit code is passed through (128+N for signal N).
+--backend slurm submits the rerun to Slurm (sbatch) and waits: each task runs \`repro exec
+--backend local\` on its node, which verifies the bundle, checks the node and writes run.json
+there. The bundle reaches the node by digest from REPRO_CACHE (staged there; the nodes must
+share it) or, when BUNDLE is a registry reference, pulled by digest. The job directory
+(runs/slurm-<id>, or --out) must be on a file system the nodes share. A bundle that needs GPUs
+asks for --gres=gpu:N and is refused before submission when the partition has none. With
+--sweep, one job array (--max-parallel as its %N) and runs/sweep-<id>/summary.json.
 Environment: REPRO_CACHE (the cache), DOCKER_HOST (unix, tcp, ssh://user@host with your
 ssh-agent or ~/.ssh key), REPRO_DOCKER_TIMEOUT (seconds each engine request may take, ${DEFAULT_DOCKER_TIMEOUT_S}).`)
     .argument('<bundle>', 'bundle file, or a registry reference (pulled and verified first)')
     .argument('[entry]', `entry point (default: ${DEFAULT_ENTRY}; a .py or .sh file without a manifest)`)
     .option('-P, --param <key=value...>', 'parameter values (repeatable)')
-    .option('--backend <backend>', 'docker or local (default: docker when the bundle has a Dockerfile and an engine answers, else local in the sandbox)')
+    .option('--backend <backend>', 'docker, local or slurm (default: docker when the bundle has a Dockerfile and an engine answers, else local in the sandbox)')
     .option('--no-sandbox', 'run the local backend unconfined, on purpose (the entry point gets your user\'s rights)')
     .option('--env <name...>', 'pass these variables of this machine to the entry point (local runs otherwise get a clean environment)')
     .option('--out <dir>', `run directory (default: ${RUNS_DIR}/<run-id>)`)
@@ -284,14 +291,29 @@ ssh-agent or ~/.ssh key), REPRO_DOCKER_TIMEOUT (seconds each engine request may 
     .option('--expect-reproduced', 'exit 1 when the outputs do not reproduce the reference run')
     .option('--attach', 'BUNDLE is a registry reference: record this run beside it in the registry (repro runs REF lists them)')
     .option('--sweep <name=values...>', 'run once per point: name=a..b (integers) or name=v1,v2; twice for the cartesian product (runs/sweep-<id>/summary.json)')
-    .option('--max-parallel <n>', 'sweep points run at once (default 1)');
+    .option('--max-parallel <n>', 'sweep points run at once (default 1; with slurm, the job array\'s %N, default: as many as Slurm allows)')
+    .option('--expect-digest <sha256:hex>', 'refuse to run unless the bundle\'s content digest is this (what each Slurm task checks)')
+    .option('--partition <name>', 'slurm: the partition (sbatch --partition)')
+    .option('--time <limit>', 'slurm: time limit per task, as sbatch writes it (90, 2:00:00, 1-12)')
+    .option('--cpus <n>', 'slurm: CPUs per task (sbatch --cpus-per-task)')
+    .option('--mem <size>', 'slurm: memory per node (sbatch --mem: 16G)')
+    .option('--account <name>', 'slurm: the account to charge (sbatch --account)')
+    .option('--qos <name>', 'slurm: the quality of service (sbatch --qos)')
+    .option('--slurm-arg <arg>', 'slurm: one argument passed to sbatch verbatim, before the script (repeatable: --slurm-arg --constraint=a100)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--dry-run', 'slurm: print the batch script and the sbatch command; submit nothing')
+    .option('--queue-timeout <duration>', 'slurm: cancel the job if no task has started after this long (90s, 10m, 2h)')
+    .option('--cancel-on-interrupt', 'slurm: on Ctrl-C, cancel the submitted job (without it, the job keeps running and repro says how to cancel it)')
+    .option('--remote-repro <path>', 'slurm: the repro executable on the nodes (default: this Node.js and this repro, by absolute path)');
   outputOptions(limitOptions(exec), 'print one JSON document on stdout (the entry point\'s output goes to stderr)')
     .addHelpText('after', `
 Examples:
   $ repro exec iris-demo-0.1.0.repro.tar.zst                     # main, defaults
   $ repro exec bundle.repro.tar.zst main -P seed=3 --backend local
   $ repro exec bundle.repro.tar.zst --expect-reproduced --json
-  $ DOCKER_HOST=ssh://me@gpu-box repro exec bundle.repro.tar.zst`);
+  $ DOCKER_HOST=ssh://me@gpu-box repro exec bundle.repro.tar.zst
+  $ repro exec bundle.repro.tar.zst --backend slurm --partition gpu --time 2:00:00
+  $ repro exec REF@sha256:… --backend slurm --sweep seed=0..49 --max-parallel 10
+  $ repro exec bundle.repro.tar.zst --backend slurm --dry-run > job.sh    # review, then sbatch it`);
   exec.action((bundle: string, entry: string | undefined, opts) =>
     run('exec', async (io) => (await import('./commands/exec.js')).execCommand(bundle, entry, opts, io), opts),
   );

@@ -51,6 +51,8 @@ export interface ExecOptions {
   passEnv?: string[];
   /** Refuse bundles beyond these (rule 8); the defaults when absent. */
   limits?: TarLimits;
+  /** --expect-digest: refuse a bundle whose verified content digest is another (a Slurm task's check). */
+  expectDigest?: string;
 }
 
 export interface ExecResult extends RunRecord {
@@ -62,6 +64,12 @@ export async function runExec(options: ExecOptions, ctx: Context): Promise<ExecR
   const bundleFile = path.resolve(ctx.cwd, options.bundle);
   const cached = await openCachedBundle(bundleFile, cacheRoot(ctx.env), { limits: options.limits, log: ctx.log, nowMs: ctx.now().getTime() });
   ctx.log.info(`exec: bundle ${cached.contentDigest} verified (${{ reused: 'cached', extracted: 'extracted', raced: 'verified here, extracted by a concurrent exec' }[cached.how]} at ${cached.dir}${cached.how === 'reused' ? '; the tree checked against the bundle\'s manifest' : ''})`);
+  if (options.expectDigest !== undefined && options.expectDigest !== cached.contentDigest) {
+    throw new ReproError('E_INTEGRITY', `the bundle is not the one expected: its content digest is ${cached.contentDigest}, not ${options.expectDigest}`, {
+      hint: 'Nothing ran. Another bundle sits where this one was expected; rerun the bundle by its digest.',
+      details: { expected: options.expectDigest, actual: cached.contentDigest, bundle: bundleFile },
+    });
+  }
   const projectDir = path.join(cached.dir, PROJECT_PREFIX);
   const manifest = cached.manifest.project;
   checkBundleOutputs(manifest?.outputs ?? []); // a crafted manifest: nothing runs

@@ -4,13 +4,15 @@
 // the sweep's, and the summary (summary.json, and a text table) answers "is this result
 // seed-stable?" in one line: how many distinct digests each declared output took.
 import { promises as fs } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { canonicalJson } from '../core/canonical-json.js';
 import type { Context } from '../core/context.js';
 import { ReproError, fsError } from '../core/errors.js';
+import type { RunRecord } from '../run-record/record.js';
 import { RUNS_DIR } from './defaults.js';
-import { runExec, type ExecOptions, type ExecResult } from './exec.js';
+import { runExec, type ExecOptions } from './exec.js';
 
 export interface SweepAxis {
   name: string;
@@ -52,6 +54,15 @@ export function sweepPoints(axes: readonly SweepAxis[]): Array<Array<[string, st
   return points;
 }
 
+/** The grid's points, refused when a swept parameter is also given with -P. */
+export function sweepGrid(axes: readonly SweepAxis[], params: ReadonlyArray<[string, string]>): Array<Array<[string, string]>> {
+  const points = sweepPoints(axes);
+  const swept = new Set(axes.map((a) => a.name));
+  const clash = params.find(([k]) => swept.has(k));
+  if (clash) throw new ReproError('E_USAGE', `parameter ${clash[0]} is both swept and given with -P`, { hint: 'Drop one of them.', details: { parameter: clash[0] } });
+  return points;
+}
+
 export interface SweepPointResult {
   index: number;
   parameters: Record<string, string>;
@@ -62,6 +73,10 @@ export interface SweepPointResult {
   breakingDrift: number | null;
   outputs: Record<string, string | null>;
   reproduced: boolean | null;
+  /** The machine the point ran on (the Slurm node; this host for the other backends). */
+  node: string | null;
+  /** The point's Slurm task: job, state as Slurm saw it and its reason (--backend slurm). */
+  slurm: { jobId: string; task: number; state: string; reason: string | null } | null;
 }
 
 export interface SweepSummary {
@@ -85,8 +100,9 @@ export interface SweepOptions {
   maxParallel: number;
 }
 
-function pointResult(index: number, parameters: Record<string, string>, runDir: string, run: ExecResult | null, error: unknown): SweepPointResult {
+export function pointResult(index: number, parameters: Record<string, string>, runDir: string, run: RunRecord | null, error: unknown, where: Pick<SweepPointResult, 'node' | 'slurm'> = { node: os.hostname(), slurm: null }): SweepPointResult {
   return {
+    ...where,
     index,
     parameters,
     runDir,
@@ -99,17 +115,9 @@ function pointResult(index: number, parameters: Record<string, string>, runDir: 
 }
 
 export async function runSweep(options: SweepOptions, ctx: Context): Promise<SweepSummary & { dir: string }> {
-  const points = sweepPoints(options.axes);
-  const swept = new Set(options.axes.map((a) => a.name));
-  const clash = options.exec.params.find(([k]) => swept.has(k));
-  if (clash) throw new ReproError('E_USAGE', `parameter ${clash[0]} is both swept and given with -P`, { hint: 'Drop one of them.', details: { parameter: clash[0] } });
+  const points = sweepGrid(options.axes, options.exec.params);
   const dir = path.resolve(ctx.cwd, options.out ?? path.join(RUNS_DIR, `sweep-${options.sweepId}`));
-  await fs.mkdir(path.dirname(dir), { recursive: true });
-  await fs.mkdir(dir).catch((err) => {
-    throw (err as NodeJS.ErrnoException).code === 'EEXIST'
-      ? new ReproError('E_USAGE', `the sweep directory already exists: ${dir}`, { hint: 'Pass another --out, or remove it.', details: { path: dir } })
-      : fsError(err, dir, 'cannot create the sweep directory');
-  });
+  await makeFreshDir(dir, 'sweep directory');
   const results: SweepPointResult[] = new Array(points.length);
   let next = 0;
   const worker = async () => {
@@ -129,19 +137,34 @@ export async function runSweep(options: SweepOptions, ctx: Context): Promise<Swe
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(options.maxParallel, points.length)) }, worker));
+  const summary = summarize(options.sweepId, options.axes, results);
+  await writeFileAtomic(path.join(dir, 'summary.json'), canonicalJson(summary));
+  return { ...summary, dir };
+}
+
+/** The summary of a sweep's points: which failed, and how many distinct digests each output took. */
+export function summarize(sweepId: string, axes: SweepAxis[], results: SweepPointResult[]): SweepSummary {
   const distinct: Record<string, Set<string | null>> = {};
   for (const r of results) for (const [p, d] of Object.entries(r.outputs)) (distinct[p] ??= new Set()).add(d);
   const failed = results.filter((r) => r.exitCode !== 0 || r.reproduced === false).length;
-  const summary: SweepSummary = {
+  return {
     kind: 'repro-sweep',
     schemaVersion: 1,
-    sweepId: options.sweepId,
-    axes: options.axes,
+    sweepId,
+    axes,
     points: results,
     distinctOutputs: Object.fromEntries(Object.entries(distinct).map(([p, s]) => [p, s.size])),
     succeeded: results.length - failed,
     failed,
   };
-  await writeFileAtomic(path.join(dir, 'summary.json'), canonicalJson(summary));
-  return { ...summary, dir };
+}
+
+/** Makes a run or sweep directory that must not exist yet. */
+export async function makeFreshDir(dir: string, what: string): Promise<void> {
+  await fs.mkdir(path.dirname(dir), { recursive: true });
+  await fs.mkdir(dir).catch((err) => {
+    throw (err as NodeJS.ErrnoException).code === 'EEXIST'
+      ? new ReproError('E_USAGE', `the ${what} already exists: ${dir}`, { hint: 'Pass another --out, or remove it.', details: { path: dir } })
+      : fsError(err, dir, `cannot create the ${what}`);
+  });
 }

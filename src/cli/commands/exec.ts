@@ -1,18 +1,21 @@
-// `repro exec BUNDLE [ENTRY]`: verify, check the machine, run, record, compare.
+// `repro exec BUNDLE [ENTRY]`: verify, check the machine, run, record, compare. --sweep runs a
+// grid of points; --backend slurm submits the rerun (or the grid, as a job array) to Slurm.
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { ReproError } from '../../core/errors.js';
-import { runExec, type ExecResult } from '../../exec/exec.js';
+import { runExec, type ExecOptions, type ExecResult } from '../../exec/exec.js';
+import { parseSweep, runSweep, sweepGrid, type SweepSummary } from '../../exec/sweep.js';
 import { parseParamFlags } from '../../project/render.js';
+import { givenSlurmFlags, parseDuration, type SlurmFlags } from '../../slurm/resources.js';
+import type { SlurmDryRun } from '../../exec/run-slurm.js';
 import type { CliIo, CommandOutcome } from '../io.js';
 import { parseBackend, parseLimits, type LimitFlags } from '../parse.js';
 import { renderExec } from '../render/exec.js';
-import { resolveBundleArg } from '../bundle-arg.js';
-import { parseSweep, runSweep, type SweepSummary } from '../../exec/sweep.js';
 import { renderSweep } from '../render/sweep.js';
+import { resolveBundleArg, type ResolvedBundle } from '../bundle-arg.js';
 
-export interface ExecFlags extends LimitFlags {
+export interface ExecFlags extends LimitFlags, SlurmFlags {
   param?: string[];
   backend?: string;
   out?: string;
@@ -20,57 +23,120 @@ export interface ExecFlags extends LimitFlags {
   network?: string;
   python?: string;
   expectReproduced?: boolean;
+  expectDigest?: string;
   sandbox?: boolean;
   env?: string[];
   attach?: boolean;
   sweep?: string[];
   maxParallel?: string;
+  dryRun?: boolean;
+  queueTimeout?: string;
+  cancelOnInterrupt?: boolean;
+  remoteRepro?: string;
 }
+
+type Attached = { digest: string; tag: string | null; referrersApi: boolean };
+type SlurmInfo = { jobId: string; jobDir: string; node: string | null; state: string };
+type ExecOutcome = (ExecResult & { attached?: Attached; slurm?: SlurmInfo }) | (SweepSummary & { dir: string }) | SlurmDryRun;
 
 export function newRunId(now: Date): string {
   return `${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
 }
 
-export async function execCommand(bundle: string, entry: string | undefined, flags: ExecFlags, io: CliIo): Promise<CommandOutcome<(ExecResult & { attached?: { digest: string; tag: string | null; referrersApi: boolean } }) | (SweepSummary & { dir: string })>> {
+/** What every point of every backend shares, from the flags. */
+function execOptions(resolved: ResolvedBundle, entry: string | undefined, flags: ExecFlags, io: CliIo): Omit<ExecOptions, 'runId' | 'out'> {
   const backend = parseBackend(flags.backend);
-  const limits = parseLimits(flags);
-  // With --json, stdout holds only the result: the entry point's output goes to stderr.
-  const out = io.json ? io.streams.stderr : io.streams.stdout;
-  if (flags.sweep?.length) return sweepCommand(bundle, entry, flags, io);
+  return {
+    bundle: resolved.file,
+    ...(resolved.reference ? { reference: resolved.reference } : {}),
+    entry,
+    params: parseParamFlags(flags.param ?? []),
+    backend: backend === 'slurm' ? undefined : backend,
+    strict: flags.strict,
+    network: flags.network,
+    python: flags.python,
+    sandbox: flags.sandbox,
+    passEnv: flags.env,
+    limits: parseLimits(flags),
+    ...(flags.expectDigest ? { expectDigest: flags.expectDigest } : {}),
+    user: `${io.caller.uid}:${io.caller.gid}`,
+    // With --json, stdout holds only the result: the entry point's output goes to stderr.
+    stdout: io.json ? io.streams.stderr : io.streams.stdout,
+    stderr: io.streams.stderr,
+  };
+}
+
+function maxParallelOf(flags: ExecFlags): number | null {
+  if (flags.maxParallel === undefined) return null;
+  const n = Number(flags.maxParallel);
+  if (!Number.isInteger(n) || n < 1) throw new ReproError('E_USAGE', `--max-parallel expects a positive integer, got ${JSON.stringify(flags.maxParallel)}`, { details: { value: flags.maxParallel } });
+  return n;
+}
+
+export async function execCommand(bundle: string, entry: string | undefined, flags: ExecFlags, io: CliIo): Promise<CommandOutcome<ExecOutcome>> {
+  const backend = parseBackend(flags.backend);
+  const slurmOnly = givenSlurmFlags(flags);
+  if (backend !== 'slurm' && slurmOnly.length) throw new ReproError('E_USAGE', `${slurmOnly.join(', ')} only mean${slurmOnly.length === 1 ? 's' : ''} something with --backend slurm`, { hint: 'Add --backend slurm, or drop them.', details: { flags: slurmOnly } });
+  if (backend === 'slurm' && flags.sandbox === false) throw new ReproError('E_USAGE', '--no-sandbox cannot be combined with --backend slurm: each node runs the entry point in its local sandbox', { details: {} });
+  const sweep = Boolean(flags.sweep?.length);
+  if (flags.attach && sweep) throw new ReproError('E_USAGE', '--attach is not available with --sweep yet', { hint: 'Attach single runs, or read summary.json.', details: {} });
+  const axes = (flags.sweep ?? []).map(parseSweep);
   const resolved = await resolveBundleArg(bundle, io.ctx);
-  const { file } = resolved;
   if (flags.attach && !resolved.manifest) {
     throw new ReproError('E_USAGE', '--attach records the run beside a bundle in a registry: pass a reference (REGISTRY/REPO:TAG or …@sha256:…), not a file', { hint: 'repro push the bundle first, then repro exec REF --attach.', details: { bundle } });
   }
-  const result = await runExec(
-    {
-      bundle: file,
-      ...(resolved.reference ? { reference: resolved.reference } : {}),
-      entry,
-      params: parseParamFlags(flags.param ?? []),
-      backend,
-      out: flags.out,
-      strict: flags.strict,
-      network: flags.network,
-      python: flags.python,
-      sandbox: flags.sandbox,
-      passEnv: flags.env,
-      limits,
-      runId: newRunId(io.ctx.now()),
-      user: `${io.caller.uid}:${io.caller.gid}`,
-      stdout: out,
-      stderr: io.streams.stderr,
-    },
-    io.ctx,
-  );
+  const options = execOptions(resolved, entry, flags, io);
+  const maxParallel = maxParallelOf(flags);
+  const id = newRunId(io.ctx.now());
+
+  if (backend === 'slurm') {
+    const { runSlurm } = await import('../../exec/run-slurm.js');
+    const outcome = await runSlurm(
+      {
+        exec: options,
+        axes,
+        points: sweep ? sweepGrid(axes, options.params) : [[]],
+        id,
+        out: flags.out,
+        maxParallel,
+        flags,
+        queueTimeoutMs: parseDuration('--queue-timeout', flags.queueTimeout),
+        cancelOnInterrupt: Boolean(flags.cancelOnInterrupt),
+        dryRun: Boolean(flags.dryRun),
+        repro: flags.remoteRepro ? [flags.remoteRepro] : [io.self.execPath, path.join(path.dirname(io.self.script), 'bin.js')],
+      },
+      io.ctx,
+    );
+    if ('dryRun' in outcome) return { result: outcome, text: `# ${outcome.sbatch.join(' ')}\n${outcome.script}` };
+    if (sweep) {
+      const summary = { ...outcome.summary, dir: outcome.job.jobDir };
+      return { result: summary, text: renderSweep(summary, io.ctx.cwd), exitCode: summary.failed === 0 ? 0 : 1 };
+    }
+    const { record, error } = outcome.tasks[0]!;
+    if (!record) throw error!;
+    const point = outcome.summary.points[0]!;
+    const result = { ...record, runDir: point.runDir, slurm: { jobId: outcome.job.jobId, jobDir: outcome.job.jobDir, node: point.node, state: point.slurm!.state } };
+    return finishRun(result, resolved, flags, io, `slurm: job ${outcome.job.jobId} ran on ${point.node ?? 'an unknown node'}\n`);
+  }
+
+  if (sweep) {
+    const summary = await runSweep({ exec: options, axes, sweepId: id, out: flags.out, maxParallel: maxParallel ?? 1 }, io.ctx);
+    return { result: summary, text: renderSweep(summary, io.ctx.cwd), exitCode: summary.failed === 0 ? 0 : 1 };
+  }
+  const result = await runExec({ ...options, runId: id, out: flags.out }, io.ctx);
+  return finishRun(result, resolved, flags, io, '');
+}
+
+/** After one run: --expect-reproduced's verdict, --attach, and the exit code. */
+async function finishRun<T extends ExecResult>(result: T, resolved: ResolvedBundle, flags: ExecFlags, io: CliIo, prefix: string): Promise<CommandOutcome<T & { attached?: Attached }>> {
   const verdict = result.reproduced;
   const failedRun = result.exitCode !== 0;
   const mismatch = Boolean(flags.expectReproduced && verdict && !verdict.reproduced);
   if (flags.expectReproduced && !verdict) {
-    throw new ReproError('E_INPUT', 'the bundle carries no reference run to compare with', { hint: 'Build it with `repro build --with-run RUN_DIR`.', details: { bundle } });
+    throw new ReproError('E_INPUT', 'the bundle carries no reference run to compare with', { hint: 'Build it with `repro build --with-run RUN_DIR`.', details: { bundle: result.bundle.file } });
   }
-  let text = renderExec(result, io.ctx.cwd);
-  let attached: { digest: string; tag: string | null; referrersApi: boolean } | null = null;
+  let text = prefix + renderExec(result, io.ctx.cwd);
+  let attached: Attached | null = null;
   if (flags.attach && resolved.manifest && resolved.reference) {
     const { attachRun } = await import('../../registry/ledger.js');
     const { parseReference } = await import('../../registry/reference.js');
@@ -80,39 +146,4 @@ export async function execCommand(bundle: string, entry: string | undefined, fla
   }
   // The entry point's own exit status comes first; then --expect-reproduced's verdict (1).
   return { result: attached ? { ...result, attached } : result, text, exitCode: failedRun ? result.exitCode : mismatch ? 1 : 0 };
-}
-
-/** `exec --sweep`: one run per point, a summary table, summary.json; exit 1 unless every point succeeded. */
-async function sweepCommand(bundle: string, entry: string | undefined, flags: ExecFlags, io: CliIo): Promise<CommandOutcome<SweepSummary & { dir: string }>> {
-  if (flags.attach) throw new ReproError('E_USAGE', '--attach is not available with --sweep yet', { hint: 'Attach single runs, or read summary.json.', details: {} });
-  const maxParallel = flags.maxParallel === undefined ? 1 : Number(flags.maxParallel);
-  if (!Number.isInteger(maxParallel) || maxParallel < 1) throw new ReproError('E_USAGE', `--max-parallel expects a positive integer, got ${JSON.stringify(flags.maxParallel)}`, { details: { value: flags.maxParallel } });
-  const resolved = await resolveBundleArg(bundle, io.ctx);
-  const out = io.json ? io.streams.stderr : io.streams.stdout;
-  const summary = await runSweep(
-    {
-      exec: {
-        bundle: resolved.file,
-        ...(resolved.reference ? { reference: resolved.reference } : {}),
-        entry,
-        params: parseParamFlags(flags.param ?? []),
-        backend: parseBackend(flags.backend),
-        strict: flags.strict,
-        network: flags.network,
-        python: flags.python,
-        sandbox: flags.sandbox,
-        passEnv: flags.env,
-        limits: parseLimits(flags),
-        user: `${io.caller.uid}:${io.caller.gid}`,
-        stdout: out,
-        stderr: io.streams.stderr,
-      },
-      axes: (flags.sweep ?? []).map(parseSweep),
-      sweepId: newRunId(io.ctx.now()),
-      out: flags.out,
-      maxParallel,
-    },
-    io.ctx,
-  );
-  return { result: summary, text: renderSweep(summary, io.ctx.cwd), exitCode: summary.failed === 0 ? 0 : 1 };
 }

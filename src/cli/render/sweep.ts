@@ -6,10 +6,13 @@ import type { SweepSummary } from '../../exec/sweep.js';
 export function renderSweep(s: SweepSummary & { dir: string }, cwd: string): string {
   const names = s.axes.map((a) => a.name);
   const outputs = Object.keys(s.distinctOutputs);
-  const header = ['#', ...names, 'exit', 'reproduced', ...outputs];
+  // On Slurm, where each point ran and how its task ended.
+  const slurm = s.points.some((p) => p.slurm);
+  const header = ['#', ...names, ...(slurm ? ['node', 'slurm'] : []), 'exit', 'reproduced', ...outputs];
   const rows = s.points.map((p) => [
     String(p.index),
     ...names.map((n) => p.parameters[n] ?? ''),
+    ...(slurm ? [p.node ?? '-', p.slurm?.state ?? '-'] : []),
     p.error ? p.error.code : String(p.exitCode),
     p.reproduced === null ? '-' : p.reproduced ? 'yes' : 'NO',
     ...outputs.map((o) => (p.outputs[o] ?? 'missing').replace(/^sha256:/, '').slice(0, 12)),
@@ -23,5 +26,6 @@ export function renderSweep(s: SweepSummary & { dir: string }, cwd: string): str
     const n = s.distinctOutputs[o]!;
     text += `${o}: ${n} distinct digest${n === 1 ? '' : 's'} over ${s.points.length} points${n === 1 ? ' (the same for every point)' : ''}\n`;
   }
+  for (const p of s.points.filter((x) => x.error)) text += `point ${p.index}: ${p.error!.message}\n`;
   return text;
 }

@@ -1,0 +1,245 @@
+// repro exec --backend slurm, plan then apply. The plan: the bundle verified here (a tampered
+// bundle is never submitted), every point's command rendered (a badly typed value fails before
+// anything is queued), the GPUs it needs checked against what the partition offers, the batch
+// script written from all of that (script.ts). The apply: the bundle staged in the cache by its
+// content digest, the job directory made, one sbatch (a job array for a sweep), the job waited
+// for (wait.ts), and each task's run record read back from the job directory, which must be on
+// a file system the nodes share. An interrupted submitter cancels the job when asked to
+// (--cancel-on-interrupt) and otherwise says how to; it never writes a summary.
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { DEFAULT_LIMITS } from '../bundle/limits.js';
+import { commitTemp, tempPathFor, writeFileAtomic } from '../core/atomic-write.js';
+import { cacheRoot } from '../core/cache-root.js';
+import { onInterrupt, wasInterrupted } from '../core/cleanup.js';
+import { canonicalJson } from '../core/canonical-json.js';
+import type { Context } from '../core/context.js';
+import { ReproError, fsError } from '../core/errors.js';
+import { checkBundleOutputs } from '../project/output-path.js';
+import { RUN_SCHEMA_VERSION, type RunRecord } from '../run-record/record.js';
+import { openCachedBundle } from './cache.js';
+import { RUNS_DIR } from './defaults.js';
+import { renderEntry } from './entry.js';
+import type { ExecOptions } from './exec.js';
+import { makeFreshDir, pointResult, summarize, type SweepAxis, type SweepPointResult, type SweepSummary } from './sweep.js';
+import { parseSlurmResources, type SlurmFlags } from '../slurm/resources.js';
+import { batchScript, logPath, safeJobName, type BatchPlan } from '../slurm/script.js';
+import type { TaskState } from '../slurm/queue.js';
+import { notReachableError, slurmTool, unreachable } from '../slurm/tools.js';
+import { cancelJob, waitForJob } from '../slurm/wait.js';
+
+export interface SlurmRerunOptions {
+  exec: Omit<ExecOptions, 'runId' | 'out' | 'stdout' | 'stderr' | 'backend' | 'sandbox'>;
+  /** The sweep's axes; empty for a single rerun. */
+  axes: SweepAxis[];
+  /** Each point's swept parameters ([[]] for a single rerun). */
+  points: Array<Array<[string, string]>>;
+  id: string;
+  /** The job directory (default runs/slurm-<id>, or runs/sweep-<id> for a sweep). */
+  out?: string;
+  maxParallel: number | null;
+  flags: SlurmFlags;
+  queueTimeoutMs: number | null;
+  cancelOnInterrupt: boolean;
+  dryRun: boolean;
+  /** How a node starts repro (absolute paths that the nodes share, or --remote-repro). */
+  repro: string[];
+  pollMs?: { first: number; max: number };
+}
+
+export interface SlurmJob {
+  jobId: string;
+  jobDir: string;
+  script: string;
+}
+
+export interface SlurmDryRun {
+  dryRun: true;
+  script: string;
+  sbatch: string[];
+  jobDir: string;
+}
+
+export interface SlurmOutcome {
+  job: SlurmJob;
+  summary: SweepSummary;
+  /** Each point's run record when one came back, else why none did. */
+  tasks: Array<{ record: RunRecord | null; error: ReproError | null }>;
+}
+
+/** The bundle, copied into the cache under its content digest, where a node sharing the cache finds it. */
+function stagedPath(file: string, digest: string, cache: string): string {
+  const ext = /\.repro\.tar(\.(zst|gz))?$/.exec(file)?.[0] ?? '.repro';
+  return path.join(cache, 'slurm', `${digest.replace(/^sha256:/, '')}${ext}`);
+}
+
+async function stageBundle(file: string, staged: string): Promise<void> {
+  if (await fs.stat(staged).then((s) => s.isFile(), () => false)) return; // the node verifies it anyway
+  await fs.mkdir(path.dirname(staged), { recursive: true });
+  const temp = tempPathFor(staged);
+  await fs.copyFile(file, temp).catch((err) => {
+    throw fsError(err, staged, 'cannot stage the bundle in the cache');
+  });
+  await commitTemp(temp, staged);
+}
+
+/** A bundle that needs GPUs is refused before submission when no node of the partition has any. */
+async function checkGpus(gpus: number, partition: string | null, ctx: Context): Promise<void> {
+  const r = await slurmTool('sinfo', ['--noheader', '--format=%N|%G', ...(partition ? [`--partition=${partition}`] : [])], ctx);
+  if (r.code !== 0) throw unreachable(r.stderr) ? notReachableError('sinfo', r) : new ReproError('E_ENV', `sinfo failed: ${r.stderr.trim()}`, { details: { stderr: r.stderr.slice(-2000) } });
+  const lines = r.stdout.split('\n').filter((l) => l.trim() !== '');
+  const withGpu = lines.filter((l) => /(^|,)gpu[:(]/.test(l.split('|')[1] ?? ''));
+  if (withGpu.length === 0) {
+    throw new ReproError('E_ENV', `this bundle needs ${gpus} GPU${gpus === 1 ? '' : 's'}, and no node of ${partition ? `partition ${partition}` : 'the default partition'} has any (sinfo: ${lines.map((l) => l.replace('|', ' gres=')).join('; ') || 'no nodes'}); nothing was submitted`, {
+      hint: 'Choose a partition with GPU nodes (--partition), or rerun where a GPU is.',
+      details: { gpus, partition, sinfo: lines },
+    });
+  }
+}
+
+async function readJson(file: string): Promise<unknown> {
+  const text = await fs.readFile(file, 'utf8').catch(() => null);
+  if (text === null) return null;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return null;
+  }
+}
+
+function tail(text: string | null, lines = 15): string {
+  return (text ?? '').trimEnd().split('\n').slice(-lines).join('\n');
+}
+
+const STATE_WORDS: Record<string, string> = {
+  CANCELLED: 'was cancelled (scancel)',
+  TIMEOUT: 'was killed at its time limit',
+  NODE_FAIL: 'lost its node (NODE_FAIL)',
+  OUT_OF_MEMORY: 'ran out of memory',
+  PREEMPTED: 'was preempted',
+  BOOT_FAIL: 'could not boot its node',
+  DEADLINE: 'missed its deadline',
+  UNKNOWN: 'ended unseen (squeue forgot the job)',
+};
+
+/** One task's outcome: its run record when it came back, else why not, with the log's tail as evidence. */
+async function collectTask(jobId: string, jobDir: string, task: number | null, dir: string, state: TaskState | undefined): Promise<{ record: RunRecord | null; error: ReproError | null }> {
+  const record = (await readJson(path.join(dir, 'run.json'))) as RunRecord | null;
+  if (record && record.kind === 'repro-run' && record.schemaVersion === RUN_SCHEMA_VERSION) return { record, error: null };
+  const envelope = (await readJson(logPath(jobDir, task ?? 0, 'json'))) as { ok?: boolean; error?: { code?: string; message?: string; hint?: string | null } } | null;
+  const log = await fs.readFile(logPath(jobDir, task ?? 0, 'out'), 'utf8').catch(() => null);
+  const where = { jobId, task: task ?? 0, state: state?.state ?? 'UNKNOWN', node: state?.node ?? null, log: logPath(jobDir, task ?? 0, 'out'), logTail: tail(log) };
+  const s = state?.state ?? 'UNKNOWN';
+  if (envelope?.ok === false && envelope.error?.code && !STATE_WORDS[s]) {
+    const code = envelope.error.code as ReproError['code'];
+    return { record: null, error: new ReproError(code, `on ${where.node ?? 'the node'}: ${envelope.error.message ?? 'failed'}`, { hint: envelope.error.hint ?? undefined, details: where }) };
+  }
+  const why = STATE_WORDS[s] ?? (log === null ? 'left no log: is the job directory on a file system the nodes share?' : `ended ${s} without a run record`);
+  return {
+    record: null,
+    error: new ReproError('E_ENV', `Slurm job ${jobId}${task === null ? '' : ` task ${task}`} ${why}${state?.reason ? ` (${state.reason})` : ''}: nothing is recorded for it`, {
+      hint: `See ${where.log}. The job directory must be on a file system the nodes share for run records to come back.`,
+      details: where,
+    }),
+  };
+}
+
+export async function runSlurm(options: SlurmRerunOptions, ctx: Context): Promise<SlurmOutcome | SlurmDryRun> {
+  // plan: verify, render every point, check GPUs
+  const bundleFile = path.resolve(ctx.cwd, options.exec.bundle);
+  const cache = cacheRoot(ctx.env);
+  const cached = await openCachedBundle(bundleFile, cache, { limits: options.exec.limits, log: ctx.log, nowMs: ctx.now().getTime() });
+  if (options.exec.expectDigest !== undefined && options.exec.expectDigest !== cached.contentDigest) {
+    throw new ReproError('E_INTEGRITY', `the bundle's content digest is ${cached.contentDigest}, not ${options.exec.expectDigest}`, { details: { expected: options.exec.expectDigest, actual: cached.contentDigest } });
+  }
+  const manifest = cached.manifest.project;
+  checkBundleOutputs(manifest?.outputs ?? []);
+  for (const point of options.points) renderEntry(manifest, ctx.cwd, { entry: options.exec.entry, params: [...options.exec.params, ...point] });
+  const gpus = manifest?.gpu?.required ? manifest.gpu.count : null;
+  const resources = parseSlurmResources(options.flags, gpus);
+  const sweep = options.axes.length > 0;
+  const jobDir = path.resolve(ctx.cwd, options.out ?? path.join(RUNS_DIR, `${sweep ? 'sweep' : 'slurm'}-${options.id}`));
+  const width = String(options.points.length - 1).length;
+  const pointDirs = options.points.map((_, i) => path.join(jobDir, String(i).padStart(width, '0')));
+  const execArgs = [
+    ...options.exec.params.flatMap(([k, v]) => ['-P', `${k}=${v}`]),
+    ...(options.exec.strict ? ['--strict'] : []),
+    ...(options.exec.network ? ['--network', options.exec.network] : []),
+    ...(options.exec.python ? ['--python', options.exec.python] : []),
+    ...(options.exec.passEnv ?? []).flatMap((n) => ['--env', n]),
+    ...(options.exec.limits && (options.exec.limits.maxEntries !== DEFAULT_LIMITS.maxEntries || options.exec.limits.maxTotalBytes !== DEFAULT_LIMITS.maxTotalBytes) ? ['--max-entries', String(options.exec.limits.maxEntries), '--max-bytes', String(options.exec.limits.maxTotalBytes)] : []),
+  ];
+  const plan: BatchPlan = {
+    jobName: safeJobName(manifest?.name ?? path.basename(bundleFile)),
+    jobDir,
+    points: options.points.map((params, i) => ({ dir: pointDirs[i]!, params })),
+    maxParallel: options.maxParallel,
+    resources,
+    repro: options.repro,
+    cache,
+    staged: stagedPath(bundleFile, cached.contentDigest, cache),
+    reference: options.exec.reference ?? null,
+    contentDigest: cached.contentDigest,
+    entry: options.exec.entry,
+    execArgs,
+  };
+  const script = batchScript(plan);
+  const scriptPath = path.join(jobDir, 'batch.sh');
+  const sbatch = ['sbatch', '--parsable', ...resources.extraArgs, scriptPath];
+  if (options.dryRun) return { dryRun: true, script, sbatch, jobDir };
+  if (gpus) await checkGpus(gpus, resources.partition, ctx);
+
+  // apply: stage, write, submit
+  await stageBundle(bundleFile, plan.staged);
+  await makeFreshDir(jobDir, sweep ? 'sweep directory' : 'job directory');
+  const submitted = await (async () => {
+    await fs.mkdir(path.join(jobDir, 'logs'));
+    await writeFileAtomic(scriptPath, script);
+    const r = await slurmTool('sbatch', sbatch.slice(1), ctx);
+    if (r.code !== 0) {
+      if (unreachable(r.stderr)) throw notReachableError('sbatch', r);
+      const said = r.stderr.trim().split('\n').pop() ?? '';
+      throw new ReproError('E_ENV', `sbatch refused the job: ${said}`, {
+        hint: /node configuration is not available|gres/i.test(said) ? 'No node can give what the job asks (GPUs, CPUs, memory): ask for less, or choose another --partition.' : 'Nothing was submitted. Check the options (--dry-run prints the script).',
+        details: { stderr: r.stderr.slice(-2000), sbatch },
+      });
+    }
+    const jobId = r.stdout.trim().split(';')[0]!;
+    if (!/^\d+$/.test(jobId)) throw new ReproError('E_ENV', `sbatch printed no job id: ${JSON.stringify(r.stdout.slice(0, 200))}`, { details: { stdout: r.stdout.slice(0, 2000) } });
+    return jobId;
+  })().catch(async (err) => {
+    await fs.rm(jobDir, { recursive: true, force: true }); // nothing was submitted: leave nothing behind
+    throw err;
+  });
+  const job: SlurmJob = { jobId: submitted, jobDir, script: scriptPath };
+  const submittedAtMs = ctx.now().getTime();
+  await writeFileAtomic(path.join(jobDir, 'job.json'), canonicalJson({ kind: 'repro-slurm-job', schemaVersion: 1, jobId: job.jobId, bundle: cached.contentDigest, points: options.points.length, submittedAt: new Date(submittedAtMs).toISOString() }));
+  ctx.log.info(`slurm: submitted job ${job.jobId} (${options.points.length} task${options.points.length === 1 ? '' : 's'}); runs land in ${jobDir}`);
+  const dropHandler = onInterrupt(async () => {
+    if (options.cancelOnInterrupt) {
+      await cancelJob(job.jobId, ctx).then(() => ctx.log.warn(`slurm: interrupted: job ${job.jobId} cancelled (--cancel-on-interrupt)`), (err: Error) => ctx.log.warn(`slurm: interrupted, and the job could not be cancelled: ${err.message}`));
+    } else {
+      ctx.log.warn(`slurm: interrupted: job ${job.jobId} keeps running and its runs land in ${jobDir}; cancel it with: scancel ${job.jobId} (or pass --cancel-on-interrupt)`);
+    }
+  });
+  let states: Map<number, TaskState>;
+  try {
+    states = await waitForJob({ jobId: job.jobId, tasks: options.points.length, queueTimeoutMs: options.queueTimeoutMs, submittedAtMs, ...(options.pollMs ? { pollMs: options.pollMs } : {}) }, ctx);
+  } finally {
+    dropHandler();
+  }
+  if (wasInterrupted()) throw new ReproError('E_ENV', 'interrupted: the job was left or cancelled before it ended, so no summary is written', { details: { jobId: job.jobId, jobDir } });
+
+  // collect
+  const results: SweepPointResult[] = [];
+  const tasks: SlurmOutcome['tasks'] = [];
+  for (const [i, point] of options.points.entries()) {
+    const state = states.get(i);
+    const { record, error } = await collectTask(job.jobId, jobDir, sweep ? i : null, pointDirs[i]!, state);
+    tasks.push({ record, error });
+    results.push(pointResult(i, Object.fromEntries(point), pointDirs[i]!, record, error, { node: state?.node ?? null, slurm: { jobId: job.jobId, task: i, state: state?.state ?? 'UNKNOWN', reason: state?.reason ?? null } }));
+  }
+  const summary = summarize(options.id, options.axes, results);
+  if (sweep) await writeFileAtomic(path.join(jobDir, 'summary.json'), canonicalJson(summary));
+  return { job, summary, tasks };
+}
