@@ -14,6 +14,7 @@ import { recordResults } from './results.mjs';
 import { runBundleBench } from './bundle.mjs';
 import { locksTable, runLocksBench } from './locks.mjs';
 import { runRegistryBench } from './registry.mjs';
+import { runSlurmBench } from './slurm.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const work = path.join(root, 'bench', 'out');
@@ -62,6 +63,12 @@ async function main() {
     mkdirSync(work, { recursive: true });
     const res = runRegistryBench({ work, node: process.execPath, cli });
     record([{ bench: 'registry', lines: table('registry: push and pull of a 1 GiB bundle against curl', `Machine: ${os.cpus()[0]?.model ?? 'unknown'} × ${os.cpus().length}; Node ${process.versions.node}; Debian's docker-registry on 127.0.0.1:5000 (filesystem storage). Bundle ${(res.size / 2 ** 30).toFixed(2)} GiB (1 GiB of random bytes). Best of ${process.env.BENCH_RUNS ?? 2} rounds, fresh repositories each round (every push uploads), pulls into an empty cache. bench/registry.mjs.`, res) }]);
+    return;
+  }
+  if (process.env.BENCH_ONLY === 'slurm') {
+    mkdirSync(work, { recursive: true });
+    const res = await runSlurmBench({ work, node: process.execPath, cli, root });
+    record([{ bench: 'slurm', lines: table('slurm: a 50-point sweep against 50 bare sbatch --wait', `Machine: ${os.cpus()[0]?.model ?? 'unknown'} × ${os.cpus().length}; Node ${process.versions.node}; Slurm 22.05 (Debian), one node on loopback with ${res.cpus} CPU slots (scripts/slurm-test-env.sh). Best of ${process.env.BENCH_RUNS ?? 2} rounds. bench/slurm.mjs.`, res) }]);
     return;
   }
   if (process.env.BENCH_ONLY === 'locks' || process.env.BENCH_ONLY === undefined) {

@@ -13,7 +13,7 @@ export interface WaitOptions {
   /** Cancel the job if no task has started this long after submission. */
   queueTimeoutMs: number | null;
   submittedAtMs: number;
-  /** First and longest pause between two squeue calls. */
+  /** Shortest and longest pause between two squeue calls. */
   pollMs?: { first: number; max: number };
 }
 
@@ -28,8 +28,9 @@ export async function cancelJob(jobId: string, ctx: Context): Promise<void> {
 }
 
 export async function waitForJob(options: WaitOptions, ctx: Context): Promise<Map<number, TaskState>> {
-  const poll = options.pollMs ?? { first: 250, max: 2000 };
-  let pause = poll.first;
+  // A pause of 5% of the time waited so far, within bounds: a job's end is seen at most ~5% late,
+  // and a long job costs the controller one squeue every few seconds, not a stream of them.
+  const poll = options.pollMs ?? { first: 250, max: 5000 };
   let failures = 0;
   let started = false;
   let last = '';
@@ -66,7 +67,6 @@ export async function waitForJob(options: WaitOptions, ctx: Context): Promise<Ma
         details: { jobId: options.jobId, reason, queueTimeoutMs: options.queueTimeoutMs },
       });
     }
-    await sleep(pause);
-    pause = Math.min(poll.max, Math.round(pause * 1.5));
+    await sleep(Math.min(poll.max, Math.max(poll.first, Math.round((ctx.now().getTime() - options.submittedAtMs) * 0.05))));
   }
 }

@@ -229,6 +229,24 @@ describe.skipIf(SKIP_SLURM)(`repro exec --backend slurm (${SKIP_SLURM ? SLURM_RE
     expect(existsSync(out)).toBe(false);
   }, 120_000);
 
+  it('a node that does not share the cache pulls the bundle by digest from the registry reference', async () => {
+    const ref = `127.0.0.1:5000/repro-slurm-test-${process.pid}:v1`;
+    const pushed = await runCli(['push', bundle, ref, '--json'], { env });
+    expect(pushed.code, pushed.stderr).toBe(0);
+    const out = path.join(tempDir(), 'byref');
+    // the task starts a few seconds after submission; the staged copy is gone by then
+    const run = start(['exec', ref, '--backend', 'slurm', '--slurm-arg', '--begin=now+4', '-P', 'seed=5', '--out', out, '--json']);
+    await until('submission', run.jobId);
+    const staged = /^bundle=(\S+)$/m.exec(readFileSync(path.join(out, 'batch.sh'), 'utf8'))![1]!;
+    rmSync(staged);
+    const r = await run.done;
+    expect(r.code, r.stderr).toBe(0);
+    const res = JSON.parse(r.stdout).result;
+    expect(res.bundle.reference).toMatch(new RegExp(`^127\\.0\\.0\\.1:5000/repro-slurm-test-${process.pid}(:v1)?@sha256:[0-9a-f]{64}$`));
+    expect(readFileSync(path.join(out, 'batch.sh'), 'utf8')).toContain('# not on a file system this node shares: pulled by digest');
+    expect(existsSync(staged)).toBe(false);
+  });
+
   it('hostile cache: a bundle swapped in the shared cache is refused on the node (--expect-digest), nothing runs', async () => {
     const out = path.join(tempDir(), 'dry');
     const dry = await runCli(['exec', bundle, '--backend', 'slurm', '--out', out, '--dry-run'], { env });
