@@ -3,6 +3,7 @@
 // (REGISTRY/REPOSITORY:TAG, …@sha256:…) is pulled into the cache first and its digest printed.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { bundleExtension } from '../bundle/codecs.js';
 import type { Context } from '../core/context.js';
 import { parseReference } from '../registry/reference.js';
 
@@ -20,7 +21,7 @@ export async function resolveBundleArg(arg: string, ctx: Context): Promise<Resol
   const forced = arg.startsWith('oci://');
   if (!forced && (await fs.stat(file).then(() => true, () => false))) return { file, reference: null, manifest: null };
   const ref = parseReference(arg);
-  if (!forced && (!ref || !/[/:@]/.test(arg) || /\.repro\.tar(\.(zst|gz))?$/.test(arg))) return { file, reference: null, manifest: null };
+  if (!forced && (!ref || !/[/:@]/.test(arg) || bundleExtension(arg) !== null)) return { file, reference: null, manifest: null };
   const { pullBundle } = await import('../registry/pull.js');
   const pulled = await pullBundle({ reference: arg }, ctx);
   ctx.log.info(`bundle: ${pulled.reference}`);

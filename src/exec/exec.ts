@@ -4,7 +4,6 @@
 // (entry.ts). 4. It runs in Docker (run-docker.ts) or locally (run-local.ts) in the run
 // directory. 5. The run record (run.json) names the outputs' hashes and, when the bundle carries
 // a reference run, whether they reproduced.
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { PROJECT_PREFIX } from '../bundle/layout.js';
 import { DEFAULT_LIMITS, type TarLimits } from '../bundle/limits.js';
@@ -13,7 +12,7 @@ import { cacheRoot } from '../core/cache-root.js';
 import { wasInterrupted } from '../core/cleanup.js';
 import { canonicalJson } from '../core/canonical-json.js';
 import type { Context } from '../core/context.js';
-import { ReproError, fsError } from '../core/errors.js';
+import { ReproError } from '../core/errors.js';
 import { checkBundleOutputs } from '../project/output-path.js';
 import { shellOf, type RenderedCommand } from '../project/render.js';
 import type { ProjectManifest } from '../project/types.js';
@@ -29,6 +28,7 @@ import { chooseBackend, type Backend } from './choose-backend.js';
 import { runLocalBackend } from './run-local.js';
 import { runDocker } from './run-docker.js';
 import { cleanEnvironment, pickEnvironment } from './sandbox.js';
+import { makeFreshDir } from './workdir.js';
 
 export interface ExecOptions {
   bundle: string;
@@ -64,12 +64,7 @@ export async function runExec(options: ExecOptions, ctx: Context): Promise<ExecR
   const bundleFile = path.resolve(ctx.cwd, options.bundle);
   const cached = await openCachedBundle(bundleFile, cacheRoot(ctx.env), { limits: options.limits, log: ctx.log, nowMs: ctx.now().getTime() });
   ctx.log.info(`exec: bundle ${cached.contentDigest} verified (${{ reused: 'cached', extracted: 'extracted', raced: 'verified here, extracted by a concurrent exec' }[cached.how]} at ${cached.dir}${cached.how === 'reused' ? '; the tree checked against the bundle\'s manifest' : ''})`);
-  if (options.expectDigest !== undefined && options.expectDigest !== cached.contentDigest) {
-    throw new ReproError('E_INTEGRITY', `the bundle is not the one expected: its content digest is ${cached.contentDigest}, not ${options.expectDigest}`, {
-      hint: 'Nothing ran. Another bundle sits where this one was expected; rerun the bundle by its digest.',
-      details: { expected: options.expectDigest, actual: cached.contentDigest, bundle: bundleFile },
-    });
-  }
+  checkExpectedDigest(cached, options.expectDigest, bundleFile);
   const projectDir = path.join(cached.dir, PROJECT_PREFIX);
   const manifest = cached.manifest.project;
   checkBundleOutputs(manifest?.outputs ?? []); // a crafted manifest: nothing runs
@@ -114,15 +109,19 @@ export async function runExec(options: ExecOptions, ctx: Context): Promise<ExecR
   return { ...record, runDir: run.runDir };
 }
 
+/** --expect-digest: the verified bundle must be the one the caller (a Slurm task's submitter) verified. */
+export function checkExpectedDigest(cached: CachedBundle, expected: string | undefined, bundleFile: string): void {
+  if (expected === undefined || expected === cached.contentDigest) return;
+  throw new ReproError('E_INTEGRITY', `the bundle is not the one expected: its content digest is ${cached.contentDigest}, not ${expected}`, {
+    hint: 'Nothing ran. Another bundle sits where this one was expected; rerun the bundle by its digest.',
+    details: { expected, actual: cached.contentDigest, bundle: bundleFile },
+  });
+}
+
 /** Makes the run directory (never an existing one) and says what either backend needs. */
 async function planRun(cached: CachedBundle, bundleFile: string, projectDir: string, manifest: ProjectManifest | null, rendered: RenderedCommand, options: ExecOptions, backend: Backend, ctx: Context): Promise<BackendRun> {
   const runDir = path.resolve(ctx.cwd, options.out ?? path.join(RUNS_DIR, options.runId));
-  await fs.mkdir(path.dirname(runDir), { recursive: true });
-  await fs.mkdir(runDir).catch((err) => {
-    throw (err as NodeJS.ErrnoException).code === 'EEXIST'
-      ? new ReproError('E_USAGE', `the run directory already exists: ${runDir}`, { hint: 'Pass another --out, or remove it.', details: { path: runDir } })
-      : fsError(err, runDir, 'cannot create the run directory');
-  });
+  await makeFreshDir(runDir, 'run directory');
   const outputs = manifest?.outputs ?? [];
   return {
     cached,

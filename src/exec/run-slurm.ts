@@ -8,6 +8,7 @@
 // (--cancel-on-interrupt) and otherwise says how to; it never writes a summary.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { bundleExtension } from '../bundle/codecs.js';
 import { DEFAULT_LIMITS } from '../bundle/limits.js';
 import { commitTemp, tempPathFor, writeFileAtomic } from '../core/atomic-write.js';
 import { cacheRoot } from '../core/cache-root.js';
@@ -18,10 +19,11 @@ import { ReproError, fsError } from '../core/errors.js';
 import { checkBundleOutputs } from '../project/output-path.js';
 import { RUN_SCHEMA_VERSION, type RunRecord } from '../run-record/record.js';
 import { openCachedBundle } from './cache.js';
+import { makeFreshDir } from './workdir.js';
 import { RUNS_DIR } from './defaults.js';
 import { renderEntry } from './entry.js';
-import type { ExecOptions } from './exec.js';
-import { makeFreshDir, pointResult, summarize, type SweepAxis, type SweepPointResult, type SweepSummary } from './sweep.js';
+import { checkExpectedDigest, type ExecOptions } from './exec.js';
+import { pointResult, summarize, type SweepAxis, type SweepPointResult, type SweepSummary } from './sweep.js';
 import { parseSlurmResources, type SlurmFlags } from '../slurm/resources.js';
 import { batchScript, logPath, safeJobName, type BatchPlan } from '../slurm/script.js';
 import type { TaskState } from '../slurm/queue.js';
@@ -69,7 +71,7 @@ export interface SlurmOutcome {
 
 /** The bundle, copied into the cache under its content digest, where a node sharing the cache finds it. */
 function stagedPath(file: string, digest: string, cache: string): string {
-  const ext = /\.repro\.tar(\.(zst|gz))?$/.exec(file)?.[0] ?? '.repro';
+  const ext = bundleExtension(file) ?? '.repro';
   return path.join(cache, 'slurm', `${digest.replace(/^sha256:/, '')}${ext}`);
 }
 
@@ -149,9 +151,7 @@ export async function runSlurm(options: SlurmRerunOptions, ctx: Context): Promis
   const bundleFile = path.resolve(ctx.cwd, options.exec.bundle);
   const cache = cacheRoot(ctx.env);
   const cached = await openCachedBundle(bundleFile, cache, { limits: options.exec.limits, log: ctx.log, nowMs: ctx.now().getTime() });
-  if (options.exec.expectDigest !== undefined && options.exec.expectDigest !== cached.contentDigest) {
-    throw new ReproError('E_INTEGRITY', `the bundle's content digest is ${cached.contentDigest}, not ${options.exec.expectDigest}`, { details: { expected: options.exec.expectDigest, actual: cached.contentDigest } });
-  }
+  checkExpectedDigest(cached, options.exec.expectDigest, bundleFile);
   const manifest = cached.manifest.project;
   checkBundleOutputs(manifest?.outputs ?? []);
   for (const point of options.points) renderEntry(manifest, ctx.cwd, { entry: options.exec.entry, params: [...options.exec.params, ...point] });

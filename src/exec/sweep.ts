@@ -3,16 +3,16 @@
 // varies slowest). The points run with bounded concurrency, each in its own run directory under
 // the sweep's, and the summary (summary.json, and a text table) answers "is this result
 // seed-stable?" in one line: how many distinct digests each declared output took.
-import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { canonicalJson } from '../core/canonical-json.js';
 import type { Context } from '../core/context.js';
-import { ReproError, fsError } from '../core/errors.js';
+import { ReproError } from '../core/errors.js';
 import type { RunRecord } from '../run-record/record.js';
 import { RUNS_DIR } from './defaults.js';
 import { runExec, type ExecOptions } from './exec.js';
+import { makeFreshDir } from './workdir.js';
 
 export interface SweepAxis {
   name: string;
@@ -157,14 +157,4 @@ export function summarize(sweepId: string, axes: SweepAxis[], results: SweepPoin
     succeeded: results.length - failed,
     failed,
   };
-}
-
-/** Makes a run or sweep directory that must not exist yet. */
-export async function makeFreshDir(dir: string, what: string): Promise<void> {
-  await fs.mkdir(path.dirname(dir), { recursive: true });
-  await fs.mkdir(dir).catch((err) => {
-    throw (err as NodeJS.ErrnoException).code === 'EEXIST'
-      ? new ReproError('E_USAGE', `the ${what} already exists: ${dir}`, { hint: 'Pass another --out, or remove it.', details: { path: dir } })
-      : fsError(err, dir, `cannot create the ${what}`);
-  });
 }

@@ -49,15 +49,17 @@ export async function waitForJob(options: WaitOptions, ctx: Context): Promise<Ma
       failures = 0;
       states = new Map([...states, ...parseQueue(r.stdout, options.tasks)]);
       const counts: Record<string, number> = {};
+      let done = 0;
       for (let t = 0; t < options.tasks; t++) {
         const s = states.get(t)?.state ?? 'PENDING';
         counts[s] = (counts[s] ?? 0) + 1;
         if (s !== 'PENDING') started = true;
+        if (TERMINAL_STATES.has(s)) done++;
       }
       const line = Object.entries(counts).sort().map(([s, n]) => `${n} ${s.toLowerCase()}`).join(', ');
       if (line !== last) ctx.log.info(`slurm: job ${options.jobId}: ${line}`);
       last = line;
-      if ([...Array(options.tasks).keys()].every((t) => TERMINAL_STATES.has(states.get(t)?.state ?? ''))) return states;
+      if (done === options.tasks) return states;
     }
     if (!started && options.queueTimeoutMs !== null && ctx.now().getTime() - options.submittedAtMs > options.queueTimeoutMs) {
       const reason = states.get(0)?.reason ?? 'unknown';

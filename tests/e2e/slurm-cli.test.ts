@@ -3,14 +3,10 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { makeProject, tempDir } from '../helpers/project.js';
+import { buildWithCli } from '../helpers/build.js';
+import { tempDir } from '../helpers/project.js';
 
-async function bundle(): Promise<string> {
-  const root = await makeProject({ 'repro.yaml': 'name: flags\nversion: 1.0.0\nentry_points:\n  main:\n    command: "echo {seed}"\n    parameters:\n      seed: {type: int, default: 0}\n' });
-  const r = await runCli(['build', root, '-o', path.join(root, 'out-bundle'), '--json', '--no-progress']);
-  expect(r.code, r.stderr).toBe(0);
-  return r.json().result.bundle;
-}
+const bundle = () => buildWithCli({ 'repro.yaml': 'name: flags\nversion: 1.0.0\nentry_points:\n  main:\n    command: "echo {seed}"\n    parameters:\n      seed: {type: int, default: 0}\n' });
 
 describe('repro exec --backend slurm: flags', () => {
   it('Slurm flags without --backend slurm, and --no-sandbox with it, are usage errors (exit 2)', async () => {

@@ -5,7 +5,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { makeProject, tempDir } from '../helpers/project.js';
+import { buildWithCli } from '../helpers/build.js';
+import { tempDir } from '../helpers/project.js';
 
 const YAML = `name: sweep
 version: 1.0.0
@@ -22,12 +23,7 @@ outputs:
 `;
 const T = 'import sys, os\nos.makedirs("out", exist_ok=True)\nopen("out/fixed.txt","w").write("fixed\\n")\nopen("out/seeded.txt","w").write(sys.argv[1] + "\\n")\nopen("out/tag.txt","w").write(sys.argv[3])\nsys.exit(3 if (sys.argv[1], sys.argv[2]) == ("2", "0.5") else 0)\n';
 
-async function bundle(): Promise<string> {
-  const root = await makeProject({ 'repro.yaml': YAML, 't.py': T });
-  const r = await runCli(['build', root, '-o', path.join(root, 'out-bundle'), '--json', '--no-progress']);
-  expect(r.code, r.stderr).toBe(0);
-  return r.json().result.bundle;
-}
+const bundle = () => buildWithCli({ 'repro.yaml': YAML, 't.py': T });
 
 describe('repro exec --sweep', () => {
   it('runs every point of the grid, names the failed one, and counts distinct output digests', async () => {

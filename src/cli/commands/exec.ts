@@ -10,7 +10,7 @@ import { parseParamFlags } from '../../project/render.js';
 import { givenSlurmFlags, parseDuration, type SlurmFlags } from '../../slurm/resources.js';
 import type { SlurmDryRun } from '../../exec/run-slurm.js';
 import type { CliIo, CommandOutcome } from '../io.js';
-import { parseBackend, parseLimits, type LimitFlags } from '../parse.js';
+import { parseBackend, parseLimits, type Backend, type LimitFlags } from '../parse.js';
 import { renderExec } from '../render/exec.js';
 import { renderSweep } from '../render/sweep.js';
 import { resolveBundleArg, type ResolvedBundle } from '../bundle-arg.js';
@@ -44,8 +44,7 @@ export function newRunId(now: Date): string {
 }
 
 /** What every point of every backend shares, from the flags. */
-function execOptions(resolved: ResolvedBundle, entry: string | undefined, flags: ExecFlags, io: CliIo): Omit<ExecOptions, 'runId' | 'out'> {
-  const backend = parseBackend(flags.backend);
+function execOptions(resolved: ResolvedBundle, entry: string | undefined, backend: Backend | undefined, flags: ExecFlags, io: CliIo): Omit<ExecOptions, 'runId' | 'out'> {
   return {
     bundle: resolved.file,
     ...(resolved.reference ? { reference: resolved.reference } : {}),
@@ -85,7 +84,7 @@ export async function execCommand(bundle: string, entry: string | undefined, fla
   if (flags.attach && !resolved.manifest) {
     throw new ReproError('E_USAGE', '--attach records the run beside a bundle in a registry: pass a reference (REGISTRY/REPO:TAG or …@sha256:…), not a file', { hint: 'repro push the bundle first, then repro exec REF --attach.', details: { bundle } });
   }
-  const options = execOptions(resolved, entry, flags, io);
+  const options = execOptions(resolved, entry, backend, flags, io);
   const maxParallel = maxParallelOf(flags);
   const id = newRunId(io.ctx.now());
 

@@ -10,7 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, runCli } from '../../helpers/cli.js';
-import { makeProject, tempDir } from '../../helpers/project.js';
+import { buildWithCli } from '../../helpers/build.js';
+import { tempDir } from '../../helpers/project.js';
 import { jobState, jobsNamed, SKIP_SLURM, SLURM_CONF, SLURM_REASON, slurm, until } from '../../helpers/slurm.js';
 
 const YAML = `name: slurmtest
@@ -42,11 +43,9 @@ let gpuBundle: string;
 let keep: string;
 
 async function build(files: Record<string, string>): Promise<string> {
-  const root = await makeProject(files);
-  const r = await runCli(['build', root, '-o', path.join(root, 'out-bundle'), '--json', '--no-progress']);
-  expect(r.code, r.stderr).toBe(0);
-  const kept = path.join(keep, path.basename(r.json().result.bundle));
-  copyFileSync(r.json().result.bundle, kept);
+  const built = await buildWithCli(files);
+  const kept = path.join(keep, path.basename(built));
+  copyFileSync(built, kept);
   return kept;
 }
 
