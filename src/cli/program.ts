@@ -283,6 +283,7 @@ ssh-agent or ~/.ssh key), REPRO_DOCKER_TIMEOUT (seconds each engine request may 
     .option('-P, --param <key=value...>', 'parameter values (repeatable)')
     .option('--backend <backend>', 'docker, local or slurm (default: docker when the bundle has a Dockerfile and an engine answers, else local in the sandbox)')
     .option('--no-sandbox', 'run the local backend unconfined, on purpose (the entry point gets your user\'s rights)')
+    .option('--require-sandbox', 'refuse (exit 5) rather than run unconfined when bubblewrap does not work here (what each Slurm task passes)')
     .option('--env <name...>', 'pass these variables of this machine to the entry point (local runs otherwise get a clean environment)')
     .option('--out <dir>', `run directory (default: ${RUNS_DIR}/<run-id>); with --sweep, the sweep's (${RUNS_DIR}/sweep-<id>); with slurm, the job's (${RUNS_DIR}/slurm-<id>), where each point's run directory is N/`)
     .option('--strict', 'refuse to run on breaking drift')

@@ -1,6 +1,7 @@
 // Which sandbox a rerun gets is the user's decision, never the bundle's. --backend docker: the
 // engine, or E_ENV. --backend local: bubblewrap when it works here, else unconfined with a
-// warning (the user asked for local); --no-sandbox: unconfined on purpose. No --backend: Docker
+// warning (the user asked for local), unless --require-sandbox (each Slurm task), which refuses
+// with E_ENV; --no-sandbox: unconfined on purpose. No --backend: Docker
 // when the bundle has an image recipe and an engine answers, else bubblewrap, else a usage
 // error (exit 2) that says how to choose.
 import { promises as fs } from 'node:fs';
@@ -18,6 +19,8 @@ export interface BackendRequest {
   backend?: 'docker' | 'local';
   /** false with --no-sandbox: run locally, unconfined, on purpose. */
   sandbox?: boolean;
+  /** --require-sandbox (every Slurm task): never fall back to running unconfined. */
+  requireSandbox?: boolean;
 }
 
 export async function chooseBackend(bundleDir: string, request: BackendRequest, ctx: Context): Promise<Backend> {
@@ -32,6 +35,12 @@ export async function chooseBackend(bundleDir: string, request: BackendRequest, 
   }
   const sandbox = await findSandbox(ctx.env);
   if ('bwrap' in sandbox) return { kind: 'local', sandbox };
+  if (request.requireSandbox) {
+    throw new ReproError('E_ENV', `no sandbox here (${sandbox.reason}), and --require-sandbox refuses to run the entry point unconfined`, {
+      hint: 'Install bubblewrap on this machine (on a Slurm cluster: on every node).',
+      details: { sandbox: sandbox.reason },
+    });
+  }
   if (request.backend === 'local') {
     ctx.log.warn(`exec: no sandbox for the local backend (${sandbox.reason}): the entry point runs unconfined, as --backend local asked`);
     return { kind: 'local', sandbox: null };

@@ -47,6 +47,8 @@ export interface ExecOptions {
   python?: string;
   /** false (--no-sandbox): run the local backend unconfined on purpose. */
   sandbox?: boolean;
+  /** --require-sandbox: refuse to run unconfined when no sandbox works here (each Slurm task). */
+  requireSandbox?: boolean;
   /** Variables of this machine passed to the entry point on purpose (--env NAME). */
   passEnv?: string[];
   /** Refuse bundles beyond these (rule 8); the defaults when absent. */

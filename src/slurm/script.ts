@@ -83,7 +83,7 @@ export function batchScript(plan: BatchPlan): string {
     ? `  bundle=${q(plan.reference)} # not on a file system this node shares: pulled by digest\n`
     : '  echo "repro: the bundle is not on this node: $bundle (REPRO_CACHE must be on a file system the nodes share, or rerun a registry reference)" >&2\n  exit 3\n';
   const execLine = [
-    'exec', ...plan.repro.map(q), 'exec', '--backend', 'local', '--expect-digest', q(plan.contentDigest), '--out', '"$dir"', '--json',
+    'exec', ...plan.repro.map(q), 'exec', '--backend', 'local', '--require-sandbox', '--expect-digest', q(plan.contentDigest), '--out', '"$dir"', '--json',
     ...plan.execArgs.map(q), '"$@"', '--', '"$bundle"', ...(plan.entry === undefined ? [] : [q(plan.entry)]),
     '>', `${q(`${plan.jobDir}/logs/`)}"$task.json"`,
   ].join(' ');

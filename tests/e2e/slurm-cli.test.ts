@@ -1,5 +1,6 @@
 // exec's Slurm flags through the built binary, without a cluster: what is refused before
 // anything is asked of Slurm, and --dry-run, which needs no Slurm at all.
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
@@ -31,6 +32,23 @@ describe('repro exec --backend slurm: flags', () => {
     const r = await runCli(['exec', b, '--backend', 'slurm', '--sweep', 'seed=1,x', '--json', '--out', path.join(tempDir(), 'j')], { env: { SLURM_CONF: '/nonexistent' } });
     expect(r.code).toBe(2);
     expect(r.json().error.message).toMatch(/seed/);
+  });
+
+  it('hostile bundle on a node without bubblewrap: --require-sandbox (what every Slurm task passes) refuses to run it unconfined', async () => {
+    const b = await buildWithCli({ 'repro.yaml': 'name: unconfined\nversion: 1.0.0\nentry_points:\n  main:\n    command: "/usr/bin/touch ran.txt"\n' });
+    const env = { PATH: '/nonexistent' }; // no bwrap to be found
+    const refused = path.join(tempDir(), 'refused');
+    const r = await runCli(['exec', b, '--backend', 'local', '--require-sandbox', '--out', refused, '--json'], { env });
+    expect(r.code).toBe(5);
+    expect(r.json().error.message).toMatch(/^no sandbox here \(bubblewrap \(bwrap\) is not installed.*--require-sandbox refuses to run the entry point unconfined$/);
+    expect(existsSync(refused)).toBe(false);
+    // without it, --backend local runs unconfined (with a warning), as it always has
+    const ran = path.join(tempDir(), 'ran');
+    const u = await runCli(['exec', b, '--backend', 'local', '--out', ran, '--json'], { env });
+    expect(u.code, u.stderr).toBe(0);
+    expect(existsSync(path.join(ran, 'project', 'ran.txt'))).toBe(true);
+    const both = await runCli(['exec', b, '--require-sandbox', '--no-sandbox', '--json'], { env });
+    expect(both.code).toBe(2);
   });
 
   it('--dry-run needs no Slurm: it prints the sbatch command and the script', async () => {

@@ -25,6 +25,7 @@ export interface ExecFlags extends LimitFlags, SlurmFlags {
   expectReproduced?: boolean;
   expectDigest?: string;
   sandbox?: boolean;
+  requireSandbox?: boolean;
   env?: string[];
   attach?: boolean;
   sweep?: string[];
@@ -55,6 +56,7 @@ function execOptions(resolved: ResolvedBundle, entry: string | undefined, backen
     network: flags.network,
     python: flags.python,
     sandbox: flags.sandbox,
+    ...(flags.requireSandbox ? { requireSandbox: true } : {}),
     passEnv: flags.env,
     limits: parseLimits(flags),
     ...(flags.expectDigest ? { expectDigest: flags.expectDigest } : {}),
@@ -77,6 +79,7 @@ export async function execCommand(bundle: string, entry: string | undefined, fla
   const slurmOnly = givenSlurmFlags(flags);
   if (backend !== 'slurm' && slurmOnly.length) throw new ReproError('E_USAGE', `${slurmOnly.join(', ')} only mean${slurmOnly.length === 1 ? 's' : ''} something with --backend slurm`, { hint: 'Add --backend slurm, or drop them.', details: { flags: slurmOnly } });
   if (backend === 'slurm' && flags.sandbox === false) throw new ReproError('E_USAGE', '--no-sandbox cannot be combined with --backend slurm: each node runs the entry point in its local sandbox', { details: {} });
+  if (flags.requireSandbox && flags.sandbox === false) throw new ReproError('E_USAGE', '--require-sandbox and --no-sandbox contradict each other', { hint: 'Drop one of them.', details: {} });
   const sweep = Boolean(flags.sweep?.length);
   if (flags.attach && sweep) throw new ReproError('E_USAGE', '--attach is not available with --sweep yet', { hint: 'Attach single runs, or read summary.json.', details: {} });
   const axes = (flags.sweep ?? []).map(parseSweep);

@@ -69,7 +69,7 @@ describe('batchScript', () => {
     writeFileSync(path.join(dir, 'batch.sh'), script);
     execFileSync('bash', [path.join(dir, 'batch.sh')], { cwd: dir, env: { PATH: process.env.PATH, SLURM_ARRAY_TASK_ID: '0' } });
     const args = readFileSync(path.join(dir, 'job', 'logs', '0.json'), 'utf8').split('\0').slice(0, -1);
-    expect(args).toEqual(['exec', '--backend', 'local', '--expect-digest', 'sha256:abc', '--out', path.join(dir, 'job', '0'), '--json', '-P', `note=${EVIL}`, '-P', `tag=${EVIL}`, '--', path.join(dir, 'bundle'), 'main; touch PWNED4']);
+    expect(args).toEqual(['exec', '--backend', 'local', '--require-sandbox', '--expect-digest', 'sha256:abc', '--out', path.join(dir, 'job', '0'), '--json', '-P', `note=${EVIL}`, '-P', `tag=${EVIL}`, '--', path.join(dir, 'bundle'), 'main; touch PWNED4']);
     for (const f of ['PWNED', 'PWNED2', 'PWNED3', 'PWNED4']) expect(() => readFileSync(path.join(dir, f))).toThrow();
     // no value reached a #SBATCH line
     expect(script.split('\n').filter((l) => l.startsWith('#SBATCH')).every((l) => !l.includes('wrap'))).toBe(true);
