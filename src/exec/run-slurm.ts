@@ -109,8 +109,22 @@ async function readJson(file: string): Promise<unknown> {
   }
 }
 
-function tail(text: string | null, lines = 15): string {
-  return (text ?? '').trimEnd().split('\n').slice(-lines).join('\n');
+/** How much of a task's Slurm log is read for evidence: the entry point's output goes there, and it may be huge. */
+export const LOG_TAIL_BYTES = 16 * 1024;
+
+/** The last lines of a file, reading at most its last LOG_TAIL_BYTES; null when it cannot be read. */
+export async function readLogTail(file: string, lines = 15): Promise<string | null> {
+  const handle = await fs.open(file, 'r').catch(() => null);
+  if (!handle) return null;
+  try {
+    const { size } = await handle.stat();
+    const length = Math.min(size, LOG_TAIL_BYTES);
+    const buf = Buffer.alloc(length);
+    await handle.read(buf, 0, length, size - length);
+    return buf.toString('utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } finally {
+    await handle.close();
+  }
 }
 
 const STATE_WORDS: Record<string, string> = {
@@ -129,8 +143,8 @@ async function collectTask(jobId: string, jobDir: string, task: number | null, d
   const record = (await readJson(path.join(dir, 'run.json'))) as RunRecord | null;
   if (record && record.kind === 'repro-run' && record.schemaVersion === RUN_SCHEMA_VERSION) return { record, error: null };
   const envelope = (await readJson(logPath(jobDir, task ?? 0, 'json'))) as { ok?: boolean; error?: { code?: string; message?: string; hint?: string | null } } | null;
-  const log = await fs.readFile(logPath(jobDir, task ?? 0, 'out'), 'utf8').catch(() => null);
-  const where = { jobId, task: task ?? 0, state: state?.state ?? 'UNKNOWN', node: state?.node ?? null, log: logPath(jobDir, task ?? 0, 'out'), logTail: tail(log) };
+  const log = await readLogTail(logPath(jobDir, task ?? 0, 'out'));
+  const where = { jobId, task: task ?? 0, state: state?.state ?? 'UNKNOWN', node: state?.node ?? null, log: logPath(jobDir, task ?? 0, 'out'), logTail: log ?? '' };
   const s = state?.state ?? 'UNKNOWN';
   if (envelope?.ok === false && envelope.error?.code && !STATE_WORDS[s]) {
     const code = envelope.error.code as ReproError['code'];
