@@ -11,6 +11,7 @@ import { DEFAULT_SOURCE_DATE_EPOCH } from '../intake/source-date.js';
 import { DEFAULT_SNAPSHOT_FILE } from '../snapshot/defaults.js';
 import type { CliIo, CommandOutcome, Invocation } from './io.js';
 import { limitOptions, outputOptions, probeOptions } from './options.js';
+import { signingOptions } from './signing.js';
 
 export interface ProgramHooks {
   /** Called by the action of the command the argv names. */
@@ -64,16 +65,18 @@ The content digest is recorded in DIR/repro.lock; commit it and use --locked in 
     .option('--image', 'also build the image through the Docker engine (with --verify: twice, comparing layers)')
     .addOption(new Option('--build-network <mode>', 'network for the image build\'s RUN steps: none (nothing fetched: the base image has it all), host or default (pip/npm fetch what the lock pins, checked by hash)').choices(['none', 'host', 'default']).default('none'))
     .option('--with-run <dir>', 'embed the run record of RUN_DIR (repro exec) as the reference run')
+    .option('--attest', 'with --verify: also write the SLSA provenance, the CycloneDX ML-BOM and a reproduced-build attestation beside the bundle (docs/ATTESTATIONS.md)')
     .addOption(new Option('--no-lock', 'neither read nor write repro.lock').hideHelp())
     .addOption(new Option('--files-from <file>', 'NUL-separated list of files to bundle (internal)').hideHelp());
-  outputOptions(build)
+  outputOptions(signingOptions(build))
     .addHelpText('after', `
 Examples:
   $ repro build                       # bundle the current directory
   $ repro build examples/iris --verify
   $ SOURCE_DATE_EPOCH=$(git log -1 --format=%ct) repro build --locked --json
   $ repro build . -o dist --compression gzip
-  $ repro build . --image --verify --base-image localhost:5000/base:bookworm`)
+  $ repro build . --image --verify --base-image localhost:5000/base:bookworm
+  $ repro build . --verify --locked --attest --key env:REPRO_SIGNING_KEY      # in CI`)
     .action((dir: string, opts) =>
       run('build', async (io) => (await import('./commands/build.js')).buildCommand(dir, opts, io), opts),
     );
@@ -87,14 +90,53 @@ missing or extra), that every header is canonical, and that no entry is unsafe (
 absolute paths, links leaving the tree, devices, setuid bits, duplicates, case twins).
 Any failure exits 4 and names the entry, the field, the expected and the actual value.`)
     .argument('<bundle>', 'bundle file (.repro.tar.zst, .repro.tar.gz or .repro.tar), or a registry reference (REGISTRY/REPO:TAG, ...@sha256:..., oci://...)')
-    .option('--digest <digest>', 'also require this digest: sha256:<hex> (content or file digest) or an ssri integrity');
+    .option('--digest <digest>', 'also require this digest: sha256:<hex> (content or file digest) or an ssri integrity')
+    .option('--attestation <file...>', 'also check these attestations (repro attest, build --attest, exec --attest): signature, subject = this bundle, facts = the bundle\'s; exit 4 naming what differs')
+    .option('--key <pub>', 'the public key a DSSE-signed attestation must verify with: a PEM file, or env:NAME')
+    .option('--trusted-root <file>', 'Sigstore trusted_root.json for keyless attestations (default: the public-good instance\'s, fetched through TUF)')
+    .option('--certificate-identity <san>', 'keyless: require this signer identity (the certificate\'s email or URI)')
+    .option('--certificate-oidc-issuer <url>', 'keyless: require this OIDC issuer');
   outputOptions(limitOptions(verify))
     .addHelpText('after', `
 Examples:
   $ repro verify .repro/bundles/iris-0.1.0.repro.tar.zst
-  $ repro verify bundle.repro.tar.zst --digest sha256:3f5c...  --json`)
+  $ repro verify bundle.repro.tar.zst --digest sha256:3f5c...  --json
+  $ repro verify bundle.repro.tar.zst --attestation iris-demo-0.1.0.provenance.dsse.json --key signing.pub.pem
+  $ repro verify bundle.repro.tar.zst --attestation iris-demo-0.1.0.cdx.sigstore.json \\
+      --certificate-identity https://github.com/acme/iris/.github/workflows/ci.yml@refs/heads/main \\
+      --certificate-oidc-issuer https://token.actions.githubusercontent.com`)
     .action((bundle: string, opts) =>
       run('verify', async (io) => (await import('./commands/verify.js')).verifyCommand(bundle, opts, io), opts),
+    );
+
+  const attest = program
+    .command('attest')
+    .summary('write the bundle\'s SLSA provenance and CycloneDX ML-BOM, signed')
+    .description(`Make, from BUNDLE alone, the documents auditors and verifiers read (docs/ATTESTATIONS.md):
+  <name>-<version>.provenance.json  an in-toto Statement v1 with SLSA provenance v1: repro's build
+                                    type, the source (repository, commit, dirty flag, diff
+                                    digest), every locked package by purl and digest, the base
+                                    image by digest, the snapshot
+  <name>-<version>.cdx.json         a CycloneDX 1.6 ML-BOM: locked and installed packages,
+                                    interpreters, OS, GPU driver, CUDA, cuDNN, data files, and the
+                                    reference run's outputs (models as machine-learning-model)
+Both are byte-identical for the same bundle on any machine, from any checkout: canonical JSON,
+no time but SOURCE_DATE_EPOCH's, no host names, credentials cut. --key adds DSSE envelopes
+(*.dsse.json); --keyless adds Sigstore bundles (*.sigstore.json). Written beside BUNDLE, or in
+--output (the current directory for a registry reference); --attach also puts them in the
+registry as referrers of the bundle (repro runs REF lists and checks them).`)
+    .argument('<bundle>', 'bundle file, or a registry reference')
+    .option('-o, --output <dir>', 'directory for the documents (default: beside the bundle)')
+    .option('--attach', 'BUNDLE is a registry reference: push each document as a referrer of its manifest');
+  outputOptions(signingOptions(attest))
+    .addHelpText('after', `
+Examples:
+  $ repro attest .repro/bundles/iris-demo-0.1.0.repro.tar.zst
+  $ repro attest bundle.repro.tar.zst --key signing.pem        # openssl genpkey -algorithm ed25519
+  $ repro attest ghcr.io/acme/iris:v1 --keyless --attach        # in CI with an OIDC token
+  $ repro verify bundle.repro.tar.zst --attestation iris-demo-0.1.0.provenance.dsse.json --key signing.pub.pem`)
+    .action((bundle: string, opts) =>
+      run('attest', async (io) => (await import('./commands/attest.js')).attestCommand(bundle, opts, io), opts),
     );
 
   const push = program
@@ -148,10 +190,17 @@ Examples:
     .summary('list the reruns recorded beside a bundle in a registry')
     .description(`List the run records that \`repro exec REF --attach\` attached to the bundle REF names:
 run id, when it ended, backend, exit code, whether its outputs reproduced the bundle's
-reference run, and the machine (its snapshot digest). They are OCI artifacts whose subject is
-the bundle's manifest: read through the registry's referrers API where it has one, else
-through their tags (sha256-<digest>.run-<id>) and the tag-schema index (docs/OCI.md).`)
-    .argument('<ref>', 'REGISTRY/REPOSITORY[:TAG][@sha256:DIGEST]');
+reference run, and the machine (its snapshot digest). Then the attestations attached with
+repro attest --attach or exec --attest --attach, each checked against the bundle as verify
+--attestation checks a file: VERIFIED, UNSIGNED (facts hold), UNCHECKED (no key given) or
+REFUSED (exit 4). They are OCI artifacts whose subject is the bundle's manifest: read through
+the registry's referrers API where it has one, else through their tags
+(sha256-<digest>.run-<id>, .att-…) and the tag-schema index (docs/OCI.md).`)
+    .argument('<ref>', 'REGISTRY/REPOSITORY[:TAG][@sha256:DIGEST]')
+    .option('--key <pub>', 'check DSSE-signed attestations with this public key (PEM file or env:NAME)')
+    .option('--trusted-root <file>', 'Sigstore trusted_root.json for keyless attestations (default: fetched through TUF)')
+    .option('--certificate-identity <san>', 'keyless: require this signer identity')
+    .option('--certificate-oidc-issuer <url>', 'keyless: require this OIDC issuer');
   outputOptions(runs)
     .addHelpText('after', `
 Examples:
@@ -291,6 +340,7 @@ ssh-agent or ~/.ssh key), REPRO_DOCKER_TIMEOUT (seconds each engine request may 
     .option('--python <path>', 'the Python interpreter for the drift check (default: the one the snapshot names, if present)')
     .option('--expect-reproduced', 'exit 1 when the outputs do not reproduce the reference run')
     .option('--attach', 'BUNDLE is a registry reference: record this run beside it in the registry (repro runs REF lists them)')
+    .option('--attest', 'with --expect-reproduced: write a reproduced-run attestation (reproduced-run.json, signed with --key/--keyless) into the run directory; with --attach, also beside the bundle')
     .option('--sweep <name=values...>', 'run once per point: name=a..b (integers) or name=v1,v2; twice for the cartesian product (runs/sweep-<id>/summary.json)')
     .option('--max-parallel <n>', 'sweep points run at once (default 1; with slurm, the job array\'s %N, default: as many as Slurm allows)')
     .option('--expect-digest <sha256:hex>', 'refuse to run unless the bundle\'s content digest is this (what each Slurm task checks)')
@@ -305,12 +355,13 @@ ssh-agent or ~/.ssh key), REPRO_DOCKER_TIMEOUT (seconds each engine request may 
     .option('--queue-timeout <duration>', 'slurm: cancel the job if no task has started after this long (90s, 10m, 2h)')
     .option('--cancel-on-interrupt', 'slurm: on Ctrl-C, cancel the submitted job (without it, the job keeps running and repro says how to cancel it)')
     .option('--remote-repro <path>', 'slurm: the repro executable on the nodes (default: this Node.js and this repro, by absolute path)');
-  outputOptions(limitOptions(exec), 'print one JSON document on stdout (the entry point\'s output goes to stderr)')
+  outputOptions(limitOptions(signingOptions(exec)), 'print one JSON document on stdout (the entry point\'s output goes to stderr)')
     .addHelpText('after', `
 Examples:
   $ repro exec iris-demo-0.1.0.repro.tar.zst                     # main, defaults
   $ repro exec bundle.repro.tar.zst main -P seed=3 --backend local
   $ repro exec bundle.repro.tar.zst --expect-reproduced --json
+  $ repro exec REF --expect-reproduced --attest --key signing.pem --attach
   $ DOCKER_HOST=ssh://me@gpu-box repro exec bundle.repro.tar.zst
   $ repro exec bundle.repro.tar.zst --backend slurm --partition gpu --time 2:00:00
   $ repro exec REF@sha256:… --backend slurm --sweep seed=0..49 --max-parallel 10

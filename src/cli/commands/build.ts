@@ -8,8 +8,12 @@ import type { BuildNetwork } from '../../docker/images.js';
 import type { CliIo, CommandOutcome } from '../io.js';
 import { readFileList } from '../parse.js';
 import { renderBuild } from '../render/build.js';
+import { ReproError } from '../../core/errors.js';
+import type { WrittenDocument } from '../../attestation/documents.js';
+import { signingFrom, type SigningFlags } from '../signing.js';
 
-export interface BuildFlags {
+export interface BuildFlags extends SigningFlags {
+  attest?: boolean;
   output?: string;
   compression: string;
   verify?: boolean;
@@ -22,7 +26,7 @@ export interface BuildFlags {
   withRun?: string;
 }
 
-export async function buildCommand(dir: string | undefined, flags: BuildFlags, io: CliIo): Promise<CommandOutcome<BuildResult | VerifiedBuildResult>> {
+export async function buildCommand(dir: string | undefined, flags: BuildFlags, io: CliIo): Promise<CommandOutcome<BuildResult | VerifiedBuildResult | (VerifiedBuildResult & { attestations: WrittenDocument[] })>> {
   const options: BuildOptions = {
     dir,
     outDir: flags.output,
@@ -36,6 +40,46 @@ export async function buildCommand(dir: string | undefined, flags: BuildFlags, i
     buildNetwork: (flags.buildNetwork ?? 'none') as BuildNetwork,
     withRun: flags.withRun,
   };
-  const result = flags.verify ? await runVerifiedBuild(options, io.ctx, io.self) : await runBuild(options, io.ctx);
-  return { result, text: renderBuild(result, io.ctx.cwd) };
+  if (!flags.attest && (flags.key || flags.keyless)) throw new ReproError('E_USAGE', '--key and --keyless sign attestations: add --attest', { details: {} });
+  if (flags.attest && !flags.verify) throw new ReproError('E_USAGE', '--attest needs --verify: the reproduced-build attestation records the rebuild', { hint: 'repro build --verify --attest, or `repro attest BUNDLE` for provenance and the ML-BOM alone.', details: {} });
+  // Keys are read before anything is built: a bad key fails in a second, not after the build.
+  const signing = flags.attest ? await signingFrom(flags, io) : null;
+  if (!flags.verify) {
+    const result = await runBuild(options, io.ctx);
+    return { result, text: renderBuild(result, io.ctx.cwd) };
+  }
+  const result = await runVerifiedBuild(options, io.ctx, io.self);
+  if (!signing) return { result, text: renderBuild(result, io.ctx.cwd) };
+  const attestations = await attestBuild(result, signing, dir, io);
+  const rel = (f: string) => path.relative(io.ctx.cwd, f) || f;
+  return { result: { ...result, attestations }, text: `${renderBuild(result, io.ctx.cwd)}attestations:\n${attestations.map((d) => `  ${d.kind.padEnd(16)} ${d.form.padEnd(9)} ${rel(d.file)}`).join('\n')}\n` };
+}
+
+/** --attest: provenance, ML-BOM and the reproduced-build attestation, beside the bundle. */
+async function attestBuild(result: VerifiedBuildResult, signing: NonNullable<Awaited<ReturnType<typeof signingFrom>>>, dir: string | undefined, io: CliIo): Promise<WrittenDocument[]> {
+  const [{ planBuildAttest }, { writeDocuments }, { captureSnapshot }, { DEFAULT_PROBE_TIMEOUT_MS, DEFAULT_IMPORT_TIMEOUT_MS }, { reproVersion }] = await Promise.all([
+    import('../../attestation/attest.js'),
+    import('../../attestation/documents.js'),
+    import('../../snapshot/snapshot.js'),
+    import('../../snapshot/defaults.js'),
+    import('../../core/runtime.js'),
+  ]);
+  // The machine that built it, described as exec's drift check describes one (no imports, no
+  // git); captured, not written: its digest goes into the attestation.
+  const { snapshot } = await captureSnapshot({ dir: path.resolve(io.ctx.cwd, dir ?? '.'), imports: false, git: false, probeTimeoutMs: DEFAULT_PROBE_TIMEOUT_MS, importTimeoutMs: DEFAULT_IMPORT_TIMEOUT_MS }, io.ctx);
+  const plan = await planBuildAttest(
+    result.bundle,
+    {
+      contentDigest: result.contentDigest,
+      fileDigest: result.fileDigest,
+      rebuild: result.verify.rebuild,
+      variations: result.verify.variations,
+      lock: result.verify.lock,
+      builderSnapshotDigest: snapshot.snapshotDigest,
+      builder: { repro: reproVersion(), node: result.builder.node },
+    },
+    signing,
+    io.ctx.env,
+  );
+  return writeDocuments(plan.dir, plan.documents);
 }

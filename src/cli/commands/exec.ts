@@ -14,6 +14,8 @@ import { parseBackend, parseLimits, type Backend, type LimitFlags } from '../par
 import { renderExec } from '../render/exec.js';
 import { renderSweep } from '../render/sweep.js';
 import { resolveBundleArg, type ResolvedBundle } from '../bundle-arg.js';
+import type { Signing, WrittenDocument } from '../../attestation/documents.js';
+import { attachDocuments, signingFrom, type AttachedDocument } from '../signing.js';
 
 export interface ExecFlags extends LimitFlags, SlurmFlags {
   param?: string[];
@@ -34,11 +36,18 @@ export interface ExecFlags extends LimitFlags, SlurmFlags {
   queueTimeout?: string;
   cancelOnInterrupt?: boolean;
   remoteRepro?: string;
+  attest?: boolean;
+  key?: string;
+  keyless?: boolean;
+  fulcioUrl?: string;
+  rekorUrl?: string;
+  identityToken?: string;
 }
 
 type Attached = { digest: string; tag: string | null; referrersApi: boolean };
 type SlurmInfo = { jobId: string; jobDir: string; node: string | null; state: string };
-type ExecOutcome = (ExecResult & { attached?: Attached; slurm?: SlurmInfo }) | (SweepSummary & { dir: string }) | SlurmDryRun;
+type Attestations = { attestations?: WrittenDocument[]; attestationsAttached?: AttachedDocument[] };
+type ExecOutcome = (ExecResult & { attached?: Attached; slurm?: SlurmInfo } & Attestations) | (SweepSummary & { dir: string }) | SlurmDryRun;
 
 export function newRunId(now: Date): string {
   return `${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
@@ -82,6 +91,9 @@ export async function execCommand(bundle: string, entry: string | undefined, fla
   if (flags.requireSandbox && flags.sandbox === false) throw new ReproError('E_USAGE', '--require-sandbox and --no-sandbox contradict each other', { hint: 'Drop one of them.', details: {} });
   const sweep = Boolean(flags.sweep?.length);
   if (flags.attach && sweep) throw new ReproError('E_USAGE', '--attach is not available with --sweep yet', { hint: 'Attach single runs, or read summary.json.', details: {} });
+  if (flags.attest && (sweep || !flags.expectReproduced)) throw new ReproError('E_USAGE', sweep ? '--attest is not available with --sweep' : '--attest needs --expect-reproduced: the attestation records the verdict against the reference run', { hint: 'repro exec BUNDLE --expect-reproduced --attest', details: {} });
+  if (!flags.attest && (flags.key || flags.keyless)) throw new ReproError('E_USAGE', '--key and --keyless sign the reproduced-run attestation: add --attest', { details: {} });
+  const signing = flags.attest ? await signingFrom(flags, io) : null;
   const axes = (flags.sweep ?? []).map(parseSweep);
   const resolved = await resolveBundleArg(bundle, io.ctx);
   if (flags.attach && !resolved.manifest) {
@@ -118,7 +130,7 @@ export async function execCommand(bundle: string, entry: string | undefined, fla
     if (!record) throw error!;
     const point = outcome.summary.points[0]!;
     const result = { ...record, runDir: point.runDir, slurm: { jobId: outcome.job.jobId, jobDir: outcome.job.jobDir, node: point.node, state: point.slurm!.state } };
-    return finishRun(result, resolved, flags, io, `slurm: job ${outcome.job.jobId} ran on ${point.node ?? 'an unknown node'}\n`);
+    return finishRun(result, resolved, flags, signing, io, `slurm: job ${outcome.job.jobId} ran on ${point.node ?? 'an unknown node'}\n`);
   }
 
   if (sweep) {
@@ -126,11 +138,11 @@ export async function execCommand(bundle: string, entry: string | undefined, fla
     return { result: summary, text: renderSweep(summary, io.ctx.cwd), exitCode: summary.failed === 0 ? 0 : 1 };
   }
   const result = await runExec({ ...options, runId: id, out: flags.out }, io.ctx);
-  return finishRun(result, resolved, flags, io, '');
+  return finishRun(result, resolved, flags, signing, io, '');
 }
 
 /** After one run: --expect-reproduced's verdict, --attach, and the exit code. */
-async function finishRun<T extends ExecResult>(result: T, resolved: ResolvedBundle, flags: ExecFlags, io: CliIo, prefix: string): Promise<CommandOutcome<T & { attached?: Attached }>> {
+async function finishRun<T extends ExecResult>(result: T, resolved: ResolvedBundle, flags: ExecFlags, signing: Signing | null, io: CliIo, prefix: string): Promise<CommandOutcome<T & { attached?: Attached } & Attestations>> {
   const verdict = result.reproduced;
   const failedRun = result.exitCode !== 0;
   const mismatch = Boolean(flags.expectReproduced && verdict && !verdict.reproduced);
@@ -146,6 +158,40 @@ async function finishRun<T extends ExecResult>(result: T, resolved: ResolvedBund
     attached = await attachRun(parseReference(resolved.reference)!, resolved.manifest, runJson, result, io.ctx);
     text += `attached to ${resolved.reference} as ${attached.digest}\n`;
   }
+  const out: T & { attached?: Attached } & Attestations = attached ? { ...result, attached } : result;
+  if (signing) {
+    // The verdict is attested either way: a NOT reproduced rerun is evidence too.
+    out.attestations = await attestRun(result, signing, io);
+    text += `attestation: ${out.attestations.map((d) => path.relative(io.ctx.cwd, d.file) || d.file).join(', ')}\n`;
+    if (flags.attach && resolved.reference) {
+      out.attestationsAttached = await attachDocuments(resolved, out.attestations, { 'org.opencontainers.image.created': result.endedAt, 'io.repro.run.id': result.runId }, io);
+      text += `attestation attached to ${resolved.reference}\n`;
+    }
+  }
   // The entry point's own exit status comes first; then --expect-reproduced's verdict (1).
-  return { result: attached ? { ...result, attached } : result, text, exitCode: failedRun ? result.exitCode : mismatch ? 1 : 0 };
+  return { result: out, text, exitCode: failedRun ? result.exitCode : mismatch ? 1 : 0 };
+}
+
+/** --attest: the reproduced-run attestation into the run directory. */
+async function attestRun(result: ExecResult, signing: Signing, io: CliIo): Promise<WrittenDocument[]> {
+  const [{ planRunAttest }, { writeDocuments }, { readBundleManifest }, { bundleFileName }, { sniffCodec }, { readRange }, { createHash }, { createReadStream }] = await Promise.all([
+    import('../../attestation/attest.js'),
+    import('../../attestation/documents.js'),
+    import('../../bundle/read-manifest-only.js'),
+    import('../../registry/artifact.js'),
+    import('../../bundle/compress.js'),
+    import('../../bundle/open.js'),
+    import('node:crypto'),
+    import('node:fs'),
+  ]);
+  // The subject is the bundle file: its canonical name and the sha256 of its bytes (exec may
+  // have reused a verified extraction, which knows the content digest, not the file's).
+  const file = result.bundle.file;
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  const manifest = await readBundleManifest(file);
+  const codec = sniffCodec(await readRange(file, 0, 512));
+  const fileName = bundleFileName({ name: manifest.head.name, version: manifest.head.version, codec });
+  const docs = await planRunAttest(result, { fileName, fileDigest: `sha256:${hash.digest('hex')}` }, signing, io.ctx.env);
+  return writeDocuments(result.runDir, docs);
 }

@@ -1,0 +1,52 @@
+// `repro attest BUNDLE`: the bundle's SLSA provenance and CycloneDX ML-BOM, made from the
+// bundle alone and written beside it (or in --output), each signed when a key or Sigstore is
+// given. planAttest makes and signs every document in memory; writeDocuments then writes them.
+import path from 'node:path';
+import { readBundleFacts, type BundleFacts } from './bundle-facts.js';
+import { signedForms, MEDIA_TYPES, type PlannedDocument, type Signing } from './documents.js';
+import { provenance } from './provenance.js';
+import { bomBytes, mlBom } from './sbom.js';
+import { bundleSubject, CYCLONEDX_PREDICATE, statement, statementBytes } from './statement.js';
+import { reproducedBuild, reproducedRun, type BuildEvidence } from './reproduced.js';
+import type { RunRecord } from '../run-record/record.js';
+
+export interface AttestPlan {
+  facts: BundleFacts;
+  dir: string;
+  documents: PlannedDocument[];
+}
+
+/** `<name>-<version>`: what every document of a bundle is named after. */
+export const documentBase = (facts: Pick<BundleFacts, 'head'>) => `${facts.head.name}-${facts.head.version}`;
+
+export async function planAttest(bundle: string, outDir: string | undefined, signing: Signing): Promise<AttestPlan> {
+  const facts = await readBundleFacts(bundle);
+  const base = documentBase(facts);
+  const prov = statementBytes(provenance(facts));
+  const bom = mlBom(facts);
+  const documents: PlannedDocument[] = [
+    { kind: 'provenance', form: 'statement', name: `${base}.provenance.json`, bytes: prov, mediaType: MEDIA_TYPES.statement },
+    { kind: 'sbom', form: 'cyclonedx', name: `${base}.cdx.json`, bytes: bomBytes(bom), mediaType: MEDIA_TYPES.cyclonedx },
+    ...(await signedForms('provenance', `${base}.provenance`, prov, signing)),
+    // The BOM is signed as an in-toto statement about the bundle whose predicate is the BOM.
+    ...(await signedForms('sbom', `${base}.cdx`, statementBytes(statement(bundleSubject(facts), CYCLONEDX_PREDICATE, bom)), signing)),
+  ];
+  return { facts, dir: outDir ?? path.dirname(bundle), documents };
+}
+
+/** build --verify --attest: provenance, ML-BOM and the reproduced-build attestation. */
+export async function planBuildAttest(bundle: string, evidence: Omit<BuildEvidence, 'fileName' | 'name' | 'version'>, signing: Signing, env: Readonly<Record<string, string | undefined>>): Promise<AttestPlan> {
+  const plan = await planAttest(bundle, undefined, signing);
+  const { facts } = plan;
+  if (facts.report.fileDigest !== evidence.fileDigest) throw new TypeError(`the bundle at ${bundle} is not the one built (${facts.report.fileDigest} vs ${evidence.fileDigest})`);
+  const base = documentBase(facts);
+  const bytes = statementBytes(reproducedBuild({ ...evidence, name: facts.head.name, version: facts.head.version, fileName: facts.fileName }, env));
+  plan.documents.push({ kind: 'reproduced-build', form: 'statement', name: `${base}.reproduced-build.json`, bytes, mediaType: MEDIA_TYPES.statement }, ...(await signedForms('reproduced-build', `${base}.reproduced-build`, bytes, signing)));
+  return plan;
+}
+
+/** exec --expect-reproduced --attest: the reproduced-run attestation, for the run directory. */
+export async function planRunAttest(record: RunRecord, bundle: { fileName: string; fileDigest: string }, signing: Signing, env: Readonly<Record<string, string | undefined>>): Promise<PlannedDocument[]> {
+  const bytes = statementBytes(reproducedRun(record, bundle, env));
+  return [{ kind: 'reproduced-run', form: 'statement', name: 'reproduced-run.json', bytes, mediaType: MEDIA_TYPES.statement }, ...(await signedForms('reproduced-run', 'reproduced-run', bytes, signing))];
+}
