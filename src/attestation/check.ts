@@ -89,7 +89,7 @@ function checkSubject(s: Statement, facts: BundleFacts): string {
 
 function factsDiffer(what: string, differences: FactDifference[]): ReproError {
   const first = differences[0]!;
-  return refuse(`the ${what} does not match the bundle: ${differences.length}${differences.length >= 20 ? '+' : ''} field${differences.length === 1 ? '' : 's'} differ, first ${first.field}`, { differences });
+  return refuse(`the ${what} does not match the bundle: ${differences.length}${differences.length >= 20 ? '+' : ''} ${differences.length === 1 ? 'field differs' : 'fields differ'}, first ${first.field}`, { differences });
 }
 
 function checkFacts(s: Statement, facts: BundleFacts): string {

@@ -8,7 +8,7 @@ export type Ecosystem = 'npm' | 'pypi' | 'conda' | 'generic';
 
 /** The ecosystem a lockfile format's packages come from. */
 export function ecosystemOf(format: string): Ecosystem {
-  if (format === 'package-lock.json' || format === 'pnpm-lock.yaml' || format === 'yarn.lock') return 'npm';
+  if (format === 'package-lock.json' || format === 'npm-shrinkwrap.json' || format === 'pnpm-lock.yaml' || format === 'yarn.lock') return 'npm';
   if (format.startsWith('conda')) return 'conda';
   if (format === 'requirements' || format === 'uv.lock' || format === 'poetry.lock' || format === 'Pipfile.lock') return 'pypi';
   return 'generic';
@@ -42,7 +42,11 @@ export interface Digest {
 
 const HEX_LENGTH: Record<string, number> = { sha1: 40, sha256: 64, sha384: 96, sha512: 128, md5: 32 };
 
-/** Every digest a lock's hash strings hold, each checked for its algorithm's length; others are left out. */
+/**
+ * Every digest a lock's hash strings hold, each checked for its algorithm's length; others are
+ * left out. Yarn berry's checksums (`<cache key>/<sha512 hex>`) are left out on purpose: they
+ * hash yarn's own cache zip, not the package the registry serves, so no verifier could match them.
+ */
 export function digestsOf(hashes: readonly string[]): Digest[] {
   const out: Digest[] = [];
   for (const h of hashes) {

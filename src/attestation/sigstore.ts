@@ -23,14 +23,17 @@ export async function signKeyless(payloadType: string, payload: Buffer, options:
   const { bundleToJSON } = await import('@sigstore/bundle');
   const identityProvider = options.identityToken ? { getToken: async () => options.identityToken! } : new CIContextProvider('sigstore');
   const signer = new FulcioSigner({ fulcioBaseURL: options.fulcioUrl, identityProvider, retry: 2, timeout: 30_000 });
-  const witness = new RekorWitness({ rekorBaseURL: options.rekorUrl, entryType: 'dsse', retry: 2, timeout: 30_000 });
+  const witness = new RekorWitness({ rekorBaseURL: options.rekorUrl, entryType: 'intoto', retry: 2, timeout: 30_000 });
   const builder = new DSSEBundleBuilder({ signer, witnesses: [witness] });
   try {
     const bundle = await builder.create({ data: payload, type: payloadType });
     return Buffer.from(canonicalJson(bundleToJSON(bundle)));
   } catch (err) {
     const e = err as Error & { code?: string; cause?: Error };
-    throw new ReproError('E_ENV', `keyless signing failed: ${e.message}${e.cause ? ` (${e.cause.message})` : ''}`, {
+    // The libraries quote the token in some messages: it is a credential, cut it out.
+    const said = `${e.message}${e.cause ? ` (${e.cause.message})` : ''}`;
+    const message = options.identityToken ? said.split(options.identityToken).join('[redacted token]') : said;
+    throw new ReproError('E_ENV', `keyless signing failed: ${message}`, {
       hint: 'Keyless signing needs an OIDC identity token (--identity-token, SIGSTORE_ID_TOKEN, or a CI that issues one, such as GitHub Actions with `id-token: write`) and Fulcio and Rekor reachable. Offline, sign with --key.',
       details: { fulcio: options.fulcioUrl, rekor: options.rekorUrl, code: e.code ?? null },
     });
