@@ -68,3 +68,42 @@ describe('bundles are identical across Node.js releases', () => {
     }
   });
 });
+
+describe('attestations are byte-identical across checkouts, build conditions and Node.js releases', () => {
+  it('provenance and ML-BOM: two checkouts at different paths, one rebuilt under --verify\'s variations, attested by every release', async () => {
+    const a = await makeProject({ 'repro.yaml': 'name: same\nversion: 1.0.0\nentry_points:\n  main:\n    command: python3 train.py\n', 'train.py': 'print(1)\n', 'requirements.txt': `numpy==1.26.4 --hash=sha256:${'a'.repeat(64)}\n` }, { git: true });
+    const { execFileSync } = await import('node:child_process');
+    const git = (cwd: string, ...args: string[]) => execFileSync('git', ['-C', cwd, ...args], { stdio: 'pipe' });
+    git(a, 'remote', 'add', 'origin', 'https://github.com/acme/same.git');
+    // The snapshot travels in the bundle: captured once, committed, so both checkouts carry it.
+    expect((await runCli(['snapshot', a, '--no-import'])).code).toBe(0);
+    git(a, 'add', '-A');
+    git(a, '-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-qm', 'snapshot');
+    const b = path.join(tempDir(), 'another place ünïcode', 'same');
+    execFileSync('git', ['clone', '-q', a, b], { stdio: 'pipe' });
+    git(b, 'remote', 'set-url', 'origin', 'https://github.com/acme/same.git');
+    const outA = path.join(tempDir(), 'a');
+    const outB = path.join(tempDir(), 'b');
+    const builtA = await runCli(['build', a, '-o', outA, '--no-lock', '--json']);
+    const builtB = await runCli(['build', b, '-o', outB, '--no-lock', '--verify', '--json'], { umask: '077', env: { TZ: 'Pacific/Chatham', LC_ALL: 'sk_SK.UTF-8' } });
+    expect(builtA.code, builtA.stderr).toBe(0);
+    expect(builtB.code, builtB.stderr).toBe(0);
+    expect(builtB.json().result.fileDigest).toBe(builtA.json().result.fileDigest);
+    const docs: Array<{ who: string; provenance: string; sbom: string }> = [];
+    for (const [bundle, where] of [[builtA.json().result.bundle, 'checkout A'], [builtB.json().result.bundle, 'checkout B (--verify, umask 077, TZ, LC_ALL)']] as const) {
+      for (const { version } of releases) {
+        const dir = path.join(tempDir(), 'docs');
+        const r = await runCli(['attest', bundle, '-o', dir, '--json'], { node: nodeBin(version) });
+        expect(r.code, `Node ${version}: ${r.stderr}`).toBe(0);
+        docs.push({ who: `${where}, Node ${version}`, provenance: await fs.readFile(path.join(dir, 'same-1.0.0.provenance.json'), 'utf8'), sbom: await fs.readFile(path.join(dir, 'same-1.0.0.cdx.json'), 'utf8') });
+      }
+    }
+    expect(releases.length, 'the matrix has several releases').toBeGreaterThanOrEqual(2);
+    expect(docs.length).toBe(2 * releases.length);
+    expect(JSON.parse(docs[0]!.provenance).predicate.buildDefinition.externalParameters.source.repository).toBe('https://github.com/acme/same.git');
+    for (const d of docs.slice(1)) {
+      expect(d.provenance, `${d.who}: provenance differs from ${docs[0]!.who}`).toBe(docs[0]!.provenance);
+      expect(d.sbom, `${d.who}: ML-BOM differs from ${docs[0]!.who}`).toBe(docs[0]!.sbom);
+    }
+  });
+});
