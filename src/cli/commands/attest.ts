@@ -43,5 +43,6 @@ export async function attestCommand(bundle: string, flags: AttestFlags, io: CliI
   const lines = documents.map((d) => `  ${d.kind.padEnd(10)} ${d.form.padEnd(9)} ${rel(d.file)}`);
   const attachedText = result.attached ? result.attached.map((a) => `  attached ${path.basename(a.file)} as ${a.digest}\n`).join('') : '';
   const unsigned = signing.key || signing.keyless ? '' : 'unsigned: add --key KEY.pem or --keyless to sign them\n';
-  return { result, text: `attested ${plan.facts.fileName} (${plan.facts.report.fileDigest})\n${lines.join('\n')}\n${attachedText}${unsigned}` };
+  const bare = plan.facts.snapshot ? '' : 'note: the bundle carries no snapshot (run `repro snapshot` before `repro build`): the provenance names no source or dependencies, the ML-BOM no packages\n';
+  return { result, text: `attested ${plan.facts.fileName} (${plan.facts.report.fileDigest})\n${lines.join('\n')}\n${attachedText}${unsigned}${bare}` };
 }
