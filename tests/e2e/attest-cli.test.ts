@@ -196,6 +196,11 @@ describe('keyless: Sigstore (mock Fulcio and Rekor over HTTP)', () => {
     const v = await runCli(['verify', bundle, '--attestation', file, path.join(dir, 'iris-demo-0.1.0.cdx.sigstore.json'), '--trusted-root', root, '--certificate-identity', 'ci@acme.example', '--certificate-oidc-issuer', 'https://issuer.acme.example']);
     expect(v.code, v.stderr).toBe(0);
     expect(v.stdout).toContain('signed by ci@acme.example (https://issuer.acme.example) via Sigstore');
+    expect(v.stdout).not.toContain('not pinned');
+    // Without --certificate-identity it verifies, and says that any identity would have.
+    const unpinned = await runCli(['verify', bundle, '--attestation', file, '--trusted-root', root]);
+    expect(unpinned.code, unpinned.stderr).toBe(0);
+    expect(unpinned.stdout).toContain('identity not pinned');
   });
 
   it('another identity than the one required: exit 4', async () => {

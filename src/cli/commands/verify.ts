@@ -56,7 +56,7 @@ export async function verifyCommand(bundle: string, flags: VerifyFlags, io: CliI
   }
   const { report } = facts;
   const result = { ...report, sourceDateEpoch: facts.head.sourceDateEpoch, compression: facts.head.compression, attestations: reports };
-  const signed = (r: AttestationReport) => (r.signature.kind === 'key' ? `signed by key ${r.signature.keyid.slice(0, 16)}…` : r.signature.kind === 'sigstore' ? `signed by ${r.signature.identity ?? '?'} (${r.signature.issuer ?? '?'}) via Sigstore` : 'unsigned');
+  const signed = (r: AttestationReport) => (r.signature.kind === 'key' ? `signed by key ${r.signature.keyid.slice(0, 16)}…` : r.signature.kind === 'sigstore' ? `signed by ${r.signature.identity ?? '?'} (${r.signature.issuer ?? '?'}) via Sigstore${flags.certificateIdentity ? '' : ' [identity not pinned: anyone can get a Sigstore certificate; pass --certificate-identity]'}` : 'unsigned');
   const lines = reports.map((r) => `  ${path.basename(r.file)}\n    ${r.predicateType}, ${signed(r)}\n    subject ${r.subject}\n    ${r.checked}`);
   return { result, text: `${renderVerify(result, bundle)}attestations: ${reports.length}, all verified\n${lines.join('\n')}\n` };
 }
