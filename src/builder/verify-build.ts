@@ -78,7 +78,7 @@ export async function runVerifiedBuild(options: BuildOptions, ctx: Context, self
     if (differences.length > 0) {
       throw new ReproError('E_NOT_REPRODUCIBLE', `the build is not reproducible: ${differences.length} difference${differences.length === 1 ? '' : 's'}`, {
         hint: 'Each difference names the entry and field that changed between the two builds; see docs/REPRODUCIBILITY.md for the usual causes.',
-        details: { result },
+        details: { result, root: plan.root },
       });
     }
     return options.image ? await withImage(result, true, ctx, startedAt, options.buildNetwork) : result;

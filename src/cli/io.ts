@@ -23,9 +23,13 @@ export interface CommandOutcome<T = unknown> {
 }
 
 /** A parsed command line: which command, how it prints, and the call that runs it. */
+export type OutputFormat = 'text' | 'json' | 'github';
+
 export interface Invocation {
   command: string;
   json: boolean;
+  /** --format: json is the same as --json; github adds workflow commands to the text. */
+  format: OutputFormat;
   progress: boolean;
   run: (io: CliIo) => Promise<CommandOutcome>;
 }

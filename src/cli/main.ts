@@ -9,6 +9,7 @@ import type { CliIo, CommandOutcome, Invocation } from './io.js';
 import { buildProgram } from './program.js';
 import { renderJsonError, renderJsonSuccess } from './render/json.js';
 import { renderHumanError } from './render/text.js';
+import { errorAnnotations, outcomeAnnotations } from './render/github.js';
 
 export interface CliHost {
   version: string;
@@ -22,7 +23,7 @@ const QUIET_EXITS = new Set(['commander.helpDisplayed', 'commander.help', 'comma
 
 /** Runs one command line and returns the exit status the process should end with. */
 export async function runCli(argv: readonly string[], host: CliHost): Promise<number> {
-  const wantsJson = argv.includes('--json');
+  const wantsJson = argv.includes('--json') || argv.includes('--format=json') || argv.some((a, i) => a === '--format' && argv[i + 1] === 'json');
   let invocation: Invocation | undefined;
   const program = buildProgram({
     version: host.version,
@@ -41,18 +42,19 @@ export async function runCli(argv: readonly string[], host: CliHost): Promise<nu
   if (!invocation) return settle({ command: 'repro', json: wantsJson, outcome: { result: null, text: '' } }, host);
   const io = host.io(invocation.json, invocation.progress);
   try {
-    return settle({ command: invocation.command, json: invocation.json, outcome: await invocation.run(io) }, io);
+    return settle({ command: invocation.command, json: invocation.json, github: invocation.format === 'github', cwd: io.ctx.cwd, outcome: await invocation.run(io) }, io);
   } catch (err) {
-    return settle({ command: invocation.command, json: invocation.json, error: err }, io);
+    return settle({ command: invocation.command, json: invocation.json, github: invocation.format === 'github', cwd: io.ctx.cwd, error: err }, io);
   }
 }
 
-type Ending = { command: string; json: boolean } & ({ outcome: CommandOutcome; error?: never } | { error: unknown; outcome?: never });
+type Ending = { command: string; json: boolean; github?: boolean; cwd?: string } & ({ outcome: CommandOutcome; error?: never } | { error: unknown; outcome?: never });
 
 /** The one place an outcome or an error becomes output and an exit status. */
 export function settle(end: Ending, out: Pick<CliHost, 'stdout' | 'stderr'>): number {
   if (end.outcome) {
     out.stdout(end.json ? renderJsonSuccess(end.command, end.outcome.result) : end.outcome.text);
+    if (end.github) out.stdout(outcomeAnnotations(end.command, end.outcome.result));
     return end.outcome.exitCode ?? 0;
   }
   if (end.error instanceof CommanderError) {
@@ -65,6 +67,8 @@ export function settle(end: Ending, out: Pick<CliHost, 'stdout' | 'stderr'>): nu
   const error = toReproError(end.error);
   if (end.json) out.stdout(renderJsonError(end.command, error));
   else out.stderr(renderHumanError(error));
+  // Workflow commands go to stdout, where the runner reads them.
+  if (end.github) out.stdout(errorAnnotations(end.command, error, end.cwd ?? '.'));
   if (!end.json && error.code === 'E_INTERNAL' && typeof error.details.stack === 'string') out.stderr(`${error.details.stack}\n`);
   return error.exitCode;
 }

@@ -1,12 +1,15 @@
 // Options more than one command takes, declared once each. Their defaults and the help text that
 // shows them are read from the constants the code uses, so the two cannot drift apart.
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { DEFAULT_LIMITS } from '../bundle/limits.js';
 import { DEFAULT_IMPORT_TIMEOUT_MS, DEFAULT_PROBE_TIMEOUT_MS } from '../snapshot/defaults.js';
 
-/** --json and --no-progress: every command. */
+/** --json, --format and --no-progress: every command. */
 export function outputOptions(cmd: Command, json = 'print one JSON document on stdout'): Command {
-  return cmd.option('--json', json).option('--no-progress', 'never show a progress bar');
+  return cmd
+    .option('--json', json)
+    .addOption(new Option('--format <format>', 'text (default); json (the same as --json); github: the text plus GitHub Actions workflow commands (::error file=…::) for each difference, lock mismatch or verify problem, shown on the pull request').choices(['text', 'json', 'github']))
+    .option('--no-progress', 'never show a progress bar');
 }
 
 /** --max-entries and --max-bytes: every command that reads a bundle. */

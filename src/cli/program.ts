@@ -9,7 +9,7 @@ import { DEFAULT_OUT_DIR } from '../builder/defaults.js';
 import { DEFAULT_ENTRY, DEFAULT_NETWORK, RUNS_DIR } from '../exec/defaults.js';
 import { DEFAULT_SOURCE_DATE_EPOCH } from '../intake/source-date.js';
 import { DEFAULT_SNAPSHOT_FILE } from '../snapshot/defaults.js';
-import type { CliIo, CommandOutcome, Invocation } from './io.js';
+import type { CliIo, CommandOutcome, Invocation, OutputFormat } from './io.js';
 import { limitOptions, outputOptions, probeOptions } from './options.js';
 import { signingOptions } from './signing.js';
 
@@ -43,8 +43,10 @@ memory on long streams (10 GiB: ~155 MB instead of ~215), ~7% slower.
 
 Docs: README.md and docs/ in the repro repository.`);
 
-  const run = (command: string, runner: Runner, opts: { json?: boolean; progress?: boolean }) =>
-    hooks.dispatch({ command, run: runner, json: Boolean(opts.json), progress: opts.progress !== false });
+  const run = (command: string, runner: Runner, opts: { json?: boolean; format?: OutputFormat; progress?: boolean }) => {
+    const format: OutputFormat = opts.json ? 'json' : (opts.format ?? 'text');
+    hooks.dispatch({ command, run: runner, json: format === 'json', format, progress: opts.progress !== false });
+  };
 
   const build = program
     .command('build')
