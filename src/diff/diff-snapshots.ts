@@ -4,12 +4,15 @@ import type { Snapshot } from '../snapshot/snapshot.js';
 import { SEVERITY_ORDER, type Severity } from '../core/difference.js';
 import { change, same, type Change } from './change.js';
 import { diffData, diffEnv, diffGit, diffGpu, diffLockfiles, diffNode, diffOs, diffPython } from './sections.js';
+import { overview, type DiffOverview } from './summary.js';
 
 export interface SnapshotDiff {
   identical: boolean;
   a: { snapshotDigest: string; capturedAt: string; hostname: string };
   b: { snapshotDigest: string; capturedAt: string; hostname: string };
   summary: Record<Severity, number>;
+  /** What matters first, and the package changes grouped (summary.ts). */
+  overview: DiffOverview;
   changes: Change[];
 }
 
@@ -37,5 +40,5 @@ export function diffSnapshots(a: Snapshot, b: Snapshot): SnapshotDiff {
   const summary: Record<Severity, number> = { breaking: 0, warning: 0, info: 0 };
   for (const c of changes) summary[c.severity]++;
   const side = (s: Snapshot) => ({ snapshotDigest: s.snapshotDigest, capturedAt: s.context.capturedAt, hostname: s.context.hostname });
-  return { identical: a.snapshotDigest === b.snapshotDigest, a: side(a), b: side(b), summary, changes };
+  return { identical: a.snapshotDigest === b.snapshotDigest, a: side(a), b: side(b), summary, overview: overview(changes), changes };
 }

@@ -158,7 +158,7 @@ describe('diff', () => {
     calls.diffSnapshots.mockReturnValue({ identical: false, a: side, b: side, summary: { breaking: 1, warning: 0, info: 0 }, changes: [{ section: 'python', field: 'version', kind: 'changed', a: '3.11', b: '3.12', severity: 'breaking', reason: 'minor' }] });
     const { h, out } = host();
     expect(await runCli(['diff', 'a.json', 'b.json'], h)).toBe(1);
-    expect(out.stdout).toMatch(/breaking\s+python\s+version\s+3\.11\s+3\.12\s+minor/);
+    expect(out.stdout).toMatch(/^interpreter python version 3\.11 -> 3\.12  \[breaking: minor\]$/m);
     calls.diffSnapshots.mockReturnValue({ identical: true, a: side, b: side, summary: { breaking: 0, warning: 0, info: 0 }, changes: [] });
     expect(await runCli(['diff', 'a.json', 'b.json'], host().h)).toBe(0);
   });
