@@ -18,7 +18,7 @@ export interface LockPackage {
  * no registry hash to miss; its bytes are the project's own. PLATFORM_SPECIFIC: installed only on
  * some platforms (markers, conda platforms, yarn conditions).
  */
-export type LockWarningCode = 'UNPINNED' | 'MISSING_HASH' | 'LOCAL_PATH' | 'PLATFORM_SPECIFIC' | 'LOCK_OLDER_THAN_MANIFEST' | 'CREDENTIALS_REMOVED' | 'UNPARSED_LINE';
+export type LockWarningCode = 'UNPINNED' | 'MISSING_HASH' | 'LOCAL_PATH' | 'PLATFORM_SPECIFIC' | 'LOCK_OLDER_THAN_MANIFEST' | 'CREDENTIALS_REMOVED' | 'UNPARSED_LINE' | 'PIN_UNSATISFIED' | 'NOT_INSTALLED';
 
 export interface LockWarning {
   code: LockWarningCode;

@@ -19,6 +19,7 @@ import { probeOs, type OsContext, type OsIdentity } from './probe-os.js';
 import { probePython, type PythonContext, type PythonIdentity } from './probe-python.js';
 import { scrubSecrets } from '../secrets/values.js';
 import { DEFAULT_SNAPSHOT_FILE } from './defaults.js';
+import { pinWarnings } from './pins.js';
 
 export const SNAPSHOT_SCHEMA_VERSION = 1;
 export const SNAPSHOT_KIND = 'repro-snapshot';
@@ -132,7 +133,7 @@ export async function captureSnapshot(options: SnapshotOptions, ctx: Context): P
       env: report(true, [], 0),
       data: report(true, [], dataMs),
     },
-    lockfileWarnings: locks.warnings,
+    lockfileWarnings: withPinWarnings(locks.warnings, locks.records, python.identity),
     durationMs: 0,
   };
   const clean = scrubSecrets({ identity, context }, ctx.env);
@@ -145,4 +146,14 @@ export async function captureSnapshot(options: SnapshotOptions, ctx: Context): P
     context: clean.context,
   };
   return { snapshot, patch: git.patch, cache };
+}
+
+/** The lock readers' warnings plus, per Python lockfile, the pins the recorded interpreter does not satisfy. */
+function withPinWarnings(warnings: Record<string, LockWarning[]>, records: readonly LockfileRecord[], python: PythonIdentity | null): Record<string, LockWarning[]> {
+  const out = { ...warnings };
+  for (const r of records) {
+    const pins = pinWarnings(r, python);
+    if (pins.length) out[r.path] = [...(out[r.path] ?? []), ...pins];
+  }
+  return out;
 }

@@ -10,6 +10,21 @@ import { makeProject, tempDir } from '../helpers/project.js';
 const PY = '/usr/bin/python3';
 
 describe('repro snapshot (binary)', () => {
+  it('declared vs installed: a pin Debian\'s python3 does not satisfy, and one it does not have, are coded warnings and lines of their own', async () => {
+    const root = await makeProject({ 'requirements.txt': 'numpy==1.24.2\nscikit-learn==0.24.0\ntorch==1.13.1\n' });
+    const r = await runCli(['snapshot', root, '--python', PY, '--no-import', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const onDisk = JSON.parse(await fs.readFile(path.join(root, 'repro.snapshot.json'), 'utf8'));
+    const installed = onDisk.identity.python.packages['scikit-learn'];
+    expect(onDisk.context.lockfileWarnings['requirements.txt']).toEqual(expect.arrayContaining([
+      { code: 'PIN_UNSATISFIED', message: `scikit-learn: declared ==0.24.0 -> installed ${installed} (PEP 440: not satisfied)`, package: 'scikit-learn' },
+      { code: 'NOT_INSTALLED', message: ' 1 of 3 pinned packages are not installed in Python '.trimStart() + `${onDisk.identity.python.version}: torch` },
+    ]));
+    expect(onDisk.context.lockfileWarnings['requirements.txt'].filter((w: { package?: string }) => w.package === 'numpy' && w.package)).toEqual([expect.objectContaining({ code: 'MISSING_HASH' })]);
+    const text = await runCli(['snapshot', root, '--python', PY, '--no-import']);
+    expect(text.stdout).toMatch(/declared vs installed \(2\):\n  requirements\.txt  PIN_UNSATISFIED scikit-learn: declared ==0\.24\.0 -> installed \S+ \(PEP 440: not satisfied\)\n  requirements\.txt  NOT_INSTALLED 1 of 3/);
+  });
+
   it('captures twice with the same digest, and diff says identical (exit 0)', async () => {
     const root = await makeProject({ 'train.py': 'print(1)\n', 'requirements.txt': 'numpy==1.24.2\n', 'data/x.csv': '1,2\n' }, { git: true });
     const a = await runCli(['snapshot', root, '--python', PY, '--data', path.join(root, 'data'), '--json']);

@@ -29,7 +29,11 @@ export function renderSnapshot(s: Snapshot, file: string, diffFile: string | nul
   fields.push(['  gpu', gpu], ['  lockfiles', locks], ['  git', git], ['  env', env], ['  data', data], ['  took', `${(c.durationMs / 1000).toFixed(2)} s`]);
   let text = `snapshot written to ${file}\n${renderFields(fields)}`;
   if (diffFile) text += `uncommitted diff saved to ${diffFile}\n`;
-  const warnings = Object.entries(c.lockfileWarnings).flatMap(([p, ws]) => ws.map((w) => `  ${p}: ${w.code} ${w.message}`));
+  // Declared against installed first: the lock says one thing, the interpreter has another.
+  const PINS = new Set(['PIN_UNSATISFIED', 'NOT_INSTALLED']);
+  const pins = Object.entries(c.lockfileWarnings).flatMap(([p, ws]) => ws.filter((w) => PINS.has(w.code)).map((w) => `  ${p}  ${w.code} ${w.message}`));
+  if (pins.length) text += `declared vs installed (${pins.length}):\n${pins.slice(0, 20).join('\n')}${pins.length > 20 ? `\n  … and ${pins.length - 20} more (see context.lockfileWarnings)` : ''}\n`;
+  const warnings = Object.entries(c.lockfileWarnings).flatMap(([p, ws]) => ws.filter((w) => !PINS.has(w.code)).map((w) => `  ${p}: ${w.code} ${w.message}`));
   if (warnings.length) text += `lockfile warnings (${warnings.length}):\n${warnings.slice(0, 20).join('\n')}${warnings.length > 20 ? `\n  … and ${warnings.length - 20} more (see context.lockfileWarnings)` : ''}\n`;
   const partial = Object.entries(c.probes).filter(([, p]) => p.status === 'partial').map(([n, p]) => `  ${n}: ${p.notes.join('; ')}`);
   if (partial.length) text += `probe notes:\n${partial.join('\n')}\n`;
