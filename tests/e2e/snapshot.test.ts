@@ -10,6 +10,33 @@ import { makeProject, tempDir } from '../helpers/project.js';
 const PY = '/usr/bin/python3';
 
 describe('repro snapshot (binary)', () => {
+  it('diff of two real interpreters on this machine fits on one screen, leading with what matters; --all and --json keep every row', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const { existsSync } = await import('node:fs');
+    // Debian's python3 (scikit-learn, numpy, ...) against another interpreter: a pyenv one where
+    // the machine has it, else a bare venv of the same python3 (every package missing).
+    const other = ['/root/.pyenv/versions/3.12.1/bin/python3', '/root/.pyenv/versions/3.11.7/bin/python3'].find((p) => existsSync(p)) ?? (() => {
+      const venv = path.join(tempDir(), 'venv');
+      execFileSync(PY, ['-m', 'venv', '--without-pip', venv]);
+      return path.join(venv, 'bin', 'python');
+    })();
+    const root = await makeProject({ 'train.py': 'print(1)\n' });
+    const a = path.join(tempDir(), 'a.json');
+    const b = path.join(tempDir(), 'b.json');
+    expect((await runCli(['snapshot', root, '--python', PY, '--no-import', '-o', a])).code).toBe(0);
+    expect((await runCli(['snapshot', root, '--python', other, '--no-import', '-o', b])).code).toBe(0);
+    const d = await runCli(['diff', a, b]);
+    expect(d.code).toBe(1);
+    const lines = d.stdout.trimEnd().split('\n');
+    expect(lines.length, d.stdout).toBeLessThanOrEqual(24);
+    expect(d.stdout).toMatch(/^frameworks  (numpy|scikit-learn) /m);
+    expect(d.stdout).toMatch(/^packages +\d+ missing /m);
+    const all = await runCli(['diff', a, b, '--all']);
+    const json = (await runCli(['diff', a, b, '--json'])).json().result;
+    expect(all.stdout.trimEnd().split('\n').length).toBe(json.changes.length + 6);
+    expect(json.overview.packages.missing.length).toBeGreaterThan(0);
+  });
+
   it('declared vs installed: a pin Debian\'s python3 does not satisfy, and one it does not have, are coded warnings and lines of their own', async () => {
     const root = await makeProject({ 'requirements.txt': 'numpy==1.24.2\nscikit-learn==0.24.0\ntorch==1.13.1\n' });
     const r = await runCli(['snapshot', root, '--python', PY, '--no-import', '--json']);
