@@ -3,6 +3,7 @@
 // and hex digest. The purl spelling is packageurl-js's, the spec's reference implementation.
 import { PackageURL } from 'packageurl-js';
 import ssri from 'ssri';
+import { normalizeName } from '../lockfile/requirements.js';
 
 export type Ecosystem = 'npm' | 'pypi' | 'conda' | 'generic';
 
@@ -14,11 +15,6 @@ export function ecosystemOf(format: string): Ecosystem {
   return 'generic';
 }
 
-/** PEP 503 name normalization, which purl's pypi type asks for. */
-function pep503(name: string): string {
-  return name.toLowerCase().replace(/[-_.]+/g, '-');
-}
-
 /** The purl of a package, or null when its name cannot be one (empty, or not a package name). */
 export function purlOf(ecosystem: Ecosystem, name: string, version: string | null): string | null {
   if (!name || /[\s\u0000-\u001f]/.test(name)) return null;
@@ -27,7 +23,7 @@ export function purlOf(ecosystem: Ecosystem, name: string, version: string | nul
       const scoped = /^(@[^/]+)\/(.+)$/.exec(name);
       return new PackageURL('npm', scoped ? scoped[1]! : undefined, scoped ? scoped[2]! : name, version ?? undefined, undefined, undefined).toString();
     }
-    if (ecosystem === 'pypi') return new PackageURL('pypi', undefined, pep503(name), version ?? undefined, undefined, undefined).toString();
+    if (ecosystem === 'pypi') return new PackageURL('pypi', undefined, normalizeName(name), version ?? undefined, undefined, undefined).toString();
     return new PackageURL(ecosystem, undefined, name, version ?? undefined, undefined, undefined).toString();
   } catch {
     return null;

@@ -5,6 +5,7 @@
 // lockfile (a lock for another machine would otherwise give hundreds). Packages limited to some
 // platforms by a marker, and the project's own (local) packages, are not expected installed.
 import type { LockWarning, LockfileRecord } from '../lockfile/types.js';
+import { normalizeName } from '../lockfile/requirements.js';
 import type { PythonIdentity } from './probe-python.js';
 import { createRequire } from 'node:module';
 
@@ -17,7 +18,6 @@ const satisfies = (version: string, spec: string): boolean | null => {
 };
 
 export const PYTHON_LOCK_FORMATS = new Set(['requirements', 'uv.lock', 'poetry.lock', 'Pipfile.lock']);
-const pep503 = (name: string) => name.toLowerCase().replace(/[-_.]+/g, '-');
 const NAMED = 8;
 
 function isLocal(source: string | null, platform: string | undefined): boolean {
@@ -27,17 +27,17 @@ function isLocal(source: string | null, platform: string | undefined): boolean {
 /** The pins of `lock` that `python` does not satisfy, as lockfile warnings. */
 export function pinWarnings(lock: LockfileRecord, python: PythonIdentity | null): LockWarning[] {
   if (!python || !PYTHON_LOCK_FORMATS.has(lock.format)) return [];
-  const installed = new Map(Object.entries(python.packages).map(([n, v]) => [pep503(n), v]));
+  const installed = new Map(Object.entries(python.packages).map(([n, v]) => [normalizeName(n), v]));
   const out: LockWarning[] = [];
   const missing: string[] = [];
   // One name may be pinned more than once (uv's forks by marker): any pin satisfied will do.
   const byName = new Map<string, { name: string; versions: string[]; everywhere: boolean }>();
   for (const p of lock.packages) {
     if (p.version === null || isLocal(p.source, p.platform)) continue;
-    const g = byName.get(pep503(p.name)) ?? { name: p.name, versions: [], everywhere: false };
+    const g = byName.get(normalizeName(p.name)) ?? { name: p.name, versions: [], everywhere: false };
     if (!g.versions.includes(p.version)) g.versions.push(p.version);
     g.everywhere ||= !p.platform;
-    byName.set(pep503(p.name), g);
+    byName.set(normalizeName(p.name), g);
   }
   const pinned = byName.size;
   for (const [key, g] of byName) {
