@@ -11,7 +11,8 @@ all=false
 [ "${1:-}" = "--all" ] && all=true
 cli="$PWD/dist/cli/bin.js"
 repro() { node "$cli" "$@"; }
-step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+if [ -t 1 ]; then bold=$'\033[1m' plain=$'\033[0m'; else bold='' plain=''; fi
+step() { printf '\n%s== %s%s\n' "$bold" "$*" "$plain"; }
 started=$(date +%s)
 
 # What the rerun needs: Debian's python3 with scikit-learn, and bubblewrap for the sandbox.
