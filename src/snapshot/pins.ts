@@ -4,10 +4,15 @@
 // both; pinned packages that are not installed at all are one NOT_INSTALLED warning per
 // lockfile (a lock for another machine would otherwise give hundreds). Packages limited to some
 // platforms by a marker, and the project's own (local) packages, are not expected installed.
+// Node locks (npm, pnpm, yarn) are judged by semver against the node_modules beside them, when
+// there is one: a package there at another version than every pin of its name is
+// PIN_UNSATISFIED (absent ones are not counted: dev and optional packages are often left out).
 import type { LockWarning, LockfileRecord } from '../lockfile/types.js';
 import { normalizeName } from '../lockfile/requirements.js';
 import type { PythonIdentity } from './probe-python.js';
 import { createRequire } from 'node:module';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
 
 const require = createRequire(import.meta.url);
 let pep440: typeof import('@renovatebot/pep440') | undefined;
@@ -52,6 +57,44 @@ export function pinWarnings(lock: LockfileRecord, python: PythonIdentity | null)
   if (missing.length > 0) {
     const named = missing.slice(0, NAMED).join(', ') + (missing.length > NAMED ? `, … (+${missing.length - NAMED})` : '');
     out.push({ code: 'NOT_INSTALLED', message: `${missing.length} of ${pinned} pinned packages are not installed in Python ${python.version}: ${named}` });
+  }
+  return out;
+}
+
+export const NODE_LOCK_FORMATS = new Set(['package-lock.json', 'npm-shrinkwrap.json', 'pnpm-lock.yaml', 'yarn.lock']);
+let semver: typeof import('semver') | undefined;
+
+/** The version of each named package installed at `modules` (node_modules), read from its package.json. */
+export async function installedNodePackages(modules: string, names: Iterable<string>): Promise<Map<string, string> | null> {
+  const exists = await fs.stat(modules).then((s) => s.isDirectory(), () => false);
+  if (!exists) return null;
+  const out = new Map<string, string>();
+  for (const name of names) {
+    if (!/^(@[a-z0-9][\w.-]*\/)?[a-z0-9][\w.-]*$/i.test(name)) continue; // a name that cannot be a folder under node_modules
+    const text = await fs.readFile(path.join(modules, name, 'package.json'), 'utf8').catch(() => null);
+    if (text === null) continue;
+    try {
+      const v = (JSON.parse(text) as { version?: unknown }).version;
+      if (typeof v === 'string') out.set(name, v);
+    } catch {
+      // a damaged package.json: nothing recorded for it
+    }
+  }
+  return out;
+}
+
+/** The pins of a Node lock that the packages installed beside it (`installed`) do not satisfy. */
+export function nodePinWarnings(lock: LockfileRecord, installed: Map<string, string> | null): LockWarning[] {
+  if (!installed || !NODE_LOCK_FORMATS.has(lock.format)) return [];
+  semver ??= require('semver') as typeof import('semver');
+  const pins = new Map<string, string[]>();
+  for (const p of lock.packages) if (p.version !== null && !isLocal(p.source, p.platform)) pins.set(p.name, [...new Set([...(pins.get(p.name) ?? []), p.version])]);
+  const out: LockWarning[] = [];
+  for (const [name, versions] of pins) {
+    const have = installed.get(name);
+    if (have === undefined) continue;
+    const ok = versions.some((v) => (semver!.valid(have) && semver!.valid(v) ? semver!.eq(have, v) : have === v));
+    if (!ok) out.push({ code: 'PIN_UNSATISFIED', message: `${name}: declared ${versions.join(' or ')} -> installed ${have} (semver: not equal)`, package: name });
   }
   return out;
 }

@@ -19,7 +19,7 @@ import { probeOs, type OsContext, type OsIdentity } from './probe-os.js';
 import { probePython, type PythonContext, type PythonIdentity } from './probe-python.js';
 import { scrubSecrets } from '../secrets/values.js';
 import { DEFAULT_SNAPSHOT_FILE } from './defaults.js';
-import { pinWarnings } from './pins.js';
+import { installedNodePackages, nodePinWarnings, NODE_LOCK_FORMATS, pinWarnings } from './pins.js';
 
 export const SNAPSHOT_SCHEMA_VERSION = 1;
 export const SNAPSHOT_KIND = 'repro-snapshot';
@@ -133,7 +133,7 @@ export async function captureSnapshot(options: SnapshotOptions, ctx: Context): P
       env: report(true, [], 0),
       data: report(true, [], dataMs),
     },
-    lockfileWarnings: withPinWarnings(locks.warnings, locks.records, python.identity),
+    lockfileWarnings: await withPinWarnings(locks.warnings, locks.records, python.identity, dir),
     durationMs: 0,
   };
   const clean = scrubSecrets({ identity, context }, ctx.env);
@@ -148,11 +148,12 @@ export async function captureSnapshot(options: SnapshotOptions, ctx: Context): P
   return { snapshot, patch: git.patch, cache };
 }
 
-/** The lock readers' warnings plus, per Python lockfile, the pins the recorded interpreter does not satisfy. */
-function withPinWarnings(warnings: Record<string, LockWarning[]>, records: readonly LockfileRecord[], python: PythonIdentity | null): Record<string, LockWarning[]> {
+/** The lock readers' warnings plus, per lockfile, the pins the recorded environment does not satisfy. */
+async function withPinWarnings(warnings: Record<string, LockWarning[]>, records: readonly LockfileRecord[], python: PythonIdentity | null, dir: string): Promise<Record<string, LockWarning[]>> {
   const out = { ...warnings };
   for (const r of records) {
-    const pins = pinWarnings(r, python);
+    const node = NODE_LOCK_FORMATS.has(r.format) ? await installedNodePackages(path.join(dir, path.dirname(r.path), 'node_modules'), new Set(r.packages.map((p) => p.name))) : null;
+    const pins = [...pinWarnings(r, python), ...nodePinWarnings(r, node)];
     if (pins.length) out[r.path] = [...(out[r.path] ?? []), ...pins];
   }
   return out;

@@ -1,14 +1,15 @@
 // Declared against installed, on the real Python lockfiles of ../shared/real-locks: an
 // environment that has exactly what a lock pins gives no warning; one package at another version
 // gives exactly one PIN_UNSATISFIED naming both; pinned packages absent give one NOT_INSTALLED.
-import { readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findLockfiles } from '../../../src/lockfile/find.js';
 import type { LockfileRecord } from '../../../src/lockfile/types.js';
-import { pinWarnings, PYTHON_LOCK_FORMATS } from '../../../src/snapshot/pins.js';
+import { installedNodePackages, nodePinWarnings, NODE_LOCK_FORMATS, pinWarnings, PYTHON_LOCK_FORMATS } from '../../../src/snapshot/pins.js';
 import type { PythonIdentity } from '../../../src/snapshot/probe-python.js';
 import { REPO_ROOT } from '../../helpers/cli.js';
+import { tempDir } from '../../helpers/project.js';
 
 const REAL = path.resolve(REPO_ROOT, '..', 'shared', 'real-locks');
 const py = (packages: Record<string, string>): PythonIdentity => ({ version: '3.11.2', implementation: 'CPython', packages });
@@ -81,5 +82,55 @@ describe('pinWarnings rules', () => {
     expect(pinWarnings(lock([pkg('a', null), pkg('mine', '0.1.0', { source: 'file:../mine' })]), py({}))).toEqual([]);
     expect(pinWarnings(lock([pkg('left-pad', '1.3.0')], 'package-lock.json'), py({}))).toEqual([]);
     expect(pinWarnings(lock([pkg('torch', '1.13.1')]), null)).toEqual([]);
+  });
+});
+
+describe('node pins against node_modules (semver)', () => {
+  async function nodeLocks(): Promise<Array<[string, LockfileRecord]>> {
+    const out: Array<[string, LockfileRecord]> = [];
+    for (const project of readdirSync(REAL).filter((d) => d !== 'SOURCES.md').sort()) {
+      for (const r of (await findLockfiles(path.join(REAL, project))).records) if (NODE_LOCK_FORMATS.has(r.format)) out.push([project, r]);
+    }
+    return out;
+  }
+
+  /** node_modules with these packages at these versions (each a package.json, as npm writes one). */
+  function modules(packages: Array<[string, string]>): string {
+    const dir = path.join(tempDir('repro-nm-'), 'node_modules');
+    for (const [name, version] of packages) {
+      mkdirSync(path.join(dir, name), { recursive: true });
+      writeFileSync(path.join(dir, name, 'package.json'), JSON.stringify({ name, version }));
+    }
+    return dir;
+  }
+
+  it('on every real npm, pnpm and yarn lock: installed as pinned gives nothing; one package at another version gives one PIN_UNSATISFIED', async () => {
+    const locks = await nodeLocks();
+    expect(new Set(locks.map(([, r]) => r.format))).toEqual(new Set(['package-lock.json', 'npm-shrinkwrap.json', 'pnpm-lock.yaml', 'yarn.lock']));
+    for (const [project, lock] of locks) {
+      const pinned = lock.packages.filter((p) => p.version && /^\d+\.\d+\.\d+$/.test(p.version) && !p.source?.startsWith('file:')).slice(0, 25);
+      const first = new Map<string, string>();
+      for (const p of pinned) if (!first.has(p.name)) first.set(p.name, p.version!);
+      const dir = modules([...first]);
+      const installed = await installedNodePackages(dir, new Set(lock.packages.map((p) => p.name)));
+      expect(installed!.size, project).toBe(first.size);
+      expect(nodePinWarnings(lock, installed), project).toEqual([]);
+      // one package installed at a version no entry of its name pins
+      const [name, version] = [...first][0]!;
+      const other = `${version.split('.')[0]}.999.0`;
+      const changed = await installedNodePackages(modules([...first].map(([n, v]) => [n, n === name ? other : v])), new Set(lock.packages.map((p) => p.name)));
+      const versions = [...new Set(lock.packages.filter((p) => p.name === name && p.version).map((p) => p.version))];
+      expect(nodePinWarnings(lock, changed), project).toEqual([{ code: 'PIN_UNSATISFIED', message: `${name}: declared ${versions.join(' or ')} -> installed ${other} (semver: not equal)`, package: name }]);
+    }
+  });
+
+  it('no node_modules: nothing to judge; absent packages are not counted; a name that cannot be a folder is never read', async () => {
+    expect(await installedNodePackages(path.join(tempDir(), 'no-such-dir', 'node_modules'), ['a'])).toBeNull();
+    const dir = modules([['left-pad', '1.3.0']]);
+    const got = await installedNodePackages(dir, ['left-pad', 'absent', '../../etc', '@scope/../x']);
+    expect([...got!]).toEqual([['left-pad', '1.3.0']]);
+    const lock: LockfileRecord = { path: 'package-lock.json', format: 'package-lock.json', sha256: 'sha256:x', packageCount: 2, packages: [{ name: 'left-pad', version: '1.3.0', source: null, hashes: [] }, { name: 'absent', version: '1.0.0', source: null, hashes: [] }] };
+    expect(nodePinWarnings(lock, got)).toEqual([]);
+    expect(nodePinWarnings(lock, null)).toEqual([]);
   });
 });
