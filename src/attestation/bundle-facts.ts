@@ -5,7 +5,7 @@
 import { ReproError } from '../core/errors.js';
 import { DOCKERFILE_PATH, PROJECT_PREFIX, REFERENCE_RUN_PATH } from '../bundle/layout.js';
 import type { ManifestHead } from '../bundle/manifest.js';
-import { verifyBundle, type VerifyReport } from '../bundle/verify.js';
+import { verifyBundle, type VerifyOptions, type VerifyReport } from '../bundle/verify.js';
 import { bundleFileName } from '../registry/artifact.js';
 import { parseRunRecord, type RunRecord } from '../run-record/record.js';
 import { DEFAULT_SNAPSHOT_FILE } from '../snapshot/defaults.js';
@@ -39,10 +39,12 @@ export function baseImageOf(dockerfile: string): string | null {
   return found;
 }
 
-export async function readBundleFacts(file: string): Promise<BundleFacts> {
+/** `options`: verify's own (--digest, the limits, progress), checked in the same pass. */
+export async function readBundleFacts(file: string, options: Pick<VerifyOptions, 'digest' | 'limits' | 'progress'> = {}): Promise<BundleFacts> {
   const wanted = new Set([SNAPSHOT_PATH, REFERENCE_RUN_PATH, DOCKERFILE_PATH]);
   const parts = new Map<string, Buffer[]>();
   const { manifest, ...report } = await verifyBundle(file, {
+    ...options,
     onEntry: (e) => {
       if (!wanted.has(e.path) || e.type !== 'file') return undefined;
       if (e.size > MAX_FACT_BYTES) {

@@ -45,15 +45,18 @@ async function pemFrom(spec: string, cwd: string, env: Readonly<Record<string, s
   return { pem, source: file };
 }
 
+/** A KeyObject from PEM text; the error never quotes the text (it may be a key). */
+function fromPem(make: typeof createPrivateKey | typeof createPublicKey, pem: string, source: string, what: string, hint: string): KeyObject {
+  try {
+    return make({ key: pem, format: 'pem' });
+  } catch (err) {
+    throw new ReproError('E_INPUT', `${source} is not a PEM ${what} (${(err as Error).message.split('\n')[0]})`, { hint, details: { source } });
+  }
+}
+
 export async function loadSigningKey(spec: string, cwd: string, env: Readonly<Record<string, string | undefined>>): Promise<SigningKey> {
   const { pem, source } = await pemFrom(spec, cwd, env);
-  let privateKey: KeyObject;
-  try {
-    privateKey = createPrivateKey({ key: pem, format: 'pem' });
-  } catch (err) {
-    // The message never quotes the text: it may be a key.
-    throw new ReproError('E_INPUT', `${source} is not a PEM private key (${(err as Error).message.split('\n')[0]})`, { hint: 'Pass the private key in PEM (BEGIN PRIVATE KEY or BEGIN EC PRIVATE KEY); an encrypted key is not read.', details: { source } });
-  }
+  const privateKey = fromPem(createPrivateKey, pem, source, 'private key', 'Pass the private key in PEM (BEGIN PRIVATE KEY or BEGIN EC PRIVATE KEY); an encrypted key is not read.');
   const kind = kindOf(privateKey, source);
   const publicKey = createPublicKey(privateKey);
   return { kind, keyid: keyIdOf(publicKey), privateKey, publicKey };
@@ -62,11 +65,6 @@ export async function loadSigningKey(spec: string, cwd: string, env: Readonly<Re
 /** A public key to verify with: a public key PEM (a private key PEM gives its public half). */
 export async function loadPublicKey(spec: string, cwd: string, env: Readonly<Record<string, string | undefined>>): Promise<{ kind: KeyKind; keyid: string; publicKey: KeyObject }> {
   const { pem, source } = await pemFrom(spec, cwd, env);
-  let publicKey: KeyObject;
-  try {
-    publicKey = createPublicKey({ key: pem, format: 'pem' });
-  } catch (err) {
-    throw new ReproError('E_INPUT', `${source} is not a PEM public key (${(err as Error).message.split('\n')[0]})`, { hint: 'Pass the public key (`openssl pkey -in key.pem -pubout -out key.pub.pem`).', details: { source } });
-  }
+  const publicKey = fromPem(createPublicKey, pem, source, 'public key', 'Pass the public key (`openssl pkey -in key.pem -pubout -out key.pub.pem`).');
   return { kind: kindOf(publicKey, source), keyid: keyIdOf(publicKey), publicKey };
 }

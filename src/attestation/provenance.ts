@@ -6,7 +6,8 @@
 import { stripCredentials } from '../secrets/rules.js';
 import type { BundleFacts } from './bundle-facts.js';
 import { digestsOf, ecosystemOf, hexOf, purlOf } from './package-ids.js';
-import { bundleSubject, epochTime, REPRO_BUILD_TYPE, REPRO_BUILDER_ID, SLSA_PROVENANCE, statement, type Statement } from './statement.js';
+import { epochTime } from '../intake/source-date.js';
+import { bundleSubject, REPRO_BUILD_TYPE, REPRO_BUILDER_ID, SLSA_PROVENANCE, statement, type Statement } from './statement.js';
 import { compareUtf8 } from '../core/utf8-order.js';
 
 export interface ResourceDescriptor {

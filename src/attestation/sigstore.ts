@@ -15,8 +15,6 @@ export interface KeylessOptions {
   identityToken?: string;
 }
 
-export const SIGSTORE_BUNDLE_MEDIA_TYPE = 'application/vnd.dev.sigstore.bundle.v0.3+json';
-
 /** Signs `payload` as a DSSE envelope through Fulcio and Rekor; the Sigstore bundle's bytes. */
 export async function signKeyless(payloadType: string, payload: Buffer, options: KeylessOptions): Promise<Buffer> {
   const { DSSEBundleBuilder, FulcioSigner, RekorWitness, CIContextProvider } = await import('@sigstore/sign');

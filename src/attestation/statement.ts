@@ -45,8 +45,3 @@ export function statement<P>(subject: Subject, predicateType: string, predicate:
 export function statementBytes(s: Statement): Buffer {
   return Buffer.from(canonicalJson(s));
 }
-
-/** An RFC 3339 time in whole seconds from SOURCE_DATE_EPOCH-style seconds. */
-export function epochTime(seconds: number): string {
-  return new Date(seconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}

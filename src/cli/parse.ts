@@ -54,3 +54,11 @@ export async function readFileList(file: string): Promise<string[]> {
   });
   return text.split('\0').filter((p) => p !== '');
 }
+
+/** Flags (by their commander keys) that were given but only mean something with `needs`: exit 2 naming them. */
+export function refuseWithout<K extends string>(flags: Partial<Record<K, unknown>>, keys: readonly K[], needs: string, hint: string): void {
+  const given = keys.filter((k) => flags[k] !== undefined);
+  if (given.length === 0) return;
+  const names = given.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+  throw new ReproError('E_USAGE', `${names.join(', ')} only mean something with ${needs}`, { hint, details: {} });
+}

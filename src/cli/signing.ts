@@ -7,7 +7,10 @@ import { ReproError } from '../core/errors.js';
 import type { Signing, WrittenDocument } from '../attestation/documents.js';
 import type { ResolvedBundle } from './bundle-arg.js';
 import type { CliIo } from './io.js';
+import { refuseWithout } from './parse.js';
 
+// @sigstore/sign's DEFAULT_FULCIO_URL and DEFAULT_REKOR_URL, written here so that --help and
+// every command start without loading the Sigstore libraries.
 export const DEFAULT_FULCIO_URL = 'https://fulcio.sigstore.dev';
 export const DEFAULT_REKOR_URL = 'https://rekor.sigstore.dev';
 
@@ -34,8 +37,7 @@ export async function signingFrom(flags: SigningFlags, io: CliIo): Promise<Signi
     const { loadSigningKey } = await import('../attestation/keys.js');
     signing.key = await loadSigningKey(flags.key, io.ctx.cwd, io.ctx.env);
   }
-  const keylessOnly = (['fulcioUrl', 'rekorUrl', 'identityToken'] as const).filter((k) => flags[k] !== undefined);
-  if (!flags.keyless && keylessOnly.length) throw new ReproError('E_USAGE', `--${keylessOnly.map((k) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)).join(', --')} only mean something with --keyless`, { hint: 'Add --keyless, or drop them.', details: {} });
+  if (!flags.keyless) refuseWithout(flags, ['fulcioUrl', 'rekorUrl', 'identityToken'], '--keyless', 'Add --keyless, or drop them.');
   if (flags.keyless) {
     const token = flags.identityToken ?? io.ctx.env.SIGSTORE_ID_TOKEN;
     signing.keyless = { fulcioUrl: flags.fulcioUrl ?? DEFAULT_FULCIO_URL, rekorUrl: flags.rekorUrl ?? DEFAULT_REKOR_URL, ...(token ? { identityToken: token } : {}) };

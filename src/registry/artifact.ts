@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { EXTENSION, type Codec } from '../bundle/codecs.js';
 import { ReproError } from '../core/errors.js';
+import { epochTime } from '../intake/source-date.js';
 
 export const ARTIFACT_TYPE = 'application/vnd.repro.bundle.v1';
 export const MANIFEST_MEDIA_TYPE = 'application/vnd.oci.image.manifest.v1+json';
@@ -61,7 +62,7 @@ export function artifactManifest(f: BundleFacts): { manifest: ArtifactManifest; 
       'io.repro.bundle.content-digest': f.contentDigest,
       'io.repro.bundle.name': f.name,
       'io.repro.bundle.version': f.version,
-      'org.opencontainers.image.created': new Date(f.sourceDateEpoch * 1000).toISOString().replace(/\.000Z$/, 'Z'),
+      'org.opencontainers.image.created': epochTime(f.sourceDateEpoch),
       'org.opencontainers.image.title': f.name,
       'org.opencontainers.image.version': f.version,
     },

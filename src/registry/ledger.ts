@@ -4,7 +4,7 @@
 import type { Context } from '../core/context.js';
 import { ReproError } from '../core/errors.js';
 import type { RunRecord } from '../run-record/record.js';
-import { attachReferrer, listReferrers, referrerTag, type Attached } from './referrers.js';
+import { attachReferrer, listReferrers, type Attached } from './referrers.js';
 import type { OciRef } from './reference.js';
 
 export const RUN_ARTIFACT_TYPE = 'application/vnd.repro.run.v1';
@@ -23,11 +23,6 @@ export interface LedgerEntry {
 }
 
 const RUN_ID = /^[A-Za-z0-9_.-]{1,40}$/;
-
-/** The tag a run record gets on registries without the referrers API. */
-export function runTag(subject: string, runId: string): string {
-  return referrerTag(subject, `run-${runId}`);
-}
 
 function annotationsOf(record: RunRecord): Record<string, string> {
   return {

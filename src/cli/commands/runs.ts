@@ -34,7 +34,7 @@ export interface RunsResult {
 }
 
 async function listAttestations(reference: string, digest: string, flags: RunsFlags, io: CliIo): Promise<AttestationEntry[]> {
-  const [{ listReferrers, readReferrerLayer }] = await Promise.all([import('../../registry/referrers.js')]);
+  const { listReferrers, readReferrerLayer } = await import('../../registry/referrers.js');
   const ref = requireReference(reference);
   const found = await listReferrers(ref, digest, Object.values(MEDIA_TYPES), io.ctx);
   if (found.length === 0) return [];

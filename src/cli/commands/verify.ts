@@ -7,7 +7,7 @@ import { verifyBundle } from '../../bundle/verify.js';
 import { ReproError, fsError } from '../../core/errors.js';
 import type { AttestationReport } from '../../attestation/check.js';
 import type { CliIo, CommandOutcome } from '../io.js';
-import { parseLimits, type LimitFlags } from '../parse.js';
+import { parseLimits, refuseWithout, type LimitFlags } from '../parse.js';
 import { renderVerify, type VerifyResult } from '../render/verify.js';
 
 export interface VerifyFlags extends LimitFlags {
@@ -25,8 +25,7 @@ const MAX_ATTESTATION_BYTES = 64 * 1024 * 1024;
 export async function verifyCommand(bundle: string, flags: VerifyFlags, io: CliIo): Promise<CommandOutcome<VerifyResult & { attestations?: Array<AttestationReport & { file: string }> }>> {
   const { file } = await resolveBundleArg(bundle, io.ctx);
   const attestations = flags.attestation ?? [];
-  const extra = (['key', 'trustedRoot', 'certificateIdentity', 'certificateOidcIssuer'] as const).filter((k) => flags[k] !== undefined);
-  if (attestations.length === 0 && extra.length) throw new ReproError('E_USAGE', `--${extra.map((k) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)).join(', --')} only mean something with --attestation`, { hint: 'Add --attestation FILE.', details: {} });
+  if (attestations.length === 0) refuseWithout(flags, ['key', 'trustedRoot', 'certificateIdentity', 'certificateOidcIssuer'], '--attestation', 'Add --attestation FILE.');
   if (attestations.length === 0) {
     const { manifest, ...report } = await verifyBundle(file, { digest: flags.digest, progress: io.ctx.progress, limits: parseLimits(flags) });
     const result: VerifyResult = { ...report, sourceDateEpoch: manifest.head.sourceDateEpoch, compression: manifest.head.compression };
@@ -34,10 +33,7 @@ export async function verifyCommand(bundle: string, flags: VerifyFlags, io: CliI
   }
   const [{ readBundleFacts }, { checkAttestation }, { loadPublicKey }] = await Promise.all([import('../../attestation/bundle-facts.js'), import('../../attestation/check.js'), import('../../attestation/keys.js')]);
   const publicKey = flags.key ? await loadPublicKey(flags.key, io.ctx.cwd, io.ctx.env) : undefined;
-  const facts = await readBundleFacts(file);
-  if (flags.digest && ![facts.report.contentDigest, facts.report.fileDigest, facts.report.integrity].includes(flags.digest)) {
-    throw new ReproError('E_INTEGRITY', `the bundle's digests are not ${flags.digest}`, { details: { expected: flags.digest, contentDigest: facts.report.contentDigest, fileDigest: facts.report.fileDigest } });
-  }
+  const facts = await readBundleFacts(file, { digest: flags.digest, progress: io.ctx.progress, limits: parseLimits(flags) });
   const reports: Array<AttestationReport & { file: string }> = [];
   for (const a of attestations) {
     const at = path.resolve(io.ctx.cwd, a);
