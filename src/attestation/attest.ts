@@ -2,6 +2,7 @@
 // bundle alone and written beside it (or in --output), each signed when a key or Sigstore is
 // given. planAttest makes and signs every document in memory; writeDocuments then writes them.
 import path from 'node:path';
+import { bundleBaseName } from '../bundle/layout.js';
 import { readBundleFacts, type BundleFacts } from './bundle-facts.js';
 import { signedForms, MEDIA_TYPES, type PlannedDocument, type Signing } from './documents.js';
 import { provenance } from './provenance.js';
@@ -16,12 +17,9 @@ export interface AttestPlan {
   documents: PlannedDocument[];
 }
 
-/** `<name>-<version>`: what every document of a bundle is named after. */
-export const documentBase = (facts: Pick<BundleFacts, 'head'>) => `${facts.head.name}-${facts.head.version}`;
-
 export async function planAttest(bundle: string, outDir: string | undefined, signing: Signing): Promise<AttestPlan> {
   const facts = await readBundleFacts(bundle);
-  const base = documentBase(facts);
+  const base = bundleBaseName(facts.head);
   const prov = statementBytes(provenance(facts));
   const bom = mlBom(facts);
   const documents: PlannedDocument[] = [
@@ -39,7 +37,7 @@ export async function planBuildAttest(bundle: string, evidence: Omit<BuildEviden
   const plan = await planAttest(bundle, undefined, signing);
   const { facts } = plan;
   if (facts.report.fileDigest !== evidence.fileDigest) throw new TypeError(`the bundle at ${bundle} is not the one built (${facts.report.fileDigest} vs ${evidence.fileDigest})`);
-  const base = documentBase(facts);
+  const base = bundleBaseName(facts.head);
   const bytes = statementBytes(reproducedBuild({ ...evidence, name: facts.head.name, version: facts.head.version, fileName: facts.fileName }, env));
   plan.documents.push({ kind: 'reproduced-build', form: 'statement', name: `${base}.reproduced-build.json`, bytes, mediaType: MEDIA_TYPES.statement }, ...(await signedForms('reproduced-build', `${base}.reproduced-build`, bytes, signing)));
   return plan;

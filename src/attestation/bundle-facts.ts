@@ -3,18 +3,15 @@
 // base image its Dockerfile pins. Nothing comes from the machine or the checkout attesting it,
 // so the same bundle gives the same facts, and the same documents, anywhere.
 import { ReproError } from '../core/errors.js';
-import { DOCKERFILE_PATH, PROJECT_PREFIX, REFERENCE_RUN_PATH } from '../bundle/layout.js';
+import { BUNDLED_SNAPSHOT_PATH, bundleFileName, DOCKERFILE_PATH, REFERENCE_RUN_PATH } from '../bundle/layout.js';
 import type { ManifestHead } from '../bundle/manifest.js';
 import { verifyBundle, type VerifyOptions, type VerifyReport } from '../bundle/verify.js';
-import { bundleFileName } from '../registry/artifact.js';
 import { parseRunRecord, type RunRecord } from '../run-record/record.js';
-import { DEFAULT_SNAPSHOT_FILE } from '../snapshot/defaults.js';
 import { parseSnapshot } from '../snapshot/io.js';
 import type { Snapshot } from '../snapshot/snapshot.js';
 
 /** The entries read whole; each is refused past this size (a snapshot of a huge env is ~1 MiB). */
 export const MAX_FACT_BYTES = 64 * 1024 * 1024;
-const SNAPSHOT_PATH = `${PROJECT_PREFIX}/${DEFAULT_SNAPSHOT_FILE}`;
 
 export interface BundleFacts {
   /** The bundle's canonical file name (name-version.repro.tar.zst), the subject's name. */
@@ -41,7 +38,7 @@ export function baseImageOf(dockerfile: string): string | null {
 
 /** `options`: verify's own (--digest, the limits, progress), checked in the same pass. */
 export async function readBundleFacts(file: string, options: Pick<VerifyOptions, 'digest' | 'limits' | 'progress'> = {}): Promise<BundleFacts> {
-  const wanted = new Set([SNAPSHOT_PATH, REFERENCE_RUN_PATH, DOCKERFILE_PATH]);
+  const wanted = new Set([BUNDLED_SNAPSHOT_PATH, REFERENCE_RUN_PATH, DOCKERFILE_PATH]);
   const parts = new Map<string, Buffer[]>();
   const { manifest, ...report } = await verifyBundle(file, {
     ...options,
@@ -56,7 +53,7 @@ export async function readBundleFacts(file: string, options: Pick<VerifyOptions,
     },
   });
   const text = (p: string) => (parts.has(p) ? Buffer.concat(parts.get(p)!).toString('utf8') : null);
-  const snapshotText = text(SNAPSHOT_PATH);
+  const snapshotText = text(BUNDLED_SNAPSHOT_PATH);
   const runText = text(REFERENCE_RUN_PATH);
   const dockerfile = text(DOCKERFILE_PATH);
   return {
@@ -64,7 +61,7 @@ export async function readBundleFacts(file: string, options: Pick<VerifyOptions,
     report,
     head: manifest.head,
     manifestDigest: manifest.head.selfDigest,
-    snapshot: snapshotText === null ? null : parseSnapshot(snapshotText, `${file}:${SNAPSHOT_PATH}`),
+    snapshot: snapshotText === null ? null : parseSnapshot(snapshotText, `${file}:${BUNDLED_SNAPSHOT_PATH}`),
     referenceRun: runText === null ? null : parseRunRecord(runText, `${file}:${REFERENCE_RUN_PATH}`),
     baseImage: dockerfile === null ? null : baseImageOf(dockerfile),
   };

@@ -7,18 +7,17 @@ import type { HashCache } from '../core/hash-cache.js';
 import { ReproError } from '../core/errors.js';
 import { packageVersion, reproVersion, runtimeVersions } from '../core/runtime.js';
 import { compareManifests, type BuildDifference } from '../bundle/compare.js';
-import { compressionInfo, EXTENSION, zstdEngine, type Codec, type CompressionInfo } from '../bundle/compress.js';
+import { compressionInfo, zstdEngine, type Codec, type CompressionInfo } from '../bundle/compress.js';
 import type { ZstdEngine } from '../bundle/zstd-format.js';
 import { lockHead, readLock, writeLock, LOCK_FILE, type LockHead } from '../bundle/lock.js';
 import { encodeManifest, toManifestEntries, type ManifestHead } from '../bundle/manifest.js';
 import { planContent } from '../intake/plan.js';
 import type { EntryTable } from '../bundle/entry-table.js';
-import { slugName } from '../project/meta.js';
 import { parseSourceDateEpoch } from '../intake/source-date.js';
 import { writeBundle } from '../bundle/write.js';
 import type { ManifestContent } from '../bundle/tar-frames.js';
 import { generateMlproject, loadProject, type LoadedProject } from '../project/load.js';
-import { DOCKERFILE_PATH, REFERENCE_RUN_PATH } from '../bundle/layout.js';
+import { bundleFileName, DOCKERFILE_PATH, REFERENCE_RUN_PATH } from '../bundle/layout.js';
 import { planDockerfileEntry, type DockerfileEntry } from './dockerfile-entry.js';
 import { buildBundleImage, type ImageResult } from '../docker/bundle-image.js';
 import type { BuildNetwork } from '../docker/images.js';
@@ -185,7 +184,7 @@ export async function planBuild(options: BuildOptions, ctx: Context): Promise<Bu
       });
     }
   }
-  const output = path.join(outDir, `${slugName(meta.name)}-${slugName(meta.version)}${EXTENSION[options.compression]}`);
+  const output = path.join(outDir, bundleFileName({ name: meta.name, version: meta.version, codec: options.compression }));
   const lockAction = lockActionFor(options, lock?.head.manifestDigest ?? null, manifest.selfDigest);
   return {
     root,

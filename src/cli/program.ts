@@ -8,10 +8,10 @@ import { DEFAULT_DOCKER_TIMEOUT_S } from '../docker/connection.js';
 import { DEFAULT_OUT_DIR } from '../builder/defaults.js';
 import { DEFAULT_ENTRY, DEFAULT_NETWORK, RUNS_DIR } from '../exec/defaults.js';
 import { DEFAULT_SOURCE_DATE_EPOCH } from '../intake/source-date.js';
-import { DEFAULT_SNAPSHOT_FILE } from '../snapshot/defaults.js';
 import type { CliIo, CommandOutcome, Invocation, OutputFormat } from './io.js';
 import { limitOptions, outputOptions, probeOptions } from './options.js';
 import { signingOptions } from './signing.js';
+import { SNAPSHOT_FILE } from '../bundle/layout.js';
 
 export interface ProgramHooks {
   /** Called by the action of the command the argv names. */
@@ -228,7 +228,7 @@ requirements*.txt); git; determinism environment variables; --data hashes.
 Each probe has a time limit; a missing tool is recorded, never an error. Secrets are never
 written: secret-like variables are recorded as redacted and credentials are cut from URLs.`)
     .argument('[dir]', 'project directory', '.')
-    .option('-o, --output <file>', `where to write (default: DIR/${DEFAULT_SNAPSHOT_FILE})`);
+    .option('-o, --output <file>', `where to write (default: DIR/${SNAPSHOT_FILE})`);
   probeOptions(snapshot)
     .option('--data <path...>', 'files or directories to hash (sha256 per file, one tree digest per directory)')
     .option('--env <name...>', 'also record these environment variables (secret-like names are redacted)')

@@ -10,7 +10,7 @@ import { ReproError } from '../core/errors.js';
 import { reachDocker, type DockerClient, type ImageInfo } from './client.js';
 import type { BuildNetwork } from './images.js';
 import { openBundle } from '../bundle/open.js';
-import { slugName } from '../project/meta.js';
+import { slugName } from '../bundle/layout.js';
 import { verifyBundle } from '../bundle/verify.js';
 import { DOCKERFILE_PATH } from '../bundle/layout.js';
 

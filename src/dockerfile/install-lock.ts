@@ -12,10 +12,7 @@ import { lockfileCandidates } from '../lockfile/find.js';
 import { parseRequirements } from '../lockfile/requirements.js';
 import { exportPipfileLock, exportPoetryLock, exportUvLock, type ExportedRequirements } from './export-requirements.js';
 import type { DockerfileKind } from './generate.js';
-
-/** Build-context files repro writes beside the Dockerfile (a bundle carries them at its root). */
-export const EXPORTED_REQUIREMENTS = 'repro.requirements.txt';
-export const EXPORTED_VCS_REQUIREMENTS = 'repro.requirements-vcs.txt';
+import { EXPORTED_REQUIREMENTS, EXPORTED_VCS_REQUIREMENTS } from '../bundle/layout.js';
 
 export interface InstallPlan {
   /** The project-relative lock the image installs from, or null. */

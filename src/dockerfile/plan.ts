@@ -11,10 +11,10 @@ import type { ProjectManifest } from '../project/types.js';
 import { chooseCudaBase } from './cuda-base.js';
 import { generateDockerfile, type DockerfileKind } from './generate.js';
 import { parseSnapshot } from '../snapshot/io.js';
-import { DEFAULT_SNAPSHOT_FILE } from '../snapshot/defaults.js';
 import type { Snapshot } from '../snapshot/snapshot.js';
 import { pinBaseImage, type Pinned } from './pin.js';
 import { planInstall } from './install-lock.js';
+import { SNAPSHOT_FILE } from '../bundle/layout.js';
 
 export interface DockerfilePlanOptions {
   /** The project, already loaded by the caller (its manifest, name and version). */
@@ -59,7 +59,7 @@ export function gpuEvidence(snapshot: Snapshot | null): GpuEvidence | null {
 
 async function readProjectSnapshot(root: string): Promise<Snapshot | null> {
   try {
-    return parseSnapshot(await fs.readFile(path.join(root, DEFAULT_SNAPSHOT_FILE), 'utf8'), DEFAULT_SNAPSHOT_FILE);
+    return parseSnapshot(await fs.readFile(path.join(root, SNAPSHOT_FILE), 'utf8'), SNAPSHOT_FILE);
   } catch {
     return null;
   }

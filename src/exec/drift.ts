@@ -12,8 +12,9 @@ import { diffSnapshots } from '../diff/diff-snapshots.js';
 import type { ProjectManifest } from '../project/types.js';
 import type { RunRecord } from '../run-record/record.js';
 import { parseSnapshot } from '../snapshot/io.js';
-import { DEFAULT_IMPORT_TIMEOUT_MS, DEFAULT_PROBE_TIMEOUT_MS, DEFAULT_SNAPSHOT_FILE } from '../snapshot/defaults.js';
+import { DEFAULT_IMPORT_TIMEOUT_MS, DEFAULT_PROBE_TIMEOUT_MS } from '../snapshot/defaults.js';
 import { captureSnapshot } from '../snapshot/snapshot.js';
+import { SNAPSHOT_FILE } from '../bundle/layout.js';
 
 export interface DriftOptions {
   /** The interpreter to describe; else the one the snapshot names, when this machine has it. */
@@ -44,12 +45,12 @@ export async function hostInterpreter(explicit: string | undefined, recorded: un
 }
 
 export async function checkDrift(projectDir: string, manifest: ProjectManifest | null, options: DriftOptions, ctx: Context): Promise<RunRecord['machine']> {
-  const text = await fs.readFile(path.join(projectDir, DEFAULT_SNAPSHOT_FILE), 'utf8').catch(() => null);
-  const original = text ? parseSnapshot(text, `bundle:${DEFAULT_SNAPSHOT_FILE}`) : null;
+  const text = await fs.readFile(path.join(projectDir, SNAPSHOT_FILE), 'utf8').catch(() => null);
+  const original = text ? parseSnapshot(text, `bundle:${SNAPSHOT_FILE}`) : null;
   const pythonHere = await hostInterpreter(options.python, original?.context.python?.executable, cacheRoot(ctx.env));
   // Only this machine's programs run here: never the bundle's .venv (projectVenv: false).
   const now = (
-    await captureSnapshot({ dir: projectDir, output: path.join(projectDir, DEFAULT_SNAPSHOT_FILE), python: pythonHere, projectVenv: false, imports: false, probeTimeoutMs: DEFAULT_PROBE_TIMEOUT_MS, importTimeoutMs: DEFAULT_IMPORT_TIMEOUT_MS, pythonCacheDir: path.join(cacheRoot(ctx.env), 'python-probe'), toolCacheDir: path.join(cacheRoot(ctx.env), 'tool-probe'), git: false }, ctx)
+    await captureSnapshot({ dir: projectDir, output: path.join(projectDir, SNAPSHOT_FILE), python: pythonHere, projectVenv: false, imports: false, probeTimeoutMs: DEFAULT_PROBE_TIMEOUT_MS, importTimeoutMs: DEFAULT_IMPORT_TIMEOUT_MS, pythonCacheDir: path.join(cacheRoot(ctx.env), 'python-probe'), toolCacheDir: path.join(cacheRoot(ctx.env), 'tool-probe'), git: false }, ctx)
   ).snapshot;
   if (manifest?.gpu?.required && now.identity.gpu === null) {
     throw new ReproError('E_ENV', 'the bundle requires a GPU and this machine has none', {

@@ -54,15 +54,3 @@ function safe<T>(fn: () => T): T | undefined {
     return undefined;
   }
 }
-
-/** A file-name-safe form: `@scope/My Pkg` becomes `scope-my-pkg`. */
-export function slugName(name: string): string {
-  const slug = name
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase()
-    .replace(/^@/, '')
-    .replace(/[^a-z0-9._-]+/g, '-')
-    .replace(/^[-.]+|[-.]+$/g, '');
-  return slug === '' ? 'project' : slug;
-}

@@ -4,7 +4,8 @@
 // function of the bundle: no push time, no machine, no path (the title is the bundle's canonical
 // file name, not whatever the file is called here), so one bundle has one manifest digest.
 import { createHash } from 'node:crypto';
-import { EXTENSION, type Codec } from '../bundle/codecs.js';
+import { type Codec } from '../bundle/codecs.js';
+import { bundleFileName } from '../bundle/layout.js';
 import { ReproError } from '../core/errors.js';
 import { epochTime } from '../intake/source-date.js';
 
@@ -43,11 +44,6 @@ export interface ArtifactManifest {
   config: Descriptor;
   layers: Descriptor[];
   annotations: Record<string, string>;
-}
-
-/** The bundle's canonical file name, as `repro build` names it. */
-export function bundleFileName(f: Pick<BundleFacts, 'name' | 'version' | 'codec'>): string {
-  return `${f.name}-${f.version}${EXTENSION[f.codec]}`;
 }
 
 /** The manifest and its exact bytes (the key order here is the format's). */

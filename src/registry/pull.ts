@@ -13,7 +13,8 @@ import { trackTemp } from '../core/cleanup.js';
 import type { Context } from '../core/context.js';
 import { ReproError, fsError } from '../core/errors.js';
 import { verifyBundle, type VerifyReport } from '../bundle/verify.js';
-import { bundleFileName, bundleLayer, MANIFEST_MEDIA_TYPE } from './artifact.js';
+import { bundleLayer, MANIFEST_MEDIA_TYPE } from './artifact.js';
+import { bundleFileName } from '../bundle/layout.js';
 import { RegistryClient } from './client.js';
 import { formatReference, manifestTarget, requireReference } from './reference.js';
 
@@ -133,9 +134,9 @@ export async function pullBundle(options: PullOptions, ctx: Context): Promise<Pu
     throw fsError(err, dir, 'cannot create the cache directory');
   });
   const annotations = (doc as { annotations?: Record<string, string> }).annotations ?? {};
-  const name = String(annotations['io.repro.bundle.name'] ?? 'bundle').replace(/[^A-Za-z0-9._-]/g, '_');
-  const version = String(annotations['io.repro.bundle.version'] ?? '0').replace(/[^A-Za-z0-9._+-]/g, '_');
-  const target = path.join(dir, bundleFileName({ name, version, codec }));
+  // The name `repro build` gave the bundle; the annotations are the registry's word, and the slug
+  // keeps whatever they say one safe path component.
+  const target = path.join(dir, bundleFileName({ name: String(annotations['io.repro.bundle.name'] ?? 'bundle'), version: String(annotations['io.repro.bundle.version'] ?? '0'), codec }));
   const cached = await fs.stat(target).then((s) => s.isFile() && s.size === layer.size).catch(() => false);
   let report: Awaited<ReturnType<typeof verifyBundle>>;
   if (!cached) {

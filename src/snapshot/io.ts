@@ -7,8 +7,7 @@ import { canonicalJson } from '../core/canonical-json.js';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { ReproError, fsError } from '../core/errors.js';
 import { parseVersionedJson } from '../core/versioned-json.js';
-import { PROJECT_PREFIX } from '../bundle/layout.js';
-import { DEFAULT_SNAPSHOT_FILE } from './defaults.js';
+import { BUNDLED_SNAPSHOT_PATH } from '../bundle/layout.js';
 import { identityDigest, SNAPSHOT_KIND, SNAPSHOT_SCHEMA_VERSION, type Snapshot } from './snapshot.js';
 
 export async function writeSnapshot(file: string, snapshot: Snapshot): Promise<void> {
@@ -44,7 +43,7 @@ export async function readSnapshotOrBundle(file: string): Promise<{ snapshot: Sn
   if (looksJson || (sniffCodec(head) === 'none' && !head.subarray(257, 262).equals(Buffer.from('ustar')))) {
     return { snapshot: parseSnapshot(await fs.readFile(file, 'utf8'), file), from: 'file' };
   }
-  const inside = `${PROJECT_PREFIX}/${DEFAULT_SNAPSHOT_FILE}`;
+  const inside = BUNDLED_SNAPSHOT_PATH;
   const parts: Buffer[] = [];
   await verifyBundle(file, { onEntry: (e) => (e.path === inside ? { write: (slice) => parts.push(Buffer.from(slice)), end: () => {} } : undefined) });
   if (parts.length === 0) {

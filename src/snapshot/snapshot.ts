@@ -18,8 +18,9 @@ import { probeNode, type NodeIdentity } from './probe-node.js';
 import { probeOs, type OsContext, type OsIdentity } from './probe-os.js';
 import { probePython, type PythonContext, type PythonIdentity } from './probe-python.js';
 import { scrubSecrets } from '../secrets/values.js';
-import { DEFAULT_SNAPSHOT_FILE } from './defaults.js';
 import { installedNodePackages, nodePinWarnings, NODE_LOCK_FORMATS, pinWarnings } from './pins.js';
+import { SNAPSHOT_FILE } from '../bundle/layout.js';
+import { LOCK_FILE } from '../bundle/lock.js';
 
 export const SNAPSHOT_SCHEMA_VERSION = 1;
 export const SNAPSHOT_KIND = 'repro-snapshot';
@@ -87,7 +88,7 @@ export function identityDigest(identity: SnapshotIdentity): string {
 export async function captureSnapshot(options: SnapshotOptions, ctx: Context): Promise<{ snapshot: Snapshot; patch: string | null; cache: HashCache }> {
   const started = ctx.now().getTime();
   const dir = path.resolve(ctx.cwd, options.dir ?? '.');
-  const output = path.resolve(ctx.cwd, options.output ?? path.join(dir, DEFAULT_SNAPSHOT_FILE));
+  const output = path.resolve(ctx.cwd, options.output ?? path.join(dir, SNAPSHOT_FILE));
   const tool = { timeoutMs: options.probeTimeoutMs, env: ctx.env };
   const timed = async <T>(fn: () => Promise<T>): Promise<[T, number]> => {
     const t = ctx.now().getTime();
@@ -95,7 +96,7 @@ export async function captureSnapshot(options: SnapshotOptions, ctx: Context): P
     return [v, ctx.now().getTime() - t];
   };
   const cache = await new HashCache(dir).load();
-  const ownFiles = [...new Set([path.relative(dir, output), DEFAULT_SNAPSHOT_FILE, '.repro', 'repro.lock'])].filter((p) => p !== '' && !p.startsWith('..'));
+  const ownFiles = [...new Set([path.relative(dir, output), SNAPSHOT_FILE, '.repro', LOCK_FILE])].filter((p) => p !== '' && !p.startsWith('..'));
   const [[os, osMs], [node, nodeMs], [python, pyMs], [gpu, gpuMs], [locks, lockMs], [git, gitMs], [data, dataMs]] = await Promise.all([
     timed(() => probeOs()),
     timed(() => probeNode({ ...tool, cacheDir: options.toolCacheDir })),

@@ -178,7 +178,7 @@ async function attestRun(result: ExecResult, signing: Signing, io: CliIo): Promi
     import('../../attestation/attest.js'),
     import('../../attestation/documents.js'),
     import('../../bundle/read-manifest-only.js'),
-    import('../../registry/artifact.js'),
+    import('../../bundle/layout.js'),
     import('../../bundle/compress.js'),
     import('../../bundle/open.js'),
     import('node:crypto'),

@@ -3,11 +3,11 @@ import path from 'node:path';
 import { writeFileAtomic } from '../../core/atomic-write.js';
 import { writeSnapshot } from '../../snapshot/io.js';
 import { cacheRoot } from '../../core/cache-root.js';
-import { DEFAULT_SNAPSHOT_FILE } from '../../snapshot/defaults.js';
 import { captureSnapshot, type Snapshot } from '../../snapshot/snapshot.js';
 import type { CliIo, CommandOutcome } from '../io.js';
 import { parseMs } from '../parse.js';
 import { renderSnapshot } from '../render/snapshot.js';
+import { SNAPSHOT_FILE } from '../../bundle/layout.js';
 
 export interface SnapshotFlags {
   output?: string;
@@ -29,7 +29,7 @@ export interface SnapshotResult {
 
 export async function snapshotCommand(dir: string | undefined, flags: SnapshotFlags, io: CliIo): Promise<CommandOutcome<SnapshotResult>> {
   const root = path.resolve(io.ctx.cwd, dir ?? '.');
-  const file = path.resolve(io.ctx.cwd, flags.output ?? path.join(root, DEFAULT_SNAPSHOT_FILE));
+  const file = path.resolve(io.ctx.cwd, flags.output ?? path.join(root, SNAPSHOT_FILE));
   const { snapshot, patch, cache } = await captureSnapshot(
     {
       dir: root,

@@ -111,6 +111,28 @@ describe.skipIf(SKIP_DOCKER)(`push, pull and exec by reference through a real re
     expect(again.json().result.cached).toBe(true);
   });
 
+  it('bug: a scoped npm name (@acme/Iris) is attested and pushed under the one file name repro build wrote', async () => {
+    // Before: build wrote acme-iris-1.0.0-rc.1.repro.tar.zst, attest joined `@acme/Iris-…` onto the
+    // output directory (exit 3) and the OCI title named a file nobody wrote.
+    const root = await makeProject({ 'package.json': JSON.stringify({ name: '@acme/Iris', version: '1.0.0+rc.1' }), 'index.js': 'console.log(1)\n' });
+    const { file } = await buildBundle(root);
+    expect(path.basename(file)).toBe('acme-iris-1.0.0-rc.1.repro.tar.zst');
+    const attested = await runCli(['attest', file, '--json']);
+    expect(attested.code, attested.stderr).toBe(0);
+    const names = attested.json().result.documents.map((d: { file: string }) => path.basename(d.file)).sort();
+    expect(names).toEqual(['acme-iris-1.0.0-rc.1.cdx.json', 'acme-iris-1.0.0-rc.1.provenance.json']);
+    const statement = JSON.parse(readFileSync(path.join(path.dirname(file), 'acme-iris-1.0.0-rc.1.provenance.json'), 'utf8'));
+    expect(statement.subject[0].name).toBe(path.basename(file));
+    const env = { REPRO_CACHE: tempDir('repro-cache-') };
+    const pushed = await runCli(['push', file, `${REGISTRY}/${repo}:scoped`, '--json'], { env });
+    expect(pushed.code, pushed.stderr).toBe(0);
+    const raw = execFileSync('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${REGISTRY}/${repo}:scoped`], { encoding: 'utf8' });
+    expect(JSON.parse(raw).layers[0].annotations['org.opencontainers.image.title']).toBe(path.basename(file));
+    const pulled = await runCli(['pull', `${REGISTRY}/${repo}:scoped`, '-o', tempDir('repro-pulled-'), '--json'], { env });
+    expect(pulled.code, pulled.stderr).toBe(0);
+    expect(path.basename(pulled.json().result.bundle)).toBe(path.basename(file));
+  });
+
   it('exec and verify take a reference; the digest is printed', async () => {
     const root = await makeProject(PROJECT);
     const { file } = await buildBundle(root);

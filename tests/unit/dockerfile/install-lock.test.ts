@@ -7,7 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { exportUvLock } from '../../../src/dockerfile/export-requirements.js';
-import { EXPORTED_REQUIREMENTS, EXPORTED_VCS_REQUIREMENTS, planInstall } from '../../../src/dockerfile/install-lock.js';
+import { planInstall } from '../../../src/dockerfile/install-lock.js';
+import { EXPORTED_REQUIREMENTS, EXPORTED_VCS_REQUIREMENTS } from '../../../src/bundle/layout.js';
 import { REPO_ROOT } from '../../helpers/cli.js';
 
 const REAL = path.resolve(REPO_ROOT, '..', 'shared', 'real-locks');
