@@ -52,6 +52,33 @@ describe('repro snapshot (binary)', () => {
     expect(text.stdout).toMatch(/declared vs installed \(2\):\n  requirements\.txt  PIN_UNSATISFIED scikit-learn: declared ==0\.24\.0 -> installed \S+ \(PEP 440: not satisfied\)\n  requirements\.txt  NOT_INSTALLED 1 of 3/);
   });
 
+  it('attack: repro diff BUNDLE never runs a non-python host path the bundle\'s snapshot names as its interpreter', async () => {
+    // Before: diff ran whatever path the bundle's snapshot named, if it existed; exec's drift
+    // check already refused it. One rule now (snapshot/this-machine.ts hostInterpreter).
+    const marker = path.join(tempDir(), 'ran');
+    const evil = path.join(tempDir(), 'evil-tool');
+    await fs.writeFile(evil, `#!/bin/sh\ntouch '${marker}'\n`, { mode: 0o755 });
+    const root = await makeProject({ 'train.py': 'print(1)\n' });
+    expect((await runCli(['snapshot', root, '--python', PY, '--no-import'])).code).toBe(0);
+    const file = path.join(root, 'repro.snapshot.json');
+    const snap = JSON.parse(await fs.readFile(file, 'utf8'));
+    expect(snap.context.python.executable).toBeTruthy();
+    snap.context.python.executable = evil; // context, not identity: the digest still holds
+    await fs.writeFile(file, JSON.stringify(snap));
+    const built = await runCli(['build', root, '-o', path.join(tempDir(), 'out'), '--no-lock', '--json']);
+    expect(built.code, built.stderr).toBe(0);
+    const d = await runCli(['diff', built.json().result.bundle, '--dir', root, '--no-import', '--json']);
+    expect([0, 1]).toContain(d.code);
+    expect(d.json().ok).toBe(true);
+    await expect(fs.stat(marker)).rejects.toThrow(/ENOENT/);
+    // The same bundle naming a real host interpreter is described with it.
+    snap.context.python.executable = PY;
+    await fs.writeFile(file, JSON.stringify(snap));
+    const again = await runCli(['build', root, '-o', path.join(tempDir(), 'out2'), '--no-lock', '--json']);
+    const same = await runCli(['diff', again.json().result.bundle, '--dir', root, '--no-import', '--json']);
+    expect(same.json().result.changes.filter((c: { section: string }) => c.section === 'python')).toEqual([]);
+  });
+
   it('captures twice with the same digest, and diff says identical (exit 0)', async () => {
     const root = await makeProject({ 'train.py': 'print(1)\n', 'requirements.txt': 'numpy==1.24.2\n', 'data/x.csv': '1,2\n' }, { git: true });
     const a = await runCli(['snapshot', root, '--python', PY, '--data', path.join(root, 'data'), '--json']);

@@ -57,16 +57,15 @@ export async function buildCommand(dir: string | undefined, flags: BuildFlags, i
 
 /** --attest: provenance, ML-BOM and the reproduced-build attestation, beside the bundle. */
 async function attestBuild(result: VerifiedBuildResult, signing: NonNullable<Awaited<ReturnType<typeof signingFrom>>>, dir: string | undefined, io: CliIo): Promise<WrittenDocument[]> {
-  const [{ planBuildAttest }, { writeDocuments }, { captureSnapshot }, { DEFAULT_PROBE_TIMEOUT_MS, DEFAULT_IMPORT_TIMEOUT_MS }, { reproVersion }] = await Promise.all([
+  const [{ planBuildAttest }, { writeDocuments }, { describeThisMachine }, { reproVersion }] = await Promise.all([
     import('../../attestation/attest.js'),
     import('../../attestation/documents.js'),
-    import('../../snapshot/snapshot.js'),
-    import('../../snapshot/defaults.js'),
+    import('../../snapshot/this-machine.js'),
     import('../../core/runtime.js'),
   ]);
-  // The machine that built it, described as exec's drift check describes one (no imports, no
-  // git); captured, not written: its digest goes into the attestation.
-  const { snapshot } = await captureSnapshot({ dir: path.resolve(io.ctx.cwd, dir ?? '.'), imports: false, git: false, probeTimeoutMs: DEFAULT_PROBE_TIMEOUT_MS, importTimeoutMs: DEFAULT_IMPORT_TIMEOUT_MS }, io.ctx);
+  // The machine that built it, described as exec's drift check describes one; captured, not
+  // written: its digest goes into the attestation.
+  const { snapshot } = await describeThisMachine({ view: 'host', dir: path.resolve(io.ctx.cwd, dir ?? '.') }, io.ctx);
   const plan = await planBuildAttest(
     result.bundle,
     {

@@ -1,10 +1,9 @@
 // `repro diff A [B]`: what differs between two snapshots (or bundles carrying one); without B,
 // between A and this machine now.
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { diffSnapshots, type SnapshotDiff } from '../../diff/diff-snapshots.js';
 import { readSnapshotOrBundle } from '../../snapshot/io.js';
-import { captureSnapshot } from '../../snapshot/snapshot.js';
+import { describeThisMachine } from '../../snapshot/this-machine.js';
 import type { CliIo, CommandOutcome } from '../io.js';
 import { parseMs } from '../parse.js';
 import { renderDiff } from '../render/diff.js';
@@ -28,16 +27,17 @@ export async function diffCommand(a: string, b: string | undefined, flags: DiffF
   } else {
     const dir = path.resolve(io.ctx.cwd, flags.dir ?? '.');
     const data = left.identity.data.map((d) => path.resolve(dir, d.path));
-    // Describe the same interpreter the snapshot described, when this machine has it.
-    const recorded = left.context.python?.executable;
-    const python = flags.python ?? (recorded && existsSync(recorded) ? recorded : undefined);
     io.ctx.log.info(`diff: capturing this machine now (project ${dir})`);
+    // The same interpreter the snapshot described, when it is a program of this machine: A may
+    // be a bundle someone else built, and its snapshot names any path it likes.
     right = (
-      await captureSnapshot(
+      await describeThisMachine(
         {
+          view: 'project',
           dir,
+          python: flags.python,
+          against: left,
           data,
-          python,
           imports: flags.import !== false,
           env: Object.keys(left.identity.env),
           probeTimeoutMs: parseMs('--probe-timeout', flags.probeTimeout),

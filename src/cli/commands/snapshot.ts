@@ -2,8 +2,8 @@
 import path from 'node:path';
 import { writeFileAtomic } from '../../core/atomic-write.js';
 import { writeSnapshot } from '../../snapshot/io.js';
-import { cacheRoot } from '../../core/cache-root.js';
-import { captureSnapshot, type Snapshot } from '../../snapshot/snapshot.js';
+import type { Snapshot } from '../../snapshot/snapshot.js';
+import { describeThisMachine } from '../../snapshot/this-machine.js';
 import type { CliIo, CommandOutcome } from '../io.js';
 import { parseMs } from '../parse.js';
 import { renderSnapshot } from '../render/snapshot.js';
@@ -30,8 +30,9 @@ export interface SnapshotResult {
 export async function snapshotCommand(dir: string | undefined, flags: SnapshotFlags, io: CliIo): Promise<CommandOutcome<SnapshotResult>> {
   const root = path.resolve(io.ctx.cwd, dir ?? '.');
   const file = path.resolve(io.ctx.cwd, flags.output ?? path.join(root, SNAPSHOT_FILE));
-  const { snapshot, patch, cache } = await captureSnapshot(
+  const { snapshot, patch, cache } = await describeThisMachine(
     {
+      view: 'project',
       dir: root,
       output: file,
       data: flags.data,
@@ -40,7 +41,6 @@ export async function snapshotCommand(dir: string | undefined, flags: SnapshotFl
       env: flags.env,
       probeTimeoutMs: parseMs('--probe-timeout', flags.probeTimeout),
       importTimeoutMs: parseMs('--import-timeout', flags.importTimeout),
-      toolCacheDir: path.join(cacheRoot(io.ctx.env), 'tool-probe'),
     },
     io.ctx,
   );
