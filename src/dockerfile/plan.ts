@@ -91,7 +91,7 @@ export async function planDockerfile(options: DockerfilePlanOptions, ctx: Contex
   const fallback = defaultBaseImage(kind, manifest, gpu);
   const wanted = options.baseImage ?? manifest?.environment.baseImage ?? fallback.image;
   const notes = options.baseImage || manifest?.environment.baseImage ? [] : [fallback.note];
-  const base = await pinBaseImage(wanted, { docker: options.resolve ? (options.docker ?? (await reachDockerIfAny(ctx.env))) : null, ...(options.resolve ? {} : { fetch: refuseFetch }) });
+  const base = await pinBaseImage(wanted, { docker: options.resolve ? (options.docker ?? (await reachDockerIfAny(ctx.env))) : null, registry: options.resolve, env: ctx.env });
   const install = await planInstall(root, kind, manifest?.environment.lockfile ?? null);
   const text = generateDockerfile({
     name: meta.name,
@@ -105,8 +105,3 @@ export async function planDockerfile(options: DockerfilePlanOptions, ctx: Contex
   });
   return { kind, base, text, lock: install.lock, files: install.files, notes: [...notes, ...install.notes] };
 }
-
-/** Used when only an explicit digest may pin the base (bundles must not depend on the network). */
-const refuseFetch: typeof fetch = async () => {
-  throw new Error('not asked (only a digest in the reference pins a bundle\'s base image)');
-};

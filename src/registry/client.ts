@@ -4,6 +4,7 @@
 // with the credentials when there are any) and turns transport failures into E_ENV. What the
 // registry answers is hostile input: callers check every digest and size it claims.
 import { ReproError } from '../core/errors.js';
+import { preferredChallenge } from './challenge.js';
 import { findCredentials, type CredentialLookup } from './credentials.js';
 import { apiBase, apiHost, formatReference, plainAllowed, type OciRef } from './reference.js';
 
@@ -26,13 +27,6 @@ export interface RequestOptions {
   body?: RequestInit["body"];
   /** Status codes that are answers, not errors (others throw). */
   ok: number[];
-}
-
-function parseChallenge(header: string): { scheme: string; params: Record<string, string> } {
-  const m = /^(\w+)\s*(.*)$/s.exec(header.trim());
-  const params: Record<string, string> = {};
-  for (const p of (m?.[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)) params[p[1]!] = p[2]!;
-  return { scheme: (m?.[1] ?? '').toLowerCase(), params };
 }
 
 export class RegistryClient {
@@ -88,7 +82,7 @@ export class RegistryClient {
 
   /** Answers the challenge of a 401: sets the Authorization header for the next try; false when it cannot. */
   private async authenticate(res: Response): Promise<boolean> {
-    const challenge = parseChallenge(res.headers.get('www-authenticate') ?? '');
+    const challenge = preferredChallenge(res.headers.get('www-authenticate') ?? '') ?? { scheme: '', params: {} as Record<string, string> };
     const { credentials } = await this.credentials();
     const basic = credentials ? `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}` : null;
     if (challenge.scheme === 'basic') {
@@ -155,7 +149,8 @@ export class RegistryClient {
       const text = (await res.text().catch(() => '')).slice(0, 300);
       throw new ReproError(res.status === 404 ? 'E_NOT_FOUND' : 'E_ENV', `the registry ${this.ref.registry} answered ${res.status} to ${method} ${suffix.replace(/\?.*$/, '')}${text ? `: ${text.trim()}` : ''}`, {
         hint: res.status === 404 ? `Check the reference ${formatReference(this.ref)}: the registry has no such repository, tag or digest.` : 'The registry refused the request; its answer is above.',
-        details: { registry: this.ref.registry, status: res.status, method },
+        // The registry's own words (the first 300 characters of its error body) as evidence.
+        details: { registry: this.ref.registry, status: res.status, method, body: text },
       });
     }
     return res;

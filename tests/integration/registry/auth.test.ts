@@ -83,6 +83,23 @@ describe.skipIf(SKIP_DOCKER)(`a registry with TLS and a password${SKIP_DOCKER ? 
     for (const r of [pushed, pulled]) expect(r.stdout + r.stderr).not.toContain(PASSWORD);
   });
 
+  it('bug: a private base image behind TLS and a password is pinned by repro dockerfile with the credentials push uses', async () => {
+    // Before: dockerfile/pin.ts had a registry client of its own (plain HTTP for loopback, no
+    // credentials, no CA, 5 s): the image push could reach, dockerfile could not pin.
+    const env = { DOCKER_CONFIG: dockerConfig({ [registry]: { auth: Buffer.from(`ci:${PASSWORD}`).toString('base64') } }), NODE_EXTRA_CA_CERTS: path.join(dir, 'ca.pem'), REPRO_CACHE: path.join(dir, 'cache') };
+    const pushed = await runCli(['push', bundle, `${registry}/team/base:1`, '--json'], { env });
+    expect(pushed.code, pushed.stdout + pushed.stderr).toBe(0);
+    const root = await makeProject({ 'train.py': 'print(1)\n' });
+    const r = await runCli(['dockerfile', root, '--base-image', `${registry}/team/base:1`, '--json'], { env });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.json().result).toMatchObject({ baseImage: `${registry}/team/base:1@${pushed.json().result.digest}`, digestSource: 'registry' });
+    expect(r.json().result.dockerfile).toContain(`FROM ${registry}/team/base:1@${pushed.json().result.digest}`);
+    expect(r.stdout + r.stderr).not.toContain(PASSWORD);
+    const without = await runCli(['dockerfile', root, '--base-image', `${registry}/team/base:1`, '--json'], { env: { ...env, DOCKER_CONFIG: dockerConfig({}) } });
+    expect(without.code).toBe(5);
+    expect(without.json().error.details.tried.join('\n')).toMatch(/unauthorized/);
+  });
+
   it('without credentials: unauthorized (exit 5), naming the registry and where credentials were looked for', async () => {
     const config = dockerConfig({});
     const r = await runCli(['push', bundle, `${registry}/team/tls:v2`, '--json'], { env: { DOCKER_CONFIG: config, NODE_EXTRA_CA_CERTS: path.join(dir, 'ca.pem') } });

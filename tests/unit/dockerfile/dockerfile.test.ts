@@ -1,9 +1,10 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { CUDA_BASES, chooseCudaBase } from '../../../src/dockerfile/cuda-base.js';
 import { generateDockerfile } from '../../../src/dockerfile/generate.js';
-import { parseImageRef } from '../../../src/dockerfile/image-ref.js';
 import { lintDockerfile } from '../../../src/dockerfile/lint.js';
-import { pinBaseImage } from '../../../src/dockerfile/pin.js';
+import { parseImageRef, pinBaseImage } from '../../../src/dockerfile/pin.js';
 import { readReproYaml } from '../../../src/project/read-repro-yaml.js';
 import type { DockerClient } from '../../../src/docker/client.js';
 
@@ -55,35 +56,77 @@ describe('pinBaseImage', () => {
     expect(r).toEqual({ ref: `python:3.11@${D}`, digest: D, source: 'engine' });
   });
 
-  it("asks the registry (HEAD manifests, Docker-Content-Digest) after an engine that has no digest", async () => {
+  /** A registry on 127.0.0.1 that the test scripts: each request is logged and answered by `answer`. */
+  async function fakeRegistry(answer: (req: http.IncomingMessage, res: http.ServerResponse, base: string) => void): Promise<{ host: string; calls: string[]; close: () => void }> {
     const calls: string[] = [];
-    const fake = (async (url: string | URL, init?: RequestInit) => {
-      calls.push(`${init?.method ?? 'GET'} ${String(url)}`);
-      return new Response(null, { status: 200, headers: { 'docker-content-digest': D } });
-    }) as typeof fetch;
-    const r = await pinBaseImage('127.0.0.1:5000/team/base:1', { docker: engine([]), fetch: fake });
-    expect(r.source).toBe('registry');
-    expect(calls).toEqual(['HEAD http://127.0.0.1:5000/v2/team/base/manifests/1']);
+    let base = '';
+    const server = http.createServer((req, res) => {
+      calls.push(`${req.method} ${req.url}${req.headers.authorization ? ` [${req.headers.authorization.split(' ')[0]}]` : ''}`);
+      answer(req, res, base);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+    base = `http://${host}`;
+    return { host, calls, close: () => server.close() };
+  }
+
+  it("asks the registry (HEAD manifests, Docker-Content-Digest) after an engine that has no digest", async () => {
+    const reg = await fakeRegistry((_req, res) => res.writeHead(200, { 'docker-content-digest': D }).end());
+    try {
+      const r = await pinBaseImage(`${reg.host}/team/base:1`, { docker: engine([]) });
+      expect(r).toEqual({ ref: `${reg.host}/team/base:1@${D}`, digest: D, source: 'registry' });
+      expect(reg.calls.filter((c) => c.startsWith('HEAD'))).toEqual(['HEAD /v2/team/base/manifests/1']);
+    } finally {
+      reg.close();
+    }
   });
 
-  it('follows a registry bearer challenge', async () => {
-    const fake = (async (url: string | URL, init?: RequestInit) => {
-      const u = String(url);
-      if (u.startsWith('https://auth.example/token')) return Response.json({ token: 'T' });
-      const auth = (init?.headers as Record<string, string> | undefined)?.Authorization;
-      if (!auth) return new Response(null, { status: 401, headers: { 'www-authenticate': 'Bearer realm="https://auth.example/token",service="reg",scope="repository:library/python:pull"' } });
-      return new Response(null, { status: 200, headers: { 'docker-content-digest': D } });
-    }) as typeof fetch;
-    expect((await pinBaseImage('python:3.11', { docker: null, fetch: fake })).digest).toBe(D);
+  it('follows a registry bearer challenge (the one registry client: token from the realm, then the manifest)', async () => {
+    const reg = await fakeRegistry((req, res, base) => {
+      if (req.url?.startsWith('/token')) return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ token: 'T' }));
+      if (req.headers.authorization !== 'Bearer T') return void res.writeHead(401, { 'www-authenticate': `Bearer realm="${base}/token",service="reg",scope="repository:team/base:pull"` }).end();
+      res.writeHead(200, { 'docker-content-digest': D }).end();
+    });
+    try {
+      expect((await pinBaseImage(`${reg.host}/team/base:1`, { docker: null })).digest).toBe(D);
+      expect(reg.calls).toContain('GET /token?service=reg&scope=repository%3Ateam%2Fbase%3Apull');
+    } finally {
+      reg.close();
+    }
   });
 
-  it('with nothing that knows the digest: E_ENV with every place it asked', async () => {
-    const down = (async () => {
-      throw new Error('ECONNREFUSED');
-    }) as typeof fetch;
-    const err = await pinBaseImage('python:3.11', { docker: engine([]), fetch: down }).catch((e) => e);
-    expect(err).toMatchObject({ code: 'E_ENV', hint: expect.stringContaining('--base-image') });
-    expect(err.details.tried).toHaveLength(2);
+  it('a bundle\'s own Dockerfile never asks the registry (registry: false)', async () => {
+    const reg = await fakeRegistry((_req, res) => res.writeHead(200, { 'docker-content-digest': D }).end());
+    try {
+      const err = await pinBaseImage(`${reg.host}/team/base:1`, { docker: null, registry: false }).catch((e) => e);
+      expect(err).toMatchObject({ code: 'E_ENV' });
+      expect(err.details.tried[1]).toMatch(/not asked/);
+      expect(reg.calls).toEqual([]);
+    } finally {
+      reg.close();
+    }
+  });
+
+  it('with nothing that knows the digest: E_ENV with every place it asked and what each answered', async () => {
+    const reg = await fakeRegistry((_req, res) => res.writeHead(404, { 'content-type': 'application/json' }).end('{"errors":[{"code":"MANIFEST_UNKNOWN"}]}'));
+    try {
+      const err = await pinBaseImage(`${reg.host}/team/base:1`, { docker: engine([]) }).catch((e) => e);
+      expect(err).toMatchObject({ code: 'E_ENV', hint: expect.stringContaining('--base-image') });
+      expect(err.details.tried).toHaveLength(2);
+      expect(err.details.tried[1]).toContain('answered 404 to HEAD /manifests/1'); // a HEAD answer has no body to keep
+    } finally {
+      reg.close();
+    }
+  });
+
+  it('the registry timeout is REPRO_REGISTRY_TIMEOUT, as for push and pull', async () => {
+    const reg = await fakeRegistry(() => {}); // never answers
+    try {
+      const err = await pinBaseImage(`${reg.host}/team/base:1`, { docker: null, env: { REPRO_REGISTRY_TIMEOUT: '0.3' } }).catch((e) => e);
+      expect(err.details.tried[1]).toMatch(/REPRO_REGISTRY_TIMEOUT/);
+    } finally {
+      reg.close();
+    }
   });
 });
 
