@@ -1,7 +1,8 @@
 // What the image installs, from the project's own lock: environment.lockfile when repro.yaml
 // names one, else the lock found where the snapshot looks (the top level and requirements/).
 // Python: a hashed requirements file as it is; uv.lock, poetry.lock and Pipfile.lock exported
-// to a hashed requirements file carried in the build context (export-requirements.ts); an
+// to a hashed requirements file carried in the build context (read by lockfile/python-locks.ts,
+// rendered by export-requirements.ts); an
 // unhashed requirements file installs nothing, with a note that says what is unpinned and the
 // command that pins it. Node: npm ci, pnpm install --frozen-lockfile, yarn's immutable install.
 import { promises as fs } from 'node:fs';
@@ -10,7 +11,8 @@ import { fsError, ReproError } from '../core/errors.js';
 import { compareUtf8 } from '../core/utf8-order.js';
 import { lockfileCandidates } from '../lockfile/find.js';
 import { parseRequirements } from '../lockfile/requirements.js';
-import { exportPipfileLock, exportPoetryLock, exportUvLock, type ExportedRequirements } from './export-requirements.js';
+import { hashedLockReader } from '../lockfile/python-locks.js';
+import { exportRequirements, type ExportedRequirements } from './export-requirements.js';
 import type { DockerfileKind } from './generate.js';
 import { EXPORTED_REQUIREMENTS, EXPORTED_VCS_REQUIREMENTS } from '../bundle/layout.js';
 
@@ -77,9 +79,9 @@ function exportNotes(lock: string, exported: ExportedRequirements): string[] {
 function pythonPlan(lock: { path: string; text: string } | null): InstallPlan {
   if (!lock) return { lock: null, run: '', files: [], notes: ['no Python lockfile found (requirements.txt with hashes, uv.lock, poetry.lock, Pipfile.lock): the image installs no Python packages'] };
   const name = path.posix.basename(lock.path);
-  const exporter = name === 'uv.lock' ? exportUvLock : name === 'poetry.lock' ? exportPoetryLock : name === 'Pipfile.lock' ? exportPipfileLock : null;
-  if (exporter) {
-    const exported = exporter(lock.text, lock.path);
+  const reader = hashedLockReader(name);
+  if (reader) {
+    const exported = exportRequirements(lock.path, reader(lock.text).install());
     const files = [{ path: EXPORTED_REQUIREMENTS, text: exported.text }];
     let run = `RUN ${PIP} --require-hashes -r /${EXPORTED_REQUIREMENTS}\n`;
     if (exported.vcs) {

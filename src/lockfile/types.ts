@@ -42,6 +42,25 @@ export interface ParsedLock {
   manifest?: string;
 }
 
+/**
+ * What installing a hashed Python lock means, read in the same pass as its packages
+ * (lockfile/python-locks.ts); dockerfile/export-requirements.ts checks and renders it. Nothing
+ * here is validated: a git package without a commit or a package without hashes is the
+ * export's error, and only the export's (the snapshot records such a lock as it is).
+ */
+export interface LockInstall {
+  /** From an index or a URL: `specifier` as the lock pins it (`==1.2.3`), every artifact hash (none: unverifiable), the marker it is installed under. */
+  packages: Array<{ name: string; specifier: string; url: string | null; hashes: string[]; marker: string | null }>;
+  /** From git: the repository URL (credentials not yet cut), the commit the lock resolved (null: none), the subdirectory. */
+  git: Array<{ name: string; url: string | null; commit: string | null; subdirectory: string | null; marker: string | null }>;
+  /** The project's own folders (kind: folder, directory or file): not installed; they run from the project. */
+  local: Array<{ name: string; kind: string; path: string }>;
+  /** The indexes the packages come from, credentials cut. */
+  indexes: string[];
+  /** poetry lock-version 1.x: the version of a lock that records no per-package markers. */
+  unmarked?: string;
+}
+
 export interface LockReader {
   format: string;
   /** True when a file of this name is this format. */

@@ -1,4 +1,4 @@
-// The 29 real lockfiles of ../shared/real-locks (SOURCES.md names each project and commit),
+// The real lockfiles of ../shared/real-locks (29 read here; 8 of 2026's formats not yet) (SOURCES.md names each project and commit),
 // read as their own tools define them: counts, versions, hash counts and warnings per file.
 // The counts were cross-checked against each format read another way (python3's json, tomllib
 // and PyYAML over the same bytes): e.g. pnpm 5.4's 1022 `/name/version` keys, poetry 1.1's 535
@@ -42,7 +42,7 @@ const TABLE: Array<[string, Expect]> = [
   ['pnpm-v9-vue', { path: 'pnpm-lock.yaml', format: 'pnpm-lock.yaml', packages: 620, hashed: 620, hashes: 620, unversioned: 0, warnings: {} }],
   ['poetry-1.1-poetry', { path: 'poetry.lock', format: 'poetry.lock', packages: 82, hashed: 82, hashes: 535, unversioned: 0, warnings: {} }],
   ['poetry-2.1-lerobot', { path: 'poetry.lock', format: 'poetry.lock', packages: 316, hashed: 314, hashes: 3520, unversioned: 0, warnings: {PLATFORM_SPECIFIC:173,MISSING_HASH:2} }],
-  ['poetry-2.1-poetry', { path: 'poetry.lock', format: 'poetry.lock', packages: 78, hashed: 77, hashes: 1105, unversioned: 0, warnings: {PLATFORM_SPECIFIC:7,MISSING_HASH:1} }],
+  ['poetry-2.1-poetry', { path: 'poetry.lock', format: 'poetry.lock', packages: 78, hashed: 77, hashes: 1105, unversioned: 0, warnings: {PLATFORM_SPECIFIC:8,MISSING_HASH:1} }],
   ['req-hashes-jax', { path: 'requirements_lock_3_12.txt', format: 'requirements', packages: 102, hashed: 102, hashes: 1363, unversioned: 0, warnings: {PLATFORM_SPECIFIC:31} }],
   ['req-hashes-warehouse', { path: 'requirements/main.txt', format: 'requirements', packages: 184, hashed: 184, hashes: 2089, unversioned: 0, warnings: {} }],
   ['shrinkwrap-v2-firebase-tools', { path: 'npm-shrinkwrap.json', format: 'npm-shrinkwrap.json', packages: 1858, hashed: 1858, hashes: 1858, unversioned: 0, warnings: {} }],
@@ -57,6 +57,9 @@ const TABLE: Array<[string, Expect]> = [
 
 ];
 
+/** Real files of the lock formats issue 29 adds; each moves into TABLE when its reader lands. */
+const NOT_YET_READ = ['conda-explicit-xview2-deploy', 'pixi-v6-ml-pytorch-gpu-example', 'pixi-v6-pixi', 'pixi-v7-access-nri', 'pylock-pdm-confidence', 'pylock-pip-yente', 'pylock-uv-comfy-cli', 'pylock-uvcompile-odh-runtimes-baseline'];
+
 async function read(name: string) {
   const found = await findLockfiles(path.join(ROOT, name));
   expect(found.records).toHaveLength(1);
@@ -67,8 +70,12 @@ async function read(name: string) {
 const find = (pkgs: LockPackage[], name: string, version?: string) => pkgs.filter((p) => p.name === name && (version === undefined || p.version === version));
 
 describe('real lockfiles of well-known projects', () => {
-  it('the shared folder holds all 29 cases', () => {
-    expect(readdirSync(ROOT).filter((n) => !n.endsWith('.md')).sort()).toEqual(TABLE.map(([n]) => n).sort());
+  it('the shared folder holds the 29 cases read here, and the 8 formats of 2026 not read yet (pylock.toml, pixi.lock, conda explicit specs: issue 29)', async () => {
+    const all = readdirSync(ROOT).filter((n) => !n.endsWith('.md')).sort();
+    expect(all.filter((n) => !NOT_YET_READ.includes(n))).toEqual(TABLE.map(([n]) => n).sort());
+    expect(all.filter((n) => NOT_YET_READ.includes(n))).toEqual([...NOT_YET_READ].sort());
+    // Today they are skipped without a record; the test fails (and this list goes) when they are read.
+    for (const n of NOT_YET_READ) expect((await findLockfiles(path.join(ROOT, n))).records, n).toEqual([]);
   });
 
   it.each(TABLE)('%s', async (name, want) => {

@@ -6,8 +6,13 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { exportUvLock } from '../../../src/dockerfile/export-requirements.js';
+import { exportRequirements } from '../../../src/dockerfile/export-requirements.js';
+import { parseUvLock } from '../../../src/lockfile/python-locks.js';
+
+/** The export renders what the one uv.lock reader returns. */
+const exportUvLock = (text: string) => exportRequirements('uv.lock', parseUvLock(text).install());
 import { planInstall } from '../../../src/dockerfile/install-lock.js';
+import { findLockfiles } from '../../../src/lockfile/find.js';
 import { EXPORTED_REQUIREMENTS, EXPORTED_VCS_REQUIREMENTS } from '../../../src/bundle/layout.js';
 import { REPO_ROOT } from '../../helpers/cli.js';
 
@@ -46,6 +51,30 @@ describe('planInstall: Python', () => {
     expect(await planInstall(path.join(REAL, name), 'python', null)).toEqual(plan); // deterministic
     const vcs = plan.files.find((f) => f.path === EXPORTED_VCS_REQUIREMENTS);
     if (vcs) for (const line of vcs.text.split('\n').filter((l) => l && !l.startsWith('#'))) expect(line).toMatch(/ @ git\+\S+@[0-9a-f]{40}/);
+  });
+
+  it.each(['uv-lerobot', 'uv-nemo-rl', 'uv-pydantic-ai', 'poetry-1.1-poetry', 'poetry-2.1-poetry', 'poetry-2.1-lerobot', 'pipfile-pipenv', 'pipfile-presidio'])('%s: one reading: every package the image installs is the snapshot record\'s, with its hashes', async (name) => {
+    const plan = await planInstall(path.join(REAL, name), 'python', null);
+    const record = (await findLockfiles(path.join(REAL, name))).records[0]!;
+    const reqs = plan.files[0]!.text.replace(/\\\n\s+/g, ' ').split('\n').filter((l) => /^[a-z0-9]/i.test(l));
+    expect(reqs.length).toBeGreaterThan(0);
+    for (const line of reqs) {
+      const [, pkg, version] = /^([^=@ ]+)(?:==([^ ;]+))?/.exec(line)!;
+      const hashes = [...line.matchAll(/--hash=(\S+)/g)].map((m) => m[1]);
+      const match = record.packages.filter((p) => p.name === pkg && (version === undefined || p.version === version));
+      expect(match.length, line).toBeGreaterThan(0);
+      expect(match.flatMap((p) => p.hashes), line).toEqual(expect.arrayContaining(hashes));
+    }
+  });
+
+  it('bug: poetry 2\'s per-group markers were the export\'s but not the snapshot\'s: colorama, Windows-only in poetry\'s own lock, is recorded as platform-specific', async () => {
+    const dir = path.join(REAL, 'poetry-2.1-poetry');
+    const found = await findLockfiles(dir);
+    const colorama = found.records[0]!.packages.find((p) => p.name === 'colorama')!;
+    expect(colorama.platform).toBe('(os_name == "nt") or (sys_platform == "win32")');
+    expect(found.warnings['poetry.lock']).toContainEqual({ code: 'PLATFORM_SPECIFIC', message: `colorama applies only where ${colorama.platform}`, package: 'colorama' });
+    const exported = (await planInstall(dir, 'python', null)).files[0]!.text;
+    expect(exported).toContain(`colorama==${colorama.version} ; ${colorama.platform}`);
   });
 
   it('uv.lock: markers are those of the paths from the project, and other forks are left out', () => {
