@@ -6,7 +6,7 @@
 import { stripCredentials } from '../secrets/rules.js';
 import type { BundleFacts } from './bundle-facts.js';
 import { digestsOf, ecosystemOf, hexOf, purlOf } from './package-ids.js';
-import { epochTime } from '../intake/source-date.js';
+import { epochTime } from '../core/time.js';
 import { bundleSubject, REPRO_BUILD_TYPE, REPRO_BUILDER_ID, SLSA_PROVENANCE, statement, type Statement } from './statement.js';
 import { compareUtf8 } from '../core/utf8-order.js';
 

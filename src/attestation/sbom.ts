@@ -11,7 +11,7 @@ import { compareUtf8 } from '../core/utf8-order.js';
 import { stripCredentials } from '../secrets/rules.js';
 import type { BundleFacts } from './bundle-facts.js';
 import { digestsOf, ecosystemOf, hexOf, purlOf, type Digest } from './package-ids.js';
-import { epochTime } from '../intake/source-date.js';
+import { epochTime } from '../core/time.js';
 
 export const CYCLONEDX_SPEC = '1.6';
 

@@ -8,6 +8,7 @@ import { DEFAULT_DOCKER_TIMEOUT_S } from '../docker/connection.js';
 import { DEFAULT_OUT_DIR } from '../builder/defaults.js';
 import { DEFAULT_ENTRY, DEFAULT_NETWORK, RUNS_DIR } from '../exec/defaults.js';
 import { DEFAULT_SOURCE_DATE_EPOCH } from '../intake/source-date.js';
+import { epochTime } from '../core/time.js';
 import type { CliIo, CommandOutcome, Invocation, OutputFormat } from './io.js';
 import { limitOptions, outputOptions, probeOptions } from './options.js';
 import { signingOptions } from './signing.js';
@@ -23,7 +24,7 @@ export interface ProgramHooks {
 
 type Runner = (io: CliIo) => Promise<CommandOutcome>;
 
-const epochDate = new Date(DEFAULT_SOURCE_DATE_EPOCH * 1000).toISOString().slice(0, 10);
+const epochDate = epochTime(DEFAULT_SOURCE_DATE_EPOCH).slice(0, 10);
 
 export function buildProgram(hooks: ProgramHooks): Command {
   const program = new Command('repro')

@@ -11,6 +11,7 @@ import { reachDocker, type DockerClient, type ImageInfo } from './client.js';
 import type { BuildNetwork } from './images.js';
 import { openBundle } from '../bundle/open.js';
 import { slugName } from '../bundle/layout.js';
+import { epochTime } from '../core/time.js';
 import { verifyBundle } from '../bundle/verify.js';
 import { DOCKERFILE_PATH } from '../bundle/layout.js';
 
@@ -45,7 +46,7 @@ export async function buildBundleImage(input: ImageBuildInput, ctx: Context, eng
   const labels = {
     'org.opencontainers.image.title': input.name,
     'org.opencontainers.image.version': input.version,
-    'org.opencontainers.image.created': new Date(input.sourceDateEpoch * 1000).toISOString(),
+    'org.opencontainers.image.created': epochTime(input.sourceDateEpoch),
     'io.repro.bundle.digest': input.contentDigest,
   };
   if (input.reuse) {

@@ -9,6 +9,7 @@ import { ReproError } from '../core/errors.js';
 import { reproVersion } from '../core/runtime.js';
 import { findEntryPoint, renderCommand, rulesOf, shellOf } from '../project/render.js';
 import type { ProjectManifest } from '../project/types.js';
+import { basicEpochTime } from '../core/time.js';
 
 const TEMPLATES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'templates');
 
@@ -53,8 +54,7 @@ function aptSources(baseImage: string, packages: readonly string[], epoch: numbe
   if (packages.length === 0) return '';
   const codename = /(?:^|[/:-])(bookworm|bullseye|trixie)(?:[-@:]|$)/.exec(baseImage)?.[1];
   if (!codename) return '';
-  const stamp = new Date(epoch * 1000).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-  return `RUN echo 'deb [check-valid-until=no] http://snapshot.debian.org/archive/debian/${stamp}/ ${codename} main' > /etc/apt/sources.list \\\n    && rm -f /etc/apt/sources.list.d/*\n`;
+  return `RUN echo 'deb [check-valid-until=no] http://snapshot.debian.org/archive/debian/${basicEpochTime(epoch)}/ ${codename} main' > /etc/apt/sources.list \\\n    && rm -f /etc/apt/sources.list.d/*\n`;
 }
 
 /** The ENTRYPOINT arguments (the manifest's shell) and, when the default entry point renders with defaults, its CMD. */

@@ -8,11 +8,6 @@ export const DEFAULT_SOURCE_DATE_EPOCH = 946684800;
 /** The largest value an ustar mtime field holds (11 octal digits); beyond it PAX would be needed. */
 const MAX_USTAR_MTIME = 0o77777777777;
 
-/** SOURCE_DATE_EPOCH as an RFC 3339 time in whole seconds (2000-01-01T00:00:00Z). */
-export function epochTime(seconds: number): string {
-  return new Date(seconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
 export function parseSourceDateEpoch(raw: string | undefined): number {
   if (raw === undefined || raw === '') return DEFAULT_SOURCE_DATE_EPOCH;
   const trimmed = raw.trim();

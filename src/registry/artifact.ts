@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { type Codec } from '../bundle/codecs.js';
 import { bundleFileName } from '../bundle/layout.js';
 import { ReproError } from '../core/errors.js';
-import { epochTime } from '../intake/source-date.js';
+import { epochTime } from '../core/time.js';
 
 export const ARTIFACT_TYPE = 'application/vnd.repro.bundle.v1';
 export const MANIFEST_MEDIA_TYPE = 'application/vnd.oci.image.manifest.v1+json';

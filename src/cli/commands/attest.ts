@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { planAttest } from '../../attestation/attest.js';
 import { writeDocuments, type WrittenDocument } from '../../attestation/documents.js';
-import { epochTime } from '../../intake/source-date.js';
+import { epochTime } from '../../core/time.js';
 import { ReproError } from '../../core/errors.js';
 import { resolveBundleArg } from '../bundle-arg.js';
 import type { CliIo, CommandOutcome } from '../io.js';

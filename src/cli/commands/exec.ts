@@ -16,6 +16,7 @@ import { renderSweep } from '../render/sweep.js';
 import { resolveBundleArg, type ResolvedBundle } from '../bundle-arg.js';
 import type { Signing, WrittenDocument } from '../../attestation/documents.js';
 import { attachDocuments, signingFrom, type AttachedDocument } from '../signing.js';
+import { basicEpochTime } from '../../core/time.js';
 
 export interface ExecFlags extends LimitFlags, SlurmFlags {
   param?: string[];
@@ -50,7 +51,7 @@ type Attestations = { attestations?: WrittenDocument[]; attestationsAttached?: A
 type ExecOutcome = (ExecResult & { attached?: Attached; slurm?: SlurmInfo } & Attestations) | (SweepSummary & { dir: string }) | SlurmDryRun;
 
 export function newRunId(now: Date): string {
-  return `${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
+  return `${basicEpochTime(Math.floor(now.getTime() / 1000))}-${randomBytes(3).toString('hex')}`;
 }
 
 /** What every point of every backend shares, from the flags. */

@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, chmodSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { artifactManifest } from '../../../src/registry/artifact.js';
 import { runCli } from '../../helpers/cli.js';
 import { DOCKER_BASE_IMAGE, DOCKER_REASON, SKIP_DOCKER } from '../../helpers/docker.js';
 import { listFiles, makeProject, tempDir } from '../../helpers/project.js';
@@ -38,6 +39,15 @@ describe.skipIf(SKIP_DOCKER)(`build --image (real Docker)${SKIP_DOCKER ? `: skip
     expect(r.image.tag).toBe(`repro/img-test:${r.contentDigest.slice(7, 19)}`);
     const labels = JSON.parse(execFileSync('docker', ['image', 'inspect', '--format', '{{json .Config.Labels}}', r.image.tag]).toString());
     expect(labels['io.repro.bundle.digest']).toBe(r.contentDigest);
+    // bug: one time format. The image said 2000-01-01T00:00:00.000Z where the OCI manifest and
+    // the attestations say 2000-01-01T00:00:00Z (core/time.ts is the one spelling now).
+    expect(labels['org.opencontainers.image.created']).toBe('2000-01-01T00:00:00Z');
+    const facts = { name: 'img-test', version: '1.0.0', codec: 'zstd' as const, contentDigest: r.contentDigest, fileDigest: r.fileDigest, fileSize: readFileSync(r.bundle).length, sourceDateEpoch: r.sourceDateEpoch };
+    expect(artifactManifest(facts).manifest.annotations['org.opencontainers.image.created']).toBe(labels['org.opencontainers.image.created']);
+    const attested = await runCli(['attest', r.bundle, '-o', tempDir(), '--json']);
+    expect(attested.code, attested.stderr).toBe(0);
+    const provenance = JSON.parse(readFileSync(attested.json().result.documents.find((d: { kind: string }) => d.kind === 'provenance').file, 'utf8'));
+    expect(provenance.predicate.runDetails.metadata.startedOn).toBe(labels['org.opencontainers.image.created']);
     const out = execFileSync('docker', ['run', '--rm', '--network', 'none', r.image.tag]).toString();
     expect(out.trim()).toBe('squares [0, 1, 4] hello 0');
     expect(run.stderr).toMatch(/image: Step \d+\/\d+ : COPY \. \//);
