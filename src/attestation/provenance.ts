@@ -48,7 +48,7 @@ export function resolvedDependencies(facts: BundleFacts): ResourceDescriptor[] {
   const out: ResourceDescriptor[] = [];
   if (facts.snapshot) out.push({ name: 'repro.snapshot.json identity', uri: 'repro:snapshot', digest: { sha256: hexOf(facts.snapshot.snapshotDigest) } });
   if (facts.baseImage) out.push(imageDescriptor(facts.baseImage));
-  for (const lock of facts.snapshot?.identity.lockfiles ?? []) {
+  for (const lock of facts.lockfiles) {
     out.push({ name: lock.path, digest: { sha256: hexOf(lock.sha256) }, annotations: { format: lock.format, packages: lock.packageCount } });
     const ecosystem = ecosystemOf(lock.format);
     for (const p of lock.packages) {

@@ -68,7 +68,7 @@ class Components {
 }
 
 function packageComponents(facts: BundleFacts, into: Components): void {
-  for (const lock of facts.snapshot?.identity.lockfiles ?? []) {
+  for (const lock of facts.lockfiles) {
     const ecosystem = ecosystemOf(lock.format);
     for (const p of lock.packages) {
       const purl = purlOf(ecosystem, p.name, p.version);

@@ -38,6 +38,12 @@ function readerFor(rel: string): (typeof FORMATS)[number] | undefined {
   return FORMATS.find((r) => r.matches(name));
 }
 
+/** Whether a project-relative path is one repro reads as a lockfile (its top level, requirements/). */
+export function isLockfilePath(rel: string): boolean {
+  const depth = rel.split('/').length;
+  return (depth === 1 || (depth === 2 && rel.startsWith('requirements/'))) && readerFor(rel) !== undefined;
+}
+
 /** The lockfiles of a project where repro looks for them (its top level and requirements/), sorted. */
 export async function lockfileCandidates(dir: string): Promise<string[]> {
   const out: string[] = [];

@@ -3,7 +3,8 @@
 // through the built binary: keys made by openssl, keyless signing through Sigstore's mock Fulcio
 // and Rekor over HTTP, and every tampered document refused with exit 4.
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, promises as fs, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdtempSync, promises as fs, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -230,5 +231,28 @@ describe('keyless: Sigstore (mock Fulcio and Rekor over HTTP)', () => {
     const withBad = await runCli(['attest', bundle, '-o', path.join(work, 'k3'), '--keyless', '--fulcio-url', 'http://127.0.0.1:1', '--rekor-url', 'http://127.0.0.1:1'], { env: { SIGSTORE_ID_TOKEN: token() } });
     expect(withBad.code).toBe(5);
     expect(withBad.stderr).not.toContain(token().split('.')[1]!);
+  });
+});
+
+describe('a bundle without a snapshot', () => {
+  it('bug: its provenance and ML-BOM list the packages its own locks pin (requirements with hashes, and an npm lock through arborist)', async () => {
+    const root = path.join(work, 'no-snapshot');
+    await fs.mkdir(root, { recursive: true });
+    const h = (c: string) => c.repeat(64);
+    writeFileSync(path.join(root, 'requirements.txt'), `attrs==23.1.0 \\\n    --hash=sha256:${h('1')}\nnumpy==1.26.4 --hash=sha256:${h('2')} --hash=sha256:${h('3')}\n`);
+    writeFileSync(path.join(root, 'package.json'), JSON.stringify({ name: 'nosnap', version: '1.0.0', dependencies: { 'left-pad': '1.3.0' } }));
+    writeFileSync(path.join(root, 'package-lock.json'), JSON.stringify({ name: 'nosnap', version: '1.0.0', lockfileVersion: 3, requires: true, packages: { '': { name: 'nosnap', version: '1.0.0', dependencies: { 'left-pad': '1.3.0' } }, 'node_modules/left-pad': { version: '1.3.0', resolved: 'https://registry.npmjs.org/left-pad/-/left-pad-1.3.0.tgz', integrity: 'sha512-XI5MPzVNApjAyhQzphX8BkmKsKUxD4LdyK24iZeQQVmvmlygWOKO/7eGzt1xKHV5sE1QgUWIGx2/a8PODFUZdw==' } } }));
+    const built = await runCli(['build', root, '-o', path.join(work, 'no-snapshot-out'), '--no-lock', '--json'], { env });
+    expect(built.code, built.stderr).toBe(0);
+    const attested = await runCli(['attest', built.json().result.bundle, '--json'], { env });
+    expect(attested.code, attested.stderr).toBe(0);
+    const doc = (kind: string) => JSON.parse(readFileSync(attested.json().result.documents.find((d: { kind: string }) => d.kind === kind).file, 'utf8'));
+    const deps = doc('provenance').predicate.buildDefinition.resolvedDependencies;
+    expect(deps.map((d: { name: string }) => d.name)).toEqual(['package-lock.json', 'left-pad', 'requirements.txt', 'attrs', 'numpy']);
+    expect(deps.find((d: { name: string }) => d.name === 'attrs')).toMatchObject({ uri: 'pkg:pypi/attrs@23.1.0', digest: { sha256: h('1') } });
+    expect(deps.find((d: { name: string }) => d.name === 'left-pad')).toMatchObject({ uri: 'pkg:npm/left-pad@1.3.0' });
+    expect(deps.find((d: { name: string }) => d.name === 'requirements.txt').digest.sha256).toBe(createHash('sha256').update(readFileSync(path.join(root, 'requirements.txt'))).digest('hex'));
+    const bom = doc('sbom');
+    expect(bom.components.map((c: { purl?: string }) => c.purl).sort()).toEqual(['pkg:npm/left-pad@1.3.0', 'pkg:pypi/attrs@23.1.0', 'pkg:pypi/numpy@1.26.4']);
   });
 });

@@ -61,6 +61,17 @@ const H = (c: string) => c.repeat(64);
 
 /** A bundle's facts with every kind of component an ML-BOM can hold. */
 export function craftFacts(): BundleFacts {
+  // The bundle's own lockfiles; the snapshot it carries recorded the same ones.
+  const lockfiles: BundleFacts['lockfiles'] = [
+    { path: 'requirements.txt', format: 'requirements', sha256: `sha256:${H('1')}`, packageCount: 2, packages: [
+      { name: 'torch', version: '2.3.1', source: 'https://user:s3cret@pypi.example/simple', hashes: [`sha256:${H('2')}`, `sha256:${H('3')}`] },
+      { name: 'NumPy', version: '1.26.4', source: null, hashes: [`sha256:${H('4')}`], platform: 'python_version >= "3.9"' },
+    ] },
+    { path: 'web/package-lock.json', format: 'package-lock.json', sha256: `sha256:${H('6')}`, packageCount: 2, packages: [
+      { name: '@types/node', version: '22.0.0', source: 'https://registry.npmjs.org/@types/node/-/node-22.0.0.tgz', hashes: [`sha512-${Buffer.alloc(64, 7).toString('base64')}`] },
+      { name: 'local-pkg', version: null, source: 'file:../local', hashes: [] },
+    ] },
+  ];
   return {
     fileName: 'demo-1.0.0.repro.tar.zst',
     report: { bundle: '/x/demo-1.0.0.repro.tar.zst', name: 'demo', version: '1.0.0', codec: 'zstd', contentDigest: `sha256:${H('c')}`, fileDigest: `sha256:${H('f')}`, integrity: 'sha512-x', entries: 5, tarSize: 10240, fileSize: 999 },
@@ -77,6 +88,7 @@ export function craftFacts(): BundleFacts {
     },
     manifestDigest: `sha256:${H('a')}`,
     baseImage: 'nvidia/cuda:12.4.1-cudnn-runtime-ubuntu22.04@sha256:' + H('b'),
+    lockfiles,
     snapshot: {
       schemaVersion: 1,
       kind: 'repro-snapshot',
@@ -86,16 +98,7 @@ export function craftFacts(): BundleFacts {
         node: { version: 'v22.15.0', v8: null, zlib: null, zstd: null, openssl: null },
         python: { version: '3.11.9', implementation: 'CPython', packages: { torch: '2.3.1', numpy: '1.26.4', 'scikit-learn': '1.4.2' }, frameworks: { torch: { version: '2.3.1', cuda: '12.1', cudnn: 8902 } } },
         gpu: { vendor: 'nvidia', driver: '550.54.15', cudaDriver: '12.4', count: 1, devices: [{ name: 'NVIDIA H100 80GB HBM3', memoryTotalMiB: 81559, computeCapability: '9.0', architecture: 'Hopper' }], toolkit: { nvcc: '12.4.131', versionJson: '12.4.1' }, cudnn: '8.9.7' },
-        lockfiles: [
-          { path: 'requirements.txt', format: 'requirements', sha256: `sha256:${H('1')}`, packageCount: 2, packages: [
-            { name: 'torch', version: '2.3.1', source: 'https://user:s3cret@pypi.example/simple', hashes: [`sha256:${H('2')}`, `sha256:${H('3')}`] },
-            { name: 'NumPy', version: '1.26.4', source: null, hashes: [`sha256:${H('4')}`], platform: 'python_version >= "3.9"' },
-          ] },
-          { path: 'web/package-lock.json', format: 'package-lock.json', sha256: `sha256:${H('6')}`, packageCount: 2, packages: [
-            { name: '@types/node', version: '22.0.0', source: 'https://registry.npmjs.org/@types/node/-/node-22.0.0.tgz', hashes: [`sha512-${Buffer.alloc(64, 7).toString('base64')}`] },
-            { name: 'local-pkg', version: null, source: 'file:../local', hashes: [] },
-          ] },
-        ],
+        lockfiles,
         git: { commit: 'e'.repeat(40), branch: 'main', remotes: { origin: 'https://ci-bot:ghp_abcdefghijklmnopqrstuvwxyz0123456789@github.com/acme/demo.git', fork: 'git@github.com:me/demo.git' }, dirty: true, changed: ['train.py'], untracked: [], diffSha256: `sha256:${H('d')}` },
         env: {},
         data: [

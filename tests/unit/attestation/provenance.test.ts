@@ -39,11 +39,13 @@ describe('provenance', () => {
     expect(statementBytes(s).toString()).not.toMatch(/"20(2[4-9])-/); // no capture or wall-clock time
   });
 
-  it('says so when there is no snapshot: source null, no dependencies but what the bundle names', () => {
+  it('says so when there is no snapshot: source null, and the dependencies are the locks the bundle carries', () => {
     const bare = { ...craftFacts(), snapshot: null, baseImage: null };
     const p = provenance(bare);
     expect(slsaRules(p)).toEqual([]);
     expect(p.predicate.buildDefinition.externalParameters.source).toBeNull();
-    expect(p.predicate.buildDefinition.resolvedDependencies).toEqual([]);
+    // bug: a bundle without a snapshot had `resolvedDependencies: []` though it carried its locks.
+    expect(p.predicate.buildDefinition.resolvedDependencies.map((d) => d.name)).toEqual(['requirements.txt', 'torch', 'NumPy', 'web/package-lock.json', '@types/node', 'local-pkg']);
+    expect(provenance({ ...bare, lockfiles: [] }).predicate.buildDefinition.resolvedDependencies).toEqual([]);
   });
 });
