@@ -1,14 +1,39 @@
 // The tree tells the architecture, and this test keeps it true: the CLI on top, one folder per
-// use case under it (builder, exec), the domain folders under those, core/ at the bottom, and
-// imports only downward. A change that makes a folder loop or lets a domain reach up fails here.
+// use case under it (builder, exec, attestation), the domain folders under those in the order
+// docs/DESIGN.md lists, core/ at the bottom, and imports only downward. Imports are read with
+// TypeScript's own scanner (ts.preProcessFile), so every spelling counts: either quote, `import
+// type`, `export … from`, dynamic `import()`. A change that lets a folder reach up fails here,
+// and so does a DESIGN.md whose level list no longer says what this test enforces.
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 
 const SRC = path.resolve(import.meta.dirname, '../../src');
-const CLI = 'cli';
-const USE_CASES = new Set(['builder', 'exec']);
-const CORE = 'core';
+const DESIGN = path.resolve(import.meta.dirname, '../../docs/DESIGN.md');
+
+/** Top to bottom. A folder may import only folders on a lower level; use cases never each other. */
+const LEVELS: string[][] = [
+  ['cli'],
+  ['builder', 'exec', 'attestation'],
+  ['dockerfile'],
+  ['docker'],
+  ['registry'],
+  ['slurm'],
+  ['run-record'],
+  ['diff'],
+  ['snapshot'],
+  ['lockfile'],
+  ['intake'],
+  ['bundle'],
+  ['project'],
+  ['secrets'],
+  ['core'],
+];
+const rank = new Map(LEVELS.flatMap((level, i) => level.map((f) => [f, i] as const)));
+
+/** Ambient declarations for untyped packages (.d.ts only): imported by nothing, on no level. */
+const DECLARATIONS = 'types';
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
@@ -16,58 +41,50 @@ function sourceFiles(dir: string): string[] {
   );
 }
 
-const folderOf = (file: string) => path.relative(SRC, file).split(path.sep)[0]!;
-
-/** Folder-level import edges: "from -> to" with the files that make them. */
-function folderEdges(): Map<string, string[]> {
-  const edges = new Map<string, string[]>();
-  for (const file of sourceFiles(SRC)) {
-    const text = readFileSync(file, 'utf8');
-    for (const m of text.matchAll(/(?:from\s+|import\()\s*'(\.{1,2}\/[^']+)'/g)) {
-      const from = folderOf(file);
-      const to = folderOf(path.resolve(path.dirname(file), m[1]!));
-      if (from === to || to === 'types') continue;
-      const key = `${from} -> ${to}`;
-      edges.set(key, [...(edges.get(key) ?? []), path.relative(SRC, file)]);
-    }
-  }
-  return edges;
+/** Every relative module a file imports, by TypeScript's scanner. */
+export function importsOf(text: string): string[] {
+  const info = ts.preProcessFile(text, true, true);
+  return info.importedFiles.map((f) => f.fileName).filter((f) => f.startsWith('./') || f.startsWith('../'));
 }
 
+/** The imports of `files` (path under src -> text) that break the levels, as "from -> to (file: module)". */
+export function layerViolations(files: Array<[string, string]>): string[] {
+  const out: string[] = [];
+  for (const [rel, text] of files) {
+    const from = rel.split('/')[0]!;
+    for (const spec of importsOf(text)) {
+      const target = path.posix.normalize(path.posix.join(path.posix.dirname(rel), spec));
+      if (target.startsWith('../')) continue; // outside src/ (package.json for the version)
+      const to = target.split('/')[0]!;
+      if (from === to) continue;
+      const a = rank.get(from);
+      const b = rank.get(to);
+      if (a === undefined || b === undefined) out.push(`${from} -> ${to} (${rel}: ${spec}): ${a === undefined ? from : to} is on no level`);
+      else if (a === b) out.push(`${from} -> ${to} (${rel}: ${spec}): a use case imports another`);
+      else if (a > b) out.push(`${from} -> ${to} (${rel}: ${spec}): an upward import`);
+    }
+  }
+  return out.sort();
+}
+
+const tree = (): Array<[string, string]> => sourceFiles(SRC).map((f) => [path.relative(SRC, f).split(path.sep).join('/'), readFileSync(f, 'utf8')]);
+
 describe('layout', () => {
-  const edges = folderEdges();
-  const pairs = [...edges.keys()].map((k) => k.split(' -> ') as [string, string]);
-
-  it('core/ imports nothing above it', () => {
-    expect(pairs.filter(([from]) => from === CORE)).toEqual([]);
+  it('every import goes down the levels (any quote style, type-only, re-exports, dynamic)', () => {
+    expect(layerViolations(tree())).toEqual([]);
   });
 
-  it('nothing imports the CLI', () => {
-    expect(pairs.filter(([from, to]) => to === CLI && from !== CLI)).toEqual([]);
+  it('every folder under src/ is on a level, and every level names a folder that exists', () => {
+    const folders = readdirSync(SRC, { withFileTypes: true }).filter((e) => e.isDirectory() && e.name !== DECLARATIONS).map((e) => e.name).sort();
+    expect(folders).toEqual([...rank.keys()].sort());
+    expect(readdirSync(path.join(SRC, DECLARATIONS)).filter((n) => !n.endsWith('.d.ts'))).toEqual([]);
   });
 
-  it('no domain folder imports a use case, and no use case imports another', () => {
-    const bad = pairs.filter(([from, to]) => USE_CASES.has(to) && from !== CLI);
-    expect(bad.map(([f, t]) => `${f} -> ${t} (${edges.get(`${f} -> ${t}`)!.join(', ')})`)).toEqual([]);
-  });
-
-  it('the folder graph has no loops', () => {
-    const next = new Map<string, string[]>();
-    for (const [from, to] of pairs) next.set(from, [...(next.get(from) ?? []), to]);
-    const loops: string[] = [];
-    const state = new Map<string, 'open' | 'done'>();
-    const visit = (node: string, trail: string[]) => {
-      if (state.get(node) === 'done') return;
-      if (state.get(node) === 'open') {
-        loops.push([...trail.slice(trail.indexOf(node)), node].join(' -> '));
-        return;
-      }
-      state.set(node, 'open');
-      for (const to of next.get(node) ?? []) visit(to, [...trail, node]);
-      state.set(node, 'done');
-    };
-    for (const node of next.keys()) visit(node, []);
-    expect(loops).toEqual([]);
+  it("docs/DESIGN.md's level list is this test's", () => {
+    const line = /^Levels, top to bottom[^:\n]*:\s*(.+?)\.$/ms.exec(readFileSync(DESIGN, 'utf8'))?.[1];
+    expect(line, 'DESIGN.md has a "Levels, top to bottom: …." paragraph').toBeDefined();
+    const documented = line!.replace(/\s+/g, ' ').split(' -> ').map((level) => [...level.matchAll(/`([a-z-]+)`/g)].map((m) => m[1]!));
+    expect(documented).toEqual(LEVELS);
   });
 
   it('no folder is named like build output or a second "manifest"', () => {
@@ -78,5 +95,32 @@ describe('layout', () => {
   it('every source file opens with a comment that says why it exists', () => {
     const silent = sourceFiles(SRC).filter((f) => !/^(#!.*\n)?\/\//.test(readFileSync(f, 'utf8')));
     expect(silent.map((f) => path.relative(SRC, f))).toEqual([]);
+  });
+});
+
+describe('the import reader itself', () => {
+  it('bug: an upward import in double quotes was not seen (the old regex read single quotes only)', () => {
+    expect(layerViolations([['core/x.ts', '// why\nimport { runCli } from "../cli/main.js";\n']])).toEqual(['core -> cli (core/x.ts: ../cli/main.js): an upward import']);
+  });
+
+  it.each([
+    ['type-only', "import type { CliIo } from '../cli/main.js';"],
+    ['a re-export', "export { runCli } from '../cli/main.js';"],
+    ['a dynamic import', "const m = await import('../cli/main.js');"],
+    ['a dynamic import in backquotes', 'const m = await import(`../cli/main.js`);'],
+    ['a side-effect import', "import '../cli/main.js';"],
+  ])('sees %s', (_name, line) => {
+    expect(layerViolations([['bundle/x.ts', `// why\n${line}\n`]])).toEqual(['bundle -> cli (bundle/x.ts: ../cli/main.js): an upward import']);
+  });
+
+  it('a use case importing another, and a folder on no level, are named', () => {
+    expect(layerViolations([['exec/x.ts', "import '../builder/build.js';"], ['newfolder/y.ts', "import '../core/errors.js';"]])).toEqual([
+      'exec -> builder (exec/x.ts: ../builder/build.js): a use case imports another',
+      'newfolder -> core (newfolder/y.ts: ../core/errors.js): newfolder is on no level',
+    ]);
+  });
+
+  it('imports within a folder, of packages, and of files outside src/ are not edges', () => {
+    expect(layerViolations([['bundle/x.ts', "import './y.js';\nimport tar from 'tar';\nimport pkg from '../../package.json';"]])).toEqual([]);
   });
 });
