@@ -9,12 +9,12 @@ import { ReproError } from '../core/errors.js';
 import type { BundleFacts } from './bundle-facts.js';
 import { isEnvelope, verifyEnvelope, type DsseEnvelope } from './dsse.js';
 import type { loadPublicKey } from './keys.js';
-import { hexOf } from './package-ids.js';
 import { provenance } from './provenance.js';
 import type { ReproducedBuildPredicate, ReproducedRunPredicate } from './reproduced.js';
 import { mlBom } from './sbom.js';
 import { isSigstoreBundle, verifySigstoreBundle } from './sigstore.js';
 import { CYCLONEDX_PREDICATE, IN_TOTO_PAYLOAD_TYPE, REPRODUCED_BUILD, REPRODUCED_RUN, SLSA_PROVENANCE, STATEMENT_TYPE, type Statement } from './statement.js';
+import { hexOf } from '../core/digest.js';
 
 export type SignatureCheck = { kind: 'none' } | { kind: 'key'; keyid: string } | { kind: 'sigstore'; identity: string | null; issuer: string | null };
 

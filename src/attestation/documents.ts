@@ -2,7 +2,6 @@
 // promise is about), a DSSE envelope when a key signs, a Sigstore bundle when Sigstore signs
 // keylessly. Plan first (every document made and signed in memory), then write each file
 // atomically, so a failure signing the second leaves no half set behind.
-import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fsError } from '../core/errors.js';
@@ -11,6 +10,7 @@ import { envelopeBytes, signEnvelope } from './dsse.js';
 import type { SigningKey } from './keys.js';
 import { signKeyless, type KeylessOptions } from './sigstore.js';
 import { IN_TOTO_PAYLOAD_TYPE } from './statement.js';
+import { sha256Digest } from '../core/digest.js';
 
 export interface Signing {
   key?: SigningKey;
@@ -65,7 +65,7 @@ export async function writeDocuments(dir: string, docs: readonly PlannedDocument
   for (const d of docs) {
     const file = path.join(dir, d.name);
     await writeFileAtomic(file, d.bytes);
-    written.push({ kind: d.kind, form: d.form, file, sha256: `sha256:${createHash('sha256').update(d.bytes).digest('hex')}`, size: d.bytes.length, mediaType: d.mediaType });
+    written.push({ kind: d.kind, form: d.form, file, sha256: sha256Digest(d.bytes), size: d.bytes.length, mediaType: d.mediaType });
   }
   return written;
 }

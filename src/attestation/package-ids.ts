@@ -65,7 +65,3 @@ export function digestsOf(hashes: readonly string[]): Digest[] {
   return out.filter((d) => (seen.has(`${d.alg}:${d.hex}`) ? false : (seen.add(`${d.alg}:${d.hex}`), true)));
 }
 
-/** "sha256:<hex>" as a DigestSet member. */
-export function hexOf(digest: string): string {
-  return digest.replace(/^sha256:/, '');
-}

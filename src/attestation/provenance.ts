@@ -5,10 +5,11 @@
 // bundle's SOURCE_DATE_EPOCH, so the document is byte-identical wherever it is made.
 import { stripCredentials } from '../secrets/rules.js';
 import type { BundleFacts } from './bundle-facts.js';
-import { digestsOf, ecosystemOf, hexOf, purlOf } from './package-ids.js';
+import { digestsOf, ecosystemOf, purlOf } from './package-ids.js';
 import { epochTime } from '../core/time.js';
 import { bundleSubject, REPRO_BUILD_TYPE, REPRO_BUILDER_ID, SLSA_PROVENANCE, statement, type Statement } from './statement.js';
 import { compareUtf8 } from '../core/utf8-order.js';
+import { PINNED_IMAGE, hexOf } from '../core/digest.js';
 
 export interface ResourceDescriptor {
   name?: string;
@@ -40,7 +41,7 @@ function sourceRepository(remotes: Record<string, string>): string | null {
 
 /** The base image as a resource: docker://NAME@sha256:..., with the digest when it is pinned. */
 function imageDescriptor(image: string): ResourceDescriptor {
-  const pinned = /@sha256:([0-9a-f]{64})$/.exec(image);
+  const pinned = PINNED_IMAGE.exec(image);
   return pinned ? { name: 'base image', uri: `docker://${image}`, digest: { sha256: pinned[1]! } } : { name: 'base image', uri: `docker://${image}`, annotations: { pinned: false } };
 }
 

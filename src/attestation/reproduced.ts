@@ -5,7 +5,7 @@
 // the secrets module scrubs every string once more against this process's secret values.
 import type { RunRecord } from '../run-record/record.js';
 import { scrubSecrets } from '../secrets/values.js';
-import { hexOf } from './package-ids.js';
+import { hexOf } from '../core/digest.js';
 import { REPRODUCED_BUILD, REPRODUCED_RUN, statement, type Statement, type Subject } from './statement.js';
 
 export interface BuildEvidence {

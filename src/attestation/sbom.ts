@@ -10,8 +10,9 @@ import { canonicalJson } from '../core/canonical-json.js';
 import { compareUtf8 } from '../core/utf8-order.js';
 import { stripCredentials } from '../secrets/rules.js';
 import type { BundleFacts } from './bundle-facts.js';
-import { digestsOf, ecosystemOf, hexOf, purlOf, type Digest } from './package-ids.js';
+import { digestsOf, ecosystemOf, purlOf, type Digest } from './package-ids.js';
 import { epochTime } from '../core/time.js';
+import { hexOf } from '../core/digest.js';
 
 export const CYCLONEDX_SPEC = '1.6';
 

@@ -3,7 +3,7 @@
 // bytes; the type URIs are defined in docs/ATTESTATIONS.md.
 import { canonicalJson } from '../core/canonical-json.js';
 import type { BundleFacts } from './bundle-facts.js';
-import { hexOf } from './package-ids.js';
+import { hexOf } from '../core/digest.js';
 
 export const STATEMENT_TYPE = 'https://in-toto.io/Statement/v1';
 export const SLSA_PROVENANCE = 'https://slsa.dev/provenance/v1';

@@ -6,6 +6,7 @@ import type { Context } from '../core/context.js';
 import type { DockerClient } from '../docker/client.js';
 import { planDockerfile } from '../dockerfile/plan.js';
 import type { LoadedProject } from '../project/load.js';
+import { PINNED_IMAGE } from '../core/digest.js';
 
 export interface DockerfileEntry {
   content: Buffer | null;
@@ -29,7 +30,7 @@ export interface DockerfileEntryOptions {
 
 export async function planDockerfileEntry(project: LoadedProject, options: DockerfileEntryOptions, ctx: Context): Promise<DockerfileEntry> {
   const explicit = options.baseImage ?? project.manifest?.environment.baseImage ?? null;
-  const pinned = explicit !== null && /@sha256:[0-9a-f]{64}$/.test(explicit);
+  const pinned = explicit !== null && PINNED_IMAGE.test(explicit);
   if (!options.image && !pinned) {
     return { content: null, baseImage: null, reason: explicit ? `the base image ${explicit} is not pinned by digest` : 'no base image pinned by digest (set environment.base_image or pass --base-image NAME@sha256:...)', lock: null, files: [], notes: [] };
   }

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { compareUtf8 } from '../core/utf8-order.js';
 import { DIR_MODE, type BundleEntry, type EntryType } from './entry.js';
+import { SHA256_HEX } from '../core/digest.js';
 
 /** The identity of a file when it was planned; the writer refuses a file that changed since. */
 export interface FileIdentity {
@@ -109,7 +110,7 @@ export class EntryTable implements EntryList {
   }
 
   setSha256(row: number, hex: string): void {
-    if (!/^[0-9a-f]{64}$/.test(hex)) throw new TypeError(`not a sha256: ${hex}`);
+    if (!SHA256_HEX.test(hex)) throw new TypeError(`not a sha256: ${hex}`);
     this.#sha.set(Buffer.from(hex, 'hex'), row * SHA_BYTES);
     this.#flags[row]! |= HAS_SHA;
   }

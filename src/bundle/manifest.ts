@@ -9,6 +9,7 @@ import type { CompressionInfo } from './compress.js';
 import { MANIFEST_PATH } from './layout.js';
 import { formatMode, parseMode, type BundleEntry, type EntryType } from './entry.js';
 import type { ProjectManifest } from '../project/types.js';
+import { SHA256_HEX, sha256Digest } from '../core/digest.js';
 
 export const MANIFEST_SCHEMA_VERSION = 1;
 export const MANIFEST_KIND = 'repro-bundle';
@@ -58,7 +59,7 @@ export function fromManifestEntry(e: ManifestEntry): BundleEntry {
 
 function digestOf(doc: BundleManifest): string {
   const text = canonicalJson({ ...doc, selfDigest: '' });
-  return `sha256:${createHash('sha256').update(text).digest('hex')}`;
+  return sha256Digest(text);
 }
 
 /** The top-level selfDigest member as canonical JSON writes it (two-space indent: unique). */
@@ -171,7 +172,7 @@ export function readManifest(bytes: Buffer): ManifestRead {
   const own = Buffer.from(SELF_DIGEST_LINE(head.selfDigest));
   const at = bytes.indexOf(own, doc.tailStart);
   if (at < 0) return readWhole(bytes); // never for canonical bytes, but never wrong
-  const expected = `sha256:${createHash('sha256').update(bytes.subarray(0, at)).update(SELF_DIGEST_LINE('')).update(bytes.subarray(at + own.length)).digest('hex')}`;
+  const expected = sha256Digest(bytes.subarray(0, at), SELF_DIGEST_LINE(''), bytes.subarray(at + own.length));
   if (head.selfDigest !== expected) {
     throw integrity('the bundle manifest does not match its own digest', { entry: MANIFEST_PATH, expected, actual: head.selfDigest });
   }
@@ -241,7 +242,7 @@ function assertEntry(e: ManifestEntry): void {
   if (typeof e !== 'object' || e === null || typeof e.path !== 'string' || !ENTRY_TYPES.has(e.type)) throw bad('entry');
   if (typeof e.mode !== 'string' || !/^[0-7]{3,4}$/.test(e.mode)) throw bad(`mode for ${e.path}`);
   if (!Number.isSafeInteger(e.size) || e.size < 0) throw bad(`size for ${e.path}`);
-  if (e.type === 'file' && (typeof e.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(e.sha256))) throw bad(`sha256 for ${e.path}`);
+  if (e.type === 'file' && (typeof e.sha256 !== 'string' || !SHA256_HEX.test(e.sha256))) throw bad(`sha256 for ${e.path}`);
   if (e.type === 'symlink' && typeof e.target !== 'string') throw bad(`target for ${e.path}`);
 }
 

@@ -15,6 +15,7 @@ import type { ManifestRead } from './manifest.js';
 import { decodeError, openBundle, readRange, type OpenOptions } from './open.js';
 import { DEFAULT_LIMITS, readTar, type TarLimits } from './tar-read.js';
 import { parseTrailer, payloadCheck, trailerSize } from './trailer.js';
+import { SHA256_DIGEST } from '../core/digest.js';
 
 export type { EntrySink, Problem, ProblemField } from './manifest-check.js';
 
@@ -140,7 +141,7 @@ function matchDigest(digest: string, report: VerifyReport, problems: Problem[]):
   if (digest === report.contentDigest) return 'contentDigest';
   if (digest === report.fileDigest) return 'fileDigest';
   if (/^sha(256|384|512)-/.test(digest) && ssri.parse(digest)?.match(ssri.parse(report.integrity))) return 'integrity';
-  if (!/^sha256:[0-9a-f]{64}$/.test(digest) && !/^sha(256|384|512)-[A-Za-z0-9+/=]+$/.test(digest)) {
+  if (!SHA256_DIGEST.test(digest) && !/^sha(256|384|512)-[A-Za-z0-9+/=]+$/.test(digest)) {
     throw new ReproError('E_USAGE', `not a digest: ${JSON.stringify(digest)}`, {
       hint: 'Pass sha256:<64 hex digits> (the contentDigest or fileDigest printed by repro build) or an ssri integrity string.',
       details: { digest },

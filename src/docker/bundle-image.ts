@@ -14,6 +14,7 @@ import { slugName } from '../bundle/layout.js';
 import { epochTime } from '../core/time.js';
 import { verifyBundle } from '../bundle/verify.js';
 import { DOCKERFILE_PATH } from '../bundle/layout.js';
+import { hexOf } from '../core/digest.js';
 
 export interface ImageResult {
   id: string;
@@ -41,7 +42,7 @@ export interface ImageBuildInput {
 /** `engine`: a client already connected and answering (else one is connected here). */
 export async function buildBundleImage(input: ImageBuildInput, ctx: Context, engine?: DockerClient): Promise<ImageResult> {
   const docker = engine ?? (await reachDocker(ctx.env));
-  const short = input.contentDigest.replace('sha256:', '').slice(0, 12);
+  const short = hexOf(input.contentDigest).slice(0, 12);
   const tag = `repro/${slugName(input.name)}:${short}`;
   const labels = {
     'org.opencontainers.image.title': input.name,

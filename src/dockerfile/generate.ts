@@ -10,6 +10,7 @@ import { reproVersion } from '../core/runtime.js';
 import { findEntryPoint, renderCommand, rulesOf, shellOf } from '../project/render.js';
 import type { ProjectManifest } from '../project/types.js';
 import { basicEpochTime } from '../core/time.js';
+import { PINNED_IMAGE } from '../core/digest.js';
 
 const TEMPLATES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'templates');
 
@@ -71,7 +72,7 @@ function defaultCommand(manifest: ProjectManifest | null): string {
 }
 
 export function generateDockerfile(input: DockerfileInput): string {
-  if (!/@sha256:[0-9a-f]{64}$/.test(input.baseImage)) {
+  if (!PINNED_IMAGE.test(input.baseImage)) {
     throw new ReproError('E_INTERNAL', `generateDockerfile needs a pinned base image, got ${input.baseImage}`);
   }
   const packages = input.manifest?.environment.systemPackages ?? [];

@@ -7,6 +7,7 @@ import { ReproError } from '../core/errors.js';
 import type { DockerClient } from '../docker/client.js';
 import { RegistryClient } from '../registry/client.js';
 import { manifestTarget, parseReference, type OciRef } from '../registry/reference.js';
+import { SHA256_DIGEST } from '../core/digest.js';
 
 export interface Pinned {
   ref: string;
@@ -21,8 +22,6 @@ const MANIFEST_TYPES = [
   'application/vnd.oci.image.manifest.v1+json',
   'application/vnd.docker.distribution.manifest.v2+json',
 ].join(', ');
-
-const DIGEST = /^sha256:[0-9a-f]{64}$/;
 
 export interface PinOptions {
   docker?: DockerClient | null;
@@ -89,6 +88,6 @@ async function registryDigest(ref: OciRef, env: Readonly<Record<string, string |
   const res = await client.request('HEAD', `/manifests/${manifestTarget(ref)}`, { headers: { Accept: MANIFEST_TYPES }, ok: [200] });
   await res.body?.cancel().catch(() => {});
   const digest = res.headers.get('docker-content-digest');
-  if (!digest || !DIGEST.test(digest)) throw new Error('no Docker-Content-Digest in the answer');
+  if (!digest || !SHA256_DIGEST.test(digest)) throw new Error('no Docker-Content-Digest in the answer');
   return digest;
 }

@@ -15,6 +15,7 @@ import { readManifest, type ManifestHead } from '../bundle/manifest.js';
 import { readBundleManifest } from '../bundle/read-manifest-only.js';
 import type { TarLimits } from '../bundle/tar-read.js';
 import { checkCachedTree } from './cache-check.js';
+import { SHA256_DIGEST } from '../core/digest.js';
 
 export interface CachedBundle {
   dir: string;
@@ -66,7 +67,7 @@ export async function openCachedBundle(bundle: string, root: string, options: Ca
   const key = await statKey(bundle);
   const indexFile = path.join(root, 'index', key);
   const known = (await fs.readFile(indexFile, 'utf8').catch(() => null))?.trim();
-  if (known && /^sha256:[0-9a-f]{64}$/.test(known)) {
+  if (known && SHA256_DIGEST.test(known)) {
     const reused = await reuse(bundle, root, known, options);
     if (reused) return reused;
   }

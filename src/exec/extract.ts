@@ -13,6 +13,7 @@ import { verifyBundle, type EntrySink, type VerifyReport } from '../bundle/verif
 import type { BundleEntry } from '../bundle/entry.js';
 import { MANIFEST_PATH } from '../bundle/layout.js';
 import type { TarLimits } from '../bundle/tar-read.js';
+import { hexOf } from '../core/digest.js';
 
 export interface Extracted {
   dir: string;
@@ -79,7 +80,7 @@ export async function extractVerified(bundle: string, bundlesDir: string, limits
     await fs.writeFile(path.join(temp, MANIFEST_PATH), report.manifest.bytes, { flag: 'wx' }).catch((err) => {
       throw cacheError(err, temp);
     });
-    const final = path.join(bundlesDir, report.contentDigest.replace('sha256:', ''));
+    const final = path.join(bundlesDir, hexOf(report.contentDigest));
     try {
       await fs.rename(temp, final);
       return { dir: final, report, reused: false };

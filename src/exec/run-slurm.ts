@@ -29,6 +29,7 @@ import { batchScript, logPath, safeJobName, type BatchPlan } from '../slurm/scri
 import type { TaskState } from '../slurm/queue.js';
 import { notReachableError, slurmTool, unreachable } from '../slurm/tools.js';
 import { cancelJob, waitForJob } from '../slurm/wait.js';
+import { hexOf } from '../core/digest.js';
 
 export interface SlurmRerunOptions {
   exec: Omit<ExecOptions, 'runId' | 'out' | 'stdout' | 'stderr' | 'backend' | 'sandbox'>;
@@ -72,7 +73,7 @@ export interface SlurmOutcome {
 /** The bundle, copied into the cache under its content digest, where a node sharing the cache finds it. */
 function stagedPath(file: string, digest: string, cache: string): string {
   const ext = bundleExtension(file) ?? '.repro';
-  return path.join(cache, 'slurm', `${digest.replace(/^sha256:/, '')}${ext}`);
+  return path.join(cache, 'slurm', `${hexOf(digest)}${ext}`);
 }
 
 async function stageBundle(file: string, staged: string): Promise<void> {

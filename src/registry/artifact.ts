@@ -3,11 +3,11 @@
 // itself, so the layer's digest is the bundle's file digest. Every byte of the manifest is a
 // function of the bundle: no push time, no machine, no path (the title is the bundle's canonical
 // file name, not whatever the file is called here), so one bundle has one manifest digest.
-import { createHash } from 'node:crypto';
 import { type Codec } from '../bundle/codecs.js';
 import { bundleFileName } from '../bundle/layout.js';
 import { ReproError } from '../core/errors.js';
 import { epochTime } from '../core/time.js';
+import { isSha256Digest, sha256Digest, SHA256_DIGEST } from '../core/digest.js';
 
 export const ARTIFACT_TYPE = 'application/vnd.repro.bundle.v1';
 export const MANIFEST_MEDIA_TYPE = 'application/vnd.oci.image.manifest.v1+json';
@@ -64,7 +64,7 @@ export function artifactManifest(f: BundleFacts): { manifest: ArtifactManifest; 
     },
   };
   const bytes = Buffer.from(JSON.stringify(manifest));
-  return { manifest, bytes, digest: `sha256:${createHash('sha256').update(bytes).digest('hex')}` };
+  return { manifest, bytes, digest: sha256Digest(bytes) };
 }
 
 function hostile(message: string, details: Record<string, unknown>): ReproError {
@@ -74,7 +74,6 @@ function hostile(message: string, details: Record<string, unknown>): ReproError 
   });
 }
 
-const DIGEST = /^sha256:[0-9a-f]{64}$/;
 
 /** The bundle layer of a manifest read from a registry (hostile input), checked field by field. */
 export function bundleLayer(doc: unknown): { layer: Descriptor; codec: Codec; contentDigest: string | null } {
@@ -85,8 +84,8 @@ export function bundleLayer(doc: unknown): { layer: Descriptor; codec: Codec; co
   const layer = m.layers[0]!;
   const codec = (Object.keys(LAYER_MEDIA_TYPES) as Codec[]).find((c) => LAYER_MEDIA_TYPES[c] === layer.mediaType);
   if (!codec) throw hostile(`unknown layer media type ${JSON.stringify(layer.mediaType)}`, { mediaType: layer.mediaType });
-  if (typeof layer.digest !== 'string' || !DIGEST.test(layer.digest)) throw hostile('the layer digest is not a sha256 digest', { digest: layer.digest ?? null });
+  if (typeof layer.digest !== 'string' || !SHA256_DIGEST.test(layer.digest)) throw hostile('the layer digest is not a sha256 digest', { digest: layer.digest ?? null });
   if (!Number.isSafeInteger(layer.size) || layer.size < 0) throw hostile('the layer size is not a size', { size: layer.size ?? null });
   const cd = m.annotations?.['io.repro.bundle.content-digest'];
-  return { layer: { mediaType: layer.mediaType, digest: layer.digest, size: layer.size }, codec, contentDigest: typeof cd === 'string' && DIGEST.test(cd) ? cd : null };
+  return { layer: { mediaType: layer.mediaType, digest: layer.digest, size: layer.size }, codec, contentDigest: isSha256Digest(cd) ? cd : null };
 }

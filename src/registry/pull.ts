@@ -4,7 +4,6 @@
 // `repro verify` does (more bytes than the descriptor says, other bytes, or a bundle that does
 // not verify, and the download stops); only then is it renamed into place. A failure leaves
 // nothing in the cache.
-import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { commitTemp, tempPathFor } from '../core/atomic-write.js';
@@ -17,6 +16,7 @@ import { bundleLayer, MANIFEST_MEDIA_TYPE } from './artifact.js';
 import { bundleFileName } from '../bundle/layout.js';
 import { RegistryClient } from './client.js';
 import { formatReference, manifestTarget, requireReference } from './reference.js';
+import { hexOf, sha256Digest } from '../core/digest.js';
 
 export interface PullOptions {
   reference: string;
@@ -56,7 +56,7 @@ async function readManifest(client: RegistryClient, target: string): Promise<{ b
     chunks.push(Buffer.from(c));
   }
   const bytes = Buffer.concat(chunks);
-  return { bytes, digest: `sha256:${createHash('sha256').update(bytes).digest('hex')}` };
+  return { bytes, digest: sha256Digest(bytes) };
 }
 
 /**
@@ -129,7 +129,7 @@ export async function pullBundle(options: PullOptions, ctx: Context): Promise<Pu
     throw integrity('the manifest is not JSON', { digest: manifest.digest });
   }
   const { layer, codec } = bundleLayer(doc);
-  const dir = path.join(cacheRoot(ctx.env), 'pulled', layer.digest.replace('sha256:', ''));
+  const dir = path.join(cacheRoot(ctx.env), 'pulled', hexOf(layer.digest));
   await fs.mkdir(dir, { recursive: true }).catch((err) => {
     throw fsError(err, dir, 'cannot create the cache directory');
   });

@@ -3,6 +3,7 @@
 // spelling could be meant. Plain HTTP only for loopback registries (as docker allows
 // 127.0.0.0/8) or those the user names in REPRO_INSECURE_REGISTRIES.
 import { ReproError } from '../core/errors.js';
+import { SHA256_DIGEST } from '../core/digest.js';
 
 export interface OciRef {
   /** The registry as written (host[:port]); docker.io for Docker Hub. */
@@ -14,7 +15,6 @@ export interface OciRef {
 
 const REPOSITORY = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
-const DIGEST = /^sha256:[0-9a-f]{64}$/;
 
 /** The reference, or null when the text is not one. */
 export function parseReference(input: string): OciRef | null {
@@ -24,7 +24,7 @@ export function parseReference(input: string): OciRef | null {
   if (at >= 0) {
     digest = text.slice(at + 1);
     text = text.slice(0, at);
-    if (!DIGEST.test(digest)) return null;
+    if (!SHA256_DIGEST.test(digest)) return null;
   }
   const slash = text.indexOf('/');
   const first = slash >= 0 ? text.slice(0, slash) : '';

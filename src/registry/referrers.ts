@@ -7,13 +7,13 @@
 // index under `sha256-<subject hex>` is kept as well, merged and re-read until the artifact is
 // in it, for tools that look only there. Everything read back is checked: a tag that lies
 // about what it holds is skipped, a layer whose bytes are not its digest is refused.
-import { createHash } from 'node:crypto';
 import type { Context } from '../core/context.js';
 import { ReproError } from '../core/errors.js';
 import { EMPTY_CONFIG, EMPTY_CONFIG_BYTES, MANIFEST_MEDIA_TYPE, type Descriptor } from './artifact.js';
 import { ensureBlob } from './blobs.js';
 import { RegistryClient } from './client.js';
 import { formatReference, type OciRef } from './reference.js';
+import { SHA256_DIGEST, sha256Digest } from '../core/digest.js';
 
 const INDEX_MEDIA_TYPE = 'application/vnd.oci.image.index.v1+json';
 /** The largest referrer layer read back (a run record or an attestation is kilobytes). */
@@ -41,7 +41,7 @@ export interface Referrer {
   annotations: Record<string, string>;
 }
 
-const sha256 = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
+const sha256 = (b: Buffer) => sha256Digest(b);
 const SUFFIX = /^[A-Za-z0-9_.-]{1,50}$/;
 const subjectTag = (subject: string) => subject.replace(':', '-');
 
@@ -121,7 +121,7 @@ export async function listReferrers(ref: OciRef, subject: string, types: readonl
   const found = new Map<string, Referrer>();
   const wanted = new Set(types);
   const keep = (digest: string, artifactType: unknown, annotations: unknown) => {
-    if (typeof artifactType === 'string' && wanted.has(artifactType) && /^sha256:[0-9a-f]{64}$/.test(digest)) found.set(digest, { digest, artifactType, annotations: stringMap(annotations) });
+    if (typeof artifactType === 'string' && wanted.has(artifactType) && SHA256_DIGEST.test(digest)) found.set(digest, { digest, artifactType, annotations: stringMap(annotations) });
   };
   const api = await client.request('GET', `/referrers/${subject}`, { ok: [200, 404], headers: { Accept: INDEX_MEDIA_TYPE } });
   if (api.status === 200 && (api.headers.get('content-type') ?? '').includes('index')) {
@@ -174,7 +174,7 @@ export async function readReferrerLayer(ref: OciRef, digest: string, ctx: Contex
   if (sha256(manifestBytes) !== digest) throw new ReproError('E_INTEGRITY', `the registry's manifest for ${digest} is not those bytes`, { details: { expected: digest, actual: sha256(manifestBytes) } });
   const doc = JSON.parse(manifestBytes.toString('utf8')) as { layers?: Descriptor[] };
   const layer = Array.isArray(doc.layers) && doc.layers.length === 1 ? doc.layers[0]! : null;
-  if (!layer || typeof layer.digest !== 'string' || !/^sha256:[0-9a-f]{64}$/.test(layer.digest) || !Number.isSafeInteger(layer.size) || layer.size > MAX_REFERRER_BYTES) {
+  if (!layer || typeof layer.digest !== 'string' || !SHA256_DIGEST.test(layer.digest) || !Number.isSafeInteger(layer.size) || layer.size > MAX_REFERRER_BYTES) {
     throw new ReproError('E_INTEGRITY', `${digest} is not a one-layer artifact of at most ${MAX_REFERRER_BYTES} bytes`, { details: { digest } });
   }
   const blob = await client.request('GET', `/blobs/${layer.digest}`, { ok: [200] });

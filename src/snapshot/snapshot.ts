@@ -2,7 +2,6 @@
 // one canonical record with two parts: `identity`, everything that decides whether a run can
 // be reproduced, whose sha256 is the snapshotDigest; and `context`, what varies without
 // mattering (host name, capture time, durations, GPU UUIDs, free memory, probe notes).
-import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { canonicalJson } from '../core/canonical-json.js';
 import type { Context } from '../core/context.js';
@@ -21,6 +20,7 @@ import { scrubSecrets } from '../secrets/values.js';
 import { installedNodePackages, nodePinWarnings, NODE_LOCK_FORMATS, pinWarnings } from './pins.js';
 import { SNAPSHOT_FILE } from '../bundle/layout.js';
 import { LOCK_FILE } from '../bundle/lock.js';
+import { sha256Digest } from '../core/digest.js';
 
 export const SNAPSHOT_SCHEMA_VERSION = 1;
 export const SNAPSHOT_KIND = 'repro-snapshot';
@@ -82,7 +82,7 @@ export interface SnapshotOptions {
 }
 
 export function identityDigest(identity: SnapshotIdentity): string {
-  return `sha256:${createHash('sha256').update(canonicalJson(identity)).digest('hex')}`;
+  return sha256Digest(canonicalJson(identity));
 }
 
 export async function captureSnapshot(options: SnapshotOptions, ctx: Context): Promise<{ snapshot: Snapshot; patch: string | null; cache: HashCache }> {
