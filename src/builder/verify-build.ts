@@ -13,12 +13,7 @@ import { toManifestEntries, wholeManifest } from '../bundle/manifest.js';
 import { verifyBundle } from '../bundle/verify.js';
 import { applyBuild, planBuild, withImage, type BuildOptions, type BuildResult } from './build.js';
 import { copyVaried, describeVariations, VARIANT_ENV, VARIANT_UMASK, type Variation } from './variations.js';
-
-export interface SelfCommand {
-  /** The Node binary and the CLI script that run repro itself. */
-  execPath: string;
-  script: string;
-}
+import { readEnvelope, rebuildArgv, type SelfCommand } from '../core/self-invocation.js';
 
 export interface VerifiedBuildResult extends BuildResult {
   verify: {
@@ -100,9 +95,7 @@ interface ChildBuild {
 }
 
 async function rebuildInChild(self: SelfCommand, ctx: Context, job: ChildBuild): Promise<BuildResult> {
-  const args = [self.execPath, self.script, 'build', job.copyRoot, '-o', job.outDir, '--compression', job.codec, '--no-lock', '--files-from', job.listFile, '--json', '--no-progress'];
-  if (job.baseImage) args.push('--base-image', job.baseImage);
-  if (job.withRun) args.push('--with-run', job.withRun);
+  const args = [self.execPath, self.script, ...rebuildArgv({ dir: job.copyRoot, outDir: job.outDir, codec: job.codec, filesFrom: job.listFile, baseImage: job.baseImage, withRun: job.withRun })];
   const env = { ...ctx.env, ...VARIANT_ENV, SOURCE_DATE_EPOCH: job.sourceDateEpoch } as NodeJS.ProcessEnv;
   const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
     const child = spawn('/bin/sh', ['-c', `umask ${VARIANT_UMASK} && exec "$@"`, 'sh', ...args], { cwd: path.dirname(job.copyRoot), env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -113,16 +106,12 @@ async function rebuildInChild(self: SelfCommand, ctx: Context, job: ChildBuild):
     child.on('error', reject);
     child.on('close', (c) => resolve({ code: c, stdout: out, stderr: err }));
   });
-  let doc: { ok: boolean; result?: BuildResult; error?: { code: string; message: string } };
-  try {
-    doc = JSON.parse(stdout);
-  } catch {
-    throw new ReproError('E_INTERNAL', 'the verification rebuild printed no result', { details: { exitCode: code, stderr: stderr.slice(-2000) } });
-  }
-  if (!doc.ok || !doc.result) {
-    throw new ReproError('E_NOT_REPRODUCIBLE', `the verification rebuild failed: ${doc.error?.message ?? 'unknown error'}`, {
+  const doc = readEnvelope<BuildResult>(stdout);
+  if (!doc) throw new ReproError('E_INTERNAL', 'the verification rebuild printed no result', { details: { exitCode: code, stderr: stderr.slice(-2000) } });
+  if (!doc.ok) {
+    throw new ReproError('E_NOT_REPRODUCIBLE', `the verification rebuild failed: ${doc.error.message}`, {
       hint: 'The project builds here but not from a copy under varied conditions; the message says why.',
-      details: { rebuildError: doc.error ?? null },
+      details: { rebuildError: doc.error },
     });
   }
   return doc.result;

@@ -1,7 +1,7 @@
 // What a command module gets from the CLI: the core context plus how to print, who is calling
 // (exec runs containers as the caller) and how to call repro itself (--verify's child rebuild).
 import type { Context } from '../core/context.js';
-import type { SelfCommand } from '../builder/verify-build.js';
+import type { SelfCommand } from '../core/self-invocation.js';
 
 export interface CliIo {
   ctx: Context;

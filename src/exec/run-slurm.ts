@@ -30,6 +30,7 @@ import type { TaskState } from '../slurm/queue.js';
 import { notReachableError, slurmTool, unreachable } from '../slurm/tools.js';
 import { cancelJob, waitForJob } from '../slurm/wait.js';
 import { hexOf } from '../core/digest.js';
+import { readEnvelope, slurmTaskArgv } from '../core/self-invocation.js';
 
 export interface SlurmRerunOptions {
   exec: Omit<ExecOptions, 'runId' | 'out' | 'stdout' | 'stderr' | 'backend' | 'sandbox'>;
@@ -143,11 +144,11 @@ const STATE_WORDS: Record<string, string> = {
 async function collectTask(jobId: string, jobDir: string, task: number | null, dir: string, state: TaskState | undefined): Promise<{ record: RunRecord | null; error: ReproError | null }> {
   const record = (await readJson(path.join(dir, 'run.json'))) as RunRecord | null;
   if (record && record.kind === 'repro-run' && record.schemaVersion === RUN_SCHEMA_VERSION) return { record, error: null };
-  const envelope = (await readJson(logPath(jobDir, task ?? 0, 'json'))) as { ok?: boolean; error?: { code?: string; message?: string; hint?: string | null } } | null;
+  const envelope = readEnvelope<unknown>((await fs.readFile(logPath(jobDir, task ?? 0, 'json'), 'utf8').catch(() => '')) || 'null');
   const log = await readLogTail(logPath(jobDir, task ?? 0, 'out'));
   const where = { jobId, task: task ?? 0, state: state?.state ?? 'UNKNOWN', node: state?.node ?? null, log: logPath(jobDir, task ?? 0, 'out'), logTail: log ?? '' };
   const s = state?.state ?? 'UNKNOWN';
-  if (envelope?.ok === false && envelope.error?.code && !STATE_WORDS[s]) {
+  if (envelope?.ok === false && !STATE_WORDS[s]) {
     const code = envelope.error.code as ReproError['code'];
     return { record: null, error: new ReproError(code, `on ${where.node ?? 'the node'}: ${envelope.error.message ?? 'failed'}`, { hint: envelope.error.hint ?? undefined, details: where }) };
   }
@@ -176,14 +177,6 @@ export async function runSlurm(options: SlurmRerunOptions, ctx: Context): Promis
   const jobDir = path.resolve(ctx.cwd, options.out ?? path.join(RUNS_DIR, `${sweep ? 'sweep' : 'slurm'}-${options.id}`));
   const width = String(options.points.length - 1).length;
   const pointDirs = options.points.map((_, i) => path.join(jobDir, String(i).padStart(width, '0')));
-  const execArgs = [
-    ...options.exec.params.flatMap(([k, v]) => ['-P', `${k}=${v}`]),
-    ...(options.exec.strict ? ['--strict'] : []),
-    ...(options.exec.network ? ['--network', options.exec.network] : []),
-    ...(options.exec.python ? ['--python', options.exec.python] : []),
-    ...(options.exec.passEnv ?? []).flatMap((n) => ['--env', n]),
-    ...(options.exec.limits && (options.exec.limits.maxEntries !== DEFAULT_LIMITS.maxEntries || options.exec.limits.maxTotalBytes !== DEFAULT_LIMITS.maxTotalBytes) ? ['--max-entries', String(options.exec.limits.maxEntries), '--max-bytes', String(options.exec.limits.maxTotalBytes)] : []),
-  ];
   const plan: BatchPlan = {
     jobName: safeJobName(manifest?.name ?? path.basename(bundleFile)),
     jobDir,
@@ -195,8 +188,16 @@ export async function runSlurm(options: SlurmRerunOptions, ctx: Context): Promis
     staged: stagedPath(bundleFile, cached.contentDigest, cache),
     reference: options.exec.reference ?? null,
     contentDigest: cached.contentDigest,
-    entry: options.exec.entry,
-    execArgs,
+    task: slurmTaskArgv({
+      contentDigest: cached.contentDigest,
+      entry: options.exec.entry,
+      params: options.exec.params,
+      strict: options.exec.strict,
+      network: options.exec.network,
+      python: options.exec.python,
+      passEnv: options.exec.passEnv,
+      limits: options.exec.limits && (options.exec.limits.maxEntries !== DEFAULT_LIMITS.maxEntries || options.exec.limits.maxTotalBytes !== DEFAULT_LIMITS.maxTotalBytes) ? options.exec.limits : null,
+    }),
   };
   const script = batchScript(plan);
   const scriptPath = path.join(jobDir, 'batch.sh');

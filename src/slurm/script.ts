@@ -7,6 +7,7 @@
 import { ReproError } from '../core/errors.js';
 import { shlexQuote } from '../project/python-format.js';
 import type { SlurmResources } from './resources.js';
+import type { ShellWord } from '../core/self-invocation.js';
 
 export interface BatchPoint {
   /** The point's run directory (absolute); the node's exec creates it. */
@@ -33,9 +34,8 @@ export interface BatchPlan {
   /** The registry reference (with digest) the node pulls when the staged file is not there. */
   reference: string | null;
   contentDigest: string;
-  entry: string | undefined;
-  /** exec arguments every point shares: -P for fixed parameters, --strict, --env, --network. */
-  execArgs: string[];
+  /** What each task runs after repro itself: core/self-invocation.ts slurmTaskArgv. */
+  task: ShellWord[];
 }
 
 /** Where task N's Slurm log (out) and the node's exec result (json) go. */
@@ -83,8 +83,7 @@ export function batchScript(plan: BatchPlan): string {
     ? `  bundle=${q(plan.reference)} # not on a file system this node shares: pulled by digest\n`
     : '  echo "repro: the bundle is not on this node: $bundle (REPRO_CACHE must be on a file system the nodes share, or rerun a registry reference)" >&2\n  exit 3\n';
   const execLine = [
-    'exec', ...plan.repro.map(q), 'exec', '--backend', 'local', '--require-sandbox', '--expect-digest', q(plan.contentDigest), '--out', '"$dir"', '--json',
-    ...plan.execArgs.map(q), '"$@"', '--', '"$bundle"', ...(plan.entry === undefined ? [] : [q(plan.entry)]),
+    'exec', ...plan.repro.map(q), ...plan.task.map((w) => (typeof w === 'string' ? q(w) : w.shell)),
     '>', `${q(`${plan.jobDir}/logs/`)}"$task.json"`,
   ].join(' ');
   return `#!/bin/bash

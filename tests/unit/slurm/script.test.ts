@@ -6,6 +6,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { batchScript, safeJobName, type BatchPlan } from '../../../src/slurm/script.js';
 import { parseSlurmResources } from '../../../src/slurm/resources.js';
+import { slurmTaskArgv } from '../../../src/core/self-invocation.js';
 import { tempDir } from '../../helpers/project.js';
 
 const EVIL = `$(touch PWNED) \`touch PWNED2\` "; touch PWNED3 ' \\ \n#SBATCH --wrap=x * ~ {a,b} %a`;
@@ -22,8 +23,7 @@ function plan(over: Partial<BatchPlan> = {}): BatchPlan {
     staged: '/shared/cache/slurm/abc.repro.tar.zst',
     reference: null,
     contentDigest: 'sha256:abc',
-    entry: 'main',
-    execArgs: ['-P', 'lr=0.1'],
+    task: slurmTaskArgv({ contentDigest: 'sha256:abc', entry: 'main', params: [['lr', '0.1']] }),
     ...over,
   };
 }
@@ -63,8 +63,7 @@ describe('batchScript', () => {
       points: [{ dir: path.join(dir, 'job', '0'), params: [['tag', EVIL]] }, { dir: path.join(dir, 'job', '1'), params: [['tag', 'plain']] }],
       repro: [argv],
       staged: path.join(dir, 'bundle'),
-      entry: `main; touch PWNED4`,
-      execArgs: ['-P', `note=${EVIL}`],
+      task: slurmTaskArgv({ contentDigest: 'sha256:abc', entry: `main; touch PWNED4`, params: [['note', EVIL]] }),
     }));
     writeFileSync(path.join(dir, 'batch.sh'), script);
     execFileSync('bash', [path.join(dir, 'batch.sh')], { cwd: dir, env: { PATH: process.env.PATH, SLURM_ARRAY_TASK_ID: '0' } });

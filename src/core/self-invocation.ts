@@ -1,0 +1,112 @@
+// repro runs itself in two places: the verification rebuild of `build --verify` (a child on this
+// machine) and each Slurm task's `repro exec` on its node. Their argv is spelt here, typed, and
+// their answers are read back as the --json envelope this module defines (cli/render/json.ts
+// writes it). tests/unit/core/self-invocation.test.ts checks that every flag emitted here is one
+// the CLI declares, so renaming a flag breaks a test, not a cluster.
+
+/** The Node binary and the CLI script that run repro itself. */
+export interface SelfCommand {
+  execPath: string;
+  script: string;
+}
+
+/** Every `--json` document carries this; readers refuse others. */
+export const JSON_SCHEMA_VERSION = 1;
+
+export interface JsonError {
+  code: string;
+  message: string;
+  hint?: string | null;
+  details?: Record<string, unknown>;
+}
+
+/** The one document `--json` prints on stdout. */
+export type JsonEnvelope<T> =
+  | { schemaVersion: typeof JSON_SCHEMA_VERSION; command: string; ok: true; result: T }
+  | { schemaVersion: typeof JSON_SCHEMA_VERSION; command: string; ok: false; error: JsonError };
+
+/**
+ * The envelope in `text`, or null when it is not one of this schema version (no JSON, another
+ * version, no result on success, no coded error on failure). The result's own shape is the
+ * caller's to check.
+ */
+export function readEnvelope<T>(text: string): JsonEnvelope<T> | null {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (!doc || typeof doc !== 'object') return null;
+  const d = doc as Record<string, unknown>;
+  if (d.schemaVersion !== JSON_SCHEMA_VERSION || typeof d.command !== 'string' || typeof d.ok !== 'boolean') return null;
+  if (d.ok) return 'result' in d ? (d as JsonEnvelope<T>) : null;
+  const e = d.error as Record<string, unknown> | undefined;
+  return e && typeof e.code === 'string' && typeof e.message === 'string' ? (d as JsonEnvelope<T>) : null;
+}
+
+/** What the verification rebuild builds: a copy of the project with the first build's choices. */
+export interface RebuildRequest {
+  dir: string;
+  outDir: string;
+  codec: string;
+  /** The file listing exactly the entries the first build took. */
+  filesFrom: string;
+  /** The pinned base image of the first build's Dockerfile, so the rebuild carries the same one. */
+  baseImage: string | null;
+  withRun: string | null;
+}
+
+/** `repro build …` for the verification rebuild (after the node and the script). */
+export function rebuildArgv(r: RebuildRequest): string[] {
+  const argv = ['build', r.dir, '-o', r.outDir, '--compression', r.codec, '--no-lock', '--files-from', r.filesFrom, '--json', '--no-progress'];
+  if (r.baseImage) argv.push('--base-image', r.baseImage);
+  if (r.withRun) argv.push('--with-run', r.withRun);
+  return argv;
+}
+
+/** A word of a batch script's command line: literal text (the script quotes it), or shell syntax written as it is. */
+export type ShellWord = string | { shell: string };
+/** The task's own run directory, parameters and bundle, which the batch script sets per task. */
+export const TASK_DIR: ShellWord = { shell: '"$dir"' };
+export const TASK_PARAMS: ShellWord = { shell: '"$@"' };
+export const TASK_BUNDLE: ShellWord = { shell: '"$bundle"' };
+
+/** The exec choices every task of a Slurm job shares. */
+export interface SlurmTaskRequest {
+  contentDigest: string;
+  entry: string | undefined;
+  params: Array<[string, string]>;
+  strict?: boolean;
+  network?: string;
+  python?: string;
+  passEnv?: string[];
+  /** Extraction limits, when not the defaults. */
+  limits?: { maxEntries: number; maxTotalBytes: number } | null;
+}
+
+/**
+ * `repro exec …` as each Slurm task runs it on its node: the local sandbox or nothing
+ * (--require-sandbox), the submitted bundle only (--expect-digest), its own run directory, and
+ * the --json envelope on stdout for the submitter to read.
+ */
+export function slurmTaskArgv(t: SlurmTaskRequest): ShellWord[] {
+  return [
+    'exec',
+    '--backend', 'local',
+    '--require-sandbox',
+    '--expect-digest', t.contentDigest,
+    '--out', TASK_DIR,
+    '--json',
+    ...t.params.flatMap(([k, v]) => ['-P', `${k}=${v}`]),
+    ...(t.strict ? ['--strict'] : []),
+    ...(t.network ? ['--network', t.network] : []),
+    ...(t.python ? ['--python', t.python] : []),
+    ...(t.passEnv ?? []).flatMap((n) => ['--env', n]),
+    ...(t.limits ? ['--max-entries', String(t.limits.maxEntries), '--max-bytes', String(t.limits.maxTotalBytes)] : []),
+    TASK_PARAMS,
+    '--',
+    TASK_BUNDLE,
+    ...(t.entry === undefined ? [] : [t.entry]),
+  ];
+}
