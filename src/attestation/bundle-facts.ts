@@ -15,9 +15,7 @@ import { verifyBundle, type VerifyOptions, type VerifyReport } from '../bundle/v
 import { parseRunRecord, type RunRecord } from '../run-record/record.js';
 import { parseSnapshot } from '../snapshot/io.js';
 import type { Snapshot } from '../snapshot/snapshot.js';
-
-/** The entries read whole; each is refused past this size (a snapshot of a huge env is ~1 MiB). */
-export const MAX_FACT_BYTES = 64 * 1024 * 1024;
+import { MAX_DOCUMENT_BYTES } from '../bundle/limits.js';
 
 export interface BundleFacts {
   /** The bundle's canonical file name (name-version.repro.tar.zst), the subject's name. */
@@ -75,8 +73,8 @@ export async function readBundleFacts(file: string, options: Pick<VerifyOptions,
     ...options,
     onEntry: (e) => {
       if ((!wanted.has(e.path) && !isLockEntry(e.path)) || e.type !== 'file') return undefined;
-      if (e.size > MAX_FACT_BYTES) {
-        throw new ReproError('E_LIMIT', `${e.path} in ${file} is ${e.size} bytes, more than an attestation reads (${MAX_FACT_BYTES})`, { details: { path: e.path, size: e.size, limit: MAX_FACT_BYTES } });
+      if (e.size > MAX_DOCUMENT_BYTES) {
+        throw new ReproError('E_LIMIT', `${e.path} in ${file} is ${e.size} bytes, more than an attestation reads (${MAX_DOCUMENT_BYTES})`, { details: { path: e.path, size: e.size, limit: MAX_DOCUMENT_BYTES } });
       }
       const chunks: Buffer[] = [];
       parts.set(e.path, chunks);

@@ -7,3 +7,10 @@ export interface TarLimits {
 }
 
 export const DEFAULT_LIMITS: TarLimits = { maxEntries: 150_000, maxTotalBytes: 64 * 2 ** 30 };
+
+/**
+ * The largest JSON document repro reads whole into memory: a snapshot or reference run inside a
+ * bundle, an attestation file, a referrer artifact's layer (a snapshot of a huge environment is
+ * ~1 MiB). Larger ones are refused unread.
+ */
+export const MAX_DOCUMENT_BYTES = 64 * 2 ** 20;

@@ -1,4 +1,5 @@
-// Flag values that are not plain strings, parsed in one place. A value that does not parse is a
+// Flag values that are not plain strings, parsed here, and the one refusal of a flag given
+// without the flag it needs. A value that does not parse is a
 // usage error (exit 2) that names the flag and shows a valid value: never a silent default.
 import { promises as fs } from 'node:fs';
 import { DEFAULT_LIMITS, type TarLimits } from '../bundle/limits.js';
@@ -9,16 +10,23 @@ export interface LimitFlags {
   maxBytes?: string;
 }
 
-function positive(flag: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
+/**
+ * THE positive whole number of a flag (--max-entries, --max-parallel, --probe-timeout, …): digits
+ * only, at least 1, a safe integer; else exit 2 naming the flag, with an example.
+ */
+export function parsePositiveInt(flag: string, value: string, example: number | string): number {
   const n = /^[0-9]+$/.test(value) ? Number(value) : NaN;
   if (!Number.isSafeInteger(n) || n <= 0) {
     throw new ReproError('E_USAGE', `${flag} must be a positive whole number, not ${JSON.stringify(value)}`, {
-      hint: `${flag} ${fallback} is the default.`,
+      hint: `e.g. ${flag} ${example}`,
       details: { flag, value },
     });
   }
   return n;
+}
+
+function positive(flag: string, value: string | undefined, fallback: number): number {
+  return value === undefined ? fallback : parsePositiveInt(flag, value, `${fallback} (the default)`);
 }
 
 /** --max-entries and --max-bytes, shared by every command that reads a bundle (verify, exec). */
@@ -31,11 +39,7 @@ export function parseLimits(flags: LimitFlags): TarLimits {
 
 /** A time limit in milliseconds (--probe-timeout, --import-timeout). */
 export function parseMs(name: string, value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) {
-    throw new ReproError('E_USAGE', `${name} must be a positive number of milliseconds, got ${JSON.stringify(value)}`, { hint: `e.g. ${name} 10000`, details: { option: name, value } });
-  }
-  return n;
+  return parsePositiveInt(`${name} (milliseconds)`, value, 10000);
 }
 
 export const BACKENDS = ['docker', 'local', 'slurm'] as const;
@@ -55,10 +59,19 @@ export async function readFileList(file: string): Promise<string[]> {
   return text.split('\0').filter((p) => p !== '');
 }
 
-/** Flags (by their commander keys) that were given but only mean something with `needs`: exit 2 naming them. */
-export function refuseWithout<K extends string>(flags: Partial<Record<K, unknown>>, keys: readonly K[], needs: string, hint: string): void {
-  const given = keys.filter((k) => flags[k] !== undefined);
+/** `--kebab-case` of a commander key (`fulcioUrl` -> `--fulcio-url`). */
+export const flagName = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+
+/**
+ * THE refusal of flags given without the flag they need: exit 2, one message shape
+ * (`--a, --b only mean something with --c: why`), naming each. `flags` by commander keys; a key
+ * counts as given when its value is neither undefined nor false.
+ */
+export function refuseWithout<K extends string>(flags: Partial<Record<K, unknown>>, keys: readonly K[], needs: string, options: { why?: string; hint?: string } = {}): void {
+  const given = keys.filter((k) => flags[k] !== undefined && flags[k] !== false).map(flagName);
   if (given.length === 0) return;
-  const names = given.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
-  throw new ReproError('E_USAGE', `${names.join(', ')} only mean something with ${needs}`, { hint, details: {} });
+  throw new ReproError('E_USAGE', `${given.join(', ')} only mean${given.length === 1 ? 's' : ''} something with ${needs}${options.why ? `: ${options.why}` : ''}`, {
+    hint: options.hint ?? `Add ${needs}, or drop ${given.length === 1 ? 'it' : 'them'}.`,
+    details: { flags: given, needs },
+  });
 }

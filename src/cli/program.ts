@@ -5,6 +5,7 @@ import { Command, Option } from 'commander';
 import { CODECS, DEFAULT_CODEC } from '../bundle/codecs.js';
 import { ZSTD_VERSION } from '../bundle/zstd-format.js';
 import { DEFAULT_DOCKER_TIMEOUT_S } from '../docker/connection.js';
+import { BUILD_NETWORKS } from '../docker/images.js';
 import { DEFAULT_OUT_DIR } from '../builder/defaults.js';
 import { DEFAULT_ENTRY, DEFAULT_NETWORK, RUNS_DIR } from '../exec/defaults.js';
 import { DEFAULT_SOURCE_DATE_EPOCH } from '../intake/source-date.js';
@@ -66,7 +67,7 @@ The content digest is recorded in DIR/repro.lock; commit it and use --locked in 
     .option('--locked', 'fail (exit 1) without writing when the bundle would differ from repro.lock')
     .option('--base-image <ref>', 'base image of the bundle\'s Dockerfile (NAME:TAG@sha256:..., or NAME:TAG with --image)')
     .option('--image', 'also build the image through the Docker engine (with --verify: twice, comparing layers)')
-    .addOption(new Option('--build-network <mode>', 'network for the image build\'s RUN steps: none (nothing fetched: the base image has it all), host or default (pip/npm fetch what the lock pins, checked by hash)').choices(['none', 'host', 'default']).default('none'))
+    .addOption(new Option('--build-network <mode>', 'network for the image build\'s RUN steps: none (nothing fetched: the base image has it all), host or default (pip/npm fetch what the lock pins, checked by hash)').choices([...BUILD_NETWORKS]).default('none'))
     .option('--with-run <dir>', 'embed the run record of RUN_DIR (repro exec) as the reference run')
     .option('--attest', 'with --verify: also write the SLSA provenance, the CycloneDX ML-BOM and a reproduced-build attestation beside the bundle (docs/ATTESTATIONS.md)')
     .addOption(new Option('--no-lock', 'neither read nor write repro.lock').hideHelp())

@@ -37,7 +37,7 @@ export async function signingFrom(flags: SigningFlags, io: CliIo): Promise<Signi
     const { loadSigningKey } = await import('../attestation/keys.js');
     signing.key = await loadSigningKey(flags.key, io.ctx.cwd, io.ctx.env);
   }
-  if (!flags.keyless) refuseWithout(flags, ['fulcioUrl', 'rekorUrl', 'identityToken'], '--keyless', 'Add --keyless, or drop them.');
+  if (!flags.keyless) refuseWithout(flags, ['fulcioUrl', 'rekorUrl', 'identityToken'], '--keyless');
   if (flags.keyless) {
     const token = flags.identityToken ?? io.ctx.env.SIGSTORE_ID_TOKEN;
     signing.keyless = { fulcioUrl: flags.fulcioUrl ?? DEFAULT_FULCIO_URL, rekorUrl: flags.rekorUrl ?? DEFAULT_REKOR_URL, ...(token ? { identityToken: token } : {}) };

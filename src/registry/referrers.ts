@@ -14,10 +14,9 @@ import { ensureBlob } from './blobs.js';
 import { RegistryClient } from './client.js';
 import { formatReference, type OciRef } from './reference.js';
 import { SHA256_DIGEST, sha256Digest } from '../core/digest.js';
+import { MAX_DOCUMENT_BYTES } from '../bundle/limits.js';
 
 const INDEX_MEDIA_TYPE = 'application/vnd.oci.image.index.v1+json';
-/** The largest referrer layer read back (a run record or an attestation is kilobytes). */
-export const MAX_REFERRER_BYTES = 64 * 1024 * 1024;
 
 export interface ReferrerArtifact {
   artifactType: string;
@@ -174,11 +173,11 @@ export async function readReferrerLayer(ref: OciRef, digest: string, ctx: Contex
   if (sha256(manifestBytes) !== digest) throw new ReproError('E_INTEGRITY', `the registry's manifest for ${digest} is not those bytes`, { details: { expected: digest, actual: sha256(manifestBytes) } });
   const doc = JSON.parse(manifestBytes.toString('utf8')) as { layers?: Descriptor[] };
   const layer = Array.isArray(doc.layers) && doc.layers.length === 1 ? doc.layers[0]! : null;
-  if (!layer || typeof layer.digest !== 'string' || !SHA256_DIGEST.test(layer.digest) || !Number.isSafeInteger(layer.size) || layer.size > MAX_REFERRER_BYTES) {
-    throw new ReproError('E_INTEGRITY', `${digest} is not a one-layer artifact of at most ${MAX_REFERRER_BYTES} bytes`, { details: { digest } });
+  if (!layer || typeof layer.digest !== 'string' || !SHA256_DIGEST.test(layer.digest) || !Number.isSafeInteger(layer.size) || layer.size > MAX_DOCUMENT_BYTES) {
+    throw new ReproError('E_INTEGRITY', `${digest} is not a one-layer artifact of at most ${MAX_DOCUMENT_BYTES} bytes`, { details: { digest } });
   }
   const blob = await client.request('GET', `/blobs/${layer.digest}`, { ok: [200] });
   const bytes = await readBounded(blob, layer.size);
-  if (bytes.length > MAX_REFERRER_BYTES || sha256(bytes) !== layer.digest) throw new ReproError('E_INTEGRITY', `the layer of ${digest} is not its digest ${layer.digest}`, { details: { expected: layer.digest, actual: sha256(bytes) } });
+  if (bytes.length > MAX_DOCUMENT_BYTES || sha256(bytes) !== layer.digest) throw new ReproError('E_INTEGRITY', `the layer of ${digest} is not its digest ${layer.digest}`, { details: { expected: layer.digest, actual: sha256(bytes) } });
   return { mediaType: String(layer.mediaType), bytes };
 }

@@ -59,13 +59,8 @@ export function parseSlurmResources(flags: SlurmFlags, gpus: number | null): Slu
 }
 
 /** The flags that only mean something with --backend slurm (a usage error elsewhere). */
-export function givenSlurmFlags(flags: SlurmFlags & { dryRun?: boolean; queueTimeout?: string; cancelOnInterrupt?: boolean; remoteRepro?: string }): string[] {
-  const names: Array<[keyof typeof flags, string]> = [
-    ['partition', '--partition'], ['time', '--time'], ['cpus', '--cpus'], ['mem', '--mem'], ['account', '--account'], ['qos', '--qos'],
-    ['slurmArg', '--slurm-arg'], ['dryRun', '--dry-run'], ['queueTimeout', '--queue-timeout'], ['cancelOnInterrupt', '--cancel-on-interrupt'], ['remoteRepro', '--remote-repro'],
-  ];
-  return names.filter(([k]) => flags[k] !== undefined).map(([, f]) => f);
-}
+/** The exec flags (commander keys) that only mean something with --backend slurm. */
+export const SLURM_FLAGS = ['partition', 'time', 'cpus', 'mem', 'account', 'qos', 'slurmArg', 'dryRun', 'queueTimeout', 'cancelOnInterrupt', 'remoteRepro'] as const;
 
 /** --queue-timeout: seconds, or a number with s, m or h. */
 export function parseDuration(flag: string, value: string | undefined): number | null {

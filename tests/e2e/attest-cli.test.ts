@@ -94,9 +94,10 @@ describe('build --verify --attest', () => {
   it('usage: --attest without --verify, and --key without --attest, are exit 2 before anything is built', async () => {
     const a = await runCli(['build', path.join(work, 'iris'), '-o', path.join(work, 'x'), '--attest']);
     expect(a.code).toBe(2);
-    expect(a.stderr).toContain('--attest needs --verify');
+    expect(a.stderr).toContain('--attest only means something with --verify: the reproduced-build attestation records the rebuild');
     const b = await runCli(['build', path.join(work, 'iris'), '-o', path.join(work, 'x'), '--key', path.join(work, 'ed.pem')]);
     expect(b.code).toBe(2);
+    expect(b.stderr).toContain('--key only means something with --attest');
     expect(existsSync(path.join(work, 'x'))).toBe(false);
   });
 });

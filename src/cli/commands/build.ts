@@ -6,9 +6,8 @@ import { runVerifiedBuild, type VerifiedBuildResult } from '../../builder/verify
 import { parseCodec } from '../../bundle/compress.js';
 import type { BuildNetwork } from '../../docker/images.js';
 import type { CliIo, CommandOutcome } from '../io.js';
-import { readFileList } from '../parse.js';
+import { readFileList, refuseWithout } from '../parse.js';
 import { renderBuild } from '../render/build.js';
-import { ReproError } from '../../core/errors.js';
 import type { WrittenDocument } from '../../attestation/documents.js';
 import { signingFrom, type SigningFlags } from '../signing.js';
 
@@ -40,8 +39,8 @@ export async function buildCommand(dir: string | undefined, flags: BuildFlags, i
     buildNetwork: (flags.buildNetwork ?? 'none') as BuildNetwork,
     withRun: flags.withRun,
   };
-  if (!flags.attest && (flags.key || flags.keyless)) throw new ReproError('E_USAGE', '--key and --keyless sign attestations: add --attest', { details: {} });
-  if (flags.attest && !flags.verify) throw new ReproError('E_USAGE', '--attest needs --verify: the reproduced-build attestation records the rebuild', { hint: 'repro build --verify --attest, or `repro attest BUNDLE` for provenance and the ML-BOM alone.', details: {} });
+  if (!flags.attest) refuseWithout(flags, ['key', 'keyless'], '--attest', { why: 'they sign the attestations' });
+  if (!flags.verify) refuseWithout(flags, ['attest'], '--verify', { why: 'the reproduced-build attestation records the rebuild', hint: 'repro build --verify --attest, or `repro attest BUNDLE` for provenance and the ML-BOM alone.' });
   // Keys are read before anything is built: a bad key fails in a second, not after the build.
   const signing = flags.attest ? await signingFrom(flags, io) : null;
   if (!flags.verify) {

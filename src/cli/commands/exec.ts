@@ -7,10 +7,10 @@ import { ReproError } from '../../core/errors.js';
 import { runExec, type ExecOptions, type ExecResult } from '../../exec/exec.js';
 import { parseSweep, runSweep, sweepGrid, type SweepSummary } from '../../exec/sweep.js';
 import { parseParamFlags } from '../../project/render.js';
-import { givenSlurmFlags, parseDuration, type SlurmFlags } from '../../slurm/resources.js';
+import { parseDuration, SLURM_FLAGS, type SlurmFlags } from '../../slurm/resources.js';
 import type { SlurmDryRun } from '../../exec/run-slurm.js';
 import type { CliIo, CommandOutcome } from '../io.js';
-import { parseBackend, parseLimits, type Backend, type LimitFlags } from '../parse.js';
+import { parseBackend, parseLimits, parsePositiveInt, refuseWithout, type Backend, type LimitFlags } from '../parse.js';
 import { renderExec } from '../render/exec.js';
 import { renderSweep } from '../render/sweep.js';
 import { resolveBundleArg, type ResolvedBundle } from '../bundle-arg.js';
@@ -78,22 +78,19 @@ function execOptions(resolved: ResolvedBundle, entry: string | undefined, backen
 }
 
 function maxParallelOf(flags: ExecFlags): number | null {
-  if (flags.maxParallel === undefined) return null;
-  const n = Number(flags.maxParallel);
-  if (!Number.isInteger(n) || n < 1) throw new ReproError('E_USAGE', `--max-parallel expects a positive integer, got ${JSON.stringify(flags.maxParallel)}`, { details: { value: flags.maxParallel } });
-  return n;
+  return flags.maxParallel === undefined ? null : parsePositiveInt('--max-parallel', flags.maxParallel, 4);
 }
 
 export async function execCommand(bundle: string, entry: string | undefined, flags: ExecFlags, io: CliIo): Promise<CommandOutcome<ExecOutcome>> {
   const backend = parseBackend(flags.backend);
-  const slurmOnly = givenSlurmFlags(flags);
-  if (backend !== 'slurm' && slurmOnly.length) throw new ReproError('E_USAGE', `${slurmOnly.join(', ')} only mean${slurmOnly.length === 1 ? 's' : ''} something with --backend slurm`, { hint: 'Add --backend slurm, or drop them.', details: { flags: slurmOnly } });
+  if (backend !== 'slurm') refuseWithout(flags, SLURM_FLAGS, '--backend slurm');
   if (backend === 'slurm' && flags.sandbox === false) throw new ReproError('E_USAGE', '--no-sandbox cannot be combined with --backend slurm: each node runs the entry point in its local sandbox', { details: {} });
   if (flags.requireSandbox && flags.sandbox === false) throw new ReproError('E_USAGE', '--require-sandbox and --no-sandbox contradict each other', { hint: 'Drop one of them.', details: {} });
   const sweep = Boolean(flags.sweep?.length);
   if (flags.attach && sweep) throw new ReproError('E_USAGE', '--attach is not available with --sweep yet', { hint: 'Attach single runs, or read summary.json.', details: {} });
-  if (flags.attest && (sweep || !flags.expectReproduced)) throw new ReproError('E_USAGE', sweep ? '--attest is not available with --sweep' : '--attest needs --expect-reproduced: the attestation records the verdict against the reference run', { hint: 'repro exec BUNDLE --expect-reproduced --attest', details: {} });
-  if (!flags.attest && (flags.key || flags.keyless)) throw new ReproError('E_USAGE', '--key and --keyless sign the reproduced-run attestation: add --attest', { details: {} });
+  if (flags.attest && sweep) throw new ReproError('E_USAGE', '--attest is not available with --sweep', { hint: 'Attest single runs.', details: {} });
+  if (!flags.expectReproduced) refuseWithout(flags, ['attest'], '--expect-reproduced', { why: 'the attestation records the verdict against the reference run', hint: 'repro exec BUNDLE --expect-reproduced --attest' });
+  if (!flags.attest) refuseWithout(flags, ['key', 'keyless'], '--attest', { why: 'they sign the reproduced-run attestation' });
   const signing = flags.attest ? await signingFrom(flags, io) : null;
   const axes = (flags.sweep ?? []).map(parseSweep);
   const resolved = await resolveBundleArg(bundle, io.ctx);

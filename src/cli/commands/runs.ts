@@ -5,7 +5,7 @@ import { listRuns, type LedgerEntry } from '../../registry/ledger.js';
 import { RegistryClient } from '../../registry/client.js';
 import { resolveManifest } from '../../registry/pull.js';
 import { formatReference, requireReference } from '../../registry/reference.js';
-import { isReproError } from '../../core/errors.js';
+import { ERROR_CODES, isReproError } from '../../core/errors.js';
 import { MEDIA_TYPES } from '../../attestation/documents.js';
 import type { CliIo, CommandOutcome } from '../io.js';
 
@@ -59,7 +59,7 @@ async function listAttestations(reference: string, digest: string, flags: RunsFl
       const signer = report.signature.kind === 'key' ? `key ${report.signature.keyid.slice(0, 16)}…` : report.signature.kind === 'sigstore' ? `${report.signature.identity ?? '?'} via Sigstore` : null;
       out.push({ ...base, predicateType: report.predicateType, status: signer ? 'verified' : 'unsigned', detail: `${signer ? `signed by ${signer}; ` : ''}${report.checked}` });
     } catch (err) {
-      if (!isReproError(err) || err.exitCode === 70) throw err;
+      if (!isReproError(err) || err.exitCode === ERROR_CODES.E_INTERNAL) throw err;
       out.push({ ...base, predicateType: null, status: err.code === 'E_ENV' || err.code === 'E_USAGE' ? 'unchecked' : 'refused', detail: err.message });
     }
   }
@@ -77,5 +77,5 @@ export async function runsCommand(reference: string, flags: RunsFlags, io: CliIo
   const shown = formatReference(ref, manifest.digest);
   const text = `${runs.length} run${runs.length === 1 ? '' : 's'} of ${shown}\n${lines.join('\n')}${lines.length ? '\n' : ''}` + (attestations.length ? `${attestations.length} attestation${attestations.length === 1 ? '' : 's'}\n${attLines.join('\n')}\n` : '');
   // A refused attestation is evidence that something is wrong: exit 4, after listing everything.
-  return { result: { reference: shown, digest: manifest.digest, runs, attestations }, text, exitCode: attestations.some((a) => a.status === 'refused') ? 4 : 0 };
+  return { result: { reference: shown, digest: manifest.digest, runs, attestations }, text, exitCode: attestations.some((a) => a.status === 'refused') ? ERROR_CODES.E_INTEGRITY : 0 };
 }

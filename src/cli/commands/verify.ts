@@ -9,6 +9,7 @@ import type { AttestationReport } from '../../attestation/check.js';
 import type { CliIo, CommandOutcome } from '../io.js';
 import { parseLimits, refuseWithout, type LimitFlags } from '../parse.js';
 import { renderVerify, type VerifyResult } from '../render/verify.js';
+import { MAX_DOCUMENT_BYTES } from '../../bundle/limits.js';
 
 export interface VerifyFlags extends LimitFlags {
   digest?: string;
@@ -19,13 +20,10 @@ export interface VerifyFlags extends LimitFlags {
   certificateOidcIssuer?: string;
 }
 
-/** The largest attestation file read (they are kilobytes; an ML-BOM of a big env, a few MiB). */
-const MAX_ATTESTATION_BYTES = 64 * 1024 * 1024;
-
 export async function verifyCommand(bundle: string, flags: VerifyFlags, io: CliIo): Promise<CommandOutcome<VerifyResult & { attestations?: Array<AttestationReport & { file: string }> }>> {
   const { file } = await resolveBundleArg(bundle, io.ctx);
   const attestations = flags.attestation ?? [];
-  if (attestations.length === 0) refuseWithout(flags, ['key', 'trustedRoot', 'certificateIdentity', 'certificateOidcIssuer'], '--attestation', 'Add --attestation FILE.');
+  if (attestations.length === 0) refuseWithout(flags, ['key', 'trustedRoot', 'certificateIdentity', 'certificateOidcIssuer'], '--attestation', { hint: 'Add --attestation FILE.' });
   if (attestations.length === 0) {
     const { manifest, ...report } = await verifyBundle(file, { digest: flags.digest, progress: io.ctx.progress, limits: parseLimits(flags) });
     const result: VerifyResult = { ...report, sourceDateEpoch: manifest.head.sourceDateEpoch, compression: manifest.head.compression };
@@ -40,7 +38,7 @@ export async function verifyCommand(bundle: string, flags: VerifyFlags, io: CliI
     const stat = await fs.stat(at).catch((err) => {
       throw fsError(err, at, 'cannot read the attestation');
     });
-    if (stat.size > MAX_ATTESTATION_BYTES) throw new ReproError('E_LIMIT', `${at} is ${stat.size} bytes, more than an attestation may be (${MAX_ATTESTATION_BYTES})`, { details: { path: at, size: stat.size } });
+    if (stat.size > MAX_DOCUMENT_BYTES) throw new ReproError('E_LIMIT', `${at} is ${stat.size} bytes, more than an attestation may be (${MAX_DOCUMENT_BYTES})`, { details: { path: at, size: stat.size } });
     const bytes = await fs.readFile(at);
     try {
       const report = await checkAttestation(bytes, facts, { publicKey, trustedRoot: flags.trustedRoot, identity: flags.certificateIdentity, issuer: flags.certificateOidcIssuer, cwd: io.ctx.cwd });

@@ -8,7 +8,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readReferrerLayer, MAX_REFERRER_BYTES } from '../../../src/registry/referrers.js';
+import { readReferrerLayer } from '../../../src/registry/referrers.js';
+import { MAX_DOCUMENT_BYTES } from '../../../src/bundle/limits.js';
 import { parseReference } from '../../../src/registry/reference.js';
 import { buildWithCli } from '../../helpers/build.js';
 import { runCli } from '../../helpers/cli.js';
@@ -134,7 +135,7 @@ describe('hostile registry serving attestations', () => {
 
   it('hostile registry: a manifest declaring a layer over the limit is refused before any blob is asked for', async () => {
     mode = 'huge-declared';
-    manifest = manifestFor({ digest: sha(doc), size: MAX_REFERRER_BYTES + 1 });
+    manifest = manifestFor({ digest: sha(doc), size: MAX_DOCUMENT_BYTES + 1 });
     await expect(read()).rejects.toMatchObject({ code: 'E_INTEGRITY', message: expect.stringContaining('one-layer artifact of at most') });
   });
 
