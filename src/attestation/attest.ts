@@ -1,8 +1,11 @@
-// `repro attest BUNDLE`: the bundle's SLSA provenance and CycloneDX ML-BOM, made from the
-// bundle alone and written beside it (or in --output), each signed when a key or Sigstore is
-// given. planAttest makes and signs every document in memory; writeDocuments then writes them.
+// The attestation use case: `repro attest BUNDLE` (the bundle's SLSA provenance and CycloneDX
+// ML-BOM, made from the bundle alone and written beside it or in --output), `build --verify
+// --attest` (those and the reproduced-build attestation) and `exec --expect-reproduced --attest`
+// (the reproduced-run attestation), each signed when a key or Sigstore is given. The plans make
+// and sign every document in memory; writeDocuments then writes them.
 import path from 'node:path';
-import { bundleBaseName } from '../bundle/layout.js';
+import { createHash } from 'node:crypto';
+import { bundleBaseName, bundleFileName } from '../bundle/layout.js';
 import { readBundleFacts, type BundleFacts } from './bundle-facts.js';
 import { signedForms, MEDIA_TYPES, type PlannedDocument, type Signing } from './documents.js';
 import { provenance } from './provenance.js';
@@ -10,6 +13,14 @@ import { bomBytes, mlBom } from './sbom.js';
 import { bundleSubject, CYCLONEDX_PREDICATE, statement, statementBytes } from './statement.js';
 import { reproducedBuild, reproducedRun, type BuildEvidence } from './reproduced.js';
 import type { RunRecord } from '../run-record/record.js';
+import { createReadStream } from 'node:fs';
+import { sniffCodec } from '../bundle/compress.js';
+import { readRange } from '../bundle/open.js';
+import { readBundleManifest } from '../bundle/read-manifest-only.js';
+import type { Context } from '../core/context.js';
+import { reproVersion } from '../core/runtime.js';
+import { describeThisMachine } from '../snapshot/this-machine.js';
+import { writeDocuments, type WrittenDocument } from './documents.js';
 
 export interface AttestPlan {
   facts: BundleFacts;
@@ -47,4 +58,29 @@ export async function planBuildAttest(bundle: string, evidence: Omit<BuildEviden
 export async function planRunAttest(record: RunRecord, bundle: { fileName: string; fileDigest: string }, signing: Signing, env: Readonly<Record<string, string | undefined>>): Promise<PlannedDocument[]> {
   const bytes = statementBytes(reproducedRun(record, bundle, env));
   return [{ kind: 'reproduced-run', form: 'statement', name: 'reproduced-run.json', bytes, mediaType: MEDIA_TYPES.statement }, ...(await signedForms('reproduced-run', 'reproduced-run', bytes, signing))];
+}
+
+/** What `build --verify` proved, as the reproduced-build attestation records it. */
+export type VerifiedBuild = Pick<BuildEvidence, 'contentDigest' | 'fileDigest' | 'rebuild' | 'variations' | 'lock'> & { bundle: string; node: string };
+
+/** build --verify --attest: the documents, beside the bundle; the builder described as exec's drift check describes a machine. */
+export async function attestVerifiedBuild(build: VerifiedBuild, projectDir: string, signing: Signing, ctx: Context): Promise<WrittenDocument[]> {
+  // Captured, not written: the builder's snapshot digest goes into the attestation.
+  const { snapshot } = await describeThisMachine({ view: 'host', dir: projectDir }, ctx);
+  const { bundle, node, ...proved } = build;
+  const plan = await planBuildAttest(bundle, { ...proved, builderSnapshotDigest: snapshot.snapshotDigest, builder: { repro: reproVersion(), node } }, signing, ctx.env);
+  return writeDocuments(plan.dir, plan.documents);
+}
+
+/** exec --expect-reproduced --attest: the reproduced-run attestation, into the run directory. */
+export async function attestRerun(record: RunRecord & { runDir: string }, bundleFile: string, signing: Signing, ctx: Context): Promise<WrittenDocument[]> {
+  // The subject is the bundle file: its canonical name and the sha256 of its bytes (exec may
+  // have reused a verified extraction, which knows the content digest, not the file's).
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(bundleFile)) hash.update(chunk as Buffer);
+  const manifest = await readBundleManifest(bundleFile);
+  const codec = sniffCodec(await readRange(bundleFile, 0, 512));
+  const fileName = bundleFileName({ name: manifest.head.name, version: manifest.head.version, codec });
+  const docs = await planRunAttest(record, { fileName, fileDigest: `sha256:${hash.digest('hex')}` }, signing, ctx.env);
+  return writeDocuments(record.runDir, docs);
 }

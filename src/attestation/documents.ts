@@ -40,7 +40,7 @@ export interface WrittenDocument {
 }
 
 export const MEDIA_TYPES: Record<DocumentForm, string> = {
-  statement: 'application/vnd.in-toto+json',
+  statement: IN_TOTO_PAYLOAD_TYPE,
   cyclonedx: 'application/vnd.cyclonedx+json',
   dsse: 'application/vnd.dsse.envelope.v1+json',
   sigstore: 'application/vnd.dev.sigstore.bundle.v0.3+json',

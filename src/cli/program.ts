@@ -14,6 +14,7 @@ import type { CliIo, CommandOutcome, Invocation, OutputFormat } from './io.js';
 import { limitOptions, outputOptions, probeOptions } from './options.js';
 import { signingOptions } from './signing.js';
 import { SNAPSHOT_FILE } from '../bundle/layout.js';
+import { ARTIFACT_TYPE } from '../registry/artifact.js';
 
 export interface ProgramHooks {
   /** Called by the action of the command the argv names. */
@@ -147,7 +148,7 @@ Examples:
     .command('push')
     .summary('push a bundle to an OCI registry (one manifest digest per bundle)')
     .description(`Push BUNDLE (verified first) to REF as an OCI 1.1 artifact (docs/OCI.md): an image
-manifest with artifactType ${'application/vnd.repro.bundle.v1'}, the empty config, and one layer
+manifest with artifactType ${ARTIFACT_TYPE}, the empty config, and one layer
 that is the bundle file itself (its digest is the bundle's file digest). The manifest holds no
 time or machine fact but SOURCE_DATE_EPOCH's, so the same bundle has the same manifest digest
 from any checkout, machine or day. Blobs the repository has are not sent again (HEAD; --from:

@@ -1,18 +1,15 @@
-// The signing flags attest, build --attest and exec --attest share (--key, --keyless and
-// Sigstore's URLs), turned into a Signing once; and --attach's upload of the documents made,
-// each as a referrer of the bundle's manifest.
-import { promises as fs } from 'node:fs';
+// The signing and trust flags attest, build --attest, exec --attest, verify --attestation and runs
+// share, declared once and turned into the attestation use case's requests (attestation/signing.ts,
+// attestation/trust.ts); --attach's upload goes through attestation/attach.ts.
 import type { Command } from 'commander';
-import { ReproError } from '../core/errors.js';
+import { DEFAULT_FULCIO_URL, DEFAULT_REKOR_URL } from '../attestation/defaults.js';
 import type { Signing, WrittenDocument } from '../attestation/documents.js';
+import type { AttachedDocument } from '../attestation/attach.js';
+import type { Trust } from '../attestation/trust.js';
+import { ReproError } from '../core/errors.js';
 import type { ResolvedBundle } from './bundle-arg.js';
 import type { CliIo } from './io.js';
 import { refuseWithout } from './parse.js';
-
-// @sigstore/sign's DEFAULT_FULCIO_URL and DEFAULT_REKOR_URL, written here so that --help and
-// every command start without loading the Sigstore libraries.
-export const DEFAULT_FULCIO_URL = 'https://fulcio.sigstore.dev';
-export const DEFAULT_REKOR_URL = 'https://rekor.sigstore.dev';
 
 export interface SigningFlags {
   key?: string;
@@ -32,36 +29,25 @@ export function signingOptions(cmd: Command): Command {
 }
 
 export async function signingFrom(flags: SigningFlags, io: CliIo): Promise<Signing> {
-  const signing: Signing = {};
-  if (flags.key) {
-    const { loadSigningKey } = await import('../attestation/keys.js');
-    signing.key = await loadSigningKey(flags.key, io.ctx.cwd, io.ctx.env);
-  }
   if (!flags.keyless) refuseWithout(flags, ['fulcioUrl', 'rekorUrl', 'identityToken'], '--keyless');
-  if (flags.keyless) {
-    const token = flags.identityToken ?? io.ctx.env.SIGSTORE_ID_TOKEN;
-    signing.keyless = { fulcioUrl: flags.fulcioUrl ?? DEFAULT_FULCIO_URL, rekorUrl: flags.rekorUrl ?? DEFAULT_REKOR_URL, ...(token ? { identityToken: token } : {}) };
-  }
-  return signing;
+  const { makeSigning } = await import('../attestation/signing.js');
+  return makeSigning({ key: flags.key, keyless: flags.keyless ? { fulcioUrl: flags.fulcioUrl, rekorUrl: flags.rekorUrl, identityToken: flags.identityToken } : null }, io.ctx);
 }
 
-export interface AttachedDocument {
-  file: string;
-  digest: string;
-  tag: string | null;
+export interface TrustFlags {
+  key?: string;
+  trustedRoot?: string;
+  certificateIdentity?: string;
+  certificateOidcIssuer?: string;
 }
 
-/** --attach: each written document as a referrer of the bundle manifest the reference names. */
+export function trustFrom(flags: TrustFlags): Trust {
+  return { key: flags.key, trustedRoot: flags.trustedRoot, identity: flags.certificateIdentity, issuer: flags.certificateOidcIssuer };
+}
+
+/** --attach: the documents as referrers of the bundle manifest the reference names. */
 export async function attachDocuments(resolved: ResolvedBundle, docs: readonly WrittenDocument[], annotations: Record<string, string>, io: CliIo): Promise<AttachedDocument[]> {
   if (!resolved.manifest || !resolved.reference) throw new ReproError('E_USAGE', '--attach needs a registry reference (REGISTRY/REPO:TAG or …@sha256:…), not a file', { hint: 'repro push the bundle first, then pass the reference.', details: {} });
-  const [{ attachReferrer }, { parseReference }, { createHash }] = await Promise.all([import('../registry/referrers.js'), import('../registry/reference.js'), import('node:crypto')]);
-  const ref = parseReference(resolved.reference)!;
-  const out: AttachedDocument[] = [];
-  for (const d of docs) {
-    const bytes = await fs.readFile(d.file);
-    const hex = createHash('sha256').update(bytes).digest('hex');
-    const a = await attachReferrer(ref, resolved.manifest, { artifactType: d.mediaType, layerMediaType: d.mediaType, bytes, annotations: { ...annotations, 'io.repro.attestation.kind': d.kind, 'io.repro.attestation.form': d.form }, tagSuffix: `att-${d.kind}-${d.form}-${hex.slice(0, 12)}` }, io.ctx);
-    out.push({ file: d.file, digest: a.digest, tag: a.tag });
-  }
-  return out;
+  const attach = await import('../attestation/attach.js');
+  return attach.attachDocuments(resolved.reference, resolved.manifest, docs, annotations, io.ctx);
 }

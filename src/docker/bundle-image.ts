@@ -15,6 +15,7 @@ import { epochTime } from '../core/time.js';
 import { verifyBundle } from '../bundle/verify.js';
 import { DOCKERFILE_PATH } from '../bundle/layout.js';
 import { hexOf } from '../core/digest.js';
+import { BUNDLE_DIGEST_LABEL, OCI_CREATED, OCI_TITLE, OCI_VERSION } from '../core/annotations.js';
 
 export interface ImageResult {
   id: string;
@@ -45,14 +46,14 @@ export async function buildBundleImage(input: ImageBuildInput, ctx: Context, eng
   const short = hexOf(input.contentDigest).slice(0, 12);
   const tag = `repro/${slugName(input.name)}:${short}`;
   const labels = {
-    'org.opencontainers.image.title': input.name,
-    'org.opencontainers.image.version': input.version,
-    'org.opencontainers.image.created': epochTime(input.sourceDateEpoch),
-    'io.repro.bundle.digest': input.contentDigest,
+    [OCI_TITLE]: input.name,
+    [OCI_VERSION]: input.version,
+    [OCI_CREATED]: epochTime(input.sourceDateEpoch),
+    [BUNDLE_DIGEST_LABEL]: input.contentDigest,
   };
   if (input.reuse) {
     const existing = await docker.inspectImage(tag);
-    if (existing && existing.labels['io.repro.bundle.digest'] === input.contentDigest) return { id: existing.id, tag, layers: existing.layers };
+    if (existing && existing.labels[BUNDLE_DIGEST_LABEL] === input.contentDigest) return { id: existing.id, tag, layers: existing.layers };
   }
   await verifyBundle(input.bundle, { digest: input.contentDigest });
   const first = await buildOnce(docker, input, tag, labels, false, ctx);

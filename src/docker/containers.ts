@@ -12,6 +12,7 @@ import { onInterrupt } from '../core/cleanup.js';
 import { ReproError, isReproError } from '../core/errors.js';
 import { dockerHostOf, isEngineAnswer, NoAnswer, unavailable, within, type Env } from './connection.js';
 import { watchKills, type KillWatch } from './kill-watch.js';
+import { OWNER_LABEL } from '../core/annotations.js';
 
 /** The engine's archive API on one container: files in before it starts, files out after it exits. */
 export interface ContainerFiles {
@@ -167,7 +168,6 @@ function runFailed(message: string): ReproError {
 }
 
 /** Which host and repro process a container belongs to: host:pid. */
-const OWNER_LABEL = 'io.repro.owner';
 
 function containerFiles(container: Docker.Container, limit: number): ContainerFiles {
   return {

@@ -6,6 +6,7 @@
 import { ReproError } from '../core/errors.js';
 import type { DockerClient } from '../docker/client.js';
 import { RegistryClient } from '../registry/client.js';
+import { DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, OCI_INDEX, OCI_MANIFEST } from '../registry/media-types.js';
 import { manifestTarget, parseReference, type OciRef } from '../registry/reference.js';
 import { SHA256_DIGEST } from '../core/digest.js';
 
@@ -16,12 +17,7 @@ export interface Pinned {
 }
 
 /** What a base image's manifest may be: a multi-platform index or one image, OCI or Docker's. */
-const MANIFEST_TYPES = [
-  'application/vnd.oci.image.index.v1+json',
-  'application/vnd.docker.distribution.manifest.list.v2+json',
-  'application/vnd.oci.image.manifest.v1+json',
-  'application/vnd.docker.distribution.manifest.v2+json',
-].join(', ');
+const MANIFEST_TYPES = [OCI_INDEX, DOCKER_MANIFEST_LIST, OCI_MANIFEST, DOCKER_MANIFEST].join(', ');
 
 export interface PinOptions {
   docker?: DockerClient | null;

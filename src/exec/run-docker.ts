@@ -12,6 +12,7 @@ import { reachDocker, reachDockerIfAny, type DockerClient } from '../docker/clie
 import type { RefusedKind } from '../run-record/record.js';
 import type { BackendResult, BackendRun } from './backend.js';
 import { collectOutput, outputDirsTar } from './collect-outputs.js';
+import { BUNDLE_DIGEST_LABEL, RUN_LABEL } from '../core/annotations.js';
 
 /**
  * The engine to run in: required with --backend docker (its absence is an E_ENV error); by
@@ -49,7 +50,7 @@ export async function runDocker(run: BackendRun, docker: DockerClient, ctx: Cont
     gpus: run.gpus,
     stdout: run.stdout,
     stderr: run.stderr,
-    labels: { 'io.repro.run': run.runId, 'io.repro.bundle.digest': cached.contentDigest },
+    labels: { [RUN_LABEL]: run.runId, [BUNDLE_DIGEST_LABEL]: cached.contentDigest },
   });
   return { exitCode, image: image.id, refused };
 }

@@ -5,12 +5,14 @@
 // file name, not whatever the file is called here), so one bundle has one manifest digest.
 import { type Codec } from '../bundle/codecs.js';
 import { bundleFileName } from '../bundle/layout.js';
+import { OCI_MANIFEST } from './media-types.js';
 import { ReproError } from '../core/errors.js';
 import { epochTime } from '../core/time.js';
 import { isSha256Digest, sha256Digest, SHA256_DIGEST } from '../core/digest.js';
+import { BUNDLE_CONTENT_DIGEST, BUNDLE_NAME, BUNDLE_VERSION, OCI_CREATED, OCI_TITLE, OCI_VERSION } from '../core/annotations.js';
 
 export const ARTIFACT_TYPE = 'application/vnd.repro.bundle.v1';
-export const MANIFEST_MEDIA_TYPE = 'application/vnd.oci.image.manifest.v1+json';
+export const MANIFEST_MEDIA_TYPE = OCI_MANIFEST;
 export const LAYER_MEDIA_TYPES: Record<Codec, string> = {
   zstd: 'application/vnd.repro.bundle.v1.tar+zstd',
   gzip: 'application/vnd.repro.bundle.v1.tar+gzip',
@@ -53,14 +55,14 @@ export function artifactManifest(f: BundleFacts): { manifest: ArtifactManifest; 
     mediaType: MANIFEST_MEDIA_TYPE,
     artifactType: ARTIFACT_TYPE,
     config: { ...EMPTY_CONFIG },
-    layers: [{ mediaType: LAYER_MEDIA_TYPES[f.codec], digest: f.fileDigest, size: f.fileSize, annotations: { 'org.opencontainers.image.title': bundleFileName(f) } }],
+    layers: [{ mediaType: LAYER_MEDIA_TYPES[f.codec], digest: f.fileDigest, size: f.fileSize, annotations: { [OCI_TITLE]: bundleFileName(f) } }],
     annotations: {
-      'io.repro.bundle.content-digest': f.contentDigest,
-      'io.repro.bundle.name': f.name,
-      'io.repro.bundle.version': f.version,
-      'org.opencontainers.image.created': epochTime(f.sourceDateEpoch),
-      'org.opencontainers.image.title': f.name,
-      'org.opencontainers.image.version': f.version,
+      [BUNDLE_CONTENT_DIGEST]: f.contentDigest,
+      [BUNDLE_NAME]: f.name,
+      [BUNDLE_VERSION]: f.version,
+      [OCI_CREATED]: epochTime(f.sourceDateEpoch),
+      [OCI_TITLE]: f.name,
+      [OCI_VERSION]: f.version,
     },
   };
   const bytes = Buffer.from(JSON.stringify(manifest));
@@ -86,6 +88,6 @@ export function bundleLayer(doc: unknown): { layer: Descriptor; codec: Codec; co
   if (!codec) throw hostile(`unknown layer media type ${JSON.stringify(layer.mediaType)}`, { mediaType: layer.mediaType });
   if (typeof layer.digest !== 'string' || !SHA256_DIGEST.test(layer.digest)) throw hostile('the layer digest is not a sha256 digest', { digest: layer.digest ?? null });
   if (!Number.isSafeInteger(layer.size) || layer.size < 0) throw hostile('the layer size is not a size', { size: layer.size ?? null });
-  const cd = m.annotations?.['io.repro.bundle.content-digest'];
+  const cd = m.annotations?.[BUNDLE_CONTENT_DIGEST];
   return { layer: { mediaType: layer.mediaType, digest: layer.digest, size: layer.size }, codec, contentDigest: isSha256Digest(cd) ? cd : null };
 }

@@ -6,6 +6,7 @@ import { ReproError } from '../core/errors.js';
 import type { RunRecord } from '../run-record/record.js';
 import { attachReferrer, listReferrers, type Attached } from './referrers.js';
 import type { OciRef } from './reference.js';
+import { OCI_CREATED, RUN_BACKEND, RUN_EXIT_CODE, RUN_ID, RUN_MACHINE, RUN_REPRODUCED } from '../core/annotations.js';
 
 export const RUN_ARTIFACT_TYPE = 'application/vnd.repro.run.v1';
 export const RUN_LAYER_MEDIA_TYPE = 'application/vnd.repro.run.v1+json';
@@ -22,38 +23,38 @@ export interface LedgerEntry {
   endedAt: string | null;
 }
 
-const RUN_ID = /^[A-Za-z0-9_.-]{1,40}$/;
+const TAGGABLE_RUN_ID = /^[A-Za-z0-9_.-]{1,40}$/;
 
 function annotationsOf(record: RunRecord): Record<string, string> {
   return {
-    'io.repro.run.backend': record.backend,
-    'io.repro.run.exit-code': String(record.exitCode),
-    'io.repro.run.id': record.runId,
-    'io.repro.run.machine': record.machine.snapshotDigest,
-    'io.repro.run.reproduced': record.reproduced === null ? 'unknown' : String(record.reproduced.reproduced),
-    'org.opencontainers.image.created': record.endedAt,
+    [RUN_BACKEND]: record.backend,
+    [RUN_EXIT_CODE]: String(record.exitCode),
+    [RUN_ID]: record.runId,
+    [RUN_MACHINE]: record.machine.snapshotDigest,
+    [RUN_REPRODUCED]: record.reproduced === null ? 'unknown' : String(record.reproduced.reproduced),
+    [OCI_CREATED]: record.endedAt,
   };
 }
 
 /** Attaches a run record to the bundle manifest `subject` (a digest in ref's repository). */
 export async function attachRun(ref: OciRef, subject: { digest: string; size: number }, runJson: Buffer, record: RunRecord, ctx: Context): Promise<Attached> {
-  if (!RUN_ID.test(record.runId)) throw new ReproError('E_INPUT', `run id ${JSON.stringify(record.runId)} cannot be a tag`, { details: { runId: record.runId } });
+  if (!TAGGABLE_RUN_ID.test(record.runId)) throw new ReproError('E_INPUT', `run id ${JSON.stringify(record.runId)} cannot be a tag`, { details: { runId: record.runId } });
   const attached = await attachReferrer(ref, subject, { artifactType: RUN_ARTIFACT_TYPE, layerMediaType: RUN_LAYER_MEDIA_TYPE, bytes: runJson, annotations: annotationsOf(record), tagSuffix: `run-${record.runId}` }, ctx);
   ctx.log.info(`ledger: run ${record.runId} attached as ${attached.digest}`);
   return attached;
 }
 
 function entryOf(digest: string, a: Record<string, string>): LedgerEntry {
-  const reproduced = a['io.repro.run.reproduced'];
-  const exit = Number(a['io.repro.run.exit-code']);
+  const reproduced = a[RUN_REPRODUCED];
+  const exit = Number(a[RUN_EXIT_CODE]);
   return {
     digest,
-    runId: a['io.repro.run.id'] ?? '?',
+    runId: a[RUN_ID] ?? '?',
     reproduced: reproduced === 'true' ? true : reproduced === 'false' ? false : null,
     exitCode: Number.isInteger(exit) ? exit : null,
-    backend: a['io.repro.run.backend'] ?? null,
-    machine: a['io.repro.run.machine'] ?? null,
-    endedAt: a['org.opencontainers.image.created'] ?? null,
+    backend: a[RUN_BACKEND] ?? null,
+    machine: a[RUN_MACHINE] ?? null,
+    endedAt: a[OCI_CREATED] ?? null,
   };
 }
 

@@ -17,6 +17,7 @@ import { bundleFileName } from '../bundle/layout.js';
 import { RegistryClient } from './client.js';
 import { formatReference, manifestTarget, requireReference } from './reference.js';
 import { hexOf, sha256Digest } from '../core/digest.js';
+import { BUNDLE_NAME, BUNDLE_VERSION } from '../core/annotations.js';
 
 export interface PullOptions {
   reference: string;
@@ -136,7 +137,7 @@ export async function pullBundle(options: PullOptions, ctx: Context): Promise<Pu
   const annotations = (doc as { annotations?: Record<string, string> }).annotations ?? {};
   // The name `repro build` gave the bundle; the annotations are the registry's word, and the slug
   // keeps whatever they say one safe path component.
-  const target = path.join(dir, bundleFileName({ name: String(annotations['io.repro.bundle.name'] ?? 'bundle'), version: String(annotations['io.repro.bundle.version'] ?? '0'), codec }));
+  const target = path.join(dir, bundleFileName({ name: String(annotations[BUNDLE_NAME] ?? 'bundle'), version: String(annotations[BUNDLE_VERSION] ?? '0'), codec }));
   const cached = await fs.stat(target).then((s) => s.isFile() && s.size === layer.size).catch(() => false);
   let report: Awaited<ReturnType<typeof verifyBundle>>;
   if (!cached) {

@@ -15,8 +15,8 @@ import { RegistryClient } from './client.js';
 import { formatReference, type OciRef } from './reference.js';
 import { SHA256_DIGEST, sha256Digest } from '../core/digest.js';
 import { MAX_DOCUMENT_BYTES } from '../bundle/limits.js';
+import { OCI_INDEX } from './media-types.js';
 
-const INDEX_MEDIA_TYPE = 'application/vnd.oci.image.index.v1+json';
 
 export interface ReferrerArtifact {
   artifactType: string;
@@ -85,10 +85,10 @@ export async function attachReferrer(ref: OciRef, subject: { digest: string; siz
 
 async function readIndex(client: RegistryClient, tag: string): Promise<Array<Descriptor & { artifactType?: string }>> {
   // A registry writing the same tag for several clients at once may answer 5xx for a moment.
-  let res = await client.request('GET', `/manifests/${tag}`, { ok: [200, 404, 500, 503], headers: { Accept: INDEX_MEDIA_TYPE } });
+  let res = await client.request('GET', `/manifests/${tag}`, { ok: [200, 404, 500, 503], headers: { Accept: OCI_INDEX } });
   for (let i = 0; i < 5 && res.status >= 500; i++) {
     await new Promise((r) => setTimeout(r, 50 * (i + 1)));
-    res = await client.request('GET', `/manifests/${tag}`, { ok: [200, 404, 500, 503], headers: { Accept: INDEX_MEDIA_TYPE } });
+    res = await client.request('GET', `/manifests/${tag}`, { ok: [200, 404, 500, 503], headers: { Accept: OCI_INDEX } });
   }
   if (res.status >= 500) throw new ReproError('E_ENV', `the registry ${client.ref.registry} keeps answering ${res.status} for ${tag}`, { details: { tag, status: res.status } });
   if (res.status === 404) return [];
@@ -102,8 +102,8 @@ async function mergeIntoIndex(client: RegistryClient, tag: string, entry: Descri
     const current = await readIndex(client, tag);
     if (current.some((d) => d.digest === entry.digest) && attempt > 0) return;
     const merged = [...current.filter((d) => d.digest !== entry.digest), entry].sort((a, b) => (a.digest < b.digest ? -1 : a.digest > b.digest ? 1 : 0));
-    const body = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: INDEX_MEDIA_TYPE, manifests: merged }));
-    await client.request('PUT', `/manifests/${tag}`, { ok: [201], headers: { 'Content-Type': INDEX_MEDIA_TYPE }, body });
+    const body = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: merged }));
+    await client.request('PUT', `/manifests/${tag}`, { ok: [201], headers: { 'Content-Type': OCI_INDEX }, body });
     await new Promise((r) => setTimeout(r, 20 + Math.floor(Math.random() * 80)));
   }
 }
@@ -122,7 +122,7 @@ export async function listReferrers(ref: OciRef, subject: string, types: readonl
   const keep = (digest: string, artifactType: unknown, annotations: unknown) => {
     if (typeof artifactType === 'string' && wanted.has(artifactType) && SHA256_DIGEST.test(digest)) found.set(digest, { digest, artifactType, annotations: stringMap(annotations) });
   };
-  const api = await client.request('GET', `/referrers/${subject}`, { ok: [200, 404], headers: { Accept: INDEX_MEDIA_TYPE } });
+  const api = await client.request('GET', `/referrers/${subject}`, { ok: [200, 404], headers: { Accept: OCI_INDEX } });
   if (api.status === 200 && (api.headers.get('content-type') ?? '').includes('index')) {
     const doc = (await api.json().catch(() => ({}))) as { manifests?: Array<Descriptor & { artifactType?: string }> };
     for (const d of Array.isArray(doc.manifests) ? doc.manifests : []) keep(String(d?.digest), d?.artifactType, d?.annotations);

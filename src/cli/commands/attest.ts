@@ -7,7 +7,9 @@ import { epochTime } from '../../core/time.js';
 import { ReproError } from '../../core/errors.js';
 import { resolveBundleArg } from '../bundle-arg.js';
 import type { CliIo, CommandOutcome } from '../io.js';
-import { attachDocuments, signingFrom, type AttachedDocument, type SigningFlags } from '../signing.js';
+import { attachDocuments, signingFrom, type SigningFlags } from '../signing.js';
+import type { AttachedDocument } from '../../attestation/attach.js';
+import { OCI_CREATED } from '../../core/annotations.js';
 
 export interface AttestFlags extends SigningFlags {
   output?: string;
@@ -37,12 +39,12 @@ export async function attestCommand(bundle: string, flags: AttestFlags, io: CliI
     documents,
   };
   if (flags.attach) {
-    result.attached = await attachDocuments(resolved, documents, { 'org.opencontainers.image.created': epochTime(plan.facts.head.sourceDateEpoch) }, io);
+    result.attached = await attachDocuments(resolved, documents, { [OCI_CREATED]: epochTime(plan.facts.head.sourceDateEpoch) }, io);
   }
   const rel = (f: string) => path.relative(io.ctx.cwd, f) || f;
   const lines = documents.map((d) => `  ${d.kind.padEnd(10)} ${d.form.padEnd(9)} ${rel(d.file)}`);
   const attachedText = result.attached ? result.attached.map((a) => `  attached ${path.basename(a.file)} as ${a.digest}\n`).join('') : '';
   const unsigned = signing.key || signing.keyless ? '' : 'unsigned: add --key KEY.pem or --keyless to sign them\n';
-  const bare = plan.facts.snapshot ? '' : 'note: the bundle carries no snapshot (run `repro snapshot` before `repro build`): the provenance names no source or dependencies, the ML-BOM no packages\n';
+  const bare = plan.facts.snapshot ? '' : 'note: the bundle carries no snapshot (run `repro snapshot` before `repro build`): the provenance names no source commit and the ML-BOM no installed packages, interpreter or GPU; only the locks the bundle carries\n';
   return { result, text: `attested ${plan.facts.fileName} (${plan.facts.report.fileDigest})\n${lines.join('\n')}\n${attachedText}${unsigned}${bare}` };
 }

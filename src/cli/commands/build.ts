@@ -56,28 +56,7 @@ export async function buildCommand(dir: string | undefined, flags: BuildFlags, i
 
 /** --attest: provenance, ML-BOM and the reproduced-build attestation, beside the bundle. */
 async function attestBuild(result: VerifiedBuildResult, signing: NonNullable<Awaited<ReturnType<typeof signingFrom>>>, dir: string | undefined, io: CliIo): Promise<WrittenDocument[]> {
-  const [{ planBuildAttest }, { writeDocuments }, { describeThisMachine }, { reproVersion }] = await Promise.all([
-    import('../../attestation/attest.js'),
-    import('../../attestation/documents.js'),
-    import('../../snapshot/this-machine.js'),
-    import('../../core/runtime.js'),
-  ]);
-  // The machine that built it, described as exec's drift check describes one; captured, not
-  // written: its digest goes into the attestation.
-  const { snapshot } = await describeThisMachine({ view: 'host', dir: path.resolve(io.ctx.cwd, dir ?? '.') }, io.ctx);
-  const plan = await planBuildAttest(
-    result.bundle,
-    {
-      contentDigest: result.contentDigest,
-      fileDigest: result.fileDigest,
-      rebuild: result.verify.rebuild,
-      variations: result.verify.variations,
-      lock: result.verify.lock,
-      builderSnapshotDigest: snapshot.snapshotDigest,
-      builder: { repro: reproVersion(), node: result.builder.node },
-    },
-    signing,
-    io.ctx.env,
-  );
-  return writeDocuments(plan.dir, plan.documents);
+  const { attestVerifiedBuild } = await import('../../attestation/attest.js');
+  const { contentDigest, fileDigest, verify } = result;
+  return attestVerifiedBuild({ bundle: result.bundle, contentDigest, fileDigest, rebuild: verify.rebuild, variations: verify.variations, lock: verify.lock, node: result.builder.node }, path.resolve(io.ctx.cwd, dir ?? '.'), signing, io.ctx);
 }

@@ -15,8 +15,10 @@ import { renderExec } from '../render/exec.js';
 import { renderSweep } from '../render/sweep.js';
 import { resolveBundleArg, type ResolvedBundle } from '../bundle-arg.js';
 import type { Signing, WrittenDocument } from '../../attestation/documents.js';
-import { attachDocuments, signingFrom, type AttachedDocument } from '../signing.js';
+import { attachDocuments, signingFrom } from '../signing.js';
+import type { AttachedDocument } from '../../attestation/attach.js';
 import { basicEpochTime } from '../../core/time.js';
+import { OCI_CREATED, RUN_ID } from '../../core/annotations.js';
 
 export interface ExecFlags extends LimitFlags, SlurmFlags {
   param?: string[];
@@ -162,7 +164,7 @@ async function finishRun<T extends ExecResult>(result: T, resolved: ResolvedBund
     out.attestations = await attestRun(result, signing, io);
     text += `attestation: ${out.attestations.map((d) => path.relative(io.ctx.cwd, d.file) || d.file).join(', ')}\n`;
     if (flags.attach && resolved.reference) {
-      out.attestationsAttached = await attachDocuments(resolved, out.attestations, { 'org.opencontainers.image.created': result.endedAt, 'io.repro.run.id': result.runId }, io);
+      out.attestationsAttached = await attachDocuments(resolved, out.attestations, { [OCI_CREATED]: result.endedAt, [RUN_ID]: result.runId }, io);
       text += `attestation attached to ${resolved.reference}\n`;
     }
   }
@@ -172,24 +174,6 @@ async function finishRun<T extends ExecResult>(result: T, resolved: ResolvedBund
 
 /** --attest: the reproduced-run attestation into the run directory. */
 async function attestRun(result: ExecResult, signing: Signing, io: CliIo): Promise<WrittenDocument[]> {
-  const [{ planRunAttest }, { writeDocuments }, { readBundleManifest }, { bundleFileName }, { sniffCodec }, { readRange }, { createHash }, { createReadStream }] = await Promise.all([
-    import('../../attestation/attest.js'),
-    import('../../attestation/documents.js'),
-    import('../../bundle/read-manifest-only.js'),
-    import('../../bundle/layout.js'),
-    import('../../bundle/compress.js'),
-    import('../../bundle/open.js'),
-    import('node:crypto'),
-    import('node:fs'),
-  ]);
-  // The subject is the bundle file: its canonical name and the sha256 of its bytes (exec may
-  // have reused a verified extraction, which knows the content digest, not the file's).
-  const file = result.bundle.file;
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  const manifest = await readBundleManifest(file);
-  const codec = sniffCodec(await readRange(file, 0, 512));
-  const fileName = bundleFileName({ name: manifest.head.name, version: manifest.head.version, codec });
-  const docs = await planRunAttest(result, { fileName, fileDigest: `sha256:${hash.digest('hex')}` }, signing, io.ctx.env);
-  return writeDocuments(result.runDir, docs);
+  const { attestRerun } = await import('../../attestation/attest.js');
+  return attestRerun(result, result.bundle.file, signing, io.ctx);
 }
