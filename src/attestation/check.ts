@@ -15,6 +15,7 @@ import { mlBom } from './sbom.js';
 import { isSigstoreBundle, verifySigstoreBundle } from './sigstore.js';
 import { CYCLONEDX_PREDICATE, IN_TOTO_PAYLOAD_TYPE, REPRODUCED_BUILD, REPRODUCED_RUN, SLSA_PROVENANCE, STATEMENT_TYPE, type Statement } from './statement.js';
 import { hexOf } from '../core/digest.js';
+import type { Difference } from '../core/difference.js';
 
 export type SignatureCheck = { kind: 'none' } | { kind: 'key'; keyid: string } | { kind: 'sigstore'; identity: string | null; issuer: string | null };
 
@@ -35,11 +36,9 @@ export interface CheckOptions {
   cwd: string;
 }
 
-export interface FactDifference {
-  field: string;
-  expected: unknown;
-  actual: unknown;
-}
+/** A fact of the attestation that is not the bundle's: core/difference.ts's shape, where = the predicate. */
+export type FactDifference = Difference;
+const fact = (field: string, expected: unknown, actual: unknown): FactDifference => ({ entry: 'predicate', field, expected, actual });
 
 const refuse = (message: string, details: Record<string, unknown>, hint?: string) =>
   new ReproError('E_INTEGRITY', message, { hint: hint ?? 'Do not trust this attestation for this bundle: make it again with `repro attest`, or check you have the bundle it was made for.', details });
@@ -58,7 +57,7 @@ export function jsonDifferences(expected: unknown, actual: unknown, at = '$', ou
     for (const k of keys) jsonDifferences((expected as Record<string, unknown>)[k], (actual as Record<string, unknown>)[k], `${at}.${k}`, out, limit);
     return out;
   }
-  out.push({ field: at, expected: expected ?? null, actual: actual ?? null });
+  out.push(fact(at, expected ?? null, actual ?? null));
   return out;
 }
 
@@ -107,26 +106,26 @@ function checkFacts(s: Statement, facts: BundleFacts): string {
     case REPRODUCED_BUILD: {
       const p = s.predicate as Partial<ReproducedBuildPredicate>;
       const d: FactDifference[] = [];
-      if (p.bundle?.contentDigest !== facts.report.contentDigest) d.push({ field: '$.bundle.contentDigest', expected: facts.report.contentDigest, actual: p.bundle?.contentDigest ?? null });
-      if (p.bundle?.fileDigest !== facts.report.fileDigest) d.push({ field: '$.bundle.fileDigest', expected: facts.report.fileDigest, actual: p.bundle?.fileDigest ?? null });
+      if (p.bundle?.contentDigest !== facts.report.contentDigest) d.push(fact('$.bundle.contentDigest', facts.report.contentDigest, p.bundle?.contentDigest ?? null));
+      if (p.bundle?.fileDigest !== facts.report.fileDigest) d.push(fact('$.bundle.fileDigest', facts.report.fileDigest, p.bundle?.fileDigest ?? null));
       const same = p.rebuild?.contentDigest === p.bundle?.contentDigest && p.rebuild?.fileDigest === p.bundle?.fileDigest;
-      if (p.reproducible !== same) d.push({ field: '$.reproducible', expected: same, actual: p.reproducible ?? null });
+      if (p.reproducible !== same) d.push(fact('$.reproducible', same, p.reproducible ?? null));
       if (d.length) throw factsDiffer('reproduced-build attestation', d);
       return `rebuilt to the same digests under ${Array.isArray(p.variations) ? p.variations.length : 0} variations`;
     }
     case REPRODUCED_RUN: {
       const p = s.predicate as Partial<ReproducedRunPredicate>;
       const d: FactDifference[] = [];
-      if (p.bundle?.contentDigest !== facts.report.contentDigest) d.push({ field: '$.bundle.contentDigest', expected: facts.report.contentDigest, actual: p.bundle?.contentDigest ?? null });
+      if (p.bundle?.contentDigest !== facts.report.contentDigest) d.push(fact('$.bundle.contentDigest', facts.report.contentDigest, p.bundle?.contentDigest ?? null));
       const reference = new Map((facts.referenceRun?.outputs ?? []).map((o) => [o.path, o.sha256]));
-      if (!facts.referenceRun) d.push({ field: '$.outputs', expected: 'a bundle with a reference run', actual: 'this bundle carries none' });
+      if (!facts.referenceRun) d.push(fact('$.outputs', 'a bundle with a reference run', 'this bundle carries none'));
       const outputs = Array.isArray(p.outputs) ? p.outputs : [];
       outputs.forEach((o, i) => {
-        if (reference.has(o.path) && reference.get(o.path) !== o.expected) d.push({ field: `$.outputs[${i}].expected`, expected: reference.get(o.path), actual: o.expected });
-        if (o.verdict === 'identical' && o.expected !== o.actual) d.push({ field: `$.outputs[${i}].verdict`, expected: 'different (the digests differ)', actual: 'identical' });
+        if (reference.has(o.path) && reference.get(o.path) !== o.expected) d.push(fact(`$.outputs[${i}].expected`, reference.get(o.path), o.expected));
+        if (o.verdict === 'identical' && o.expected !== o.actual) d.push(fact(`$.outputs[${i}].verdict`, 'different (the digests differ)', 'identical'));
       });
       const all = outputs.length > 0 && outputs.every((o) => o.verdict === 'identical' || o.verdict === 'within-tolerance');
-      if (p.reproduced !== all) d.push({ field: '$.reproduced', expected: all, actual: p.reproduced ?? null });
+      if (p.reproduced !== all) d.push(fact('$.reproduced', all, p.reproduced ?? null));
       if (d.length) throw factsDiffer('reproduced-run attestation', d);
       return `rerun ${p.run?.runId ?? '?'}: ${p.reproduced ? 'reproduced' : 'NOT reproduced'} (${outputs.length} output${outputs.length === 1 ? '' : 's'} against the reference run)`;
     }

@@ -14,3 +14,6 @@ export const DEFAULT_LIMITS: TarLimits = { maxEntries: 150_000, maxTotalBytes: 6
  * ~1 MiB). Larger ones are refused unread.
  */
 export const MAX_DOCUMENT_BYTES = 64 * 2 ** 20;
+
+/** The largest value an ustar numeric field holds (11 octal digits): a size of 8 GiB - 1, an mtime in 2242. */
+export const MAX_USTAR_OCTAL = 0o77777777777;

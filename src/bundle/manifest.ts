@@ -10,6 +10,7 @@ import { MANIFEST_PATH } from './layout.js';
 import { formatMode, parseMode, type BundleEntry, type EntryType } from './entry.js';
 import type { ProjectManifest } from '../project/types.js';
 import { SHA256_HEX, sha256Digest } from '../core/digest.js';
+import { bundleIntegrityError } from './integrity.js';
 
 export const MANIFEST_SCHEMA_VERSION = 1;
 export const MANIFEST_KIND = 'repro-bundle';
@@ -246,10 +247,4 @@ function assertEntry(e: ManifestEntry): void {
   if (e.type === 'symlink' && typeof e.target !== 'string') throw bad(`target for ${e.path}`);
 }
 
-function integrity(message: string, details: Record<string, unknown>, cause?: unknown): ReproError {
-  return new ReproError('E_INTEGRITY', message, {
-    hint: 'The bundle is damaged or was altered. Rebuild it, or fetch it again from its source.',
-    details,
-    cause,
-  });
-}
+const integrity = bundleIntegrityError;

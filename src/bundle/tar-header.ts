@@ -4,11 +4,10 @@
 // target or the size; it carries path/linkpath/size and the same fixed mtime, nothing else.
 import { Header, Pax } from 'tar';
 import { tarName, type BundleEntry } from './entry.js';
+import { MAX_USTAR_OCTAL } from './limits.js';
 
 const TYPE_NAMES = { file: 'File', directory: 'Directory', symlink: 'SymbolicLink' } as const;
 
-/** Largest size an ustar size field holds (11 octal digits = 8 GiB - 1). */
-export const MAX_USTAR_SIZE = 0o77777777777;
 
 /**
  * The header block(s) for `entry`. With `scratch` (512 bytes), a plain ustar header is encoded
@@ -39,7 +38,7 @@ export function encodeEntryHeader(entry: BundleEntry, mtimeSeconds: number, scra
   const pax = new Pax({
     path: name,
     linkpath: fields.linkpath !== '' ? fields.linkpath : undefined,
-    size: fields.size > MAX_USTAR_SIZE ? fields.size : undefined,
+    size: fields.size > MAX_USTAR_OCTAL ? fields.size : undefined,
     mtime,
   } as ConstructorParameters<typeof Pax>[0]);
   return Buffer.concat([pax.encode(), scratch ? Buffer.from(block) : block]);

@@ -8,6 +8,7 @@ import type { EntryType } from './entry.js';
 
 import { MANIFEST_PATH } from './layout.js';
 import { DEFAULT_LIMITS, type TarLimits } from './limits.js';
+import { bundleIntegrityError } from './integrity.js';
 
 export { DEFAULT_LIMITS, type TarLimits } from './limits.js';
 
@@ -46,12 +47,7 @@ function unsafe(message: string, details: Record<string, unknown>): ReproError {
   });
 }
 
-function broken(message: string, details: Record<string, unknown>): ReproError {
-  return new ReproError('E_INTEGRITY', message, {
-    hint: 'The bundle is damaged or was altered. Rebuild it, or fetch it again from its source.',
-    details,
-  });
-}
+const broken = (message: string, details: Record<string, unknown>) => bundleIntegrityError(message, details);
 
 export interface TarReadOptions {
   /** The name the first entry must have (a bundle's manifest); anything else is not a bundle. */

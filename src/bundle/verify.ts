@@ -16,6 +16,7 @@ import { decodeError, openBundle, readRange, type OpenOptions } from './open.js'
 import { DEFAULT_LIMITS, readTar, type TarLimits } from './tar-read.js';
 import { parseTrailer, payloadCheck, trailerSize } from './trailer.js';
 import { SHA256_DIGEST } from '../core/digest.js';
+import { bundleIntegrityError } from './integrity.js';
 
 export type { EntrySink, Problem, ProblemField } from './manifest-check.js';
 
@@ -154,8 +155,5 @@ function matchDigest(digest: string, report: VerifyReport, problems: Problem[]):
 function integrityFailure(file: string, problems: Problem[]): ReproError {
   const first = problems[0]!;
   const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : '';
-  return new ReproError('E_INTEGRITY', `bundle does not verify: ${first.entry}: ${first.field} differs${more}`, {
-    hint: 'The bundle is damaged or was altered. Rebuild it, or fetch it again from its source.',
-    details: { bundle: file, problems: problems.slice(0, MAX_PROBLEMS), problemCount: problems.length },
-  });
+  return bundleIntegrityError(`bundle does not verify: ${first.entry}: ${first.field} differs${more}`, { bundle: file, problems: problems.slice(0, MAX_PROBLEMS), problemCount: problems.length });
 }

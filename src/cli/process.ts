@@ -1,5 +1,6 @@
-// The process around the CLI, and the only module besides bin.ts and malloc.ts that reads
-// process.*: it checks the Node.js version, bounds V8's young generation, wires signals to the
+// The process around the CLI, and the only module besides bin.ts and malloc.ts that reads the
+// real environment, argv, working directory and streams (below, commands get them through
+// core/context.ts): it checks the Node.js version, bounds V8's young generation, wires signals to the
 // cleanup handlers, builds each command's context from the real environment and streams, runs
 // main.ts and sets the exit code it returns.
 import path from 'node:path';
@@ -10,13 +11,12 @@ import type { Context, Logger } from '../core/context.js';
 import { ERROR_CODES } from '../core/errors.js';
 import { noProgress } from '../core/context.js';
 import { reproVersion } from '../core/runtime.js';
+import { signalExitCode } from '../core/signals.js';
 import type { CliIo } from './io.js';
 import { runCli } from './main.js';
 import { terminalProgress } from './progress.js';
 
 const MIN_NODE = [22, 15];
-const SIGNAL_NUMBERS = { SIGINT: 2, SIGTERM: 15, SIGHUP: 1 } as const;
-const SIGPIPE = 13;
 /** How long a signal waits for what a command started (a child, a container) to stop. */
 const INTERRUPT_GRACE_MS = 10_000;
 
@@ -78,12 +78,12 @@ async function start(argv: string[]): Promise<number> {
     // Stop what a command started (a child process, a container) before exiting.
     void runInterruptHandlers(INTERRUPT_GRACE_MS).finally(() => process.exit(status));
   };
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => stop(128 + SIGNAL_NUMBERS[signal]));
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => stop(signalExitCode(signal)));
   // A reader that went away (`repro verify --json | true`, `repro exec ... | head -1`) ends the
   // command quietly, as SIGPIPE ends other tools in a pipeline (status 141), never with a stack.
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'EPIPE') stop(128 + SIGPIPE);
+      if (err.code === 'EPIPE') stop(signalExitCode('SIGPIPE'));
       else throw err;
     });
   }

@@ -1,5 +1,8 @@
-// The small world a command sees. Nothing below src/cli/ reads process.*, the clock or
-// randomness directly: it gets them from here, so tests can pin every one of them.
+// The small world a command sees. Below src/cli/, everything a result depends on (the
+// environment, the working directory, the clock, the streams, progress) comes from here, so tests
+// can pin every one of it. What code below reads directly changes no result: the process id and
+// random bytes in temporary names, process.kill for process groups, the runtime's own versions
+// (core/runtime.ts) and a retry's jitter.
 
 export interface Logger {
   info(message: string): void;

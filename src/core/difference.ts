@@ -1,6 +1,7 @@
 // One shape for "what differs", wherever repro finds it: a bundle entry that does not match its
 // manifest (verify), two builds that differ (compare, --verify, --locked), two image builds whose
-// layers differ, two snapshots that differ (diff, exec's drift). Each names where (a bundle entry
+// layers differ, two snapshots that differ (diff, exec's drift), an attestation's predicate that
+// is not what the bundle says (attestation/check.ts). Each names where (a bundle entry
 // or a snapshot section), the field, both values and, where it is judged, a severity and a reason.
 // One function describes any of them in a line of text.
 

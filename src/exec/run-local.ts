@@ -12,6 +12,7 @@ import { ReproError, fsError } from '../core/errors.js';
 import type { BackendResult, BackendRun } from './backend.js';
 import { sandboxArgs, type Sandbox } from './sandbox.js';
 import { copyProject } from './workdir.js';
+import { signalExitCode } from '../core/signals.js';
 
 /** Copies the project into the run directory, makes the outputs' directories, runs the command. */
 export async function runLocalBackend(run: BackendRun, sandbox: Sandbox | null, ctx: Context): Promise<BackendResult> {
@@ -59,8 +60,6 @@ function groupAlive(pid: number | undefined): boolean {
   }
 }
 
-const SIGNALS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGSEGV: 11, SIGPIPE: 13, SIGTERM: 15 };
-
 export function runLocal(run: LocalRun): Promise<number> {
   return new Promise((resolve, reject) => {
     const child = spawn(run.argv[0]!, run.argv.slice(1), { cwd: run.cwd, env: run.env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
@@ -79,7 +78,7 @@ export function runLocal(run: LocalRun): Promise<number> {
     });
     child.on('close', (code, signal) => {
       unregister();
-      resolve(code ?? 128 + (signal ? (SIGNALS[signal] ?? 1) : 1));
+      resolve(code ?? (signal ? signalExitCode(signal) : 129));
     });
   });
 }

@@ -1,12 +1,11 @@
 // The one timestamp every bundle entry carries. SOURCE_DATE_EPOCH (reproducible-builds.org)
 // wins when set; it must be a non-negative integer number of seconds, nothing else.
 import { ReproError } from '../core/errors.js';
+import { MAX_USTAR_OCTAL } from '../bundle/limits.js';
 
 /** 2000-01-01T00:00:00Z: a fixed, documented default that every tar tool displays sanely. */
 export const DEFAULT_SOURCE_DATE_EPOCH = 946684800;
 
-/** The largest value an ustar mtime field holds (11 octal digits); beyond it PAX would be needed. */
-const MAX_USTAR_MTIME = 0o77777777777;
 
 export function parseSourceDateEpoch(raw: string | undefined): number {
   if (raw === undefined || raw === '') return DEFAULT_SOURCE_DATE_EPOCH;
@@ -18,10 +17,10 @@ export function parseSourceDateEpoch(raw: string | undefined): number {
     });
   }
   const value = Number(trimmed);
-  if (!Number.isSafeInteger(value) || value > MAX_USTAR_MTIME) {
+  if (!Number.isSafeInteger(value) || value > MAX_USTAR_OCTAL) {
     throw new ReproError('E_SOURCE_DATE_EPOCH', `SOURCE_DATE_EPOCH is out of range: ${raw}`, {
-      hint: `Use a value between 0 and ${MAX_USTAR_MTIME}.`,
-      details: { value: raw, max: MAX_USTAR_MTIME },
+      hint: `Use a value between 0 and ${MAX_USTAR_OCTAL}.`,
+      details: { value: raw, max: MAX_USTAR_OCTAL },
     });
   }
   return value;

@@ -12,6 +12,7 @@ import { bomBytes, mlBom } from '../../../src/attestation/sbom.js';
 import { bundleSubject, CYCLONEDX_PREDICATE, statement, statementBytes } from '../../../src/attestation/statement.js';
 import type { RunRecord } from '../../../src/run-record/record.js';
 import { craftFacts } from '../../helpers/attestation.js';
+import { describeDifference } from '../../../src/core/difference.js';
 
 const facts = craftFacts();
 const pair = generateKeyPairSync('ed25519');
@@ -145,10 +146,12 @@ describe('reproduced predicates', () => {
 describe('jsonDifferences', () => {
   it('names each differing path with both values, up to a limit', () => {
     expect(jsonDifferences({ a: [1, { b: 2 }], c: 'x' }, { a: [1, { b: 3 }], d: 1 })).toEqual([
-      { field: '$.a[1].b', expected: 2, actual: 3 },
-      { field: '$.c', expected: 'x', actual: null },
-      { field: '$.d', expected: null, actual: 1 },
+      { entry: 'predicate', field: '$.a[1].b', expected: 2, actual: 3 },
+      { entry: 'predicate', field: '$.c', expected: 'x', actual: null },
+      { entry: 'predicate', field: '$.d', expected: null, actual: 1 },
     ]);
+    // core/difference.ts's one shape: one line of text like any other difference.
+    expect(describeDifference(jsonDifferences({ c: 'x' }, { c: 'y' })[0]!)).toBe('predicate  $.c: x -> y');
     expect(jsonDifferences(Array.from({ length: 50 }, (_, i) => i), [])).toHaveLength(20);
   });
 });
