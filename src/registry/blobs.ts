@@ -8,6 +8,7 @@ import { Readable } from 'node:stream';
 import type { Context } from '../core/context.js';
 import { ReproError } from '../core/errors.js';
 import type { RegistryClient } from './client.js';
+import { withRetries } from '../core/retry.js';
 
 export type BlobSource = { digest: string; size: number; bytes?: Buffer; file?: string };
 
@@ -67,17 +68,16 @@ const ATTEMPTS = 3;
 
 /** Uploads a blob, starting a new upload session after a transient failure (a cut connection, a 5xx). */
 async function uploadWithRetry(client: RegistryClient, blob: BlobSource, chunkBytes: number, log: Context['log'], session: string | null): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await uploadBlob(client, blob, chunkBytes, attempt === 1 ? session : null);
-    } catch (err) {
-      const status = (err as ReproError).details?.status as number | undefined;
-      const transient = err instanceof ReproError && err.code === 'E_ENV' && (status === undefined || status >= 500);
-      if (!transient || attempt >= ATTEMPTS) throw err;
-      log.warn(`the upload of ${blob.digest} failed (${err.message.split('\n')[0]}); trying again (${attempt + 1} of ${ATTEMPTS})`);
-      await new Promise((r) => setTimeout(r, 250 * 2 ** (attempt - 1)));
-    }
-  }
+  const transient = (err: unknown) => {
+    const status = (err as ReproError).details?.status as number | undefined;
+    return err instanceof ReproError && err.code === 'E_ENV' && (status === undefined || status >= 500);
+  };
+  await withRetries((attempt) => uploadBlob(client, blob, chunkBytes, attempt === 1 ? session : null), {
+    attempts: ATTEMPTS,
+    delayMs: (next) => 250 * 2 ** (next - 2),
+    retryOn: (o) => !o.ok && transient(o.error),
+    onRetry: (o, next) => log.warn(`the upload of ${blob.digest} failed (${String((o as { error: Error }).error.message).split('\n')[0]}); trying again (${next} of ${ATTEMPTS})`),
+  });
 }
 
 /** Makes sure the repository has the blob; says how. */

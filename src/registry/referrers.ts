@@ -16,6 +16,7 @@ import { formatReference, type OciRef } from './reference.js';
 import { SHA256_DIGEST, sha256Digest } from '../core/digest.js';
 import { MAX_DOCUMENT_BYTES } from '../bundle/limits.js';
 import { OCI_INDEX } from './media-types.js';
+import { withRetries } from '../core/retry.js';
 
 
 export interface ReferrerArtifact {
@@ -85,11 +86,12 @@ export async function attachReferrer(ref: OciRef, subject: { digest: string; siz
 
 async function readIndex(client: RegistryClient, tag: string): Promise<Array<Descriptor & { artifactType?: string }>> {
   // A registry writing the same tag for several clients at once may answer 5xx for a moment.
-  let res = await client.request('GET', `/manifests/${tag}`, { ok: [200, 404, 500, 503], headers: { Accept: OCI_INDEX } });
-  for (let i = 0; i < 5 && res.status >= 500; i++) {
-    await new Promise((r) => setTimeout(r, 50 * (i + 1)));
-    res = await client.request('GET', `/manifests/${tag}`, { ok: [200, 404, 500, 503], headers: { Accept: OCI_INDEX } });
-  }
+  const res = await withRetries(() => client.request('GET', `/manifests/${tag}`, { ok: [200, 404, 500, 503], headers: { Accept: OCI_INDEX } }), {
+    attempts: 6,
+    delayMs: (next) => 50 * (next - 1),
+    retryOn: (o) => o.ok && o.value.status >= 500,
+    onRetry: (o) => void (o.ok && o.value.body?.cancel().catch(() => {})),
+  });
   if (res.status >= 500) throw new ReproError('E_ENV', `the registry ${client.ref.registry} keeps answering ${res.status} for ${tag}`, { details: { tag, status: res.status } });
   if (res.status === 404) return [];
   const doc = (await res.json().catch(() => ({}))) as { manifests?: unknown };
