@@ -7,12 +7,12 @@ import { ZSTD_VERSION } from '../bundle/zstd-format.js';
 import { DEFAULT_DOCKER_TIMEOUT_S } from '../docker/connection.js';
 import { BUILD_NETWORKS } from '../docker/images.js';
 import { DEFAULT_OUT_DIR } from '../builder/defaults.js';
-import { DEFAULT_ENTRY, DEFAULT_NETWORK, RUNS_DIR } from '../exec/defaults.js';
+import { DEFAULT_ENTRY, DEFAULT_MAX_PARALLEL, DEFAULT_NETWORK, RUNS_DIR } from '../exec/defaults.js';
 import { DEFAULT_SOURCE_DATE_EPOCH } from '../intake/source-date.js';
 import { epochTime } from '../core/time.js';
 import type { CliIo, CommandOutcome, Invocation, OutputFormat } from './io.js';
 import { limitOptions, outputOptions, probeOptions } from './options.js';
-import { signingOptions } from './signing.js';
+import { signingOptions, trustOptions } from './signing.js';
 import { SNAPSHOT_FILE } from '../bundle/layout.js';
 import { ARTIFACT_TYPE } from '../registry/artifact.js';
 
@@ -96,11 +96,8 @@ absolute paths, links leaving the tree, devices, setuid bits, duplicates, case t
 Any failure exits 4 and names the entry, the field, the expected and the actual value.`)
     .argument('<bundle>', 'bundle file (.repro.tar.zst, .repro.tar.gz or .repro.tar), or a registry reference (REGISTRY/REPO:TAG, ...@sha256:..., oci://...)')
     .option('--digest <digest>', 'also require this digest: sha256:<hex> (content or file digest) or an ssri integrity')
-    .option('--attestation <file...>', 'also check these attestations (repro attest, build --attest, exec --attest): signature, subject = this bundle, facts = the bundle\'s; exit 4 naming what differs')
-    .option('--key <pub>', 'the public key a DSSE-signed attestation must verify with: a PEM file, or env:NAME')
-    .option('--trusted-root <file>', 'Sigstore trusted_root.json for keyless attestations (default: the public-good instance\'s, fetched through TUF)')
-    .option('--certificate-identity <san>', 'keyless: require this signer identity (the certificate\'s email or URI)')
-    .option('--certificate-oidc-issuer <url>', 'keyless: require this OIDC issuer');
+    .option('--attestation <file...>', 'also check these attestations (repro attest, build --attest, exec --attest): signature, subject = this bundle, facts = the bundle\'s; exit 4 naming what differs');
+  trustOptions(verify);
   outputOptions(limitOptions(verify))
     .addHelpText('after', `
 Examples:
@@ -201,11 +198,8 @@ repro attest --attach or exec --attest --attach, each checked against the bundle
 REFUSED (exit 4). They are OCI artifacts whose subject is the bundle's manifest: read through
 the registry's referrers API where it has one, else through their tags
 (sha256-<digest>.run-<id>, .att-…) and the tag-schema index (docs/OCI.md).`)
-    .argument('<ref>', 'REGISTRY/REPOSITORY[:TAG][@sha256:DIGEST]')
-    .option('--key <pub>', 'check DSSE-signed attestations with this public key (PEM file or env:NAME)')
-    .option('--trusted-root <file>', 'Sigstore trusted_root.json for keyless attestations (default: fetched through TUF)')
-    .option('--certificate-identity <san>', 'keyless: require this signer identity')
-    .option('--certificate-oidc-issuer <url>', 'keyless: require this OIDC issuer');
+    .argument('<ref>', 'REGISTRY/REPOSITORY[:TAG][@sha256:DIGEST]');
+  trustOptions(runs);
   outputOptions(runs)
     .addHelpText('after', `
 Examples:
@@ -347,7 +341,7 @@ ssh-agent or ~/.ssh key), REPRO_DOCKER_TIMEOUT (seconds each engine request may 
     .option('--attach', 'BUNDLE is a registry reference: record this run beside it in the registry (repro runs REF lists them)')
     .option('--attest', 'with --expect-reproduced: write a reproduced-run attestation (reproduced-run.json, signed with --key/--keyless) into the run directory; with --attach, also beside the bundle')
     .option('--sweep <name=values...>', 'run once per point: name=a..b (integers) or name=v1,v2; twice for the cartesian product (runs/sweep-<id>/summary.json)')
-    .option('--max-parallel <n>', 'sweep points run at once (default 1; with slurm, the job array\'s %N, default: as many as Slurm allows)')
+    .option('--max-parallel <n>', `sweep points run at once (default ${DEFAULT_MAX_PARALLEL}; with slurm, the job array's %N, default: as many as Slurm allows)`)
     .option('--expect-digest <sha256:hex>', 'refuse to run unless the bundle\'s content digest is this (what each Slurm task checks)')
     .option('--partition <name>', 'slurm: the partition (sbatch --partition)')
     .option('--time <limit>', 'slurm: time limit per task, as sbatch writes it (90, 2:00:00, 1-12)')

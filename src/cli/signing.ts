@@ -34,6 +34,15 @@ export async function signingFrom(flags: SigningFlags, io: CliIo): Promise<Signi
   return makeSigning({ key: flags.key, keyless: flags.keyless ? { fulcioUrl: flags.fulcioUrl, rekorUrl: flags.rekorUrl, identityToken: flags.identityToken } : null }, io.ctx);
 }
 
+/** What an attestation is checked against: verify --attestation and runs. */
+export function trustOptions(cmd: Command): Command {
+  return cmd
+    .option('--key <pub>', 'the public key a DSSE-signed attestation must verify with: a PEM file, or env:NAME')
+    .option('--trusted-root <file>', 'Sigstore trusted_root.json for keyless attestations (default: the public-good instance\'s, fetched through TUF)')
+    .option('--certificate-identity <san>', 'keyless: require this signer identity (the certificate\'s email or URI)')
+    .option('--certificate-oidc-issuer <url>', 'keyless: require this OIDC issuer');
+}
+
 export interface TrustFlags {
   key?: string;
   trustedRoot?: string;

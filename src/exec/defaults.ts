@@ -8,3 +8,6 @@ export const DEFAULT_NETWORK = 'none';
 
 /** Run directories go under this one (relative to the working directory): runs/<run-id>. */
 export const RUNS_DIR = 'runs';
+
+/** Sweep points run at once on the local and Docker backends when --max-parallel is not given. */
+export const DEFAULT_MAX_PARALLEL = 1;

@@ -19,6 +19,7 @@ import { attachDocuments, signingFrom } from '../signing.js';
 import type { AttachedDocument } from '../../attestation/attach.js';
 import { basicEpochTime } from '../../core/time.js';
 import { OCI_CREATED, RUN_ID } from '../../core/annotations.js';
+import { DEFAULT_MAX_PARALLEL } from '../../exec/defaults.js';
 
 export interface ExecFlags extends LimitFlags, SlurmFlags {
   param?: string[];
@@ -134,7 +135,7 @@ export async function execCommand(bundle: string, entry: string | undefined, fla
   }
 
   if (sweep) {
-    const summary = await runSweep({ exec: options, axes, sweepId: id, out: flags.out, maxParallel: maxParallel ?? 1 }, io.ctx);
+    const summary = await runSweep({ exec: options, axes, sweepId: id, out: flags.out, maxParallel: maxParallel ?? DEFAULT_MAX_PARALLEL }, io.ctx);
     return { result: summary, text: renderSweep(summary, io.ctx.cwd), exitCode: summary.failed === 0 ? 0 : 1 };
   }
   const result = await runExec({ ...options, runId: id, out: flags.out }, io.ctx);
