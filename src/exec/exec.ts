@@ -14,6 +14,7 @@ import { canonicalJson } from '../core/canonical-json.js';
 import type { Context } from '../core/context.js';
 import { ReproError } from '../core/errors.js';
 import { checkBundleOutputs } from '../project/output-path.js';
+import { checkBundleEnv } from '../project/env-rules.js';
 import { shellOf, type RenderedCommand } from '../project/render.js';
 import type { ProjectManifest } from '../project/types.js';
 import { redactEnvironment, redactParameters, redactText } from '../secrets/values.js';
@@ -70,6 +71,7 @@ export async function runExec(options: ExecOptions, ctx: Context): Promise<ExecR
   const projectDir = path.join(cached.dir, PROJECT_PREFIX);
   const manifest = cached.manifest.project;
   checkBundleOutputs(manifest?.outputs ?? []); // a crafted manifest: nothing runs
+  checkBundleEnv(manifest?.env ?? {});
   // 3. the command first, so a badly typed parameter fails before any probe runs; then 2. drift
   const rendered = renderEntry(manifest, ctx.cwd, options);
   const drift = await checkDrift(projectDir, manifest, options, ctx);

@@ -10,7 +10,7 @@ import { onInterrupt } from '../core/cleanup.js';
 import type { Context } from '../core/context.js';
 import { ReproError, fsError } from '../core/errors.js';
 import type { BackendResult, BackendRun } from './backend.js';
-import { sandboxArgs, type Sandbox } from './sandbox.js';
+import { sandboxInvocation, type Sandbox } from './sandbox.js';
 import { copyProject } from './workdir.js';
 import { signalExitCode } from '../core/signals.js';
 
@@ -24,11 +24,19 @@ export async function runLocalBackend(run: BackendRun, sandbox: Sandbox | null, 
       await fs.rm(run.runDir, { recursive: true, force: true }); // nothing ran: leave nothing behind
       throw fsError(err, run.workDir, 'cannot copy the project into the run directory', { space: 'Free some space, or pass --out on a larger disk.' });
     });
-  const argv = sandbox
-    ? [sandbox.bwrap, ...sandboxArgs({ runDir: run.runDir, workDir: run.workDir, network: run.network, env: run.env, shell: run.shell, command: run.command, readPaths: run.readPaths }, ctx.env.HOME)]
-    : [...run.shell, run.command];
-  const exitCode = await runLocal({ argv, command: run.command, cwd: run.workDir, env: run.env, stdout: run.stdout, stderr: run.stderr });
+  // In the sandbox, bwrap starts with its own fixed environment and reads its arguments and the
+  // command from pipes; unconfined (--no-sandbox, which the user chose), the shell gets the run's.
+  const invocation = sandbox
+    ? sandboxInvocation(sandbox.bwrap, { runDir: run.runDir, workDir: run.workDir, network: run.network, env: run.env, shell: run.shell, command: run.command, readPaths: run.readPaths }, callerIds(run.user))
+    : { argv: [...run.shell, run.command], env: run.env, fds: [] };
+  const exitCode = await runLocal({ argv: invocation.argv, command: run.command, cwd: run.workDir, env: invocation.env, fds: invocation.fds, stdout: run.stdout, stderr: run.stderr });
   return { exitCode, image: null };
+}
+
+/** The caller's uid and gid from BackendRun.user ("uid:gid"), for the sandbox's /etc/passwd. */
+function callerIds(user: string): { uid: number; gid: number } {
+  const [uid, gid] = user.split(':').map((n) => Number(n));
+  return { uid: Number.isSafeInteger(uid) ? uid! : 0, gid: Number.isSafeInteger(gid) ? gid! : 0 };
 }
 
 export interface LocalRun {
@@ -36,7 +44,9 @@ export interface LocalRun {
   argv: string[];
   command: string;
   cwd: string;
-  env: Record<string, string | undefined>;
+  env: Readonly<Record<string, string | undefined>>;
+  /** What the program reads from fd 3, 4, …: each written whole, then closed. */
+  fds?: Buffer[];
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
 }
@@ -62,7 +72,13 @@ function groupAlive(pid: number | undefined): boolean {
 
 export function runLocal(run: LocalRun): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn(run.argv[0]!, run.argv.slice(1), { cwd: run.cwd, env: run.env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const fds = run.fds ?? [];
+    const child = spawn(run.argv[0]!, run.argv.slice(1), { cwd: run.cwd, env: run.env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe', ...fds.map(() => 'pipe' as const)], detached: true });
+    fds.forEach((bytes, i) => {
+      const pipe = child.stdio[3 + i] as NodeJS.WritableStream | null;
+      pipe?.on('error', () => {}); // a program that exits before reading: its own exit status says why
+      pipe?.end(bytes);
+    });
     // Ctrl-C/SIGTERM: the whole process group gets SIGTERM, and SIGKILL if any of it is still
     // there after a grace period, so an entry point that ignores SIGTERM cannot outlive exec.
     const unregister = onInterrupt(async () => {
@@ -70,8 +86,8 @@ export function runLocal(run: LocalRun): Promise<number> {
       for (let waited = 0; waited < KILL_AFTER_MS && groupAlive(child.pid); waited += 100) await new Promise((r) => setTimeout(r, 100));
       if (groupAlive(child.pid)) signalGroup(child.pid, 'SIGKILL');
     });
-    child.stdout.pipe(run.stdout, { end: false });
-    child.stderr.pipe(run.stderr, { end: false });
+    child.stdout!.pipe(run.stdout, { end: false });
+    child.stderr!.pipe(run.stderr, { end: false });
     child.on('error', (err) => {
       unregister();
       reject(new ReproError('E_ENV', `cannot start the entry point: ${err.message}`, { hint: `Is ${run.argv[0]} installed? (MLproject commands run under bash, as in mlflow run; repro.yaml ones under /bin/sh.)`, details: { command: run.command } }));

@@ -17,6 +17,7 @@ import { canonicalJson } from '../core/canonical-json.js';
 import type { Context } from '../core/context.js';
 import { ReproError, fsError } from '../core/errors.js';
 import { checkBundleOutputs } from '../project/output-path.js';
+import { checkBundleEnv } from '../project/env-rules.js';
 import { RUN_SCHEMA_VERSION, type RunRecord } from '../run-record/record.js';
 import { openCachedBundle } from './cache.js';
 import { makeFreshDir } from './workdir.js';
@@ -170,6 +171,7 @@ export async function runSlurm(options: SlurmRerunOptions, ctx: Context): Promis
   checkExpectedDigest(cached, options.exec.expectDigest, bundleFile);
   const manifest = cached.manifest.project;
   checkBundleOutputs(manifest?.outputs ?? []);
+  checkBundleEnv(manifest?.env ?? {});
   for (const point of options.points) renderEntry(manifest, ctx.cwd, { entry: options.exec.entry, params: [...options.exec.params, ...point] });
   const gpus = manifest?.gpu?.required ? manifest.gpu.count : null;
   const resources = parseSlurmResources(options.flags, gpus);

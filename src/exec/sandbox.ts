@@ -1,8 +1,18 @@
-// The local backend's sandbox: bubblewrap (Debian's `bubblewrap`). The entry point sees the host
-// read-only, with home directories hidden, a private /tmp, no network unless --network, and only
-// the run directory writable; it gets a clean environment (an allowlist, the manifest's env, and
-// what the user passes on purpose with --env NAME), which the run record keeps.
+// The local backend's sandbox: bubblewrap (Debian's `bubblewrap`), built from an allowlist, not
+// from a read-only host. The entry point sees only what a run needs, read-only: /usr and the
+// merged-/usr links, /sys, a few files of /etc (the loader's cache, CA certificates, time zones,
+// fonts, alternatives), a generated /etc/passwd and /etc/group, and the paths the user named;
+// fresh tmpfs for /tmp, /run, /var, /home, /root, /mnt, /media, /srv and /opt; a private /dev and
+// /proc; every namespace unshared (no network unless --network); every capability dropped, even
+// for a root caller; only the run directory writable. So no host unix socket (Docker's, D-Bus,
+// ssh-agent, munge) is reachable: no directory that holds one is bound.
+//
+// bwrap itself starts with a fixed, minimal environment and reads its whole argument list from a
+// pipe (--args), and the command from another (--ro-bind-data): nothing the bundle chose reaches
+// bwrap's own environment (no LD_PRELOAD into the host side), and no -P value or --env secret
+// appears in any process's command line (/proc/PID/cmdline is readable by every local user).
 import { spawnSync } from 'node:child_process';
+import { lstatSync, readdirSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
 import { findOnPath } from '../snapshot/run-tool.js';
 
@@ -14,11 +24,27 @@ export interface Sandbox {
 /** Variables of this machine an entry point gets without asking: none that can hold a secret. */
 export const ENV_ALLOWLIST = ['PATH', 'LANG', 'LC_ALL', 'LC_CTYPE', 'LC_NUMERIC', 'TZ', 'TERM'] as const;
 
+/** bwrap's own environment: fixed, whatever the caller's or the bundle's. */
+export const BWRAP_ENV: Readonly<Record<string, string>> = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8' };
+
+/** Top-level directories bound read-only (or re-created as the links they are on merged-/usr systems). */
+const SYSTEM_DIRS = ['/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32', '/sys'];
+/** What of /etc a run reads: the loader, certificates, time, fonts, Debian's alternatives and Python's config. */
+const ETC_ALLOWLIST = [
+  'ld.so.cache', 'ld.so.conf', 'ld.so.conf.d', 'alternatives', 'ssl', 'ca-certificates', 'ca-certificates.conf', 'pki', 'crypto-policies',
+  'localtime', 'timezone', 'fonts', 'os-release', 'lsb-release', 'debian_version', 'hosts', 'host.conf', 'nsswitch.conf', 'gai.conf',
+  'mime.types', 'protocols', 'services', 'locale.alias', 'locale.conf', 'bash.bashrc', 'profile', 'inputrc', 'matplotlibrc',
+];
+/** Where the entry point's command is, inside the sandbox (never in the writable run directory). */
+export const ENTRY_SCRIPT = '/run/repro/entry.sh';
+/** Emptied: whatever the host keeps there (sockets, keys, other users' files) is not the run's. */
+const HIDDEN_DIRS = ['/tmp', '/run', '/var', '/home', '/root', '/mnt', '/media', '/srv', '/opt'];
+
 /** bubblewrap, when it is installed and works here (user namespaces allowed), or why not. */
 export async function findSandbox(env: Readonly<Record<string, string | undefined>>): Promise<Sandbox | { reason: string }> {
   const bwrap = await findOnPath('bwrap', env.PATH);
   if (!bwrap) return { reason: 'bubblewrap (bwrap) is not installed (Debian/Ubuntu: apt-get install bubblewrap)' };
-  const probe = spawnSync(bwrap, ['--ro-bind', '/', '/', '--dev', '/dev', '--unshare-all', '--die-with-parent', '/bin/true'], { timeout: 5000, encoding: 'utf8' });
+  const probe = spawnSync(bwrap, [...systemBinds(), '--dev', '/dev', '--unshare-all', '--cap-drop', 'ALL', '--die-with-parent', '/bin/true'], { timeout: 5000, encoding: 'utf8', env: BWRAP_ENV });
   if (probe.status !== 0) return { reason: `bubblewrap does not work here: ${(probe.stderr || probe.error?.message || `exit ${probe.status}`).trim()}` };
   return { kind: 'bubblewrap', bwrap };
 }
@@ -47,18 +73,73 @@ export interface SandboxedCommand {
   readPaths: readonly string[];
 }
 
-/** The bwrap argument list that runs `command` under its shell in the sandbox. */
-export function sandboxArgs(run: SandboxedCommand, home: string | undefined): string[] {
-  const args = ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp'];
-  // No home directory: the user's (and every user's) is hidden behind an empty tmpfs.
-  for (const dir of new Set(['/root', '/home', ...(home && path.isAbsolute(home) && home !== '/' ? [home] : [])])) args.push('--tmpfs', dir);
-  // What the user named in a path parameter is readable where the command was told it is, even
-  // under a hidden home or /tmp; never what a bundle's default names.
-  for (const p of run.readPaths) args.push('--ro-bind', p, p);
-  args.push('--bind', run.runDir, run.runDir, '--chdir', run.workDir, '--unshare-all');
-  if (run.network !== 'none') args.push('--share-net');
-  args.push('--die-with-parent', '--new-session', '--clearenv');
-  for (const [k, v] of Object.entries(run.env)) args.push('--setenv', k, v);
-  args.push(...run.shell, run.command);
+/** How bwrap is started: its argv (no secret in it), its environment, and what it reads from each extra fd (3, 4, …). */
+export interface SandboxInvocation {
+  argv: string[];
+  env: Readonly<Record<string, string>>;
+  /** fd 3 holds the NUL-separated arguments (--args 3); the next ones the data files. */
+  fds: Buffer[];
+}
+
+/** The read-only system: each top-level directory bound, or re-created as the link it is. */
+function systemBinds(): string[] {
+  const args: string[] = [];
+  for (const dir of SYSTEM_DIRS) {
+    const st = (() => {
+      try {
+        return lstatSync(dir);
+      } catch {
+        return null;
+      }
+    })();
+    if (!st) continue;
+    if (st.isSymbolicLink()) args.push('--symlink', readlinkSync(dir), dir);
+    else if (st.isDirectory()) args.push('--ro-bind', dir, dir);
+  }
   return args;
+}
+
+/** The allowlisted /etc entries present here (python3.* config directories included). */
+function etcBinds(network: string): string[] {
+  let names: string[] = [];
+  try {
+    names = readdirSync('/etc');
+  } catch {
+    return [];
+  }
+  const wanted = new Set([...ETC_ALLOWLIST, ...(network !== 'none' ? ['resolv.conf'] : [])]);
+  return names.filter((n) => wanted.has(n) || /^python3(\.\d+)?$/.test(n)).sort().flatMap((n) => ['--ro-bind-try', `/etc/${n}`, `/etc/${n}`]);
+}
+
+/** A minimal passwd and group: root, and the caller when it is not root, both at home in /tmp. */
+function identityFiles(uid: number, gid: number): { passwd: string; group: string } {
+  const passwd = ['root:x:0:0:root:/tmp:/bin/sh', ...(uid !== 0 ? [`repro:x:${uid}:${gid}:repro:/tmp:/bin/sh`] : []), 'nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin'];
+  const group = ['root:x:0:', ...(gid !== 0 ? [`repro:x:${gid}:`] : []), 'nogroup:x:65534:'];
+  return { passwd: `${passwd.join('\n')}\n`, group: `${group.join('\n')}\n` };
+}
+
+/** The bwrap invocation that runs `command` under its shell in the sandbox. */
+export function sandboxInvocation(bwrap: string, run: SandboxedCommand, who: { uid: number; gid: number } = { uid: 0, gid: 0 }): SandboxInvocation {
+  const args = [...systemBinds()];
+  for (const dir of HIDDEN_DIRS) args.push('--tmpfs', dir);
+  args.push(...etcBinds(run.network));
+  const ids = identityFiles(who.uid, who.gid);
+  args.push('--ro-bind-data', '4', '/etc/passwd', '--ro-bind-data', '5', '/etc/group');
+  args.push('--dev', '/dev', '--proc', '/proc');
+  // What the user named in a path parameter is readable where the command was told it is, even
+  // under a hidden directory; never what a bundle's default names.
+  for (const p of run.readPaths) args.push('--ro-bind', p, p);
+  args.push('--bind', run.runDir, run.runDir);
+  args.push('--dir', path.posix.dirname(ENTRY_SCRIPT), '--ro-bind-data', '6', ENTRY_SCRIPT);
+  args.push('--chdir', run.workDir, '--unshare-all');
+  if (run.network !== 'none') args.push('--share-net');
+  args.push('--cap-drop', 'ALL', '--die-with-parent', '--new-session', '--clearenv');
+  for (const [k, v] of Object.entries(run.env)) args.push('--setenv', k, v);
+  // bwrap takes options from --args, the command from its own argv: the shell and the script's
+  // path, neither of them a secret.
+  return {
+    argv: [bwrap, '--args', '3', run.shell[0]!, ENTRY_SCRIPT],
+    env: BWRAP_ENV,
+    fds: [Buffer.from(args.map((a) => `${a}\0`).join('')), Buffer.from(ids.passwd), Buffer.from(ids.group), Buffer.from(`${run.command}\n`)],
+  };
 }

@@ -8,6 +8,7 @@ import { configError, numberKind, parseYamlFile, type LocatedDoc } from './yaml-
 import { outputPathProblem } from './output-path.js';
 import { pythonStr } from './python-format.js';
 import { PARAM_TYPES, type EntryPointSpec, type ParamType, type ParameterSpec, type ProjectManifest } from './types.js';
+import { loaderVariables } from './env-rules.js';
 
 const SCHEMA_FILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'schemas', 'repro.schema.json');
 
@@ -23,6 +24,7 @@ export function readReproYaml(text: string, file = 'repro.yaml'): ProjectManifes
   const located = parseYamlFile(text, file);
   const raw = (located.doc.toJS() ?? {}) as Raw;
   checkOutputPaths(located, raw.outputs); // before the schema, whose pattern error would not say why
+  checkEnvNames(located, raw.env);
   const errors = validate(raw);
   if (errors.length > 0) throw schemaError(located, errors);
   const entryPoints: Record<string, EntryPointSpec> = {};
@@ -60,6 +62,14 @@ export function readReproYaml(text: string, file = 'repro.yaml'): ProjectManifes
     outputs,
     env: Object.fromEntries(Object.entries((raw.env ?? {}) as Record<string, unknown>).map(([k, v]) => [k, String(v)])),
   };
+}
+
+/** env: may not set the loader's variables (env-rules.ts). */
+function checkEnvNames(located: LocatedDoc, env: unknown): void {
+  if (!env || typeof env !== 'object' || Array.isArray(env)) return; // the schema names a wrong shape
+  const found = loaderVariables(Object.fromEntries(Object.keys(env).map((k) => [k, ''])));
+  if (found.length === 0) return;
+  throw configError(located, ['env', found[0]!], `env sets ${found.join(', ')}: a loader variable loads code into every program started with it`, 'Remove it from env: put libraries where the interpreter finds them (the environment it runs in, or the image for --backend docker), not in LD_* variables.');
 }
 
 /** Each declared output must be a relative, normalized path inside the project (output-path.ts). */

@@ -364,3 +364,105 @@ describe('the CLI as a pipeline member, and foreign archives (findings 11, 12)',
     }
   });
 });
+
+describe('issue 27: the sandbox is an allowlist, and bwrap itself takes nothing from the bundle', () => {
+  it('attack (finding 1): the entry point connects to host unix sockets (listeners the test opens under /run and /var/tmp, as Docker, D-Bus and munge keep theirs): none is reachable', async () => {
+    const net = await import('node:net');
+    const runDir = await fs.mkdtemp('/run/repro-sock-');
+    const varDir = await fs.mkdtemp('/var/tmp/repro-sock-');
+    const sockets = [path.join(runDir, 'docker.sock'), path.join(varDir, 'agent.sock')];
+    let connections = 0;
+    const servers = await Promise.all(sockets.map((s) => new Promise<import('node:net').Server>((resolve) => {
+      const server = net.createServer((c) => {
+        connections++;
+        c.end('HTTP/1.1 200 OK\r\n\r\nhost daemon\n');
+      });
+      server.listen(s, () => resolve(server));
+    })));
+    try {
+      const py = [
+        'import socket, os',
+        "os.makedirs('outputs', exist_ok=True)",
+        "out = open('outputs/metrics.json', 'w')",
+        `for p in ${JSON.stringify(sockets)}:`,
+        '    s = socket.socket(socket.AF_UNIX)',
+        '    try:',
+        "        s.connect(p); out.write('CONNECTED %s %s\\n' % (p, s.recv(100)))",
+        '    except OSError as e:',
+        "        out.write('refused %s %s\\n' % (p, e.strerror))",
+      ].join('\n');
+      const root = await yamlProject('python3 probe.py', ['outputs/metrics.json'], { 'probe.py': `${py}\n` });
+      const r = await exec(await build(root), ['main']);
+      expect(r.code, r.stderr).toBe(0);
+      const seen = await fs.readFile(path.join(r.out, 'project', 'outputs', 'metrics.json'), 'utf8');
+      expect(seen).not.toContain('CONNECTED');
+      expect(seen.match(/^refused /gm)).toHaveLength(2);
+      expect(connections).toBe(0);
+    } finally {
+      for (const s of servers) s.close();
+      await fs.rm(runDir, { recursive: true, force: true });
+      await fs.rm(varDir, { recursive: true, force: true });
+    }
+  });
+
+  it('attack (finding 5): as root the entry point finds no host key, no /etc/shadow, no /var/lib and no other run to read', async () => {
+    const other = tempDir('repro-other-run-');
+    await fs.writeFile(path.join(other, 'batch.sh'), 'secret job\n');
+    const root = await yamlProject(`mkdir -p outputs && (ls /etc/ssh /etc/shadow /var/lib ${other} 2>&1; cat /etc/passwd) > outputs/metrics.json`);
+    const r = await exec(await build(root), ['main']);
+    expect(r.code, r.stderr).toBe(0);
+    const seen = await fs.readFile(path.join(r.out, 'project', 'outputs', 'metrics.json'), 'utf8');
+    expect(seen).toMatch(/\/etc\/ssh.*No such file/);
+    expect(seen).toMatch(/\/etc\/shadow.*No such file/);
+    expect(seen).toMatch(/\/var\/lib.*No such file/);
+    expect(seen).not.toContain('batch.sh');
+    expect(seen).toMatch(/^root:x:0:0:root:\/tmp:\/bin\/sh$/m); // the generated passwd, not the host's
+  });
+
+  it('attack (finding 2): LD_PRELOAD in repro.yaml env is refused at build (exit 3), and a crafted bundle setting it never runs (exit 4)', async () => {
+    const marker = path.join(tempDir(), 'preloaded');
+    const yaml = `name: preload\nversion: 1.0.0\nentry_points:\n  main:\n    command: "touch ${marker}"\nenv:\n  LD_PRELOAD: ./evil.so\n`;
+    const root = await makeProject({ 'repro.yaml': yaml });
+    const built = await runCli(['build', root, '-o', tempDir(), '--no-lock', '--json']);
+    expect(built.code).toBe(3);
+    expect(built.json().error).toMatchObject({ code: 'E_CONFIG', message: expect.stringContaining('env sets LD_PRELOAD') });
+    const doc = manifestFor(baseSpecs());
+    doc.project = {
+      source: 'repro.yaml', name: 'hostile', version: '0.0.0',
+      entryPoints: { main: { name: 'main', command: `touch ${marker}`, parameters: [] } },
+      environment: { python: null, lockfile: null, node: null, systemPackages: [], baseImage: null },
+      gpu: null, data: [], outputs: [], env: { GCONV_PATH: '.', LD_AUDIT: './evil.so' },
+    };
+    const bundle = path.join(tempDir('repro-arena-'), 'crafted.repro.tar');
+    await fs.writeFile(bundle, await assemble(resign(doc), baseSpecs().map(canonicalPiece)));
+    const r = await exec(bundle, ['main']);
+    expect(r.code, r.stderr).toBe(4);
+    expect(r.json().error).toMatchObject({ code: 'E_UNSAFE_ENTRY', details: { variables: ['GCONV_PATH', 'LD_AUDIT'], rule: 'loader-variable' } });
+    expect(existsSync(marker)).toBe(false);
+    expect(existsSync(r.out)).toBe(false);
+  });
+
+  it('attack (finding 6): a -P secret and an --env value are on no process\'s command line while the entry point runs', async () => {
+    const token = 'hf_' + 'q'.repeat(34);
+    const envSecret = 'env-secret-' + process.pid;
+    const root = await makeProject({ 'repro.yaml': 'name: argv\nversion: 1.0.0\nentry_points:\n  main:\n    command: "sleep 3 && echo {token} > /dev/null"\n    parameters:\n      token: {type: string, default: x}\n' });
+    const bundle = await build(root);
+    const work = tempDir('repro-run-');
+    const child = spawn(process.execPath, [CLI, 'exec', bundle, '--backend', 'local', '--out', path.join(work, 'run'), '-P', `token=${token}`, '--env', 'MY_SECRET'], { env: { ...process.env, REPRO_CACHE: path.join(work, 'cache'), MY_SECRET: envSecret }, stdio: 'ignore' });
+    const exited = new Promise<number | null>((r) => child.on('exit', r));
+    const seen = new Set<string>();
+    let sawSleep = false;
+    for (let i = 0; i < 40 && child.exitCode === null; i++) {
+      for (const pid of await fs.readdir('/proc').catch(() => [] as string[])) {
+        if (!/^\d+$/.test(pid) || Number(pid) === process.pid || Number(pid) === child.pid) continue;
+        const cmdline = (await fs.readFile(`/proc/${pid}/cmdline`).catch(() => Buffer.alloc(0))).toString().split('\0').join(' ');
+        if (cmdline.includes('sleep 3') || cmdline.includes('entry.sh')) sawSleep = true;
+        if (cmdline.includes(token) || cmdline.includes(envSecret)) seen.add(cmdline.replace(/^.*\/(\w+) /, '$1 ').slice(0, 120));
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(await exited).toBe(0);
+    expect(sawSleep).toBe(true); // the run was watched while it ran
+    expect([...seen]).toEqual([]); // only repro's own argv (the user's) may hold them: it is not a child of the sandbox
+  });
+});
