@@ -102,16 +102,6 @@ async function checkGpus(gpus: number, partition: string | null, ctx: Context): 
   }
 }
 
-async function readJson(file: string): Promise<unknown> {
-  const text = await fs.readFile(file, 'utf8').catch(() => null);
-  if (text === null) return null;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return null;
-  }
-}
-
 /** How much of a task's Slurm log is read for evidence: the entry point's output goes there, and it may be huge. */
 export const LOG_TAIL_BYTES = 16 * 1024;
 
@@ -141,19 +131,29 @@ const STATE_WORDS: Record<string, string> = {
   UNKNOWN: 'ended unseen (squeue forgot the job)',
 };
 
-/** One task's outcome: its run record when it came back, else why not, with the log's tail as evidence. */
-async function collectTask(jobId: string, jobDir: string, task: number | null, dir: string, state: TaskState | undefined): Promise<{ record: RunRecord | null; error: ReproError | null }> {
-  const record = (await readJson(path.join(dir, 'run.json'))) as RunRecord | null;
-  if (record && record.kind === 'repro-run' && record.schemaVersion === RUN_SCHEMA_VERSION) return { record, error: null };
-  const envelope = readEnvelope<unknown>((await fs.readFile(logPath(jobDir, task ?? 0, 'json'), 'utf8').catch(() => '')) || 'null');
+/**
+ * One task's outcome, from what the node's repro printed (logs/N.json: its --json envelope,
+ * written by the batch script's redirect, where the sandboxed entry point can neither see nor
+ * write). The run directory is the entry point's own: a run.json there is never read. A record
+ * counts only when the node's repro said ok for this bundle and this task's directory; else why
+ * not, with the log's tail as evidence.
+ */
+async function collectTask(jobId: string, jobDir: string, task: number | null, dir: string, state: TaskState | undefined, contentDigest: string): Promise<{ record: RunRecord | null; error: ReproError | null }> {
+  const text = await fs.readFile(logPath(jobDir, task ?? 0, 'json'), 'utf8').catch(() => null);
+  const envelope = text === null ? null : readEnvelope<RunRecord & { runDir?: string }>(text);
   const log = await readLogTail(logPath(jobDir, task ?? 0, 'out'));
   const where = { jobId, task: task ?? 0, state: state?.state ?? 'UNKNOWN', node: state?.node ?? null, log: logPath(jobDir, task ?? 0, 'out'), logTail: log ?? '' };
+  if (envelope?.ok === true) {
+    const problem = recordProblem(envelope.result, contentDigest, dir);
+    if (problem === null) return { record: envelope.result, error: null };
+    return { record: null, error: new ReproError('E_INTEGRITY', `on ${where.node ?? 'the node'}: the result repro printed is not a run record of this task: ${problem}; nothing is recorded for it`, { hint: `See ${where.log}. Something other than the node's repro wrote the job's logs.`, details: where }) };
+  }
   const s = state?.state ?? 'UNKNOWN';
   if (envelope?.ok === false && !STATE_WORDS[s]) {
     const code = envelope.error.code as ReproError['code'];
-    return { record: null, error: new ReproError(code, `on ${where.node ?? 'the node'}: ${envelope.error.message ?? 'failed'}`, { hint: envelope.error.hint ?? undefined, details: where }) };
+    return { record: null, error: new ReproError(code, `on ${where.node ?? 'the node'}: ${envelope.error.message}`, { hint: envelope.error.hint ?? undefined, details: where }) };
   }
-  const why = STATE_WORDS[s] ?? (log === null ? 'left no log: is the job directory on a file system the nodes share?' : `ended ${s} without a run record`);
+  const why = STATE_WORDS[s] ?? (log === null ? 'left no log: is the job directory on a file system the nodes share?' : `ended ${s} without a result from repro`);
   return {
     record: null,
     error: new ReproError('E_ENV', `Slurm job ${jobId}${task === null ? '' : ` task ${task}`} ${why}${state?.reason ? ` (${state.reason})` : ''}: nothing is recorded for it`, {
@@ -161,6 +161,14 @@ async function collectTask(jobId: string, jobDir: string, task: number | null, d
       details: where,
     }),
   };
+}
+
+/** Why a node's result is not this task's run record, or null when it is. */
+function recordProblem(r: RunRecord & { runDir?: string }, contentDigest: string, dir: string): string | null {
+  if (!r || typeof r !== 'object' || r.kind !== 'repro-run' || r.schemaVersion !== RUN_SCHEMA_VERSION) return 'not a run record of this version';
+  if (r.bundle?.contentDigest !== contentDigest) return `it ran ${String(r.bundle?.contentDigest)}, not ${contentDigest}`;
+  if (typeof r.runDir !== 'string' || path.resolve(r.runDir) !== path.resolve(dir)) return `it ran in ${String(r.runDir)}, not ${dir}`;
+  return null;
 }
 
 export async function runSlurm(options: SlurmRerunOptions, ctx: Context): Promise<SlurmOutcome | SlurmDryRun> {
@@ -253,7 +261,7 @@ export async function runSlurm(options: SlurmRerunOptions, ctx: Context): Promis
   const tasks: SlurmOutcome['tasks'] = [];
   for (const [i, point] of options.points.entries()) {
     const state = states.get(i);
-    const { record, error } = await collectTask(job.jobId, jobDir, sweep ? i : null, pointDirs[i]!, state);
+    const { record, error } = await collectTask(job.jobId, jobDir, sweep ? i : null, pointDirs[i]!, state, cached.contentDigest);
     tasks.push({ record, error });
     results.push(pointResult(i, Object.fromEntries(point), pointDirs[i]!, record, error, { node: state?.node ?? null, slurm: { jobId: job.jobId, task: i, state: state?.state ?? 'UNKNOWN', reason: state?.reason ?? null } }));
   }

@@ -20,6 +20,8 @@ import type { AttachedDocument } from '../../attestation/attach.js';
 import { basicEpochTime } from '../../core/time.js';
 import { OCI_CREATED, RUN_ID } from '../../core/annotations.js';
 import { DEFAULT_MAX_PARALLEL } from '../../exec/defaults.js';
+import { canonicalJson } from '../../core/canonical-json.js';
+import type { RunRecord } from '../../run-record/record.js';
 
 export interface ExecFlags extends LimitFlags, SlurmFlags {
   param?: string[];
@@ -130,8 +132,11 @@ export async function execCommand(bundle: string, entry: string | undefined, fla
     const { record, error } = outcome.tasks[0]!;
     if (!record) throw error!;
     const point = outcome.summary.points[0]!;
-    const result = { ...record, runDir: point.runDir, slurm: { jobId: outcome.job.jobId, jobDir: outcome.job.jobDir, node: point.node, state: point.slurm!.state } };
-    return finishRun(result, resolved, flags, signing, io, `slurm: job ${outcome.job.jobId} ran on ${point.node ?? 'an unknown node'}\n`);
+    // The record the node's repro reported (never a file in the task's run directory, which the
+    // entry point could write): what --attach uploads.
+    const { runDir: _nodeRunDir, ...reported } = record as RunRecord & { runDir?: string };
+    const result = { ...reported, runDir: point.runDir, slurm: { jobId: outcome.job.jobId, jobDir: outcome.job.jobDir, node: point.node, state: point.slurm!.state } };
+    return finishRun(result, resolved, flags, signing, io, `slurm: job ${outcome.job.jobId} ran on ${point.node ?? 'an unknown node'}\n`, Buffer.from(canonicalJson(reported)));
   }
 
   if (sweep) {
@@ -143,7 +148,7 @@ export async function execCommand(bundle: string, entry: string | undefined, fla
 }
 
 /** After one run: --expect-reproduced's verdict, --attach, and the exit code. */
-async function finishRun<T extends ExecResult>(result: T, resolved: ResolvedBundle, flags: ExecFlags, signing: Signing | null, io: CliIo, prefix: string): Promise<CommandOutcome<T & { attached?: Attached } & Attestations>> {
+async function finishRun<T extends ExecResult>(result: T, resolved: ResolvedBundle, flags: ExecFlags, signing: Signing | null, io: CliIo, prefix: string, recordBytes?: Buffer): Promise<CommandOutcome<T & { attached?: Attached } & Attestations>> {
   const verdict = result.reproduced;
   const failedRun = result.exitCode !== 0;
   const mismatch = Boolean(flags.expectReproduced && verdict && !verdict.reproduced);
@@ -155,14 +160,15 @@ async function finishRun<T extends ExecResult>(result: T, resolved: ResolvedBund
   if (flags.attach && resolved.manifest && resolved.reference) {
     const { attachRun } = await import('../../registry/ledger.js');
     const { parseReference } = await import('../../registry/reference.js');
-    const runJson = await fs.readFile(path.join(result.runDir, 'run.json'));
+    const runJson = recordBytes ?? (await fs.readFile(path.join(result.runDir, 'run.json')));
     attached = await attachRun(parseReference(resolved.reference)!, resolved.manifest, runJson, result, io.ctx);
     text += `attached to ${resolved.reference} as ${attached.digest}\n`;
   }
   const out: T & { attached?: Attached } & Attestations = attached ? { ...result, attached } : result;
   if (signing) {
     // The verdict is attested either way: a NOT reproduced rerun is evidence too.
-    out.attestations = await attestRun(result, signing, io);
+    // The subject is the bundle this command was given, never a path a record names.
+    out.attestations = await attestRun(result, resolved.file, signing, io);
     text += `attestation: ${out.attestations.map((d) => path.relative(io.ctx.cwd, d.file) || d.file).join(', ')}\n`;
     if (flags.attach && resolved.reference) {
       out.attestationsAttached = await attachDocuments(resolved, out.attestations, { [OCI_CREATED]: result.endedAt, [RUN_ID]: result.runId }, io);
@@ -174,7 +180,7 @@ async function finishRun<T extends ExecResult>(result: T, resolved: ResolvedBund
 }
 
 /** --attest: the reproduced-run attestation into the run directory. */
-async function attestRun(result: ExecResult, signing: Signing, io: CliIo): Promise<WrittenDocument[]> {
+async function attestRun(result: ExecResult, bundleFile: string, signing: Signing, io: CliIo): Promise<WrittenDocument[]> {
   const { attestRerun } = await import('../../attestation/attest.js');
-  return attestRerun(result, result.bundle.file, signing, io.ctx);
+  return attestRerun(result, bundleFile, signing, io.ctx);
 }

@@ -246,6 +246,45 @@ describe.skipIf(SKIP_SLURM)(`repro exec --backend slurm (${SKIP_SLURM ? SLURM_RE
     expect(existsSync(staged)).toBe(false);
   });
 
+  it('attack (issue 27, finding 3): an entry point that forges run.json and then makes the node\'s repro fail is never "reproduced", and nothing is attested', async () => {
+    const yaml = 'name: forger\nversion: 1.0.0\nentry_points:\n  main:\n    command: "python3 t.py {attack}"\n    parameters:\n      attack: {type: int, default: 0}\noutputs:\n  - out\n';
+    const t = [
+      'import os, sys, shutil',
+      'os.makedirs("out", exist_ok=True)',
+      'if sys.argv[1] == "0":',
+      '    open("out/model.txt", "w").write("GOOD MODEL\\n")',
+      'else:',
+      '    open("out/model.txt", "w").write("BACKDOORED MODEL\\n")',
+      '    shutil.copy("forged.json", "../run.json")  # the record the submitter used to read',
+      '    os.close(os.open(b"out/\\xff\\xfe", os.O_CREAT | os.O_WRONLY))  # a name that made the node\'s repro fail',
+      '',
+    ].join('\n');
+    const root = tempDir('repro-forger-');
+    writeFileSync(path.join(root, 'repro.yaml'), yaml);
+    writeFileSync(path.join(root, 't.py'), t);
+    const first = await runCli(['build', root, '-o', path.join(root, 'b1'), '--no-lock', '--json'], { env });
+    expect(first.code, first.stderr).toBe(0);
+    const ref = path.join(tempDir(), 'ref');
+    const reference = await runCli(['exec', first.json().result.bundle, '--backend', 'local', '--out', ref], { env });
+    expect(reference.code, reference.stderr).toBe(0);
+    // The bundle carries the reference run, and a forged record claiming exactly its outputs.
+    const forged = JSON.parse(readFileSync(path.join(ref, 'run.json'), 'utf8'));
+    forged.reproduced = { reproduced: true, outputs: forged.outputs.map((o: { path: string; sha256: string }) => ({ path: o.path, expected: o.sha256, actual: o.sha256, verdict: 'identical' })) };
+    writeFileSync(path.join(root, 'forged.json'), JSON.stringify(forged));
+    const built = await runCli(['build', root, '-o', path.join(root, 'b2'), '--no-lock', '--with-run', ref, '--json'], { env });
+    expect(built.code, built.stderr).toBe(0);
+    const keyDir = tempDir();
+    const { execFileSync } = await import('node:child_process');
+    execFileSync('openssl', ['genpkey', '-algorithm', 'ed25519', '-out', path.join(keyDir, 'k.pem')]);
+    const out = path.join(tempDir(), 'job');
+    const r = await runCli(['exec', built.json().result.bundle, '--backend', 'slurm', '-P', 'attack=1', '--out', out, '--expect-reproduced', '--attest', '--key', path.join(keyDir, 'k.pem'), '--json'], { env });
+    expect(r.code, r.stdout + r.stderr).not.toBe(0);
+    expect(r.stdout + r.stderr).not.toMatch(/"reproduced":true|reproduced: every output/);
+    // no attestation anywhere in the job directory (the task's run directory is out/0)
+    expect(readdirSync(out, { recursive: true }).map(String).filter((n) => n.includes('reproduced-run'))).toEqual([]);
+    expect(r.json().ok).toBe(false);
+  });
+
   it('hostile cache: a bundle swapped in the shared cache is refused on the node (--expect-digest), nothing runs', async () => {
     const out = path.join(tempDir(), 'dry');
     const dry = await runCli(['exec', bundle, '--backend', 'slurm', '--out', out, '--dry-run'], { env });
