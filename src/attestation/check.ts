@@ -119,10 +119,25 @@ function checkFacts(s: Statement, facts: BundleFacts): string {
       if (p.bundle?.contentDigest !== facts.report.contentDigest) d.push(fact('$.bundle.contentDigest', facts.report.contentDigest, p.bundle?.contentDigest ?? null));
       const reference = new Map((facts.referenceRun?.outputs ?? []).map((o) => [o.path, o.sha256]));
       if (!facts.referenceRun) d.push(fact('$.outputs', 'a bundle with a reference run', 'this bundle carries none'));
-      const outputs = Array.isArray(p.outputs) ? p.outputs : [];
+      const outputs = (Array.isArray(p.outputs) ? p.outputs : []).filter((o): o is NonNullable<typeof o> => o !== null && typeof o === 'object');
+      // The statement covers exactly the reference's outputs and the manifest's declared ones.
+      const declared = facts.head.project?.outputs ?? [];
+      const owed = new Set([...reference.keys(), ...declared.map((o) => o.path)]);
+      const given = new Set(outputs.map((o) => o.path));
+      const left = [...owed].filter((x) => !given.has(x)).sort();
+      if (left.length) d.push(fact('$.outputs', `every output of the reference and the manifest (${left.join(', ')} too)`, `${outputs.length} listed`));
       outputs.forEach((o, i) => {
+        if (!owed.has(o.path)) d.push(fact(`$.outputs[${i}].path`, 'an output of the reference run or the manifest', o.path));
         if (reference.has(o.path) && reference.get(o.path) !== o.expected) d.push(fact(`$.outputs[${i}].expected`, reference.get(o.path), o.expected));
         if (o.verdict === 'identical' && o.expected !== o.actual) d.push(fact(`$.outputs[${i}].verdict`, 'different (the digests differ)', 'identical'));
+        if (o.verdict === 'within-tolerance' && o.expected !== o.actual) {
+          // Recomputed from what it states: the difference it saw, against the bundle's own tolerance.
+          const tolerance = declared.find((x) => x.path === o.path)?.tolerance;
+          const seen = o.maxDifference?.value;
+          if (tolerance === undefined) d.push(fact(`$.outputs[${i}].verdict`, 'different (the manifest declares no tolerance for it)', 'within-tolerance'));
+          else if (typeof seen !== 'number' || !Number.isFinite(seen)) d.push(fact(`$.outputs[${i}].maxDifference`, `the largest difference seen (tolerance ${tolerance})`, o.maxDifference ?? null));
+          else if (seen > tolerance) d.push(fact(`$.outputs[${i}].verdict`, `different (|Δ| ${seen} > tolerance ${tolerance})`, 'within-tolerance'));
+        }
       });
       const all = outputs.length > 0 && outputs.every((o) => o.verdict === 'identical' || o.verdict === 'within-tolerance');
       if (p.reproduced !== all) d.push(fact('$.reproduced', all, p.reproduced ?? null));

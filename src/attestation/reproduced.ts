@@ -48,7 +48,8 @@ export interface ReproducedRunPredicate {
   run: { runId: string; entryPoint: string; parameters: Record<string, string>; backend: string; sandbox: string | null; image: string | null; exitCode: number; startedAt: string; endedAt: string };
   machine: { snapshotDigest: string; drift: Record<string, number> | null };
   reproduced: boolean;
-  outputs: Array<{ path: string; verdict: string; expected: string | null; actual: string | null }>;
+  /** maxDifference: for a within-tolerance verdict, the largest difference seen (verify checks it against the manifest's tolerance). */
+  outputs: Array<{ path: string; verdict: string; expected: string | null; actual: string | null; maxDifference?: { value: number; at: string } }>;
 }
 
 /** The run as a statement: its subjects are the bundle file and each output file it hashed. */
@@ -69,7 +70,7 @@ export function reproducedRun(record: RunRecord, bundle: { fileName: string; fil
     },
     machine: { snapshotDigest: record.machine.snapshotDigest, drift: record.machine.drift },
     reproduced: record.reproduced.reproduced,
-    outputs: record.reproduced.outputs.map((o) => ({ path: o.path, verdict: o.verdict, expected: o.expected, actual: o.actual })),
+    outputs: record.reproduced.outputs.map((o) => ({ path: o.path, verdict: o.verdict, expected: o.expected, actual: o.actual, ...(o.maxDifference ? { maxDifference: o.maxDifference } : {}) })),
   };
   const subjects: Subject[] = [{ name: bundle.fileName, digest: { sha256: hexOf(bundle.fileDigest) } }];
   for (const o of record.outputs) if (o.sha256 && !o.files) subjects.push({ name: `output:${o.path}`, digest: { sha256: hexOf(o.sha256) } });

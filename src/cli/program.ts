@@ -97,7 +97,7 @@ Any failure exits 4 and names the entry, the field, the expected and the actual 
     .argument('<bundle>', 'bundle file (.repro.tar.zst, .repro.tar.gz or .repro.tar), or a registry reference (REGISTRY/REPO:TAG, ...@sha256:..., oci://...)')
     .option('--digest <digest>', 'also require this digest: sha256:<hex> (content or file digest) or an ssri integrity')
     .option('--attestation <file...>', 'also check these attestations (repro attest, build --attest, exec --attest): signature, subject = this bundle, facts = the bundle\'s; exit 4 naming what differs');
-  trustOptions(verify);
+  trustOptions(verify).option('--allow-unsigned', 'accept an unsigned attestation when its subject and facts hold (it says nothing of who made it; without this, exit 4)');
   outputOptions(limitOptions(verify))
     .addHelpText('after', `
 Examples:

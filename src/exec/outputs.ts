@@ -25,9 +25,16 @@ function fileChanges(ref: OutputRecord, cur: OutputRecord): NonNullable<OutputCo
   return changes;
 }
 
+/**
+ * The verdict covers every declared output and every output of the reference: the reference is
+ * the bundle author's word, so a declared output it leaves out is compared as missing (never
+ * skipped into "reproduced").
+ */
 export function compareOutputs(reference: readonly OutputRecord[], current: readonly OutputRecord[], specs: readonly OutputSpec[]): ReproVerdict {
   const now = new Map(current.map((o) => [o.path, o]));
-  const outputs: OutputComparison[] = reference.map((ref) => {
+  const listed = new Set(reference.map((r) => r.path));
+  const unlisted: OutputRecord[] = specs.filter((spec) => !listed.has(spec.path)).map((spec) => ({ path: spec.path, size: null, sha256: null }));
+  const outputs: OutputComparison[] = [...reference, ...unlisted].map((ref) => {
     const cur = now.get(ref.path);
     const base = { path: ref.path, expected: ref.sha256, actual: cur?.sha256 ?? null };
     if (cur?.refused || ref.refused) return { ...base, verdict: 'refused' };

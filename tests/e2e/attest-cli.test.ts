@@ -88,7 +88,12 @@ describe('build --verify --attest', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.json().result.attestations.map((a: { signature: { kind: string } }) => a.signature.kind)).toEqual(['key', 'key', 'key']);
     const plain = (await fs.readdir(out)).filter((n) => /\.(provenance|cdx|reproduced-build)\.json$/.test(n)).map((n) => path.join(out, n));
-    expect((await runCli(['verify', bundle, '--attestation', ...plain])).code).toBe(0);
+    // attack (issue 27, finding 4): an unsigned statement says nothing of who made it: refused
+    // unless asked for on its facts alone.
+    const unsigned = await runCli(['verify', bundle, '--attestation', ...plain, '--json']);
+    expect(unsigned.code).toBe(4);
+    expect(unsigned.json().error).toMatchObject({ code: 'E_INTEGRITY', message: expect.stringContaining('is not signed'), hint: expect.stringContaining('--allow-unsigned') });
+    expect((await runCli(['verify', bundle, '--attestation', ...plain, '--allow-unsigned'])).code).toBe(0);
   });
 
   it('usage: --attest without --verify, and --key without --attest, are exit 2 before anything is built', async () => {
@@ -106,7 +111,7 @@ describe('tampering with a file attestation: exit 4 naming what differs', () => 
   it('tampered subject: one digit of the subject digest', async () => {
     const file = path.join(out, 'iris-demo-0.1.0.provenance.json');
     const hex = JSON.parse(await fs.readFile(file, 'utf8')).subject[0].digest.sha256 as string;
-    const r = await runCli(['verify', bundle, '--attestation', await flipByte(file, hex, 5)]);
+    const r = await runCli(['verify', bundle, '--attestation', await flipByte(file, hex, 5), '--allow-unsigned']);
     expect(r.code).toBe(4);
     expect(r.stderr).toContain('not about this bundle');
   });
@@ -114,7 +119,7 @@ describe('tampering with a file attestation: exit 4 naming what differs', () => 
   it('tampered predicate: one digit of the snapshot digest it resolves', async () => {
     const file = path.join(out, 'iris-demo-0.1.0.provenance.json');
     const snap = JSON.parse(await fs.readFile(file, 'utf8')).predicate.buildDefinition.resolvedDependencies[0].digest.sha256 as string;
-    const r = await runCli(['verify', bundle, '--attestation', await flipByte(file, snap, 3)]);
+    const r = await runCli(['verify', bundle, '--attestation', await flipByte(file, snap, 3), '--allow-unsigned']);
     expect(r.code).toBe(4);
     expect(r.stderr).toMatch(/provenance does not match the bundle: 1 field differs, first \$\.buildDefinition\.resolvedDependencies\[0\]\.digest\.sha256/);
   });
@@ -160,7 +165,7 @@ describe('exec --expect-reproduced --attest', () => {
     const att = JSON.parse(await fs.readFile(path.join(runDir, 'reproduced-run.json'), 'utf8'));
     expect(att.predicate.reproduced).toBe(false);
     expect(att.predicate.run.parameters.seed).toBe('7');
-    const v = await runCli(['verify', bundle, '--attestation', path.join(runDir, 'reproduced-run.json')]);
+    const v = await runCli(['verify', bundle, '--attestation', path.join(runDir, 'reproduced-run.json'), '--allow-unsigned']);
     expect(v.code, v.stderr).toBe(0);
     expect(v.stdout).toContain('NOT reproduced');
   });

@@ -16,19 +16,20 @@ export interface VerifyFlags extends LimitFlags {
   trustedRoot?: string;
   certificateIdentity?: string;
   certificateOidcIssuer?: string;
+  allowUnsigned?: boolean;
 }
 
 export async function verifyCommand(bundle: string, flags: VerifyFlags, io: CliIo): Promise<CommandOutcome<VerifyResult & { attestations?: Array<AttestationReport & { file: string }> }>> {
   const { file } = await resolveBundleArg(bundle, io.ctx);
   const attestations = flags.attestation ?? [];
-  if (attestations.length === 0) refuseWithout(flags, ['key', 'trustedRoot', 'certificateIdentity', 'certificateOidcIssuer'], '--attestation', { hint: 'Add --attestation FILE.' });
+  if (attestations.length === 0) refuseWithout(flags, ['key', 'trustedRoot', 'certificateIdentity', 'certificateOidcIssuer', 'allowUnsigned'], '--attestation', { hint: 'Add --attestation FILE.' });
   if (attestations.length === 0) {
     const { manifest, ...report } = await verifyBundle(file, { digest: flags.digest, progress: io.ctx.progress, limits: parseLimits(flags) });
     const result: VerifyResult = { ...report, sourceDateEpoch: manifest.head.sourceDateEpoch, compression: manifest.head.compression };
     return { result, text: renderVerify(result, bundle) };
   }
   const { verifyAttestationFiles } = await import('../../attestation/verify-files.js');
-  const { facts, reports } = await verifyAttestationFiles(file, attestations, trustFrom(flags), { digest: flags.digest, progress: io.ctx.progress, limits: parseLimits(flags) }, io.ctx);
+  const { facts, reports } = await verifyAttestationFiles(file, attestations, { ...trustFrom(flags), allowUnsigned: Boolean(flags.allowUnsigned) }, { digest: flags.digest, progress: io.ctx.progress, limits: parseLimits(flags) }, io.ctx);
   const { report } = facts;
   const result = { ...report, sourceDateEpoch: facts.head.sourceDateEpoch, compression: facts.head.compression, attestations: reports };
   const signed = (r: AttestationReport) => (r.signature.kind === 'key' ? `signed by key ${r.signature.keyid.slice(0, 16)}…` : r.signature.kind === 'sigstore' ? `signed by ${r.signature.identity ?? '?'} (${r.signature.issuer ?? '?'}) via Sigstore${flags.certificateIdentity ? '' : ' [identity not pinned: anyone can get a Sigstore certificate; pass --certificate-identity]'}` : 'unsigned');

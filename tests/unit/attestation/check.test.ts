@@ -102,18 +102,31 @@ describe('reproduced predicates', () => {
     await expect(checkAttestation(statementBytes(lying), facts, opts)).rejects.toMatchObject({ message: expect.stringContaining('$.reproducible') });
   });
 
-  const record = (actual: string): RunRecord => ({
-    ...facts.referenceRun!,
-    runId: 'rerun-1',
-    parameters: { seed: '1', api_token: '[redacted]' },
-    outputs: [{ path: 'outputs/metrics.json', size: 10, sha256: actual }],
-    reproduced: { reproduced: actual === `sha256:${'0'.repeat(64)}`, outputs: [{ path: 'outputs/metrics.json', verdict: actual === `sha256:${'0'.repeat(64)}` ? 'identical' : 'different', expected: `sha256:${'0'.repeat(64)}`, actual }] },
-  });
+  /** A rerun of the crafted reference: every output as the reference has it, metrics.json's digest `actual` (the missing one stays missing). */
+  const record = (actual: string): RunRecord => {
+    const outputs = facts.referenceRun!.outputs.map((o) => (o.path === 'outputs/metrics.json' ? { ...o, sha256: actual } : o));
+    const same = actual === `sha256:${'0'.repeat(64)}`;
+    return {
+      ...facts.referenceRun!,
+      runId: 'rerun-1',
+      parameters: { seed: '1', api_token: '[redacted]' },
+      outputs,
+      reproduced: {
+        reproduced: false,
+        outputs: facts.referenceRun!.outputs.map((ref) => ({
+          path: ref.path,
+          verdict: ref.sha256 === null ? ('missing' as const) : ref.path !== 'outputs/metrics.json' || same ? ('identical' as const) : ('different' as const),
+          expected: ref.sha256,
+          actual: ref.path === 'outputs/metrics.json' ? actual : ref.sha256,
+        })),
+      },
+    };
+  };
 
   it('a reproduced-run attestation names the bundle and each output as subjects, and never a secret', async () => {
     const s = reproducedRun(record(`sha256:${'0'.repeat(64)}`), { fileName: facts.fileName, fileDigest: facts.report.fileDigest }, { API_TOKEN: 'tok-very-secret-value' });
-    expect(s.subject.map((x) => x.name)).toEqual([facts.fileName, 'output:outputs/metrics.json']);
-    expect(await checkAttestation(statementBytes(s), facts, opts)).toMatchObject({ checked: 'rerun rerun-1: reproduced (1 output against the reference run)' });
+    expect(s.subject.map((x) => x.name)).toEqual([facts.fileName, 'output:outputs/model.safetensors', 'output:outputs/metrics.json']);
+    expect(await checkAttestation(statementBytes(s), facts, opts)).toMatchObject({ checked: 'rerun rerun-1: NOT reproduced (4 outputs against the reference run)' });
     expect(statementBytes(s).toString()).not.toContain('tok-very-secret-value');
   });
 
@@ -130,16 +143,50 @@ describe('reproduced predicates', () => {
     expect(s.predicate.reproduced).toBe(false);
     expect(await checkAttestation(statementBytes(s), facts, opts)).toMatchObject({ checked: expect.stringContaining('NOT reproduced') });
     const lying = structuredClone(s);
-    lying.predicate.outputs[0]!.verdict = 'identical';
-    lying.predicate.reproduced = true;
-    await expect(checkAttestation(statementBytes(lying), facts, opts)).rejects.toMatchObject({ message: expect.stringContaining('$.outputs[0].verdict') });
+    lying.predicate.outputs[1]!.verdict = 'identical';
+    await expect(checkAttestation(statementBytes(lying), facts, opts)).rejects.toMatchObject({ message: expect.stringContaining('$.outputs[1].verdict') });
   });
 
   it('a reproduced-run attestation whose expected digest is not the reference run\'s is refused', async () => {
     const s = reproducedRun(record(`sha256:${'0'.repeat(64)}`), { fileName: facts.fileName, fileDigest: facts.report.fileDigest }, {});
-    s.predicate.outputs[0]!.expected = `sha256:${'4'.repeat(64)}`;
-    s.predicate.outputs[0]!.actual = `sha256:${'4'.repeat(64)}`;
-    await expect(checkAttestation(statementBytes(s), facts, opts)).rejects.toMatchObject({ message: expect.stringContaining('$.outputs[0].expected') });
+    s.predicate.outputs[1]!.expected = `sha256:${'4'.repeat(64)}`;
+    s.predicate.outputs[1]!.actual = `sha256:${'4'.repeat(64)}`;
+    await expect(checkAttestation(statementBytes(s), facts, opts)).rejects.toMatchObject({ message: expect.stringContaining('$.outputs[1].expected') });
+  });
+
+  describe('issue 27, finding 4: a reproduced-run statement covers exactly the reference\'s outputs, with its numbers', () => {
+    const good = () => reproducedRun(record(`sha256:${'0'.repeat(64)}`), { fileName: facts.fileName, fileDigest: facts.report.fileDigest }, {});
+
+    it('attack: a statement that leaves an output of the reference out is refused', async () => {
+      const s = good();
+      s.predicate.outputs = s.predicate.outputs.filter((o) => o.path !== 'outputs/missing.bin');
+      await expect(checkAttestation(statementBytes(s), facts, opts)).rejects.toMatchObject({ message: expect.stringContaining('$.outputs') });
+    });
+
+    it('attack: a statement naming an output the reference and the manifest do not have is refused', async () => {
+      const s = good();
+      s.predicate.outputs.push({ path: 'outputs/backdoor.pkl', verdict: 'identical', expected: `sha256:${'7'.repeat(64)}`, actual: `sha256:${'7'.repeat(64)}` });
+      await expect(checkAttestation(statementBytes(s), facts, opts)).rejects.toMatchObject({ message: expect.stringContaining('$.outputs[4].path') });
+    });
+
+    it('attack: within-tolerance with unequal digests and no numbers, or numbers past the tolerance, or no tolerance declared, is refused', async () => {
+      const withTolerance = { ...facts, head: { ...facts.head, project: { ...facts.head.project!, outputs: [{ path: 'outputs/metrics.json', tolerance: 0.01 }] } } };
+      const lie = (maxDifference?: { value: number; at: string }) => {
+        const s = good();
+        const m = s.predicate.outputs[1]!;
+        Object.assign(m, { verdict: 'within-tolerance', actual: `sha256:${'8'.repeat(64)}`, ...(maxDifference ? { maxDifference } : {}) });
+        return statementBytes(s);
+      };
+      await expect(checkAttestation(lie(), withTolerance, opts)).rejects.toMatchObject({ message: expect.stringContaining('$.outputs[1].maxDifference') });
+      await expect(checkAttestation(lie({ value: 0.5, at: '$.loss' }), withTolerance, opts)).rejects.toMatchObject({ message: expect.stringContaining('$.outputs[1].verdict') });
+      await expect(checkAttestation(lie({ value: 0.001, at: '$.loss' }), facts, opts)).rejects.toMatchObject({ message: expect.stringContaining('$.outputs[1].verdict') });
+    });
+
+    it('attack: an outputs list of nulls is refused, never a crash', async () => {
+      const s = good() as unknown as { predicate: { outputs: unknown[] } };
+      s.predicate.outputs = [null];
+      await expect(checkAttestation(statementBytes(s as never), facts, opts)).rejects.toMatchObject({ code: 'E_INTEGRITY' });
+    });
   });
 });
 

@@ -61,3 +61,14 @@ describe('compareOutputs', () => {
     expect(v).toEqual({ reproduced: false, outputs: [{ path: 'a.txt', verdict: 'missing', expected: 'aa', actual: null }] });
   });
 });
+
+describe('issue 27, finding 4: the verdict covers every declared output', () => {
+  it('attack: a reference run that leaves out a declared output makes no rerun "reproduced": it is missing', () => {
+    const sha = `sha256:${'a'.repeat(64)}`;
+    const reference = [{ path: 'out/metrics.json', size: 2, sha256: sha }];
+    const current = [{ path: 'out/metrics.json', size: 2, sha256: sha }, { path: 'out/model.pkl', size: 9, sha256: `sha256:${'b'.repeat(64)}` }];
+    const v = compareOutputs(reference, current, [{ path: 'out/metrics.json' }, { path: 'out/model.pkl' }]);
+    expect(v.reproduced).toBe(false);
+    expect(v.outputs.map((o) => [o.path, o.verdict])).toEqual([['out/metrics.json', 'identical'], ['out/model.pkl', 'missing']]);
+  });
+});
