@@ -30,6 +30,7 @@ import { runLocalBackend } from './run-local.js';
 import { runDocker } from './run-docker.js';
 import { cleanEnvironment, pickEnvironment } from './sandbox.js';
 import { makeFreshDir } from './workdir.js';
+import { shlexQuote } from '../project/python-format.js';
 
 export interface ExecOptions {
   bundle: string;
@@ -94,7 +95,7 @@ export async function runExec(options: ExecOptions, ctx: Context): Promise<ExecR
     bundle: { contentDigest: cached.contentDigest, file: bundleFile, ...(options.reference ? { reference: options.reference } : {}) },
     entry: rendered.entryPoint,
     parameters,
-    command: redactText(rendered.command, secrets),
+    command: redactText(rendered.command, secrets, shlexQuote),
     backend: backend.kind,
     sandbox: backend.kind === 'docker' ? 'docker' : backend.sandbox ? 'bubblewrap' : 'none',
     environment: redactEnvironment(run.env),

@@ -17,6 +17,16 @@ const SECRET_NAME = /(TOKEN|SECRET|PASSW(OR)?D|PASSPHRASE|(^|_)KEY($|_)|APIKEY|A
 /** Token shapes that give a credential away under any name (GitHub, GitLab, Slack, AWS, Hugging Face, OpenAI, npm). */
 const TOKEN_SHAPE = /\b(gh[pousr]_[A-Za-z0-9]{20,}|glpat-[A-Za-z0-9_-]{20,}|xox[baprs]-[A-Za-z0-9-]{10,}|AKIA[0-9A-Z]{16}|hf_[A-Za-z0-9]{20,}|sk-[A-Za-z0-9_-]{20,}|npm_[A-Za-z0-9]{20,})\b/;
 
+/** The same shapes, everywhere in a text (for replacing each). */
+export const TOKEN_SHAPES = new RegExp(TOKEN_SHAPE.source, 'g');
+
+/** A URL that still holds user-info after stripCredentials (a password with a quote or a space in it): cut it whole. */
+const UNCUT_USER_INFO = /[a-z][a-z0-9+.-]*:\/\/[^/\s]*@/i;
+
+export function hasUncutUserInfo(text: string): boolean {
+  return UNCUT_USER_INFO.test(stripCredentials(text));
+}
+
 /** `key = value` / `key: value` lines of package-manager config, with npm's //host/:key form and yarn's camel case. */
 export const SECRET_CONFIG_LINE = /^(\s*(?:[^\s=:#]*:)?(?:_authToken|_auth|_password|password|npmAuthToken|npmAuthIdent|token|api[-_]?key|secret)\s*[=:]\s*)(.+?)\s*$/i;
 

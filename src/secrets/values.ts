@@ -1,7 +1,7 @@
 // The last line of defence for secrets: whatever a probe returned, any string in the snapshot
 // that contains the value of a secret-like environment variable (or a URL with credentials)
 // has it replaced before anything is written or hashed.
-import { isSecretName, stripCredentials } from './rules.js';
+import { hasUncutUserInfo, isSecretName, stripCredentials, TOKEN_SHAPES } from './rules.js';
 
 const MIN_SECRET_LENGTH = 6;
 export const REDACTED = '[redacted]';
@@ -30,14 +30,17 @@ export function scrubSecrets<T>(value: T, env: Readonly<Record<string, string | 
 
 /**
  * Parameters as they are recorded (run.json, --json, a bundle's reference run): URL user-info
- * cut from every value, and the whole value of a parameter whose name says it is a secret
- * (token, password, key, ...) replaced. The entry point itself still gets the real values.
+ * cut from every value, and the whole value replaced when its name says it is a secret (token,
+ * password, key, ...), when it has a token's shape (hf_…, ghp_…, AKIA…, sk-…) whatever its name,
+ * or when it holds user-info that cannot be cut cleanly (a password with a quote). The entry point
+ * itself still gets the real values. `secrets` are the values to remove from any other text
+ * (redactText), longest first.
  */
 export function redactParameters(params: Readonly<Record<string, string>>): { parameters: Record<string, string>; secrets: string[] } {
   const parameters: Record<string, string> = {};
   const secrets: string[] = [];
   for (const [name, value] of Object.entries(params)) {
-    if (isSecretName(name) && value !== '') {
+    if (value !== '' && (isSecretName(name) || new RegExp(TOKEN_SHAPES.source).test(value) || hasUncutUserInfo(value))) {
       secrets.push(value);
       parameters[name] = REDACTED;
     } else parameters[name] = stripCredentials(value);
@@ -45,14 +48,18 @@ export function redactParameters(params: Readonly<Record<string, string>>): { pa
   return { parameters, secrets: secrets.sort((a, b) => b.length - a.length) };
 }
 
-/** `text` (a rendered command) with each secret value replaced and URL user-info cut. */
-export function redactText(text: string, secrets: readonly string[]): string {
+/**
+ * `text` (a rendered command) with each secret value replaced, in every spelling the shell
+ * quoting gave it (`quoted`: e.g. shlex.quote), token shapes replaced, and URL user-info cut.
+ */
+export function redactText(text: string, secrets: readonly string[], quoted: (s: string) => string = (s) => s): string {
+  const forms = [...new Set(secrets.flatMap((s) => [quoted(s), s]))].filter((f) => f.length > 0).sort((a, b) => b.length - a.length);
   let out = text;
-  for (const secret of secrets) if (out.includes(secret)) out = out.split(secret).join(REDACTED);
-  return stripCredentials(out);
+  for (const form of forms) if (out.includes(form)) out = out.split(form).join(REDACTED);
+  return stripCredentials(out.replace(TOKEN_SHAPES, REDACTED));
 }
 
-/** An entry point's environment as recorded: the values of secret-named variables replaced. */
+/** An entry point's environment as recorded: the values of secret-named and token-shaped variables replaced. */
 export function redactEnvironment(env: Readonly<Record<string, string>>): Record<string, string> {
-  return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, isSecretName(k) ? REDACTED : stripCredentials(v)]));
+  return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, isSecretName(k) || new RegExp(TOKEN_SHAPES.source).test(v) || hasUncutUserInfo(v) ? REDACTED : stripCredentials(v)]));
 }
