@@ -350,7 +350,7 @@ ssh-agent or ~/.ssh key), REPRO_DOCKER_TIMEOUT (seconds each engine request may 
     .option('--account <name>', 'slurm: the account to charge (sbatch --account)')
     .option('--qos <name>', 'slurm: the quality of service (sbatch --qos)')
     .option('--slurm-arg <arg>', 'slurm: one argument passed to sbatch verbatim, before the script (repeatable: --slurm-arg --constraint=a100)', (v: string, prev: string[] = []) => [...prev, v])
-    .option('--dry-run', 'slurm: print the batch script and the sbatch command; submit nothing')
+    .option('--dry-run', 'slurm: print the batch script and the sbatch command; submit and write nothing (the tasks\' -P values go to JOB/args/N, mode 0600, only at submission: never into the script)')
     .option('--queue-timeout <duration>', 'slurm: cancel the job if no task has started after this long (90s, 10m, 2h)')
     .option('--cancel-on-interrupt', 'slurm: on Ctrl-C, cancel the submitted job (without it, the job keeps running and repro says how to cancel it)')
     .option('--remote-repro <path>', 'slurm: the repro executable on the nodes (default: this Node.js and this repro, by absolute path)');

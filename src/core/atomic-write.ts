@@ -38,8 +38,9 @@ export async function commitTemp(temp: string, target: string): Promise<void> {
   await fsyncDirectory(path.dirname(target));
 }
 
-export async function writeFileAtomic(target: string, data: string | Uint8Array): Promise<void> {
-  await writeChunksAtomic(target, [typeof data === 'string' ? Buffer.from(data, 'utf8') : data]);
+/** `mode`: the file's permissions (default 0644; 0600 for what only its owner may read). */
+export async function writeFileAtomic(target: string, data: string | Uint8Array, options: { mode?: number } = {}): Promise<void> {
+  await writeChunksAtomic(target, [typeof data === 'string' ? Buffer.from(data, 'utf8') : data], options);
 }
 
 /**
@@ -47,13 +48,13 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array)
  * the file is held. With `keepIfSame`, a target that already holds exactly these bytes (same
  * size and sha256, read as a stream) is left untouched and false is returned; else true.
  */
-export async function writeChunksAtomic(target: string, chunks: Iterable<Uint8Array>, options: { keepIfSame?: boolean } = {}): Promise<boolean> {
+export async function writeChunksAtomic(target: string, chunks: Iterable<Uint8Array>, options: { keepIfSame?: boolean; mode?: number } = {}): Promise<boolean> {
   const temp = tempPathFor(target);
   const hash = createHash('sha256');
   let size = 0;
   let handle: fs.FileHandle | undefined;
   try {
-    handle = await fs.open(temp, 'wx', 0o644);
+    handle = await fs.open(temp, 'wx', options.mode ?? 0o644);
     for (const chunk of chunks) {
       hash.update(chunk);
       size += chunk.length;

@@ -69,14 +69,13 @@ export function rebuildArgv(r: RebuildRequest): string[] {
 export type ShellWord = string | { shell: string };
 /** The task's own run directory, parameters and bundle, which the batch script sets per task. */
 export const TASK_DIR: ShellWord = { shell: '"$dir"' };
-export const TASK_PARAMS: ShellWord = { shell: '"$@"' };
+export const TASK_PARAMS: ShellWord = { shell: '"${params[@]}"' };
 export const TASK_BUNDLE: ShellWord = { shell: '"$bundle"' };
 
 /** The exec choices every task of a Slurm job shares. */
 export interface SlurmTaskRequest {
   contentDigest: string;
   entry: string | undefined;
-  params: Array<[string, string]>;
   strict?: boolean;
   network?: string;
   python?: string;
@@ -88,7 +87,9 @@ export interface SlurmTaskRequest {
 /**
  * `repro exec …` as each Slurm task runs it on its node: the local sandbox or nothing
  * (--require-sandbox), the submitted bundle only (--expect-digest), its own run directory, and
- * the --json envelope on stdout for the submitter to read.
+ * the --json envelope on stdout for the submitter to read. Its -P parameters are not here: the
+ * task reads them from its own arguments file (slurmTaskParams), which only the user can read,
+ * so no value is in the batch script slurmctld keeps.
  */
 export function slurmTaskArgv(t: SlurmTaskRequest): ShellWord[] {
   return [
@@ -98,7 +99,6 @@ export function slurmTaskArgv(t: SlurmTaskRequest): ShellWord[] {
     '--expect-digest', t.contentDigest,
     '--out', TASK_DIR,
     '--json',
-    ...t.params.flatMap(([k, v]) => ['-P', `${k}=${v}`]),
     ...(t.strict ? ['--strict'] : []),
     ...(t.network ? ['--network', t.network] : []),
     ...(t.python ? ['--python', t.python] : []),
@@ -109,4 +109,9 @@ export function slurmTaskArgv(t: SlurmTaskRequest): ShellWord[] {
     TASK_BUNDLE,
     ...(t.entry === undefined ? [] : [t.entry]),
   ];
+}
+
+/** A task's -P arguments (the job's fixed parameters, then the point's), NUL-separated, for its 0600 arguments file. */
+export function slurmTaskParams(params: ReadonlyArray<readonly [string, string]>): Buffer {
+  return Buffer.from(params.map(([k, v]) => `-P\0${k}=${v}\0`).join(''));
 }

@@ -26,12 +26,12 @@ import { renderEntry } from './entry.js';
 import { checkExpectedDigest, type ExecOptions } from './exec.js';
 import { pointResult, summarize, type SweepAxis, type SweepPointResult, type SweepSummary } from './sweep.js';
 import { parseSlurmResources, type SlurmFlags } from '../slurm/resources.js';
-import { batchScript, logPath, safeJobName, type BatchPlan } from '../slurm/script.js';
+import { argsPath, batchScript, logPath, safeJobName, type BatchPlan } from '../slurm/script.js';
 import type { TaskState } from '../slurm/queue.js';
 import { notReachableError, slurmTool, unreachable } from '../slurm/tools.js';
 import { cancelJob, waitForJob } from '../slurm/wait.js';
 import { hexOf } from '../core/digest.js';
-import { readEnvelope, slurmTaskArgv } from '../core/self-invocation.js';
+import { readEnvelope, slurmTaskArgv, slurmTaskParams } from '../core/self-invocation.js';
 
 export interface SlurmRerunOptions {
   exec: Omit<ExecOptions, 'runId' | 'out' | 'stdout' | 'stderr' | 'backend' | 'sandbox'>;
@@ -201,7 +201,6 @@ export async function runSlurm(options: SlurmRerunOptions, ctx: Context): Promis
     task: slurmTaskArgv({
       contentDigest: cached.contentDigest,
       entry: options.exec.entry,
-      params: options.exec.params,
       strict: options.exec.strict,
       network: options.exec.network,
       python: options.exec.python,
@@ -220,6 +219,10 @@ export async function runSlurm(options: SlurmRerunOptions, ctx: Context): Promis
   await makeFreshDir(jobDir, sweep ? 'sweep directory' : 'job directory');
   const submitted = await (async () => {
     await fs.mkdir(path.join(jobDir, 'logs'));
+    // Each task's -P arguments (fixed, then the point's) in a file only the user can read: the
+    // batch script slurmctld stores, and anyone who can read the job directory, sees no value.
+    await fs.mkdir(path.join(jobDir, 'args'), { mode: 0o700 });
+    for (const [i, point] of options.points.entries()) await writeFileAtomic(argsPath(jobDir, i), slurmTaskParams([...options.exec.params, ...point]), { mode: 0o600 });
     await writeFileAtomic(scriptPath, script);
     const r = await slurmTool('sbatch', sbatch.slice(1), ctx);
     if (r.code !== 0) {

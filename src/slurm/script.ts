@@ -41,6 +41,9 @@ export interface BatchPlan {
 /** Where task N's Slurm log (out) and the node's exec result (json) go. */
 export const logPath = (jobDir: string, task: number | string, ext: 'out' | 'json') => `${jobDir}/logs/${task}.${ext}`;
 
+/** Where task N's -P arguments are (NUL-separated, mode 0600): never in the script itself. */
+export const argsPath = (jobDir: string, task: number | string) => `${jobDir}/args/${task}`;
+
 function sbatchPath(jobDir: string, file: string): string {
   if (/["\\%\n\r\0]/.test(jobDir)) throw new ReproError('E_USAGE', `the job directory ${JSON.stringify(jobDir)} cannot be written on a #SBATCH line (it holds ", \\, % or a line break)`, { hint: 'Choose a job directory without those characters (--out).', details: { path: jobDir } });
   return `"${jobDir}/${file}"`;
@@ -78,7 +81,7 @@ export function batchScript(plan: BatchPlan): string {
     ...(r.account ? [`--account=${r.account}`] : []),
     ...(r.qos ? [`--qos=${r.qos}`] : []),
   ];
-  const cases = plan.points.map((p, i) => `  ${i}) dir=${q(p.dir)}; set --${p.params.map(([k, v]) => ` -P ${q(`${k}=${v}`)}`).join('')} ;;`);
+  const cases = plan.points.map((p, i) => `  ${i}) dir=${q(p.dir)} ;;`);
   const missing = plan.reference
     ? `  bundle=${q(plan.reference)} # not on a file system this node shares: pulled by digest\n`
     : '  echo "repro: the bundle is not on this node: $bundle (REPRO_CACHE must be on a file system the nodes share, or rerun a registry reference)" >&2\n  exit 3\n';
@@ -98,6 +101,13 @@ case "$task" in
 ${cases.join('\n')}
   *) echo "repro: this job has no task $task" >&2; exit 2 ;;
 esac
+# The task's -P arguments, from a file only the user can read (values are not in this script).
+args=${q(`${plan.jobDir}/args/`)}"$task"
+if [ ! -r "$args" ]; then
+  echo "repro: the task's arguments file $args is missing (repro exec --backend slurm writes it when it submits; --dry-run writes nothing)" >&2
+  exit 3
+fi
+mapfile -d '' -t params < "$args"
 bundle=${q(plan.staged)}
 if [ ! -r "$bundle" ]; then
 ${missing}fi

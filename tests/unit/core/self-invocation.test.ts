@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { buildProgram } from '../../../src/cli/program.js';
 import { renderJsonError, renderJsonSuccess } from '../../../src/cli/render/json.js';
 import { ReproError } from '../../../src/core/errors.js';
-import { readEnvelope, rebuildArgv, slurmTaskArgv, type ShellWord } from '../../../src/core/self-invocation.js';
+import { readEnvelope, rebuildArgv, slurmTaskArgv, slurmTaskParams, type ShellWord } from '../../../src/core/self-invocation.js';
 
 const program = buildProgram({ dispatch: () => {}, writeErr: () => {}, version: '0.0.0' });
 
@@ -35,12 +35,14 @@ describe('self-invocation', () => {
   });
 
   it('a Slurm task emits only flags `repro exec` declares, whatever it is asked to pass on', () => {
-    const argv = slurmTaskArgv({ contentDigest: 'sha256:x', entry: 'main', params: [['lr', '0.1']], strict: true, network: 'none', python: '/usr/bin/python3', passEnv: ['HF_TOKEN'], limits: { maxEntries: 5, maxTotalBytes: 10 } });
+    const argv = slurmTaskArgv({ contentDigest: 'sha256:x', entry: 'main', strict: true, network: 'none', python: '/usr/bin/python3', passEnv: ['HF_TOKEN'], limits: { maxEntries: 5, maxTotalBytes: 10 } });
     const flags = flagsOf(argv);
-    expect(new Set(flags)).toEqual(new Set(['--backend', '--require-sandbox', '--expect-digest', '--out', '--json', '-P', '--strict', '--network', '--python', '--env', '--max-entries', '--max-bytes']));
+    expect(new Set(flags)).toEqual(new Set(['--backend', '--require-sandbox', '--expect-digest', '--out', '--json', '--strict', '--network', '--python', '--env', '--max-entries', '--max-bytes']));
     const known = declared('exec');
     expect(flags.filter((f) => !known.has(f))).toEqual([]);
     expect(argv.at(-1)).toBe('main');
+    // the -P flags a task reads from its arguments file are exec's too
+    expect(declared('exec').has(slurmTaskParams([['a', 'b']]).toString().split('\0')[0]!)).toBe(true);
   });
 
   it('the envelope the CLI writes is the one read back; anything else is null', () => {

@@ -1,12 +1,12 @@
 // The batch script: the same plan gives the same bytes, every value the user or the bundle chose
 // reaches the node as one word of text (bash itself checks), and nothing can add a line to it.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { batchScript, safeJobName, type BatchPlan } from '../../../src/slurm/script.js';
 import { parseSlurmResources } from '../../../src/slurm/resources.js';
-import { slurmTaskArgv } from '../../../src/core/self-invocation.js';
+import { slurmTaskArgv, slurmTaskParams } from '../../../src/core/self-invocation.js';
 import { tempDir } from '../../helpers/project.js';
 
 const EVIL = `$(touch PWNED) \`touch PWNED2\` "; touch PWNED3 ' \\ \n#SBATCH --wrap=x * ~ {a,b} %a`;
@@ -23,7 +23,7 @@ function plan(over: Partial<BatchPlan> = {}): BatchPlan {
     staged: '/shared/cache/slurm/abc.repro.tar.zst',
     reference: null,
     contentDigest: 'sha256:abc',
-    task: slurmTaskArgv({ contentDigest: 'sha256:abc', entry: 'main', params: [['lr', '0.1']] }),
+    task: slurmTaskArgv({ contentDigest: 'sha256:abc', entry: 'main' }),
     ...over,
   };
 }
@@ -63,15 +63,33 @@ describe('batchScript', () => {
       points: [{ dir: path.join(dir, 'job', '0'), params: [['tag', EVIL]] }, { dir: path.join(dir, 'job', '1'), params: [['tag', 'plain']] }],
       repro: [argv],
       staged: path.join(dir, 'bundle'),
-      task: slurmTaskArgv({ contentDigest: 'sha256:abc', entry: `main; touch PWNED4`, params: [['note', EVIL]] }),
+      task: slurmTaskArgv({ contentDigest: 'sha256:abc', entry: `main; touch PWNED4` }),
     }));
     writeFileSync(path.join(dir, 'batch.sh'), script);
+    // what run-slurm writes beside it at submission: each task's -P arguments, fixed then the point's
+    mkdirSync(path.join(dir, 'job', 'args'));
+    writeFileSync(path.join(dir, 'job', 'args', '0'), slurmTaskParams([['note', EVIL], ['tag', EVIL]]));
     execFileSync('bash', [path.join(dir, 'batch.sh')], { cwd: dir, env: { PATH: process.env.PATH, SLURM_ARRAY_TASK_ID: '0' } });
     const args = readFileSync(path.join(dir, 'job', 'logs', '0.json'), 'utf8').split('\0').slice(0, -1);
     expect(args).toEqual(['exec', '--backend', 'local', '--require-sandbox', '--expect-digest', 'sha256:abc', '--out', path.join(dir, 'job', '0'), '--json', '-P', `note=${EVIL}`, '-P', `tag=${EVIL}`, '--', path.join(dir, 'bundle'), 'main; touch PWNED4']);
     for (const f of ['PWNED', 'PWNED2', 'PWNED3', 'PWNED4']) expect(() => readFileSync(path.join(dir, f))).toThrow();
     // no value reached a #SBATCH line
     expect(script.split('\n').filter((l) => l.startsWith('#SBATCH')).every((l) => !l.includes('wrap'))).toBe(true);
+  });
+
+  it('attack (issue 27, finding 6): a -P credential is never in the batch script slurmctld keeps; a task without its arguments file stops (exit 3)', () => {
+    const secret = 'postgres://u:hunter2@db/x';
+    const script = batchScript(plan({ points: [{ dir: '/shared/runs/sweep-1/0', params: [['db', secret]] }] }));
+    expect(script).not.toContain('hunter2');
+    expect(script).not.toContain('lr=0.1');
+    expect(slurmTaskParams([['db', secret]]).toString()).toBe(`-P\0db=${secret}\0`);
+    const dir = tempDir();
+    mkdirSync(path.join(dir, 'job', 'logs'), { recursive: true });
+    writeFileSync(path.join(dir, 'bundle'), '');
+    writeFileSync(path.join(dir, 'batch.sh'), batchScript(plan({ jobDir: path.join(dir, 'job'), points: [{ dir: path.join(dir, 'job', '0'), params: [] }], repro: ['/bin/true'], staged: path.join(dir, 'bundle') })));
+    const r = spawnSync('bash', [path.join(dir, 'batch.sh')], { encoding: 'utf8', env: { PATH: process.env.PATH } });
+    expect(r.status).toBe(3);
+    expect(r.stderr).toContain("the task's arguments file");
   });
 
   it('refuses a job directory that cannot be written on a #SBATCH line', () => {
