@@ -3,7 +3,7 @@
 // the container lifecycle each have a file of their own beside this one.
 import { buildImage, inspectImage, removeImage, type BuildRequest, type ImageInfo } from './images.js';
 import { runContainer, type RunRequest } from './containers.js';
-import { controlTimeoutMs, hostOptions, unavailable, within, type Env } from './connection.js';
+import { controlTimeoutMs, hostKeyRefused, hostOptions, unavailable, within, type Env } from './connection.js';
 
 export type { BuildRequest, ImageInfo, RunRequest };
 
@@ -19,14 +19,15 @@ export interface DockerClient {
 export async function connectDocker(env: Env): Promise<DockerClient> {
   const { default: Docker } = await import('dockerode');
   // dockerode reads DOCKER_HOST from process.env; pass it explicitly so the context decides.
-  const docker = env.DOCKER_HOST ? new Docker(await hostOptions(env.DOCKER_HOST, env)) : new Docker();
+  const host = env.DOCKER_HOST ? await hostOptions(env.DOCKER_HOST, env) : null;
+  const docker = host ? new Docker(host.options) : new Docker();
   const limit = controlTimeoutMs(env);
   return {
     async ping() {
       try {
         await within(limit, 'ping', docker.ping());
       } catch (err) {
-        throw unavailable(err, env);
+        throw host?.hostKey?.refused ? hostKeyRefused(host.hostKey, env) : unavailable(err, env);
       }
     },
     inspectImage: (ref) => inspectImage(docker, ref, env, limit),

@@ -2,6 +2,7 @@
 // user's key) to dockerode's connection options, a time limit on every control request so a hung
 // engine never hangs repro, and "no engine answers" as a coded E_ENV error.
 import { ReproError } from '../core/errors.js';
+import { hostKeyAlgorithms, hostKeyProblem, knownHostsName, knownKeys } from './known-hosts.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -48,15 +49,40 @@ export function isEngineAnswer(err: unknown): boolean {
   return typeof (err as { statusCode?: unknown })?.statusCode === 'number';
 }
 
-export async function hostOptions(host: string, env: Env): Promise<Record<string, unknown>> {
+/** What the SSH host key check decided, for the error that explains a refused connection. */
+export interface HostKeyCheck {
+  refused: string | null;
+  files: string[];
+}
+
+export async function hostOptions(host: string, env: Env): Promise<{ options: Record<string, unknown>; hostKey: HostKeyCheck | null }> {
   const url = new URL(host);
-  if (url.protocol === 'unix:') return { socketPath: url.pathname };
+  if (url.protocol === 'unix:') return { options: { socketPath: url.pathname }, hostKey: null };
   if (url.protocol === 'ssh:') {
     // As the docker CLI does: the engine is reached by running `docker system dial-stdio` on
-    // the host over SSH, authenticated by the ssh-agent, else by the user's default key.
-    return { protocol: 'ssh', host: url.hostname, port: Number(url.port || 22), username: decodeURIComponent(url.username) || env.USER || 'root', sshOptions: await sshAuth(env) };
+    // the host over SSH, authenticated by the ssh-agent, else by the user's default key; the
+    // host must present a key known_hosts lists for it (known-hosts.ts).
+    const port = Number(url.port || 22);
+    const { keys, files } = await knownKeys(url.hostname, port, env.HOME);
+    const check: HostKeyCheck = { refused: null, files };
+    const name = knownHostsName(url.hostname, port);
+    const algorithms = hostKeyAlgorithms(keys);
+    const hostVerifier = (presented: Buffer) => {
+      check.refused = hostKeyProblem(presented, keys, name, files);
+      return check.refused === null;
+    };
+    const sshOptions = { ...(await sshAuth(env)), hostVerifier, ...(algorithms.length ? { algorithms: { serverHostKey: algorithms } } : {}) };
+    return { options: { protocol: 'ssh', host: url.hostname, port, username: decodeURIComponent(url.username) || env.USER || 'root', sshOptions }, hostKey: check };
   }
-  return { protocol: url.protocol === 'https:' ? 'https' : 'http', host: url.hostname, port: Number(url.port || 2375) };
+  return { options: { protocol: url.protocol === 'https:' ? 'https' : 'http', host: url.hostname, port: Number(url.port || 2375) }, hostKey: null };
+}
+
+/** A refused SSH host key, as the error it is: no engine was asked anything. */
+export function hostKeyRefused(check: HostKeyCheck, env: Env): ReproError {
+  return new ReproError('E_ENV', `refusing ${dockerHostOf(env)}: ${check.refused}`, {
+    hint: 'Check the host\'s key fingerprint with its administrator, then add it: `ssh HOST` once (it asks), or `ssh-keyscan -p PORT HOST >> ~/.ssh/known_hosts`. repro checks host keys as the docker CLI (OpenSSH) does.',
+    details: { dockerHost: dockerHostOf(env), knownHosts: check.files },
+  });
 }
 
 async function sshAuth(env: Env): Promise<Record<string, unknown>> {

@@ -1,6 +1,8 @@
 // DOCKER_HOST=ssh://: how a user sends a bundle to a bigger machine. A real sshd on 127.0.0.1
 // stands in for the remote host; the engine is reached through `docker system dial-stdio`
 // over SSH, authenticated by the user's key (no agent), as the docker CLI does.
+import { execFileSync } from 'node:child_process';
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
@@ -43,5 +45,27 @@ describe.skipIf(SKIP_DOCKER || SKIP_SSHD)('exec with DOCKER_HOST=ssh://', () => 
     expect(run.code, run.stdout).toBe(5);
     expect(run.json().error.code).toBe('E_ENV');
     expect(run.json().error.message).toContain(`ssh://root@127.0.0.1:${sshd.port}`);
+  }, 60_000);
+
+  it('attack (issue 27, finding 8): an impostor presenting another host key is refused before anything is sent (exit 5), as the docker CLI refuses it', async () => {
+    const root = await makeProject({ 'run.sh': 'true\n' });
+    const built = await runCli(['build', root, '-o', path.join(tempDir(), 'b'), '--no-lock', '--base-image', DOCKER_BASE_IMAGE!, '--json']);
+    const fooled = tempDir('repro-fooled-');
+    await fs.mkdir(path.join(fooled, '.ssh'), { mode: 0o700 });
+    // any key of the user's: the host key is checked before the user's key is offered
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(fooled, '.ssh', 'id_ed25519')]);
+    // known_hosts names another key for this address: the server here is the impostor
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(fooled, 'real_host_key')]);
+    const real = (await fs.readFile(path.join(fooled, 'real_host_key.pub'), 'utf8')).trim().split(/\s+/).slice(0, 2).join(' ');
+    await fs.writeFile(path.join(fooled, '.ssh', 'known_hosts'), `[127.0.0.1]:${sshd.port} ${real}\n`);
+    const env = { DOCKER_HOST: `ssh://root@127.0.0.1:${sshd.port}`, HOME: fooled, SSH_AUTH_SOCK: undefined, REPRO_CACHE: tempDir() };
+    const run = await runCli(['exec', built.json().result.bundle, 'run.sh', '--backend', 'docker', '--out', path.join(tempDir(), 'run'), '--json'], { env });
+    expect(run.code, run.stdout).toBe(5);
+    expect(run.json().error).toMatchObject({ code: 'E_ENV', message: expect.stringContaining('may be an impostor'), hint: expect.stringContaining('known_hosts') });
+    // and a host that is in no known_hosts at all
+    await fs.writeFile(path.join(fooled, '.ssh', 'known_hosts'), '');
+    const unknown = await runCli(['exec', built.json().result.bundle, 'run.sh', '--backend', 'docker', '--out', path.join(tempDir(), 'run2'), '--json'], { env });
+    expect(unknown.code).toBe(5);
+    expect(unknown.json().error.message).toContain('is not a known host');
   }, 60_000);
 });

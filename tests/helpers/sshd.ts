@@ -2,10 +2,10 @@
 // authorized client key, run in the foreground by the test and stopped afterwards. Needs root
 // (sshd drops privileges) and /usr/sbin/sshd (scripts/test-setup.sh installs openssh-server).
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, promises as fs } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, promises as fs, rmSync } from 'node:fs';
+import os from 'node:os';
 import net from 'node:net';
 import path from 'node:path';
-import { tempDir } from './project.js';
 
 export const SSHD = '/usr/sbin/sshd';
 export const SSHD_REASON = 'no /usr/sbin/sshd, or not root (scripts/test-setup.sh installs openssh-server)';
@@ -13,8 +13,10 @@ export const SKIP_SSHD = (!existsSync(SSHD) || process.getuid?.() !== 0) && proc
 
 export interface Sshd {
   port: number;
-  /** A HOME whose ~/.ssh/id_ed25519 the server accepts (for root). */
+  /** A HOME whose ~/.ssh/id_ed25519 the server accepts (for root), and whose known_hosts lists the server's host key. */
   clientHome: string;
+  /** The server's host key, as a known_hosts line's type and key fields. */
+  hostKey: string;
   stop(): void;
 }
 
@@ -29,8 +31,10 @@ async function freePort(): Promise<number> {
 
 export async function startSshd(): Promise<Sshd> {
   if (!existsSync(SSHD)) throw new Error(SSHD_REASON);
-  const dir = tempDir('repro-sshd-');
-  const clientHome = tempDir('repro-sshhome-');
+  // Not the per-test temp dirs: sshd reads its host key on every connection, so both must
+  // outlive each test, until stop().
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'repro-sshd-'));
+  const clientHome = mkdtempSync(path.join(os.tmpdir(), 'repro-sshhome-'));
   mkdirSync(path.join(clientHome, '.ssh'), { mode: 0o700 });
   mkdirSync('/run/sshd', { recursive: true, mode: 0o755 }); // sshd's privilege-separation dir
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(dir, 'host_key')]);
@@ -38,6 +42,9 @@ export async function startSshd(): Promise<Sshd> {
   await fs.copyFile(path.join(clientHome, '.ssh', 'id_ed25519.pub'), path.join(dir, 'authorized_keys'));
   await fs.chmod(dir, 0o755);
   const port = await freePort();
+  // As `ssh` leaves it after the user accepted the key once: the test host is known.
+  const hostKey = (await fs.readFile(path.join(dir, 'host_key.pub'), 'utf8')).trim().split(/\s+/).slice(0, 2).join(' ');
+  await fs.writeFile(path.join(clientHome, '.ssh', 'known_hosts'), `[127.0.0.1]:${port} ${hostKey}\n`, { mode: 0o600 });
   const config = [
     `Port ${port}`,
     'ListenAddress 127.0.0.1',
@@ -63,5 +70,14 @@ export async function startSshd(): Promise<Sshd> {
     if (child.exitCode !== null) throw new Error(`sshd exited: ${log}`);
     await new Promise((r) => setTimeout(r, 100));
   }
-  return { port, clientHome, stop: () => child.kill('SIGTERM') };
+  return {
+    port,
+    clientHome,
+    hostKey,
+    stop: () => {
+      child.kill('SIGTERM');
+      rmSync(dir, { recursive: true, force: true });
+      rmSync(clientHome, { recursive: true, force: true });
+    },
+  };
 }

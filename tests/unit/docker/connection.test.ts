@@ -10,12 +10,12 @@ describe('hostOptions', () => {
     ['tcp://engine', { protocol: 'http', host: 'engine', port: 2375 }],
     ['https://engine:2376', { protocol: 'https', host: 'engine', port: 2376 }],
   ])('%s', async (host, options) => {
-    expect(await hostOptions(host, {})).toEqual(options);
+    expect((await hostOptions(host, {})).options).toEqual(options);
   });
 
   it('ssh:// uses the ssh-agent when there is one, the URL\'s user, else $USER', async () => {
-    expect(await hostOptions('ssh://me@gpu-box:2222', { SSH_AUTH_SOCK: '/tmp/agent' })).toEqual({ protocol: 'ssh', host: 'gpu-box', port: 2222, username: 'me', sshOptions: { agent: '/tmp/agent' } });
-    expect(await hostOptions('ssh://gpu-box', { SSH_AUTH_SOCK: '/a', USER: 'ana' })).toMatchObject({ port: 22, username: 'ana' });
+    expect((await hostOptions('ssh://me@gpu-box:2222', { SSH_AUTH_SOCK: '/tmp/agent', HOME: '/nonexistent-home' })).options).toEqual({ protocol: 'ssh', host: 'gpu-box', port: 2222, username: 'me', sshOptions: { agent: '/tmp/agent', hostVerifier: expect.any(Function) } });
+    expect((await hostOptions('ssh://gpu-box', { SSH_AUTH_SOCK: '/a', USER: 'ana' })).options).toMatchObject({ port: 22, username: 'ana' });
   });
 
   it('ssh:// without an agent or a key is E_ENV, naming where it looked', async () => {
