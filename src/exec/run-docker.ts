@@ -12,6 +12,8 @@ import { reachDocker, reachDockerIfAny, type DockerClient } from '../docker/clie
 import type { RefusedKind } from '../run-record/record.js';
 import type { BackendResult, BackendRun } from './backend.js';
 import { collectOutput, outputDirsTar } from './collect-outputs.js';
+import { dockerfileFetches } from '../dockerfile/fetches.js';
+import { ReproError } from '../core/errors.js';
 import { BUNDLE_DIGEST_LABEL, RUN_LABEL } from '../core/annotations.js';
 
 /**
@@ -26,6 +28,7 @@ export async function engineFor(bundleDir: string, required: boolean, ctx: Conte
 
 export async function runDocker(run: BackendRun, docker: DockerClient, ctx: Context): Promise<BackendResult> {
   const { cached } = run;
+  await refuseFetchingDockerfile(cached.dir);
   const { buildBundleImage } = await import('../docker/bundle-image.js');
   const image = await buildBundleImage({ bundle: run.bundleFile, contentDigest: cached.contentDigest, name: cached.manifest.name, version: cached.manifest.version, sourceDateEpoch: cached.manifest.sourceDateEpoch, verify: false, reuse: true }, ctx, docker);
   await fs.mkdir(run.workDir, { recursive: true });
@@ -53,4 +56,16 @@ export async function runDocker(run: BackendRun, docker: DockerClient, ctx: Cont
     labels: { [RUN_LABEL]: run.runId, [BUNDLE_DIGEST_LABEL]: cached.contentDigest },
   });
   return { exitCode, image: image.id, refused };
+}
+
+/** A bundle whose Dockerfile would make the engine fetch from elsewhere is refused before any build (dockerfile/fetches.ts). */
+async function refuseFetchingDockerfile(bundleDir: string): Promise<void> {
+  const text = await fs.readFile(path.join(bundleDir, DOCKERFILE_PATH), 'utf8').catch(() => null);
+  const fetches = text === null ? [] : dockerfileFetches(text);
+  if (fetches.length === 0) return;
+  const first = fetches[0]!;
+  throw new ReproError('E_UNSAFE_ENTRY', `the bundle's ${DOCKERFILE_PATH} makes the engine fetch ${first.source} (line ${first.line}, ${first.instruction}) while it builds: refused, nothing was built or run`, {
+    hint: 'repro build never writes such a line, so this bundle was crafted or altered. Do not run it; ask its author for one built by repro.',
+    details: { rule: 'dockerfile-fetch', fetches },
+  });
 }

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI, runCli } from '../../helpers/cli.js';
 import { DOCKER_BASE_IMAGE, DOCKER_REASON, SKIP_DOCKER } from '../../helpers/docker.js';
-import { assemble, baseSpecs, canonicalPiece, manifestFor, resign } from '../../helpers/craft.js';
+import { assemble, baseSpecs, canonicalPiece, file, manifestFor, resign } from '../../helpers/craft.js';
 import { makeProject, tempDir } from '../../helpers/project.js';
 
 const SECRET = 'AKIAZZZZSECRETVALUE0';
@@ -465,4 +465,37 @@ describe('issue 27: the sandbox is an allowlist, and bwrap itself takes nothing 
     expect(sawSleep).toBe(true); // the run was watched while it ran
     expect([...seen]).toEqual([]); // only repro's own argv (the user's) may hold them: it is not a child of the sandbox
   });
+});
+
+describe.skipIf(SKIP_DOCKER)('issue 27: what the engine fetches for a bundle (finding 9)', () => {
+  it("attack: a crafted bundle whose Dockerfile ADDs a URL (a beacon on this machine) is refused before any build; the engine fetches nothing", async () => {
+    const http = await import('node:http');
+    let hits = 0;
+    const beacon = http.createServer((_req, res) => {
+      hits++;
+      res.end('beacon\n');
+    });
+    await new Promise<void>((r) => beacon.listen(0, '127.0.0.1', () => r()));
+    const port = (beacon.address() as import('node:net').AddressInfo).port;
+    try {
+      const dockerfile = `FROM ${DOCKER_BASE_IMAGE}\nADD http://127.0.0.1:${port}/beacon /beacon\nCOPY project /project\nWORKDIR /project\n`;
+      const specs = [...baseSpecs(), file('repro.Dockerfile', dockerfile)];
+      const doc = manifestFor(specs);
+      doc.project = {
+        source: 'repro.yaml', name: 'hostile', version: '0.0.0',
+        entryPoints: { main: { name: 'main', command: 'python3 train.py', parameters: [] } },
+        environment: { python: null, lockfile: null, node: null, systemPackages: [], baseImage: null },
+        gpu: null, data: [], outputs: [], env: {},
+      };
+      const bundle = path.join(tempDir('repro-arena-'), 'crafted.repro.tar');
+      await fs.writeFile(bundle, await assemble(resign(doc), specs.map(canonicalPiece)));
+      const work = tempDir('repro-drun-');
+      const r = await runCli(['exec', bundle, 'main', '--backend', 'docker', '--out', path.join(work, 'run'), '--json'], { env: { REPRO_CACHE: path.join(work, 'cache') } });
+      expect(r.code, r.stderr).toBe(4);
+      expect(r.json().error).toMatchObject({ code: 'E_UNSAFE_ENTRY', details: { rule: 'dockerfile-fetch' } });
+      expect(hits).toBe(0);
+    } finally {
+      beacon.close();
+    }
+  }, 120_000);
 });
