@@ -82,7 +82,16 @@ async function readDirectory(dir: string, rel: string): Promise<OutputRecord> {
   let seen = 0;
   let refused: OutputRecord['refused'];
   const walk = async (abs: string, sub: string): Promise<void> => {
-    for (const name of (await fs.readdir(abs)).sort(compareUtf8)) {
+    // Names as bytes: one that is not UTF-8 cannot be recorded, compared or even named again
+    // (Node would read it back as another name); it is refused, never a crash.
+    const raw = await fs.readdir(abs, { encoding: 'buffer' });
+    const names: string[] = [];
+    for (const b of raw) {
+      const name = b.toString('utf8');
+      if (Buffer.from(name, 'utf8').equals(b)) names.push(name);
+      else refused ??= { path: `${rel}/${sub ? `${sub}/` : ''}${JSON.stringify(b.toString('latin1')).slice(1, -1)}`, kind: 'name' };
+    }
+    for (const name of names.sort(compareUtf8)) {
       if (++seen > MAX_DIRECTORY_ENTRIES) throw new Error(`more than ${MAX_DIRECTORY_ENTRIES} entries`);
       const childRel = sub ? `${sub}/${name}` : name;
       const st = await fs.lstat(path.join(abs, name));

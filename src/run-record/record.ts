@@ -11,7 +11,8 @@ import { REFERENCE_RUN_PATH } from '../bundle/layout.js';
 export const RUN_SCHEMA_VERSION = 1;
 
 /** What stands where an output should be and is refused, never opened: a link, a FIFO, ... */
-export type RefusedKind = 'symlink' | 'fifo' | 'socket' | 'device' | 'other';
+/** What stood at an output path instead of a regular file or directory; `name`: a file name that is not UTF-8 (it cannot be recorded or compared). */
+export type RefusedKind = 'symlink' | 'fifo' | 'socket' | 'device' | 'name' | 'other';
 
 export interface OutputRecord {
   path: string;

@@ -140,6 +140,16 @@ describe('exec: outputs of any size and shape, and missing never reproduces (fin
   });
 });
 
+describe('issue 27: hostile input is refused, never a crash (exit 70)', () => {
+  it('attack: a file name that is not UTF-8 inside a directory output is refused and recorded, and exec ends normally', async () => {
+    const root = await yamlProject('mkdir -p outputs/ckpt && echo 1 > outputs/ckpt/a && python3 -c "import os; os.close(os.open(b\'outputs/ckpt/\\xff\\xfe\', os.O_CREAT | os.O_WRONLY))"', ['outputs/ckpt']);
+    const r = await exec(await build(root), ['main']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json().result.outputs[0]).toMatchObject({ path: 'outputs/ckpt', refused: { kind: 'name', path: expect.stringContaining('outputs/ckpt/') } });
+    expect(JSON.parse(await fs.readFile(path.join(r.out, 'run.json'), 'utf8')).outputs[0].refused.kind).toBe('name');
+  });
+});
+
 describe('exec: the cache is checked before each run (finding 7)', () => {
   /** Builds a bundle whose run.sh prints `original`, execs it once (extracting it), returns the cached tree. */
   async function cachedOnce() {
