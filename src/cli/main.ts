@@ -10,6 +10,7 @@ import { buildProgram } from './program.js';
 import { renderJsonError, renderJsonSuccess } from './render/json.js';
 import { renderHumanError } from './render/text.js';
 import { errorAnnotations, outcomeAnnotations } from './render/github.js';
+import { inert } from '../core/inert.js';
 
 export interface CliHost {
   version: string;
@@ -53,7 +54,7 @@ type Ending = { command: string; json: boolean; github?: boolean; cwd?: string }
 /** The one place an outcome or an error becomes output and an exit status. */
 export function settle(end: Ending, out: Pick<CliHost, 'stdout' | 'stderr'>): number {
   if (end.outcome) {
-    out.stdout(end.json ? renderJsonSuccess(end.command, end.outcome.result) : end.outcome.text);
+    out.stdout(end.json ? renderJsonSuccess(end.command, end.outcome.result) : inert(end.outcome.text));
     if (end.github) out.stdout(outcomeAnnotations(end.command, end.outcome.result));
     return end.outcome.exitCode ?? 0;
   }
@@ -66,7 +67,7 @@ export function settle(end: Ending, out: Pick<CliHost, 'stdout' | 'stderr'>): nu
   }
   const error = toReproError(end.error);
   if (end.json) out.stdout(renderJsonError(end.command, error));
-  else out.stderr(renderHumanError(error));
+  else out.stderr(inert(renderHumanError(error)));
   // Workflow commands go to stdout, where the runner reads them.
   if (end.github) out.stdout(errorAnnotations(end.command, error, end.cwd ?? '.'));
   if (!end.json && error.code === 'E_INTERNAL' && typeof error.details.stack === 'string') out.stderr(`${error.details.stack}\n`);

@@ -12,6 +12,7 @@ import { ERROR_CODES } from '../core/errors.js';
 import { noProgress } from '../core/context.js';
 import { reproVersion } from '../core/runtime.js';
 import { signalExitCode } from '../core/signals.js';
+import { inert } from '../core/inert.js';
 import type { CliIo } from './io.js';
 import { runCli } from './main.js';
 import { terminalProgress } from './progress.js';
@@ -27,10 +28,11 @@ function nodeTooOld(): boolean {
 
 function logger(verbose: boolean): Logger {
   return {
-    info: (m) => process.stderr.write(`${m}\n`),
-    warn: (m) => process.stderr.write(`warning: ${m}\n`),
+    // Messages name bundles, references and registry answers someone else chose: made inert.
+    info: (m) => process.stderr.write(`${inert(m)}\n`),
+    warn: (m) => process.stderr.write(`warning: ${inert(m)}\n`),
     debug: (m) => {
-      if (verbose) process.stderr.write(`debug: ${m}\n`);
+      if (verbose) process.stderr.write(`debug: ${inert(m)}\n`);
     },
   };
 }

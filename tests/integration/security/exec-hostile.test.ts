@@ -150,6 +150,30 @@ describe('issue 27: hostile input is refused, never a crash (exit 70)', () => {
   });
 });
 
+describe('issue 27: what repro prints of a bundle is inert', () => {
+  it('attack: a bundle named with terminal escapes (clear screen, an OSC 8 link) is printed escaped by verify and exec', async () => {
+    const evil = 'iris\u001b[2J\u001b]8;;https://evil.example\u0007x';
+    const specs = baseSpecs();
+    const doc = manifestFor(specs);
+    doc.name = evil;
+    doc.project = {
+      source: 'repro.yaml', name: evil, version: '0.0.0',
+      entryPoints: { main: { name: 'main', command: 'true', parameters: [] } },
+      environment: { python: null, lockfile: null, node: null, systemPackages: [], baseImage: null },
+      gpu: null, data: [], outputs: [], env: {},
+    };
+    const bundle = path.join(tempDir('repro-arena-'), 'crafted.repro.tar');
+    await fs.writeFile(bundle, await assemble(resign(doc), specs.map(canonicalPiece)));
+    const v = await runCli(['verify', bundle]);
+    const e = await exec(bundle, ['main']);
+    for (const r of [v, { stdout: e.stdout, stderr: e.stderr }]) {
+      expect(r.stdout + r.stderr).not.toContain('\u001b');
+      expect(r.stdout + r.stderr).not.toContain('\u0007');
+    }
+    expect(v.stdout + v.stderr).toContain('\\x1b[2J');
+  });
+});
+
 describe('exec: the cache is checked before each run (finding 7)', () => {
   /** Builds a bundle whose run.sh prints `original`, execs it once (extracting it), returns the cached tree. */
   async function cachedOnce() {
