@@ -10,6 +10,48 @@ import { apiBase, apiHost, formatReference, plainAllowed, type OciRef } from './
 
 export const DEFAULT_REGISTRY_TIMEOUT_S = 30;
 
+/** A body that brings fewer bytes than this in a whole REPRO_REGISTRY_TIMEOUT window is given up on. */
+export const MIN_WINDOW_BYTES = 1024;
+/** A token server's answer: a JWT and a few fields. */
+const MAX_TOKEN_BYTES = 1024 * 1024;
+
+const LOOPBACK_HOST = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])(?::\d+)?$/;
+
+/** Whether the password may go to this token server: over TLS, or to one on this machine. */
+export function mayReceivePassword(realm: URL): boolean {
+  return realm.protocol === 'https:' || (realm.protocol === 'http:' && LOOPBACK_HOST.test(realm.host));
+}
+
+/** The body's chunks, ended with E_ENV when a window of `seconds` brings fewer than MIN_WINDOW_BYTES. */
+async function* watchedBody(res: Response, seconds: number, what: string): AsyncGenerator<Uint8Array> {
+  if (!res.body) return;
+  const it = (res.body as unknown as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
+  let got = 0;
+  let slow: ReproError | null = null;
+  let reject: ((e: Error) => void) | null = null;
+  const timer = setInterval(() => {
+    if (got < MIN_WINDOW_BYTES) {
+      slow = new ReproError('E_ENV', `${what} came slower than ${MIN_WINDOW_BYTES} bytes in ${seconds} s: given up (REPRO_REGISTRY_TIMEOUT)`, { hint: 'The registry or the network is stalled; try again, or raise REPRO_REGISTRY_TIMEOUT on a very slow link.', details: { seconds, minBytes: MIN_WINDOW_BYTES } });
+      reject?.(slow);
+    }
+    got = 0;
+  }, seconds * 1000);
+  try {
+    while (true) {
+      if (slow) throw slow;
+      const stall = new Promise<never>((_, r) => (reject = r));
+      stall.catch(() => {}); // rejected after the race was won: handled here, thrown at the loop's top
+      const next = await Promise.race([it.next(), stall]);
+      if (next.done) return;
+      got += next.value.length;
+      yield next.value;
+    }
+  } finally {
+    clearInterval(timer);
+    await it.return?.(undefined)?.catch(() => {});
+  }
+}
+
 function registryTimeoutS(env: Env): number {
   const n = Number(env.REPRO_REGISTRY_TIMEOUT);
   return Number.isFinite(n) && n > 0 ? n : DEFAULT_REGISTRY_TIMEOUT_S;
@@ -56,7 +98,9 @@ export class RegistryClient {
 
   private async send(method: string, url: string, opts: RequestOptions): Promise<Response> {
     const headers: Record<string, string> = { ...(opts.headers ?? {}) };
-    if (this.auth) headers.Authorization = this.auth;
+    // Credentials go to the registry's own origin only: an upload Location or a redirect on
+    // another host (a storage bucket, or a registry that lies) never gets them.
+    if (this.auth && new URL(url).origin === new URL(this.base).origin) headers.Authorization = this.auth;
     const streamed = Boolean(opts.body && typeof (opts.body as { pipe?: unknown }).pipe === 'function');
     // A registry that never answers is given up on: the time until the answer's headers is
     // bounded (REPRO_REGISTRY_TIMEOUT seconds), except for a streamed upload, whose headers come
@@ -91,17 +135,29 @@ export class RegistryClient {
       return true;
     }
     if (challenge.scheme !== 'bearer' || !challenge.params.realm) return false;
-    const url = new URL(challenge.params.realm);
+    let url: URL;
+    try {
+      url = new URL(challenge.params.realm);
+    } catch {
+      return false;
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') return false;
     if (challenge.params.service) url.searchParams.set('service', challenge.params.service);
     url.searchParams.set('scope', challenge.params.scope ?? `repository:${this.ref.repository}:${this.actions}`);
+    // The password goes to a token server only over TLS, or to one on this machine: never in
+    // plain text across the network to wherever a challenge points.
+    const sendBasic = basic !== null && mayReceivePassword(url);
     let tokenRes: Response;
     try {
-      tokenRes = await fetch(url, { headers: basic ? { Authorization: basic } : {} });
+      tokenRes = await fetch(url, { headers: sendBasic ? { Authorization: basic! } : {}, redirect: 'error', signal: AbortSignal.timeout(registryTimeoutS(this.env) * 1000) });
     } catch (err) {
       throw new ReproError('E_ENV', `cannot reach the token server of ${this.ref.registry}: ${(err as Error).message}`, { details: { registry: this.ref.registry, realm: url.origin } });
     }
-    if (!tokenRes.ok) return false;
-    const body = (await tokenRes.json().catch(() => ({}))) as { token?: string; access_token?: string };
+    if (!tokenRes.ok) {
+      await tokenRes.body?.cancel().catch(() => {});
+      return false;
+    }
+    const body = (await this.body(tokenRes, MAX_TOKEN_BYTES, 'the token').then((b) => JSON.parse(b.toString('utf8')) as unknown).catch(() => ({}))) as { token?: string; access_token?: string };
     const token = body.token ?? body.access_token;
     if (!token || this.auth === `Bearer ${token}`) return false;
     this.auth = `Bearer ${token}`;
@@ -133,6 +189,33 @@ export class RegistryClient {
     this.base = `${scheme}://${host}`;
   }
 
+  /**
+   * A response body as it arrives, given up on when it trickles (fewer than MIN_WINDOW_BYTES in
+   * a REPRO_REGISTRY_TIMEOUT window: a registry sending a byte every 20 s would otherwise hold
+   * repro forever).
+   */
+  stream(res: Response, what: string): AsyncIterable<Uint8Array> {
+    return watchedBody(res, registryTimeoutS(this.env), `${what} from ${this.ref.registry}`);
+  }
+
+  /** A whole response body, refused past `limit` bytes as it arrives, and watched as stream() is. */
+  async body(res: Response, limit: number, what: string): Promise<Buffer> {
+    const declared = Number(res.headers.get('content-length') ?? 0);
+    const tooBig = () => new ReproError('E_INTEGRITY', `${what} from ${this.ref.registry}: the registry sent more than the ${limit} bytes repro reads for it`, { details: { registry: this.ref.registry, limit } });
+    if (declared > limit) {
+      await res.body?.cancel().catch(() => {});
+      throw tooBig();
+    }
+    const parts: Buffer[] = [];
+    let total = 0;
+    for await (const chunk of this.stream(res, what)) {
+      total += chunk.length;
+      if (total > limit) throw tooBig();
+      parts.push(Buffer.from(chunk));
+    }
+    return Buffer.concat(parts);
+  }
+
   async request(method: string, suffix: string, opts: RequestOptions): Promise<Response> {
     await this.resolveBase();
     const url = this.url(suffix);
@@ -146,7 +229,7 @@ export class RegistryClient {
       });
     }
     if (!opts.ok.includes(res.status)) {
-      const text = (await res.text().catch(() => '')).slice(0, 300);
+      const text = (await this.body(res, 64 * 1024, 'the error').then((b) => b.toString('utf8')).catch(() => '')).slice(0, 300);
       throw new ReproError(res.status === 404 ? 'E_NOT_FOUND' : 'E_ENV', `the registry ${this.ref.registry} answered ${res.status} to ${method} ${suffix.replace(/\?.*$/, '')}${text ? `: ${text.trim()}` : ''}`, {
         hint: res.status === 404 ? `Check the reference ${formatReference(this.ref)}: the registry has no such repository, tag or digest.` : 'The registry refused the request; its answer is above.',
         // The registry's own words (the first 300 characters of its error body) as evidence.

@@ -47,16 +47,9 @@ function integrity(message: string, details: Record<string, unknown>): ReproErro
 
 async function readManifest(client: RegistryClient, target: string): Promise<{ bytes: Buffer; digest: string }> {
   const res = await client.request('GET', `/manifests/${target}`, { ok: [200], headers: { Accept: MANIFEST_MEDIA_TYPE } });
-  const declared = Number(res.headers.get('content-length') ?? 0);
-  if (declared > MAX_MANIFEST) throw integrity(`the manifest is ${declared} bytes; repro reads at most ${MAX_MANIFEST}`, { size: declared });
-  const chunks: Buffer[] = [];
-  let total = 0;
-  for await (const c of res.body as unknown as AsyncIterable<Uint8Array>) {
-    total += c.length;
-    if (total > MAX_MANIFEST) throw integrity(`the manifest is larger than ${MAX_MANIFEST} bytes`, { limit: MAX_MANIFEST });
-    chunks.push(Buffer.from(c));
-  }
-  const bytes = Buffer.concat(chunks);
+  const bytes = await client.body(res, MAX_MANIFEST, 'the manifest').catch((err) => {
+    throw err instanceof ReproError && err.code === 'E_INTEGRITY' ? integrity(`the manifest is larger than ${MAX_MANIFEST} bytes`, { limit: MAX_MANIFEST }) : err;
+  });
   return { bytes, digest: sha256Digest(bytes) };
 }
 
@@ -80,7 +73,7 @@ async function downloadVerified(client: RegistryClient, digest: string, size: nu
   let seen = 0;
   async function* chunks(): AsyncGenerator<Buffer> {
     try {
-      for await (const c of res.body as unknown as AsyncIterable<Uint8Array>) {
+      for await (const c of client.stream(res, `the bundle ${digest}`)) {
         seen += c.length;
         if (seen > size) throw integrity(`the registry sent more than the ${size} bytes the manifest names for ${digest}`, { digest, size });
         const b = Buffer.from(c.buffer, c.byteOffset, c.byteLength);

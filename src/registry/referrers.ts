@@ -16,6 +16,9 @@ import { formatReference, type OciRef } from './reference.js';
 import { SHA256_DIGEST, sha256Digest } from '../core/digest.js';
 import { MAX_DOCUMENT_BYTES } from '../bundle/limits.js';
 import { OCI_INDEX } from './media-types.js';
+
+/** An index, a tag list or a referrer's manifest: small JSON documents, refused past this. */
+const MAX_INDEX_BYTES = 4 * 1024 * 1024;
 import { withRetries } from '../core/retry.js';
 
 
@@ -94,7 +97,10 @@ async function readIndex(client: RegistryClient, tag: string): Promise<Array<Des
   });
   if (res.status >= 500) throw new ReproError('E_ENV', `the registry ${client.ref.registry} keeps answering ${res.status} for ${tag}`, { details: { tag, status: res.status } });
   if (res.status === 404) return [];
-  const doc = (await res.json().catch(() => ({}))) as { manifests?: unknown };
+  const doc = (await client.body(res, MAX_INDEX_BYTES, `the index ${tag}`).then((b) => JSON.parse(b.toString('utf8')) as unknown).catch((err) => {
+    if (err instanceof ReproError) throw err;
+    return {};
+  })) as { manifests?: unknown };
   return Array.isArray(doc.manifests) ? (doc.manifests as Array<Descriptor & { artifactType?: string }>) : [];
 }
 
@@ -126,7 +132,10 @@ export async function listReferrers(ref: OciRef, subject: string, types: readonl
   };
   const api = await client.request('GET', `/referrers/${subject}`, { ok: [200, 404], headers: { Accept: OCI_INDEX } });
   if (api.status === 200 && (api.headers.get('content-type') ?? '').includes('index')) {
-    const doc = (await api.json().catch(() => ({}))) as { manifests?: Array<Descriptor & { artifactType?: string }> };
+    const doc = (await client.body(api, MAX_INDEX_BYTES, 'the referrers index').then((b) => JSON.parse(b.toString('utf8')) as unknown).catch((err) => {
+      if (err instanceof ReproError) throw err;
+      return {};
+    })) as { manifests?: Array<Descriptor & { artifactType?: string }> };
     for (const d of Array.isArray(doc.manifests) ? doc.manifests : []) keep(String(d?.digest), d?.artifactType, d?.annotations);
     return [...found.values()];
   }
@@ -135,11 +144,18 @@ export async function listReferrers(ref: OciRef, subject: string, types: readonl
   for (const d of index) keep(String(d?.digest), d?.artifactType, d?.annotations);
   const prefix = `${subjectTag(subject)}.`;
   const tags = await client.request('GET', '/tags/list', { ok: [200, 404] });
-  const list = tags.status === 200 ? (((await tags.json().catch(() => ({}))) as { tags?: unknown }).tags ?? []) : [];
+  const list = tags.status === 200 ? (((await client.body(tags, MAX_INDEX_BYTES, 'the tag list').then((b) => JSON.parse(b.toString('utf8')) as unknown).catch((err) => {
+    if (err instanceof ReproError) throw err;
+    return {};
+  })) as { tags?: unknown }).tags ?? []) : [];
+  if (tags.status !== 200) await tags.body?.cancel().catch(() => {});
   for (const tag of (Array.isArray(list) ? list : []).filter((t): t is string => typeof t === 'string' && t.startsWith(prefix))) {
     const res = await client.request('GET', `/manifests/${tag}`, { ok: [200, 404], headers: { Accept: MANIFEST_MEDIA_TYPE } });
-    if (res.status !== 200) continue;
-    const bytes = Buffer.from(await res.arrayBuffer());
+    if (res.status !== 200) {
+      await res.body?.cancel().catch(() => {});
+      continue;
+    }
+    const bytes = await client.body(res, MAX_INDEX_BYTES, `the manifest ${tag}`);
     let doc: { artifactType?: string; subject?: { digest?: string }; annotations?: unknown };
     try {
       doc = JSON.parse(bytes.toString('utf8'));
@@ -152,26 +168,11 @@ export async function listReferrers(ref: OciRef, subject: string, types: readonl
   return [...found.values()];
 }
 
-/** A response body, refused past `limit` bytes as it arrives (never read whole first). */
-async function readBounded(res: Response, limit: number): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  let total = 0;
-  for await (const chunk of res.body ?? []) {
-    total += chunk.length;
-    if (total > limit) {
-      await res.body?.cancel().catch(() => {});
-      throw new ReproError('E_INTEGRITY', `the registry sent more than the ${limit} bytes the manifest declares`, { details: { limit } });
-    }
-    parts.push(Buffer.from(chunk));
-  }
-  return Buffer.concat(parts);
-}
-
 /** The one layer of a referrer artifact, its bytes checked against its digest. */
 export async function readReferrerLayer(ref: OciRef, digest: string, ctx: Context): Promise<{ mediaType: string; bytes: Buffer }> {
   const client = new RegistryClient(ref, ctx.env, 'pull');
   const res = await client.request('GET', `/manifests/${digest}`, { ok: [200], headers: { Accept: MANIFEST_MEDIA_TYPE } });
-  const manifestBytes = Buffer.from(await res.arrayBuffer());
+  const manifestBytes = await client.body(res, MAX_INDEX_BYTES, `the manifest ${digest}`);
   if (sha256(manifestBytes) !== digest) throw new ReproError('E_INTEGRITY', `the registry's manifest for ${digest} is not those bytes`, { details: { expected: digest, actual: sha256(manifestBytes) } });
   const doc = JSON.parse(manifestBytes.toString('utf8')) as { layers?: Descriptor[] };
   const layer = Array.isArray(doc.layers) && doc.layers.length === 1 ? doc.layers[0]! : null;
@@ -179,7 +180,7 @@ export async function readReferrerLayer(ref: OciRef, digest: string, ctx: Contex
     throw new ReproError('E_INTEGRITY', `${digest} is not a one-layer artifact of at most ${MAX_DOCUMENT_BYTES} bytes`, { details: { digest } });
   }
   const blob = await client.request('GET', `/blobs/${layer.digest}`, { ok: [200] });
-  const bytes = await readBounded(blob, layer.size);
+  const bytes = await client.body(blob, layer.size, `the layer ${layer.digest}`);
   if (bytes.length > MAX_DOCUMENT_BYTES || sha256(bytes) !== layer.digest) throw new ReproError('E_INTEGRITY', `the layer of ${digest} is not its digest ${layer.digest}`, { details: { expected: layer.digest, actual: sha256(bytes) } });
   return { mediaType: String(layer.mediaType), bytes };
 }
