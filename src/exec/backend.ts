@@ -13,8 +13,14 @@ export interface BackendRun {
   bundleFile: string;
   /** The cached project (read-only source of the run's copy). */
   projectDir: string;
-  /** runs/<id>/project: where the entry point runs and its outputs land. */
+  /**
+   * Where the entry point runs: runs/<id>/project in Docker (its outputs come back there through
+   * the archive API); for the local backend a scratch copy of the project, runs/<id>/.scratch/
+   * project, removed after the run once its declared outputs are copied out (outputDir).
+   */
   workDir: string;
+  /** runs/<id>/project: where the declared outputs land for the user, and nothing else. */
+  outputDir: string;
   runDir: string;
   command: string;
   /** The shell the command runs under (local backend; a container's is its image's ENTRYPOINT). */

@@ -25,6 +25,7 @@ import { DEFAULT_NETWORK, RUNS_DIR } from './defaults.js';
 import { checkDrift } from './drift.js';
 import { renderEntry } from './entry.js';
 import { compareOutputs, recordOutputs } from './outputs.js';
+import { keepDeclaredOutputs, SCRATCH_DIR } from './keep-outputs.js';
 import { chooseBackend, type Backend } from './choose-backend.js';
 import { runLocalBackend } from './run-local.js';
 import { runDocker } from './run-docker.js';
@@ -85,6 +86,7 @@ export async function runExec(options: ExecOptions, ctx: Context): Promise<ExecR
   // 5. record and compare
   const outputs = manifest?.outputs ?? [];
   const recorded = (await recordOutputs(run.workDir, outputs)).map((o) => (result.refused?.[o.path] ? { path: o.path, size: null, sha256: null, refused: { path: o.path, kind: result.refused[o.path]! } } : o));
+  if (run.workDir !== run.outputDir) await keepDeclaredOutputs(run.workDir, run.outputDir, recorded, path.join(run.runDir, SCRATCH_DIR));
   const reference = await readReferenceRun(cached.dir);
   // Credentials given with -P reach the entry point, never the record (nor --json, nor a bundle built --with-run).
   const { parameters, secrets } = redactParameters(rendered.parameters);
@@ -132,7 +134,11 @@ async function planRun(cached: CachedBundle, bundleFile: string, projectDir: str
     cached,
     bundleFile,
     projectDir,
-    workDir: path.join(runDir, 'project'),
+    // The local entry point works in a scratch copy; only its declared outputs are copied into
+    // runs/<id>/project, so nothing else it writes (a .git/config, dotfiles) is left where the
+    // user looks later.
+    workDir: backend.kind === 'local' ? path.join(runDir, SCRATCH_DIR, 'project') : path.join(runDir, 'project'),
+    outputDir: path.join(runDir, 'project'),
     runDir,
     command: rendered.command,
     shell: shellOf(manifest),

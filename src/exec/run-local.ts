@@ -14,7 +14,7 @@ import { sandboxInvocation, type Sandbox } from './sandbox.js';
 import { copyProject } from './workdir.js';
 import { signalExitCode } from '../core/signals.js';
 
-/** Copies the project into the run directory, makes the outputs' directories, runs the command. */
+/** Copies the project into the run's scratch directory, makes the outputs' directories, runs the command (only the scratch directory is writable in the sandbox). */
 export async function runLocalBackend(run: BackendRun, sandbox: Sandbox | null, ctx: Context): Promise<BackendResult> {
   await copyProject(run.projectDir, run.workDir)
     .then(async () => {
@@ -27,7 +27,7 @@ export async function runLocalBackend(run: BackendRun, sandbox: Sandbox | null, 
   // In the sandbox, bwrap starts with its own fixed environment and reads its arguments and the
   // command from pipes; unconfined (--no-sandbox, which the user chose), the shell gets the run's.
   const invocation = sandbox
-    ? sandboxInvocation(sandbox.bwrap, { runDir: run.runDir, workDir: run.workDir, network: run.network, env: run.env, shell: run.shell, command: run.command, readPaths: run.readPaths }, callerIds(run.user))
+    ? sandboxInvocation(sandbox.bwrap, { runDir: path.dirname(run.workDir), workDir: run.workDir, network: run.network, env: run.env, shell: run.shell, command: run.command, readPaths: run.readPaths }, callerIds(run.user))
     : { argv: [...run.shell, run.command], env: run.env, fds: [] };
   const exitCode = await runLocal({ argv: invocation.argv, command: run.command, cwd: run.workDir, env: invocation.env, fds: invocation.fds, stdout: run.stdout, stderr: run.stderr });
   return { exitCode, image: null };

@@ -35,7 +35,7 @@ describe('repro exec --backend slurm: flags', () => {
   });
 
   it('hostile bundle on a node without bubblewrap: --require-sandbox (what every Slurm task passes) refuses to run it unconfined', async () => {
-    const b = await buildWithCli({ 'repro.yaml': 'name: unconfined\nversion: 1.0.0\nentry_points:\n  main:\n    command: "/usr/bin/touch ran.txt"\n' });
+    const b = await buildWithCli({ 'repro.yaml': 'name: unconfined\nversion: 1.0.0\nentry_points:\n  main:\n    command: "/usr/bin/touch ran.txt"\noutputs:\n  - ran.txt\n' });
     const env = { PATH: '/nonexistent' }; // no bwrap to be found
     const refused = path.join(tempDir(), 'refused');
     const r = await runCli(['exec', b, '--backend', 'local', '--require-sandbox', '--out', refused, '--json'], { env });

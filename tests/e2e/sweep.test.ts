@@ -20,6 +20,7 @@ entry_points:
 outputs:
   - out/fixed.txt
   - out/seeded.txt
+  - out/tag.txt
 `;
 const T = 'import sys, os\nos.makedirs("out", exist_ok=True)\nopen("out/fixed.txt","w").write("fixed\\n")\nopen("out/seeded.txt","w").write(sys.argv[1] + "\\n")\nopen("out/tag.txt","w").write(sys.argv[3])\nsys.exit(3 if (sys.argv[1], sys.argv[2]) == ("2", "0.5") else 0)\n';
 
@@ -34,7 +35,7 @@ describe('repro exec --sweep', () => {
     const s = r.json().result;
     expect(s.points.map((p: { parameters: Record<string, string> }) => `${p.parameters.seed}/${p.parameters.lr}`)).toEqual(['0/0.1', '0/0.5', '1/0.1', '1/0.5', '2/0.1', '2/0.5']);
     expect(s.points.map((p: { exitCode: number }) => p.exitCode)).toEqual([0, 0, 0, 0, 0, 3]);
-    expect(s).toMatchObject({ succeeded: 5, failed: 1, distinctOutputs: { 'out/fixed.txt': 1, 'out/seeded.txt': 3 } });
+    expect(s).toMatchObject({ succeeded: 5, failed: 1, distinctOutputs: { 'out/fixed.txt': 1, 'out/seeded.txt': 3, 'out/tag.txt': 1 } });
     expect(JSON.parse(readFileSync(path.join(dir, 'summary.json'), 'utf8'))).toMatchObject({ kind: 'repro-sweep', failed: 1 });
     for (const p of s.points) expect(existsSync(path.join(p.runDir, 'run.json'))).toBe(true);
     const text = await runCli(['exec', b, '--backend', 'local', '--no-sandbox', '--sweep', 'seed=0..1', '--out', path.join(tempDir(), 'sweep2')]);
@@ -45,13 +46,15 @@ describe('repro exec --sweep', () => {
   it('shell injection: a swept value full of shell syntax reaches the entry point as text', async () => {
     const b = await bundle();
     const dir = path.join(tempDir(), 'sweep');
-    const evil = '$(touch PWNED);`touch PWNED2`&&echo';
+    // Absolute markers: the run's scratch directory is gone after the run, so a planted file there would not show.
+    const marker = path.join(tempDir(), 'PWNED');
+    const evil = `$(touch ${marker});\`touch ${marker}2\`&&echo`;
     const r = await runCli(['exec', b, '--backend', 'local', '--no-sandbox', '--sweep', `tag=${evil}`, '--out', dir, '--json']);
     expect(r.code, r.stderr).toBe(0);
     const point = r.json().result.points[0];
     expect(readFileSync(path.join(point.runDir, 'project', 'out', 'tag.txt'), 'utf8')).toBe(evil);
-    expect(existsSync(path.join(point.runDir, 'project', 'PWNED'))).toBe(false);
-    expect(existsSync(path.join(point.runDir, 'project', 'PWNED2'))).toBe(false);
+    expect(existsSync(marker)).toBe(false);
+    expect(existsSync(`${marker}2`)).toBe(false);
   });
 
   it('a parameter both swept and given with -P is a usage error (exit 2) before anything runs', async () => {

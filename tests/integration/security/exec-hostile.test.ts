@@ -150,6 +150,31 @@ describe('issue 27: hostile input is refused, never a crash (exit 70)', () => {
   });
 });
 
+describe('issue 27: what the user looks at later is inert (finding 10)', () => {
+  it('attack: a .git/config with core.fsmonitor, a .envrc and undeclared files planted by the entry point never reach the run directory; declared outputs do', async () => {
+    const marker = path.join(tempDir(), 'fsmonitor-ran');
+    const plant = [
+      'mkdir -p outputs/ckpt .git',
+      `printf '[core]\\n\\tfsmonitor = touch ${marker}\\n' > .git/config`,
+      'echo "export PATH=/evil:$PATH" > .envrc',
+      'echo secret > undeclared.txt',
+      'echo 0.9 > outputs/metrics.json',
+      'echo w > outputs/ckpt/weights.bin',
+      'mkdir -p ../.git && cp .git/config ../.git/config 2>/dev/null; true',
+    ].join(' && ');
+    const root = await yamlProject(plant, ['outputs/metrics.json', 'outputs/ckpt']);
+    const r = await exec(await build(root), ['main']);
+    expect(r.code, r.stderr).toBe(0);
+    const listing = (await fs.readdir(r.out, { recursive: true })).map(String).sort();
+    expect(listing).toEqual(['project', 'project/outputs', 'project/outputs/ckpt', 'project/outputs/ckpt/weights.bin', 'project/outputs/metrics.json', 'run.json']);
+    expect(await fs.readFile(path.join(r.out, 'project', 'outputs', 'metrics.json'), 'utf8')).toBe('0.9\n');
+    // git run where the user looks finds no planted config to obey
+    spawnSync('git', ['status'], { cwd: path.join(r.out, 'project'), encoding: 'utf8' });
+    expect(existsSync(marker)).toBe(false);
+    expect(r.json().result.outputs.map((o: { path: string }) => o.path)).toEqual(['outputs/metrics.json', 'outputs/ckpt']);
+  });
+});
+
 describe('issue 27: what repro prints of a bundle is inert', () => {
   it('attack: a bundle named with terminal escapes (clear screen, an OSC 8 link) is printed escaped by verify and exec', async () => {
     const evil = 'iris\u001b[2J\u001b]8;;https://evil.example\u0007x';

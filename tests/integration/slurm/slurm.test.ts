@@ -26,6 +26,7 @@ entry_points:
 outputs:
   - out/fixed.txt
   - out/seeded.txt
+  - out/tag.txt
 `;
 const T = `import sys, os, time
 time.sleep(float(sys.argv[3]))
@@ -96,7 +97,7 @@ describe.skipIf(SKIP_SLURM)(`repro exec --backend slurm (${SKIP_SLURM ? SLURM_RE
     const r = await runCli(['exec', bundle, '--backend', 'slurm', '--sweep', 'seed=0..9', '-P', `tag=${evil}`, '--max-parallel', '4', '--out', out, '--json'], { env });
     expect(r.code, r.stderr).toBe(1); // seed 7 exits 3
     const s = r.json().result;
-    expect(s).toMatchObject({ kind: 'repro-sweep', succeeded: 9, failed: 1, distinctOutputs: { 'out/fixed.txt': 1, 'out/seeded.txt': 10 } });
+    expect(s).toMatchObject({ kind: 'repro-sweep', succeeded: 9, failed: 1, distinctOutputs: { 'out/fixed.txt': 1, 'out/seeded.txt': 10, 'out/tag.txt': 1 } });
     expect(s.points.map((p: { exitCode: number }) => p.exitCode)).toEqual([0, 0, 0, 0, 0, 0, 0, 3, 0, 0]);
     const jobIds = new Set(s.points.map((p: { slurm: { jobId: string } }) => p.slurm.jobId));
     expect(jobIds.size).toBe(1);
