@@ -75,3 +75,13 @@ export function refuseWithout<K extends string>(flags: Partial<Record<K, unknown
     details: { flags: given, needs },
   });
 }
+
+/** A size flag: a whole number of bytes, or with k, m, g, t (powers of 1024), e.g. 16g. */
+export function parseSize(flag: string, value: string): number {
+  const m = /^(\d+)([kmgt]?)(i?b)?$/i.exec(value.trim());
+  const n = m ? Number(m[1]) * 1024 ** ' kmgt'.indexOf((m[2] || ' ').toLowerCase()) : NaN;
+  if (!Number.isSafeInteger(n) || n <= 0) {
+    throw new ReproError('E_USAGE', `${flag} must be a size such as 512m or 16g, not ${JSON.stringify(value)}`, { hint: `e.g. ${flag} 16g`, details: { flag, value } });
+  }
+  return n;
+}

@@ -8,6 +8,7 @@ import { DEFAULT_DOCKER_TIMEOUT_S } from '../docker/connection.js';
 import { BUILD_NETWORKS } from '../docker/images.js';
 import { DEFAULT_OUT_DIR } from '../builder/defaults.js';
 import { DEFAULT_ENTRY, DEFAULT_MAX_PARALLEL, DEFAULT_NETWORK, RUNS_DIR } from '../exec/defaults.js';
+import { DEFAULT_RESOURCE_LIMITS } from '../exec/backend.js';
 import { DEFAULT_SOURCE_DATE_EPOCH } from '../intake/source-date.js';
 import { epochTime } from '../core/time.js';
 import type { CliIo, CommandOutcome, Invocation, OutputFormat } from './io.js';
@@ -336,6 +337,10 @@ ssh-agent or ~/.ssh key), REPRO_DOCKER_TIMEOUT (seconds each engine request may 
     .option('--out <dir>', `run directory (default: ${RUNS_DIR}/<run-id>); with --sweep, the sweep's (${RUNS_DIR}/sweep-<id>); with slurm, the job's (${RUNS_DIR}/slurm-<id>), where each point's run directory is N/`)
     .option('--strict', 'refuse to run on breaking drift')
     .option('--network <mode>', `container network (default: ${DEFAULT_NETWORK})`)
+    .option('--time-limit <duration>', 'stop the entry point after this long (90s, 30m, 2h): SIGTERM, then SIGKILL; the run ends with exit 124 and run.json says so (default: none)')
+    .option('--pids-limit <n>', `at most this many processes (Docker: the container's; local: an rlimit, not applied to root) (default ${DEFAULT_RESOURCE_LIMITS.pids})`)
+    .option('--memory-limit <size>', 'at most this much memory, e.g. 16g (Docker only: the local backend makes no cgroup and says so) (default: none)')
+    .option('--file-size-limit <size>', 'no file the entry point writes may grow past this, e.g. 10g (default: none)')
     .option('--python <path>', 'the Python interpreter for the drift check (default: the one the snapshot names, if present)')
     .option('--expect-reproduced', 'exit 1 when the outputs do not reproduce the reference run')
     .option('--attach', 'BUNDLE is a registry reference: record this run beside it in the registry (repro runs REF lists them)')

@@ -38,6 +38,15 @@ export interface RunRequest {
   stderr: NodeJS.WritableStream;
   /** Labels on the container (io.repro.run=<run id>), so it can be found and audited. */
   labels?: Record<string, string>;
+  /** Processes, memory and file-size limits of the container (null: none). */
+  pids?: number | null;
+  memoryBytes?: number | null;
+  fileSizeBytes?: number | null;
+  /** Wall time: past it the container is killed and the run ends with `timedOutExit`. */
+  timeLimitMs?: number | null;
+  timedOutExit?: number;
+  /** Told when the time limit killed the container. */
+  onTimeout?: () => void;
 }
 
 type Container = Docker.Container;
@@ -68,11 +77,22 @@ export async function runContainer(docker: Docker, request: RunRequest, env: Env
     // The wait request may never settle if the connection breaks after its headers came
     // (the engine went away mid-run), and nothing else would keep repro alive or tell it:
     // a watchdog asks the engine every few seconds whether it and the container are there.
-    const status = await watchExit(docker, container, exited, limit);
+    let timedOut = false;
+    const timer = request.timeLimitMs
+      ? setTimeout(() => {
+          timedOut = true;
+          request.onTimeout?.();
+          void within(limit, 'kill the container', container.kill()).catch(() => {});
+        }, request.timeLimitMs)
+      : null;
+    const status = await watchExit(docker, container, exited, limit).finally(() => {
+      if (timer) clearTimeout(timer);
+    });
     await new Promise((r) => setTimeout(r, 50)); // let the last attached bytes (and events) arrive
-    if (kills.signals.length > 0) throw stoppedFromOutside(container.id, kills.signals, status.StatusCode, env);
+    // The time limit's own kill is not "stopped from outside".
+    if (!timedOut && kills.signals.length > 0) throw stoppedFromOutside(container.id, kills.signals, status.StatusCode, env);
     await request.afterExit?.(files);
-    return status.StatusCode;
+    return timedOut ? (request.timedOutExit ?? 124) : status.StatusCode;
   } catch (err) {
     if (isReproError(err)) throw err;
     if (isEngineAnswer(err)) throw runFailed((err as Error).message);
@@ -110,6 +130,9 @@ async function createContainer(docker: Docker, request: RunRequest, env: Env, li
           // except through the archive API, read with the hostile-tar rules.
           Binds: [],
           SecurityOpt: ['no-new-privileges'],
+          ...(request.pids ? { PidsLimit: request.pids } : {}),
+          ...(request.memoryBytes ? { Memory: request.memoryBytes, MemorySwap: request.memoryBytes } : {}),
+          ...(request.fileSizeBytes ? { Ulimits: [{ Name: 'fsize', Soft: request.fileSizeBytes, Hard: request.fileSizeBytes }] } : {}),
           Tmpfs: { '/tmp': 'rw,size=1g' },
           DeviceRequests: request.gpus ? [{ Driver: 'nvidia', Count: request.gpus, Capabilities: [['gpu']] }] : [],
         },

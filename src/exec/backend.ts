@@ -36,6 +36,7 @@ export interface BackendRun {
   /** Bounds on what a container's output archives may hold. */
   limits: TarLimits;
   gpus: number | null;
+  resources: ResourceLimits;
   runId: string;
   user: string;
   network: string;
@@ -43,8 +44,24 @@ export interface BackendRun {
   stderr: NodeJS.WritableStream;
 }
 
+/** What a run may use: wall time, processes, memory, the size of any file it writes (null: no limit). */
+export interface ResourceLimits {
+  timeLimitMs: number | null;
+  pids: number | null;
+  memoryBytes: number | null;
+  fileSizeBytes: number | null;
+}
+
+export const DEFAULT_RESOURCE_LIMITS: ResourceLimits = { timeLimitMs: null, pids: 4096, memoryBytes: null, fileSizeBytes: null };
+
+/** Exit code of a run the time limit ended (as timeout(1)). */
+export const TIMED_OUT_EXIT = 124;
+
 export interface BackendResult {
   exitCode: number;
+  /** Limits asked for that this backend could not enforce, with why. */
+  notEnforced?: string[];
+  timedOut?: boolean;
   image: string | null;
   /** Outputs that came back as something other than files and directories (Docker), by path. */
   refused?: Record<string, RefusedKind>;

@@ -32,6 +32,7 @@ import { runDocker } from './run-docker.js';
 import { cleanEnvironment, pickEnvironment } from './sandbox.js';
 import { makeFreshDir } from './workdir.js';
 import { shlexQuote } from '../project/python-format.js';
+import { DEFAULT_RESOURCE_LIMITS, TIMED_OUT_EXIT, type ResourceLimits } from './backend.js';
 
 export interface ExecOptions {
   bundle: string;
@@ -56,6 +57,8 @@ export interface ExecOptions {
   passEnv?: string[];
   /** Refuse bundles beyond these (rule 8); the defaults when absent. */
   limits?: TarLimits;
+  /** What the run may use (--time-limit, --pids-limit, --memory-limit, --file-size-limit); the defaults when absent. */
+  resources?: ResourceLimits;
   /** --expect-digest: refuse a bundle whose verified content digest is another (a Slurm task's check). */
   expectDigest?: string;
 }
@@ -83,6 +86,8 @@ export async function runExec(options: ExecOptions, ctx: Context): Promise<ExecR
   const started = ctx.now();
   const result: BackendResult = backend.kind === 'docker' ? await runDocker(run, backend.docker, ctx) : await runLocalBackend(run, backend.sandbox, ctx);
   const ended = ctx.now();
+  for (const why of result.notEnforced ?? []) ctx.log.warn(`exec: a limit was not enforced: ${why}`);
+  if (result.timedOut) ctx.log.warn(`exec: the run reached its time limit (${(run.resources.timeLimitMs ?? 0) / 1000} s) and was stopped: exit ${TIMED_OUT_EXIT}`);
   // 5. record and compare
   const outputs = manifest?.outputs ?? [];
   const recorded = (await recordOutputs(run.workDir, outputs)).map((o) => (result.refused?.[o.path] ? { path: o.path, size: null, sha256: null, refused: { path: o.path, kind: result.refused[o.path]! } } : o));
@@ -102,6 +107,7 @@ export async function runExec(options: ExecOptions, ctx: Context): Promise<ExecR
     sandbox: backend.kind === 'docker' ? 'docker' : backend.sandbox ? 'bubblewrap' : 'none',
     environment: redactEnvironment(run.env),
     image: result.image,
+    resources: { ...run.resources, notEnforced: result.notEnforced ?? [], timedOut: Boolean(result.timedOut) },
     machine: drift,
     startedAt: started.toISOString(),
     endedAt: ended.toISOString(),
@@ -151,6 +157,7 @@ async function planRun(cached: CachedBundle, bundleFile: string, projectDir: str
     outputs: outputs.map((o) => o.path),
     limits: options.limits ?? DEFAULT_LIMITS,
     gpus: manifest?.gpu?.required ? manifest.gpu.count : null,
+    resources: options.resources ?? DEFAULT_RESOURCE_LIMITS,
     runId: options.runId,
     user: options.user,
     network: options.network ?? DEFAULT_NETWORK,

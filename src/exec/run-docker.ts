@@ -10,7 +10,7 @@ import { DOCKERFILE_PATH } from '../bundle/layout.js';
 import type { Context } from '../core/context.js';
 import { reachDocker, reachDockerIfAny, type DockerClient } from '../docker/client.js';
 import type { RefusedKind } from '../run-record/record.js';
-import type { BackendResult, BackendRun } from './backend.js';
+import { TIMED_OUT_EXIT, type BackendResult, type BackendRun } from './backend.js';
 import { collectOutput, outputDirsTar } from './collect-outputs.js';
 import { dockerfileFetches } from '../dockerfile/fetches.js';
 import { ReproError } from '../core/errors.js';
@@ -34,6 +34,7 @@ export async function runDocker(run: BackendRun, docker: DockerClient, ctx: Cont
   await fs.mkdir(run.workDir, { recursive: true });
   const [uid = 0, gid = 0] = run.user.split(':').map(Number);
   const refused: Record<string, RefusedKind> = {};
+  let timedOut = false;
   const exitCode = await docker.runContainer({
     image: image.id,
     command: run.command,
@@ -54,8 +55,14 @@ export async function runDocker(run: BackendRun, docker: DockerClient, ctx: Cont
     stdout: run.stdout,
     stderr: run.stderr,
     labels: { [RUN_LABEL]: run.runId, [BUNDLE_DIGEST_LABEL]: cached.contentDigest },
+    pids: run.resources.pids,
+    memoryBytes: run.resources.memoryBytes,
+    fileSizeBytes: run.resources.fileSizeBytes,
+    timeLimitMs: run.resources.timeLimitMs,
+    timedOutExit: TIMED_OUT_EXIT,
+    onTimeout: () => (timedOut = true),
   });
-  return { exitCode, image: image.id, refused };
+  return { exitCode, image: image.id, refused, timedOut };
 }
 
 /** A bundle whose Dockerfile would make the engine fetch from elsewhere is refused before any build (dockerfile/fetches.ts). */

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { onInterrupt } from '../core/cleanup.js';
 import type { Context } from '../core/context.js';
 import { ReproError, fsError } from '../core/errors.js';
-import type { BackendResult, BackendRun } from './backend.js';
+import { TIMED_OUT_EXIT, type BackendResult, type BackendRun, type ResourceLimits } from './backend.js';
 import { sandboxInvocation, type Sandbox } from './sandbox.js';
 import { copyProject } from './workdir.js';
 import { signalExitCode } from '../core/signals.js';
@@ -26,11 +26,36 @@ export async function runLocalBackend(run: BackendRun, sandbox: Sandbox | null, 
     });
   // In the sandbox, bwrap starts with its own fixed environment and reads its arguments and the
   // command from pipes; unconfined (--no-sandbox, which the user chose), the shell gets the run's.
+  const ids = callerIds(run.user);
+  const { prefix, notEnforced } = await rlimitPrefix(run.resources, ids.uid);
   const invocation = sandbox
-    ? sandboxInvocation(sandbox.bwrap, { runDir: path.dirname(run.workDir), workDir: run.workDir, network: run.network, env: run.env, shell: run.shell, command: run.command, readPaths: run.readPaths }, callerIds(run.user))
-    : { argv: [...run.shell, run.command], env: run.env, fds: [] };
-  const exitCode = await runLocal({ argv: invocation.argv, command: run.command, cwd: run.workDir, env: invocation.env, fds: invocation.fds, stdout: run.stdout, stderr: run.stderr });
-  return { exitCode, image: null };
+    ? sandboxInvocation(sandbox.bwrap, { runDir: path.dirname(run.workDir), workDir: run.workDir, network: run.network, env: run.env, shell: run.shell, command: run.command, readPaths: run.readPaths, prefix }, ids)
+    : { argv: [...prefix, ...run.shell, run.command], env: run.env, fds: [] };
+  const { exitCode, timedOut } = await runLocal({ argv: invocation.argv, command: run.command, cwd: run.workDir, env: invocation.env, fds: invocation.fds, stdout: run.stdout, stderr: run.stderr, timeLimitMs: run.resources.timeLimitMs });
+  return { exitCode, image: null, notEnforced, timedOut };
+}
+
+const PRLIMIT = '/usr/bin/prlimit';
+
+/**
+ * The limits a local run can have without cgroups: processes and file size as rlimits, set by
+ * util-linux's prlimit in front of the shell (inside the sandbox, /usr is the host's). Memory
+ * needs a cgroup, which the local backend does not make; and the kernel does not count
+ * processes against RLIMIT_NPROC for root.
+ */
+async function rlimitPrefix(limits: ResourceLimits, uid: number): Promise<{ prefix: string[]; notEnforced: string[] }> {
+  const notEnforced: string[] = [];
+  if (limits.memoryBytes !== null) notEnforced.push('memory: the local backend makes no cgroup (use --backend docker to bound memory)');
+  const want: string[] = [];
+  if (limits.pids !== null) {
+    if (uid === 0) notEnforced.push('pids: the kernel does not count processes against a limit for root');
+    else want.push(`--nproc=${limits.pids}`);
+  }
+  if (limits.fileSizeBytes !== null) want.push(`--fsize=${limits.fileSizeBytes}`);
+  if (want.length === 0) return { prefix: [], notEnforced };
+  const has = await fs.access(PRLIMIT).then(() => true, () => false);
+  if (!has) return { prefix: [], notEnforced: [...notEnforced, ...want.map((w) => `${w.slice(2).split('=')[0]}: ${PRLIMIT} (util-linux) is not installed`)] };
+  return { prefix: [PRLIMIT, ...want, '--'], notEnforced };
 }
 
 /** The caller's uid and gid from BackendRun.user ("uid:gid"), for the sandbox's /etc/passwd. */
@@ -47,9 +72,14 @@ export interface LocalRun {
   env: Readonly<Record<string, string | undefined>>;
   /** What the program reads from fd 3, 4, …: each written whole, then closed. */
   fds?: Buffer[];
+  /** Wall time: past it, the group gets SIGTERM, then SIGKILL, and the run ends with exit 124. */
+  timeLimitMs?: number | null;
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
 }
+
+/** How long the output of an entry point that has exited may still take to arrive. */
+const STREAM_GRACE_MS = 1000;
 
 /** How long an interrupted entry point has to end after SIGTERM before its group gets SIGKILL. */
 const KILL_AFTER_MS = 2000;
@@ -70,7 +100,7 @@ function groupAlive(pid: number | undefined): boolean {
   }
 }
 
-export function runLocal(run: LocalRun): Promise<number> {
+export function runLocal(run: LocalRun): Promise<{ exitCode: number; timedOut: boolean }> {
   return new Promise((resolve, reject) => {
     const fds = run.fds ?? [];
     const child = spawn(run.argv[0]!, run.argv.slice(1), { cwd: run.cwd, env: run.env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe', ...fds.map(() => 'pipe' as const)], detached: true });
@@ -81,20 +111,50 @@ export function runLocal(run: LocalRun): Promise<number> {
     });
     // Ctrl-C/SIGTERM: the whole process group gets SIGTERM, and SIGKILL if any of it is still
     // there after a grace period, so an entry point that ignores SIGTERM cannot outlive exec.
-    const unregister = onInterrupt(async () => {
+    const stopGroup = async () => {
       signalGroup(child.pid, 'SIGTERM');
       for (let waited = 0; waited < KILL_AFTER_MS && groupAlive(child.pid); waited += 100) await new Promise((r) => setTimeout(r, 100));
       if (groupAlive(child.pid)) signalGroup(child.pid, 'SIGKILL');
-    });
+    };
+    const unregister = onInterrupt(stopGroup);
+    let timedOut = false;
+    const limit = run.timeLimitMs
+      ? setTimeout(() => {
+          timedOut = true;
+          void stopGroup();
+        }, run.timeLimitMs)
+      : null;
     child.stdout!.pipe(run.stdout, { end: false });
     child.stderr!.pipe(run.stderr, { end: false });
     child.on('error', (err) => {
       unregister();
       reject(new ReproError('E_ENV', `cannot start the entry point: ${err.message}`, { hint: `Is ${run.argv[0]} installed? (MLproject commands run under bash, as in mlflow run; repro.yaml ones under /bin/sh.)`, details: { command: run.command } }));
     });
-    child.on('close', (code, signal) => {
+    // The run ends when the entry point's process does. Its output gets STREAM_GRACE_MS to drain;
+    // then whatever still holds the pipes (a grandchild that left the process group with setsid
+    // under --no-sandbox) is cut off, and what is left of the group is killed: it cannot keep
+    // exec waiting.
+    let settled = false;
+    const finish = (code: number | null, signal: NodeJS.Signals | null) => {
+      if (settled) return;
+      settled = true;
       unregister();
-      resolve(code ?? (signal ? signalExitCode(signal) : 129));
+      if (limit) clearTimeout(limit);
+      resolve({ exitCode: timedOut ? TIMED_OUT_EXIT : (code ?? (signal ? signalExitCode(signal) : 129)), timedOut });
+    };
+    child.on('exit', (code, signal) => {
+      if (groupAlive(child.pid)) signalGroup(child.pid, 'SIGKILL');
+      const cut = setTimeout(() => {
+        child.stdout!.unpipe(run.stdout);
+        child.stderr!.unpipe(run.stderr);
+        child.stdout!.destroy();
+        child.stderr!.destroy();
+        finish(code, signal);
+      }, STREAM_GRACE_MS);
+      child.once('close', () => {
+        clearTimeout(cut);
+        finish(code, signal);
+      });
     });
   });
 }

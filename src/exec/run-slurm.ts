@@ -32,6 +32,7 @@ import { notReachableError, slurmTool, unreachable } from '../slurm/tools.js';
 import { cancelJob, waitForJob } from '../slurm/wait.js';
 import { hexOf } from '../core/digest.js';
 import { readEnvelope, slurmTaskArgv, slurmTaskParams } from '../core/self-invocation.js';
+import { DEFAULT_RESOURCE_LIMITS } from './backend.js';
 
 export interface SlurmRerunOptions {
   exec: Omit<ExecOptions, 'runId' | 'out' | 'stdout' | 'stderr' | 'backend' | 'sandbox'>;
@@ -206,6 +207,7 @@ export async function runSlurm(options: SlurmRerunOptions, ctx: Context): Promis
       python: options.exec.python,
       passEnv: options.exec.passEnv,
       limits: options.exec.limits && (options.exec.limits.maxEntries !== DEFAULT_LIMITS.maxEntries || options.exec.limits.maxTotalBytes !== DEFAULT_LIMITS.maxTotalBytes) ? options.exec.limits : null,
+      resources: options.exec.resources ? { ...options.exec.resources, pids: options.exec.resources.pids === DEFAULT_RESOURCE_LIMITS.pids ? null : options.exec.resources.pids } : null,
     }),
   };
   const script = batchScript(plan);

@@ -71,6 +71,8 @@ export interface SandboxedCommand {
   command: string;
   /** Files and directories the user named as path parameters: bound read-only at the same place. */
   readPaths: readonly string[];
+  /** What runs the shell inside the sandbox (prlimit and its limits), if anything. */
+  prefix?: readonly string[];
 }
 
 /** How bwrap is started: its argv (no secret in it), its environment, and what it reads from each extra fd (3, 4, …). */
@@ -138,7 +140,7 @@ export function sandboxInvocation(bwrap: string, run: SandboxedCommand, who: { u
   // bwrap takes options from --args, the command from its own argv: the shell and the script's
   // path, neither of them a secret.
   return {
-    argv: [bwrap, '--args', '3', run.shell[0]!, ENTRY_SCRIPT],
+    argv: [bwrap, '--args', '3', ...(run.prefix ?? []), run.shell[0]!, ENTRY_SCRIPT],
     env: BWRAP_ENV,
     fds: [Buffer.from(args.map((a) => `${a}\0`).join('')), Buffer.from(ids.passwd), Buffer.from(ids.group), Buffer.from(`${run.command}\n`)],
   };

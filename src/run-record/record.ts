@@ -14,6 +14,18 @@ export const RUN_SCHEMA_VERSION = 1;
 /** What stood at an output path instead of a regular file or directory; `name`: a file name that is not UTF-8 (it cannot be recorded or compared). */
 export type RefusedKind = 'symlink' | 'fifo' | 'socket' | 'device' | 'name' | 'other';
 
+/** The resources a run was allowed, as `repro exec` enforced them (null: no limit). */
+export interface RunResources {
+  timeLimitMs: number | null;
+  pids: number | null;
+  memoryBytes: number | null;
+  fileSizeBytes: number | null;
+  /** Limits asked for that this backend could not enforce here, each with why. */
+  notEnforced: string[];
+  /** The time limit ended the run (its exit code is then 124, as timeout(1) gives). */
+  timedOut: boolean;
+}
+
 export interface OutputRecord {
   path: string;
   /** Bytes (a directory: its files' bytes added up); null when missing or refused. */
@@ -61,6 +73,8 @@ export interface RunRecord {
   /** The environment the entry point got (secret-named values redacted). */
   environment?: Record<string, string>;
   image: string | null;
+  /** The limits the run had (runs recorded before repro enforced any have none). */
+  resources?: RunResources;
   machine: { snapshotDigest: string; drift: Record<Severity, number> | null; changes?: Change[] };
   startedAt: string;
   endedAt: string;

@@ -10,7 +10,8 @@ import { parseParamFlags } from '../../project/render.js';
 import { parseDuration, SLURM_FLAGS, type SlurmFlags } from '../../slurm/resources.js';
 import type { SlurmDryRun } from '../../exec/run-slurm.js';
 import type { CliIo, CommandOutcome } from '../io.js';
-import { parseBackend, parseLimits, parsePositiveInt, refuseWithout, type Backend, type LimitFlags } from '../parse.js';
+import { parseBackend, parseLimits, parsePositiveInt, parseSize, refuseWithout, type Backend, type LimitFlags } from '../parse.js';
+import { DEFAULT_RESOURCE_LIMITS, type ResourceLimits } from '../../exec/backend.js';
 import { renderExec } from '../render/exec.js';
 import { renderSweep } from '../render/sweep.js';
 import { resolveBundleArg, type ResolvedBundle } from '../bundle-arg.js';
@@ -48,6 +49,20 @@ export interface ExecFlags extends LimitFlags, SlurmFlags {
   fulcioUrl?: string;
   rekorUrl?: string;
   identityToken?: string;
+  timeLimit?: string;
+  pidsLimit?: string;
+  memoryLimit?: string;
+  fileSizeLimit?: string;
+}
+
+/** --time-limit, --pids-limit, --memory-limit, --file-size-limit over the defaults. */
+function resourcesOf(flags: ExecFlags): ResourceLimits {
+  return {
+    timeLimitMs: parseDuration('--time-limit', flags.timeLimit),
+    pids: flags.pidsLimit === undefined ? DEFAULT_RESOURCE_LIMITS.pids : parsePositiveInt('--pids-limit', flags.pidsLimit, 4096),
+    memoryBytes: flags.memoryLimit === undefined ? null : parseSize('--memory-limit', flags.memoryLimit),
+    fileSizeBytes: flags.fileSizeLimit === undefined ? null : parseSize('--file-size-limit', flags.fileSizeLimit),
+  };
 }
 
 type Attached = { digest: string; tag: string | null; referrersApi: boolean };
@@ -74,6 +89,7 @@ function execOptions(resolved: ResolvedBundle, entry: string | undefined, backen
     ...(flags.requireSandbox ? { requireSandbox: true } : {}),
     passEnv: flags.env,
     limits: parseLimits(flags),
+    resources: resourcesOf(flags),
     ...(flags.expectDigest ? { expectDigest: flags.expectDigest } : {}),
     user: `${io.caller.uid}:${io.caller.gid}`,
     // With --json, stdout holds only the result: the entry point's output goes to stderr.

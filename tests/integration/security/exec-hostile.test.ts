@@ -175,6 +175,38 @@ describe('issue 27: what the user looks at later is inert (finding 10)', () => {
   });
 });
 
+describe('issue 27: exec always ends (Low)', () => {
+  it('attack: under --no-sandbox a setsid grandchild holding stdout does not keep exec waiting', async () => {
+    const root = await makeProject({ 'run.sh': 'setsid sleep 30 &\necho started\n' });
+    const bundle = await build(root);
+    const started = Date.now();
+    const r = await exec(bundle, ['run.sh', '--no-sandbox']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('started');
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+});
+
+describe('issue 27: limits on a run (Low)', () => {
+  it('attack: an entry point that never ends is stopped at --time-limit (exit 124, recorded), and one that writes without end hits --file-size-limit', async () => {
+    const root = await makeProject({ 'forever.sh': 'echo start\nsleep 60\n', 'fill.sh': 'mkdir -p out\nhead -c 3000000 /dev/zero > out/big.bin\necho "status $?"\n' });
+    const bundle = await build(root);
+    const started = Date.now();
+    const r = await exec(bundle, ['forever.sh', '--time-limit', '1s']);
+    expect(r.code, r.stderr).toBe(124);
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(r.json().result.resources).toMatchObject({ timeLimitMs: 1000, timedOut: true });
+    const f = await exec(bundle, ['fill.sh', '--file-size-limit', '1m']);
+    expect(f.code, f.stderr).toBe(0);
+    expect(f.stderr).toMatch(/status (153|1)/); // SIGXFSZ (128+25), or head's own error
+    expect(f.json().result.resources).toMatchObject({ fileSizeBytes: 1024 * 1024, timedOut: false });
+    // what cannot be enforced locally is said and recorded, never silently dropped
+    const m = await exec(bundle, ['fill.sh', '--memory-limit', '1g']);
+    expect(m.json().result.resources.notEnforced).toEqual(expect.arrayContaining([expect.stringMatching(/^memory: /)]));
+    expect(m.stderr).toContain('a limit was not enforced: memory');
+  });
+});
+
 describe('issue 27: what repro prints of a bundle is inert', () => {
   it('attack: a bundle named with terminal escapes (clear screen, an OSC 8 link) is printed escaped by verify and exec', async () => {
     const evil = 'iris\u001b[2J\u001b]8;;https://evil.example\u0007x';
@@ -524,6 +556,26 @@ describe('issue 27: the sandbox is an allowlist, and bwrap itself takes nothing 
     expect(sawSleep).toBe(true); // the run was watched while it ran
     expect([...seen]).toEqual([]); // only repro's own argv (the user's) may hold them: it is not a child of the sandbox
   });
+});
+
+describe.skipIf(SKIP_DOCKER)('issue 27: limits on a container run (Low)', () => {
+  it('attack: a container run is bounded: --pids-limit and --memory-limit reach its cgroup, --time-limit stops it (exit 124) and removes it', async () => {
+    const probe = 'mkdir -p outputs && (cat /sys/fs/cgroup/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids/pids.max; cat /sys/fs/cgroup/memory.max 2>/dev/null || cat /sys/fs/cgroup/memory/memory.limit_in_bytes) > outputs/metrics.json';
+    const root = await yamlProject(probe, ['outputs/metrics.json'], { 'forever.sh': 'sleep 60\n' });
+    const bundle = await build(root, ['--base-image', DOCKER_BASE_IMAGE!]);
+    const work = tempDir('repro-drun-');
+    const env = { REPRO_CACHE: path.join(work, 'cache') };
+    const r = await runCli(['exec', bundle, 'main', '--backend', 'docker', '--pids-limit', '100', '--memory-limit', '256m', '--out', path.join(work, 'run'), '--json'], { env });
+    expect(r.code, r.stderr).toBe(0);
+    expect((await fs.readFile(path.join(work, 'run', 'project', 'outputs', 'metrics.json'), 'utf8')).split('\n').slice(0, 2)).toEqual(['100', String(256 * 1024 * 1024)]);
+    expect(r.json().result.resources).toMatchObject({ pids: 100, memoryBytes: 256 * 1024 * 1024, notEnforced: [] });
+    const started = Date.now();
+    const t = await runCli(['exec', bundle, 'forever.sh', '--backend', 'docker', '--time-limit', '2s', '--out', path.join(work, 'run2'), '--json'], { env });
+    expect(t.code, t.stderr).toBe(124);
+    expect(Date.now() - started).toBeLessThan(60_000);
+    expect(t.json().result.resources.timedOut).toBe(true);
+    expect(execFileSync('docker', ['ps', '-aq', '--filter', `label=io.repro.run=${t.json().result.runId}`]).toString().trim()).toBe('');
+  }, 180_000);
 });
 
 describe.skipIf(SKIP_DOCKER)('issue 27: what the engine fetches for a bundle (finding 9)', () => {
