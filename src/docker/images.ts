@@ -14,6 +14,8 @@ export interface ImageInfo {
   /** The instruction that made each history entry (empty layers included), bottom first. */
   history: Array<{ createdBy: string; emptyLayer: boolean }>;
   labels: Record<string, string>;
+  /** The image's USER (name or uid[:gid]); '' when it runs as root. */
+  user: string;
 }
 
 export interface BuildRequest {
@@ -45,6 +47,7 @@ export async function inspectImage(docker: Docker, ref: string, env: Env, limit:
         .reverse()
         .map((h) => ({ createdBy: h.CreatedBy, emptyLayer: h.Size === 0 })),
       labels: info.Config?.Labels ?? {},
+      user: info.Config?.User ?? '',
     };
   } catch (err) {
     if ((err as { statusCode?: number }).statusCode === 404) return null;

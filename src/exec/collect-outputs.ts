@@ -16,7 +16,8 @@ import type { ContainerFiles } from '../docker/containers.js';
 import type { RefusedKind } from '../run-record/record.js';
 
 /** A tar of the outputs' directories (each parent first), owned by the caller, to put into /project before the start. */
-export function outputDirsTar(dirs: readonly string[], uid: number, gid: number): Buffer {
+/** `mode`: 0755 when the container runs as their owner; 0777 when it runs as the image's own user, whose uid repro does not know. */
+export function outputDirsTar(dirs: readonly string[], uid: number, gid: number, mode = 0o755): Buffer {
   const all = new Set<string>();
   for (const d of dirs) {
     const parts = d.split('/');
@@ -24,7 +25,7 @@ export function outputDirsTar(dirs: readonly string[], uid: number, gid: number)
   }
   const blocks = [...all].sort().map((d) => {
     const block = Buffer.alloc(512);
-    new Header({ path: `${d}/`, type: 'Directory', mode: 0o755, uid, gid, size: 0, mtime: new Date(0) }).encode(block, 0);
+    new Header({ path: `${d}/`, type: 'Directory', mode, uid, gid, size: 0, mtime: new Date(0) }).encode(block, 0);
     return block;
   });
   return Buffer.concat([...blocks, Buffer.alloc(1024)]);

@@ -33,6 +33,11 @@ export async function runDocker(run: BackendRun, docker: DockerClient, ctx: Cont
   const image = await buildBundleImage({ bundle: run.bundleFile, contentDigest: cached.contentDigest, name: cached.manifest.name, version: cached.manifest.version, sourceDateEpoch: cached.manifest.sourceDateEpoch, verify: false, reuse: true }, ctx, docker);
   await fs.mkdir(run.workDir, { recursive: true });
   const [uid = 0, gid = 0] = run.user.split(':').map(Number);
+  // A caller who is not root runs the container as themself (the outputs come back theirs); a
+  // root caller runs it as the image's own USER, never as root over it.
+  const imageUser = uid === 0 ? ((await docker.inspectImage(image.id))?.user ?? '') : null;
+  const user = imageUser === null ? run.user : imageUser || '0:0';
+  const openDirs = imageUser !== null && imageUser !== '' && !/^0(:0)?$|^root(:root)?$/.test(imageUser);
   const refused: Record<string, RefusedKind> = {};
   let timedOut = false;
   const exitCode = await docker.runContainer({
@@ -40,10 +45,10 @@ export async function runDocker(run: BackendRun, docker: DockerClient, ctx: Cont
     command: run.command,
     workingDir: '/project',
     env: run.env,
-    user: run.user,
+    user,
     network: run.network,
     beforeStart: async (files) => {
-      if (run.outputDirs.length > 0) await files.put(outputDirsTar(run.outputDirs, uid, gid), '/project');
+      if (run.outputDirs.length > 0) await files.put(outputDirsTar(run.outputDirs, uid, gid, openDirs ? 0o777 : 0o755), '/project');
     },
     afterExit: async (files) => {
       for (const rel of run.outputs) {

@@ -559,6 +559,16 @@ describe('issue 27: the sandbox is an allowlist, and bwrap itself takes nothing 
 });
 
 describe.skipIf(SKIP_DOCKER)('issue 27: limits on a container run (Low)', () => {
+  it('attack: a root caller\'s container runs as the image\'s USER (repro\'s images: 65534), never as root over it', async () => {
+    const root = await yamlProject('mkdir -p outputs && id -u > outputs/metrics.json', ['outputs/metrics.json']);
+    const bundle = await build(root, ['--base-image', DOCKER_BASE_IMAGE!]);
+    const work = tempDir('repro-drun-');
+    const r = await runCli(['exec', bundle, 'main', '--backend', 'docker', '--out', path.join(work, 'run'), '--json'], { env: { REPRO_CACHE: path.join(work, 'cache') } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(process.getuid?.()).toBe(0); // the caller here is root
+    expect(await fs.readFile(path.join(work, 'run', 'project', 'outputs', 'metrics.json'), 'utf8')).toBe('65534\n');
+  }, 180_000);
+
   it('attack: a container run is bounded: --pids-limit and --memory-limit reach its cgroup, --time-limit stops it (exit 124) and removes it', async () => {
     const probe = 'mkdir -p outputs && (cat /sys/fs/cgroup/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids/pids.max; cat /sys/fs/cgroup/memory.max 2>/dev/null || cat /sys/fs/cgroup/memory/memory.limit_in_bytes) > outputs/metrics.json';
     const root = await yamlProject(probe, ['outputs/metrics.json'], { 'forever.sh': 'sleep 60\n' });
