@@ -159,7 +159,7 @@ describe('issue 27: what the user looks at later is inert (finding 10)', () => {
       'echo "export PATH=/evil:$PATH" > .envrc',
       'echo secret > undeclared.txt',
       'echo 0.9 > outputs/metrics.json',
-      'echo w > outputs/ckpt/weights.bin',
+      'echo w > outputs/ckpt/weights.bin && chmod 4755 outputs/ckpt/weights.bin',
       'mkdir -p ../.git && cp .git/config ../.git/config 2>/dev/null; true',
     ].join(' && ');
     const root = await yamlProject(plant, ['outputs/metrics.json', 'outputs/ckpt']);
@@ -168,6 +168,8 @@ describe('issue 27: what the user looks at later is inert (finding 10)', () => {
     const listing = (await fs.readdir(r.out, { recursive: true })).map(String).sort();
     expect(listing).toEqual(['project', 'project/outputs', 'project/outputs/ckpt', 'project/outputs/ckpt/weights.bin', 'project/outputs/metrics.json', 'run.json']);
     expect(await fs.readFile(path.join(r.out, 'project', 'outputs', 'metrics.json'), 'utf8')).toBe('0.9\n');
+    // a setuid bit the entry point set does not come with its output
+    expect((await fs.stat(path.join(r.out, 'project', 'outputs', 'ckpt', 'weights.bin'))).mode & 0o7777).toBe(0o755);
     // git run where the user looks finds no planted config to obey
     spawnSync('git', ['status'], { cwd: path.join(r.out, 'project'), encoding: 'utf8' });
     expect(existsSync(marker)).toBe(false);
