@@ -4,14 +4,15 @@
 import { PackageURL } from 'packageurl-js';
 import ssri from 'ssri';
 import { normalizeName } from '../lockfile/requirements.js';
+import { NODE_LOCK_FORMATS, PYTHON_LOCK_FORMATS } from '../snapshot/pins.js';
 
 export type Ecosystem = 'npm' | 'pypi' | 'conda' | 'generic';
 
 /** The ecosystem a lockfile format's packages come from. */
 export function ecosystemOf(format: string): Ecosystem {
-  if (format === 'package-lock.json' || format === 'npm-shrinkwrap.json' || format === 'pnpm-lock.yaml' || format === 'yarn.lock') return 'npm';
+  if (NODE_LOCK_FORMATS.has(format)) return 'npm';
   if (format.startsWith('conda')) return 'conda';
-  if (format === 'requirements' || format === 'uv.lock' || format === 'poetry.lock' || format === 'Pipfile.lock') return 'pypi';
+  if (PYTHON_LOCK_FORMATS.has(format)) return 'pypi';
   return 'generic';
 }
 

@@ -21,9 +21,37 @@ const FORMATS: Array<{ matches: (name: string) => boolean; load: () => Promise<L
   { matches: (n) => n === 'Pipfile.lock', load: async () => (await import('./python-locks.js')).pipfileReader },
   { matches: (n) => /^(conda-lock|.*\.conda-lock)\.ya?ml$/.test(n), load: async () => (await import('./conda.js')).condaLockReader },
   { matches: (n) => /^environment\.ya?ml$/.test(n), load: async () => (await import('./conda.js')).condaEnvironmentReader },
+  { matches: (n) => /^pylock(\.[^./\\]+)?\.toml$/.test(n), load: async () => (await import('./pylock.js')).pylockReader },
   { matches: (n) => /^requirements.*\.txt$/i.test(n) || /^constraints.*\.txt$/i.test(n), load: async () => (await import('./requirements.js')).requirementsReader },
 ];
 const REQUIREMENTS = FORMATS[FORMATS.length - 1]!;
+
+/** conda's explicit specs have no name of their own: a .txt or .lock whose first line is @EXPLICIT (sniffed). */
+const EXPLICIT: (typeof FORMATS)[number] = { matches: () => false, load: async () => (await import('./conda-explicit.js')).condaExplicitReader };
+const MAYBE_EXPLICIT = /\.(txt|lock)$/i;
+const SNIFF_BYTES = 64 * 1024;
+
+/** Whether the first SNIFF_BYTES of a file make it a conda explicit spec. */
+async function sniffExplicit(file: string): Promise<boolean> {
+  const handle = await fs.open(file, 'r').catch(() => null);
+  if (!handle) return false;
+  try {
+    if (!(await handle.stat()).isFile()) return false;
+    const buf = Buffer.alloc(SNIFF_BYTES);
+    const { bytesRead } = await handle.read(buf, 0, SNIFF_BYTES, 0);
+    const { isExplicitSpec } = await import('./conda-explicit.js');
+    return isExplicitSpec(buf.subarray(0, bytesRead).toString('utf8'));
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The format of a file of the project: by name, and for .txt/.lock files by their first line (a conda explicit spec). */
+async function formatOf(dir: string, rel: string): Promise<(typeof FORMATS)[number] | undefined> {
+  const byName = readerFor(rel);
+  if ((byName === undefined || byName === REQUIREMENTS) && MAYBE_EXPLICIT.test(rel) && (await sniffExplicit(path.join(dir, rel)))) return EXPLICIT;
+  return byName;
+}
 
 export interface FoundLockfiles {
   records: (LockfileRecord & { error?: string })[];
@@ -38,10 +66,10 @@ function readerFor(rel: string): (typeof FORMATS)[number] | undefined {
   return FORMATS.find((r) => r.matches(name));
 }
 
-/** Whether a project-relative path is one repro reads as a lockfile (its top level, requirements/). */
+/** Whether a project-relative path may be a lockfile repro reads (its top level, requirements/): by name, or a .txt/.lock to sniff. */
 export function isLockfilePath(rel: string): boolean {
   const depth = rel.split('/').length;
-  return (depth === 1 || (depth === 2 && rel.startsWith('requirements/'))) && readerFor(rel) !== undefined;
+  return (depth === 1 || (depth === 2 && rel.startsWith('requirements/'))) && (readerFor(rel) !== undefined || MAYBE_EXPLICIT.test(rel));
 }
 
 /** The lockfiles of a project where repro looks for them (its top level and requirements/), sorted. */
@@ -51,7 +79,7 @@ export async function lockfileCandidates(dir: string): Promise<string[]> {
     const names = await fs.readdir(path.join(dir, sub)).catch(() => [] as string[]);
     for (const name of names) {
       const rel = sub === '' ? name : `${sub}/${name}`;
-      if (readerFor(rel)) out.push(rel);
+      if (await formatOf(dir, rel)) out.push(rel);
     }
   }
   return out.sort(compareUtf8);
@@ -62,7 +90,7 @@ export async function findLockfiles(dir: string): Promise<FoundLockfiles> {
   const warnings: FoundLockfiles['warnings'] = {};
   for (const rel of await lockfileCandidates(dir)) {
     const file = path.join(dir, rel);
-    const reader = await readerFor(rel)!.load();
+    const reader = await (await formatOf(dir, rel))!.load();
     let bytes: Buffer;
     try {
       const st = await fs.stat(file);

@@ -22,7 +22,8 @@ const satisfies = (version: string, spec: string): boolean | null => {
   return pep440.satisfies(version, spec);
 };
 
-export const PYTHON_LOCK_FORMATS = new Set(['requirements', 'uv.lock', 'poetry.lock', 'Pipfile.lock']);
+/** The lock formats whose packages are PyPI's (pin checks, purls). */
+export const PYTHON_LOCK_FORMATS = new Set(['requirements', 'uv.lock', 'poetry.lock', 'Pipfile.lock', 'pylock.toml']);
 const NAMED = 8;
 
 function isLocal(source: string | null, platform: string | undefined): boolean {

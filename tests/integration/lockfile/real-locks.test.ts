@@ -1,4 +1,4 @@
-// The real lockfiles of ../shared/real-locks (29 read here; 8 of 2026's formats not yet) (SOURCES.md names each project and commit),
+// The real lockfiles of ../shared/real-locks (34 read here; the 3 pixi.lock files not yet) (SOURCES.md names each project and commit),
 // read as their own tools define them: counts, versions, hash counts and warnings per file.
 // The counts were cross-checked against each format read another way (python3's json, tomllib
 // and PyYAML over the same bytes): e.g. pnpm 5.4's 1022 `/name/version` keys, poetry 1.1's 535
@@ -54,11 +54,19 @@ const TABLE: Array<[string, Expect]> = [
   ['yarn-berry-jest', { path: 'yarn.lock', format: 'yarn.lock', packages: 2227, hashed: 2069, hashes: 2069, unversioned: 0, warnings: {PLATFORM_SPECIFIC:87} }],
   ['yarn-v1-babel', { path: 'yarn.lock', format: 'yarn.lock', packages: 1417, hashed: 363, hashes: 363, unversioned: 0, warnings: {MISSING_HASH:1054} }],
   ['yarn-v1-jest', { path: 'yarn.lock', format: 'yarn.lock', packages: 1916, hashed: 1916, hashes: 1916, unversioned: 0, warnings: {} }],
+  // PEP 751 and conda explicit specs (issue 29); counts cross-checked with Python's tomllib over
+  // the same bytes (packages, those with a hash, distinct algo:hex hashes over sdist, wheels and
+  // archive, those without a version) and, for the spec, the URL lines after @EXPLICIT.
+  ['pylock-pdm-confidence', { path: 'pylock.toml', format: 'pylock.toml', packages: 17, hashed: 17, hashes: 256, unversioned: 0, warnings: {PLATFORM_SPECIFIC:1} }],
+  ['pylock-pip-yente', { path: 'pylock.toml', format: 'pylock.toml', packages: 132, hashed: 131, hashes: 131, unversioned: 1, warnings: {LOCAL_PATH:1} }],
+  ['pylock-uv-comfy-cli', { path: 'pylock.toml', format: 'pylock.toml', packages: 48, hashed: 47, hashes: 269, unversioned: 1, warnings: {LOCAL_PATH:1,PLATFORM_SPECIFIC:1} }],
+  ['pylock-uvcompile-odh-runtimes-baseline', { path: 'pylock.toml', format: 'pylock.toml', packages: 86, hashed: 86, hashes: 750, unversioned: 0, warnings: {PLATFORM_SPECIFIC:86} }],
+  ['conda-explicit-xview2-deploy', { path: 'spec-file.txt', format: 'conda-explicit', packages: 212, hashed: 0, hashes: 0, unversioned: 0, warnings: {MISSING_HASH:212} }],
 
 ];
 
-/** Real files of the lock formats issue 29 adds; each moves into TABLE when its reader lands. */
-const NOT_YET_READ = ['conda-explicit-xview2-deploy', 'pixi-v6-ml-pytorch-gpu-example', 'pixi-v6-pixi', 'pixi-v7-access-nri', 'pylock-pdm-confidence', 'pylock-pip-yente', 'pylock-uv-comfy-cli', 'pylock-uvcompile-odh-runtimes-baseline'];
+/** Real files of a format issue 29 adds that is not read yet (pixi.lock); each moves into TABLE when its reader lands. */
+const NOT_YET_READ = ['pixi-v6-ml-pytorch-gpu-example', 'pixi-v6-pixi', 'pixi-v7-access-nri'];
 
 async function read(name: string) {
   const found = await findLockfiles(path.join(ROOT, name));
@@ -70,7 +78,7 @@ async function read(name: string) {
 const find = (pkgs: LockPackage[], name: string, version?: string) => pkgs.filter((p) => p.name === name && (version === undefined || p.version === version));
 
 describe('real lockfiles of well-known projects', () => {
-  it('the shared folder holds the 29 cases read here, and the 8 formats of 2026 not read yet (pylock.toml, pixi.lock, conda explicit specs: issue 29)', async () => {
+  it('the shared folder holds the 34 cases read here, and the pixi.lock files not read yet (issue 29)', async () => {
     const all = readdirSync(ROOT).filter((n) => !n.endsWith('.md')).sort();
     expect(all.filter((n) => !NOT_YET_READ.includes(n))).toEqual(TABLE.map(([n]) => n).sort());
     expect(all.filter((n) => NOT_YET_READ.includes(n))).toEqual([...NOT_YET_READ].sort());

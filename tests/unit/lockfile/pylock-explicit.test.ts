@@ -1,0 +1,120 @@
+// PEP 751 pylock.toml and conda explicit specs (issue 29): what each records, what each warns
+// about, and hostile or future files recorded with a reason, never silently skipped.
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { isExplicitSpec, parseCondaExplicit } from '../../../src/lockfile/conda-explicit.js';
+import { findLockfiles } from '../../../src/lockfile/find.js';
+import { parsePylock, PYLOCK_NAME } from '../../../src/lockfile/pylock.js';
+
+const H = (c: string) => c.repeat(64);
+
+function project(files: Record<string, string>): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'repro-locks-'));
+  for (const [rel, text] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+    writeFileSync(path.join(dir, rel), text);
+  }
+  return dir;
+}
+
+describe('pylock.toml (PEP 751)', () => {
+  it('reads an index package with sdist and wheel hashes, a VCS commit, an archive and the project directory', () => {
+    const lock = parsePylock(`lock-version = "1.0"
+created-by = "test"
+
+[[packages]]
+name = "Torch_Audio"
+version = "2.3.1"
+index = "https://user:pw@pypi.example/simple"
+marker = "sys_platform == 'linux'"
+sdist = { url = "https://x/t.tar.gz", hashes = { sha256 = "${H('a')}" } }
+wheels = [{ url = "https://x/t.whl", hashes = { SHA256 = "${H('B')}", blake2b = "${'c'.repeat(128)}" } }]
+
+[[packages]]
+name = "tool"
+vcs = { type = "git", url = "https://github.com/acme/tool.git", commit-id = "${'d'.repeat(40)}" }
+
+[[packages]]
+name = "floating"
+vcs = { type = "git", url = "https://github.com/acme/floating.git", requested-revision = "main" }
+
+[[packages]]
+name = "model-utils"
+version = "1.0"
+archive = { url = "https://x/m.zip", hashes = { sha256 = "${H('e')}" } }
+
+[[packages]]
+name = "app"
+directory = { path = "." , editable = true }
+`);
+    expect(lock.packages).toEqual([
+      { name: 'torch-audio', version: '2.3.1', source: 'https://pypi.example/simple', hashes: [`blake2b:${'c'.repeat(128)}`, `sha256:${H('a')}`, `sha256:${H('b')}`], platform: "sys_platform == 'linux'" },
+      { name: 'tool', version: null, source: `git+https://github.com/acme/tool.git@${'d'.repeat(40)}`, hashes: [] },
+      { name: 'floating', version: null, source: 'git+https://github.com/acme/floating.git@', hashes: [] },
+      { name: 'model-utils', version: '1.0', source: 'https://x/m.zip', hashes: [`sha256:${H('e')}`] },
+      { name: 'app', version: null, source: '.', hashes: [] },
+    ]);
+    expect(lock.warnings.map((w) => `${w.code} ${w.package}`)).toEqual(['PLATFORM_SPECIFIC torch-audio', 'UNPINNED floating', 'LOCAL_PATH app']);
+  });
+
+  it('uv omits packages when there are none: an empty lock, not an error', () => {
+    expect(parsePylock('lock-version = "1.0"\ncreated-by = "uv"\n').packages).toEqual([]);
+  });
+
+  it('a future lock-version (2.0) is recorded against the file with the reason, never read as 1.x', async () => {
+    const dir = project({ 'pylock.toml': 'lock-version = "2.0"\n[[packages]]\nname = "x"\nversion = "1"\n' });
+    const found = await findLockfiles(dir);
+    expect(found.records).toEqual([expect.objectContaining({ path: 'pylock.toml', format: 'pylock.toml', packageCount: 0, error: expect.stringContaining('lock-version "2.0" is not one this reader knows') })]);
+  });
+
+  it('attack: a directory package that climbs out of the project is a LOCAL_PATH warning naming it; nothing there is read', () => {
+    const lock = parsePylock('lock-version = "1.0"\n[[packages]]\nname = "evil"\ndirectory = { path = "../../../../etc" }\n');
+    expect(lock.warnings).toEqual([{ code: 'LOCAL_PATH', message: 'evil is the project\'s directory "../../../../etc"', package: 'evil' }]);
+  });
+
+  it('file names: pylock.toml and pylock.<name>.toml only', () => {
+    for (const n of ['pylock.toml', 'pylock.dev.toml', 'pylock.gpu-cu124.toml']) expect(PYLOCK_NAME.test(n), n).toBe(true);
+    for (const n of ['pylock.toml.bak', 'my-pylock.toml', 'pylock..toml', 'pylock.a.b.toml']) expect(PYLOCK_NAME.test(n), n).toBe(false);
+  });
+});
+
+describe('conda explicit specs', () => {
+  const spec = `# platform: linux-64
+@EXPLICIT
+https://conda.anaconda.org/conda-forge/linux-64/python-3.11.5-hab00c5b_0_cpython.conda#${'1'.repeat(32)}
+https://conda.anaconda.org/conda-forge/noarch/tzdata-2024a-h0c530f3_0.conda#sha256:${H('f')}
+https://conda.anaconda.org/conda-forge/linux-64/zlib-1.3-h0.tar.bz2
+file:///home/someone/local-channel/linux-64/secret-1.0-0.tar.bz2
+`;
+
+  it('reads name, version, channel and md5 or sha256 from each URL', () => {
+    const lock = parseCondaExplicit(spec);
+    expect(lock.packages).toEqual([
+      { name: 'python', version: '3.11.5', source: 'https://conda.anaconda.org/conda-forge/linux-64/', hashes: [`md5:${'1'.repeat(32)}`], platform: 'linux-64' },
+      { name: 'tzdata', version: '2024a', source: 'https://conda.anaconda.org/conda-forge/noarch/', hashes: [`sha256:${H('f')}`], platform: 'noarch' },
+      { name: 'zlib', version: '1.3', source: 'https://conda.anaconda.org/conda-forge/linux-64/', hashes: [], platform: 'linux-64' },
+      { name: 'secret', version: '1.0', source: 'file:///home/someone/local-channel/linux-64/', hashes: [], platform: 'linux-64' },
+    ]);
+    expect(lock.warnings.map((w) => `${w.code} ${w.package}`)).toEqual(['MISSING_HASH zlib', 'LOCAL_PATH secret']);
+  });
+
+  it('is recognised by its @EXPLICIT line whatever its name, and spec-file.txt is never read as requirements', async () => {
+    const dir = project({ 'spec-file.txt': spec, 'conda-linux-64.lock': spec, 'requirements.txt': spec, 'README.txt': 'just words\n', 'notes.lock': 'x\n' });
+    const found = await findLockfiles(dir);
+    expect(found.records.map((r) => [r.path, r.format, r.packageCount])).toEqual([
+      ['conda-linux-64.lock', 'conda-explicit', 4],
+      ['requirements.txt', 'conda-explicit', 4],
+      ['spec-file.txt', 'conda-explicit', 4],
+    ]);
+    expect(isExplicitSpec('# comment\n\n@EXPLICIT\n')).toBe(true);
+    expect(isExplicitSpec('numpy==1.0\n@EXPLICIT\n')).toBe(false);
+  });
+
+  it('a line that is not a package URL is an UNPARSED_LINE warning, not a crash', () => {
+    const lock = parseCondaExplicit('@EXPLICIT\nnot a url\nhttps://x/linux-64/weird.txt\n');
+    expect(lock.packages).toEqual([]);
+    expect(lock.warnings.map((w) => w.code)).toEqual(['UNPARSED_LINE', 'UNPARSED_LINE']);
+  });
+});
