@@ -337,6 +337,7 @@ ssh-agent or ~/.ssh key), REPRO_DOCKER_TIMEOUT (seconds each engine request may 
     .option('--out <dir>', `run directory (default: ${RUNS_DIR}/<run-id>); with --sweep, the sweep's (${RUNS_DIR}/sweep-<id>); with slurm, the job's (${RUNS_DIR}/slurm-<id>), where each point's run directory is N/`)
     .option('--strict', 'refuse to run on breaking drift')
     .option('--network <mode>', `container network (default: ${DEFAULT_NETWORK})`)
+    .option('--expose <path...>', 'local sandbox: also let the entry point read this host file or directory, read-only at the same path (a toolchain or data outside /usr; the sandbox shows nothing else of the host)')
     .option('--time-limit <duration>', 'stop the entry point after this long (90s, 30m, 2h): SIGTERM, then SIGKILL; the run ends with exit 124 and run.json says so (default: none)')
     .option('--pids-limit <n>', `at most this many processes (Docker: the container's; local: an rlimit, not applied to root) (default ${DEFAULT_RESOURCE_LIMITS.pids})`)
     .option('--memory-limit <size>', 'at most this much memory, e.g. 16g (Docker only: the local backend makes no cgroup and says so) (default: none)')

@@ -82,6 +82,8 @@ export interface SlurmTaskRequest {
   passEnv?: string[];
   /** Extraction limits, when not the defaults. */
   limits?: { maxEntries: number; maxTotalBytes: number } | null;
+  /** Host paths the local sandbox on the node may read (--expose). */
+  expose?: string[];
   /** What the run may use, when asked for (null: no limit; pids only when not the default). */
   resources?: { timeLimitMs: number | null; pids: number | null; memoryBytes: number | null; fileSizeBytes: number | null } | null;
 }
@@ -106,6 +108,7 @@ export function slurmTaskArgv(t: SlurmTaskRequest): ShellWord[] {
     ...(t.python ? ['--python', t.python] : []),
     ...(t.passEnv ?? []).flatMap((n) => ['--env', n]),
     ...(t.limits ? ['--max-entries', String(t.limits.maxEntries), '--max-bytes', String(t.limits.maxTotalBytes)] : []),
+    ...(t.expose ?? []).flatMap((p) => ['--expose', p]),
     ...(t.resources?.timeLimitMs ? ['--time-limit', `${t.resources.timeLimitMs / 1000}s`] : []),
     ...(t.resources?.pids ? ['--pids-limit', String(t.resources.pids)] : []),
     ...(t.resources?.memoryBytes ? ['--memory-limit', String(t.resources.memoryBytes)] : []),

@@ -59,6 +59,8 @@ export interface ExecOptions {
   limits?: TarLimits;
   /** What the run may use (--time-limit, --pids-limit, --memory-limit, --file-size-limit); the defaults when absent. */
   resources?: ResourceLimits;
+  /** Host paths the user lets the local sandbox read (--expose), absolute. */
+  expose?: string[];
   /** --expect-digest: refuse a bundle whose verified content digest is another (a Slurm task's check). */
   expectDigest?: string;
 }
@@ -148,7 +150,7 @@ async function planRun(cached: CachedBundle, bundleFile: string, projectDir: str
     runDir,
     command: rendered.command,
     shell: shellOf(manifest),
-    readPaths: rendered.paths,
+    readPaths: [...rendered.paths, ...(options.expose ?? [])],
     // Local runs get a clean environment; a container gets the manifest's env and what --env passes.
     env: backend.kind === 'local' ? cleanEnvironment(ctx.env, manifest?.env ?? {}, options.passEnv ?? []) : { ...pickEnvironment(ctx.env, options.passEnv ?? []), ...(manifest?.env ?? {}) },
     // Both backends give the entry point the declared outputs' directories, made beforehand (in

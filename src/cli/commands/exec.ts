@@ -23,6 +23,7 @@ import { OCI_CREATED, RUN_ID } from '../../core/annotations.js';
 import { DEFAULT_MAX_PARALLEL } from '../../exec/defaults.js';
 import { canonicalJson } from '../../core/canonical-json.js';
 import type { RunRecord } from '../../run-record/record.js';
+import { existsSync } from 'node:fs';
 
 export interface ExecFlags extends LimitFlags, SlurmFlags {
   param?: string[];
@@ -49,10 +50,20 @@ export interface ExecFlags extends LimitFlags, SlurmFlags {
   fulcioUrl?: string;
   rekorUrl?: string;
   identityToken?: string;
+  expose?: string[];
   timeLimit?: string;
   pidsLimit?: string;
   memoryLimit?: string;
   fileSizeLimit?: string;
+}
+
+/** --expose: each an existing host path, made absolute (a typo is exit 2, never a silent nothing). */
+function exposedPaths(paths: readonly string[], io: CliIo): string[] {
+  return paths.map((p) => {
+    const abs = path.resolve(io.ctx.cwd, p);
+    if (!existsSync(abs)) throw new ReproError('E_USAGE', `--expose ${p}: no such file or directory`, { hint: 'Name a host path that exists; it is shown read-only inside the local sandbox.', details: { path: abs } });
+    return abs;
+  });
 }
 
 /** --time-limit, --pids-limit, --memory-limit, --file-size-limit over the defaults. */
@@ -90,6 +101,7 @@ function execOptions(resolved: ResolvedBundle, entry: string | undefined, backen
     passEnv: flags.env,
     limits: parseLimits(flags),
     resources: resourcesOf(flags),
+    ...(flags.expose?.length ? { expose: exposedPaths(flags.expose, io) } : {}),
     ...(flags.expectDigest ? { expectDigest: flags.expectDigest } : {}),
     user: `${io.caller.uid}:${io.caller.gid}`,
     // With --json, stdout holds only the result: the entry point's output goes to stderr.

@@ -2,8 +2,9 @@
 // MLflow's MLproject code): `repro build` + `repro exec BUNDLE ENTRY -P ... --backend local`
 // must run the command `mlflow run --env-manager local` runs, start the same programs with the
 // same argv, and refuse where MLflow refuses (exit 2 or 3, nothing started). The programs
-// (python, cat, wc, ...) are argv recorders on PATH; they live under /var/tmp because the
-// sandbox hides /tmp and the homes, and they report on stderr, which exec passes through.
+// (python, cat, wc, ...) are argv recorders on PATH, in a directory the sandbox is told to show
+// (--expose: it shows nothing of the host outside /usr otherwise), and they report on stderr,
+// which exec passes through.
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -80,7 +81,7 @@ describe("MLflow's own projects run as `mlflow run` runs them", () => {
       expect([2, 3]).toContain(built.code);
       return;
     }
-    const args = ['exec', built.bundle!, c.entry, ...c.params.flatMap((p) => ['-P', sub(p)]), '--backend', 'local', '--json', '--no-progress', '--out', path.join(work, 'runs', c.name)];
+    const args = ['exec', built.bundle!, c.entry, ...c.params.flatMap((p) => ['-P', sub(p)]), '--backend', 'local', '--expose', shims, '--json', '--no-progress', '--out', path.join(work, 'runs', c.name)];
     const r = await runCli(args, { cwd, env: { PATH: `${shims}:${process.env.PATH}` } });
     const started = r.stderr.split('\n').filter((l) => l.startsWith('ARGV ')).map((l) => JSON.parse(l.slice(5)) as string[]);
     if (c.expected.outcome === 'refused') {

@@ -35,9 +35,9 @@ describe('self-invocation', () => {
   });
 
   it('a Slurm task emits only flags `repro exec` declares, whatever it is asked to pass on', () => {
-    const argv = slurmTaskArgv({ contentDigest: 'sha256:x', entry: 'main', strict: true, network: 'none', python: '/usr/bin/python3', passEnv: ['HF_TOKEN'], limits: { maxEntries: 5, maxTotalBytes: 10 }, resources: { timeLimitMs: 90_000, pids: 100, memoryBytes: 2 ** 30, fileSizeBytes: 2 ** 20 } });
+    const argv = slurmTaskArgv({ contentDigest: 'sha256:x', entry: 'main', strict: true, network: 'none', python: '/usr/bin/python3', passEnv: ['HF_TOKEN'], limits: { maxEntries: 5, maxTotalBytes: 10 }, resources: { timeLimitMs: 90_000, pids: 100, memoryBytes: 2 ** 30, fileSizeBytes: 2 ** 20 }, expose: ['/opt/tools'] });
     const flags = flagsOf(argv);
-    expect(new Set(flags)).toEqual(new Set(['--backend', '--require-sandbox', '--expect-digest', '--out', '--json', '--strict', '--network', '--python', '--env', '--max-entries', '--max-bytes', '--time-limit', '--pids-limit', '--memory-limit', '--file-size-limit']));
+    expect(new Set(flags)).toEqual(new Set(['--backend', '--require-sandbox', '--expect-digest', '--out', '--json', '--strict', '--network', '--python', '--env', '--max-entries', '--max-bytes', '--time-limit', '--pids-limit', '--memory-limit', '--file-size-limit', '--expose']));
     const known = declared('exec');
     expect(flags.filter((f) => !known.has(f))).toEqual([]);
     expect(argv.at(-1)).toBe('main');
