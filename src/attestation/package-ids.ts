@@ -9,7 +9,9 @@ import { NODE_LOCK_FORMATS, PYTHON_LOCK_FORMATS } from '../snapshot/pins.js';
 export type Ecosystem = 'npm' | 'pypi' | 'conda' | 'generic';
 
 /** The ecosystem a lockfile format's packages come from. */
-export function ecosystemOf(format: string): Ecosystem {
+/** The purl type of a lock's packages; pixi.lock mixes conda and PyPI packages, told apart per package (its PyPI ones are recorded with platform `pypi`). */
+export function ecosystemOf(format: string, pkg?: { platform?: string }): Ecosystem {
+  if (format === 'pixi.lock') return pkg?.platform === 'pypi' ? 'pypi' : 'conda';
   if (NODE_LOCK_FORMATS.has(format)) return 'npm';
   if (format.startsWith('conda')) return 'conda';
   if (PYTHON_LOCK_FORMATS.has(format)) return 'pypi';

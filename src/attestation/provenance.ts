@@ -51,10 +51,9 @@ export function resolvedDependencies(facts: BundleFacts): ResourceDescriptor[] {
   if (facts.baseImage) out.push(imageDescriptor(facts.baseImage));
   for (const lock of facts.lockfiles) {
     out.push({ name: lock.path, digest: { sha256: hexOf(lock.sha256) }, annotations: { format: lock.format, packages: lock.packageCount } });
-    const ecosystem = ecosystemOf(lock.format);
     for (const p of lock.packages) {
       const d: ResourceDescriptor = { name: p.name };
-      const purl = purlOf(ecosystem, p.name, p.version);
+      const purl = purlOf(ecosystemOf(lock.format, p), p.name, p.version);
       if (purl) d.uri = purl;
       const digests = digestsOf(p.hashes);
       if (digests.length > 0) {

@@ -70,9 +70,8 @@ class Components {
 
 function packageComponents(facts: BundleFacts, into: Components): void {
   for (const lock of facts.lockfiles) {
-    const ecosystem = ecosystemOf(lock.format);
     for (const p of lock.packages) {
-      const purl = purlOf(ecosystem, p.name, p.version);
+      const purl = purlOf(ecosystemOf(lock.format, p), p.name, p.version);
       const ref = purl ?? `lock:${lock.path}#${p.name}@${p.version ?? ''}`;
       const c: CdxComponent = { type: 'library', 'bom-ref': ref, name: p.name };
       if (p.version) c.version = p.version;

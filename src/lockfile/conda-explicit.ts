@@ -19,6 +19,20 @@ export function isExplicitSpec(text: string): boolean {
 
 const PACKAGE_FILE = /^(.+)-([^-]+)-([^-]+)\.(tar\.bz2|conda)$/;
 
+/** A conda package URL's name, version and subdir (from its file name, as conda names them), and the URL without the file; null when it is not one. */
+export function condaPackageUrl(url: string): { name: string; version: string; subdir: string | null; base: string } | null {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return null;
+  }
+  const segments = parsed.pathname.split('/');
+  const m = PACKAGE_FILE.exec(decodeURIComponent(segments.at(-1) ?? ''));
+  if (!m) return null;
+  return { name: m[1]!, version: m[2]!, subdir: segments.at(-2) || null, base: url.slice(0, url.lastIndexOf('/') + 1) };
+}
+
 export function parseCondaExplicit(text: string, file = 'spec-file.txt'): ParsedLock {
   if (!isExplicitSpec(text)) throw new Error(`${file}: not a conda explicit spec (no @EXPLICIT line first)`);
   const packages: LockPackage[] = [];
@@ -36,25 +50,16 @@ export function parseCondaExplicit(text: string, file = 'spec-file.txt'): Parsed
     }
     if (!explicit) continue;
     const [url = '', fragment = null] = t.split('#') as [string, string?];
-    let parsed: URL;
-    try {
-      parsed = new URL(url);
-    } catch {
-      warnings.push({ code: 'UNPARSED_LINE', message: `line ${i + 1} is not a package URL: ${t.slice(0, 120)}` });
+    const parsed = condaPackageUrl(url);
+    if (!parsed) {
+      warnings.push({ code: 'UNPARSED_LINE', message: `line ${i + 1} is not a conda package URL: ${t.slice(0, 120)}` });
       continue;
     }
-    const fileName = decodeURIComponent(parsed.pathname.split('/').pop() ?? '');
-    const m = PACKAGE_FILE.exec(fileName);
-    if (!m) {
-      warnings.push({ code: 'UNPARSED_LINE', message: `line ${i + 1}: ${fileName} is not a conda package file name` });
-      continue;
-    }
-    const [, name, version] = m;
-    const subdir = parsed.pathname.split('/').slice(-2, -1)[0] ?? null;
+    const { name } = parsed;
     const hashes = fragment === null ? [] : /^[0-9a-f]{32}$/i.test(fragment) ? [`md5:${fragment.toLowerCase()}`] : /^sha256:[0-9a-f]{64}$/i.test(fragment) ? [fragment.toLowerCase()] : [];
-    const pkg: LockPackage = { name: name!, version: version!, source: stripCredentials(url.slice(0, url.length - fileName.length)), hashes, platform: subdir ?? platform ?? 'unknown' };
+    const pkg: LockPackage = { name, version: parsed.version, source: stripCredentials(parsed.base), hashes, platform: parsed.subdir ?? platform ?? 'unknown' };
     packages.push(pkg);
-    if (parsed.protocol === 'file:') warnings.push({ code: 'LOCAL_PATH', message: `${name} comes from a local file ${parsed.pathname}`, package: name });
+    if (url.startsWith('file:')) warnings.push({ code: 'LOCAL_PATH', message: `${name} comes from a local file ${new URL(url).pathname}`, package: name });
     else if (hashes.length === 0) warnings.push({ code: 'MISSING_HASH', message: `${name} has no #md5 or #sha256 (conda list --explicit --md5 records them)`, package: name });
   }
   return { format: 'conda-explicit', packages, warnings };

@@ -22,6 +22,7 @@ const FORMATS: Array<{ matches: (name: string) => boolean; load: () => Promise<L
   { matches: (n) => /^(conda-lock|.*\.conda-lock)\.ya?ml$/.test(n), load: async () => (await import('./conda.js')).condaLockReader },
   { matches: (n) => /^environment\.ya?ml$/.test(n), load: async () => (await import('./conda.js')).condaEnvironmentReader },
   { matches: (n) => /^pylock(\.[^./\\]+)?\.toml$/.test(n), load: async () => (await import('./pylock.js')).pylockReader },
+  { matches: (n) => n === 'pixi.lock', load: async () => (await import('./pixi.js')).pixiReader },
   { matches: (n) => /^requirements.*\.txt$/i.test(n) || /^constraints.*\.txt$/i.test(n), load: async () => (await import('./requirements.js')).requirementsReader },
 ];
 const REQUIREMENTS = FORMATS[FORMATS.length - 1]!;

@@ -1,4 +1,4 @@
-// The real lockfiles of ../shared/real-locks (34 read here; the 3 pixi.lock files not yet) (SOURCES.md names each project and commit),
+// The 37 real lockfiles of ../shared/real-locks (SOURCES.md names each project and commit),
 // read as their own tools define them: counts, versions, hash counts and warnings per file.
 // The counts were cross-checked against each format read another way (python3's json, tomllib
 // and PyYAML over the same bytes): e.g. pnpm 5.4's 1022 `/name/version` keys, poetry 1.1's 535
@@ -61,12 +61,16 @@ const TABLE: Array<[string, Expect]> = [
   ['pylock-pip-yente', { path: 'pylock.toml', format: 'pylock.toml', packages: 132, hashed: 131, hashes: 131, unversioned: 1, warnings: {LOCAL_PATH:1} }],
   ['pylock-uv-comfy-cli', { path: 'pylock.toml', format: 'pylock.toml', packages: 48, hashed: 47, hashes: 269, unversioned: 1, warnings: {LOCAL_PATH:1,PLATFORM_SPECIFIC:1} }],
   ['pylock-uvcompile-odh-runtimes-baseline', { path: 'pylock.toml', format: 'pylock.toml', packages: 86, hashed: 86, hashes: 750, unversioned: 0, warnings: {PLATFORM_SPECIFIC:86} }],
+  // pixi.lock 6 and 7: cross-checked with PyYAML (the conda entries, the PyPI ones, sha256 + md5 each).
+  ['pixi-v6-ml-pytorch-gpu-example', { path: 'pixi.lock', format: 'pixi.lock', packages: 202, hashed: 202, hashes: 404, unversioned: 0, warnings: {PLATFORM_SPECIFIC:1} }],
+  ['pixi-v6-pixi', { path: 'pixi.lock', format: 'pixi.lock', packages: 774, hashed: 774, hashes: 1548, unversioned: 0, warnings: {PLATFORM_SPECIFIC:1} }],
+  ['pixi-v7-access-nri', { path: 'pixi.lock', format: 'pixi.lock', packages: 779, hashed: 778, hashes: 1158, unversioned: 1, warnings: {LOCAL_PATH:1,PLATFORM_SPECIFIC:1} }],
   ['conda-explicit-xview2-deploy', { path: 'spec-file.txt', format: 'conda-explicit', packages: 212, hashed: 0, hashes: 0, unversioned: 0, warnings: {MISSING_HASH:212} }],
 
 ];
 
-/** Real files of a format issue 29 adds that is not read yet (pixi.lock); each moves into TABLE when its reader lands. */
-const NOT_YET_READ = ['pixi-v6-ml-pytorch-gpu-example', 'pixi-v6-pixi', 'pixi-v7-access-nri'];
+/** Real files of a format not read yet; each moves into TABLE when its reader lands (none since issue 29). */
+const NOT_YET_READ: string[] = [];
 
 async function read(name: string) {
   const found = await findLockfiles(path.join(ROOT, name));
@@ -78,7 +82,7 @@ async function read(name: string) {
 const find = (pkgs: LockPackage[], name: string, version?: string) => pkgs.filter((p) => p.name === name && (version === undefined || p.version === version));
 
 describe('real lockfiles of well-known projects', () => {
-  it('the shared folder holds the 34 cases read here, and the pixi.lock files not read yet (issue 29)', async () => {
+  it('the shared folder holds the 37 cases, every one read here', async () => {
     const all = readdirSync(ROOT).filter((n) => !n.endsWith('.md')).sort();
     expect(all.filter((n) => !NOT_YET_READ.includes(n))).toEqual(TABLE.map(([n]) => n).sort());
     expect(all.filter((n) => NOT_YET_READ.includes(n))).toEqual([...NOT_YET_READ].sort());

@@ -36,7 +36,7 @@ describe('purlOf', () => {
         const eco = ecosystemOf(lock.format);
         expect(eco, lock.format).not.toBe('generic');
         for (const p of lock.packages) {
-          const purl = purlOf(eco, p.name, p.version);
+          const purl = purlOf(ecosystemOf(lock.format, p), p.name, p.version);
           expect(purl, `${project} ${p.name}`).not.toBeNull();
           const back = PackageURL.fromString(purl!);
           expect(back.version ?? null).toBe(p.version);

@@ -118,3 +118,29 @@ file:///home/someone/local-channel/linux-64/secret-1.0-0.tar.bz2
     expect(lock.warnings.map((w) => w.code)).toEqual(['UNPARSED_LINE', 'UNPARSED_LINE']);
   });
 });
+
+describe('pixi.lock', () => {
+  it('v5 entries with kind and name, v6/v7 entries by URL; a local PyPI folder is LOCAL_PATH', async () => {
+    const { parsePixiLock } = await import('../../../src/lockfile/pixi.js');
+    const v5 = parsePixiLock(`version: 5\npackages:\n- kind: conda\n  name: numpy\n  version: 1.26.4\n  url: https://conda.anaconda.org/conda-forge/linux-64/numpy-1.26.4-py311h.conda\n  sha256: ${H('a')}\n`);
+    expect(v5.packages).toEqual([{ name: 'numpy', version: '1.26.4', source: 'https://conda.anaconda.org/conda-forge/linux-64/', hashes: [`sha256:${H('a')}`], platform: 'linux-64' }]);
+    const v7 = parsePixiLock(`version: 7\nplatforms:\n- name: linux-64\n  virtual-packages:\n  - __cuda=12.0\npackages:\n- conda: https://conda.anaconda.org/conda-forge/linux-64/python-3.12.1-h1_0.conda\n  md5: ${'1'.repeat(32)}\n- pypi: ./\n  name: My_App\n- pypi: https://files.example/torch-2.5.0-cp312-linux_x86_64.whl\n  name: torch\n  version: 2.5.0\n`);
+    expect(v7.packages.map((p) => [p.name, p.version, p.platform])).toEqual([['python', '3.12.1', 'linux-64'], ['my-app', null, 'pypi'], ['torch', '2.5.0', 'pypi']]);
+    expect(v7.warnings.map((w) => `${w.code} ${w.package}`)).toEqual(['LOCAL_PATH my-app', 'MISSING_HASH torch']);
+  });
+
+  it('a version this reader does not know (8) is recorded against the file with the reason', async () => {
+    const dir = project({ 'pixi.lock': 'version: 8\npackages: []\n' });
+    expect((await findLockfiles(dir)).records).toEqual([expect.objectContaining({ format: 'pixi.lock', error: expect.stringContaining('version "8" is not one this reader knows') })]);
+  });
+
+  it('attack: a billion-laughs pixi.lock is read in bounded time and records nothing from the bomb', async () => {
+    const { parsePixiLock } = await import('../../../src/lockfile/pixi.js');
+    let yaml = 'version: 6\na0: &a0 [x, x, x, x, x, x, x, x, x, x]\n';
+    for (let i = 1; i < 9; i++) yaml += `a${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(', ')}]\n`;
+    yaml += 'packages: *a8\n';
+    const started = Date.now();
+    expect(parsePixiLock(yaml).packages).toEqual([]);
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+});
