@@ -128,6 +128,7 @@ export function runLocal(run: LocalRun): Promise<{ exitCode: number; timedOut: b
     child.stderr!.pipe(run.stderr, { end: false });
     child.on('error', (err) => {
       unregister();
+      if (limit) clearTimeout(limit);
       reject(new ReproError('E_ENV', `cannot start the entry point: ${err.message}`, { hint: `Is ${run.argv[0]} installed? (MLproject commands run under bash, as in mlflow run; repro.yaml ones under /bin/sh.)`, details: { command: run.command } }));
     });
     // The run ends when the entry point's process does. Its output gets STREAM_GRACE_MS to drain;

@@ -87,13 +87,7 @@ export interface SandboxInvocation {
 function systemBinds(): string[] {
   const args: string[] = [];
   for (const dir of SYSTEM_DIRS) {
-    const st = (() => {
-      try {
-        return lstatSync(dir);
-      } catch {
-        return null;
-      }
-    })();
+    const st = lstatSync(dir, { throwIfNoEntry: false });
     if (!st) continue;
     if (st.isSymbolicLink()) args.push('--symlink', readlinkSync(dir), dir);
     else if (st.isDirectory()) args.push('--ro-bind', dir, dir);

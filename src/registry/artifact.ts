@@ -76,7 +76,6 @@ function hostile(message: string, details: Record<string, unknown>): ReproError 
   });
 }
 
-
 /** The bundle layer of a manifest read from a registry (hostile input), checked field by field. */
 export function bundleLayer(doc: unknown): { layer: Descriptor; codec: Codec; contentDigest: string | null } {
   const m = doc as Partial<ArtifactManifest> | null;

@@ -6,7 +6,7 @@
 import { ReproError } from '../core/errors.js';
 import { preferredChallenge } from './challenge.js';
 import { findCredentials, type CredentialLookup } from './credentials.js';
-import { apiBase, apiHost, formatReference, plainAllowed, type OciRef } from './reference.js';
+import { apiBase, apiHost, formatReference, isLoopbackHost, plainAllowed, type OciRef } from './reference.js';
 
 export const DEFAULT_REGISTRY_TIMEOUT_S = 30;
 
@@ -15,11 +15,9 @@ export const MIN_WINDOW_BYTES = 1024;
 /** A token server's answer: a JWT and a few fields. */
 const MAX_TOKEN_BYTES = 1024 * 1024;
 
-const LOOPBACK_HOST = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])(?::\d+)?$/;
-
 /** Whether the password may go to this token server: over TLS, or to one on this machine. */
 export function mayReceivePassword(realm: URL): boolean {
-  return realm.protocol === 'https:' || (realm.protocol === 'http:' && LOOPBACK_HOST.test(realm.host));
+  return realm.protocol === 'https:' || (realm.protocol === 'http:' && isLoopbackHost(realm.host));
 }
 
 /** The body's chunks, ended with E_ENV when a window of `seconds` brings fewer than MIN_WINDOW_BYTES. */
@@ -214,6 +212,16 @@ export class RegistryClient {
       parts.push(Buffer.from(chunk));
     }
     return Buffer.concat(parts);
+  }
+
+  /** A body read as body() reads it, parsed as JSON. Its limit and watchdog errors are thrown; a body cut off or not JSON reads as {} (no fields). */
+  async json(res: Response, limit: number, what: string): Promise<unknown> {
+    return this.body(res, limit, what)
+      .then((b) => JSON.parse(b.toString('utf8')) as unknown)
+      .catch((err) => {
+        if (err instanceof ReproError) throw err;
+        return {};
+      });
   }
 
   async request(method: string, suffix: string, opts: RequestOptions): Promise<Response> {

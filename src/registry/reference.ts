@@ -55,6 +55,11 @@ export function manifestTarget(ref: OciRef): string {
 
 const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])(?::\d+)?$/;
 
+/** Whether `host` (with its port, as in a URL's host) is this machine. */
+export function isLoopbackHost(host: string): boolean {
+  return LOOPBACK.test(host);
+}
+
 /** The API's base URL: https; for loopback and the registries the user named insecure, http is allowed too (plainAllowed). */
 export function apiBase(ref: OciRef, env: Readonly<Record<string, string | undefined>>): string {
   return `https://${apiHost(ref)}`;
@@ -68,7 +73,7 @@ export function apiHost(ref: OciRef): string {
 export function plainAllowed(ref: OciRef, env: Readonly<Record<string, string | undefined>>): boolean {
   const host = apiHost(ref);
   const insecure = (env.REPRO_INSECURE_REGISTRIES ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-  return LOOPBACK.test(host) || insecure.includes(host);
+  return isLoopbackHost(host) || insecure.includes(host);
 }
 
 /** A reference, or a usage error naming what is wrong with the text. */

@@ -16,11 +16,10 @@ import { formatReference, type OciRef } from './reference.js';
 import { SHA256_DIGEST, sha256Digest } from '../core/digest.js';
 import { MAX_DOCUMENT_BYTES } from '../bundle/limits.js';
 import { OCI_INDEX } from './media-types.js';
+import { withRetries } from '../core/retry.js';
 
 /** An index, a tag list or a referrer's manifest: small JSON documents, refused past this. */
 const MAX_INDEX_BYTES = 4 * 1024 * 1024;
-import { withRetries } from '../core/retry.js';
-
 
 export interface ReferrerArtifact {
   artifactType: string;
@@ -44,7 +43,6 @@ export interface Referrer {
   annotations: Record<string, string>;
 }
 
-const sha256 = (b: Buffer) => sha256Digest(b);
 const SUFFIX = /^[A-Za-z0-9_.-]{1,50}$/;
 const subjectTag = (subject: string) => subject.replace(':', '-');
 
@@ -54,7 +52,7 @@ export function referrerTag(subject: string, suffix: string): string {
 }
 
 async function putBlob(client: RegistryClient, bytes: Buffer, log: Context['log']): Promise<string> {
-  const digest = sha256(bytes);
+  const digest = sha256Digest(bytes);
   await ensureBlob(client, { digest, size: bytes.length, bytes }, { log });
   return digest;
 }
@@ -75,7 +73,7 @@ export async function attachReferrer(ref: OciRef, subject: { digest: string; siz
     annotations: a.annotations,
   };
   const bytes = Buffer.from(JSON.stringify(manifest));
-  const digest = sha256(bytes);
+  const digest = sha256Digest(bytes);
   const put = await client.request('PUT', `/manifests/${digest}`, { ok: [201], headers: { 'Content-Type': MANIFEST_MEDIA_TYPE }, body: bytes });
   if (put.headers.get('oci-subject') === subject.digest) return { digest, tag: null, referrersApi: true };
   const tag = referrerTag(subject.digest, a.tagSuffix);
@@ -97,10 +95,7 @@ async function readIndex(client: RegistryClient, tag: string): Promise<Array<Des
   });
   if (res.status >= 500) throw new ReproError('E_ENV', `the registry ${client.ref.registry} keeps answering ${res.status} for ${tag}`, { details: { tag, status: res.status } });
   if (res.status === 404) return [];
-  const doc = (await client.body(res, MAX_INDEX_BYTES, `the index ${tag}`).then((b) => JSON.parse(b.toString('utf8')) as unknown).catch((err) => {
-    if (err instanceof ReproError) throw err;
-    return {};
-  })) as { manifests?: unknown };
+  const doc = (await client.json(res, MAX_INDEX_BYTES, `the index ${tag}`)) as { manifests?: unknown };
   return Array.isArray(doc.manifests) ? (doc.manifests as Array<Descriptor & { artifactType?: string }>) : [];
 }
 
@@ -132,10 +127,7 @@ export async function listReferrers(ref: OciRef, subject: string, types: readonl
   };
   const api = await client.request('GET', `/referrers/${subject}`, { ok: [200, 404], headers: { Accept: OCI_INDEX } });
   if (api.status === 200 && (api.headers.get('content-type') ?? '').includes('index')) {
-    const doc = (await client.body(api, MAX_INDEX_BYTES, 'the referrers index').then((b) => JSON.parse(b.toString('utf8')) as unknown).catch((err) => {
-      if (err instanceof ReproError) throw err;
-      return {};
-    })) as { manifests?: Array<Descriptor & { artifactType?: string }> };
+    const doc = (await client.json(api, MAX_INDEX_BYTES, 'the referrers index')) as { manifests?: Array<Descriptor & { artifactType?: string }> };
     for (const d of Array.isArray(doc.manifests) ? doc.manifests : []) keep(String(d?.digest), d?.artifactType, d?.annotations);
     return [...found.values()];
   }
@@ -144,10 +136,7 @@ export async function listReferrers(ref: OciRef, subject: string, types: readonl
   for (const d of index) keep(String(d?.digest), d?.artifactType, d?.annotations);
   const prefix = `${subjectTag(subject)}.`;
   const tags = await client.request('GET', '/tags/list', { ok: [200, 404] });
-  const list = tags.status === 200 ? (((await client.body(tags, MAX_INDEX_BYTES, 'the tag list').then((b) => JSON.parse(b.toString('utf8')) as unknown).catch((err) => {
-    if (err instanceof ReproError) throw err;
-    return {};
-  })) as { tags?: unknown }).tags ?? []) : [];
+  const list = tags.status === 200 ? (((await client.json(tags, MAX_INDEX_BYTES, 'the tag list')) as { tags?: unknown }).tags ?? []) : [];
   if (tags.status !== 200) await tags.body?.cancel().catch(() => {});
   for (const tag of (Array.isArray(list) ? list : []).filter((t): t is string => typeof t === 'string' && t.startsWith(prefix))) {
     const res = await client.request('GET', `/manifests/${tag}`, { ok: [200, 404], headers: { Accept: MANIFEST_MEDIA_TYPE } });
@@ -163,7 +152,7 @@ export async function listReferrers(ref: OciRef, subject: string, types: readonl
       continue;
     }
     if (doc?.subject?.digest !== subject) continue; // a tag that lies about what it refers to
-    keep(sha256(bytes), doc.artifactType, doc.annotations);
+    keep(sha256Digest(bytes), doc.artifactType, doc.annotations);
   }
   return [...found.values()];
 }
@@ -173,7 +162,7 @@ export async function readReferrerLayer(ref: OciRef, digest: string, ctx: Contex
   const client = new RegistryClient(ref, ctx.env, 'pull');
   const res = await client.request('GET', `/manifests/${digest}`, { ok: [200], headers: { Accept: MANIFEST_MEDIA_TYPE } });
   const manifestBytes = await client.body(res, MAX_INDEX_BYTES, `the manifest ${digest}`);
-  if (sha256(manifestBytes) !== digest) throw new ReproError('E_INTEGRITY', `the registry's manifest for ${digest} is not those bytes`, { details: { expected: digest, actual: sha256(manifestBytes) } });
+  if (sha256Digest(manifestBytes) !== digest) throw new ReproError('E_INTEGRITY', `the registry's manifest for ${digest} is not those bytes`, { details: { expected: digest, actual: sha256Digest(manifestBytes) } });
   const doc = JSON.parse(manifestBytes.toString('utf8')) as { layers?: Descriptor[] };
   const layer = Array.isArray(doc.layers) && doc.layers.length === 1 ? doc.layers[0]! : null;
   if (!layer || typeof layer.digest !== 'string' || !SHA256_DIGEST.test(layer.digest) || !Number.isSafeInteger(layer.size) || layer.size > MAX_DOCUMENT_BYTES) {
@@ -181,6 +170,6 @@ export async function readReferrerLayer(ref: OciRef, digest: string, ctx: Contex
   }
   const blob = await client.request('GET', `/blobs/${layer.digest}`, { ok: [200] });
   const bytes = await client.body(blob, layer.size, `the layer ${layer.digest}`);
-  if (bytes.length > MAX_DOCUMENT_BYTES || sha256(bytes) !== layer.digest) throw new ReproError('E_INTEGRITY', `the layer of ${digest} is not its digest ${layer.digest}`, { details: { expected: layer.digest, actual: sha256(bytes) } });
+  if (bytes.length > MAX_DOCUMENT_BYTES || sha256Digest(bytes) !== layer.digest) throw new ReproError('E_INTEGRITY', `the layer of ${digest} is not its digest ${layer.digest}`, { details: { expected: layer.digest, actual: sha256Digest(bytes) } });
   return { mediaType: String(layer.mediaType), bytes };
 }
