@@ -4,7 +4,6 @@
 // (the reproduced-run attestation), each signed when a key or Sigstore is given. The plans make
 // and sign every document in memory; writeDocuments then writes them.
 import path from 'node:path';
-import { createHash } from 'node:crypto';
 import { bundleBaseName, bundleFileName } from '../bundle/layout.js';
 import { readBundleFacts, type BundleFacts } from './bundle-facts.js';
 import { signedForms, MEDIA_TYPES, type PlannedDocument, type Signing } from './documents.js';
@@ -13,7 +12,7 @@ import { bomBytes, mlBom } from './sbom.js';
 import { bundleSubject, CYCLONEDX_PREDICATE, statement, statementBytes } from './statement.js';
 import { reproducedBuild, reproducedRun, type BuildEvidence } from './reproduced.js';
 import type { RunRecord } from '../run-record/record.js';
-import { createReadStream } from 'node:fs';
+import { sha256File } from '../core/digest.js';
 import { sniffCodec } from '../bundle/compress.js';
 import { readRange } from '../bundle/open.js';
 import { readBundleManifest } from '../bundle/read-manifest-only.js';
@@ -76,11 +75,9 @@ export async function attestVerifiedBuild(build: VerifiedBuild, projectDir: stri
 export async function attestRerun(record: RunRecord & { runDir: string }, bundleFile: string, signing: Signing, ctx: Context): Promise<WrittenDocument[]> {
   // The subject is the bundle file: its canonical name and the sha256 of its bytes (exec may
   // have reused a verified extraction, which knows the content digest, not the file's).
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(bundleFile)) hash.update(chunk as Buffer);
   const manifest = await readBundleManifest(bundleFile);
   const codec = sniffCodec(await readRange(bundleFile, 0, 512));
   const fileName = bundleFileName({ name: manifest.head.name, version: manifest.head.version, codec });
-  const docs = await planRunAttest(record, { fileName, fileDigest: `sha256:${hash.digest('hex')}` }, signing, ctx.env);
+  const docs = await planRunAttest(record, { fileName, fileDigest: await sha256File(bundleFile) }, signing, ctx.env);
   return writeDocuments(record.runDir, docs);
 }

@@ -2,8 +2,9 @@
 // is fsynced, then renamed over the target. A process killed at any moment leaves either the
 // old file or the new one, never a half-written file at the target path.
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { sha256File } from './digest.js';
 import { fsError } from './errors.js';
 
 export const TEMP_PREFIX = '.repro-tmp-';
@@ -80,9 +81,7 @@ export async function writeChunksAtomic(target: string, chunks: Iterable<Uint8Ar
 async function sameContent(file: string, size: number, sha256: string): Promise<boolean> {
   try {
     if ((await fs.stat(file)).size !== size) return false;
-    const hash = createHash('sha256');
-    for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
-    return hash.digest('hex') === sha256;
+    return (await sha256File(file)) === `sha256:${sha256}`;
   } catch {
     return false;
   }

@@ -2,6 +2,7 @@
 // every digest repro records spell it; and the one way bytes become such a digest. Each reader
 // of a digest someone else wrote (a registry, a bundle, a run record) checks it against these.
 import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 
 /** `sha256:<64 lower-case hex>`, the whole string. */
 export const SHA256_DIGEST = /^sha256:[0-9a-f]{64}$/;
@@ -18,6 +19,13 @@ export function isSha256Digest(value: unknown): value is string {
 export function sha256Digest(...parts: Array<Buffer | Uint8Array | string>): string {
   const hash = createHash('sha256');
   for (const p of parts) hash.update(p);
+  return `sha256:${hash.digest('hex')}`;
+}
+
+/** `sha256:<hex>` of a file's bytes, streamed (a multi-gigabyte bundle is never held in memory). */
+export async function sha256File(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
   return `sha256:${hash.digest('hex')}`;
 }
 

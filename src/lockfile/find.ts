@@ -25,10 +25,11 @@ const FORMATS: Array<{ matches: (name: string) => boolean; load: () => Promise<L
   { matches: (n) => n === 'pixi.lock', load: async () => (await import('./pixi.js')).pixiReader },
   { matches: (n) => /^requirements.*\.txt$/i.test(n) || /^constraints.*\.txt$/i.test(n), load: async () => (await import('./requirements.js')).requirementsReader },
 ];
+type Format = (typeof FORMATS)[number];
 const REQUIREMENTS = FORMATS[FORMATS.length - 1]!;
 
 /** conda's explicit specs have no name of their own: a .txt or .lock whose first line is @EXPLICIT (sniffed). */
-const EXPLICIT: (typeof FORMATS)[number] = { matches: () => false, load: async () => (await import('./conda-explicit.js')).condaExplicitReader };
+const EXPLICIT: Format = { matches: () => false, load: async () => (await import('./conda-explicit.js')).condaExplicitReader };
 const MAYBE_EXPLICIT = /\.(txt|lock)$/i;
 const SNIFF_BYTES = 64 * 1024;
 
@@ -48,7 +49,7 @@ async function sniffExplicit(file: string): Promise<boolean> {
 }
 
 /** The format of a file of the project: by name, and for .txt/.lock files by their first line (a conda explicit spec). */
-async function formatOf(dir: string, rel: string): Promise<(typeof FORMATS)[number] | undefined> {
+async function formatOf(dir: string, rel: string): Promise<Format | undefined> {
   const byName = readerFor(rel);
   if ((byName === undefined || byName === REQUIREMENTS) && MAYBE_EXPLICIT.test(rel) && (await sniffExplicit(path.join(dir, rel)))) return EXPLICIT;
   return byName;
@@ -61,7 +62,7 @@ export interface FoundLockfiles {
 }
 
 /** The format of a project-relative path: any .txt in requirements/ is a requirements file. */
-function readerFor(rel: string): (typeof FORMATS)[number] | undefined {
+function readerFor(rel: string): Format | undefined {
   if (rel.startsWith('requirements/') && rel.endsWith('.txt')) return REQUIREMENTS;
   const name = path.basename(rel);
   return FORMATS.find((r) => r.matches(name));
@@ -73,25 +74,31 @@ export function isLockfilePath(rel: string): boolean {
   return (depth === 1 || (depth === 2 && rel.startsWith('requirements/'))) && (readerFor(rel) !== undefined || MAYBE_EXPLICIT.test(rel));
 }
 
-/** The lockfiles of a project where repro looks for them (its top level and requirements/), sorted. */
-export async function lockfileCandidates(dir: string): Promise<string[]> {
-  const out: string[] = [];
+/** Each lockfile where repro looks for them (its top level and requirements/) with its format, found once (a sniffed file is read once), sorted. */
+async function locate(dir: string): Promise<Array<{ rel: string; format: Format }>> {
+  const out: Array<{ rel: string; format: Format }> = [];
   for (const sub of ['', 'requirements']) {
     const names = await fs.readdir(path.join(dir, sub)).catch(() => [] as string[]);
     for (const name of names) {
       const rel = sub === '' ? name : `${sub}/${name}`;
-      if (await formatOf(dir, rel)) out.push(rel);
+      const format = await formatOf(dir, rel);
+      if (format) out.push({ rel, format });
     }
   }
-  return out.sort(compareUtf8);
+  return out.sort((a, b) => compareUtf8(a.rel, b.rel));
+}
+
+/** The lockfiles of a project where repro looks for them (its top level and requirements/), sorted. */
+export async function lockfileCandidates(dir: string): Promise<string[]> {
+  return (await locate(dir)).map((c) => c.rel);
 }
 
 export async function findLockfiles(dir: string): Promise<FoundLockfiles> {
   const records: FoundLockfiles['records'] = [];
   const warnings: FoundLockfiles['warnings'] = {};
-  for (const rel of await lockfileCandidates(dir)) {
+  for (const { rel, format } of await locate(dir)) {
     const file = path.join(dir, rel);
-    const reader = await (await formatOf(dir, rel))!.load();
+    const reader = await format.load();
     let bytes: Buffer;
     try {
       const st = await fs.stat(file);
