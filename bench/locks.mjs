@@ -1,5 +1,5 @@
 // Lockfile reading inside `repro snapshot`, on every real lockfile of ../shared/real-locks
-// (issue 15; pylock.toml and conda explicit specs since issue 29). For each: the whole `repro snapshot` (median of 3) and the lockfile probe's own
+// (issue 15; pylock.toml, pixi.lock and conda explicit specs since issue 29). For each: the whole `repro snapshot` (median of 3) and the lockfile probe's own
 // duration from the snapshot's context, against python3 parsing the same file with the parser
 // its tool uses (json, tomllib, PyYAML's C loader; a plain read for requirements files).
 // Targets: every lockfile under 300 ms inside the snapshot; the whole snapshot of the largest
@@ -17,7 +17,7 @@ name = f.rsplit('/', 1)[-1]
 if name.endswith('.json') or name == 'Pipfile.lock': json.loads(data)
 elif name.endswith('.lock') and data.lstrip().startswith(b'#') and b'__metadata' in data[:2000]: yaml.load(data, Loader=yaml.CSafeLoader)
 elif name in ('uv.lock', 'poetry.lock') or (name.startswith('pylock') and name.endswith('.toml')): tomllib.loads(data.decode())
-elif name.endswith(('.yaml', '.yml')): yaml.load(data, Loader=yaml.CSafeLoader)
+elif name.endswith(('.yaml', '.yml')) or name == 'pixi.lock': yaml.load(data, Loader=yaml.CSafeLoader)
 else: data.decode().splitlines()
 print((time.perf_counter() - t) * 1000)
 `;

@@ -75,11 +75,11 @@ async function main() {
     mkdirSync(work, { recursive: true });
     const res = runLocksBench({ work, node: process.execPath, cli, shared: path.resolve(root, '..', 'shared') });
     const lines = [
-      `## lockfiles in a snapshot: the 29 real lockfiles — ${new Date().toISOString().slice(0, 10)}`,
+      `## lockfiles in a snapshot: the ${res.rows.length} real lockfiles — ${new Date().toISOString().slice(0, 10)}`,
       '',
       `Machine: ${os.cpus()[0]?.model ?? 'unknown'} × ${os.cpus().length}; Node ${process.versions.node}. Median of 3 \`repro snapshot DIR --no-import\` per lockfile of ../shared/real-locks; the lockfile probe's own time from the snapshot's context (it runs alongside the other probes); python3 parsing the same file (json, tomllib, PyYAML's C loader) as the reference. bench/locks.mjs.`,
       '',
-      'Before issue 15 (same machine; the YAML locks through the yaml package, findLockfiles alone): conda-lock-clay 434 ms, yarn-berry-jest 348 ms, yarn-berry-babel 243 ms, pnpm-v9-vite 242 ms. js-yaml\'s failsafe load took those to 97, 64, 47 and 41 ms.',
+      'Before issue 15 (measured on an Intel Xeon machine, not necessarily this one; the YAML locks through the yaml package, findLockfiles alone): conda-lock-clay 434 ms, yarn-berry-jest 348 ms, yarn-berry-babel 243 ms, pnpm-v9-vite 242 ms. js-yaml\'s failsafe load took those to 97, 64, 47 and 41 ms.',
       '',
       ...locksTable(res),
       '',
