@@ -1,10 +1,11 @@
 // Renders an entry point's command the way MLflow does: declared parameters substituted into
 // the command template by Python's str.format after shlex.quote, undeclared ones appended as
-// `--key value` in the order given. MLflow rules (mlflow-values.ts) for an MLproject or the
+// `--key value` in the order given (repro.yaml refuses them, naming the nearest declared name). MLflow rules (mlflow-values.ts) for an MLproject or the
 // script convention; repro.yaml's typed checks for repro.yaml. A bad value is a usage error
 // naming the parameter, the type and the value.
 import { ReproError } from '../core/errors.js';
 import { mlflowValue, usage } from './mlflow-values.js';
+import { nearestName } from '../core/nearest.js';
 import { PyFormatError, pyStrFormat, shlexQuote } from './python-format.js';
 import type { EntryPointSpec, ParameterSpec, ProjectManifest } from './types.js';
 
@@ -26,6 +27,8 @@ export interface RenderedCommand {
   parameters: Record<string, string>;
   /** Local files and directories the user named in `path` values (MLflow rules), absolute: the run may read them. */
   paths: string[];
+  /** What the caller should say before running (MLflow rules: each undeclared -P name, with the declared name it may misspell). */
+  warnings: string[];
 }
 
 /** The rules a manifest's commands are rendered by. */
@@ -120,8 +123,19 @@ export function renderCommand(ep: EntryPointSpec, given: ReadonlyArray<[string, 
     quoted[p.name] = shlexQuote(value);
   }
   const extra: string[] = [];
+  const warnings: string[] = [];
+  const declared = ep.parameters.map((p) => p.name);
   for (const [key, value] of supplied) {
     if (Object.prototype.hasOwnProperty.call(final, key)) continue;
+    const near = nearestName(key, declared);
+    // repro.yaml types every parameter: an undeclared name is a typo or a mistake, refused before
+    // anything runs (a misspelt -P alhpa=0.3 would otherwise run with the default alpha).
+    if (options.rules === 'repro') {
+      throw new ReproError('E_USAGE', `entry point ${ep.name} has no parameter ${JSON.stringify(key)}${near ? `; did you mean ${near}?` : ''}`, {
+        hint: near ? `-P ${near}=${value}` : `Entry point ${ep.name} declares: ${declared.join(', ') || '(none)'}. Declare the parameter in repro.yaml to pass it.`,
+        details: { entry: ep.name, parameter: key, declared, ...(near ? { suggestion: near } : {}) },
+      });
+    }
     // The key reaches the shell as written (--key), so it must be a plain name. (MLflow puts it
     // there unquoted: a deliberate difference, see the README.)
     if (!UNDECLARED_KEY.test(key)) {
@@ -132,8 +146,10 @@ export function renderCommand(ep: EntryPointSpec, given: ReadonlyArray<[string, 
     }
     final[key] = value;
     extra.push(`--${key} ${shlexQuote(value)}`);
+    // MLflow appends it as --key value; so does repro for an MLproject, but not silently.
+    warnings.push(`-P ${key} is not declared by entry point ${ep.name}: passed on as --${key}, as mlflow run does${near ? `; did you mean ${near}?` : ''}`);
   }
-  return { entryPoint: ep.name, command: [formatCommand(ep.command, quoted, ep.name), ...extra].join(' '), parameters: final, paths };
+  return { entryPoint: ep.name, command: [formatCommand(ep.command, quoted, ep.name), ...extra].join(' '), parameters: final, paths, warnings };
 }
 
 const UNDECLARED_KEY = /^[A-Za-z_][A-Za-z0-9_.-]*$/;

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { conventionEntryPoint } from '../../../src/project/convention.js';
 import { readMlproject } from '../../../src/project/read-mlproject.js';
+import { readReproYaml } from '../../../src/project/read-repro-yaml.js';
 import { findEntryPoint, formatCommand, parseParamFlags, renderCommand } from '../../../src/project/render.js';
 
 // The example in MLflow's "Specifying Projects" documentation.
@@ -155,5 +156,28 @@ describe('helpers', () => {
   it('findEntryPoint lists the available ones', () => {
     const m = readMlproject(MLPROJECT, dir);
     expect(() => findEntryPoint(m, 'nope')).toThrow(expect.objectContaining({ hint: 'Entry points: main, validate.' }));
+  });
+});
+
+describe('issue 28, finding 7: a misspelt -P name', () => {
+  const yaml = readReproYaml('name: p\nentry_points:\n  main:\n    command: "python train.py --alpha {alpha} --l1-ratio {l1_ratio}"\n    parameters:\n      alpha: {type: float, default: 0.5}\n      l1_ratio: {type: float, default: 0.1}\n');
+  const repro = { rules: 'repro' as const, callerDir: dir };
+
+  it('-P alhpa=0.3 on a repro.yaml project is refused (exit 2) with the declared name it misspells, never appended', () => {
+    expect(() => renderCommand(yaml.entryPoints.main!, [['alhpa', '0.3']], repro)).toThrow(
+      expect.objectContaining({ code: 'E_USAGE', message: 'entry point main has no parameter "alhpa"; did you mean alpha?', hint: '-P alpha=0.3', details: expect.objectContaining({ suggestion: 'alpha' }) }),
+    );
+  });
+
+  it('a name near nothing declared is refused with the declared list', () => {
+    expect(() => renderCommand(yaml.entryPoints.main!, [['epochs', '3']], repro)).toThrow(expect.objectContaining({ code: 'E_USAGE', hint: expect.stringContaining('declares: alpha, l1_ratio') }));
+  });
+
+  it('an MLproject keeps MLflow semantics (appended as --name value) and warns, with the nearest name', () => {
+    const m = readMlproject(MLPROJECT, dir);
+    const r = renderCommand(m.entryPoints.main!, [['data_file', 'data/train.csv'], ['regularisation', '0.2']], opts);
+    expect(r.command.endsWith(' --regularisation 0.2')).toBe(true);
+    expect(r.warnings).toEqual(['-P regularisation is not declared by entry point main: passed on as --regularisation, as mlflow run does; did you mean regularization?']);
+    expect(renderCommand(m.entryPoints.main!, [['data_file', 'data/train.csv']], opts).warnings).toEqual([]);
   });
 });
