@@ -16,6 +16,8 @@ import { isSigstoreBundle, verifySigstoreBundle } from './sigstore.js';
 import { CYCLONEDX_PREDICATE, IN_TOTO_PAYLOAD_TYPE, REPRODUCED_BUILD, REPRODUCED_RUN, SLSA_PROVENANCE, STATEMENT_TYPE, type Statement } from './statement.js';
 import { hexOf } from '../core/digest.js';
 import type { Difference } from '../core/difference.js';
+import { comparisonKey, literalOutputs, specFor } from '../project/output-match.js';
+import { comparability } from '../run-record/comparable.js';
 
 export type SignatureCheck = { kind: 'none' } | { kind: 'key'; keyid: string } | { kind: 'sigstore'; identity: string | null; issuer: string | null };
 
@@ -117,29 +119,41 @@ function checkFacts(s: Statement, facts: BundleFacts): string {
       const p = s.predicate as Partial<ReproducedRunPredicate>;
       const d: FactDifference[] = [];
       if (p.bundle?.contentDigest !== facts.report.contentDigest) d.push(fact('$.bundle.contentDigest', facts.report.contentDigest, p.bundle?.contentDigest ?? null));
-      const reference = new Map((facts.referenceRun?.outputs ?? []).map((o) => [o.path, o.sha256]));
+      const reference = new Map((facts.referenceRun?.outputs ?? []).map((o) => [comparisonKey(o.path), o.sha256]));
       if (!facts.referenceRun) d.push(fact('$.outputs', 'a bundle with a reference run', 'this bundle carries none'));
       const outputs = (Array.isArray(p.outputs) ? p.outputs : []).filter((o): o is NonNullable<typeof o> => o !== null && typeof o === 'object');
-      // The statement covers exactly the reference's outputs and the manifest's declared ones.
+      // The statement covers at least the reference's outputs and the manifest's declared literal ones.
       const declared = facts.head.project?.outputs ?? [];
-      const owed = new Set([...reference.keys(), ...declared.map((o) => o.path)]);
-      const given = new Set(outputs.map((o) => o.path));
+      const owed = new Set([...reference.keys(), ...literalOutputs(declared).map((o) => comparisonKey(o.path))]);
+      const given = new Set(outputs.map((o) => comparisonKey(String(o.path))));
       const left = [...owed].filter((x) => !given.has(x)).sort();
       if (left.length) d.push(fact('$.outputs', `every output of the reference and the manifest (${left.join(', ')} too)`, `${outputs.length} listed`));
       outputs.forEach((o, i) => {
-        if (!owed.has(o.path)) d.push(fact(`$.outputs[${i}].path`, 'an output of the reference run or the manifest', o.path));
-        if (reference.has(o.path) && reference.get(o.path) !== o.expected) d.push(fact(`$.outputs[${i}].expected`, reference.get(o.path), o.expected));
+        const key = comparisonKey(String(o.path));
+        if (!owed.has(key) && o.verdict !== 'extra') d.push(fact(`$.outputs[${i}].path`, 'an output of the reference run or the manifest', o.path));
+        if (owed.has(key) && o.verdict === 'extra') d.push(fact(`$.outputs[${i}].verdict`, 'an output the reference has, so not extra', 'extra'));
+        if (reference.has(key) && reference.get(key) !== o.expected) d.push(fact(`$.outputs[${i}].expected`, reference.get(key), o.expected));
         if (o.verdict === 'identical' && o.expected !== o.actual) d.push(fact(`$.outputs[${i}].verdict`, 'different (the digests differ)', 'identical'));
         if (o.verdict === 'within-tolerance' && o.expected !== o.actual) {
           // Recomputed from what it states: the difference it saw, against the bundle's own tolerance.
-          const tolerance = declared.find((x) => x.path === o.path)?.tolerance;
+          const tolerance = specFor(String(o.path), declared)?.tolerance;
           const seen = o.maxDifference?.value;
           if (tolerance === undefined) d.push(fact(`$.outputs[${i}].verdict`, 'different (the manifest declares no tolerance for it)', 'within-tolerance'));
           else if (typeof seen !== 'number' || !Number.isFinite(seen)) d.push(fact(`$.outputs[${i}].maxDifference`, `the largest difference seen (tolerance ${tolerance})`, o.maxDifference ?? null));
           else if (seen > tolerance) d.push(fact(`$.outputs[${i}].verdict`, `different (|Δ| ${seen} > tolerance ${tolerance})`, 'within-tolerance'));
         }
       });
-      const all = outputs.length > 0 && outputs.every((o) => o.verdict === 'identical' || o.verdict === 'within-tolerance');
+      // Comparable: recomputed from the run it names against the bundle's reference and manifest.
+      const ref = facts.referenceRun;
+      const run = p.run;
+      const eps = facts.head.project?.entryPoints ?? {};
+      // All of it from documents someone else wrote: shapes are checked, never assumed.
+      const declaredParams = run && typeof eps === 'object' && Object.prototype.hasOwnProperty.call(eps, String(run.entryPoint)) ? eps[String(run.entryPoint)]?.parameters : [];
+      const params = Array.isArray(declaredParams) ? declaredParams : [];
+      const runParams = run?.parameters && typeof run.parameters === 'object' && !Array.isArray(run.parameters) ? run.parameters : {};
+      const comparable = Boolean(ref && run && ref.exitCode === 0 && comparability(ref, { entry: String(run.entryPoint), parameters: runParams }, params).comparable && outputs.length > 0);
+      if (!comparable && p.status !== undefined && p.status !== 'not-comparable') d.push(fact('$.status', 'not-comparable (another entry point or parameter than the reference run, or nothing to compare)', p.status));
+      const all = comparable && outputs.every((o) => o.verdict === 'identical' || o.verdict === 'within-tolerance');
       if (p.reproduced !== all) d.push(fact('$.reproduced', all, p.reproduced ?? null));
       if (d.length) throw factsDiffer('reproduced-run attestation', d);
       return `rerun ${p.run?.runId ?? '?'}: ${p.reproduced ? 'reproduced' : 'NOT reproduced'} (${outputs.length} output${outputs.length === 1 ? '' : 's'} against the reference run)`;

@@ -48,6 +48,9 @@ export interface ReproducedRunPredicate {
   run: { runId: string; entryPoint: string; parameters: Record<string, string>; backend: string; sandbox: string | null; image: string | null; exitCode: number; startedAt: string; endedAt: string };
   machine: { snapshotDigest: string; drift: Record<string, number> | null };
   reproduced: boolean;
+  /** reproduced, not-reproduced or not-comparable (and why not comparable); absent in statements made before repro said so. */
+  status?: string;
+  notComparable?: string[];
   /** maxDifference: for a within-tolerance verdict, the largest difference seen (verify checks it against the manifest's tolerance). */
   outputs: Array<{ path: string; verdict: string; expected: string | null; actual: string | null; maxDifference?: { value: number; at: string } }>;
 }
@@ -70,6 +73,8 @@ export function reproducedRun(record: RunRecord, bundle: { fileName: string; fil
     },
     machine: { snapshotDigest: record.machine.snapshotDigest, drift: record.machine.drift },
     reproduced: record.reproduced.reproduced,
+    status: record.reproduced.status ?? (record.reproduced.reproduced ? 'reproduced' : 'not-reproduced'),
+    ...(record.reproduced.notComparable ? { notComparable: record.reproduced.notComparable } : {}),
     outputs: record.reproduced.outputs.map((o) => ({ path: o.path, verdict: o.verdict, expected: o.expected, actual: o.actual, ...(o.maxDifference ? { maxDifference: o.maxDifference } : {}) })),
   };
   const subjects: Subject[] = [{ name: bundle.fileName, digest: { sha256: hexOf(bundle.fileDigest) } }];

@@ -17,13 +17,17 @@ import { parseSourceDateEpoch } from '../intake/source-date.js';
 import { writeBundle } from '../bundle/write.js';
 import type { ManifestContent } from '../bundle/tar-frames.js';
 import { generateMlproject, loadProject, type LoadedProject } from '../project/load.js';
-import { bundleFileName, DOCKERFILE_PATH, REFERENCE_RUN_PATH } from '../bundle/layout.js';
+import { bundleFileName, DOCKERFILE_PATH, KEPT_REFERENCE_RUN, REFERENCE_RUN_PATH } from '../bundle/layout.js';
+import { promises as fs } from 'node:fs';
+import { writeFileAtomic } from '../core/atomic-write.js';
 import { planDockerfileEntry, type DockerfileEntry } from './dockerfile-entry.js';
 import { buildBundleImage, type ImageResult } from '../docker/bundle-image.js';
 import type { BuildNetwork } from '../docker/images.js';
 import { reachDocker } from '../docker/client.js';
 import { canonicalJson } from '../core/canonical-json.js';
-import { readRunDir } from '../run-record/record.js';
+import { readRunDir, type RunRecord } from '../run-record/record.js';
+import { literalOutputs } from '../project/output-match.js';
+import type { ProjectManifest } from '../project/types.js';
 import { DEFAULT_OUT_DIR } from './defaults.js';
 
 export interface BuildOptions {
@@ -34,8 +38,6 @@ export interface BuildOptions {
   locked?: boolean;
   /** Do not read or write repro.lock (the --verify rebuild uses this). */
   noLock?: boolean;
-  /** Check mode (--verify): a lock that differs is reported, not rewritten. */
-  verify?: boolean;
   /** Build exactly these project-relative paths instead of selecting files (--verify's rebuild). */
   files?: string[];
   /** Base image for the bundle's Dockerfile (NAME:TAG@sha256:... is used as is). */
@@ -50,15 +52,14 @@ export interface BuildOptions {
 
 /**
  * What the build does with repro.lock, decided by the plan: 'matched' (--locked, and it
- * matches), 'report' (--verify: a lock that differs is reported, not rewritten), 'write'
- * (written when it changed), 'skip' (--no-lock).
+ * matches), 'write' (written when it changed; --verify writes only once the build verified),
+ * 'skip' (--no-lock).
  */
-export type LockAction = 'matched' | 'report' | 'write' | 'skip';
+export type LockAction = 'matched' | 'write' | 'skip';
 
-/** Decided once, from the flags and whether the lock read (if any) records this manifest. */
-export function lockActionFor(options: Pick<BuildOptions, 'locked' | 'verify' | 'noLock'>, lockedManifest: string | null, manifest: string): LockAction {
+/** Decided once, from the flags. */
+export function lockActionFor(options: Pick<BuildOptions, 'locked' | 'noLock'>): LockAction {
   if (options.locked) return 'matched'; // planBuild has already failed unless it matches
-  if (options.verify && lockedManifest !== null && lockedManifest !== manifest) return 'report';
   return options.noLock ? 'skip' : 'write';
 }
 
@@ -79,8 +80,10 @@ export interface BuildPlan {
   lock: LockHead | null;
   lockDifferences: BuildDifference[];
   lockAction: LockAction;
-  /** The run directory whose record is embedded as the reference run (--with-run), resolved. */
+  /** The run directory (--with-run) or kept record file whose record is embedded as the reference run, resolved. */
   referenceRun: string | null;
+  /** --with-run's record, to keep beside repro.lock when the lock is written. */
+  keptReference: Buffer | null;
   cache: HashCache;
   dockerfile: DockerfileEntry;
   credentialsRemoved: Array<{ path: string; removed: number }>;
@@ -111,7 +114,7 @@ export interface BuildResult {
   referenceRun: string | null;
   /** Where the entry points came from, and their names. */
   project: { source: string; entryPoints: string[] } | null;
-  lock: { path: string; status: 'written' | 'unchanged' | 'matched' | 'differs' | 'skipped' };
+  lock: { path: string; status: 'written' | 'unchanged' | 'matched' | 'skipped' };
   /**
    * The runtime that built the bundle. zstdEngine: what made the zstd frames, the runtime's own
    * libzstd ('native', when it is the format's version) or repro's pinned WebAssembly build.
@@ -151,10 +154,16 @@ export async function planBuild(options: BuildOptions, ctx: Context): Promise<Bu
   const rootFiles: Array<[string, Buffer]> = [];
   if (dockerfile.content) rootFiles.push([DOCKERFILE_PATH, dockerfile.content], ...dockerfile.files);
   for (const note of dockerfile.notes) ctx.log.info(`build: image: ${note}`);
-  const referenceRun = options.withRun ? path.resolve(ctx.cwd, options.withRun) : null;
+  // The reference run: --with-run's, else the one a former --with-run kept beside repro.lock.
+  const kept = path.join(root, KEPT_REFERENCE_RUN);
+  const referenceRun = options.withRun ? path.resolve(ctx.cwd, options.withRun) : (await fs.stat(kept).then((st) => st.isFile(), () => false)) ? kept : null;
+  let referenceRecord: Buffer | null = null;
   if (referenceRun) {
     const record = await readRunDir(referenceRun);
-    rootFiles.push([REFERENCE_RUN_PATH, Buffer.from(canonicalJson(record))]);
+    checkReferenceRun(record, referenceRun, project, ctx);
+    referenceRecord = Buffer.from(canonicalJson(record));
+    rootFiles.push([REFERENCE_RUN_PATH, referenceRecord]);
+    if (referenceRun === kept) ctx.log.info(`build: the reference run is ${KEPT_REFERENCE_RUN} (kept by an earlier --with-run)`);
   }
   for (const [name, d] of rootFiles) content.entries.addContent(name, d, 0o644);
   content.entries.sort();
@@ -185,7 +194,7 @@ export async function planBuild(options: BuildOptions, ctx: Context): Promise<Bu
     }
   }
   const output = path.join(outDir, bundleFileName({ name: meta.name, version: meta.version, codec: options.compression }));
-  const lockAction = lockActionFor(options, lock?.head.manifestDigest ?? null, manifest.selfDigest);
+  const lockAction = lockActionFor(options);
   return {
     root,
     project: loaded,
@@ -200,6 +209,7 @@ export async function planBuild(options: BuildOptions, ctx: Context): Promise<Bu
     lockDifferences,
     lockAction,
     referenceRun,
+    keptReference: options.withRun && referenceRecord ? referenceRecord : null,
     cache: content.cache,
     dockerfile,
     credentialsRemoved: content.credentialsRemoved,
@@ -245,12 +255,12 @@ export async function applyBuild(plan: BuildPlan, ctx: Context): Promise<BuildRe
   };
 }
 
-async function applyLock(plan: BuildPlan, contentDigest: string): Promise<BuildResult['lock']['status']> {
+export async function applyLock(plan: Pick<BuildPlan, 'lockAction' | 'root' | 'manifest' | 'entries' | 'keptReference'>, contentDigest: string): Promise<BuildResult['lock']['status']> {
+  // --with-run's record stays with the project, beside the lock that records the bundle carrying it.
+  if (plan.lockAction === 'write' && plan.keptReference) await writeFileAtomic(path.join(plan.root, KEPT_REFERENCE_RUN), plan.keptReference);
   switch (plan.lockAction) {
     case 'matched':
       return 'matched';
-    case 'report':
-      return 'differs';
     case 'skip':
       return 'skipped';
     case 'write':
@@ -271,6 +281,44 @@ export async function withImage<T extends BuildResult>(result: T, verify: boolea
     ctx,
   );
   return { ...result, image, durationMs: ctx.now().getTime() - startedAt };
+}
+
+/** Values that mean "no seed" to the scripts that take one (-1 in the iris example, None from argparse). */
+const UNSEEDED = /^(-1|none|null|random|)$/i;
+const SEED_NAME = /^(random_)?seed$|^random_state$/i;
+
+/**
+ * --with-run: a reference must be a result. A run that failed, or left a declared output
+ * missing or refused, is refused (exit 3, nothing written); one whose seed parameter says
+ * "unseeded" is built, with a warning that no rerun can be expected to reproduce it.
+ */
+export function checkReferenceRun(record: RunRecord, dir: string, project: ProjectManifest | null, ctx: Context): void {
+  if (record.exitCode !== 0) {
+    throw new ReproError('E_INPUT', `the reference run exited ${record.exitCode}: a failed run is no result to reproduce`, {
+      hint: `Fix the run and pass a run that exited 0 (see the end of its log in ${path.join(dir, 'run.json')}).`,
+      details: { run: dir, exitCode: record.exitCode },
+    });
+  }
+  const lost = record.outputs.filter((o) => o.sha256 === null || o.refused);
+  const owed = new Set(literalOutputs(project?.outputs ?? []).map((o) => o.path));
+  const lostDeclared = lost.filter((o) => owed.has(o.path) || o.refused);
+  if (lostDeclared.length > 0) {
+    throw new ReproError('E_INPUT', `the reference run did not produce ${lostDeclared.map((o) => o.path).join(', ')}${lostDeclared.some((o) => o.refused) ? ' (or left something refused in its place)' : ''}`, {
+      hint: 'A reference must produce every declared output: fix the run, or the outputs: list, and run it again.',
+      details: { run: dir, outputs: lostDeclared.map((o) => ({ path: o.path, refused: o.refused ?? null })) },
+    });
+  }
+  if (record.outputs.length === 0) {
+    throw new ReproError('E_INPUT', 'the reference run recorded no outputs: a rerun would have nothing to compare', {
+      hint: 'Declare the outputs (repro.yaml outputs:, or exec --output GLOB) and run it again.',
+      details: { run: dir },
+    });
+  }
+  const seeds = project?.entryPoints[record.entry]?.parameters.filter((p) => p.role === 'seed' || SEED_NAME.test(p.name)) ?? [];
+  for (const p of seeds) {
+    const value = record.parameters[p.name];
+    if (value !== undefined && UNSEEDED.test(value.trim())) ctx.log.warn(`build: the reference run is unseeded (${p.name}=${value || '""'}): reruns cannot be expected to reproduce it; pass a fixed seed to the reference run`);
+  }
 }
 
 function countFiles(entries: EntryTable): number {

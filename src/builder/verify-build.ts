@@ -1,6 +1,8 @@
 // repro build --verify: builds a second time, in a child process, from a fresh copy of the
 // selected files under varied conditions, and compares. Identical bundles prove the build
-// does not depend on those conditions; different ones are reported entry by entry.
+// does not depend on those conditions; different ones are reported entry by entry, and then
+// nothing is written: the bundle file and repro.lock change only when the build verifies. A
+// stale repro.lock is reported as stale (with its differing entries), never as "not reproducible".
 import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
@@ -11,7 +13,9 @@ import { ReproError } from '../core/errors.js';
 import { compareBundleFiles, compareManifests, type BuildDifference } from '../bundle/compare.js';
 import { toManifestEntries, wholeManifest } from '../bundle/manifest.js';
 import { verifyBundle } from '../bundle/verify.js';
-import { applyBuild, planBuild, withImage, type BuildOptions, type BuildResult } from './build.js';
+import { applyBuild, applyLock, planBuild, withImage, type BuildOptions, type BuildResult } from './build.js';
+import { commitTemp, tempPathFor } from '../core/atomic-write.js';
+import { describeDifference } from '../core/difference.js';
 import { copyVaried, describeVariations, VARIANT_ENV, VARIANT_UMASK, type Variation } from './variations.js';
 import { readEnvelope, rebuildArgv, type SelfCommand } from '../core/self-invocation.js';
 
@@ -20,7 +24,8 @@ export interface VerifiedBuildResult extends BuildResult {
     reproducible: boolean;
     rebuild: { contentDigest: string; fileDigest: string };
     variations: Variation[];
-    lock: { contentDigest: string | null; matches: boolean | null };
+    /** repro.lock as it was read: its content digest, whether it recorded this bundle, and if not, what differed (the lock is then updated). */
+    lock: { contentDigest: string | null; matches: boolean | null; differences?: BuildDifference[] };
     differences: BuildDifference[];
   };
 }
@@ -28,10 +33,15 @@ export interface VerifiedBuildResult extends BuildResult {
 export async function runVerifiedBuild(options: BuildOptions, ctx: Context, self: SelfCommand): Promise<VerifiedBuildResult> {
   const plan = await planBuild(options, ctx);
   const { startedAt } = plan;
-  const first = await applyBuild(plan, ctx);
+  // The first build is written beside its final place under a temporary name, and the lock is
+  // left alone: only a verified build replaces the bundle file and updates repro.lock. A failed
+  // --verify leaves both as they were.
+  const staged = tempPathFor(plan.output);
+  const untrackStaged = trackTemp(staged);
   const work = await fs.mkdtemp(path.join(os.tmpdir(), 'repro-verify-'));
   const untrack = trackTemp(work);
   try {
+    const first = await applyBuild({ ...plan, output: staged, lockAction: 'skip' }, ctx);
     const copyRoot = path.join(work, 'another place ünïcode', path.basename(plan.root));
     ctx.log.info(`verify: rebuilding from a copy at ${copyRoot}`);
     const files = await copyVaried(plan.entries, copyRoot);
@@ -55,29 +65,41 @@ export async function runVerifiedBuild(options: BuildOptions, ctx: Context, self
       if (differences.length === 0) differences.push(...(await compareBundleFiles(first.bundle, second.bundle)));
       if (differences.length === 0) differences.push({ entry: '(compressed file)', field: 'bytes', a: first.fileDigest, b: second.fileDigest });
     }
-    if (lockDigest !== null && lockDigest !== first.contentDigest) {
-      differences.push(...plan.lockDifferences.map((d) => ({ ...d, entry: `${d.entry} (vs repro.lock)` })));
-      if (plan.lockDifferences.length === 0) differences.push({ entry: '(repro.lock)', field: 'contentDigest', a: lockDigest, b: first.contentDigest });
+    // A stale repro.lock is not a reproducibility problem: it is reported as what it is (and
+    // refused up front with --locked, planBuild's check).
+    const stale = lockDigest !== null && lockDigest !== first.contentDigest;
+    const lockDifferences = stale ? (plan.lockDifferences.length > 0 ? plan.lockDifferences : [{ entry: '(repro.lock)', field: 'contentDigest', a: lockDigest, b: first.contentDigest }]) : [];
+    const variations = describeVariations(copyRoot);
+    if (differences.length > 0) {
+      throw new ReproError('E_NOT_REPRODUCIBLE', `the build is not reproducible: ${differences.length} difference${differences.length === 1 ? '' : 's'} between two builds of the same files (nothing was written${stale ? '; repro.lock is also stale' : ''})`, {
+        hint: 'Each difference names the entry and field that changed between the two builds; see docs/REPRODUCIBILITY.md for the usual causes. The bundle file and repro.lock were left as they were.',
+        details: { differences, rebuild: { contentDigest: second.contentDigest, fileDigest: second.fileDigest }, first: { contentDigest: first.contentDigest, fileDigest: first.fileDigest }, variations, root: plan.root, ...(stale ? { lockDifferences } : {}) },
+      });
+    }
+    await commitTemp(staged, plan.output);
+    untrackStaged();
+    const lockStatus = await applyLock({ ...plan, lockAction: plan.lockAction === 'skip' ? 'skip' : plan.lockAction === 'matched' ? 'matched' : 'write' }, first.contentDigest);
+    if (stale) {
+      ctx.log.warn(`build: repro.lock recorded another bundle (${lockDifferences.length} difference${lockDifferences.length === 1 ? '' : 's'}); the build is reproducible, and repro.lock now records it: commit it (in CI, --locked fails on a stale lock instead)`);
+      for (const d of lockDifferences.slice(0, 10)) ctx.log.warn(`  ${describeDifference(d)}`);
     }
     const result: VerifiedBuildResult = {
       ...first,
+      bundle: plan.output,
+      lock: { path: first.lock.path, status: lockStatus },
       durationMs: ctx.now().getTime() - startedAt,
       verify: {
-        reproducible: differences.length === 0,
+        reproducible: true,
         rebuild: { contentDigest: second.contentDigest, fileDigest: second.fileDigest },
-        variations: describeVariations(copyRoot),
-        lock: { contentDigest: lockDigest, matches: lockDigest === null ? null : lockDigest === first.contentDigest },
+        variations,
+        lock: { contentDigest: lockDigest, matches: lockDigest === null ? null : !stale, ...(stale ? { differences: lockDifferences } : {}) },
         differences,
       },
     };
-    if (differences.length > 0) {
-      throw new ReproError('E_NOT_REPRODUCIBLE', `the build is not reproducible: ${differences.length} difference${differences.length === 1 ? '' : 's'}`, {
-        hint: 'Each difference names the entry and field that changed between the two builds; see docs/REPRODUCIBILITY.md for the usual causes.',
-        details: { result, root: plan.root },
-      });
-    }
     return options.image ? await withImage(result, true, ctx, startedAt, options.buildNetwork) : result;
   } finally {
+    await fs.rm(staged, { force: true });
+    untrackStaged();
     await fs.rm(work, { recursive: true, force: true });
     untrack();
   }

@@ -15,6 +15,13 @@ export const DOCKERFILE_PATH = 'repro.Dockerfile';
 /** The reference run a bundle built with `--with-run` carries; exec compares its outputs with it. */
 export const REFERENCE_RUN_PATH = 'repro.run.json';
 
+/**
+ * The same name at a project's root, beside repro.lock: `build --with-run` keeps the reference
+ * run there, so later builds (CI's included) carry it with no run directory at hand. Never a
+ * project entry (intake/junk.ts): it goes to the bundle's root.
+ */
+export const KEPT_REFERENCE_RUN = REFERENCE_RUN_PATH;
+
 /** The hashed requirements the Dockerfile installs, exported from a uv, poetry or Pipfile lock. */
 export const EXPORTED_REQUIREMENTS = 'repro.requirements.txt';
 /** Packages pinned to a git commit, installed after the hashed ones (pip cannot hash them). */

@@ -65,12 +65,12 @@ The content digest is recorded in DIR/repro.lock; commit it and use --locked in 
     .argument('[dir]', 'project directory', '.')
     .option('-o, --output <dir>', `directory for the bundle (default: DIR/${DEFAULT_OUT_DIR})`)
     .addOption(new Option('--compression <codec>', `compression codec; zstd frames are libzstd ${ZSTD_VERSION}'s on every Node release (docs/REPRODUCIBILITY.md)`).choices(CODECS as string[]).default(DEFAULT_CODEC))
-    .option('--verify', 'rebuild from a copy under varied conditions and compare (exit 1 if different)')
+    .option('--verify', 'rebuild from a copy under varied conditions and compare (exit 1 if different; then nothing is written); a stale repro.lock is reported as stale and updated, or refused with --locked')
     .option('--locked', 'fail (exit 1) without writing when the bundle would differ from repro.lock')
     .option('--base-image <ref>', 'base image of the bundle\'s Dockerfile (NAME:TAG@sha256:..., or NAME:TAG with --image)')
     .option('--image', 'also build the image through the Docker engine (with --verify: twice, comparing layers)')
     .addOption(new Option('--build-network <mode>', 'network for the image build\'s RUN steps: none (nothing fetched: the base image has it all), host or default (pip/npm fetch what the lock pins, checked by hash)').choices([...BUILD_NETWORKS]).default('none'))
-    .option('--with-run <dir>', 'embed the run record of RUN_DIR (repro exec) as the reference run')
+    .option('--with-run <dir>', 'embed the run record of RUN_DIR (repro exec) as the reference run, and keep it beside repro.lock as repro.run.json for later builds; refused (exit 3) when the run failed or left a declared output missing')
     .option('--attest', 'with --verify: also write the SLSA provenance, the CycloneDX ML-BOM and a reproduced-build attestation beside the bundle (docs/ATTESTATIONS.md)')
     .addOption(new Option('--no-lock', 'neither read nor write repro.lock').hideHelp())
     .addOption(new Option('--files-from <file>', 'NUL-separated list of files to bundle (internal)').hideHelp());
@@ -315,8 +315,11 @@ Examples:
    bubblewrap only when asked: --backend local or --no-sandbox). The bundle never chooses.
 5. Write ${RUNS_DIR}/<run-id>/run.json (or --out DIR): bundle digest, entry, parameters, backend,
    image, this machine's snapshot digest and drift, times, exit code, every output's sha256.
-   When the bundle carries a reference run (repro build --with-run), say whether every
-   output reproduced: identical, within the manifest's tolerance, or different.
+   When the bundle carries a reference run (repro build --with-run), say first whether the
+   rerun is comparable (same entry point, same parameters but a role: seed one), then whether
+   every output reproduced: identical, within the manifest's tolerance, or different (with
+   sizes and the first differing line of a small text file). Outputs: the manifest's and
+   --output's paths and globs; with none declared, every file the run created or changed.
 The entry point's exit code is passed through (128+N for signal N).
 --backend slurm submits the rerun to Slurm (sbatch) and waits: each task runs \`repro exec
 --backend local\` on its node, which verifies the bundle, checks the node and writes run.json
@@ -343,7 +346,8 @@ ssh-agent or ~/.ssh key), REPRO_DOCKER_TIMEOUT (seconds each engine request may 
     .option('--memory-limit <size>', 'at most this much memory, e.g. 16g (Docker only: the local backend makes no cgroup and says so) (default: none)')
     .option('--file-size-limit <size>', 'no file the entry point writes may grow past this, e.g. 10g (default: none)')
     .option('--python <path>', 'the Python interpreter for the drift check (default: the one the snapshot names, if present)')
-    .option('--expect-reproduced', 'exit 1 when the outputs do not reproduce the reference run')
+    .option('--output <path-or-glob...>', 'an output of the run, beside what the manifest declares (an MLproject declares none): a path or a glob (outputs/*.json, mlruns/**/artifacts/**); with none at all, every file the run creates or changes is an output')
+    .option('--expect-reproduced', 'exit 1 when the outputs do not reproduce the reference run; exit 6 when the rerun is not comparable with it (another entry point or parameter, or nothing to compare)')
     .option('--attach', 'BUNDLE is a registry reference: record this run beside it in the registry (repro runs REF lists them)')
     .option('--attest', 'with --expect-reproduced: write a reproduced-run attestation (reproduced-run.json, signed with --key/--keyless) into the run directory; with --attach, also beside the bundle')
     .option('--sweep <name=values...>', 'run once per point: name=a..b (integers) or name=v1,v2; twice for the cartesian product (runs/sweep-<id>/summary.json)')

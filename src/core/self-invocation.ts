@@ -86,6 +86,8 @@ export interface SlurmTaskRequest {
   expose?: string[];
   /** What the run may use, when asked for (null: no limit; pids only when not the default). */
   resources?: { timeLimitMs: number | null; pids: number | null; memoryBytes: number | null; fileSizeBytes: number | null } | null;
+  /** Outputs declared at exec (--output). */
+  outputs?: string[];
 }
 
 /**
@@ -109,6 +111,7 @@ export function slurmTaskArgv(t: SlurmTaskRequest): ShellWord[] {
     ...(t.passEnv ?? []).flatMap((n) => ['--env', n]),
     ...(t.limits ? ['--max-entries', String(t.limits.maxEntries), '--max-bytes', String(t.limits.maxTotalBytes)] : []),
     ...(t.expose ?? []).flatMap((p) => ['--expose', p]),
+    ...(t.outputs ?? []).flatMap((p) => ['--output', p]),
     ...(t.resources?.timeLimitMs ? ['--time-limit', `${t.resources.timeLimitMs / 1000}s`] : []),
     ...(t.resources?.pids ? ['--pids-limit', String(t.resources.pids)] : []),
     ...(t.resources?.memoryBytes ? ['--memory-limit', String(t.resources.memoryBytes)] : []),

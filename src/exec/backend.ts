@@ -31,8 +31,10 @@ export interface BackendRun {
   env: Record<string, string>;
   /** Directories of the declared outputs, relative to the project, made before the run. */
   outputDirs: string[];
-  /** The declared outputs (safe relative paths). */
+  /** The declared literal outputs (safe relative paths). */
   outputs: string[];
+  /** Docker: take the whole project out of the container after the run (outputs are globs or detected). */
+  collectAll: boolean;
   /** Bounds on what a container's output archives may hold. */
   limits: TarLimits;
   gpus: number | null;
@@ -65,4 +67,6 @@ export interface BackendResult {
   image: string | null;
   /** Outputs that came back as something other than files and directories (Docker), by path. */
   refused?: Record<string, RefusedKind>;
+  /** Local: Date.now() when the run's copy of the project was complete (what changed after it is an output). */
+  copiedAt?: number;
 }

@@ -46,11 +46,19 @@ function safeParent(root: string, rel: string): void {
 }
 
 /**
- * Takes output `rel` (a safe path under /project) out of the container into `workDir`. Returns
- * the kind of special file that made it refused, or null.
+ * Takes output `rel` (a safe path under `containerDir`, /project) out of the container into
+ * `workDir`. Returns the kind of special file that made it refused, or null.
  */
-export async function collectOutput(files: ContainerFiles, workDir: string, rel: string, limits: TarLimits): Promise<RefusedKind | null> {
-  const stream = await files.get(`/project/${rel}`);
+export async function collectOutput(files: ContainerFiles, workDir: string, rel: string, limits: TarLimits, containerDir = '/project'): Promise<RefusedKind | null> {
+  return (await collectTree(files, workDir, rel, limits, containerDir))?.kind ?? null;
+}
+
+/**
+ * collectOutput, saying also which entry was refused (its archive name): the stream stops there,
+ * so whatever came after it is missing too.
+ */
+export async function collectTree(files: ContainerFiles, workDir: string, rel: string, limits: TarLimits, containerDir = '/project'): Promise<{ kind: RefusedKind; entry: string } | null> {
+  const stream = await files.get(`${containerDir}/${rel}`);
   if (stream === null) return null; // not there: recorded as missing
   const root = path.join(workDir, path.posix.dirname(rel) === '.' ? '' : path.posix.dirname(rel));
   const base = path.posix.basename(rel);
@@ -92,7 +100,7 @@ export async function collectOutput(files: ContainerFiles, workDir: string, rel:
   } catch (err) {
     closeFile();
     const type = isReproError(err) ? String(err.details.type ?? '') : '';
-    if (isReproError(err) && err.code === 'E_UNSAFE_ENTRY' && type !== '') return KIND[type] ?? 'other';
+    if (isReproError(err) && err.code === 'E_UNSAFE_ENTRY' && type !== '') return { kind: KIND[type] ?? 'other', entry: String(err.details.entry ?? rel) };
     throw err;
   }
   return null;

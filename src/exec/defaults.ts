@@ -11,3 +11,6 @@ export const RUNS_DIR = 'runs';
 
 /** Sweep points run at once on the local and Docker backends when --max-parallel is not given. */
 export const DEFAULT_MAX_PARALLEL = 1;
+
+/** exec --expect-reproduced's exit status when the rerun is not comparable with the reference (NOT reproduced is 1). */
+export const NOT_COMPARABLE_EXIT = 6;

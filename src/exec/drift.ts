@@ -11,6 +11,7 @@ import { diffSnapshots } from '../diff/diff-snapshots.js';
 import type { ProjectManifest } from '../project/types.js';
 import type { RunRecord } from '../run-record/record.js';
 import { parseSnapshot } from '../snapshot/io.js';
+import type { Snapshot } from '../snapshot/snapshot.js';
 import { describeThisMachine } from '../snapshot/this-machine.js';
 import { SNAPSHOT_FILE } from '../bundle/layout.js';
 
@@ -20,12 +21,33 @@ export interface DriftOptions {
   strict?: boolean;
 }
 
+/** The snapshot's data paths, absolute, split by whether they exist here. */
+async function recordedData(snapshot: Snapshot | null, projectDir: string): Promise<{ present: string[]; absent: string[] }> {
+  const present: string[] = [];
+  const absent: string[] = [];
+  for (const item of snapshot?.identity.data ?? []) {
+    if (typeof item.path !== 'string') continue;
+    const abs = path.resolve(projectDir, item.path);
+    // A bundle wrote these paths: only one inside the project is read.
+    const rel = path.relative(projectDir, abs);
+    const inside = !path.isAbsolute(item.path) && rel !== '..' && !rel.startsWith(`..${path.sep}`);
+    if (inside && (await fs.stat(abs).then(() => true, () => false))) present.push(abs);
+    else absent.push(item.path);
+  }
+  return { present, absent };
+}
+
 export async function checkDrift(projectDir: string, manifest: ProjectManifest | null, options: DriftOptions, ctx: Context): Promise<RunRecord['machine']> {
   const text = await fs.readFile(path.join(projectDir, SNAPSHOT_FILE), 'utf8').catch(() => null);
   const original = text ? parseSnapshot(text, `bundle:${SNAPSHOT_FILE}`) : null;
   // Only this machine's programs run here: never the bundle's .venv, nor a path its snapshot names
   // unless that is a host interpreter.
-  const now = (await describeThisMachine({ view: 'host', dir: projectDir, python: options.python, against: original }, ctx)).snapshot;
+  // The data the snapshot recorded inside the project is hashed again in the bundle's copy. Data
+  // that is not there (not bundled, or outside the project: a bundle never makes exec read a
+  // host path it names) is said, and left out of the comparison: it is not "removed".
+  const data = await recordedData(original, projectDir);
+  for (const p of data.absent) ctx.log.warn(`exec: the snapshot's data ${p} is not in the bundle: not compared`);
+  const now = (await describeThisMachine({ view: 'host', dir: projectDir, python: options.python, against: original, data: data.present }, ctx)).snapshot;
   if (manifest?.gpu?.required && now.identity.gpu === null) {
     throw new ReproError('E_ENV', 'the bundle requires a GPU and this machine has none', {
       hint: `nvidia-smi: ${now.context.probes.gpu.notes[0] ?? 'not found'}. Run it on a GPU machine (DOCKER_HOST=ssh://gpu-host repro exec ...).`,
@@ -41,6 +63,7 @@ export async function checkDrift(projectDir: string, manifest: ProjectManifest |
   const comparable = structuredClone(original);
   if (comparable.identity.python) delete comparable.identity.python.frameworks;
   comparable.identity.git = null;
+  comparable.identity.data = comparable.identity.data.filter((d) => !data.absent.includes(d.path));
   const d = diffSnapshots(comparable, now);
   ctx.log.info(`exec: drift against the bundle's snapshot: ${d.summary.breaking} breaking, ${d.summary.warning} warning, ${d.summary.info} info`);
   for (const c of d.changes.filter((x) => x.severity !== 'info').slice(0, 10)) ctx.log.info(`  ${describeDifference(c)}`);

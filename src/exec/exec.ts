@@ -16,7 +16,7 @@ import { ReproError } from '../core/errors.js';
 import { checkBundleOutputs } from '../project/output-path.js';
 import { checkBundleEnv } from '../project/env-rules.js';
 import { shellOf, type RenderedCommand } from '../project/render.js';
-import type { ProjectManifest } from '../project/types.js';
+import type { OutputSpec, ParameterSpec, ProjectManifest } from '../project/types.js';
 import { redactEnvironment, redactParameters, redactText } from '../secrets/values.js';
 import { readReferenceRun, RUN_SCHEMA_VERSION, type RunRecord } from '../run-record/record.js';
 import type { BackendResult, BackendRun } from './backend.js';
@@ -24,7 +24,10 @@ import { openCachedBundle, type CachedBundle } from './cache.js';
 import { DEFAULT_NETWORK, RUNS_DIR } from './defaults.js';
 import { checkDrift } from './drift.js';
 import { renderEntry } from './entry.js';
-import { compareOutputs, recordOutputs } from './outputs.js';
+import { judgeRerun, recordOutputs } from './outputs.js';
+import { findOutputs } from './find-outputs.js';
+import { LogTail } from './log-tail.js';
+import { isGlob, literalOutputs } from '../project/output-match.js';
 import { keepDeclaredOutputs, SCRATCH_DIR } from './keep-outputs.js';
 import { chooseBackend, type Backend } from './choose-backend.js';
 import { runLocalBackend } from './run-local.js';
@@ -63,6 +66,8 @@ export interface ExecOptions {
   expose?: string[];
   /** --expect-digest: refuse a bundle whose verified content digest is another (a Slurm task's check). */
   expectDigest?: string;
+  /** --output PATH|GLOB: outputs declared at exec, beside the manifest's (an MLproject declares none). */
+  outputs?: string[];
 }
 
 export interface ExecResult extends RunRecord {
@@ -81,22 +86,31 @@ export async function runExec(options: ExecOptions, ctx: Context): Promise<ExecR
   checkBundleEnv(manifest?.env ?? {});
   // 3. the command first, so a badly typed parameter fails before any probe runs; then 2. drift
   const rendered = renderEntry(manifest, ctx.cwd, options);
+  for (const w of rendered.warnings) ctx.log.warn(`exec: ${w}`);
   const drift = await checkDrift(projectDir, manifest, options, ctx);
   // 4. run, in the sandbox the user chose (never the bundle)
   const backend = await chooseBackend(cached.dir, options, ctx);
-  const run = await planRun(cached, bundleFile, projectDir, manifest, rendered, options, backend, ctx);
+  const specs = outputSpecs(manifest, options.outputs);
+  const log = new LogTail();
+  const run = await planRun(cached, bundleFile, projectDir, manifest, rendered, { ...options, stdout: log.tee(options.stdout), stderr: log.tee(options.stderr) }, specs, backend, ctx);
   const started = ctx.now();
   const result: BackendResult = backend.kind === 'docker' ? await runDocker(run, backend.docker, ctx) : await runLocalBackend(run, backend.sandbox, ctx);
   const ended = ctx.now();
   for (const why of result.notEnforced ?? []) ctx.log.warn(`exec: a limit was not enforced: ${why}`);
   if (result.timedOut) ctx.log.warn(`exec: the run reached its time limit (${(run.resources.timeLimitMs ?? 0) / 1000} s) and was stopped: exit ${TIMED_OUT_EXIT}`);
   // 5. record and compare
-  const outputs = manifest?.outputs ?? [];
-  const recorded = (await recordOutputs(run.workDir, outputs)).map((o) => (result.refused?.[o.path] ? { path: o.path, size: null, sha256: null, refused: { path: o.path, kind: result.refused[o.path]! } } : o));
+  const found = await findOutputs(run.workDir, projectDir, specs, result.copiedAt ?? 0);
+  // Docker: a special file that stopped the project's archive is an output, refused.
+  for (const p of Object.keys(result.refused ?? {})) if (!found.paths.includes(p)) found.paths.push(p);
+  // Credentials given with -P reach the entry point, never the record (nor --json, nor a bundle
+  // built --with-run): not in the parameters, the command, the log, nor the text of an output.
+  const { parameters, secrets } = redactParameters(rendered.parameters);
+  const recorded = (await recordOutputs(run.workDir, found.paths, specs)).map((o) =>
+    result.refused?.[o.path] ? { path: o.path, size: null, sha256: null, refused: { path: o.path, kind: result.refused[o.path]! } } : o.text === undefined ? o : { ...o, text: redactText(o.text, secrets) },
+  );
   if (run.workDir !== run.outputDir) await keepDeclaredOutputs(run.workDir, run.outputDir, recorded, path.join(run.runDir, SCRATCH_DIR));
   const reference = await readReferenceRun(cached.dir);
-  // Credentials given with -P reach the entry point, never the record (nor --json, nor a bundle built --with-run).
-  const { parameters, secrets } = redactParameters(rendered.parameters);
+  const tail = log.result();
   const record: RunRecord = {
     schemaVersion: RUN_SCHEMA_VERSION,
     kind: 'repro-run',
@@ -115,8 +129,10 @@ export async function runExec(options: ExecOptions, ctx: Context): Promise<ExecR
     endedAt: ended.toISOString(),
     durationMs: ended.getTime() - started.getTime(),
     exitCode: result.exitCode,
+    outputsFrom: found.from,
     outputs: recorded,
-    reproduced: reference ? compareOutputs(reference.outputs, recorded, outputs) : null,
+    log: { ...tail, tail: redactText(tail.tail, secrets) },
+    reproduced: reference ? judgeRerun(reference, { entry: rendered.entryPoint, parameters, outputs: recorded }, specs, entryParameters(manifest, rendered.entryPoint)) : null,
   };
   // An interrupted run (Ctrl-C, SIGTERM) is no result: its entry point was stopped, not done.
   if (wasInterrupted()) throw new ReproError('E_ENV', 'interrupted: the run was stopped before it ended, so nothing is recorded', { details: { runDir: run.runDir } });
@@ -133,11 +149,24 @@ export function checkExpectedDigest(cached: CachedBundle, expected: string | und
   });
 }
 
+/** What the outputs are: the manifest's declarations, and --output GLOB (each a declared output too). */
+export function outputSpecs(manifest: ProjectManifest | null, extra: readonly string[] = []): OutputSpec[] {
+  return [...(manifest?.outputs ?? []), ...extra.map((p) => ({ path: p }))];
+}
+
+/** The declared parameters of the entry point that ran (none for the script convention). */
+function entryParameters(manifest: ProjectManifest | null, entry: string): ParameterSpec[] {
+  return manifest && Object.prototype.hasOwnProperty.call(manifest.entryPoints, entry) ? manifest.entryPoints[entry]!.parameters : [];
+}
+
 /** Makes the run directory (never an existing one) and says what either backend needs. */
-async function planRun(cached: CachedBundle, bundleFile: string, projectDir: string, manifest: ProjectManifest | null, rendered: RenderedCommand, options: ExecOptions, backend: Backend, ctx: Context): Promise<BackendRun> {
+async function planRun(cached: CachedBundle, bundleFile: string, projectDir: string, manifest: ProjectManifest | null, rendered: RenderedCommand, options: ExecOptions, specs: readonly OutputSpec[], backend: Backend, ctx: Context): Promise<BackendRun> {
   const runDir = path.resolve(ctx.cwd, options.out ?? path.join(RUNS_DIR, options.runId));
   await makeFreshDir(runDir, 'run directory');
-  const outputs = manifest?.outputs ?? [];
+  const outputs = literalOutputs(specs);
+  // Every backend gives the entry point the bundle's own time (matplotlib, gzip, ... write it
+  // instead of now), unless the manifest or --env sets it.
+  const sourceDate = { SOURCE_DATE_EPOCH: String(cached.manifest.sourceDateEpoch) };
   return {
     cached,
     bundleFile,
@@ -152,11 +181,13 @@ async function planRun(cached: CachedBundle, bundleFile: string, projectDir: str
     shell: shellOf(manifest),
     readPaths: [...rendered.paths, ...(options.expose ?? [])],
     // Local runs get a clean environment; a container gets the manifest's env and what --env passes.
-    env: backend.kind === 'local' ? cleanEnvironment(ctx.env, manifest?.env ?? {}, options.passEnv ?? []) : { ...pickEnvironment(ctx.env, options.passEnv ?? []), ...(manifest?.env ?? {}) },
+    env: backend.kind === 'local' ? cleanEnvironment(ctx.env, { ...sourceDate, ...(manifest?.env ?? {}) }, options.passEnv ?? []) : { ...sourceDate, ...pickEnvironment(ctx.env, options.passEnv ?? []), ...(manifest?.env ?? {}) },
     // Both backends give the entry point the declared outputs' directories, made beforehand (in
     // Docker they are the only writable places, bound from the run directory).
     outputDirs: [...new Set(outputs.map((o) => path.posix.dirname(o.path)).filter((d) => d !== '.'))],
     outputs: outputs.map((o) => o.path),
+    // Globs and detection look at every file the run left: Docker hands back the whole project.
+    collectAll: outputs.length === 0 || specs.some((o) => !o.ignore && isGlob(o.path)),
     limits: options.limits ?? DEFAULT_LIMITS,
     gpus: manifest?.gpu?.required ? manifest.gpu.count : null,
     resources: options.resources ?? DEFAULT_RESOURCE_LIMITS,

@@ -1,16 +1,24 @@
-// Did it reproduce? Each declared output is hashed after a run (safely: read-output.ts) and
-// compared with the reference run's: bit-identical, within the manifest's numeric tolerance
-// (numbers in JSON and CSV metric files, compared field by field), or different, each output
-// named with its verdict. An output missing from either run, or refused, never reproduces.
-import type { OutputSpec } from '../project/types.js';
-import type { OutputComparison, OutputRecord, ReproVerdict } from '../run-record/record.js';
-import { readOutput } from './read-output.js';
+// Did it reproduce? First whether the rerun is comparable at all (run-record/comparable.ts:
+// same entry point, same parameters but seeds). Then each output (declared, matched by a glob, or
+// detected: find-outputs.ts) is hashed after the run (safely: read-output.ts) and compared with
+// the reference run's: bit-identical, within the manifest's numeric tolerance (numbers in JSON
+// and CSV metric files, compared field by field), or different (with sizes and the first
+// differing line of a small text file), each output named with its verdict. An output missing
+// from either run, refused, or made only by the rerun never reproduces.
+import { comparisonKey, literalOutputs, specFor } from '../project/output-match.js';
+import type { OutputSpec, ParameterSpec } from '../project/types.js';
+import { comparability, describeIncomparability } from '../run-record/comparable.js';
+import type { OutputComparison, OutputRecord, OutputVerdict, ReproVerdict, RunRecord } from '../run-record/record.js';
+import { MAX_TEXT, readOutput } from './read-output.js';
 
 export type { OutputComparison, OutputRecord, ReproVerdict };
 
-export async function recordOutputs(dir: string, specs: readonly OutputSpec[]): Promise<OutputRecord[]> {
+/** Text kept for a short diff of any small text output (a tolerance output keeps up to MAX_TEXT). */
+export const DIFF_TEXT = 8 << 10;
+
+export async function recordOutputs(dir: string, paths: readonly string[], specs: readonly OutputSpec[]): Promise<OutputRecord[]> {
   const out: OutputRecord[] = [];
-  for (const spec of specs) out.push(await readOutput(dir, spec.path, spec.tolerance !== undefined));
+  for (const p of paths) out.push(await readOutput(dir, p, specFor(p, specs)?.tolerance !== undefined ? MAX_TEXT : DIFF_TEXT));
   return out;
 }
 
@@ -25,31 +33,66 @@ function fileChanges(ref: OutputRecord, cur: OutputRecord): NonNullable<OutputCo
   return changes;
 }
 
+/** Sizes, and the first differing line when both runs kept the file's text. */
+function detailOf(ref: OutputRecord, cur: OutputRecord): NonNullable<OutputComparison['detail']> {
+  const detail: NonNullable<OutputComparison['detail']> = { expectedSize: ref.size, actualSize: cur.size };
+  if (ref.text === undefined || cur.text === undefined) return detail;
+  const a = ref.text.split('\n');
+  const b = cur.text.split('\n');
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    if (a[i] !== b[i]) return { ...detail, line: { number: i + 1, expected: (a[i] ?? '(end of file)').slice(0, 200), actual: (b[i] ?? '(end of file)').slice(0, 200) } };
+  }
+  return detail;
+}
+
+function compareOne(ref: OutputRecord, cur: OutputRecord | undefined, specs: readonly OutputSpec[]): OutputComparison {
+  const base = { path: cur?.path ?? ref.path, expected: ref.sha256, actual: cur?.sha256 ?? null };
+  if (cur?.refused || ref.refused) return { ...base, verdict: 'refused' };
+  if (!cur || cur.sha256 === null || ref.sha256 === null) return { ...base, verdict: 'missing' };
+  if (cur.sha256 === ref.sha256) return { ...base, verdict: 'identical' };
+  if (ref.files || cur.files) return { ...base, verdict: 'different', files: fileChanges(ref, cur) };
+  const tolerance = specFor(cur.path, specs)?.tolerance;
+  if (tolerance !== undefined && ref.text !== undefined && cur.text !== undefined) {
+    const diff = numericDifference(ref.text, cur.text, ref.path);
+    if (diff && diff.value <= tolerance) return { ...base, verdict: 'within-tolerance', maxDifference: diff };
+    if (diff) return { ...base, verdict: 'different', maxDifference: diff, detail: detailOf(ref, cur) };
+  }
+  return { ...base, verdict: 'different', detail: detailOf(ref, cur) };
+}
+
 /**
- * The verdict covers every declared output and every output of the reference: the reference is
- * the bundle author's word, so a declared output it leaves out is compared as missing (never
- * skipped into "reproduced").
+ * The outputs side of the verdict. It covers every output of the reference, every declared
+ * literal output (the reference is the bundle author's word, so a declared output it leaves out
+ * is compared as missing, never skipped into "reproduced"), and every output the rerun found
+ * that the reference did not have (extra). Outputs are matched by comparisonKey (an MLflow run's
+ * artifacts without its run id).
  */
-export function compareOutputs(reference: readonly OutputRecord[], current: readonly OutputRecord[], specs: readonly OutputSpec[]): ReproVerdict {
-  const now = new Map(current.map((o) => [o.path, o]));
-  const listed = new Set(reference.map((r) => r.path));
-  const unlisted: OutputRecord[] = specs.filter((spec) => !listed.has(spec.path)).map((spec) => ({ path: spec.path, size: null, sha256: null }));
-  const outputs: OutputComparison[] = [...reference, ...unlisted].map((ref) => {
-    const cur = now.get(ref.path);
-    const base = { path: ref.path, expected: ref.sha256, actual: cur?.sha256 ?? null };
-    if (cur?.refused || ref.refused) return { ...base, verdict: 'refused' };
-    if (!cur || cur.sha256 === null || ref.sha256 === null) return { ...base, verdict: 'missing' };
-    if (cur.sha256 === ref.sha256) return { ...base, verdict: 'identical' };
-    if (ref.files || cur.files) return { ...base, verdict: 'different', files: fileChanges(ref, cur) };
-    const tolerance = specs.find((s) => s.path === ref.path)?.tolerance;
-    if (tolerance !== undefined && ref.text !== undefined && cur.text !== undefined) {
-      const diff = numericDifference(ref.text, cur.text, ref.path);
-      if (diff && diff.value <= tolerance) return { ...base, verdict: 'within-tolerance', maxDifference: diff };
-      if (diff) return { ...base, verdict: 'different', maxDifference: diff };
-    }
-    return { ...base, verdict: 'different' };
-  });
-  return { reproduced: outputs.every((o) => o.verdict === 'identical' || o.verdict === 'within-tolerance'), outputs };
+export function compareOutputs(reference: readonly OutputRecord[], current: readonly OutputRecord[], specs: readonly OutputSpec[]): OutputComparison[] {
+  const now = new Map(current.map((o) => [comparisonKey(o.path), o]));
+  const listed = new Set(reference.map((r) => comparisonKey(r.path)));
+  const unlisted: OutputRecord[] = literalOutputs(specs).filter((spec) => !listed.has(comparisonKey(spec.path))).map((spec) => ({ path: spec.path, size: null, sha256: null }));
+  const owed = [...reference, ...unlisted];
+  const compared = owed.map((ref) => compareOne(ref, now.get(comparisonKey(ref.path)), specs));
+  const known = new Set(owed.map((r) => comparisonKey(r.path)));
+  for (const cur of current) if (!known.has(comparisonKey(cur.path))) compared.push({ path: cur.path, expected: null, actual: cur.sha256, verdict: 'extra' });
+  return compared;
+}
+
+const REPRODUCING: ReadonlySet<OutputVerdict> = new Set(['identical', 'within-tolerance']);
+
+/**
+ * The whole verdict: comparable or not first (same entry point, same parameters but seeds, a
+ * reference that succeeded, something to compare), then the outputs.
+ */
+export function judgeRerun(reference: RunRecord, rerun: { entry: string; parameters: Record<string, string>; outputs: readonly OutputRecord[] }, specs: readonly OutputSpec[], declared: readonly ParameterSpec[]): ReproVerdict {
+  const comparable = comparability(reference, rerun, declared);
+  const outputs = compareOutputs(reference.outputs, rerun.outputs, specs);
+  const why: string[] = comparable.differences.map(describeIncomparability);
+  if (reference.exitCode !== 0) why.push(`the reference run exited ${reference.exitCode}: it is no result to reproduce`);
+  if (outputs.length === 0) why.push('no outputs to compare: the reference run recorded none and none are declared (declare them in repro.yaml outputs:, or pass --output GLOB)');
+  if (why.length > 0) return { status: 'not-comparable', reproduced: false, notComparable: why, comparability: comparable, outputs };
+  const reproduced = outputs.every((o) => REPRODUCING.has(o.verdict));
+  return { status: reproduced ? 'reproduced' : 'not-reproduced', reproduced, comparability: comparable, outputs };
 }
 
 /** Largest |a-b| between two JSON or CSV documents of the same shape; null when shapes differ. */

@@ -10,7 +10,7 @@ import { compareUtf8 } from '../core/utf8-order.js';
 import type { OutputRecord, RefusedKind } from '../run-record/record.js';
 
 const SLICE = 1 << 20;
-/** Metric text kept for tolerance comparison: small files only. */
+/** Metric text kept for tolerance comparison: files up to this size. */
 export const MAX_TEXT = 1 << 20;
 /** A directory output may hold at most this many entries (a hostile entry point could make millions). */
 export const MAX_DIRECTORY_ENTRIES = 100_000;
@@ -26,7 +26,7 @@ function kindOf(st: Stats): RefusedKind | 'file' | 'directory' {
 }
 
 /** Hashes a regular file without following links or blocking on anything that is not one. */
-async function hashFile(file: string, keepText: boolean): Promise<{ size: number; sha256: string; text?: string } | RefusedKind> {
+async function hashFile(file: string, textLimit: number): Promise<{ size: number; sha256: string; text?: string } | RefusedKind> {
   const handle = await fs.open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ELOOP') return 'symlink' as const; // swapped for a link after the lstat
     throw err;
@@ -44,10 +44,11 @@ async function hashFile(file: string, keepText: boolean): Promise<{ size: number
       const { bytesRead } = await handle.read(buf, 0, SLICE, null);
       if (bytesRead === 0) break;
       hash.update(buf.subarray(0, bytesRead));
-      if (keepText && size + bytesRead <= MAX_TEXT) text.push(Buffer.from(buf.subarray(0, bytesRead)));
+      if (size + bytesRead <= textLimit) text.push(Buffer.from(buf.subarray(0, bytesRead)));
       size += bytesRead;
     }
-    return { size, sha256: hash.digest('hex'), ...(keepText && size <= MAX_TEXT ? { text: Buffer.concat(text).toString('utf8') } : {}) };
+    const kept = size <= textLimit ? asText(Buffer.concat(text)) : null;
+    return { size, sha256: hash.digest('hex'), ...(kept !== null ? { text: kept } : {}) };
   } finally {
     await handle.close();
   }
@@ -55,8 +56,15 @@ async function hashFile(file: string, keepText: boolean): Promise<{ size: number
 
 const lstatOrNull = (p: string) => fs.lstat(p).catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' || err.code === 'ENOTDIR' ? null : Promise.reject(err)));
 
-/** Records one declared output (`rel` is already a safe, normalized relative path). */
-export async function readOutput(root: string, rel: string, keepText: boolean): Promise<OutputRecord> {
+/** Text only when it is UTF-8 without NUL: a binary file keeps its hash alone. */
+function asText(bytes: Buffer): string | null {
+  if (bytes.includes(0)) return null;
+  const text = bytes.toString('utf8');
+  return Buffer.from(text, 'utf8').equals(bytes) ? text : null;
+}
+
+/** Records one output (`rel` is already a safe, normalized relative path); a file's text is kept up to `textLimit` bytes (0: never). */
+export async function readOutput(root: string, rel: string, textLimit: number): Promise<OutputRecord> {
   const missing: OutputRecord = { path: rel, size: null, sha256: null };
   const parts = rel.split('/');
   for (let i = 1; i < parts.length; i++) {
@@ -72,7 +80,7 @@ export async function readOutput(root: string, rel: string, keepText: boolean): 
   const kind = kindOf(st);
   if (kind === 'directory') return readDirectory(target, rel);
   if (kind !== 'file') return { ...missing, refused: { path: rel, kind } };
-  const h = await hashFile(target, keepText);
+  const h = await hashFile(target, textLimit);
   if (typeof h === 'string') return { ...missing, refused: { path: rel, kind: h } };
   return { path: rel, size: h.size, sha256: h.sha256, ...(h.text !== undefined ? { text: h.text } : {}) };
 }
@@ -98,7 +106,7 @@ async function readDirectory(dir: string, rel: string): Promise<OutputRecord> {
       const kind = kindOf(st);
       if (kind === 'directory') await walk(path.join(abs, name), childRel);
       else if (kind === 'file') {
-        const h = await hashFile(path.join(abs, name), false);
+        const h = await hashFile(path.join(abs, name), 0);
         if (typeof h === 'string') refused ??= { path: `${rel}/${childRel}`, kind: h };
         else files.push({ path: childRel, size: h.size, sha256: h.sha256 });
       } else refused ??= { path: `${rel}/${childRel}`, kind };

@@ -11,7 +11,7 @@ import type { Context } from '../core/context.js';
 import { reachDocker, reachDockerIfAny, type DockerClient } from '../docker/client.js';
 import type { RefusedKind } from '../run-record/record.js';
 import { TIMED_OUT_EXIT, type BackendResult, type BackendRun } from './backend.js';
-import { collectOutput, outputDirsTar } from './collect-outputs.js';
+import { collectOutput, collectTree, outputDirsTar } from './collect-outputs.js';
 import { dockerfileFetches } from '../dockerfile/fetches.js';
 import { ReproError } from '../core/errors.js';
 import { BUNDLE_DIGEST_LABEL, RUN_LABEL } from '../core/annotations.js';
@@ -48,10 +48,18 @@ export async function runDocker(run: BackendRun, docker: DockerClient, ctx: Cont
     user,
     network: run.network,
     beforeStart: async (files) => {
-      if (run.outputDirs.length > 0) await files.put(outputDirsTar(run.outputDirs, uid, gid, openDirs ? 0o777 : 0o755), '/project');
+      const mode = openDirs ? 0o777 : 0o755;
+      // Outputs found by glob or detection can be anywhere: /project itself is made writable.
+      if (run.collectAll) await files.put(outputDirsTar(['project', ...run.outputDirs.map((d) => `project/${d}`)], uid, gid, mode), '/');
+      else if (run.outputDirs.length > 0) await files.put(outputDirsTar(run.outputDirs, uid, gid, mode), '/project');
     },
     afterExit: async (files) => {
-      for (const rel of run.outputs) {
+      // Globs and detection need every file the run left: the whole project comes back.
+      // A special file stops the stream: it is refused by its path, and what followed is missing.
+      if (run.collectAll) {
+        const stop = await collectTree(files, path.dirname(run.workDir), path.basename(run.workDir), run.limits, '');
+        if (stop) refused[stop.entry.split('/').slice(1).join('/') || '.'] = stop.kind;
+      } else for (const rel of run.outputs) {
         const kind = await collectOutput(files, run.workDir, rel, run.limits);
         if (kind) refused[rel] = kind;
       }

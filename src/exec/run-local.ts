@@ -24,6 +24,7 @@ export async function runLocalBackend(run: BackendRun, sandbox: Sandbox | null, 
       await fs.rm(run.runDir, { recursive: true, force: true }); // nothing ran: leave nothing behind
       throw fsError(err, run.workDir, 'cannot copy the project into the run directory', { space: 'Free some space, or pass --out on a larger disk.' });
     });
+  const copiedAt = Date.now();
   // In the sandbox, bwrap starts with its own fixed environment and reads its arguments and the
   // command from pipes; unconfined (--no-sandbox, which the user chose), the shell gets the run's.
   const ids = callerIds(run.user);
@@ -32,7 +33,7 @@ export async function runLocalBackend(run: BackendRun, sandbox: Sandbox | null, 
     ? sandboxInvocation(sandbox.bwrap, { runDir: path.dirname(run.workDir), workDir: run.workDir, network: run.network, env: run.env, shell: run.shell, command: run.command, readPaths: run.readPaths, prefix }, ids)
     : { argv: [...prefix, ...run.shell, run.command], env: run.env, fds: [] };
   const { exitCode, timedOut } = await runLocal({ argv: invocation.argv, command: run.command, cwd: run.workDir, env: invocation.env, fds: invocation.fds, stdout: run.stdout, stderr: run.stderr, timeLimitMs: run.resources.timeLimitMs });
-  return { exitCode, image: null, notEnforced, timedOut };
+  return { exitCode, image: null, notEnforced, timedOut, copiedAt };
 }
 
 const PRLIMIT = '/usr/bin/prlimit';

@@ -208,6 +208,7 @@ export async function runSlurm(options: SlurmRerunOptions, ctx: Context): Promis
       passEnv: options.exec.passEnv,
       limits: options.exec.limits && (options.exec.limits.maxEntries !== DEFAULT_LIMITS.maxEntries || options.exec.limits.maxTotalBytes !== DEFAULT_LIMITS.maxTotalBytes) ? options.exec.limits : null,
       expose: options.exec.expose,
+      outputs: options.exec.outputs,
       resources: options.exec.resources ? { ...options.exec.resources, pids: options.exec.resources.pids === DEFAULT_RESOURCE_LIMITS.pids ? null : options.exec.resources.pids } : null,
     }),
   };

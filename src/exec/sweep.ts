@@ -110,7 +110,8 @@ export function pointResult(index: number, parameters: Record<string, string>, r
     error: run ? null : { code: (error as ReproError).code ?? 'E_INTERNAL', message: (error as Error).message },
     breakingDrift: run?.machine.drift?.breaking ?? null,
     outputs: Object.fromEntries((run?.outputs ?? []).map((o) => [o.path, o.sha256])),
-    reproduced: run?.reproduced ? run.reproduced.reproduced : null,
+    // A point not comparable with the reference (another value of a swept parameter) has no verdict.
+    reproduced: run?.reproduced && run.reproduced.status !== 'not-comparable' ? run.reproduced.reproduced : null,
   };
 }
 

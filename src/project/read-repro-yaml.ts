@@ -7,7 +7,7 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { configError, numberKind, parseYamlFile, type LocatedDoc } from './yaml-doc.js';
 import { outputPathProblem } from './output-path.js';
 import { pythonStr } from './python-format.js';
-import { PARAM_TYPES, type EntryPointSpec, type ParamType, type ParameterSpec, type ProjectManifest } from './types.js';
+import { PARAM_TYPES, type EntryPointSpec, type OutputSpec, type ParamType, type ParameterSpec, type ProjectManifest } from './types.js';
 import { loaderVariables } from './env-rules.js';
 
 const SCHEMA_FILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'schemas', 'repro.schema.json');
@@ -37,7 +37,7 @@ export function readReproYaml(text: string, file = 'repro.yaml'): ProjectManifes
   }
   const env = (raw.environment ?? {}) as Raw;
   const gpu = raw.gpu as Raw | undefined;
-  const outputs = ((raw.outputs as unknown[] | undefined) ?? []).map((o) => (typeof o === 'string' ? { path: o } : (o as { path: string; tolerance?: number })));
+  const outputs = ((raw.outputs as unknown[] | undefined) ?? []).map((o) => (typeof o === 'string' ? { path: o } : (o as OutputSpec)));
   return {
     source: 'repro.yaml',
     name: String(raw.name),
@@ -84,7 +84,7 @@ function checkOutputPaths(located: LocatedDoc, outputs: unknown): void {
 }
 
 function parameter(located: LocatedDoc, at: string[], name: string, spec: unknown): ParameterSpec {
-  const obj = (typeof spec === 'string' ? { type: spec } : spec) as { type: ParamType; default?: unknown; choices?: unknown[] };
+  const obj = (typeof spec === 'string' ? { type: spec } : spec) as { type: ParamType; default?: unknown; choices?: unknown[]; role?: 'seed' };
   if (obj.type === 'choice' && !obj.choices) throw configError(located, at, `parameter ${name} has type choice but no choices`, 'List the allowed values: choices: [a, b].');
   const hasDefault = obj.default !== undefined && obj.default !== null;
   const out: ParameterSpec = {
@@ -94,6 +94,7 @@ function parameter(located: LocatedDoc, at: string[], name: string, spec: unknow
     required: !hasDefault,
   };
   if (obj.choices) out.choices = obj.choices.map((c) => String(c));
+  if (obj.role) out.role = obj.role;
   if (out.choices && out.default !== null && !out.choices.includes(out.default)) {
     throw configError(located, [...at, 'default'], `the default of ${name} (${out.default}) is not one of its choices (${out.choices.join(', ')})`, 'Pick a default from the choices list.');
   }

@@ -12,6 +12,8 @@ export interface ParameterSpec {
   choices?: string[];
   /** MLproject only: the type name as written when MLflow gives it no meaning (`str`, `bool`): a string. */
   declaredType?: string;
+  /** repro.yaml `role: seed`: the run's seed; a rerun under another seed stays comparable with the reference. */
+  role?: 'seed';
 }
 
 export interface EntryPointSpec {
@@ -23,8 +25,11 @@ export interface EntryPointSpec {
 }
 
 export interface OutputSpec {
+  /** A relative path, or a glob (outputs/*.json, mlruns/**\/artifacts/**) matched against the files the run leaves. */
   path: string;
   tolerance?: number;
+  /** Files matching `path` are never outputs (a log, a cache, a file that embeds the time). */
+  ignore?: boolean;
 }
 
 export interface ProjectManifest {

@@ -7,6 +7,7 @@ import { parseVersionedJson } from '../core/versioned-json.js';
 import type { Severity } from '../core/difference.js';
 import type { Change } from '../diff/change.js';
 import { REFERENCE_RUN_PATH } from '../bundle/layout.js';
+import type { Comparability } from './comparable.js';
 
 export const RUN_SCHEMA_VERSION = 1;
 
@@ -40,7 +41,8 @@ export interface OutputRecord {
   refused?: { path: string; kind: RefusedKind };
 }
 
-export type OutputVerdict = 'identical' | 'within-tolerance' | 'different' | 'missing' | 'refused';
+/** extra: an output the rerun made (detected, or matched by a glob) that the reference run did not. */
+export type OutputVerdict = 'identical' | 'within-tolerance' | 'different' | 'missing' | 'refused' | 'extra';
 
 export interface OutputComparison {
   path: string;
@@ -51,10 +53,26 @@ export interface OutputComparison {
   maxDifference?: { value: number; at: string };
   /** For directory outputs that differ: the files missing, extra or changed. */
   files?: Array<{ path: string; change: 'missing' | 'extra' | 'changed' }>;
+  /** For files that differ: both sizes, and for small text files the first line that differs. */
+  detail?: { expectedSize: number | null; actualSize: number | null; line?: { number: number; expected: string; actual: string } };
 }
 
+/**
+ * reproduced: comparable, and every output identical or within tolerance. not-reproduced:
+ * comparable, and some output differs, is missing, extra or refused. not-comparable: the runs
+ * differ in entry point or a (non-seed) parameter, or there is nothing to compare.
+ */
+export type ReproStatus = 'reproduced' | 'not-reproduced' | 'not-comparable';
+
 export interface ReproVerdict {
+  /** Records written before repro said "not comparable" have no status: reproduced says it all. */
+  status?: ReproStatus;
+  /** true only for status 'reproduced'. */
   reproduced: boolean;
+  /** Why the runs cannot be compared (status 'not-comparable'), each one line. */
+  notComparable?: string[];
+  /** Entry point and parameter differences (Incomparability) and seed parameters that differ. */
+  comparability?: Comparability;
   outputs: OutputComparison[];
 }
 
@@ -80,7 +98,11 @@ export interface RunRecord {
   endedAt: string;
   durationMs: number;
   exitCode: number;
+  /** How the outputs were found: declared (paths and globs), or detected (every file the run created or changed). */
+  outputsFrom?: 'declared' | 'detected';
   outputs: OutputRecord[];
+  /** The last bytes the entry point wrote (stdout and stderr interleaved as they came), secrets redacted. */
+  log?: { tail: string; bytes: number; truncated: boolean };
   reproduced: ReproVerdict | null;
 }
 
@@ -88,8 +110,10 @@ export function parseRunRecord(text: string, source: string): RunRecord {
   return parseVersionedJson<RunRecord>(text, { source, kind: 'repro-run', label: 'repro run record', version: RUN_SCHEMA_VERSION, code: 'E_INPUT', hint: 'Pass a run directory written by `repro exec`.' });
 }
 
+/** A run directory's record (DIR/run.json), or a record file given as such (a project's kept repro.run.json). */
 export async function readRunDir(dir: string): Promise<RunRecord> {
-  const file = path.join(dir, 'run.json');
+  const isFile = await fs.stat(dir).then((st) => st.isFile(), () => false);
+  const file = isFile ? dir : path.join(dir, 'run.json');
   const text = await fs.readFile(file, 'utf8').catch((err) => {
     throw fsError(err, file, 'cannot read the run record');
   });

@@ -17,7 +17,7 @@ it('npm run demo tells the whole story on examples/iris', () => {
     /provenance +statement bundles\/iris-demo-0\.1\.0\.provenance\.json/,
     /== 3\.[\s\S]*reproduced: every output matches the reference run/,
     /== 4\.[\s\S]*E_INTEGRITY[\s\S]*exit 4; ran: nothing/,
-    /== 5\.[\s\S]*NOT reproduced:\n  outputs\/model\.pkl  different\n  outputs\/metrics\.json  different[^\n]*\nexit 1/,
+    /== 5\.[\s\S]*NOT reproduced: 2 of 2 outputs \(under another seed: parameter seed 7 vs 0\)\n  outputs\/model\.pkl  different \([^\n]*\)\n  outputs\/metrics\.json  different[^\n]*\n      line \d+: - [^\n]*\n      line \d+: \+ [^\n]*\nexit 1/,
     /== more on this machine\n(Docker|Docker:)[\s\S]*(Registry|registry)[\s\S]*Slurm/,
   ];
   let at = 0;

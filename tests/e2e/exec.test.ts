@@ -56,7 +56,9 @@ describe('repro exec (local backend)', () => {
     const again = await runCli(['exec', withRef, '--backend', 'local', '-P', `python=${PY}`, '--out', path.join(work, 'again'), '--expect-reproduced', '--json'], { env });
     expect(again.code, again.stderr).toBe(0);
     expect(again.json().result.reproduced).toEqual({
+      status: 'reproduced',
       reproduced: true,
+      comparability: { comparable: true, differences: [], seeds: [] },
       outputs: [
         { path: 'outputs/model.pkl', verdict: 'identical', expected: refRecord.outputs[0].sha256, actual: refRecord.outputs[0].sha256 },
         { path: 'outputs/metrics.json', verdict: 'identical', expected: refRecord.outputs[1].sha256, actual: refRecord.outputs[1].sha256 },
@@ -136,7 +138,9 @@ describe.skipIf(SKIP_DOCKER)(`repro exec (docker backend)${SKIP_DOCKER ? `: skip
     const ref = await runCli(['exec', bundle, '--backend', 'local', '-P', `python=${PY}`, '--out', path.join(work, 'ref')], { env });
     expect(ref.code, ref.stderr).toBe(0);
     const rebuilt = (await runCli(['build', project, '-o', path.join(work, 'b2'), '--with-run', path.join(work, 'ref'), '--base-image', DOCKER_BASE_IMAGE, '--json'], { env })).json().result.bundle;
-    const run = await runCli(['exec', rebuilt, '--backend', 'docker', '--out', path.join(work, 'docker'), '--expect-reproduced', '--json'], { env });
+    // The same parameters as the reference (the image's python3 is /usr/bin/python3 too): another
+    // value of any parameter but a seed would make the rerun not comparable.
+    const run = await runCli(['exec', rebuilt, '--backend', 'docker', '-P', `python=${PY}`, '--out', path.join(work, 'docker'), '--expect-reproduced', '--json'], { env });
     expect(run.code, run.stderr.slice(-3000)).toBe(0);
     const r = run.json().result;
     expect(r.backend).toBe('docker');

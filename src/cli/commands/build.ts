@@ -31,7 +31,6 @@ export async function buildCommand(dir: string | undefined, flags: BuildFlags, i
     outDir: flags.output,
     compression: parseCodec(flags.compression),
     locked: flags.locked,
-    verify: flags.verify,
     noLock: flags.lock === false,
     files: flags.filesFrom ? await readFileList(path.resolve(io.ctx.cwd, flags.filesFrom)) : undefined,
     baseImage: flags.baseImage,
@@ -58,5 +57,5 @@ export async function buildCommand(dir: string | undefined, flags: BuildFlags, i
 async function attestBuild(result: VerifiedBuildResult, signing: NonNullable<Awaited<ReturnType<typeof signingFrom>>>, dir: string | undefined, io: CliIo): Promise<WrittenDocument[]> {
   const { attestVerifiedBuild } = await import('../../attestation/attest.js');
   const { contentDigest, fileDigest, verify } = result;
-  return attestVerifiedBuild({ bundle: result.bundle, contentDigest, fileDigest, rebuild: verify.rebuild, variations: verify.variations, lock: verify.lock, node: result.builder.node }, path.resolve(io.ctx.cwd, dir ?? '.'), signing, io.ctx);
+  return attestVerifiedBuild({ bundle: result.bundle, contentDigest, fileDigest, rebuild: verify.rebuild, variations: verify.variations, lock: { contentDigest: verify.lock.contentDigest, matches: verify.lock.matches }, node: result.builder.node }, path.resolve(io.ctx.cwd, dir ?? '.'), signing, io.ctx);
 }

@@ -7,6 +7,7 @@ import { ReproError } from '../../core/errors.js';
 import { runExec, type ExecOptions, type ExecResult } from '../../exec/exec.js';
 import { parseSweep, runSweep, sweepGrid, type SweepSummary } from '../../exec/sweep.js';
 import { parseParamFlags } from '../../project/render.js';
+import { outputPathProblem } from '../../project/output-path.js';
 import { parseDuration, SLURM_FLAGS, type SlurmFlags } from '../../slurm/resources.js';
 import type { SlurmDryRun } from '../../exec/run-slurm.js';
 import type { CliIo, CommandOutcome } from '../io.js';
@@ -20,7 +21,7 @@ import { attachDocuments, signingFrom } from '../signing.js';
 import type { AttachedDocument } from '../../attestation/attach.js';
 import { basicEpochTime } from '../../core/time.js';
 import { OCI_CREATED, RUN_ID } from '../../core/annotations.js';
-import { DEFAULT_MAX_PARALLEL } from '../../exec/defaults.js';
+import { DEFAULT_MAX_PARALLEL, NOT_COMPARABLE_EXIT } from '../../exec/defaults.js';
 import { canonicalJson } from '../../core/canonical-json.js';
 import type { RunRecord } from '../../run-record/record.js';
 import { existsSync } from 'node:fs';
@@ -51,6 +52,7 @@ export interface ExecFlags extends LimitFlags, SlurmFlags {
   rekorUrl?: string;
   identityToken?: string;
   expose?: string[];
+  output?: string[];
   timeLimit?: string;
   pidsLimit?: string;
   memoryLimit?: string;
@@ -64,6 +66,13 @@ function exposedPaths(paths: readonly string[], io: CliIo): string[] {
     if (!existsSync(abs)) throw new ReproError('E_USAGE', `--expose ${p}: no such file or directory`, { hint: 'Name a host path that exists; it is shown read-only inside the local sandbox.', details: { path: abs } });
     return abs;
   });
+}
+
+/** --output: a relative path or glob inside the project, by the rule repro.yaml's outputs follow. */
+function checkedOutput(p: string): string {
+  const problem = outputPathProblem(p);
+  if (problem) throw new ReproError('E_USAGE', `--output ${JSON.stringify(p)}: ${problem}`, { hint: 'Name a path or glob relative to the project: --output outputs/model.pkl, --output "mlruns/**/artifacts/**".', details: { output: p, reason: problem } });
+  return p;
 }
 
 /** --time-limit, --pids-limit, --memory-limit, --file-size-limit over the defaults. */
@@ -102,6 +111,7 @@ function execOptions(resolved: ResolvedBundle, entry: string | undefined, backen
     limits: parseLimits(flags),
     resources: resourcesOf(flags),
     ...(flags.expose?.length ? { expose: exposedPaths(flags.expose, io) } : {}),
+    ...(flags.output?.length ? { outputs: flags.output.map(checkedOutput) } : {}),
     ...(flags.expectDigest ? { expectDigest: flags.expectDigest } : {}),
     user: `${io.caller.uid}:${io.caller.gid}`,
     // With --json, stdout holds only the result: the entry point's output goes to stderr.
@@ -179,6 +189,7 @@ export async function execCommand(bundle: string, entry: string | undefined, fla
 async function finishRun<T extends ExecResult>(result: T, resolved: ResolvedBundle, flags: ExecFlags, signing: Signing | null, io: CliIo, prefix: string, recordBytes?: Buffer): Promise<CommandOutcome<T & { attached?: Attached } & Attestations>> {
   const verdict = result.reproduced;
   const failedRun = result.exitCode !== 0;
+  const incomparable = Boolean(flags.expectReproduced && verdict?.status === 'not-comparable');
   const mismatch = Boolean(flags.expectReproduced && verdict && !verdict.reproduced);
   if (flags.expectReproduced && !verdict) {
     throw new ReproError('E_INPUT', 'the bundle carries no reference run to compare with', { hint: 'Build it with `repro build --with-run RUN_DIR`.', details: { bundle: result.bundle.file } });
@@ -203,8 +214,9 @@ async function finishRun<T extends ExecResult>(result: T, resolved: ResolvedBund
       text += `attestation attached to ${resolved.reference}\n`;
     }
   }
-  // The entry point's own exit status comes first; then --expect-reproduced's verdict (1).
-  return { result: out, text, exitCode: failedRun ? result.exitCode : mismatch ? 1 : 0 };
+  // The entry point's own exit status comes first; then --expect-reproduced's verdict (not
+  // comparable: 6, NOT reproduced: 1).
+  return { result: out, text, exitCode: failedRun ? result.exitCode : incomparable ? NOT_COMPARABLE_EXIT : mismatch ? 1 : 0 };
 }
 
 /** --attest: the reproduced-run attestation into the run directory. */

@@ -32,7 +32,7 @@ export function renderBuild(r: BuildResult | VerifiedBuildResult, cwd: string): 
   }
   if ('verify' in r) {
     text += `verified: reproducible. Rebuilt from a copy under ${r.verify.variations.length} variations (${r.verify.variations.map((v) => v.name).join(', ')}); both digests identical.\n`;
-    if (r.verify.lock.matches !== null) text += `repro.lock: ${r.verify.lock.matches ? 'matches' : 'differs'}\n`;
+    if (r.verify.lock.matches !== null) text += `repro.lock: ${r.verify.lock.matches ? 'matches' : `was stale (${r.verify.lock.differences?.length ?? 0} difference${r.verify.lock.differences?.length === 1 ? '' : 's'}), now ${r.lock.status}: commit it`}\n`;
   }
   return text;
 }

@@ -45,8 +45,9 @@ export function errorAnnotations(command: string, error: ReproError, cwd: string
   const d = error.details as Record<string, any>;
   const root: string | null = typeof d.root === 'string' ? d.root : typeof d.lock === 'string' ? path.dirname(d.lock) : null;
   const items: Array<{ diff: Difference; title: string }> = [];
-  for (const x of asArray(d.result?.verify?.differences)) items.push({ diff: x, title: `repro ${command}: not reproducible` });
-  for (const x of asArray(d.differences).filter((x) => x && typeof x === 'object' && 'entry' in x)) items.push({ diff: x, title: `repro ${command}: differs from repro.lock` });
+  const notReproducible = error.code === 'E_NOT_REPRODUCIBLE';
+  for (const x of asArray(d.differences).filter((x) => x && typeof x === 'object' && 'entry' in x)) items.push({ diff: x, title: notReproducible ? `repro ${command}: not reproducible` : `repro ${command}: differs from repro.lock` });
+  for (const x of asArray(d.lockDifferences)) items.push({ diff: x, title: `repro ${command}: differs from repro.lock` });
   for (const x of asArray(d.problems)) items.push({ diff: x, title: `repro ${command}: bundle does not verify` });
   const out: string[] = [];
   if (error.code === 'E_LOCK_MISMATCH' && typeof d.lock === 'string') {

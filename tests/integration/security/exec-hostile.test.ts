@@ -119,12 +119,15 @@ describe('exec: outputs of any size and shape, and missing never reproduces (fin
     expect(again.json().result.reproduced).toMatchObject({ reproduced: false, outputs: [{ path: 'outputs/model.bin', verdict: 'different' }] });
   }, 120_000);
 
-  it('a run that loses its model twice is not "reproduced": missing is missing', async () => {
+  it('issue 28, finding 1: a run that lost its model is refused as a reference (exit 3, nothing built): missing is never reproduced', async () => {
     const root = await yamlProject('echo no model', ['outputs/model.pkl']);
     const first = await exec(await build(root), ['main']);
-    const again = await exec(await build(root, ['--with-run', first.out]), ['main', '--expect-reproduced']);
-    expect(again.code, again.stderr).toBe(1);
-    expect(again.json().result.reproduced).toMatchObject({ reproduced: false, outputs: [{ verdict: 'missing' }] });
+    expect(first.json().result.outputs).toEqual([{ path: 'outputs/model.pkl', size: null, sha256: null }]);
+    const out = tempDir('repro-built-');
+    const refused = await runCli(['build', root, '-o', out, '--no-lock', '--with-run', first.out, '--json']);
+    expect(refused.code).toBe(3);
+    expect(refused.json().error).toMatchObject({ code: 'E_INPUT', message: 'the reference run did not produce outputs/model.pkl' });
+    expect(await fs.readdir(out)).toEqual([]);
   });
 
   it('a directory output gets a tree digest, and a changed file in it is named', async () => {
@@ -381,6 +384,32 @@ describe.skipIf(SKIP_DOCKER)('exec in Docker: no host directory is writable; out
   }, 120_000);
 });
 
+describe.skipIf(SKIP_DOCKER)('issue 28, finding 1: in Docker, with nothing declared, what the run created is the outputs', () => {
+  async function dockerDetect(command: string) {
+    if (!DOCKER_BASE_IMAGE) throw new Error(`CI has no Docker test environment: ${DOCKER_REASON}`);
+    const root = await yamlProject(command, []);
+    const bundle = await build(root, ['--base-image', DOCKER_BASE_IMAGE]);
+    const work = tempDir('repro-ddet-');
+    const r = await runCli(['exec', bundle, 'main', '--backend', 'docker', '--out', path.join(work, 'run'), '--json'], { env: { REPRO_CACHE: path.join(work, 'cache') } });
+    return r;
+  }
+
+  it('the files the entry point created come back through the archive API and are recorded; project files it did not touch are not outputs', async () => {
+    const r = await dockerDetect('mkdir -p out && echo 0.9 > out/metrics.json && echo m > model.bin');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json().result).toMatchObject({ sandbox: 'docker', outputsFrom: 'detected' });
+    expect(r.json().result.outputs.map((o: { path: string }) => o.path)).toEqual(['model.bin', 'out/metrics.json']);
+  }, 120_000);
+
+  it('attack: a link and a FIFO the entry point leaves come back refused, never followed, and exec ends', async () => {
+    const r = await dockerDetect('ln -s /proc/self/environ leak && mkfifo pipe');
+    expect(r.code, r.stderr).toBe(0);
+    const outputs = r.json().result.outputs as Array<{ path: string; refused?: { kind: string } }>;
+    expect(outputs.find((o) => o.path === 'leak')?.refused?.kind).toBe('symlink');
+    expect(outputs.find((o) => o.path === 'pipe')?.refused?.kind).toBe('fifo');
+  }, 120_000);
+});
+
 describe('exec always ends', () => {
   it.each([[[] as string[]], [['--no-sandbox']]])('an entry point that ignores SIGTERM cannot keep exec running after Ctrl-C (%j): exit 130 within 5 s, nothing left', async (extra) => {
     const nap = `${31 + Math.random()}`.slice(0, 7); // a unique argument, to look for leftovers
@@ -404,8 +433,9 @@ describe('exec always ends', () => {
 
 describe('exec: credentials given with -P never reach the record (finding 8)', () => {
   it('a URL password and a token parameter are redacted in run.json and --json, while the entry point gets them', async () => {
-    const root = await yamlProject('mkdir -p outputs && echo "$0" > outputs/metrics.json', ['outputs/metrics.json']);
-    const r = await exec(await build(root), ['main', '-P', 'db=postgres://user:hunter2pw@db.example/x', '-P', `api_token=${SECRET}`]);
+    // An MLproject: undeclared parameters are appended as --name value, as mlflow run does.
+    const root = await makeProject({ MLproject: 'name: hostile\nentry_points:\n  main:\n    command: "mkdir -p outputs && echo \\"$0\\" > outputs/metrics.json"\n' });
+    const r = await exec(await build(root), ['main', '--output', 'outputs/metrics.json', '-P', 'db=postgres://user:hunter2pw@db.example/x', '-P', `api_token=${SECRET}`]);
     expect(r.code, r.stderr).toBe(0);
     for (const text of [r.stdout, await fs.readFile(path.join(r.out, 'run.json'), 'utf8')]) {
       expect(text).not.toContain('hunter2pw');

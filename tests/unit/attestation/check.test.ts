@@ -109,7 +109,7 @@ describe('reproduced predicates', () => {
     return {
       ...facts.referenceRun!,
       runId: 'rerun-1',
-      parameters: { seed: '1', api_token: '[redacted]' },
+      parameters: { ...facts.referenceRun!.parameters },
       outputs,
       reproduced: {
         reproduced: false,
@@ -136,6 +136,16 @@ describe('reproduced predicates', () => {
     r.run = undefined as never;
     const s = reproducedRun({ ...r, parameters: { note: 'tok-very-secret-value' } }, { fileName: facts.fileName, fileDigest: facts.report.fileDigest }, { HF_TOKEN: 'tok-very-secret-value' });
     expect(statementBytes(s).toString()).not.toContain('tok-very-secret-value');
+  });
+
+  it('issue 28, finding 1: attack: a statement that calls a rerun with another parameter "reproduced" is refused (not comparable)', async () => {
+    const s = reproducedRun(record(`sha256:${'0'.repeat(64)}`), { fileName: facts.fileName, fileDigest: facts.report.fileDigest }, {});
+    const lying = structuredClone(s);
+    lying.predicate.run.parameters = { steps: '2' };
+    lying.predicate.reproduced = true;
+    lying.predicate.status = 'reproduced';
+    lying.predicate.outputs = lying.predicate.outputs.map((o) => ({ ...o, verdict: o.expected === o.actual && o.expected !== null ? 'identical' : o.verdict }));
+    await expect(checkAttestation(statementBytes(lying), facts, opts)).rejects.toMatchObject({ code: 'E_INTEGRITY', message: expect.stringContaining('$.status') });
   });
 
   it('a reproduced-run attestation that calls a different output identical is refused', async () => {

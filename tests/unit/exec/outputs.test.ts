@@ -1,8 +1,15 @@
 // Did it reproduce? The numeric-tolerance comparison of metric files, as a table: every shape of
 // JSON and CSV it compares, where the largest difference is found, and the shapes it refuses.
 import { describe, expect, it } from 'vitest';
-import { compareOutputs, numericDifference } from '../../../src/exec/outputs.js';
-import type { OutputRecord } from '../../../src/run-record/record.js';
+import { judgeRerun, numericDifference } from '../../../src/exec/outputs.js';
+import type { OutputSpec, ParameterSpec } from '../../../src/project/types.js';
+import type { OutputRecord, RunRecord } from '../../../src/run-record/record.js';
+
+/** A reference run record with these outputs, and the verdict of a rerun of the same entry point and parameters. */
+function compareOutputs(reference: OutputRecord[], current: OutputRecord[], specs: OutputSpec[], params: ParameterSpec[] = []) {
+  const ref = { entry: 'main', parameters: { seed: '0' }, exitCode: 0, outputs: reference } as unknown as RunRecord;
+  return judgeRerun(ref, { entry: 'main', parameters: { seed: '0' }, outputs: current }, specs, params);
+}
 
 describe('numericDifference', () => {
   it.each([
@@ -58,7 +65,9 @@ describe('compareOutputs', () => {
 
   it('an output absent from this run\'s records is missing', () => {
     const v = compareOutputs([rec('a.txt', 'aa')], [], []);
-    expect(v).toEqual({ reproduced: false, outputs: [{ path: 'a.txt', verdict: 'missing', expected: 'aa', actual: null }] });
+    expect(v.status).toBe('not-reproduced');
+    expect(v.reproduced).toBe(false);
+    expect(v.outputs).toEqual([{ path: 'a.txt', verdict: 'missing', expected: 'aa', actual: null }]);
   });
 });
 
@@ -70,5 +79,54 @@ describe('issue 27, finding 4: the verdict covers every declared output', () => 
     const v = compareOutputs(reference, current, [{ path: 'out/metrics.json' }, { path: 'out/model.pkl' }]);
     expect(v.reproduced).toBe(false);
     expect(v.outputs.map((o) => [o.path, o.verdict])).toEqual([['out/metrics.json', 'identical'], ['out/model.pkl', 'missing']]);
+  });
+});
+
+describe('issue 28, finding 1 and 5: comparable first, every output, and what differs', () => {
+  const sha = (c: string) => `sha256:${c.repeat(64)}`;
+  const ref = (params: Record<string, string>, outputs: OutputRecord[], exitCode = 0, entry = 'main') => ({ entry, parameters: params, exitCode, outputs }) as unknown as RunRecord;
+  const declared: ParameterSpec[] = [{ name: 'steps', type: 'int', default: '1', required: false }, { name: 'seed', type: 'int', default: '0', required: false, role: 'seed' }];
+  const model = { path: 'model.pkl', size: 3, sha256: sha('a') };
+
+  it('attack: -P steps=2 against a steps=1 reference is "not comparable", never "reproduced", even with identical outputs', () => {
+    const v = judgeRerun(ref({ steps: '1' }, [model]), { entry: 'main', parameters: { steps: '2' }, outputs: [model] }, [], declared);
+    expect(v).toMatchObject({ status: 'not-comparable', reproduced: false, notComparable: ['parameter steps 2 vs 1'] });
+  });
+
+  it('another seed keeps the rerun comparable: NOT reproduced names the output', () => {
+    const v = judgeRerun(ref({ steps: '1', seed: '0' }, [model]), { entry: 'main', parameters: { steps: '1', seed: '7' }, outputs: [{ ...model, sha256: sha('b') }] }, [], declared);
+    expect(v).toMatchObject({ status: 'not-reproduced', outputs: [{ path: 'model.pkl', verdict: 'different' }], comparability: { seeds: [{ name: 'seed', rerun: '7' }] } });
+  });
+
+  it('attack: nothing declared and nothing recorded is "not comparable: no outputs", never "reproduced"', () => {
+    const v = judgeRerun(ref({}, []), { entry: 'main', parameters: {}, outputs: [] }, [], []);
+    expect(v.status).toBe('not-comparable');
+    expect(v.notComparable![0]).toMatch(/^no outputs to compare/);
+  });
+
+  it('a failed reference run (from a bundle built before --with-run refused them) is no result to compare with', () => {
+    const v = judgeRerun(ref({}, [model], 3), { entry: 'main', parameters: {}, outputs: [model] }, [], []);
+    expect(v.notComparable).toEqual(['the reference run exited 3: it is no result to reproduce']);
+  });
+
+  it('a file the rerun made that the reference did not is "extra": not reproduced', () => {
+    const v = judgeRerun(ref({}, [model]), { entry: 'main', parameters: {}, outputs: [model, { path: 'stray.txt', size: 1, sha256: sha('c') }] }, [], []);
+    expect(v.status).toBe('not-reproduced');
+    expect(v.outputs.map((o) => [o.path, o.verdict])).toEqual([['model.pkl', 'identical'], ['stray.txt', 'extra']]);
+  });
+
+  it('MLflow artifacts under two run ids are the same output; identical bytes reproduce', () => {
+    const a = { path: 'mlruns/0/0123456789abcdef0123456789abcdef/artifacts/model/model.pkl', size: 3, sha256: sha('a') };
+    const b = { ...a, path: 'mlruns/0/fedcba9876543210fedcba9876543210/artifacts/model/model.pkl' };
+    const v = judgeRerun(ref({}, [a]), { entry: 'main', parameters: {}, outputs: [b] }, [], []);
+    expect(v.status).toBe('reproduced');
+    expect(v.outputs).toEqual([{ path: b.path, verdict: 'identical', expected: a.sha256, actual: a.sha256 }]);
+  });
+
+  it('a small text output that differs names the first differing line, and both sizes', () => {
+    const r = { path: 'report.txt', size: 12, sha256: sha('a'), text: 'loss 0.5\nok\n' };
+    const c = { path: 'report.txt', size: 12, sha256: sha('b'), text: 'loss 0.7\nok\n' };
+    const v = judgeRerun(ref({}, [r]), { entry: 'main', parameters: {}, outputs: [c] }, [], []);
+    expect(v.outputs[0]!.detail).toEqual({ expectedSize: 12, actualSize: 12, line: { number: 1, expected: 'loss 0.5', actual: 'loss 0.7' } });
   });
 });

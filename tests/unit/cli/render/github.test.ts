@@ -23,7 +23,7 @@ describe('errorAnnotations', () => {
   });
 
   it('--verify differences name the repository file, relative to the working directory', () => {
-    const err = new ReproError('E_NOT_REPRODUCIBLE', 'not reproducible', { details: { root: '/repo/models/iris', result: { verify: { differences: [{ entry: 'project/train.py', field: 'header.mtime', a: 1, b: 2 }] } } } });
+    const err = new ReproError('E_NOT_REPRODUCIBLE', 'not reproducible', { details: { root: '/repo/models/iris', differences: [{ entry: 'project/train.py', field: 'header.mtime', a: 1, b: 2 }] } });
     expect(errorAnnotations('build', err, '/repo')).toBe('::error file=models/iris/train.py,title=repro build%3A not reproducible::project/train.py: header.mtime: 1 -> 2\n');
   });
 

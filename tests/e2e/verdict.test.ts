@@ -1,0 +1,171 @@
+// Issue 28: "reproduced" means what it says. Each test is named after a finding of the issue
+// (tried as a new user would on mlflow-example-, pytorch-examples- and nanoGPT-shaped projects)
+// and fails on the main of before: comparable runs first, every output, what differs, data in
+// the drift check, a misspelt parameter, the run's log.
+import { existsSync, promises as fs } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import { makeProject, tempDir } from '../helpers/project.js';
+
+/** An MLproject-only project, as mlflow-example is: train.py writes a model and metrics, nothing declared. */
+const MLPROJECT = `name: elasticnet
+entry_points:
+  main:
+    parameters:
+      alpha: {type: float, default: 0.5}
+      steps: {type: int, default: 1}
+    command: "sh train.sh {alpha} {steps}"
+  prepare:
+    command: "sh prepare.sh"
+`;
+const TRAIN = `mkdir -p model
+printf 'alpha=%s steps=%s\\n' "$1" "$2" > model/model.txt
+printf '{"rmse": 0.5, "alpha": %s}\\n' "$1" > metrics.json
+echo "trained with alpha $1"
+`;
+
+async function setup(files: Record<string, string> = {}) {
+  const work = tempDir('repro-verdict-');
+  const root = await makeProject({ MLproject: MLPROJECT, 'train.sh': TRAIN, 'prepare.sh': 'mkdir -p model && echo prepared > model/model.txt\n', ...files });
+  const env = { REPRO_CACHE: path.join(work, 'cache') };
+  const build = async (...extra: string[]) => {
+    const r = await runCli(['build', root, '-o', path.join(work, `b${Math.random().toString(36).slice(2, 8)}`), '--json', ...extra], { env });
+    expect(r.code, r.stderr).toBe(0);
+    return r.json().result.bundle as string;
+  };
+  const exec = (bundle: string, ...args: string[]) => runCli(['exec', bundle, '--backend', 'local', '--out', path.join(work, `r${Math.random().toString(36).slice(2, 8)}`), ...args], { env });
+  return { work, root, env, build, exec };
+}
+
+describe('issue 28, finding 1: the verdict covers what was run', () => {
+  it('an MLproject-only project declares nothing: every file the run created is an output, compared (no more "reproduced" over nothing)', async () => {
+    const { build, exec } = await setup();
+    const ref = await exec(await build(), '--json');
+    expect(ref.code, ref.stderr).toBe(0);
+    const record = ref.json().result;
+    expect(record.outputsFrom).toBe('detected');
+    expect(record.outputs.map((o: { path: string }) => o.path)).toEqual(['metrics.json', 'model/model.txt']);
+    const bundle = await build('--with-run', record.runDir);
+    const same = await exec(bundle, '--expect-reproduced');
+    expect(same.code, same.stderr).toBe(0);
+    expect(same.stdout).toContain('outputs detected: 2 files the run created or changed (none declared)');
+    expect(same.stdout).toContain('reproduced: every output matches the reference run');
+  });
+
+  it('attack: -P steps=2 against a steps=1 reference is "not comparable" (exit 6 with --expect-reproduced), and --attest records it so', async () => {
+    const { build, exec } = await setup();
+    const ref = await exec(await build(), '--json');
+    const bundle = await build('--with-run', ref.json().result.runDir);
+    const r = await exec(bundle, '-P', 'steps=2', '--expect-reproduced', '--attest');
+    expect(r.code, r.stderr).toBe(6);
+    expect(r.stdout).toContain('not comparable with the reference run:\n  parameter steps 2 vs 1\n');
+    expect(r.stdout).not.toMatch(/^reproduced/m);
+    const runDir = path.dirname(r.stdout.match(/record {2}(\S+)run\.json/)![1]! + 'run.json');
+    const att = JSON.parse(await fs.readFile(path.resolve(runDir, 'reproduced-run.json'), 'utf8'));
+    expect(att.predicate).toMatchObject({ reproduced: false, status: 'not-comparable', notComparable: ['parameter steps 2 vs 1'] });
+  });
+
+  it('another parameter (alpha) is "not comparable", never "NOT reproduced"; `exec B prepare` is not compared with main\'s reference', async () => {
+    const { build, exec } = await setup();
+    const ref = await exec(await build(), '--json');
+    const bundle = await build('--with-run', ref.json().result.runDir);
+    const alpha = await exec(bundle, '-P', 'alpha=0.3', '--json');
+    expect(alpha.json().result.reproduced).toMatchObject({ status: 'not-comparable', notComparable: ['parameter alpha 0.3 vs 0.5'] });
+    const prepare = await exec(bundle, 'prepare', '--json');
+    expect(prepare.json().result.reproduced).toMatchObject({ status: 'not-comparable', notComparable: ['entry point prepare vs main'] });
+  });
+
+  it('--output GLOB declares outputs for an MLproject; a run that writes another file too is NOT reproduced, naming it "extra"', async () => {
+    const { build, exec } = await setup({ 'train.sh': `${TRAIN}[ -n "$STRAY" ] && echo x > stray.txt\ntrue\n` });
+    const ref = await exec(await build(), '--output', 'model/*.txt', '--output', 'metrics.json', '--json');
+    expect(ref.json().result.outputsFrom).toBe('declared');
+    expect(ref.json().result.outputs.map((o: { path: string }) => o.path)).toEqual(['metrics.json', 'model/model.txt']);
+    const bundle = await build('--with-run', ref.json().result.runDir);
+    const same = await exec(bundle, '--expect-reproduced', '--json');
+    expect(same.code, same.stderr).toBe(0);
+    const again = await runCli(['exec', bundle, '--backend', 'local', '--env', 'STRAY', '--out', path.join(tempDir(), 'r'), '--json'], { env: { STRAY: '1', REPRO_CACHE: path.join(tempDir(), 'c') } });
+    expect(again.json().result.reproduced.status).toBe('not-reproduced');
+    expect(again.json().result.reproduced.outputs).toContainEqual(expect.objectContaining({ path: 'stray.txt', verdict: 'extra' }));
+  });
+
+  it('build --with-run refuses a failed reference run (exit 3, nothing built), and warns about an unseeded one', async () => {
+    const { work, build, exec, env, root } = await setup({ 'train.sh': 'echo failing >&2\nexit 3\n' });
+    const failed = await exec(await build(), '--json');
+    expect(failed.code).toBe(3);
+    const out = path.join(work, 'refused');
+    const r = await runCli(['build', root, '-o', out, '--with-run', failed.json().result.runDir, '--json'], { env });
+    expect(r.code).toBe(3);
+    expect(r.json().error).toMatchObject({ code: 'E_INPUT', message: 'the reference run exited 3: a failed run is no result to reproduce' });
+    expect(existsSync(out)).toBe(false);
+
+    const seeded = await makeProject({
+      'repro.yaml': 'name: s\nentry_points:\n  main:\n    command: "echo {seed} > out.txt"\n    parameters:\n      seed: {type: int, default: 0, role: seed}\noutputs: [out.txt]\n',
+    });
+    const b = await runCli(['build', seeded, '-o', path.join(work, 's1'), '--json'], { env });
+    const unseeded = await runCli(['exec', b.json().result.bundle, '--backend', 'local', '-P', 'seed=-1', '--out', path.join(work, 'unseeded'), '--json'], { env });
+    expect(unseeded.code).toBe(0);
+    const warned = await runCli(['build', seeded, '-o', path.join(work, 's2'), '--with-run', path.join(work, 'unseeded')], { env });
+    expect(warned.code).toBe(0);
+    expect(warned.stderr).toContain('the reference run is unseeded (seed=-1)');
+  });
+});
+
+describe('issue 28, finding 2: the reference run stays with the project', () => {
+  it('a later build --verify without --with-run keeps the reference run (kept beside repro.lock as repro.run.json)', async () => {
+    const { root, build, exec } = await setup();
+    const ref = await exec(await build(), '--json');
+    await build('--with-run', ref.json().result.runDir);
+    expect(existsSync(path.join(root, 'repro.run.json'))).toBe(true);
+    const again = await build('--verify');
+    const r = await exec(again, '--expect-reproduced', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json().result.reproduced.status).toBe('reproduced');
+  });
+});
+
+describe('issue 28, finding 3: the drift check compares data with the recorded paths', () => {
+  it('a snapshot taken with --data gives no false "breaking: data missing" at exec, and --strict runs', async () => {
+    const { root, build, exec, env } = await setup({ 'data/train.csv': 'x,y\n1,2\n' });
+    const snap = await runCli(['snapshot', root, '--data', path.join(root, 'data')], { env, cwd: root });
+    expect(snap.code, snap.stderr).toBe(0);
+    const r = await exec(await build(), '--strict', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).not.toMatch(/data.*(missing|removed)/i);
+    expect((r.json().result.machine.changes ?? []).filter((c: { section: string }) => c.section === 'data')).toEqual([]);
+  });
+});
+
+describe('issue 28, finding 7: a typo is refused', () => {
+  it('-P alhpa=0.3 on a repro.yaml project is exit 2 with "did you mean alpha?"; nothing runs', async () => {
+    const work = tempDir();
+    const root = await makeProject({ 'repro.yaml': 'name: t\nentry_points:\n  main:\n    command: "echo {alpha} > out.txt"\n    parameters:\n      alpha: {type: float, default: 0.5}\noutputs: [out.txt]\n' });
+    const b = await runCli(['build', root, '-o', path.join(work, 'b'), '--json']);
+    const r = await runCli(['exec', b.json().result.bundle, '--backend', 'local', '-P', 'alhpa=0.3', '--out', path.join(work, 'r')], { env: { REPRO_CACHE: path.join(work, 'c') } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('entry point main has no parameter "alhpa"; did you mean alpha?');
+    expect(existsSync(path.join(work, 'r'))).toBe(false);
+  });
+
+  it('on an MLproject, an undeclared -P keeps MLflow semantics with a warning naming the nearest parameter', async () => {
+    const { build, exec } = await setup();
+    const r = await exec(await build(), '-P', 'alhpa=0.3', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('-P alhpa is not declared by entry point main: passed on as --alhpa, as mlflow run does; did you mean alpha?');
+  });
+});
+
+describe('issue 28, findings 5 and 10: SOURCE_DATE_EPOCH in the sandbox, and the log in run.json', () => {
+  it('the local sandbox sets SOURCE_DATE_EPOCH to the bundle\'s (matplotlib writes it as a PDF\'s /CreationDate), and run.json keeps the log\'s tail', async () => {
+    const { build, exec } = await setup({ 'train.sh': 'echo "$SOURCE_DATE_EPOCH" > epoch.txt\nseq 1 20000\necho done\n' });
+    const r = await exec(await build(), '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const record = JSON.parse(await fs.readFile(path.join(r.json().result.runDir, 'run.json'), 'utf8'));
+    expect(record.environment.SOURCE_DATE_EPOCH).toMatch(/^\d+$/);
+    expect(record.outputs.find((o: { path: string }) => o.path === 'epoch.txt').text).toBe(`${record.environment.SOURCE_DATE_EPOCH}\n`);
+    expect(record.log.bytes).toBeGreaterThan(64 << 10);
+    expect(record.log.truncated).toBe(true);
+    expect(record.log.tail.endsWith('19999\n20000\ndone\n')).toBe(true);
+    expect(Buffer.byteLength(record.log.tail)).toBeLessThanOrEqual(64 << 10);
+  });
+});

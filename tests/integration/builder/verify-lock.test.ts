@@ -1,0 +1,72 @@
+// Issue 28, finding 2: `build --verify` in CI. A stale repro.lock is reported as exactly that,
+// with its differing entries, and never as "not reproducible"; a build that does not verify
+// replaces nothing (neither the bundle file already there nor repro.lock).
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runVerifiedBuild } from '../../../src/builder/verify-build.js';
+import { LOCK_FILE } from '../../../src/bundle/lock.js';
+import { renderHumanError } from '../../../src/cli/render/text.js';
+import type { ReproError } from '../../../src/core/errors.js';
+import { CLI, runCli } from '../../helpers/cli.js';
+import { testContext } from '../../helpers/context.js';
+import { makeProject, tempDir } from '../../helpers/project.js';
+
+const self = { execPath: process.execPath, script: CLI };
+
+describe('issue 28, finding 2: build --verify and repro.lock', () => {
+  it('a stale repro.lock after an edit: the build verifies (exit 0), the stale lock is named entry by entry and updated', async () => {
+    const root = await makeProject({ 'train.py': 'print(1)\n' });
+    const out = tempDir();
+    expect((await runCli(['build', root, '-o', out])).code).toBe(0);
+    await fs.writeFile(path.join(root, 'train.py'), 'print(2)\n');
+    const r = await runCli(['build', root, '-o', out, '--verify', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const v = r.json().result.verify;
+    expect(v).toMatchObject({ reproducible: true, differences: [], lock: { matches: false, differences: expect.arrayContaining([expect.objectContaining({ entry: 'project/train.py', field: 'sha256' })]) } });
+    expect(r.json().result.lock.status).toBe('written');
+    expect(r.stderr).toContain('repro.lock recorded another bundle');
+    expect(r.stderr).toMatch(/project\/train\.py\s+sha256/);
+    expect(r.stderr).not.toContain('not reproducible');
+    const text = await runCli(['build', root, '-o', out, '--verify']);
+    expect(text.stdout).toContain('verified: reproducible');
+    expect(text.stdout).toContain('repro.lock: matches');
+  });
+
+  it('in CI, --verify --locked on a stale lock fails as a stale lock (E_LOCK_MISMATCH), naming each entry, and writes nothing', async () => {
+    const root = await makeProject({ 'train.py': 'print(1)\n' });
+    const out = tempDir();
+    expect((await runCli(['build', root, '-o', out])).code).toBe(0);
+    const lock = await fs.readFile(path.join(root, LOCK_FILE));
+    await fs.writeFile(path.join(root, 'train.py'), 'print(2)\n');
+    const r = await runCli(['build', root, '-o', tempDir(), '--verify', '--locked']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('E_LOCK_MISMATCH');
+    expect(r.stderr).toMatch(/project\/train\.py\s+sha256/);
+    expect(r.stderr).not.toContain('not reproducible');
+    expect(await fs.readFile(path.join(root, LOCK_FILE))).toEqual(lock);
+  });
+
+  it('attack: a rebuild that differs is reported with each differing entry in the text, and the bundle file and repro.lock already there are left as they were', async () => {
+    const root = await makeProject({ 'a.txt': 'a\n', 'b.txt': 'b\n' });
+    const out = tempDir();
+    const first = await runCli(['build', root, '-o', out, '--json']);
+    const bundle = first.json().result.bundle as string;
+    const [bundleBytes, lockBytes] = await Promise.all([fs.readFile(bundle), fs.readFile(path.join(root, LOCK_FILE))]);
+    await fs.writeFile(path.join(root, 'b.txt'), 'b2\n'); // a real change, so the first build of --verify differs from the bundle on disk
+    // The rebuild goes through a script that changes a.txt in its copy first: the two builds differ.
+    const dir = tempDir();
+    const script = path.join(dir, 'differing-rebuild.mjs');
+    await fs.writeFile(script, `import { appendFileSync } from 'node:fs';\nappendFileSync(process.argv[3] + '/a.txt', 'changed\\n');\nawait import(${JSON.stringify(CLI)});\n`);
+    const err = (await runVerifiedBuild({ dir: root, outDir: out, compression: 'zstd' }, testContext({ cwd: root, env: { PATH: process.env.PATH } }), { ...self, script }).then(
+      () => null,
+      (e: ReproError) => e,
+    ))!;
+    expect(err).toMatchObject({ code: 'E_NOT_REPRODUCIBLE', message: expect.stringContaining('nothing was written') });
+    expect(err.details.differences).toEqual(expect.arrayContaining([expect.objectContaining({ entry: 'project/a.txt', field: 'sha256' })]));
+    expect(renderHumanError(err)).toMatch(/project\/a\.txt\s+sha256/);
+    expect(await fs.readFile(bundle)).toEqual(bundleBytes);
+    expect(await fs.readFile(path.join(root, LOCK_FILE))).toEqual(lockBytes);
+    expect((await fs.readdir(out)).sort()).toEqual([path.basename(bundle)]); // no staged file left behind
+  });
+});
