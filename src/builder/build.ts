@@ -20,6 +20,7 @@ import { generateMlproject, loadProject, type LoadedProject } from '../project/l
 import { bundleFileName, DOCKERFILE_PATH, KEPT_REFERENCE_RUN, REFERENCE_RUN_PATH } from '../bundle/layout.js';
 import { promises as fs } from 'node:fs';
 import { writeFileAtomic } from '../core/atomic-write.js';
+import { ignoreReproDir, REPRO_DIR } from '../core/repro-dir.js';
 import { planDockerfileEntry, type DockerfileEntry } from './dockerfile-entry.js';
 import { buildBundleImage, type ImageResult } from '../docker/bundle-image.js';
 import type { BuildNetwork } from '../docker/images.js';
@@ -48,6 +49,8 @@ export interface BuildOptions {
   buildNetwork?: BuildNetwork;
   /** A run directory (repro exec) whose run.json becomes the bundle's reference run. */
   withRun?: string;
+  /** The name to use when the project has none of its own (--verify's rebuild of a project named after its git remote). */
+  projectName?: string;
 }
 
 /**
@@ -136,7 +139,11 @@ export async function planBuild(options: BuildOptions, ctx: Context): Promise<Bu
   const compression = compressionInfo(options.compression);
   const outDir = path.resolve(ctx.cwd, options.outDir ?? path.join(root, DEFAULT_OUT_DIR));
   const loaded = await loadProject(root);
+  if (options.projectName && loaded.meta.source === 'directory') loaded.meta = { ...loaded.meta, name: options.projectName, source: 'git remote' };
   const { manifest: project, meta } = loaded;
+  if (meta.source === 'directory' && !options.files) {
+    ctx.log.warn(`build: the project has no name of its own, so it is named after its folder (${JSON.stringify(meta.name)}) and the bundle's digest depends on where it sits; give it one (name: in repro.yaml or MLproject, package.json, pyproject.toml, or a git remote)`);
+  }
   const generated = project?.source === 'repro.yaml' ? { MLproject: Buffer.from(generateMlproject(project)) } : undefined;
   // --image needs an engine: find out now, before the first byte is written.
   const docker = options.image ? await reachDocker(ctx.env) : undefined;
@@ -225,6 +232,9 @@ export async function applyBuild(plan: BuildPlan, ctx: Context): Promise<BuildRe
     totalBytes: plan.totalBytes,
   });
   await plan.cache.save(ctx.now().getTime());
+  // The default output, <project>/.repro/bundles, is ignored by git through .repro/.gitignore.
+  const reproDir = path.join(plan.root, REPRO_DIR);
+  if (!path.relative(reproDir, plan.output).startsWith('..')) await ignoreReproDir(reproDir);
   const lockStatus = await applyLock(plan, written.contentDigest);
   const runtime = runtimeVersions();
   return {

@@ -17,6 +17,7 @@ export const VARIANT_UMASK = '077';
 export function describeVariations(copyRoot: string): Variation[] {
   return [
     { name: 'path', value: copyRoot },
+    { name: 'folder name', value: path.basename(copyRoot) },
     { name: 'creation order', value: 'reverse' },
     { name: 'mtimes', value: 'shifted per file, from 1994-05-06' },
     { name: 'umask', value: VARIANT_UMASK },

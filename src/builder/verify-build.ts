@@ -42,7 +42,8 @@ export async function runVerifiedBuild(options: BuildOptions, ctx: Context, self
   const untrack = trackTemp(work);
   try {
     const first = await applyBuild({ ...plan, output: staged, lockAction: 'skip' }, ctx);
-    const copyRoot = path.join(work, 'another place ünïcode', path.basename(plan.root));
+    // Another folder name too: a bundle named after its folder is not reproducible from a clone.
+    const copyRoot = path.join(work, 'another place ünïcode', `${path.basename(plan.root)}-copy`);
     ctx.log.info(`verify: rebuilding from a copy at ${copyRoot}`);
     const files = await copyVaried(plan.entries, copyRoot);
     const listFile = path.join(work, 'files.list');
@@ -56,6 +57,7 @@ export async function runVerifiedBuild(options: BuildOptions, ctx: Context, self
       sourceDateEpoch: String(plan.manifest.sourceDateEpoch),
       baseImage: plan.dockerfile.baseImage,
       withRun: plan.referenceRun,
+      projectName: plan.project.meta.source === 'git remote' ? plan.manifest.name : null,
     });
     const lockDigest = plan.lock?.contentDigest ?? null;
     const differences: BuildDifference[] = [];
@@ -72,7 +74,7 @@ export async function runVerifiedBuild(options: BuildOptions, ctx: Context, self
     const variations = describeVariations(copyRoot);
     if (differences.length > 0) {
       throw new ReproError('E_NOT_REPRODUCIBLE', `the build is not reproducible: ${differences.length} difference${differences.length === 1 ? '' : 's'} between two builds of the same files (nothing was written${stale ? '; repro.lock is also stale' : ''})`, {
-        hint: 'Each difference names the entry and field that changed between the two builds; see docs/REPRODUCIBILITY.md for the usual causes. The bundle file and repro.lock were left as they were.',
+        hint: `${plan.project.meta.source === 'directory' ? `The project is named after its folder (${JSON.stringify(plan.manifest.name)}), which the rebuild varies: give it a name of its own (name: in repro.yaml or MLproject, package.json, pyproject.toml, or a git remote). ` : ''}Each difference names the entry and field that changed between the two builds; see docs/REPRODUCIBILITY.md for the usual causes. The bundle file and repro.lock were left as they were.`,
         details: { differences, rebuild: { contentDigest: second.contentDigest, fileDigest: second.fileDigest }, first: { contentDigest: first.contentDigest, fileDigest: first.fileDigest }, variations, root: plan.root, ...(stale ? { lockDifferences } : {}) },
       });
     }
@@ -114,10 +116,11 @@ interface ChildBuild {
   /** The pinned base image of the first build's Dockerfile, so the rebuild carries the same one. */
   baseImage: string | null;
   withRun: string | null;
+  projectName: string | null;
 }
 
 async function rebuildInChild(self: SelfCommand, ctx: Context, job: ChildBuild): Promise<BuildResult> {
-  const args = [self.execPath, self.script, ...rebuildArgv({ dir: job.copyRoot, outDir: job.outDir, codec: job.codec, filesFrom: job.listFile, baseImage: job.baseImage, withRun: job.withRun })];
+  const args = [self.execPath, self.script, ...rebuildArgv({ dir: job.copyRoot, outDir: job.outDir, codec: job.codec, filesFrom: job.listFile, baseImage: job.baseImage, withRun: job.withRun, projectName: job.projectName })];
   const env = { ...ctx.env, ...VARIANT_ENV, SOURCE_DATE_EPOCH: job.sourceDateEpoch } as NodeJS.ProcessEnv;
   const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
     const child = spawn('/bin/sh', ['-c', `umask ${VARIANT_UMASK} && exec "$@"`, 'sh', ...args], { cwd: path.dirname(job.copyRoot), env, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -73,7 +73,8 @@ The content digest is recorded in DIR/repro.lock; commit it and use --locked in 
     .option('--with-run <dir>', 'embed the run record of RUN_DIR (repro exec) as the reference run, and keep it beside repro.lock as repro.run.json for later builds; refused (exit 3) when the run failed or left a declared output missing')
     .option('--attest', 'with --verify: also write the SLSA provenance, the CycloneDX ML-BOM and a reproduced-build attestation beside the bundle (docs/ATTESTATIONS.md)')
     .addOption(new Option('--no-lock', 'neither read nor write repro.lock').hideHelp())
-    .addOption(new Option('--files-from <file>', 'NUL-separated list of files to bundle (internal)').hideHelp());
+    .addOption(new Option('--files-from <file>', 'NUL-separated list of files to bundle (internal)').hideHelp())
+    .addOption(new Option('--project-name <name>', "the project's name where it has none of its own (internal: --verify's rebuild of a project named after its git remote)").hideHelp());
   outputOptions(signingOptions(build))
     .addHelpText('after', `
 Examples:
@@ -313,7 +314,7 @@ Examples:
    --backend local (in a copy of the project under the run directory, inside bubblewrap:
    the host read-only, homes hidden, private /tmp, no network, a clean environment; without
    bubblewrap only when asked: --backend local or --no-sandbox). The bundle never chooses.
-5. Write ${RUNS_DIR}/<run-id>/run.json (or --out DIR): bundle digest, entry, parameters, backend,
+5. Write <cache>/${RUNS_DIR}/<run-id>/run.json (or --out DIR; never into the project): bundle digest, entry, parameters, backend,
    image, this machine's snapshot digest and drift, times, exit code, every output's sha256.
    When the bundle carries a reference run (repro build --with-run), say first whether the
    rerun is comparable (same entry point, same parameters but a role: seed one), then whether
@@ -325,9 +326,9 @@ The entry point's exit code is passed through (128+N for signal N).
 --backend local\` on its node, which verifies the bundle, checks the node and writes run.json
 there. The bundle reaches the node by digest from REPRO_CACHE (staged there; the nodes must
 share it) or, when BUNDLE is a registry reference, pulled by digest. The job directory
-(runs/slurm-<id>, or --out) must be on a file system the nodes share. A bundle that needs GPUs
+(<cache>/runs/slurm-<id>, or --out) must be on a file system the nodes share. A bundle that needs GPUs
 asks for --gres=gpu:N and is refused before submission when the partition has none. With
---sweep, one job array (--max-parallel as its %N) and runs/sweep-<id>/summary.json.
+--sweep, one job array (--max-parallel as its %N) and <cache>/runs/sweep-<id>/summary.json.
 Environment: REPRO_CACHE (the cache), DOCKER_HOST (unix, tcp, ssh://user@host with your
 ssh-agent or ~/.ssh key), REPRO_DOCKER_TIMEOUT (seconds each engine request may take, ${DEFAULT_DOCKER_TIMEOUT_S}).`)
     .argument('<bundle>', 'bundle file, or a registry reference (pulled and verified first)')
@@ -337,7 +338,7 @@ ssh-agent or ~/.ssh key), REPRO_DOCKER_TIMEOUT (seconds each engine request may 
     .option('--no-sandbox', 'run the local backend unconfined, on purpose (the entry point gets your user\'s rights)')
     .option('--require-sandbox', 'refuse (exit 5) rather than run unconfined when bubblewrap does not work here (what each Slurm task passes)')
     .option('--env <name...>', 'pass these variables of this machine to the entry point (local runs otherwise get a clean environment)')
-    .option('--out <dir>', `run directory (default: ${RUNS_DIR}/<run-id>); with --sweep, the sweep's (${RUNS_DIR}/sweep-<id>); with slurm, the job's (${RUNS_DIR}/slurm-<id>), where each point's run directory is N/`)
+    .option('--out <dir>', `run directory (default: ~/.cache/repro/${RUNS_DIR}/<run-id>, under REPRO_CACHE when set); with --sweep, the sweep's (${RUNS_DIR}/sweep-<id>); with slurm, the job's (${RUNS_DIR}/slurm-<id>, on the cache the nodes share), where each point's run directory is N/`)
     .option('--strict', 'refuse to run on breaking drift')
     .option('--network <mode>', `container network (default: ${DEFAULT_NETWORK})`)
     .option('--expose <path...>', 'local sandbox: also let the entry point read this host file or directory, read-only at the same path (a toolchain or data outside /usr; the sandbox shows nothing else of the host)')
@@ -350,7 +351,7 @@ ssh-agent or ~/.ssh key), REPRO_DOCKER_TIMEOUT (seconds each engine request may 
     .option('--expect-reproduced', 'exit 1 when the outputs do not reproduce the reference run; exit 6 when the rerun is not comparable with it (another entry point or parameter, or nothing to compare)')
     .option('--attach', 'BUNDLE is a registry reference: record this run beside it in the registry (repro runs REF lists them)')
     .option('--attest', 'with --expect-reproduced: write a reproduced-run attestation (reproduced-run.json, signed with --key/--keyless) into the run directory; with --attach, also beside the bundle')
-    .option('--sweep <name=values...>', 'run once per point: name=a..b (integers) or name=v1,v2; twice for the cartesian product (runs/sweep-<id>/summary.json)')
+    .option('--sweep <name=values...>', 'run once per point: name=a..b (integers) or name=v1,v2; twice for the cartesian product (<cache>/runs/sweep-<id>/summary.json)')
     .option('--max-parallel <n>', `sweep points run at once (default ${DEFAULT_MAX_PARALLEL}; with slurm, the job array's %N, default: as many as Slurm allows)`)
     .option('--expect-digest <sha256:hex>', 'refuse to run unless the bundle\'s content digest is this (what each Slurm task checks)')
     .option('--partition <name>', 'slurm: the partition (sbatch --partition)')

@@ -5,6 +5,7 @@
 // costs only time; writing it is best-effort and atomic.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { ignoreReproDir } from './repro-dir.js';
 import { writeChunksAtomic } from './atomic-write.js';
 import { TextChunks } from './text-chunks.js';
 
@@ -122,6 +123,7 @@ export class HashCache {
     try {
       await fs.mkdir(path.dirname(this.#file), { recursive: true });
       await writeChunksAtomic(this.#file, chunks());
+      await ignoreReproDir(path.dirname(path.dirname(this.#file)));
       return true;
     } catch {
       return false;

@@ -55,6 +55,8 @@ export interface RebuildRequest {
   /** The pinned base image of the first build's Dockerfile, so the rebuild carries the same one. */
   baseImage: string | null;
   withRun: string | null;
+  /** The project's name when it came from where the copy cannot see it (the git remote). */
+  projectName?: string | null;
 }
 
 /** `repro build …` for the verification rebuild (after the node and the script). */
@@ -62,6 +64,7 @@ export function rebuildArgv(r: RebuildRequest): string[] {
   const argv = ['build', r.dir, '-o', r.outDir, '--compression', r.codec, '--no-lock', '--files-from', r.filesFrom, '--json', '--no-progress'];
   if (r.baseImage) argv.push('--base-image', r.baseImage);
   if (r.withRun) argv.push('--with-run', r.withRun);
+  if (r.projectName) argv.push('--project-name', r.projectName);
   return argv;
 }
 

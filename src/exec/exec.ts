@@ -21,7 +21,7 @@ import { redactEnvironment, redactParameters, redactText } from '../secrets/valu
 import { readReferenceRun, RUN_SCHEMA_VERSION, type RunRecord } from '../run-record/record.js';
 import type { BackendResult, BackendRun } from './backend.js';
 import { openCachedBundle, type CachedBundle } from './cache.js';
-import { DEFAULT_NETWORK, RUNS_DIR } from './defaults.js';
+import { DEFAULT_NETWORK, defaultRunDir } from './defaults.js';
 import { checkDrift } from './drift.js';
 import { renderEntry } from './entry.js';
 import { judgeRerun, recordOutputs } from './outputs.js';
@@ -161,7 +161,7 @@ function entryParameters(manifest: ProjectManifest | null, entry: string): Param
 
 /** Makes the run directory (never an existing one) and says what either backend needs. */
 async function planRun(cached: CachedBundle, bundleFile: string, projectDir: string, manifest: ProjectManifest | null, rendered: RenderedCommand, options: ExecOptions, specs: readonly OutputSpec[], backend: Backend, ctx: Context): Promise<BackendRun> {
-  const runDir = path.resolve(ctx.cwd, options.out ?? path.join(RUNS_DIR, options.runId));
+  const runDir = options.out ? path.resolve(ctx.cwd, options.out) : defaultRunDir(ctx.env, options.runId);
   await makeFreshDir(runDir, 'run directory');
   const outputs = literalOutputs(specs);
   // Every backend gives the entry point the bundle's own time (matplotlib, gzip, ... write it

@@ -21,7 +21,7 @@ import { checkBundleEnv } from '../project/env-rules.js';
 import { RUN_SCHEMA_VERSION, type RunRecord } from '../run-record/record.js';
 import { openCachedBundle } from './cache.js';
 import { makeFreshDir } from './workdir.js';
-import { RUNS_DIR } from './defaults.js';
+import { defaultRunDir } from './defaults.js';
 import { renderEntry } from './entry.js';
 import { checkExpectedDigest, type ExecOptions } from './exec.js';
 import { pointResult, summarize, type SweepAxis, type SweepPointResult, type SweepSummary } from './sweep.js';
@@ -41,7 +41,7 @@ export interface SlurmRerunOptions {
   /** Each point's swept parameters ([[]] for a single rerun). */
   points: Array<Array<[string, string]>>;
   id: string;
-  /** The job directory (default runs/slurm-<id>, or runs/sweep-<id> for a sweep). */
+  /** The job directory (default <cache>/runs/slurm-<id>, or <cache>/runs/sweep-<id> for a sweep). */
   out?: string;
   maxParallel: number | null;
   flags: SlurmFlags;
@@ -185,7 +185,7 @@ export async function runSlurm(options: SlurmRerunOptions, ctx: Context): Promis
   const gpus = manifest?.gpu?.required ? manifest.gpu.count : null;
   const resources = parseSlurmResources(options.flags, gpus);
   const sweep = options.axes.length > 0;
-  const jobDir = path.resolve(ctx.cwd, options.out ?? path.join(RUNS_DIR, `${sweep ? 'sweep' : 'slurm'}-${options.id}`));
+  const jobDir = options.out ? path.resolve(ctx.cwd, options.out) : defaultRunDir(ctx.env, `${sweep ? 'sweep' : 'slurm'}-${options.id}`);
   const width = String(options.points.length - 1).length;
   const pointDirs = options.points.map((_, i) => path.join(jobDir, String(i).padStart(width, '0')));
   const plan: BatchPlan = {

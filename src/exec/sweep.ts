@@ -10,7 +10,7 @@ import { canonicalJson } from '../core/canonical-json.js';
 import type { Context } from '../core/context.js';
 import { ReproError } from '../core/errors.js';
 import type { RunRecord } from '../run-record/record.js';
-import { RUNS_DIR } from './defaults.js';
+import { defaultRunDir } from './defaults.js';
 import { runExec, type ExecOptions } from './exec.js';
 import { makeFreshDir } from './workdir.js';
 
@@ -95,7 +95,7 @@ export interface SweepOptions {
   exec: Omit<ExecOptions, 'runId' | 'out'>;
   axes: SweepAxis[];
   sweepId: string;
-  /** The sweep's directory (default runs/sweep-<id>). */
+  /** The sweep's directory (default <cache>/runs/sweep-<id>). */
   out?: string;
   maxParallel: number;
 }
@@ -117,7 +117,7 @@ export function pointResult(index: number, parameters: Record<string, string>, r
 
 export async function runSweep(options: SweepOptions, ctx: Context): Promise<SweepSummary & { dir: string }> {
   const points = sweepGrid(options.axes, options.exec.params);
-  const dir = path.resolve(ctx.cwd, options.out ?? path.join(RUNS_DIR, `sweep-${options.sweepId}`));
+  const dir = options.out ? path.resolve(ctx.cwd, options.out) : defaultRunDir(ctx.env, `sweep-${options.sweepId}`);
   await makeFreshDir(dir, 'sweep directory');
   const results: SweepPointResult[] = new Array(points.length);
   let next = 0;

@@ -10,8 +10,25 @@ import { parseVersionedJson } from '../core/versioned-json.js';
 import { BUNDLED_SNAPSHOT_PATH } from '../bundle/layout.js';
 import { identityDigest, SNAPSHOT_KIND, SNAPSHOT_SCHEMA_VERSION, type Snapshot } from './snapshot.js';
 
-export async function writeSnapshot(file: string, snapshot: Snapshot): Promise<void> {
+/**
+ * Writes the snapshot, unless the file already there records the same identity: then it is left
+ * byte for byte as it is (its capturedAt and probe times included), so snapshotting again with
+ * nothing changed changes no file, no bundle digest and no repro.lock. Returns whether it wrote.
+ */
+export async function writeSnapshot(file: string, snapshot: Snapshot): Promise<boolean> {
+  const before = await fs.readFile(file, 'utf8').catch(() => null);
+  if (before !== null) {
+    const old = (() => {
+      try {
+        return parseSnapshot(before, file);
+      } catch {
+        return null;
+      }
+    })();
+    if (old?.snapshotDigest === snapshot.snapshotDigest) return false;
+  }
   await writeFileAtomic(file, canonicalJson(snapshot));
+  return true;
 }
 
 export function parseSnapshot(text: string, source: string): Snapshot {

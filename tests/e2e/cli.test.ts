@@ -1,10 +1,11 @@
 // The built binary, spawned as a user would: exit codes, the --json envelope on stdout, logs on
 // stderr, --help that teaches, and the environment variations reprotest uses.
+import { execFileSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { assertOthersCanRun, runCli } from '../helpers/cli.js';
-import { makeProject, tempDir } from '../helpers/project.js';
+import { git, makeProject, tempDir } from '../helpers/project.js';
 
 const FILES = {
   'train.py': 'print("train")\n',
@@ -53,16 +54,35 @@ describe('repro build (binary)', () => {
     expect(b.json().result.fileDigest).toBe(a.json().result.fileDigest);
   });
 
-  it('--verify rebuilds under variations and says reproducible', async () => {
+  it('--verify rebuilds under variations and says reproducible (a project named after its git remote, as a clone is)', async () => {
     const root = await makeProject(FILES, { git: true });
+    git(root, 'remote', 'add', 'origin', 'https://github.com/acme/widget.git');
     const run = await runCli(['build', root, '--verify', '--json']);
     expect(run.code, run.stdout).toBe(0);
+    expect(run.json().result.name).toBe('widget');
     const v = run.json().result.verify;
     expect(v.reproducible).toBe(true);
     expect(v.rebuild.contentDigest).toBe(run.json().result.contentDigest);
-    expect(v.variations.map((x: { name: string }) => x.name)).toEqual(['path', 'creation order', 'mtimes', 'umask', 'TZ', 'LC_ALL', 'cwd']);
+    expect(v.variations.map((x: { name: string }) => x.name)).toEqual(['path', 'folder name', 'creation order', 'mtimes', 'umask', 'TZ', 'LC_ALL', 'cwd']);
     const human = await runCli(['build', root, '--verify']);
     expect(human.stdout).toMatch(/verified: reproducible/);
+  });
+
+  it('issue 28, finding 9: two clones in folders of different names build the same bundle (named after the git remote); a project with no name at all is warned about, and --verify, which varies the folder name, says why it fails', async () => {
+    const a = await makeProject(FILES, { git: true });
+    git(a, 'remote', 'add', 'origin', 'git@github.com:acme/widget.git');
+    const b = path.join(tempDir(), 'a-clone-elsewhere');
+    execFileSync('git', ['clone', '-q', a, b]);
+    git(b, 'remote', 'set-url', 'origin', 'https://github.com/acme/widget');
+    const [ra, rb] = [await runCli(['build', a, '-o', tempDir(), '--json']), await runCli(['build', b, '-o', tempDir(), '--json'])];
+    expect(ra.json().result.name).toBe('widget');
+    expect(rb.json().result.contentDigest).toBe(ra.json().result.contentDigest);
+    const nameless = await makeProject(FILES);
+    const v = await runCli(['build', nameless, '-o', tempDir(), '--verify']);
+    expect(v.code).toBe(1);
+    expect(v.stderr).toContain('the project has no name of its own');
+    expect(v.stderr).toMatch(/\(manifest\)\s+name: /);
+    expect(v.stderr).toContain('which the rebuild varies: give it a name of its own');
   });
 
   it('--locked passes when unchanged and fails with exit 1, naming the entry, when a file changed', async () => {

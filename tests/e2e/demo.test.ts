@@ -13,7 +13,7 @@ it('npm run demo tells the whole story on examples/iris', () => {
   const out = r.stdout;
   const steps = [
     /== 1\. repro snapshot[^\n]*\n[\s\S]*python +3\.\d+\.\d+ \(CPython\)/,
-    /verified: reproducible\. Rebuilt from a copy under 7 variations/,
+    /verified: reproducible\. Rebuilt from a copy under 8 variations/,
     /provenance +statement bundles\/iris-demo-0\.1\.0\.provenance\.json/,
     /== 3\.[\s\S]*reproduced: every output matches the reference run/,
     /== 4\.[\s\S]*E_INTEGRITY[\s\S]*exit 4; ran: nothing/,

@@ -169,3 +169,34 @@ describe('issue 28, findings 5 and 10: SOURCE_DATE_EPOCH in the sandbox, and the
     expect(Buffer.byteLength(record.log.tail)).toBeLessThanOrEqual(64 << 10);
   });
 });
+
+describe('issue 28, finding 6: run directory and lock hygiene', () => {
+  it('exec without --out writes its run under the cache, never into the project (whose next build would bundle it)', async () => {
+    const { root, build, env } = await setup();
+    const bundle = await build();
+    const r = await runCli(['exec', bundle, '--backend', 'local', '--json'], { env, cwd: root });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json().result.runDir.startsWith(path.join(env.REPRO_CACHE, 'runs') + path.sep)).toBe(true);
+    expect(existsSync(path.join(root, 'runs'))).toBe(false);
+  });
+
+  it('re-running repro snapshot with nothing changed leaves the file byte for byte (no new capturedAt), so bundle and lock stay the same', async () => {
+    const { root, env } = await setup();
+    expect((await runCli(['snapshot', root, '--no-import'], { env })).code).toBe(0);
+    const file = path.join(root, 'repro.snapshot.json');
+    const before = await fs.readFile(file);
+    await new Promise((r) => setTimeout(r, 1100)); // a second later: capturedAt would differ
+    const again = await runCli(['snapshot', root, '--no-import', '--json'], { env });
+    expect(again.json().result.written).toBe(false);
+    expect(await fs.readFile(file)).toEqual(before);
+  });
+
+  it('the .repro folder repro writes into a project is ignored by git through its own .gitignore', async () => {
+    const root = await makeProject({ 'a.txt': 'a\n', 'package.json': '{"name":"a","version":"1.0.0"}' }, { git: true });
+    expect((await runCli(['build', root])).code).toBe(0);
+    expect(await fs.readFile(path.join(root, '.repro', '.gitignore'), 'utf8')).toMatch(/^\*$/m);
+    const { execFileSync } = await import('node:child_process');
+    const status = execFileSync('git', ['status', '--porcelain', '--untracked-files=all'], { cwd: root, encoding: 'utf8' });
+    expect(status).not.toContain('.repro');
+  });
+});

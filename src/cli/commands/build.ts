@@ -19,6 +19,7 @@ export interface BuildFlags extends SigningFlags {
   locked?: boolean;
   lock?: boolean;
   filesFrom?: string;
+  projectName?: string;
   baseImage?: string;
   image?: boolean;
   buildNetwork?: string;
@@ -33,6 +34,7 @@ export async function buildCommand(dir: string | undefined, flags: BuildFlags, i
     locked: flags.locked,
     noLock: flags.lock === false,
     files: flags.filesFrom ? await readFileList(path.resolve(io.ctx.cwd, flags.filesFrom)) : undefined,
+    projectName: flags.projectName,
     baseImage: flags.baseImage,
     image: flags.image,
     buildNetwork: (flags.buildNetwork ?? 'none') as BuildNetwork,

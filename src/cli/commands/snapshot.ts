@@ -25,6 +25,8 @@ export interface SnapshotResult {
   snapshotDigest: string;
   diffFile: string | null;
   snapshot: Snapshot;
+  /** false: the file already there records the same identity, and was left as it was. */
+  written: boolean;
 }
 
 export async function snapshotCommand(dir: string | undefined, flags: SnapshotFlags, io: CliIo): Promise<CommandOutcome<SnapshotResult>> {
@@ -49,7 +51,8 @@ export async function snapshotCommand(dir: string | undefined, flags: SnapshotFl
     diffFile = path.resolve(io.ctx.cwd, flags.saveDiff);
     await writeFileAtomic(diffFile, patch);
   }
-  await writeSnapshot(file, snapshot);
+  const written = await writeSnapshot(file, snapshot);
   await cache.save(io.ctx.now().getTime());
-  return { result: { file, snapshotDigest: snapshot.snapshotDigest, diffFile, snapshot }, text: renderSnapshot(snapshot, path.relative(io.ctx.cwd, file) || file, diffFile) };
+  const note = written ? '' : `${path.relative(io.ctx.cwd, file) || file}: unchanged (it already records this identity; left byte for byte as it was)\n`;
+  return { result: { file, snapshotDigest: snapshot.snapshotDigest, diffFile, snapshot, written }, text: renderSnapshot(snapshot, path.relative(io.ctx.cwd, file) || file, diffFile) + note };
 }

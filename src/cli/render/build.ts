@@ -1,15 +1,14 @@
 // The text `repro build` prints: where the bundle is, its digests, sizes, lock and image status,
 // and --verify's verdict.
-import path from 'node:path';
 import type { BuildResult } from '../../builder/build.js';
 import type { VerifiedBuildResult } from '../../builder/verify-build.js';
-import { formatBytes, renderFields } from './text.js';
+import { formatBytes, renderFields, shownPath } from './text.js';
 import { ZSTD_VERSION } from '../../bundle/zstd-format.js';
 
 export function renderBuild(r: BuildResult | VerifiedBuildResult, cwd: string): string {
-  const rel = path.relative(cwd, r.bundle) || r.bundle;
+  const rel = shownPath(cwd, r.bundle);
   const codec = r.compression.codec === 'none' ? 'uncompressed' : `${r.compression.codec}-${r.compression.level}`;
-  let text = `built ${rel.startsWith('..') ? r.bundle : rel}\n`;
+  let text = `built ${rel}\n`;
   text += renderFields([
     ['  project', `${r.name} ${r.version}`],
     ['  content digest', r.contentDigest],

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { ExecResult } from '../../exec/exec.js';
 import type { OutputComparison } from '../../run-record/record.js';
 import { describeIncomparability } from '../../run-record/comparable.js';
-import { formatBytes } from './text.js';
+import { formatBytes, shownPath } from './text.js';
 import { inert } from '../../core/inert.js';
 
 /** Outputs listed one by one up to this many; the rest are counted. */
@@ -32,7 +32,7 @@ function whatDiffers(o: OutputComparison): string {
 
 export function renderExec(result: ExecResult, cwd: string): string {
   const verdict = result.reproduced;
-  let text = `run ${result.runId}: ${result.backend}, exit ${result.exitCode}, ${(result.durationMs / 1000).toFixed(2)} s\n  record  ${path.relative(cwd, path.join(result.runDir, 'run.json'))}\n`;
+  let text = `run ${result.runId}: ${result.backend}, exit ${result.exitCode}, ${(result.durationMs / 1000).toFixed(2)} s\n  record  ${shownPath(cwd, path.join(result.runDir, 'run.json'))}\n`;
   if (result.outputsFrom === 'detected') text += `  outputs detected: ${result.outputs.length} file${result.outputs.length === 1 ? '' : 's'} the run created or changed (none declared)\n`;
   for (const o of result.outputs.slice(0, LISTED)) {
     const what = o.refused ? `refused: a ${o.refused.kind} at ${o.refused.path} (never opened)` : o.sha256 ? `${short(o.sha256)} (${o.size} B${o.files ? `, ${o.files.length} files` : ''})` : 'missing';

@@ -1,7 +1,7 @@
 // The text `repro exec --sweep` prints: one row per point, then how many distinct digests each
 // output took (1: the result does not depend on what was swept).
-import path from 'node:path';
 import type { SweepSummary } from '../../exec/sweep.js';
+import { shownPath } from './text.js';
 
 export function renderSweep(s: SweepSummary & { dir: string }, cwd: string): string {
   const names = s.axes.map((a) => a.name);
@@ -19,7 +19,7 @@ export function renderSweep(s: SweepSummary & { dir: string }, cwd: string): str
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
-  const rel = path.relative(cwd, s.dir) || s.dir;
+  const rel = shownPath(cwd, s.dir);
   let text = `sweep ${s.sweepId}: ${s.points.length} points, ${s.succeeded} succeeded, ${s.failed} failed (${rel}/summary.json)\n`;
   text += `${line(header)}\n${rows.map(line).join('\n')}\n`;
   for (const o of outputs) {

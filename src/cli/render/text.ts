@@ -1,5 +1,6 @@
 // The pieces every command's text output is made of: errors with their hint and evidence,
 // aligned fields, byte sizes. Logs, warnings and progress always go to stderr.
+import path from 'node:path';
 import { describeDifference, type Difference } from '../../core/difference.js';
 import type { ReproError } from '../../core/errors.js';
 
@@ -35,4 +36,10 @@ export function formatBytes(n: number): string {
     i++;
   }
   return `${v.toFixed(v >= 100 ? 0 : 1)} ${units[i]}`;
+}
+
+/** A path as printed: relative to the working directory when under it, else absolute (never ../../..). */
+export function shownPath(cwd: string, p: string): string {
+  const rel = path.relative(cwd, p);
+  return rel === '' ? p : rel.startsWith('..') || path.isAbsolute(rel) ? p : rel;
 }

@@ -16,7 +16,7 @@ const self = { execPath: process.execPath, script: CLI };
 
 describe('issue 28, finding 2: build --verify and repro.lock', () => {
   it('a stale repro.lock after an edit: the build verifies (exit 0), the stale lock is named entry by entry and updated', async () => {
-    const root = await makeProject({ 'train.py': 'print(1)\n' });
+    const root = await makeProject({ 'train.py': 'print(1)\n', 'pyproject.toml': '[project]\nname = "trainer"\nversion = "1.0"\n' });
     const out = tempDir();
     expect((await runCli(['build', root, '-o', out])).code).toBe(0);
     await fs.writeFile(path.join(root, 'train.py'), 'print(2)\n');
