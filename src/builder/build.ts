@@ -17,9 +17,11 @@ import { parseSourceDateEpoch } from '../intake/source-date.js';
 import { writeBundle } from '../bundle/write.js';
 import type { ManifestContent } from '../bundle/tar-frames.js';
 import { generateMlproject, loadProject, type LoadedProject } from '../project/load.js';
-import { bundleFileName, DOCKERFILE_PATH, KEPT_REFERENCE_RUN, REFERENCE_RUN_PATH } from '../bundle/layout.js';
+import { bundleFileName, DOCKERFILE_PATH, KEPT_REFERENCE_RUN, REFERENCE_RUN_PATH, SNAPSHOT_FILE } from '../bundle/layout.js';
 import { promises as fs } from 'node:fs';
 import { writeFileAtomic } from '../core/atomic-write.js';
+import { parseSnapshot } from '../snapshot/io.js';
+import type { Snapshot } from '../snapshot/snapshot.js';
 import { ignoreReproDir, REPRO_DIR } from '../core/repro-dir.js';
 import { planDockerfileEntry, type DockerfileEntry } from './dockerfile-entry.js';
 import { buildBundleImage, type ImageResult } from '../docker/bundle-image.js';
@@ -148,7 +150,17 @@ export async function planBuild(options: BuildOptions, ctx: Context): Promise<Bu
   // --image needs an engine: find out now, before the first byte is written.
   const docker = options.image ? await reachDocker(ctx.env) : undefined;
   const dockerfile = await planDockerfileEntry(loaded, { sourceDateEpoch, baseImage: options.baseImage, image: options.image, docker }, ctx);
-  const content = await planContent(root, { exclude: [outDir], env: ctx.env, progress: ctx.progress, files: options.files, generated });
+  const snapshot = options.files ? null : await bundledSnapshot(root, ctx);
+  // The project's data goes into the bundle even when git ignores it (datasets usually are).
+  const data = [...(project?.data ?? []), ...(snapshot?.identity.data ?? []).map((d) => d.path).filter((p) => typeof p === 'string' && !path.isAbsolute(p))];
+  const content = await planContent(root, { exclude: [outDir], env: ctx.env, progress: ctx.progress, files: options.files, generated, data });
+  for (const v of content.virtualenvs) ctx.log.info(`build: ${v}/ is a Python virtual environment (it has a pyvenv.cfg): left out of the bundle, which carries the lock instead; add it to .gitignore to say so yourself`);
+  for (const why of ['data', 'reproignore'] as const) {
+    const forced = content.forced.filter((f) => f.why === why);
+    if (forced.length === 0) continue;
+    const names = forced.slice(0, 5).map((f) => f.path).join(', ') + (forced.length > 5 ? `, and ${forced.length - 5} more` : '');
+    ctx.log.info(why === 'data' ? `build: ${forced.length} data file${forced.length === 1 ? '' : 's'} git ignores bundled, because the project names them as data (repro.yaml data:, snapshot --data): ${names}` : `build: ${forced.length} file${forced.length === 1 ? '' : 's'} git ignores bundled, re-included by a .reproignore !pattern: ${names}`);
+  }
   for (const c of content.credentialsRemoved) {
     ctx.log.warn(`build: ${c.path}: ${c.removed} credential${c.removed === 1 ? '' : 's'} cut from the bundle's copy (the project file is unchanged); supply ${c.path.endsWith('.npmrc') || c.path.endsWith('.yarnrc.yml') ? 'NPM_TOKEN' : 'them'} from the environment where the bundle runs`);
   }
@@ -328,6 +340,27 @@ export function checkReferenceRun(record: RunRecord, dir: string, project: Proje
   for (const p of seeds) {
     const value = record.parameters[p.name];
     if (value !== undefined && UNSEEDED.test(value.trim())) ctx.log.warn(`build: the reference run is unseeded (${p.name}=${value || '""'}): reruns cannot be expected to reproduce it; pass a fixed seed to the reference run`);
+  }
+}
+
+/** The snapshot the bundle will carry (the project's repro.snapshot.json), said with its age; null when there is none. */
+async function bundledSnapshot(root: string, ctx: Context): Promise<Snapshot | null> {
+  const file = path.join(root, SNAPSHOT_FILE);
+  const text = await fs.readFile(file, 'utf8').catch(() => null);
+  if (text === null) {
+    ctx.log.info(`build: no ${SNAPSHOT_FILE}: the bundle carries no record of the environment (run \`repro snapshot\` first, and exec can check the machine against it)`);
+    return null;
+  }
+  try {
+    const snapshot = parseSnapshot(text, file);
+    const captured = Date.parse(snapshot.context.capturedAt);
+    const hours = Number.isFinite(captured) ? (ctx.now().getTime() - captured) / 3_600_000 : NaN;
+    const age = !Number.isFinite(hours) ? '' : hours < 1 ? ', less than an hour old' : hours < 48 ? `, ${Math.round(hours)} h old` : `, ${Math.round(hours / 24)} days old`;
+    ctx.log.info(`build: bundling ${SNAPSHOT_FILE} (${snapshot.snapshotDigest.slice(0, 19)}…, captured ${snapshot.context.capturedAt}${age})`);
+    return snapshot;
+  } catch (err) {
+    ctx.log.warn(`build: ${SNAPSHOT_FILE} is bundled as it is, but it does not read as a snapshot (${(err as Error).message})`);
+    return null;
   }
 }
 

@@ -5,6 +5,7 @@
 import type { TarLimits } from '../bundle/limits.js';
 import type { RefusedKind } from '../run-record/record.js';
 import type { CachedBundle } from './cache.js';
+import type { RunUsage } from './usage.js';
 
 export interface BackendRun {
   /** The verified, extracted bundle in the cache. */
@@ -69,4 +70,6 @@ export interface BackendResult {
   refused?: Record<string, RefusedKind>;
   /** Local: Date.now() when the run's copy of the project was complete (what changed after it is an output). */
   copiedAt?: number;
+  /** Local: CPU time and peak memory of the entry point's process tree. */
+  usage?: RunUsage;
 }

@@ -22,7 +22,7 @@ export interface CachedBundle {
   contentDigest: string;
   fileDigest: string | null;
   manifest: ManifestHead;
-  /** 'extracted' now, 'reused' from an earlier exec, 'raced' when a concurrent exec extracted it. */
+  /** 'extracted' now, 'reused' from an earlier exec of this file, 'raced' when the same content was already in the cache (another file of it, or a concurrent exec). */
   how: 'extracted' | 'reused' | 'raced';
 }
 

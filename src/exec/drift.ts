@@ -21,6 +21,15 @@ export interface DriftOptions {
   strict?: boolean;
 }
 
+const NODE_LOCKS = new Set(['package-lock.json', 'npm-shrinkwrap.json', 'pnpm-lock.yaml', 'yarn.lock']);
+
+/** The project runs on Node: a package.json, a Node lock, or the manifest's environment.node. */
+async function usesNode(projectDir: string, manifest: ProjectManifest | null, snapshot: Snapshot): Promise<boolean> {
+  if (manifest?.environment.node) return true;
+  if (snapshot.identity.lockfiles.some((l) => NODE_LOCKS.has(path.posix.basename(l.path)))) return true;
+  return fs.stat(path.join(projectDir, 'package.json')).then(() => true, () => false);
+}
+
 /** The snapshot's data paths, absolute, split by whether they exist here. */
 async function recordedData(snapshot: Snapshot | null, projectDir: string): Promise<{ present: string[]; absent: string[] }> {
   const present: string[] = [];
@@ -63,6 +72,11 @@ export async function checkDrift(projectDir: string, manifest: ProjectManifest |
   const comparable = structuredClone(original);
   if (comparable.identity.python) delete comparable.identity.python.frameworks;
   comparable.identity.git = null;
+  // Only the runtimes the project uses count: the node on PATH is no drift for a Python project.
+  if (!(await usesNode(projectDir, manifest, original))) {
+    comparable.identity.node = null;
+    now.identity.node = null;
+  }
   comparable.identity.data = comparable.identity.data.filter((d) => !data.absent.includes(d.path));
   const d = diffSnapshots(comparable, now);
   ctx.log.info(`exec: drift against the bundle's snapshot: ${d.summary.breaking} breaking, ${d.summary.warning} warning, ${d.summary.info} info`);

@@ -78,7 +78,7 @@ export async function runExec(options: ExecOptions, ctx: Context): Promise<ExecR
   // 1. verify while extracting into the cache (or reuse a verified extraction)
   const bundleFile = path.resolve(ctx.cwd, options.bundle);
   const cached = await openCachedBundle(bundleFile, cacheRoot(ctx.env), { limits: options.limits, log: ctx.log, nowMs: ctx.now().getTime() });
-  ctx.log.info(`exec: bundle ${cached.contentDigest} verified (${{ reused: 'cached', extracted: 'extracted', raced: 'verified here, extracted by a concurrent exec' }[cached.how]} at ${cached.dir}${cached.how === 'reused' ? '; the tree checked against the bundle\'s manifest' : ''})`);
+  ctx.log.info(`exec: bundle ${cached.contentDigest} verified (${{ reused: 'cached', extracted: 'extracted', raced: 'verified here; the same content was already in the cache' }[cached.how]} at ${cached.dir}${cached.how === 'reused' ? '; the tree checked against the bundle\'s manifest' : ''})`);
   checkExpectedDigest(cached, options.expectDigest, bundleFile);
   const projectDir = path.join(cached.dir, PROJECT_PREFIX);
   const manifest = cached.manifest.project;
@@ -132,6 +132,7 @@ export async function runExec(options: ExecOptions, ctx: Context): Promise<ExecR
     outputsFrom: found.from,
     outputs: recorded,
     log: { ...tail, tail: redactText(tail.tail, secrets) },
+    usage: result.usage ?? { cpuSeconds: null, peakRssBytes: null, method: 'not measured in a container (docker stats ends with it)' },
     reproduced: reference ? judgeRerun(reference, { entry: rendered.entryPoint, parameters, outputs: recorded }, specs, entryParameters(manifest, rendered.entryPoint)) : null,
   };
   // An interrupted run (Ctrl-C, SIGTERM) is no result: its entry point was stopped, not done.

@@ -13,6 +13,7 @@ import { TIMED_OUT_EXIT, type BackendResult, type BackendRun, type ResourceLimit
 import { sandboxInvocation, type Sandbox } from './sandbox.js';
 import { copyProject } from './workdir.js';
 import { signalExitCode } from '../core/signals.js';
+import { measureUsage, type RunUsage } from './usage.js';
 
 /** Copies the project into the run's scratch directory, makes the outputs' directories, runs the command (only the scratch directory is writable in the sandbox). */
 export async function runLocalBackend(run: BackendRun, sandbox: Sandbox | null, ctx: Context): Promise<BackendResult> {
@@ -32,8 +33,8 @@ export async function runLocalBackend(run: BackendRun, sandbox: Sandbox | null, 
   const invocation = sandbox
     ? sandboxInvocation(sandbox.bwrap, { runDir: path.dirname(run.workDir), workDir: run.workDir, network: run.network, env: run.env, shell: run.shell, command: run.command, readPaths: run.readPaths, prefix }, ids)
     : { argv: [...prefix, ...run.shell, run.command], env: run.env, fds: [] };
-  const { exitCode, timedOut } = await runLocal({ argv: invocation.argv, command: run.command, cwd: run.workDir, env: invocation.env, fds: invocation.fds, stdout: run.stdout, stderr: run.stderr, timeLimitMs: run.resources.timeLimitMs });
-  return { exitCode, image: null, notEnforced, timedOut, copiedAt };
+  const { exitCode, timedOut, usage } = await runLocal({ argv: invocation.argv, command: run.command, cwd: run.workDir, env: invocation.env, fds: invocation.fds, stdout: run.stdout, stderr: run.stderr, timeLimitMs: run.resources.timeLimitMs });
+  return { exitCode, image: null, notEnforced, timedOut, copiedAt, usage };
 }
 
 const PRLIMIT = '/usr/bin/prlimit';
@@ -101,10 +102,11 @@ function groupAlive(pid: number | undefined): boolean {
   }
 }
 
-export function runLocal(run: LocalRun): Promise<{ exitCode: number; timedOut: boolean }> {
+export function runLocal(run: LocalRun): Promise<{ exitCode: number; timedOut: boolean; usage: RunUsage }> {
   return new Promise((resolve, reject) => {
     const fds = run.fds ?? [];
     const child = spawn(run.argv[0]!, run.argv.slice(1), { cwd: run.cwd, env: run.env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe', ...fds.map(() => 'pipe' as const)], detached: true });
+    const usage = measureUsage(child.pid);
     fds.forEach((bytes, i) => {
       const pipe = child.stdio[3 + i] as NodeJS.WritableStream | null;
       pipe?.on('error', () => {}); // a program that exits before reading: its own exit status says why
@@ -128,6 +130,7 @@ export function runLocal(run: LocalRun): Promise<{ exitCode: number; timedOut: b
     child.stdout!.pipe(run.stdout, { end: false });
     child.stderr!.pipe(run.stderr, { end: false });
     child.on('error', (err) => {
+      usage.stop();
       unregister();
       if (limit) clearTimeout(limit);
       reject(new ReproError('E_ENV', `cannot start the entry point: ${err.message}`, { hint: `Is ${run.argv[0]} installed? (MLproject commands run under bash, as in mlflow run; repro.yaml ones under /bin/sh.)`, details: { command: run.command } }));
@@ -142,7 +145,7 @@ export function runLocal(run: LocalRun): Promise<{ exitCode: number; timedOut: b
       settled = true;
       unregister();
       if (limit) clearTimeout(limit);
-      resolve({ exitCode: timedOut ? TIMED_OUT_EXIT : (code ?? (signal ? signalExitCode(signal) : 129)), timedOut });
+      resolve({ exitCode: timedOut ? TIMED_OUT_EXIT : (code ?? (signal ? signalExitCode(signal) : 129)), timedOut, usage: usage.stop() });
     };
     child.on('exit', (code, signal) => {
       if (groupAlive(child.pid)) signalGroup(child.pid, 'SIGKILL');

@@ -32,6 +32,10 @@ export interface ContentPlan {
   credentialsRemoved: Array<{ path: string; removed: number }>;
   /** Files whose name is not in Unicode NFC on disk: the bundle holds the NFC spelling. */
   namesNormalized: Array<{ source: string; path: string }>;
+  /** Files git or a .gitignore ignores, bundled as named data or re-included by a .reproignore. */
+  forced: Array<{ path: string; why: 'data' | 'reproignore' }>;
+  /** Virtual environments in the project, never bundled. */
+  virtualenvs: string[];
 }
 
 export interface PlanContentOptions {
@@ -42,12 +46,14 @@ export interface PlanContentOptions {
   files?: string[];
   /** Files repro adds to the project (path relative to the project -> content), unless present. */
   generated?: Record<string, Buffer>;
+  /** The project's data (relative paths): bundled even when git ignores it. */
+  data?: readonly string[];
 }
 
 export async function planContent(root: string, options: PlanContentOptions = {}): Promise<ContentPlan> {
   const selection = options.files
-    ? { method: 'list' as const, paths: options.files }
-    : await selectFiles(root, { exclude: options.exclude, env: options.env });
+    ? { method: 'list' as const, paths: options.files, forced: [], virtualenvs: [] }
+    : await selectFiles(root, { exclude: options.exclude, env: options.env, data: options.data });
   if (selection.paths.length === 0) {
     throw new ReproError('E_INPUT', `no files to bundle in ${root}`, {
       hint: 'Every file is excluded (by .gitignore, .reproignore or the junk list), or the directory is empty. `git status --ignored` shows what git ignores.',
@@ -93,7 +99,7 @@ export async function planContent(root: string, options: PlanContentOptions = {}
   // Every path is under PROJECT_PREFIX, so the prefix itself is among the parents.
   for (const dir of parentDirectories(table.paths())) table.addDirectory(dir);
   const cache = await hashWithCache(root, table, options.progress);
-  return { root, method: selection.method, entries: table, totalBytes, cache, credentialsRemoved, namesNormalized };
+  return { root, method: selection.method, entries: table, totalBytes, cache, credentialsRemoved, namesNormalized, forced: selection.forced, virtualenvs: selection.virtualenvs };
 }
 
 /** Files that carry credentials (credentials.ts) are bundled with them cut out. */

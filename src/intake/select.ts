@@ -1,13 +1,16 @@
 // Chooses which files of a project go into a bundle: in a git work tree the tracked files plus
 // the untracked ones git does not ignore; elsewhere every file, honouring .gitignore files.
-// `.reproignore` files (gitignore syntax, any directory) and the junk list always apply.
+// `.reproignore` files (gitignore syntax, any directory) and the junk list always apply. Data on
+// purpose: the paths a project names as its data (repro.yaml `data:`, the snapshot's --data) are
+// bundled even when git or a .gitignore ignores them (datasets usually are), and a `!pattern` in
+// a .reproignore brings back a file git ignores; each such file is reported (`forced`).
 import { execFile } from 'node:child_process';
 import { lstatSync, promises as fs, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import ignore, { type Ignore } from 'ignore';
 import { ReproError, fsError } from '../core/errors.js';
-import { junkMatcher } from './junk.js';
+import { insideAny, junkMatcher, virtualenvDirs } from './junk.js';
 
 const run = promisify(execFile);
 
@@ -17,18 +20,26 @@ export interface Selection {
   method: 'git' | 'walk';
   /** Relative paths as on disk, '/'-separated: files and symlinks (never directories). */
   paths: string[];
+  /** Paths git or a .gitignore ignores, bundled because they are named data or a .reproignore re-includes them, by why. */
+  forced: Array<{ path: string; why: 'data' | 'reproignore' }>;
+  /** Virtual environments found in the project and left out (folders with a pyvenv.cfg). */
+  virtualenvs: string[];
 }
 
 export interface SelectOptions {
   /** Absolute directories (inside root) that must never be bundled, e.g. the output dir. */
   exclude?: string[];
   env?: Readonly<Record<string, string | undefined>>;
+  /** Project-relative files or directories bundled even when ignored by git or a .gitignore (the project's data). */
+  data?: readonly string[];
 }
 
 interface ScopedIgnore {
   /** Directory of the ignore file, relative to root ('' for root). */
   dir: string;
   matcher: Ignore;
+  /** It has a !pattern (a re-inclusion). */
+  negates?: boolean;
 }
 
 export async function selectFiles(root: string, options: SelectOptions = {}): Promise<Selection> {
@@ -50,13 +61,51 @@ export async function selectFiles(root: string, options: SelectOptions = {}): Pr
   const junk = junkMatcher();
   const reproIgnores = await loadIgnoreFiles(root, candidates, '.reproignore');
   const paths: string[] = [];
-  for (const rel of candidates) {
-    if (junk.ignores(rel)) continue;
-    if (excluded.some((dir) => rel === dir || rel.startsWith(`${dir}/`))) continue;
-    if (isIgnoredByScopes(rel, reproIgnores)) continue;
+  // A virtual environment inside the project (.venv) is never bundled, whatever git says.
+  const venvs = virtualenvDirs(candidates).filter((d) => d !== '');
+  const keep = (rel: string) => !junk.ignores(rel) && !excluded.some((dir) => rel === dir || rel.startsWith(`${dir}/`)) && !insideAny(rel, venvs) && !isIgnoredByScopes(rel, reproIgnores);
+  for (const rel of candidates) if (keep(rel)) paths.push(rel);
+  // What git (or a .gitignore) left out and the project asks for: its data, and !patterns.
+  const forced: Selection['forced'] = [];
+  const selected = new Set(paths);
+  for (const rel of await dataFiles(root, options.data ?? [])) {
+    if (selected.has(rel) || !keep(rel)) continue;
+    selected.add(rel);
     paths.push(rel);
+    forced.push({ path: rel, why: 'data' });
   }
-  return { root, method, paths };
+  if (reproIgnores.some((s) => s.negates)) {
+    const ignored = gitPaths === null ? (await walk(root, '', [], excluded, true)).filter((p) => !selected.has(p)) : await listGitIgnored(root, options.env);
+    for (const rel of ignored) {
+      if (selected.has(rel) || !keep(rel) || !isUnignoredByScopes(rel, reproIgnores)) continue;
+      selected.add(rel);
+      paths.push(rel);
+      forced.push({ path: rel, why: 'reproignore' });
+    }
+  }
+  return { root, method, paths, forced, virtualenvs: venvs };
+}
+
+/** Every file and link under the named data paths (inside the project; a missing one is skipped: the snapshot or build says so). */
+async function dataFiles(root: string, data: readonly string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const p of data) {
+    const abs = path.resolve(root, p);
+    const rel = path.relative(root, abs).split(path.sep).join('/');
+    if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) continue;
+    const st = await fs.lstat(abs).catch(() => null);
+    if (!st) continue;
+    if (st.isDirectory()) out.push(...(await walk(root, rel, [], [], true)));
+    else out.push(rel);
+  }
+  return out;
+}
+
+/** Untracked files git ignores (`git ls-files --others --ignored --exclude-standard`). */
+async function listGitIgnored(root: string, env: SelectOptions['env']): Promise<string[]> {
+  const gitEnv = { ...(env ?? {}), GIT_OPTIONAL_LOCKS: '0', LC_ALL: 'C' } as NodeJS.ProcessEnv;
+  const { stdout } = await run('git', ['-C', root, 'ls-files', '-z', '--others', '--ignored', '--exclude-standard'], { env: gitEnv, maxBuffer: 1 << 30, encoding: 'buffer' });
+  return stdout.toString('utf8').split('\0').filter((p) => p !== '');
 }
 
 /** `git ls-files` output relative to root, or null when root is not inside a git work tree. */
@@ -101,7 +150,8 @@ async function isIgnoredByGit(root: string, env: NodeJS.ProcessEnv): Promise<boo
   }
 }
 
-async function walk(root: string, rel: string, scopes: ScopedIgnore[], excluded: string[]): Promise<string[]> {
+/** The files under `rel`; `all`: every one, no .gitignore read (data, and what git ignores). */
+async function walk(root: string, rel: string, scopes: ScopedIgnore[], excluded: string[], all = false): Promise<string[]> {
   const abs = path.join(root, rel);
   let dirents;
   try {
@@ -109,7 +159,7 @@ async function walk(root: string, rel: string, scopes: ScopedIgnore[], excluded:
   } catch (err) {
     throw fsError(err, abs, 'cannot list directory');
   }
-  const gitignore = dirents.some((d) => d.name === '.gitignore' && d.isFile())
+  const gitignore = !all && dirents.some((d) => d.name === '.gitignore' && d.isFile())
     ? await readIgnoreFile(path.join(abs, '.gitignore'))
     : null;
   const here = gitignore ? [...scopes, { dir: rel, matcher: gitignore }] : scopes;
@@ -119,7 +169,7 @@ async function walk(root: string, rel: string, scopes: ScopedIgnore[], excluded:
     const child = rel === '' ? d.name : `${rel}/${d.name}`;
     if (d.isDirectory()) {
       if (junk.ignores(`${child}/`) || excluded.includes(child) || isIgnoredByScopes(`${child}/`, here)) continue;
-      out.push(...(await walk(root, child, here, excluded)));
+      out.push(...(await walk(root, child, here, excluded, all)));
     } else if (!isIgnoredByScopes(child, here)) {
       out.push(child);
     }
@@ -140,9 +190,19 @@ async function loadIgnoreFiles(root: string, candidates: readonly string[], name
   for (const rel of candidates) {
     if (rel !== name && !rel.endsWith(`/${name}`)) continue;
     const dir = rel === name ? '' : rel.slice(0, -name.length - 1);
-    scopes.push({ dir, matcher: await readIgnoreFile(path.join(root, rel)) });
+    const text = await fs.readFile(path.join(root, rel), 'utf8').catch(() => '');
+    scopes.push({ dir, matcher: await readIgnoreFile(path.join(root, rel)), negates: /^\s*!/m.test(text) });
   }
   return scopes;
+}
+
+/** A .reproignore's !pattern names `rel` (re-includes it). */
+function isUnignoredByScopes(rel: string, scopes: readonly ScopedIgnore[]): boolean {
+  for (const scope of scopes) {
+    const inner = scope.dir === '' ? rel : rel.startsWith(`${scope.dir}/`) ? rel.slice(scope.dir.length + 1) : null;
+    if (inner && scope.matcher.test(inner).unignored) return true;
+  }
+  return false;
 }
 
 function isIgnoredByScopes(rel: string, scopes: readonly ScopedIgnore[]): boolean {

@@ -20,7 +20,7 @@ const FORMATS: Array<{ matches: (name: string) => boolean; load: () => Promise<L
   { matches: (n) => n === 'poetry.lock', load: async () => (await import('./python-locks.js')).poetryReader },
   { matches: (n) => n === 'Pipfile.lock', load: async () => (await import('./python-locks.js')).pipfileReader },
   { matches: (n) => /^(conda-lock|.*\.conda-lock)\.ya?ml$/.test(n), load: async () => (await import('./conda.js')).condaLockReader },
-  { matches: (n) => /^environment\.ya?ml$/.test(n), load: async () => (await import('./conda.js')).condaEnvironmentReader },
+  { matches: (n) => /^(environment|conda)\.ya?ml$/.test(n), load: async () => (await import('./conda.js')).condaEnvironmentReader }, // conda.yaml: MLflow's conda_env
   { matches: (n) => /^pylock(\.[^./\\]+)?\.toml$/.test(n), load: async () => (await import('./pylock.js')).pylockReader },
   { matches: (n) => n === 'pixi.lock', load: async () => (await import('./pixi.js')).pixiReader },
   { matches: (n) => /^requirements.*\.txt$/i.test(n) || /^constraints.*\.txt$/i.test(n), load: async () => (await import('./requirements.js')).requirementsReader },

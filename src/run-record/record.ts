@@ -101,6 +101,8 @@ export interface RunRecord {
   /** How the outputs were found: declared (paths and globs), or detected (every file the run created or changed). */
   outputsFrom?: 'declared' | 'detected';
   outputs: OutputRecord[];
+  /** CPU seconds and peak resident memory of the entry point's process tree, and how they were taken (local backend). */
+  usage?: { cpuSeconds: number | null; peakRssBytes: number | null; method: string };
   /** The last bytes the entry point wrote (stdout and stderr interleaved as they came), secrets redacted. */
   log?: { tail: string; bytes: number; truncated: boolean };
   reproduced: ReproVerdict | null;

@@ -27,7 +27,7 @@ export const PYTHON_LOCK_FORMATS = new Set(['requirements', 'uv.lock', 'poetry.l
 const NAMED = 8;
 
 function isLocal(source: string | null, platform: string | undefined): boolean {
-  return platform === 'local' || (source !== null && (/^(file:|\.{0,2}\/|git\+|[A-Za-z]:\\)/.test(source) || source === 'editable' || source === 'virtual'));
+  return platform === 'local' || (source !== null && (/^(file:|\.{0,2}\/|git\+|[A-Za-z]:\\)/.test(source) || source === '.' || source === '..' || source === 'editable' || source === 'virtual'));
 }
 
 /** The pins of `lock` that `python` does not satisfy, as lockfile warnings. */
@@ -39,9 +39,11 @@ export function pinWarnings(lock: LockfileRecord, python: PythonIdentity | null)
   // One name may be pinned more than once (uv's forks by marker): any pin satisfied will do.
   const byName = new Map<string, { name: string; versions: string[]; everywhere: boolean }>();
   for (const p of lock.packages) {
-    if (p.version === null || isLocal(p.source, p.platform)) continue;
+    if (isLocal(p.source, p.platform)) continue;
+    // A requirement without an exact pin (numpy>=1.20, a bare name) still has to be importable.
+    if (p.version === null && p.source !== null && /^[a-z][a-z0-9+.-]*:\/\//i.test(p.source) && !/pypi|simple|index/i.test(p.source)) continue; // a direct URL: its name may not be what it installs
     const g = byName.get(normalizeName(p.name)) ?? { name: p.name, versions: [], everywhere: false };
-    if (!g.versions.includes(p.version)) g.versions.push(p.version);
+    if (p.version !== null && !g.versions.includes(p.version)) g.versions.push(p.version);
     g.everywhere ||= !p.platform;
     byName.set(normalizeName(p.name), g);
   }
@@ -52,12 +54,12 @@ export function pinWarnings(lock: LockfileRecord, python: PythonIdentity | null)
       if (g.everywhere) missing.push(g.name);
       continue;
     }
-    const ok = g.versions.some((v) => satisfies(have, `==${v}`) ?? have === v);
+    const ok = g.versions.length === 0 || g.versions.some((v) => satisfies(have, `==${v}`) ?? have === v);
     if (!ok) out.push({ code: 'PIN_UNSATISFIED', message: `${g.name}: declared ${g.versions.map((v) => `==${v}`).join(' or ')} -> installed ${have} (PEP 440: not satisfied)`, package: g.name });
   }
   if (missing.length > 0) {
     const named = missing.slice(0, NAMED).join(', ') + (missing.length > NAMED ? `, … (+${missing.length - NAMED})` : '');
-    out.push({ code: 'NOT_INSTALLED', message: `${missing.length} of ${pinned} pinned packages are not installed in Python ${python.version}: ${named}` });
+    out.push({ code: 'NOT_INSTALLED', message: `${missing.length} of ${pinned} required packages are not installed in Python ${python.version} (the recorded interpreter cannot import them): ${named}` });
   }
   return out;
 }

@@ -1,6 +1,7 @@
 // Git state: commit, branch, remotes (credentials stripped), dirty flag, changed and
 // untracked files, and the sha256 of the uncommitted diff (the patch itself is stored only
 // with --save-diff).
+import { insideAny, virtualenvDirs } from '../intake/junk.js';
 import { createHash } from 'node:crypto';
 import { runTool } from './run-tool.js';
 import { stripCredentials } from '../secrets/rules.js';
@@ -65,6 +66,15 @@ export async function probeGit(dir: string, options: GitProbeOptions): Promise<G
       else changed.push(file);
       if (code[0] === 'R' || code[0] === 'C') i++; // the rename source follows
     }
+  }
+  // A virtual environment nobody told git to ignore would flood the record (a .venv: ~1,500
+  // paths); it stands as its folder, once, with a note.
+  const venvs = virtualenvDirs(untracked).filter((d) => d !== '');
+  if (venvs.length > 0) {
+    const before = untracked.length;
+    const kept = untracked.filter((p) => !insideAny(p, venvs));
+    untracked.splice(0, untracked.length, ...kept, ...venvs.map((d) => `${d}/`));
+    notes.push(`git: ${venvs.map((d) => `${d}/`).join(', ')} (a virtual environment, ${before - kept.length} files) recorded as a folder, not file by file; add it to .gitignore`);
   }
   const patch = diff.ok && diff.stdout !== '' ? diff.stdout : null;
   return {

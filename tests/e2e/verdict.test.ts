@@ -200,3 +200,105 @@ describe('issue 28, finding 6: run directory and lock hygiene', () => {
     expect(status).not.toContain('.repro');
   });
 });
+
+describe('issue 28, finding 4: data is part of the story', () => {
+  it('a gitignored 1 GiB dataset named in repro.yaml data: is bundled (with a note), reaches the rerun, and is hashed by the drift check', async () => {
+    const work = tempDir('repro-data-');
+    const root = await makeProject(
+      {
+        '.gitignore': 'data/\n',
+        'repro.yaml': 'name: bigdata\nentry_points:\n  main:\n    command: "wc -c < data/train.bin > size.txt"\ndata: [data]\noutputs: [size.txt]\n',
+      },
+      { git: true },
+    );
+    await fs.mkdir(path.join(root, 'data'));
+    const big = path.join(root, 'data', 'train.bin');
+    const GiB = 2 ** 30;
+    await fs.writeFile(big, 'start');
+    await fs.truncate(big, GiB); // sparse: no disk for the source
+    const env = { REPRO_CACHE: path.join(work, 'cache') };
+    try {
+      expect((await runCli(['snapshot', root, '--no-import', '--data', 'data'], { env, cwd: root })).code).toBe(0);
+      const built = await runCli(['build', root, '-o', path.join(work, 'b'), '--json'], { env });
+      expect(built.code, built.stderr).toBe(0);
+      expect(built.stderr).toContain('1 data file git ignores bundled, because the project names them as data (repro.yaml data:, snapshot --data): data/train.bin');
+      expect(built.stderr).toMatch(/bundling repro\.snapshot\.json \(sha256:[0-9a-f]{12}…, captured \S+, less than an hour old\)/);
+      expect(built.json().result.contentBytes).toBeGreaterThan(GiB);
+      const ran = await runCli(['exec', built.json().result.bundle, '--backend', 'local', '--strict', '--out', path.join(work, 'run'), '--json'], { env });
+      expect(ran.code, ran.stderr).toBe(0);
+      // The snapshot's --data record is hashed again in the bundle's copy: identical, so no drift.
+      expect(ran.stderr).not.toContain('not in the bundle');
+      expect((ran.json().result.machine.changes ?? []).filter((c: { section: string }) => c.section === 'data')).toEqual([]);
+      expect(await fs.readFile(path.join(work, 'run', 'project', 'size.txt'), 'utf8')).toBe(`${GiB}\n`);
+    } finally {
+      await fs.rm(work, { recursive: true, force: true });
+      await fs.rm(big, { force: true });
+    }
+  }, 180_000);
+
+  it('a .reproignore !pattern re-includes a file git ignores', async () => {
+    const root = await makeProject({ '.gitignore': 'data/\n', '.reproignore': '!data/keep.csv\n', 'data/keep.csv': '1\n', 'data/skip.csv': '2\n', 'package.json': '{"name":"ri","version":"1.0.0"}' }, { git: true });
+    const r = await runCli(['build', root, '-o', tempDir(), '--compression', 'none', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('re-included by a .reproignore !pattern: data/keep.csv');
+    const { execFileSync } = await import('node:child_process');
+    const listed = execFileSync('tar', ['-tf', r.json().result.bundle], { encoding: 'utf8' }).split('\n');
+    expect(listed).toContain('project/data/keep.csv');
+    expect(listed).not.toContain('project/data/skip.csv');
+  });
+});
+
+describe('issue 28, finding 10: run.json keeps what the run used', () => {
+  it('the CPU time and peak memory of the entry point\'s process tree, measured in the sandbox', async () => {
+    const { build, exec } = await setup({
+      'train.sh': 'i=0; while [ $i -lt 400000 ]; do i=$((i+1)); done\n/usr/bin/python3 -c "import time; x = bytearray(200 << 20); time.sleep(1)"\necho ok > done.txt\n',
+    });
+    const r = await exec(await build(), '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const usage = r.json().result.usage;
+    expect(usage.cpuSeconds).toBeGreaterThan(0.2);
+    expect(usage.peakRssBytes).toBeGreaterThan(200 * 2 ** 20);
+    expect(usage.method).toMatch(/exact|sampled/);
+  });
+
+  it('a second bundle file of content already in the cache is not said to be "extracted by a concurrent exec"', async () => {
+    const { build, exec } = await setup();
+    const a = await build();
+    const copy = `${a}.copy.repro.tar.zst`;
+    await fs.copyFile(a, copy);
+    expect((await exec(a)).code).toBe(0);
+    const second = await exec(copy);
+    expect(second.stderr).not.toContain('concurrent');
+    expect(second.stderr).toContain('the same content was already in the cache');
+  });
+});
+
+describe('issue 28, finding 8: the snapshot and the build notice what they record', () => {
+  it('a .venv nobody told git to ignore is one line of the git identity, never bundled, and its absolute links no longer stop the build', async () => {
+    const root = await makeProject({ 'train.py': 'print(1)\n', 'package.json': '{"name":"venvproj","version":"1.0.0"}' }, { git: true });
+    // python3 -m venv .venv after the first commit, without a .gitignore for it
+    const { writeTree } = await import('../helpers/project.js');
+    await writeTree(root, {
+      '.venv/pyvenv.cfg': 'home = /usr/bin\nversion = 3.11.2\n',
+      '.venv/bin/python': { symlink: '/usr/bin/python3' },
+      ...Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`.venv/lib/python3.11/site-packages/pkg${i}/__init__.py`, ''])),
+    });
+    const snap = await runCli(['snapshot', root, '--no-import', '--json']);
+    expect(snap.code, snap.stderr).toBe(0);
+    const untracked: string[] = snap.json().result.snapshot.identity.git.untracked;
+    expect(untracked.filter((p) => p.startsWith('.venv'))).toEqual(['.venv/']);
+    const built = await runCli(['build', root, '-o', tempDir(), '--json']);
+    expect(built.code, built.stderr).toBe(0);
+    expect(built.stderr).toContain('.venv/ is a Python virtual environment');
+  });
+
+  it('the node on PATH is no drift for a Python project: only the runtimes it uses are compared', async () => {
+    const { root, build, exec, env } = await setup({ 'requirements.txt': 'attrs\n' });
+    expect((await runCli(['snapshot', root, '--no-import'], { env })).code).toBe(0);
+    const bundle = await build();
+    // exec where another node (or none) is on PATH
+    const r = await runCli(['exec', bundle, '--backend', 'local', '--strict', '--out', path.join(tempDir(), 'r'), '--json'], { env: { ...env, PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } });
+    expect(r.code, r.stderr).toBe(0);
+    expect((r.json().result.machine.changes ?? []).filter((c: { section: string }) => c.section === 'node')).toEqual([]);
+  });
+});

@@ -147,3 +147,17 @@ describe('pnpm and yarn', () => {
     expect(r.warnings).toEqual([]);
   });
 });
+
+describe("issue 28, finding 8: MLflow's conda.yaml is a conda environment file", () => {
+  it('findLockfiles records conda.yaml (mlflow-example writes its environment there) with its pins', async () => {
+    const { findLockfiles } = await import('../../../src/lockfile/find.js');
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const os = await import('node:os');
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'repro-conda-'));
+    // mlflow/mlflow-example's conda.yaml, as that repository has it
+    writeFileSync(path.join(dir, 'conda.yaml'), 'name: tutorial\nchannels:\n  - conda-forge\ndependencies:\n  - python=3.8\n  - pip\n  - pip:\n      - scikit-learn==0.23.2\n      - mlflow>=1.0\n      - pandas\n');
+    const { records } = await findLockfiles(dir);
+    expect(records.map((r) => [r.path, r.format])).toEqual([['conda.yaml', parseCondaEnvironment('name: x\ndependencies: []\n').format]]);
+    expect(records[0]!.packages.map((p) => p.name)).toEqual(expect.arrayContaining(['python', 'scikit-learn']));
+  });
+});

@@ -66,7 +66,7 @@ describe('pinWarnings on the real Python lockfiles', () => {
       const ws = pinWarnings(lock, py({}));
       expect(ws.length, project).toBe(1);
       expect(ws[0]!.code).toBe('NOT_INSTALLED');
-      expect(ws[0]!.message).toMatch(/^\d+ of \d+ pinned packages are not installed in Python 3\.11\.2: /);
+      expect(ws[0]!.message).toMatch(/^\d+ of \d+ required packages are not installed in Python 3\.11\.2 \(the recorded interpreter cannot import them\): /);
     }
   });
 });
@@ -89,8 +89,13 @@ describe('pinWarnings rules', () => {
     expect(pinWarnings(forked, py({ numpy: '1.0' }))[0]!.message).toBe('numpy: declared ==1.26.4 or ==2.1.0 -> installed 1.0 (PEP 440: not satisfied)');
   });
 
-  it('unpinned, local and non-Python locks are not judged; no interpreter recorded, no warning', () => {
-    expect(pinWarnings(lock([pkg('a', null), pkg('mine', '0.1.0', { source: 'file:../mine' })]), py({}))).toEqual([]);
+  it('issue 28, finding 8: a requirement without an exact pin (numpy>=1.20, a bare name) the interpreter cannot import is NOT_INSTALLED; installed at any version, it is fine', () => {
+    expect(pinWarnings(lock([pkg('numpy', null), pkg('attrs', null)]), py({ attrs: '23.1.0' }))).toEqual([{ code: 'NOT_INSTALLED', message: '1 of 2 required packages are not installed in Python 3.11.2 (the recorded interpreter cannot import them): numpy' }]);
+    expect(pinWarnings(lock([pkg('numpy', null)]), py({ numpy: '2.1.0' }))).toEqual([]);
+  });
+
+  it('local and non-Python locks are not judged; no interpreter recorded, no warning', () => {
+    expect(pinWarnings(lock([pkg('mine', '0.1.0', { source: 'file:../mine' }), pkg('me', null, { source: '.' })]), py({}))).toEqual([]);
     expect(pinWarnings(lock([pkg('left-pad', '1.3.0')], 'package-lock.json'), py({}))).toEqual([]);
     expect(pinWarnings(lock([pkg('torch', '1.13.1')]), null)).toEqual([]);
   });
