@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # What `npm test` needs beyond node_modules, installed on a fresh Debian machine (run by the
-# pretest script): Debian packages (git, zstd, python3 with scikit-learn and PyYAML, Docker, debootstrap,
+# pretest script): Debian packages (git, zstd, python3 with scikit-learn and PyYAML, python3-venv, Docker, debootstrap,
 # a registry, bubblewrap for exec's sandbox, skopeo, Slurm and munge), Node 22/24/26 for the cross-release tests, and the Docker test environment
 # (scripts/docker-test-env.sh), whose pinned base image is written to .cache/docker-base-image.
 # Without root, nothing is installed: tests that need what is missing say so, and fail under CI.
@@ -15,6 +15,7 @@ command -v zstd >/dev/null || need+=(zstd)
 command -v curl >/dev/null || need+=(curl)
 /usr/bin/python3 -c 'import sklearn, numpy' 2>/dev/null || need+=(python3 python3-sklearn python3-numpy python3-pandas)
 /usr/bin/python3 -c 'import yaml' 2>/dev/null || need+=(python3-yaml) # PyYAML: the reference the MLproject tests compare with
+{ ls /usr/share/python-wheels/pip-*.whl && /usr/bin/python3 -c 'import pip'; } >/dev/null 2>&1 || need+=(python3-venv python3-pip) # scripts/ml-venv.sh: real PyPI wheels in a venv
 command -v dockerd >/dev/null || need+=(docker.io)
 command -v debootstrap >/dev/null || need+=(debootstrap)
 command -v docker-registry >/dev/null || need+=(docker-registry)
@@ -34,6 +35,18 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 node scripts/fetch-nodes.mjs
+
+# Real PyPI tools (matplotlib, MLflow's client, numpy) in .cache/venvs/ml, pinned by hash and
+# installed offline from .cache/wheelhouse (scripts/ml-venv.sh); its python is written to
+# .cache/ml-python for the story tests.
+rm -f .cache/ml-python
+if ml=$(bash scripts/ml-venv.sh); then
+  echo "$ml" > .cache/ml-python
+  log "ML tools: $ml"
+else
+  log "the ML tools' environment could not be made (scripts/ml-venv.sh)"
+  [ "${CI:-}" = "true" ] && exit 1
+fi
 
 # A one-node Slurm cluster on loopback (scripts/slurm-test-env.sh); its slurm.conf path is
 # written to .cache/slurm-conf for the Slurm tests.

@@ -105,9 +105,13 @@ export async function runExec(options: ExecOptions, ctx: Context): Promise<ExecR
   // Credentials given with -P reach the entry point, never the record (nor --json, nor a bundle
   // built --with-run): not in the parameters, the command, the log, nor the text of an output.
   const { parameters, secrets } = redactParameters(rendered.parameters);
-  const recorded = (await recordOutputs(run.workDir, found.paths, specs)).map((o) =>
-    result.refused?.[o.path] ? { path: o.path, size: null, sha256: null, refused: { path: o.path, kind: result.refused[o.path]! } } : o.text === undefined ? o : { ...o, text: redactText(o.text, secrets) },
-  );
+  const recorded = [
+    ...(await recordOutputs(run.workDir, found.paths, specs)).map((o) =>
+      result.refused?.[o.path] ? { path: o.path, size: null, sha256: null, refused: { path: o.path, kind: result.refused[o.path]! } } : o.text === undefined ? o : { ...o, text: redactText(o.text, secrets) },
+    ),
+    // A name that is not UTF-8 cannot be recorded or compared: an output refused, never read.
+    ...found.badNames.map((p) => ({ path: p, size: null, sha256: null, refused: { path: p, kind: 'name' as const } })),
+  ];
   if (run.workDir !== run.outputDir) await keepDeclaredOutputs(run.workDir, run.outputDir, recorded, path.join(run.runDir, SCRATCH_DIR));
   const reference = await readReferenceRun(cached.dir);
   const tail = log.result();

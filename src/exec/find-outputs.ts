@@ -3,7 +3,8 @@
 // with nothing declared, every file the entry point created or changed is an output (compared
 // with the bundle's own copy of the project), less the ignore rules and caches
 // (project/output-match.ts). The run directory is hostile: entries are lstat'ed, never followed,
-// names that are not UTF-8 are reported, and the walk stops at MAX_DIRECTORY_ENTRIES.
+// a name that is not UTF-8 is an output refused (it cannot be recorded or compared), and the walk
+// stops at MAX_DIRECTORY_ENTRIES.
 import { constants, promises as fs, type Stats } from 'node:fs';
 import path from 'node:path';
 import { ReproError } from '../core/errors.js';
@@ -16,10 +17,12 @@ export interface FoundOutputs {
   /** 'declared': the manifest's (or --output's) paths and globs; 'detected': what the run created or changed. */
   from: 'declared' | 'detected';
   paths: string[];
+  /** Names that are not UTF-8, escaped (each an output refused as 'name'). */
+  badNames: string[];
 }
 
 /** Every entry under `root` that is not a directory, by relative '/' path, with its lstat. */
-async function walk(root: string): Promise<Map<string, Stats>> {
+async function walk(root: string, badNames: string[]): Promise<Map<string, Stats>> {
   const found = new Map<string, Stats>();
   let seen = 0;
   const visit = async (dir: string, rel: string): Promise<void> => {
@@ -27,7 +30,8 @@ async function walk(root: string): Promise<Map<string, Stats>> {
     for (const raw of names) {
       const name = raw.toString('utf8');
       if (!Buffer.from(name, 'utf8').equals(raw)) {
-        throw new ReproError('E_UNSAFE_ENTRY', `the run left a file name that is not UTF-8 under ${JSON.stringify(rel || '.')}`, { hint: 'Outputs must have UTF-8 names to be recorded and compared; declare the outputs the run makes.', details: { directory: rel || '.', name: raw.toString('latin1') } });
+        badNames.push(`${rel ? `${rel}/` : ''}${JSON.stringify(raw.toString('latin1')).slice(1, -1)}`);
+        continue;
       }
       if (++seen > MAX_DIRECTORY_ENTRIES) throw new ReproError('E_LIMIT', `the run left more than ${MAX_DIRECTORY_ENTRIES} entries to examine for outputs`, { hint: 'Declare the outputs (repro.yaml outputs:, or --output GLOB) so only those are read.', details: { limit: MAX_DIRECTORY_ENTRIES } });
       const childRel = rel ? `${rel}/${name}` : name;
@@ -75,13 +79,14 @@ export async function findOutputs(workDir: string, original: string, specs: read
   const literal = literalOutputs(specs).map((s) => s.path);
   const globs = specs.filter((s) => !s.ignore && isGlob(s.path));
   const ignores = specs.filter((s) => s.ignore);
-  if (literal.length > 0 && globs.length === 0) return { from: 'declared', paths: literal };
-  const entries = await walk(workDir);
+  if (literal.length > 0 && globs.length === 0) return { from: 'declared', paths: literal, badNames: [] };
+  const badNames: string[] = [];
+  const entries = await walk(workDir, badNames);
   const paths = new Set(literal);
   if (literal.length > 0 || globs.length > 0) {
     for (const rel of entries.keys()) if (globs.some((g) => matchesPath(g.path, rel)) && !ignores.some((i) => matchesPath(i.path, rel)) && !literal.some((l) => rel.startsWith(`${l}/`))) paths.add(rel);
-    return { from: 'declared', paths: [...paths].sort(compareUtf8) };
+    return { from: 'declared', paths: [...paths].sort(compareUtf8), badNames };
   }
   for (const [rel, st] of entries) if (isDetectable(rel, ignores) && (await changed(rel, st, workDir, original, copiedAt - CLOCK_SLACK_MS))) paths.add(rel);
-  return { from: 'detected', paths: [...paths].sort(compareUtf8) };
+  return { from: 'detected', paths: [...paths].sort(compareUtf8), badNames };
 }

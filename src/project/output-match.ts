@@ -28,8 +28,13 @@ export const DETECTION_IGNORES: readonly string[] = ['**/__pycache__/**', '**/*.
 const MLFLOW_ROOTS = /^ml(?:runs|artifacts)\//;
 const MLFLOW_RUN = /^(ml(?:runs|artifacts)\/[^/]+\/(?:models\/)?)[^/]+(\/artifacts\/)/;
 
-/** A detected path worth comparing: not ignored, and under mlruns/ only an artifact. */
+/**
+ * A detected path worth comparing: not hidden (a .git/config with core.fsmonitor, a .envrc or any
+ * dotfile a run plants never becomes an output the user finds later: declare one to keep it),
+ * not ignored, and under mlruns/ only an artifact.
+ */
 export function isDetectable(p: string, ignores: readonly OutputSpec[]): boolean {
+  if (p.split('/').some((segment) => segment.startsWith('.'))) return false;
   if (DETECTION_IGNORES.some((g) => minimatch(p, g, { dot: true }))) return false;
   if (ignores.some((o) => matchesPath(o.path, p))) return false;
   if (MLFLOW_ROOTS.test(p)) return MLFLOW_RUN.test(p);

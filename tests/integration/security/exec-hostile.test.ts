@@ -153,6 +153,30 @@ describe('issue 27: hostile input is refused, never a crash (exit 70)', () => {
   });
 });
 
+describe('issue 28: outputs detected when nothing is declared are hostile input too', () => {
+  it('attack: a file name that is not UTF-8 left by the run is an output refused (kind name), never read, and exec ends normally', async () => {
+    const root = await yamlProject('echo 1 > a.txt && python3 -c "import os; os.close(os.open(b\'\\xff\\xfe\', os.O_CREAT | os.O_WRONLY))"', []);
+    const r = await exec(await build(root), ['main']);
+    expect(r.code, r.stderr).toBe(0);
+    const outputs = r.json().result.outputs as Array<{ path: string; refused?: { kind: string } }>;
+    expect(outputs.find((o) => o.path === 'a.txt')).toMatchObject({ size: 2 });
+    expect(outputs.filter((o) => o.refused?.kind === 'name')).toHaveLength(1);
+  });
+
+  it('attack: a link to a host file the run leaves is refused, never followed; .git/config and dotfiles it plants never reach the run directory', async () => {
+    const root = await yamlProject('ln -s /etc/shadow leak && mkdir -p .git && echo x > .git/config && echo y > .envrc && echo ok > out.txt', []);
+    const r = await exec(await build(root), ['main']);
+    expect(r.code, r.stderr).toBe(0);
+    const outputs = r.json().result.outputs as Array<{ path: string; refused?: { kind: string } }>;
+    expect(outputs.find((o) => o.path === 'leak')?.refused?.kind).toBe('symlink');
+    expect(existsSync(path.join(r.out, 'project', 'leak'))).toBe(false);
+    expect(await fs.readFile(path.join(r.out, 'project', 'out.txt'), 'utf8')).toBe('ok\n');
+    expect(outputs.map((o) => o.path).sort()).toEqual(['leak', 'out.txt']);
+    expect(existsSync(path.join(r.out, 'project', '.git'))).toBe(false);
+    expect(existsSync(path.join(r.out, 'project', '.envrc'))).toBe(false);
+  });
+});
+
 describe('issue 27: what the user looks at later is inert (finding 10)', () => {
   it('attack: a .git/config with core.fsmonitor, a .envrc and undeclared files planted by the entry point never reach the run directory; declared outputs do', async () => {
     const marker = path.join(tempDir(), 'fsmonitor-ran');

@@ -40,6 +40,10 @@ describe('output declarations', () => {
     for (const p of ['mlruns/0/0123456789abcdef0123456789abcdef/meta.yaml', 'mlruns/0/0123456789abcdef0123456789abcdef/metrics/rmse', 'mlruns/0/meta.yaml', 'mlflow.db']) expect(isDetectable(p, [])).toBe(false);
   });
 
+  it('attack: hidden files a run plants (.git/config, .envrc, .ssh/) are never detected outputs', () => {
+    for (const p of ['.git/config', '.envrc', 'sub/.ssh/authorized_keys', '.hidden']) expect(isDetectable(p, [])).toBe(false);
+  });
+
   it('caches and bytecode are never detected outputs; an ignore rule removes more', () => {
     expect(isDetectable('src/__pycache__/train.cpython-311.pyc', [])).toBe(false);
     expect(isDetectable('train.pyc', [])).toBe(false);

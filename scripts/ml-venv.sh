@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The real ML tools the story tests run (tests/e2e/real-projects.test.ts): a virtual environment
+# of Debian's /usr/bin/python3 with matplotlib, mlflow-skinny and numpy at the versions and
+# sha256 hashes tests/fixtures/pypi/ml-requirements.txt pins. The wheels are downloaded from PyPI
+# once into .cache/wheelhouse (kept between runs: CI caches .cache/) and installed from there with
+# --no-index, so no test reaches PyPI; the environment is never the system Python's. Prints the
+# environment's python on stdout; logs go to stderr; exit 1 when it cannot be made.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+req=tests/fixtures/pypi/ml-requirements.txt
+wheels=.cache/wheelhouse
+venv=.cache/venvs/ml
+stamp="$venv/.repro-requirements.sha256"
+log() { echo "ml-venv: $*" >&2; }
+py=/usr/bin/python3
+want=$(sha256sum "$req" | cut -d' ' -f1)
+if [ -x "$venv/bin/python" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
+  echo "$PWD/$venv/bin/python"
+  exit 0
+fi
+mkdir -p "$wheels"
+log "downloading the pinned wheels into $wheels (skipped for those already there)"
+"$py" -m pip download --quiet --disable-pip-version-check --only-binary=:all: --no-deps --require-hashes -r "$req" --dest "$wheels" >&2
+# Made in place; the stamp, written last, is what says it is complete (a killed set-up leaves
+# none, and the next run starts again from nothing).
+rm -rf "$venv"
+"$py" -m venv "$venv" >&2
+log "installing offline from $wheels"
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-index --find-links "$wheels" --no-deps --require-hashes -r "$req" >&2
+# The environment must import what the tests use, none of it from the system's site-packages.
+"$venv/bin/python" -c 'import sys, matplotlib, mlflow, numpy; assert sys.prefix != sys.base_prefix; assert all("dist-packages" not in m.__file__ for m in (matplotlib, mlflow, numpy))' >&2
+echo "$want" > "$stamp"
+echo "$PWD/$venv/bin/python"
