@@ -134,6 +134,8 @@ function checkFacts(s: Statement, facts: BundleFacts): string {
         if (owed.has(key) && o.verdict === 'extra') d.push(fact(`$.outputs[${i}].verdict`, 'an output the reference has, so not extra', 'extra'));
         if (reference.has(key) && reference.get(key) !== o.expected) d.push(fact(`$.outputs[${i}].expected`, reference.get(key), o.expected));
         if (o.verdict === 'identical' && o.expected !== o.actual) d.push(fact(`$.outputs[${i}].verdict`, 'different (the digests differ)', 'identical'));
+        // Equivalent is a claim about bytes the statement does not carry: only where the manifest asks for it.
+        if (o.verdict === 'equivalent' && !specFor(String(o.path), declared)?.normalize) d.push(fact(`$.outputs[${i}].verdict`, 'different (the manifest declares no normaliser for it)', 'equivalent'));
         if (o.verdict === 'within-tolerance' && o.expected !== o.actual) {
           // Recomputed from what it states: the difference it saw, against the bundle's own tolerance.
           const tolerance = specFor(String(o.path), declared)?.tolerance;
@@ -153,7 +155,7 @@ function checkFacts(s: Statement, facts: BundleFacts): string {
       const runParams = run?.parameters && typeof run.parameters === 'object' && !Array.isArray(run.parameters) ? run.parameters : {};
       const comparable = Boolean(ref && run && ref.exitCode === 0 && comparability(ref, { entry: String(run.entryPoint), parameters: runParams }, params).comparable && outputs.length > 0);
       if (!comparable && p.status !== undefined && p.status !== 'not-comparable') d.push(fact('$.status', 'not-comparable (another entry point or parameter than the reference run, or nothing to compare)', p.status));
-      const all = comparable && outputs.every((o) => o.verdict === 'identical' || o.verdict === 'within-tolerance');
+      const all = comparable && outputs.every((o) => o.verdict === 'identical' || o.verdict === 'equivalent' || o.verdict === 'within-tolerance');
       if (p.reproduced !== all) d.push(fact('$.reproduced', all, p.reproduced ?? null));
       if (d.length) throw factsDiffer('reproduced-run attestation', d);
       return `rerun ${p.run?.runId ?? '?'}: ${p.reproduced ? 'reproduced' : 'NOT reproduced'} (${outputs.length} output${outputs.length === 1 ? '' : 's'} against the reference run)`;

@@ -302,58 +302,42 @@ Examples:
   const exec = program
     .command('exec')
     .summary('verify a bundle, check this machine, rerun an entry point, compare the outputs')
-    .description(`1. Verify the bundle while extracting it into the cache (~/.cache/repro/bundles/<digest>,
-   or REPRO_CACHE); a tampered bundle never runs. A second exec of the same file reuses it.
-2. Check this machine against the snapshot the bundle carries and print the drift;
-   --strict refuses to run on breaking drift (exit 5). A bundle that needs a GPU fails
-   before anything starts on a machine without one.
-3. Render ENTRY's command (default: ${DEFAULT_ENTRY}) from -P key=value, checked against their types.
-4. Run it: --backend docker (the default when the bundle has a Dockerfile and an engine
-   answers; the image is built once per bundle digest; --network ${DEFAULT_NETWORK} unless --network;
-   outputs directories writable, owned by you; GPUs passed through when required) or
-   --backend local (in a copy of the project under the run directory, inside bubblewrap:
-   the host read-only, homes hidden, private /tmp, no network, a clean environment; without
-   bubblewrap only when asked: --backend local or --no-sandbox). The bundle never chooses.
-5. Write <cache>/${RUNS_DIR}/<run-id>/run.json (or --out DIR; never into the project): bundle digest, entry, parameters, backend,
-   image, this machine's snapshot digest and drift, times, exit code, every output's sha256.
-   When the bundle carries a reference run (repro build --with-run), say first whether the
-   rerun is comparable (same entry point, same parameters but a role: seed one), then whether
-   every output reproduced: identical, within the manifest's tolerance, or different (with
-   sizes and the first differing line of a small text file). Outputs: the manifest's and
-   --output's paths and globs; with none declared, every file the run created or changed.
-The entry point's exit code is passed through (128+N for signal N).
---backend slurm submits the rerun to Slurm (sbatch) and waits: each task runs \`repro exec
---backend local\` on its node, which verifies the bundle, checks the node and writes run.json
-there. The bundle reaches the node by digest from REPRO_CACHE (staged there; the nodes must
-share it) or, when BUNDLE is a registry reference, pulled by digest. The job directory
-(<cache>/runs/slurm-<id>, or --out) must be on a file system the nodes share. A bundle that needs GPUs
-asks for --gres=gpu:N and is refused before submission when the partition has none. With
---sweep, one job array (--max-parallel as its %N) and <cache>/runs/sweep-<id>/summary.json.
-Environment: REPRO_CACHE (the cache), DOCKER_HOST (unix, tcp, ssh://user@host with your
-ssh-agent or ~/.ssh key), REPRO_DOCKER_TIMEOUT (seconds each engine request may take, ${DEFAULT_DOCKER_TIMEOUT_S}).`)
+    .description(`Verify BUNDLE while extracting it into the cache (a tampered bundle never runs), check this
+machine against its snapshot (the drift), run ENTRY (default: ${DEFAULT_ENTRY}) with -P values checked
+against their types, write run.json under <cache>/${RUNS_DIR}/<run-id> (or --out), and, when the bundle
+carries a reference run (build --with-run), say whether the rerun is comparable (same entry
+point, same parameters but a role: seed one) and whether every output reproduced.
+The run happens where you choose, never where the bundle says: Docker (no host directory
+mounted, no network) or the local bubblewrap sandbox (the host read-only, a clean environment),
+or Slurm (each task runs exec --backend local on its node). The entry point's exit code is
+passed through. README "repro exec" has every step; docs/SLURM.md the cluster.`)
     .argument('<bundle>', 'bundle file, or a registry reference (pulled and verified first)')
     .argument('[entry]', `entry point (default: ${DEFAULT_ENTRY}; a .py or .sh file without a manifest)`)
+    .optionsGroup('Run:')
     .option('-P, --param <key=value...>', 'parameter values (repeatable)')
-    .option('--backend <backend>', 'docker, local or slurm (default: docker when the bundle has a Dockerfile and an engine answers, else local in the sandbox)')
-    .option('--no-sandbox', 'run the local backend unconfined, on purpose (the entry point gets your user\'s rights)')
-    .option('--require-sandbox', 'refuse (exit 5) rather than run unconfined when bubblewrap does not work here (what each Slurm task passes)')
-    .option('--env <name...>', 'pass these variables of this machine to the entry point (local runs otherwise get a clean environment)')
-    .option('--out <dir>', `run directory (default: ~/.cache/repro/${RUNS_DIR}/<run-id>, under REPRO_CACHE when set); with --sweep, the sweep's (${RUNS_DIR}/sweep-<id>); with slurm, the job's (${RUNS_DIR}/slurm-<id>, on the cache the nodes share), where each point's run directory is N/`)
-    .option('--strict', 'refuse to run on breaking drift')
-    .option('--network <mode>', `container network (default: ${DEFAULT_NETWORK})`)
-    .option('--expose <path...>', 'local sandbox: also let the entry point read this host file or directory, read-only at the same path (a toolchain or data outside /usr; the sandbox shows nothing else of the host)')
-    .option('--time-limit <duration>', 'stop the entry point after this long (90s, 30m, 2h): SIGTERM, then SIGKILL; the run ends with exit 124 and run.json says so (default: none)')
-    .option('--pids-limit <n>', `at most this many processes (Docker: the container's; local: an rlimit, not applied to root) (default ${DEFAULT_RESOURCE_LIMITS.pids})`)
-    .option('--memory-limit <size>', 'at most this much memory, e.g. 16g (Docker only: the local backend makes no cgroup and says so) (default: none)')
-    .option('--file-size-limit <size>', 'no file the entry point writes may grow past this, e.g. 10g (default: none)')
-    .option('--python <path>', 'the Python interpreter for the drift check (default: the one the snapshot names, if present)')
-    .option('--output <path-or-glob...>', 'an output of the run, beside what the manifest declares (an MLproject declares none): a path or a glob (outputs/*.json, mlruns/**/artifacts/**); with none at all, every file the run creates or changes is an output')
-    .option('--expect-reproduced', 'exit 1 when the outputs do not reproduce the reference run; exit 6 when the rerun is not comparable with it (another entry point or parameter, or nothing to compare)')
-    .option('--attach', 'BUNDLE is a registry reference: record this run beside it in the registry (repro runs REF lists them)')
-    .option('--attest', 'with --expect-reproduced: write a reproduced-run attestation (reproduced-run.json, signed with --key/--keyless) into the run directory; with --attach, also beside the bundle')
-    .option('--sweep <name=values...>', 'run once per point: name=a..b (integers) or name=v1,v2; twice for the cartesian product (<cache>/runs/sweep-<id>/summary.json)')
-    .option('--max-parallel <n>', `sweep points run at once (default ${DEFAULT_MAX_PARALLEL}; with slurm, the job array's %N, default: as many as Slurm allows)`)
-    .option('--expect-digest <sha256:hex>', 'refuse to run unless the bundle\'s content digest is this (what each Slurm task checks)')
+    .option('--backend <backend>', 'docker, local or slurm (default: docker when the bundle has a Dockerfile and an engine answers, else local)')
+    .option('--out <dir>', `run directory (default: <cache>/${RUNS_DIR}/<run-id>; sweeps and Slurm jobs: <cache>/${RUNS_DIR}/sweep-<id>, slurm-<id>)`)
+    .option('--output <path-or-glob...>', 'an output besides those the manifest declares (an MLproject declares none); with none at all, every file the run creates or changes')
+    .option('--expect-reproduced', 'exit 1 when NOT reproduced, 6 when not comparable (another entry point or parameter)')
+    .option('--sweep <name=values...>', 'one run per point: name=a..b or name=v1,v2; twice for the product (summary.json)')
+    .option('--max-parallel <n>', `sweep points at once (default ${DEFAULT_MAX_PARALLEL}; slurm: the job array's %N)`)
+    .option('--strict', 'refuse to run on breaking drift (exit 5)')
+    .option('--python <path>', 'the interpreter the drift check describes (default: the one the snapshot names, if here)')
+    .optionsGroup('Sandbox and limits:')
+    .option('--no-sandbox', 'run the local backend unconfined, on purpose (with your user\'s rights)')
+    .option('--require-sandbox', 'refuse (exit 5) rather than run unconfined when bubblewrap does not work here')
+    .option('--env <name...>', 'pass these variables of this machine to the entry point (else a clean environment)')
+    .option('--expose <path...>', 'local: let the entry point read this host path, read-only (a toolchain, data)')
+    .option('--network <mode>', `network (default: ${DEFAULT_NETWORK})`)
+    .option('--time-limit <duration>', 'stop the entry point after 90s, 30m, 2h: exit 124, said in run.json')
+    .option('--pids-limit <n>', `at most this many processes (default ${DEFAULT_RESOURCE_LIMITS.pids}; local: an rlimit, not for root)`)
+    .option('--memory-limit <size>', 'at most this much memory, e.g. 16g (Docker only)')
+    .option('--file-size-limit <size>', 'no file the entry point writes may grow past this, e.g. 10g')
+    .option('--expect-digest <sha256:hex>', 'refuse unless the bundle\'s content digest is this (each Slurm task)')
+    .optionsGroup('Registry and attestations:')
+    .option('--attach', 'BUNDLE is a registry reference: record the run beside it (repro runs REF lists them)')
+    .option('--attest', 'with --expect-reproduced: a reproduced-run attestation in the run directory (and beside the bundle with --attach)')
+    .optionsGroup('Slurm (--backend slurm):')
     .option('--partition <name>', 'slurm: the partition (sbatch --partition)')
     .option('--time <limit>', 'slurm: time limit per task, as sbatch writes it (90, 2:00:00, 1-12)')
     .option('--cpus <n>', 'slurm: CPUs per task (sbatch --cpus-per-task)')
@@ -361,12 +345,16 @@ ssh-agent or ~/.ssh key), REPRO_DOCKER_TIMEOUT (seconds each engine request may 
     .option('--account <name>', 'slurm: the account to charge (sbatch --account)')
     .option('--qos <name>', 'slurm: the quality of service (sbatch --qos)')
     .option('--slurm-arg <arg>', 'slurm: one argument passed to sbatch verbatim, before the script (repeatable: --slurm-arg --constraint=a100)', (v: string, prev: string[] = []) => [...prev, v])
-    .option('--dry-run', 'slurm: print the batch script and the sbatch command; submit and write nothing (the tasks\' -P values go to JOB/args/N, mode 0600, only at submission: never into the script)')
+    .option('--dry-run', 'slurm: print the batch script and the sbatch command; submit and write nothing')
     .option('--queue-timeout <duration>', 'slurm: cancel the job if no task has started after this long (90s, 10m, 2h)')
-    .option('--cancel-on-interrupt', 'slurm: on Ctrl-C, cancel the submitted job (without it, the job keeps running and repro says how to cancel it)')
-    .option('--remote-repro <path>', 'slurm: the repro executable on the nodes (default: this Node.js and this repro, by absolute path)');
-  outputOptions(limitOptions(signingOptions(exec)), 'print one JSON document on stdout (the entry point\'s output goes to stderr)')
+    .option('--cancel-on-interrupt', 'slurm: on Ctrl-C, cancel the submitted job (else it keeps running)')
+    .option('--remote-repro <path>', 'slurm: the repro executable on the nodes (default: this one, by absolute path)')
+    .optionsGroup('Signing (--attest):');
+  outputOptions(limitOptions(signingOptions(exec).optionsGroup('Output and bundle limits:')), 'print one JSON document on stdout (the entry point\'s output goes to stderr)')
     .addHelpText('after', `
+Environment: REPRO_CACHE (the cache), DOCKER_HOST (unix, tcp, ssh://user@host with your ssh-agent
+or ~/.ssh key), REPRO_DOCKER_TIMEOUT (seconds each engine request may take, ${DEFAULT_DOCKER_TIMEOUT_S}).
+
 Examples:
   $ repro exec iris-demo-0.1.0.repro.tar.zst                     # main, defaults
   $ repro exec bundle.repro.tar.zst main -P seed=3 --backend local

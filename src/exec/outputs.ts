@@ -10,6 +10,9 @@ import type { OutputSpec, ParameterSpec } from '../project/types.js';
 import { comparability, describeIncomparability } from '../run-record/comparable.js';
 import type { OutputComparison, OutputRecord, OutputVerdict, ReproVerdict, RunRecord } from '../run-record/record.js';
 import { MAX_TEXT, readOutput } from './read-output.js';
+import { MAX_NORMALIZE_BYTES, normalizedDigest, NORMALIZERS, type Normalizer } from './normalize.js';
+import { constants, promises as fs } from 'node:fs';
+import path from 'node:path';
 
 export type { OutputComparison, OutputRecord, ReproVerdict };
 
@@ -18,8 +21,28 @@ export const DIFF_TEXT = 8 << 10;
 
 export async function recordOutputs(dir: string, paths: readonly string[], specs: readonly OutputSpec[]): Promise<OutputRecord[]> {
   const out: OutputRecord[] = [];
-  for (const p of paths) out.push(await readOutput(dir, p, specFor(p, specs)?.tolerance !== undefined ? MAX_TEXT : DIFF_TEXT));
+  for (const p of paths) {
+    const spec = specFor(p, specs);
+    const record = await readOutput(dir, p, spec?.tolerance !== undefined ? MAX_TEXT : DIFF_TEXT);
+    // A crafted manifest's normalize is one of NORMALIZERS or nothing.
+    const normalized = spec?.normalize && NORMALIZERS.includes(spec.normalize) && record.sha256 !== null && !record.files && !record.refused ? await normalizedOutput(path.join(dir, p), spec.normalize) : null;
+    out.push(normalized ? { ...record, normalized } : record);
+  }
   return out;
+}
+
+/** The normalised digest of a regular file (never through a link, never past MAX_NORMALIZE_BYTES). */
+async function normalizedOutput(file: string, by: Normalizer): Promise<OutputRecord['normalized'] | null> {
+  const handle = await fs.open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch(() => null);
+  if (!handle) return null;
+  try {
+    const st = await handle.stat();
+    if (!st.isFile() || st.size > MAX_NORMALIZE_BYTES) return null;
+    const sha256 = normalizedDigest(by, await handle.readFile());
+    return sha256 === null ? null : { by, sha256 };
+  } finally {
+    await handle.close();
+  }
 }
 
 /** For two directory outputs: which files are missing, extra or changed. */
@@ -50,6 +73,7 @@ function compareOne(ref: OutputRecord, cur: OutputRecord | undefined, specs: rea
   if (cur?.refused || ref.refused) return { ...base, verdict: 'refused' };
   if (!cur || cur.sha256 === null || ref.sha256 === null) return { ...base, verdict: 'missing' };
   if (cur.sha256 === ref.sha256) return { ...base, verdict: 'identical' };
+  if (ref.normalized && cur.normalized && ref.normalized.by === cur.normalized.by && ref.normalized.sha256 === cur.normalized.sha256) return { ...base, verdict: 'equivalent', normalized: cur.normalized.by };
   if (ref.files || cur.files) return { ...base, verdict: 'different', files: fileChanges(ref, cur) };
   const tolerance = specFor(cur.path, specs)?.tolerance;
   if (tolerance !== undefined && ref.text !== undefined && cur.text !== undefined) {
@@ -78,7 +102,7 @@ export function compareOutputs(reference: readonly OutputRecord[], current: read
   return compared;
 }
 
-const REPRODUCING: ReadonlySet<OutputVerdict> = new Set(['identical', 'within-tolerance']);
+const REPRODUCING: ReadonlySet<OutputVerdict> = new Set(['identical', 'equivalent', 'within-tolerance']);
 
 /**
  * The whole verdict: comparable or not first (same entry point, same parameters but seeds, a

@@ -30,6 +30,8 @@ export interface OutputSpec {
   tolerance?: number;
   /** Files matching `path` are never outputs (a log, a cache, a file that embeds the time). */
   ignore?: boolean;
+  /** Also compare with the bytes that embed times and ids set aside (exec/normalize.ts): "equivalent" when only those differ. */
+  normalize?: 'pdf' | 'png';
 }
 
 export interface ProjectManifest {

@@ -39,10 +39,13 @@ export interface OutputRecord {
   files?: Array<{ path: string; size: number; sha256: string }>;
   /** Present when something other than a regular file or directory stands at the path (or inside a directory output). */
   refused?: { path: string; kind: RefusedKind };
+  /** For an output declared with `normalize`: the sha256 of its bytes with times and ids set aside. */
+  normalized?: { by: 'pdf' | 'png'; sha256: string };
 }
 
 /** extra: an output the rerun made (detected, or matched by a glob) that the reference run did not. */
-export type OutputVerdict = 'identical' | 'within-tolerance' | 'different' | 'missing' | 'refused' | 'extra';
+/** equivalent: the bytes differ only where the declared normaliser sets them aside (a PDF's dates). */
+export type OutputVerdict = 'identical' | 'equivalent' | 'within-tolerance' | 'different' | 'missing' | 'refused' | 'extra';
 
 export interface OutputComparison {
   path: string;
@@ -53,6 +56,8 @@ export interface OutputComparison {
   maxDifference?: { value: number; at: string };
   /** For directory outputs that differ: the files missing, extra or changed. */
   files?: Array<{ path: string; change: 'missing' | 'extra' | 'changed' }>;
+  /** For an equivalent output: the normaliser whose set-aside bytes were all that differed. */
+  normalized?: 'pdf' | 'png';
   /** For files that differ: both sizes, and for small text files the first line that differs. */
   detail?: { expectedSize: number | null; actualSize: number | null; line?: { number: number; expected: string; actual: string } };
 }

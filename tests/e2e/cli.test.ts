@@ -161,4 +161,13 @@ describe('help', () => {
     expect(top.stdout).toMatch(/Exit codes/);
     expect(top.stdout).not.toMatch(/files-from/);
   });
+
+  it('issue 28, finding 10: exec --help says what it does in a paragraph, groups its options, and no line passes 100 characters', async () => {
+    const run = await runCli(['exec', '--help']);
+    expect(run.code).toBe(0);
+    const lines = run.stdout.split('\n');
+    expect(lines.filter((l) => l.length > 100)).toEqual([]);
+    for (const group of ['Run:', 'Sandbox and limits:', 'Registry and attestations:', 'Slurm (--backend slurm):', 'Signing (--attest):', 'Output and bundle limits:']) expect(lines).toContain(group);
+    expect(run.stdout.slice(0, run.stdout.indexOf('Arguments:')).split('\n').length).toBeLessThan(16);
+  });
 });

@@ -302,3 +302,33 @@ describe('issue 28, finding 8: the snapshot and the build notice what they recor
     expect((r.json().result.machine.changes ?? []).filter((c: { section: string }) => c.section === 'node')).toEqual([]);
   });
 });
+
+describe('issue 28, finding 5: artefacts that embed the time', () => {
+  const WRITE_PDF = `import datetime, os
+now = datetime.datetime.now().strftime("%Y%m%d%H%M%S%f")
+ident = os.urandom(16).hex()
+body = "BT /F1 12 Tf (loss 0.5) Tj ET"
+open("report.pdf", "wb").write(f"%PDF-1.4\\\\n1 0 obj << /CreationDate (D:{now}) >> endobj\\\\n2 0 obj << /Length {len(body)} >> stream\\\\n{body}\\\\nendstream endobj\\\\ntrailer << /ID [<{ident}><{ident}>] >>\\\\n%%EOF\\\\n".encode("latin1"))
+`;
+  async function pdfProject(normalize: boolean) {
+    const work = tempDir();
+    const output = normalize ? '{path: report.pdf, normalize: pdf}' : 'report.pdf';
+    const root = await makeProject({ 'repro.yaml': `name: pdf\nentry_points:\n  main:\n    command: "python3 write.py"\noutputs: [${output}]\n`, 'write.py': WRITE_PDF });
+    const env = { REPRO_CACHE: path.join(work, 'c') };
+    const first = await runCli(['build', root, '-o', path.join(work, 'b1'), '--json'], { env });
+    const ref = await runCli(['exec', first.json().result.bundle, '--backend', 'local', '--out', path.join(work, 'ref')], { env });
+    expect(ref.code, ref.stderr).toBe(0);
+    const built = await runCli(['build', root, '-o', path.join(work, 'b2'), '--with-run', path.join(work, 'ref'), '--json'], { env });
+    return runCli(['exec', built.json().result.bundle, '--backend', 'local', '--out', path.join(work, 'again'), '--expect-reproduced'], { env });
+  }
+
+  it('a PDF whose /CreationDate and /ID change every run: NOT reproduced as bytes, "equivalent" with normalize: pdf', async () => {
+    const plain = await pdfProject(false);
+    expect(plain.code).toBe(1);
+    expect(plain.stdout).toMatch(/report\.pdf {2}different/);
+    const normalized = await pdfProject(true);
+    expect(normalized.code, normalized.stderr).toBe(0);
+    expect(normalized.stdout).toContain('reproduced: every output matches the reference run');
+    expect(normalized.stdout).toContain('report.pdf  equivalent (identical once its /CreationDate, /ModDate, /ID and XMP dates are set aside)');
+  });
+});

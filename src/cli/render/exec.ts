@@ -6,6 +6,7 @@ import type { OutputComparison } from '../../run-record/record.js';
 import { describeIncomparability } from '../../run-record/comparable.js';
 import { formatBytes, shownPath } from './text.js';
 import { inert } from '../../core/inert.js';
+import { SET_ASIDE } from '../../exec/normalize.js';
 
 /** Outputs listed one by one up to this many; the rest are counted. */
 const LISTED = 20;
@@ -17,6 +18,7 @@ function short(sha: string): string {
 /** What differs in one output, in a line or three. */
 function whatDiffers(o: OutputComparison): string {
   let text = `  ${o.path}  ${o.verdict}`;
+  if (o.verdict === 'equivalent' && o.normalized) text += ` (identical once ${SET_ASIDE[o.normalized]} are set aside)`;
   if (o.maxDifference) text += ` (max |Δ| ${o.maxDifference.value} at ${o.maxDifference.at})`;
   const d = o.detail;
   if (d && o.verdict === 'different') {
@@ -53,7 +55,7 @@ export function renderExec(result: ExecResult, cwd: string): string {
     for (const o of verdict.outputs) if (o.verdict !== 'identical') text += whatDiffers(o);
     return text;
   }
-  const bad = verdict.outputs.filter((o) => o.verdict !== 'identical' && o.verdict !== 'within-tolerance');
+  const bad = verdict.outputs.filter((o) => o.verdict !== 'identical' && o.verdict !== 'equivalent' && o.verdict !== 'within-tolerance');
   text += `NOT reproduced: ${bad.length} of ${verdict.outputs.length} output${verdict.outputs.length === 1 ? '' : 's'}${under}\n`;
   for (const o of bad.slice(0, LISTED)) text += whatDiffers(o);
   if (bad.length > LISTED) text += `  and ${bad.length - LISTED} more (run.json lists them)\n`;

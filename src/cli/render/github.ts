@@ -66,7 +66,7 @@ export function outcomeAnnotations(command: string, result: any): string {
   if (command === 'build') return annotation('notice', `${path.basename(result.bundle)}: ${result.contentDigest}`, { title: 'repro build' });
   if (command === 'verify') return annotation('notice', `${result.name} ${result.version}: ${result.entries} entries match the manifest; ${result.contentDigest}${Array.isArray(result.attestations) ? `; ${result.attestations.length} attestation(s) verified` : ''}`, { title: 'repro verify' });
   if (command === 'exec' && result.reproduced && !result.reproduced.reproduced) {
-    return result.reproduced.outputs.filter((o: { verdict: string }) => o.verdict !== 'identical' && o.verdict !== 'within-tolerance').map((o: { path: string; verdict: string }) => annotation('error', `${o.path}: ${o.verdict}`, { title: 'repro exec: NOT reproduced' })).join('');
+    return result.reproduced.outputs.filter((o: { verdict: string }) => o.verdict !== 'identical' && o.verdict !== 'equivalent' && o.verdict !== 'within-tolerance').map((o: { path: string; verdict: string }) => annotation('error', `${o.path}: ${o.verdict}`, { title: 'repro exec: NOT reproduced' })).join('');
   }
   if (command === 'diff' && Array.isArray(result.changes)) {
     return result.changes.filter((c: { severity: string }) => c.severity === 'breaking').slice(0, 20).map((c: Difference) => annotation('warning', `${differenceLine(c)} (${c.reason ?? ''})`, { title: 'repro diff: breaking' })).join('');

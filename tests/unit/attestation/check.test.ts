@@ -148,6 +148,13 @@ describe('reproduced predicates', () => {
     await expect(checkAttestation(statementBytes(lying), facts, opts)).rejects.toMatchObject({ code: 'E_INTEGRITY', message: expect.stringContaining('$.status') });
   });
 
+  it('issue 28, finding 5: attack: a statement that calls a different output "equivalent" where the manifest declares no normaliser is refused', async () => {
+    const s = reproducedRun(record(`sha256:${'9'.repeat(64)}`), { fileName: facts.fileName, fileDigest: facts.report.fileDigest }, {});
+    const lying = structuredClone(s);
+    lying.predicate.outputs[1]!.verdict = 'equivalent';
+    await expect(checkAttestation(statementBytes(lying), facts, opts)).rejects.toMatchObject({ message: expect.stringContaining('$.outputs[1].verdict') });
+  });
+
   it('a reproduced-run attestation that calls a different output identical is refused', async () => {
     const s = reproducedRun(record(`sha256:${'9'.repeat(64)}`), { fileName: facts.fileName, fileDigest: facts.report.fileDigest }, {});
     expect(s.predicate.reproduced).toBe(false);

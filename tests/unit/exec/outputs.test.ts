@@ -130,3 +130,14 @@ describe('issue 28, finding 1 and 5: comparable first, every output, and what di
     expect(v.outputs[0]!.detail).toEqual({ expectedSize: 12, actualSize: 12, line: { number: 1, expected: 'loss 0.5', actual: 'loss 0.7' } });
   });
 });
+
+describe('issue 28, finding 5: normalised outputs', () => {
+  it('a PDF whose bytes differ but whose normalised digests agree is "equivalent", which reproduces; different normalised digests do not', () => {
+    const ref = { entry: 'main', parameters: {}, exitCode: 0, outputs: [{ path: 'loss.pdf', size: 9, sha256: 'a'.repeat(64), normalized: { by: 'pdf' as const, sha256: 'c'.repeat(64) } }] } as unknown as RunRecord;
+    const same = judgeRerun(ref, { entry: 'main', parameters: {}, outputs: [{ path: 'loss.pdf', size: 9, sha256: 'b'.repeat(64), normalized: { by: 'pdf', sha256: 'c'.repeat(64) } }] }, [{ path: 'loss.pdf', normalize: 'pdf' }], []);
+    expect(same.status).toBe('reproduced');
+    expect(same.outputs[0]).toMatchObject({ verdict: 'equivalent', normalized: 'pdf' });
+    const other = judgeRerun(ref, { entry: 'main', parameters: {}, outputs: [{ path: 'loss.pdf', size: 9, sha256: 'b'.repeat(64), normalized: { by: 'pdf', sha256: 'd'.repeat(64) } }] }, [{ path: 'loss.pdf', normalize: 'pdf' }], []);
+    expect(other.outputs[0]!.verdict).toBe('different');
+  });
+});
