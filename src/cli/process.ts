@@ -3,6 +3,7 @@
 // core/context.ts): it checks the Node.js version, bounds V8's young generation, wires signals to the
 // cleanup handlers, builds each command's context from the real environment and streams, runs
 // main.ts and sets the exit code it returns.
+import { foldText } from './render/text.js';
 import path from 'node:path';
 import v8 from 'node:v8';
 import { fileURLToPath } from 'node:url';
@@ -26,13 +27,18 @@ function nodeTooOld(): boolean {
   return major < MIN_NODE[0]! || (major === MIN_NODE[0] && minor < MIN_NODE[1]!);
 }
 
+/** Log lines on a terminal are folded to at most this many columns (or the terminal's width). */
+const LOG_WIDTH = 100;
+
 function logger(verbose: boolean): Logger {
+  // On a terminal, long messages fold at spaces; piped or captured, each stays one line for grep.
+  const fold = (text: string) => (process.stderr.isTTY ? foldText(text, Math.min(LOG_WIDTH, process.stderr.columns || LOG_WIDTH)) : text);
   return {
     // Messages name bundles, references and registry answers someone else chose: made inert.
-    info: (m) => process.stderr.write(`${inert(m)}\n`),
-    warn: (m) => process.stderr.write(`warning: ${inert(m)}\n`),
+    info: (m) => process.stderr.write(`${fold(inert(m))}\n`),
+    warn: (m) => process.stderr.write(`${fold(`warning: ${inert(m)}`)}\n`),
     debug: (m) => {
-      if (verbose) process.stderr.write(`debug: ${inert(m)}\n`);
+      if (verbose) process.stderr.write(`${fold(`debug: ${inert(m)}`)}\n`);
     },
   };
 }

@@ -43,3 +43,29 @@ export function shownPath(cwd: string, p: string): string {
   const rel = path.relative(cwd, p);
   return rel === '' ? p : rel.startsWith('..') || path.isAbsolute(rel) ? p : rel;
 }
+
+/**
+ * A message folded at spaces to `width` columns, continuation lines indented by `indent`
+ * (a terminal's log lines; a word longer than the width stays whole). Lines already short, and
+ * their own line breaks, are kept.
+ */
+export function foldText(text: string, width: number, indent = '  '): string {
+  return text
+    .split('\n')
+    .map((line) => {
+      if (line.length <= width) return line;
+      const lead = /^\s*/.exec(line)![0];
+      const out: string[] = [];
+      let current = '';
+      for (const word of line.slice(lead.length).split(' ')) {
+        const prefix = out.length === 0 ? lead : `${lead}${indent}`;
+        if (current !== '' && prefix.length + current.length + 1 + word.length > width) {
+          out.push(prefix + current);
+          current = word;
+        } else current = current === '' ? word : `${current} ${word}`;
+      }
+      out.push((out.length === 0 ? lead : `${lead}${indent}`) + current);
+      return out.join('\n');
+    })
+    .join('\n');
+}
