@@ -23,6 +23,7 @@ const FORMATS: Array<{ matches: (name: string) => boolean; load: () => Promise<L
   { matches: (n) => /^(environment|conda)\.ya?ml$/.test(n), load: async () => (await import('./conda.js')).condaEnvironmentReader }, // conda.yaml: MLflow's conda_env
   { matches: (n) => /^pylock(\.[^./\\]+)?\.toml$/.test(n), load: async () => (await import('./pylock.js')).pylockReader },
   { matches: (n) => n === 'pixi.lock', load: async () => (await import('./pixi.js')).pixiReader },
+  { matches: (n) => n === 'renv.lock', load: async () => (await import('./renv.js')).renvReader },
   { matches: (n) => /^requirements.*\.txt$/i.test(n) || /^constraints.*\.txt$/i.test(n), load: async () => (await import('./requirements.js')).requirementsReader },
 ];
 type Format = (typeof FORMATS)[number];

@@ -161,3 +161,50 @@ describe("issue 28, finding 8: MLflow's conda.yaml is a conda environment file",
     expect(records[0]!.packages.map((p) => p.name)).toEqual(expect.arrayContaining(['python', 'scikit-learn']));
   });
 });
+
+describe('renv.lock (issue 29)', () => {
+  it('reads every package with where it came from; credentials cut from repository URLs; renv\'s DESCRIPTION md5 is no archive hash', async () => {
+    const { parseRenvLock } = await import('../../../src/lockfile/renv.js');
+    const r = parseRenvLock(fixture('renv.lock'));
+    expect(r.format).toBe('renv.lock');
+    expect(r.packages).toEqual([
+      { name: 'R6', version: '2.5.1', source: 'https://cloud.r-project.org', hashes: [] },
+      { name: 'BiocGenerics', version: '0.50.0', source: 'bioconductor', hashes: [] },
+      { name: 'renv', version: '1.0.7', source: 'github:rstudio/renv@2b7db5b1a0a6b2d3b18e9b3c4f0e6c1f8a2e1d90', hashes: [] },
+      { name: 'ourtools', version: '0.3.0', source: 'https://packages.example.com/r', hashes: [] },
+      { name: 'mypkg', version: '0.0.1', source: 'local', hashes: [], platform: 'local' },
+    ]);
+    expect(JSON.stringify(r)).not.toContain('s3cr3tpw');
+    expect(r.warnings.map((w) => w.code)).toEqual(['LOCAL_PATH', 'MISSING_HASH']);
+    expect(r.warnings[1]!.message).toMatch(/^3 packages from R repositories with no archive hash/);
+  });
+
+  it('is found by findLockfiles under its name (not sniffed as a conda spec)', async () => {
+    const { findLockfiles } = await import('../../../src/lockfile/find.js');
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const os = await import('node:os');
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'repro-renv-'));
+    writeFileSync(path.join(dir, 'renv.lock'), fixture('renv.lock'));
+    const { records } = await findLockfiles(dir);
+    expect(records.map((x) => [x.path, x.format, x.packageCount])).toEqual([['renv.lock', 'renv.lock', 5]]);
+  });
+
+  it.each([
+    ['not JSON', '{"R": ', /not JSON/],
+    ['no Packages', '{"R": {"Version": "4.4.1"}}', /no "Packages" object/],
+    ['Packages an array', '{"Packages": [1, 2]}', /no "Packages" object/],
+  ])('hostile: %s is refused with the reason, never a crash', async (_name, text, message) => {
+    const { parseRenvLock } = await import('../../../src/lockfile/renv.js');
+    expect(() => parseRenvLock(text)).toThrow(message);
+  });
+
+  it('hostile: entries of the wrong shape are left out or named, never a crash', async () => {
+    const { parseRenvLock } = await import('../../../src/lockfile/renv.js');
+    const r = parseRenvLock(JSON.stringify({ R: { Repositories: 'x' }, Packages: { a: 1, b: null, c: { Package: ['x'], Version: 3, Source: { x: 1 } }, d: { Package: 'd', Version: '1.0', Source: 'GitHub', RemoteUsername: 'u', RemoteRepo: 'r' } } }));
+    expect(r.packages).toEqual([
+      { name: 'c', version: null, source: null, hashes: [] },
+      { name: 'd', version: '1.0', source: 'github:u/r', hashes: [] },
+    ]);
+    expect(r.warnings.map((w) => w.code)).toEqual(['UNPINNED', 'UNPINNED']);
+  });
+});
