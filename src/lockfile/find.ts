@@ -24,6 +24,7 @@ const FORMATS: Array<{ matches: (name: string) => boolean; load: () => Promise<L
   { matches: (n) => /^pylock(\.[^./\\]+)?\.toml$/.test(n), load: async () => (await import('./pylock.js')).pylockReader },
   { matches: (n) => n === 'pixi.lock', load: async () => (await import('./pixi.js')).pixiReader },
   { matches: (n) => n === 'renv.lock', load: async () => (await import('./renv.js')).renvReader },
+  { matches: (n) => n === 'python_env.yaml', load: async () => (await import('./python-env.js')).pythonEnvReader }, // MLflow's python_env
   { matches: (n) => /^requirements.*\.txt$/i.test(n) || /^constraints.*\.txt$/i.test(n), load: async () => (await import('./requirements.js')).requirementsReader },
 ];
 type Format = (typeof FORMATS)[number];

@@ -208,3 +208,33 @@ describe('renv.lock (issue 29)', () => {
     expect(r.warnings.map((w) => w.code)).toEqual(['UNPINNED', 'UNPINNED']);
   });
 });
+
+describe("MLflow's python_env.yaml (issue 29)", () => {
+  // the python_env.yaml `mlflow` writes for a logged model, and MLflow's documented project example
+  const DOC = 'python: "3.10.12"\nbuild_dependencies:\n  - pip==23.3.1\n  - setuptools\n  - wheel==0.41.2\ndependencies:\n  - -r requirements.txt\n  - mlflow==2.9.2\n  - scikit-learn>=1.3\n  - utils @ git+https://user:tok@github.com/acme/utils.git@v1\n';
+
+  it('records the Python version and every requirement, -r lines left to their own file, credentials cut', async () => {
+    const { parsePythonEnv } = await import('../../../src/lockfile/python-env.js');
+    const r = parsePythonEnv(DOC);
+    expect(r.format).toBe('python_env.yaml');
+    expect(r.packages.map((p) => [p.name, p.version])).toEqual([['python', '3.10.12'], ['pip', '23.3.1'], ['setuptools', null], ['wheel', '0.41.2'], ['mlflow', '2.9.2'], ['scikit-learn', null], ['utils', null]]);
+    expect(JSON.stringify(r)).not.toContain('tok@');
+    expect(r.warnings.filter((w) => w.code === 'UNPINNED').map((w) => w.package)).toEqual(expect.arrayContaining(['setuptools', 'scikit-learn']));
+    expect(r.warnings.some((w) => w.code === 'MISSING_HASH' && w.package === 'mlflow')).toBe(true);
+  });
+
+  it.each([
+    ['a list where a version belongs is left out', 'python: [3]\ndependencies: [numpy==1.0]\n'],
+  ])('hostile: %s', async (_name, text) => {
+    const { parsePythonEnv } = await import('../../../src/lockfile/python-env.js');
+    expect(parsePythonEnv(text).packages.map((p) => p.name)).toEqual(['numpy']);
+  });
+
+  it.each([
+    ['dependencies not a list', 'python: "3.11"\ndependencies: numpy\n', /must be a list/],
+    ['neither python nor dependencies', 'name: x\n', /not an MLflow python_env\.yaml/],
+  ])('hostile: %s is refused with the reason', async (_name, text, message) => {
+    const { parsePythonEnv } = await import('../../../src/lockfile/python-env.js');
+    expect(() => parsePythonEnv(text)).toThrow(message);
+  });
+});
