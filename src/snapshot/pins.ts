@@ -9,6 +9,7 @@
 // PIN_UNSATISFIED (absent ones are not counted: dev and optional packages are often left out).
 import type { LockWarning, LockfileRecord } from '../lockfile/types.js';
 import { normalizeName } from '../lockfile/requirements.js';
+import { evaluateMarker, markerEnvironment } from '../lockfile/pep508.js';
 import type { PythonIdentity } from './probe-python.js';
 import { createRequire } from 'node:module';
 import { promises as fs } from 'node:fs';
@@ -30,9 +31,15 @@ function isLocal(source: string | null, platform: string | undefined): boolean {
   return platform === 'local' || (source !== null && (/^(file:|\.{0,2}\/|git\+|[A-Za-z]:\\)/.test(source) || source === '.' || source === '..' || source === 'editable' || source === 'virtual'));
 }
 
-/** The pins of `lock` that `python` does not satisfy, as lockfile warnings. */
-export function pinWarnings(lock: LockfileRecord, python: PythonIdentity | null): LockWarning[] {
+/**
+ * The pins of `lock` that `python` does not satisfy, as lockfile warnings. With the OS known, a
+ * package's PEP 508 marker is evaluated for this interpreter on this OS (lockfile/pep508.ts): one
+ * that does not apply here is not expected; one that does is expected like any other; one that
+ * cannot be evaluated is not expected installed (it may be for another platform).
+ */
+export function pinWarnings(lock: LockfileRecord, python: PythonIdentity | null, os?: { platform: string; arch: string; kernel?: string } | null): LockWarning[] {
   if (!python || !PYTHON_LOCK_FORMATS.has(lock.format)) return [];
+  const env = os ? markerEnvironment(python, os) : null;
   const installed = new Map(Object.entries(python.packages).map(([n, v]) => [normalizeName(n), v]));
   const out: LockWarning[] = [];
   const missing: string[] = [];
@@ -40,11 +47,13 @@ export function pinWarnings(lock: LockfileRecord, python: PythonIdentity | null)
   const byName = new Map<string, { name: string; versions: string[]; everywhere: boolean }>();
   for (const p of lock.packages) {
     if (isLocal(p.source, p.platform)) continue;
+    const applies = p.platform && env ? evaluateMarker(p.platform, env) : null;
+    if (applies === false) continue; // for another platform or interpreter
     // A requirement without an exact pin (numpy>=1.20, a bare name) still has to be importable.
     if (p.version === null && p.source !== null && /^[a-z][a-z0-9+.-]*:\/\//i.test(p.source) && !/pypi|simple|index/i.test(p.source)) continue; // a direct URL: its name may not be what it installs
     const g = byName.get(normalizeName(p.name)) ?? { name: p.name, versions: [], everywhere: false };
     if (p.version !== null && !g.versions.includes(p.version)) g.versions.push(p.version);
-    g.everywhere ||= !p.platform;
+    g.everywhere ||= !p.platform || applies === true;
     byName.set(normalizeName(p.name), g);
   }
   const pinned = byName.size;

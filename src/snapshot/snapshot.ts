@@ -134,7 +134,7 @@ export async function captureSnapshot(options: SnapshotOptions, ctx: Context): P
       env: report(true, [], 0),
       data: report(true, [], dataMs),
     },
-    lockfileWarnings: await withPinWarnings(locks.warnings, locks.records, python.identity, dir),
+    lockfileWarnings: await withPinWarnings(locks.warnings, locks.records, python.identity, os.identity, dir),
     durationMs: 0,
   };
   const clean = scrubSecrets({ identity, context }, ctx.env);
@@ -150,11 +150,11 @@ export async function captureSnapshot(options: SnapshotOptions, ctx: Context): P
 }
 
 /** The lock readers' warnings plus, per lockfile, the pins the recorded environment does not satisfy. */
-async function withPinWarnings(warnings: Record<string, LockWarning[]>, records: readonly LockfileRecord[], python: PythonIdentity | null, dir: string): Promise<Record<string, LockWarning[]>> {
+async function withPinWarnings(warnings: Record<string, LockWarning[]>, records: readonly LockfileRecord[], python: PythonIdentity | null, os: OsIdentity, dir: string): Promise<Record<string, LockWarning[]>> {
   const out = { ...warnings };
   for (const r of records) {
     const node = NODE_LOCK_FORMATS.has(r.format) ? await installedNodePackages(path.join(dir, path.dirname(r.path), 'node_modules'), new Set(r.packages.map((p) => p.name))) : null;
-    const pins = [...pinWarnings(r, python), ...nodePinWarnings(r, node)];
+    const pins = [...pinWarnings(r, python, os), ...nodePinWarnings(r, node)];
     if (pins.length) out[r.path] = [...(out[r.path] ?? []), ...pins];
   }
   return out;

@@ -150,3 +150,29 @@ describe('node pins against node_modules (semver)', () => {
     expect(nodePinWarnings(lock, null)).toEqual([]);
   });
 });
+
+describe('issue 29: PEP 508 markers evaluated for the recorded interpreter and OS', () => {
+  const linux = { platform: 'linux', arch: 'x64' };
+  const lock = (packages: LockfileRecord['packages']): LockfileRecord => ({ path: 'requirements.txt', format: 'requirements', sha256: 'sha256:x', packageCount: packages.length, packages });
+
+  it('a package whose marker applies here is expected installed; one for another platform is not judged', () => {
+    const l = lock([
+      { name: 'uvloop', version: '0.21.0', source: null, hashes: [], platform: "sys_platform == 'linux'" },
+      { name: 'pywin32', version: '308', source: null, hashes: [], platform: "sys_platform == 'win32'" },
+    ]);
+    expect(pinWarnings(l, py({}), linux)).toEqual([{ code: 'NOT_INSTALLED', message: '1 of 1 required packages are not installed in Python 3.11.2 (the recorded interpreter cannot import them): uvloop' }]);
+    expect(pinWarnings(l, py({ uvloop: '0.20.0' }), linux).map((w) => w.code)).toEqual(['PIN_UNSATISFIED']);
+    expect(pinWarnings(l, py({}), null)).toEqual([]); // no OS recorded: markers are not decided
+  });
+
+  it("the real uv pip compile pylock (every package under python_full_version == '3.12.*' and sys_platform == 'linux') is judged for CPython 3.12 on Linux, and for nothing else", async () => {
+    const all = (await findLockfiles(path.join(REAL, 'pylock-uvcompile-odh-runtimes-baseline'))).records[0]!;
+    const py312 = (packages: Record<string, string>) => ({ version: '3.12.4', implementation: 'CPython', packages });
+    const ws = pinWarnings(all, py312({}), linux);
+    expect(ws).toHaveLength(1);
+    expect(ws[0]!.message).toMatch(/^86 of 86 required packages are not installed in Python 3\.12\.4/);
+    expect(pinWarnings(all, py312(asInstalled(all)), linux)).toEqual([]);
+    expect(pinWarnings(all, py({}), linux)).toEqual([]); // 3.11: none of it applies
+    expect(pinWarnings(all, py312({}), { platform: 'darwin', arch: 'arm64' })).toEqual([]); // nor on macOS
+  });
+});
