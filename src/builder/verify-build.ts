@@ -80,7 +80,7 @@ export async function runVerifiedBuild(options: BuildOptions, ctx: Context, self
     }
     await commitTemp(staged, plan.output);
     untrackStaged();
-    const lockStatus = await applyLock({ ...plan, lockAction: plan.lockAction === 'skip' ? 'skip' : plan.lockAction === 'matched' ? 'matched' : 'write' }, first.contentDigest);
+    const lockStatus = await applyLock(plan, first.contentDigest);
     if (stale) {
       ctx.log.warn(`build: repro.lock recorded another bundle (${lockDifferences.length} difference${lockDifferences.length === 1 ? '' : 's'}); the build is reproducible, and repro.lock now records it: commit it (in CI, --locked fails on a stale lock instead)`);
       for (const d of lockDifferences.slice(0, 10)) ctx.log.warn(`  ${describeDifference(d)}`);

@@ -5,11 +5,11 @@
 // costs only time; writing it is best-effort and atomic.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { ignoreReproDir } from './repro-dir.js';
+import { ignoreReproDir, REPRO_DIR } from './repro-dir.js';
 import { writeChunksAtomic } from './atomic-write.js';
 import { TextChunks } from './text-chunks.js';
 
-export const CACHE_FILE = path.join('.repro', 'cache', 'hashes.v1.json');
+export const CACHE_FILE = path.join(REPRO_DIR, 'cache', 'hashes.v1.json');
 const RACY_MS = 2000;
 
 export interface StatKey {

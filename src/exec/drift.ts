@@ -12,6 +12,7 @@ import type { ProjectManifest } from '../project/types.js';
 import type { RunRecord } from '../run-record/record.js';
 import { parseSnapshot } from '../snapshot/io.js';
 import type { Snapshot } from '../snapshot/snapshot.js';
+import { NODE_LOCK_FORMATS } from '../snapshot/pins.js';
 import { describeThisMachine } from '../snapshot/this-machine.js';
 import { SNAPSHOT_FILE } from '../bundle/layout.js';
 
@@ -21,12 +22,10 @@ export interface DriftOptions {
   strict?: boolean;
 }
 
-const NODE_LOCKS = new Set(['package-lock.json', 'npm-shrinkwrap.json', 'pnpm-lock.yaml', 'yarn.lock']);
-
 /** The project runs on Node: a package.json, a Node lock, or the manifest's environment.node. */
 async function usesNode(projectDir: string, manifest: ProjectManifest | null, snapshot: Snapshot): Promise<boolean> {
   if (manifest?.environment.node) return true;
-  if (snapshot.identity.lockfiles.some((l) => NODE_LOCKS.has(path.posix.basename(l.path)))) return true;
+  if (snapshot.identity.lockfiles.some((l) => NODE_LOCK_FORMATS.has(l.format))) return true;
   return fs.stat(path.join(projectDir, 'package.json')).then(() => true, () => false);
 }
 

@@ -6,9 +6,8 @@
 // input: a PNG is walked chunk by chunk with bounds checked, and a file larger than
 // MAX_NORMALIZE_BYTES is compared byte for byte only.
 import { createHash } from 'node:crypto';
+import type { Normalizer } from '../project/types.js';
 
-export type Normalizer = 'pdf' | 'png';
-export const NORMALIZERS: readonly Normalizer[] = ['pdf', 'png'];
 /** Files larger than this are not normalised (they are read whole to be). */
 export const MAX_NORMALIZE_BYTES = 256 * 2 ** 20;
 

@@ -6,11 +6,11 @@
 // differing line of a small text file), each output named with its verdict. An output missing
 // from either run, refused, or made only by the rerun never reproduces.
 import { comparisonKey, literalOutputs, specFor } from '../project/output-match.js';
-import type { OutputSpec, ParameterSpec } from '../project/types.js';
+import { NORMALIZERS, type Normalizer, type OutputSpec, type ParameterSpec } from '../project/types.js';
 import { comparability, describeIncomparability } from '../run-record/comparable.js';
 import type { OutputComparison, OutputRecord, OutputVerdict, ReproVerdict, RunRecord } from '../run-record/record.js';
 import { MAX_TEXT, readOutput } from './read-output.js';
-import { MAX_NORMALIZE_BYTES, normalizedDigest, NORMALIZERS, type Normalizer } from './normalize.js';
+import { MAX_NORMALIZE_BYTES, normalizedDigest } from './normalize.js';
 import { constants, promises as fs } from 'node:fs';
 import path from 'node:path';
 

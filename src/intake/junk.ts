@@ -5,12 +5,13 @@ import ignore, { type Ignore } from 'ignore';
 import { CODECS, EXTENSION } from '../bundle/codecs.js';
 import { LOCK_FILE } from '../bundle/lock.js';
 import { KEPT_REFERENCE_RUN } from '../bundle/layout.js';
+import { REPRO_DIR } from '../core/repro-dir.js';
 
 export const JUNK_PATTERNS: readonly string[] = [
   '.git/',
   '.hg/',
   '.svn/',
-  '.repro/',
+  `${REPRO_DIR}/`,
   '__pycache__/',
   '*.pyc',
   '*.pyo',

@@ -103,14 +103,16 @@ async function dataFiles(root: string, data: readonly string[]): Promise<string[
 
 /** Untracked files git ignores (`git ls-files --others --ignored --exclude-standard`). */
 async function listGitIgnored(root: string, env: SelectOptions['env']): Promise<string[]> {
-  const gitEnv = { ...(env ?? {}), GIT_OPTIONAL_LOCKS: '0', LC_ALL: 'C' } as NodeJS.ProcessEnv;
-  const { stdout } = await run('git', ['-C', root, 'ls-files', '-z', '--others', '--ignored', '--exclude-standard'], { env: gitEnv, maxBuffer: 1 << 30, encoding: 'buffer' });
+  const { stdout } = await run('git', ['-C', root, 'ls-files', '-z', '--others', '--ignored', '--exclude-standard'], { env: gitEnvOf(env), maxBuffer: 1 << 30, encoding: 'buffer' });
   return stdout.toString('utf8').split('\0').filter((p) => p !== '');
 }
 
+/** The environment git runs with here: no optional locks, untranslated output. */
+const gitEnvOf = (env: SelectOptions['env']) => ({ ...(env ?? {}), GIT_OPTIONAL_LOCKS: '0', LC_ALL: 'C' }) as NodeJS.ProcessEnv;
+
 /** `git ls-files` output relative to root, or null when root is not inside a git work tree. */
 async function listGitFiles(root: string, env: SelectOptions['env']): Promise<string[] | null> {
-  const gitEnv = { ...(env ?? {}), GIT_OPTIONAL_LOCKS: '0', LC_ALL: 'C' } as NodeJS.ProcessEnv;
+  const gitEnv = gitEnvOf(env);
   try {
     const inside = await run('git', ['-C', root, 'rev-parse', '--is-inside-work-tree'], { env: gitEnv });
     if (inside.stdout.trim() !== 'true') return null;

@@ -24,6 +24,10 @@ export interface EntryPointSpec {
   parameters: ParameterSpec[];
 }
 
+/** The normalisers an output may declare (exec/normalize.ts): what each sets aside. */
+export type Normalizer = 'pdf' | 'png';
+export const NORMALIZERS: readonly Normalizer[] = ['pdf', 'png'];
+
 export interface OutputSpec {
   /** A relative path, or a glob (outputs/*.json, mlruns/**\/artifacts/**) matched against the files the run leaves. */
   path: string;
@@ -31,7 +35,7 @@ export interface OutputSpec {
   /** Files matching `path` are never outputs (a log, a cache, a file that embeds the time). */
   ignore?: boolean;
   /** Also compare with the bytes that embed times and ids set aside (exec/normalize.ts): "equivalent" when only those differ. */
-  normalize?: 'pdf' | 'png';
+  normalize?: Normalizer;
 }
 
 export interface ProjectManifest {

@@ -8,6 +8,7 @@ import type { Severity } from '../core/difference.js';
 import type { Change } from '../diff/change.js';
 import { REFERENCE_RUN_PATH } from '../bundle/layout.js';
 import type { Comparability } from './comparable.js';
+import type { Normalizer } from '../project/types.js';
 
 export const RUN_SCHEMA_VERSION = 1;
 
@@ -40,7 +41,7 @@ export interface OutputRecord {
   /** Present when something other than a regular file or directory stands at the path (or inside a directory output). */
   refused?: { path: string; kind: RefusedKind };
   /** For an output declared with `normalize`: the sha256 of its bytes with times and ids set aside. */
-  normalized?: { by: 'pdf' | 'png'; sha256: string };
+  normalized?: { by: Normalizer; sha256: string };
 }
 
 /** extra: an output the rerun made (detected, or matched by a glob) that the reference run did not. */
@@ -57,7 +58,7 @@ export interface OutputComparison {
   /** For directory outputs that differ: the files missing, extra or changed. */
   files?: Array<{ path: string; change: 'missing' | 'extra' | 'changed' }>;
   /** For an equivalent output: the normaliser whose set-aside bytes were all that differed. */
-  normalized?: 'pdf' | 'png';
+  normalized?: Normalizer;
   /** For files that differ: both sizes, and for small text files the first line that differs. */
   detail?: { expectedSize: number | null; actualSize: number | null; line?: { number: number; expected: string; actual: string } };
 }

@@ -2,6 +2,7 @@
 // one canonical record with two parts: `identity`, everything that decides whether a run can
 // be reproduced, whose sha256 is the snapshotDigest; and `context`, what varies without
 // mattering (host name, capture time, durations, GPU UUIDs, free memory, probe notes).
+import { REPRO_DIR } from '../core/repro-dir.js';
 import path from 'node:path';
 import { canonicalJson } from '../core/canonical-json.js';
 import type { Context } from '../core/context.js';
@@ -96,7 +97,7 @@ export async function captureSnapshot(options: SnapshotOptions, ctx: Context): P
     return [v, ctx.now().getTime() - t];
   };
   const cache = await new HashCache(dir).load();
-  const ownFiles = [...new Set([path.relative(dir, output), SNAPSHOT_FILE, '.repro', LOCK_FILE])].filter((p) => p !== '' && !p.startsWith('..'));
+  const ownFiles = [...new Set([path.relative(dir, output), SNAPSHOT_FILE, REPRO_DIR, LOCK_FILE])].filter((p) => p !== '' && !p.startsWith('..'));
   const [[os, osMs], [node, nodeMs], [python, pyMs], [gpu, gpuMs], [locks, lockMs], [git, gitMs], [data, dataMs]] = await Promise.all([
     timed(() => probeOs()),
     timed(() => probeNode({ ...tool, cacheDir: options.toolCacheDir })),
