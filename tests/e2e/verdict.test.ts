@@ -332,3 +332,17 @@ open("report.pdf", "wb").write(f"%PDF-1.4\\\\n1 0 obj << /CreationDate (D:{now})
     expect(normalized.stdout).toContain('report.pdf  equivalent (identical once its /CreationDate, /ModDate, /ID and XMP dates are set aside)');
   });
 });
+
+describe('issue 28, finding 3: the data a bundle\'s snapshot names is hostile input', () => {
+  it('attack: data recorded outside the project (an absolute host path) is never read at exec: said, and not compared', async () => {
+    const { root, build, exec, env } = await setup();
+    const outside = tempDir('repro-host-data-');
+    await fs.writeFile(path.join(outside, 'secret.csv'), 'host only\n');
+    expect((await runCli(['snapshot', root, '--no-import', '--data', outside], { env })).code).toBe(0);
+    await fs.writeFile(path.join(outside, 'secret.csv'), 'changed on the host\n'); // were exec to hash it, --strict would refuse
+    const r = await exec(await build(), '--strict', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`the snapshot's data ${outside} is not in the bundle: not compared`);
+    expect((r.json().result.machine.changes ?? []).filter((c: { section: string }) => c.section === 'data')).toEqual([]);
+  });
+});
