@@ -4,6 +4,7 @@ import type { Snapshot } from '../snapshot/snapshot.js';
 import { SEVERITY_ORDER, type Severity } from '../core/difference.js';
 import { change, same, type Change } from './change.js';
 import { diffData, diffEnv, diffGit, diffGpu, diffLockfiles, diffNode, diffOs, diffPython } from './sections.js';
+import { diffLockNeeds } from './lock-needs.js';
 import { overview, type DiffOverview } from './summary.js';
 
 export interface SnapshotDiff {
@@ -25,6 +26,7 @@ export function diffSnapshots(a: Snapshot, b: Snapshot): SnapshotDiff {
     ...diffPython(x.python, y.python),
     ...diffGpu(x.gpu, y.gpu, x.python),
     ...diffLockfiles(x.lockfiles, y.lockfiles),
+    ...diffLockNeeds(x, y),
     ...diffGit(x.git, y.git),
     ...diffEnv(x.env, y.env),
     ...diffData(x.data, y.data),

@@ -4,7 +4,8 @@ import { THREAD_VARS } from '../snapshot/probe-env.js';
 import type { SnapshotIdentity } from '../snapshot/snapshot.js';
 import type { Severity } from '../core/difference.js';
 import { change, same, type Change } from './change.js';
-import { compareDotted, versionDistance, type VersionScheme } from './versions.js';
+import { compareDotted } from '../core/dotted-version.js';
+import { versionDistance, type VersionScheme } from './versions.js';
 
 type Id = SnapshotIdentity;
 

@@ -2,6 +2,7 @@
 // distributions (local versions such as +cu130 count: they are different builds), and by
 // dotted numbers for everything else (drivers, CUDA, distributions).
 import { createRequire } from 'node:module';
+import { dottedParts as dotted } from '../core/dotted-version.js';
 
 // Loaded on first use: most diffs compare equal versions and never need either library.
 const require = createRequire(import.meta.url);
@@ -13,10 +14,6 @@ const explain = (v: string) => (pep440Lib ??= require('@renovatebot/pep440') as 
 export type VersionDistance = 'equal' | 'major' | 'minor' | 'patch' | 'build' | 'other';
 export type VersionScheme = 'semver' | 'pep440' | 'dotted';
 
-function dotted(v: string): number[] | null {
-  const m = /^v?(\d+(?:\.\d+)*)/.exec(v.trim());
-  return m ? m[1]!.split('.').map(Number) : null;
-}
 
 function byParts(a: number[], b: number[]): VersionDistance {
   const [a0 = 0, a1 = 0] = a;
@@ -59,16 +56,4 @@ export function versionDistance(a: string | null, b: string | null, scheme: Vers
     return d === 'equal' ? 'patch' : d;
   }
   return 'other';
-}
-
-/** -1, 0 or 1 comparing dotted numeric versions (CUDA, drivers); null when not numeric. */
-export function compareDotted(a: string, b: string): number | null {
-  const x = dotted(a);
-  const y = dotted(b);
-  if (!x || !y) return null;
-  for (let i = 0; i < Math.max(x.length, y.length); i++) {
-    const d = (x[i] ?? 0) - (y[i] ?? 0);
-    if (d !== 0) return Math.sign(d);
-  }
-  return 0;
 }

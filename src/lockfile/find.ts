@@ -113,7 +113,7 @@ export async function findLockfiles(dir: string): Promise<FoundLockfiles> {
     const sha256 = createHash('sha256').update(identityBytes(rel, bytes)).digest('hex');
     try {
       const parsed = await reader.read(file, bytes.toString('utf8'));
-      records.push({ path: rel, format: parsed.format, sha256, packageCount: parsed.packages.length, packages: parsed.packages });
+      records.push({ path: rel, format: parsed.format, sha256, packageCount: parsed.packages.length, packages: parsed.packages, ...(parsed.platforms ? { platforms: parsed.platforms } : {}) });
       const list = [...parsed.warnings];
       if (parsed.manifest && (await olderThan(file, path.join(path.dirname(file), parsed.manifest)))) {
         list.push({ code: 'LOCK_OLDER_THAN_MANIFEST', message: `${rel} is older than ${parsed.manifest}; it may not match it` });

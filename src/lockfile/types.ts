@@ -16,14 +16,32 @@ export interface LockPackage {
  * MISSING_HASH: a package fetched from a registry or URL without a hash to check it by.
  * LOCAL_PATH: a package from a folder of the project (a workspace, file:, a directory): it has
  * no registry hash to miss; its bytes are the project's own. PLATFORM_SPECIFIC: installed only on
- * some platforms (markers, conda platforms, yarn conditions).
+ * some platforms (markers, conda platforms, yarn conditions). MACHINE_UNMET: the lock was solved
+ * for a machine this one is not (no platform for it, or an older glibc, kernel or CUDA driver than
+ * its virtual packages name).
  */
-export type LockWarningCode = 'UNPINNED' | 'MISSING_HASH' | 'LOCAL_PATH' | 'PLATFORM_SPECIFIC' | 'LOCK_OLDER_THAN_MANIFEST' | 'CREDENTIALS_REMOVED' | 'UNPARSED_LINE' | 'PIN_UNSATISFIED' | 'NOT_INSTALLED';
+export type LockWarningCode = 'UNPINNED' | 'MISSING_HASH' | 'LOCAL_PATH' | 'PLATFORM_SPECIFIC' | 'LOCK_OLDER_THAN_MANIFEST' | 'CREDENTIALS_REMOVED' | 'UNPARSED_LINE' | 'PIN_UNSATISFIED' | 'NOT_INSTALLED' | 'MACHINE_UNMET';
 
 export interface LockWarning {
   code: LockWarningCode;
   message: string;
   package?: string;
+}
+
+/**
+ * A platform a lock was solved for, with the virtual packages the solve assumed the machine has
+ * (pixi.lock v7: `__glibc=2.28`, `__cuda=12.0`, `__archspec=0=x86_64`): a machine that lacks one
+ * cannot install what the lock pins for that platform (diff/lock-needs.ts judges it).
+ */
+export interface LockPlatform {
+  /** The name the lock gives it (a conda subdir, or a custom name). */
+  name: string;
+  /** The conda subdir it installs (linux-64, osx-arm64, ...): the name unless the lock says otherwise. */
+  subdir: string;
+  /** As the lock writes them: name=version[=build]. */
+  virtualPackages: string[];
+  /** The lock's environments that have packages for it, sorted. */
+  environments: string[];
 }
 
 export interface LockfileRecord {
@@ -32,6 +50,8 @@ export interface LockfileRecord {
   sha256: string;
   packageCount: number;
   packages: LockPackage[];
+  /** The platforms the lock was solved for, where the format records them (pixi.lock v7). */
+  platforms?: LockPlatform[];
 }
 
 export interface ParsedLock {
@@ -40,6 +60,8 @@ export interface ParsedLock {
   warnings: LockWarning[];
   /** The manifest this lock is derived from, relative to the lock's directory, if any. */
   manifest?: string;
+  /** The platforms the lock was solved for, with the virtual packages each assumed (pixi.lock v7). */
+  platforms?: LockPlatform[];
 }
 
 /**

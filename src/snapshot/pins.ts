@@ -4,6 +4,8 @@
 // both; pinned packages that are not installed at all are one NOT_INSTALLED warning per
 // lockfile (a lock for another machine would otherwise give hundreds). Packages limited to some
 // platforms by a marker, and the project's own (local) packages, are not expected installed.
+// pixi.lock's PyPI packages are judged by version only: a pixi lock holds several environments
+// and the snapshot cannot tell which one is active, so one not installed says nothing.
 // Node locks (npm, pnpm, yarn) are judged by semver against the node_modules beside them, when
 // there is one: a package there at another version than every pin of its name is
 // PIN_UNSATISFIED (absent ones are not counted: dev and optional packages are often left out).
@@ -26,6 +28,7 @@ const satisfies = (version: string, spec: string): boolean | null => {
 /** The lock formats whose packages are PyPI's (pin checks, purls). */
 export const PYTHON_LOCK_FORMATS = new Set(['requirements', 'uv.lock', 'poetry.lock', 'Pipfile.lock', 'pylock.toml']);
 const NAMED = 8;
+const PIXI_FORMAT = 'pixi.lock';
 
 function isLocal(source: string | null, platform: string | undefined): boolean {
   return platform === 'local' || (source !== null && (/^(file:|\.{0,2}\/|git\+|[A-Za-z]:\\)/.test(source) || source === '.' || source === '..' || source === 'editable' || source === 'virtual'));
@@ -38,14 +41,20 @@ function isLocal(source: string | null, platform: string | undefined): boolean {
  * cannot be evaluated is not expected installed (it may be for another platform).
  */
 export function pinWarnings(lock: LockfileRecord, python: PythonIdentity | null, os?: { platform: string; arch: string; kernel?: string } | null): LockWarning[] {
-  if (!python || !PYTHON_LOCK_FORMATS.has(lock.format)) return [];
+  if (!python) return [];
+  if (lock.format === PIXI_FORMAT) return checkPins(lock.packages.filter((p) => p.platform === 'pypi').map(({ platform: _, ...p }) => p), python, os, false);
+  return PYTHON_LOCK_FORMATS.has(lock.format) ? checkPins(lock.packages, python, os, true) : [];
+}
+
+/** The pins of `packages` that `python` does not satisfy; with `expectAll`, one NOT_INSTALLED naming those it lacks. */
+function checkPins(packages: LockfileRecord['packages'], python: PythonIdentity, os: { platform: string; arch: string; kernel?: string } | null | undefined, expectAll: boolean): LockWarning[] {
   const env = os ? markerEnvironment(python, os) : null;
   const installed = new Map(Object.entries(python.packages).map(([n, v]) => [normalizeName(n), v]));
   const out: LockWarning[] = [];
   const missing: string[] = [];
   // One name may be pinned more than once (uv's forks by marker): any pin satisfied will do.
   const byName = new Map<string, { name: string; versions: string[]; everywhere: boolean }>();
-  for (const p of lock.packages) {
+  for (const p of packages) {
     if (isLocal(p.source, p.platform)) continue;
     const applies = p.platform && env ? evaluateMarker(p.platform, env) : null;
     if (applies === false) continue; // for another platform or interpreter
@@ -66,7 +75,7 @@ export function pinWarnings(lock: LockfileRecord, python: PythonIdentity | null,
     const ok = g.versions.length === 0 || g.versions.some((v) => satisfies(have, `==${v}`) ?? have === v);
     if (!ok) out.push({ code: 'PIN_UNSATISFIED', message: `${g.name}: declared ${g.versions.map((v) => `==${v}`).join(' or ')} -> installed ${have} (PEP 440: not satisfied)`, package: g.name });
   }
-  if (missing.length > 0) {
+  if (missing.length > 0 && expectAll) {
     const named = missing.slice(0, NAMED).join(', ') + (missing.length > NAMED ? `, … (+${missing.length - NAMED})` : '');
     out.push({ code: 'NOT_INSTALLED', message: `${missing.length} of ${pinned} required packages are not installed in Python ${python.version} (the recorded interpreter cannot import them): ${named}` });
   }

@@ -19,6 +19,7 @@ import { probeOs, type OsContext, type OsIdentity } from './probe-os.js';
 import { probePython, type PythonContext, type PythonIdentity } from './probe-python.js';
 import { scrubSecrets } from '../secrets/values.js';
 import { installedNodePackages, nodePinWarnings, NODE_LOCK_FORMATS, pinWarnings } from './pins.js';
+import { lockNeeds, type Machine } from './lock-needs.js';
 import { SNAPSHOT_FILE } from '../bundle/layout.js';
 import { LOCK_FILE } from '../bundle/lock.js';
 import { sha256Digest } from '../core/digest.js';
@@ -135,7 +136,7 @@ export async function captureSnapshot(options: SnapshotOptions, ctx: Context): P
       env: report(true, [], 0),
       data: report(true, [], dataMs),
     },
-    lockfileWarnings: await withPinWarnings(locks.warnings, locks.records, python.identity, os.identity, dir),
+    lockfileWarnings: await withPinWarnings(locks.warnings, locks.records, python.identity, { os: os.identity, gpu: gpu.identity }, dir),
     durationMs: 0,
   };
   const clean = scrubSecrets({ identity, context }, ctx.env);
@@ -150,13 +151,21 @@ export async function captureSnapshot(options: SnapshotOptions, ctx: Context): P
   return { snapshot, patch: git.patch, cache };
 }
 
-/** The lock readers' warnings plus, per lockfile, the pins the recorded environment does not satisfy. */
-async function withPinWarnings(warnings: Record<string, LockWarning[]>, records: readonly LockfileRecord[], python: PythonIdentity | null, os: OsIdentity, dir: string): Promise<Record<string, LockWarning[]>> {
+/** The lock readers' warnings plus, per lockfile, the pins the recorded environment does not satisfy and the machine needs this machine does not meet. */
+async function withPinWarnings(warnings: Record<string, LockWarning[]>, records: readonly LockfileRecord[], python: PythonIdentity | null, machine: Machine, dir: string): Promise<Record<string, LockWarning[]>> {
   const out = { ...warnings };
   for (const r of records) {
     const node = NODE_LOCK_FORMATS.has(r.format) ? await installedNodePackages(path.join(dir, path.dirname(r.path), 'node_modules'), new Set(r.packages.map((p) => p.name))) : null;
-    const pins = [...pinWarnings(r, python, os), ...nodePinWarnings(r, node)];
+    const pins = [...pinWarnings(r, python, machine.os), ...nodePinWarnings(r, node), ...machineWarnings(r, machine)];
     if (pins.length) out[r.path] = [...(out[r.path] ?? []), ...pins];
   }
   return out;
+}
+
+/** A lock solved for other machines than this one (snapshot/lock-needs.ts), as the snapshot's warnings. */
+function machineWarnings(record: LockfileRecord, machine: Machine): LockWarning[] {
+  if (!record.platforms?.length) return [];
+  const needs = lockNeeds(record, machine);
+  if (needs.missingPlatform) return [{ code: 'MACHINE_UNMET', message: `${record.path} locks no packages for this machine (${needs.subdir ?? `${machine.os.platform}/${machine.os.arch}`}); it locks ${record.platforms.map((p) => p.name).join(', ')}` }];
+  return needs.unmet.map(([spec, why]) => ({ code: 'MACHINE_UNMET', message: `${needs.platform} was locked for ${spec}: ${why}` }));
 }

@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { REPO_ROOT, runCli } from '../helpers/cli.js';
 import { DOCKER_BASE_IMAGE, DOCKER_REASON, SKIP_DOCKER } from '../helpers/docker.js';
 import { makeProject, tempDir } from '../helpers/project.js';
+import { identityDigest, type Snapshot } from '../../src/snapshot/snapshot.js';
 
 const PY = '/usr/bin/python3';
 
@@ -109,6 +110,27 @@ describe('repro exec (local backend)', () => {
     const run = await runCli(['exec', built, 'run.sh', '--backend', 'local', '--strict', '--out', path.join(tempDir(), 'r'), '--json'], { env: { REPRO_CACHE: tempDir(), PYTHONHASHSEED: '1', MARKER: marker } });
     expect(run.code).toBe(5);
     expect(run.json().error.details.changes[0]).toMatchObject({ field: 'PYTHONHASHSEED', severity: 'breaking' });
+    expect(existsSync(marker)).toBe(false);
+  });
+
+  it('a pixi.lock v7 solved for a CUDA driver this machine lacks: snapshot warns MACHINE_UNMET, and exec --strict refuses it as breaking drift, naming the need', async () => {
+    const pixi = 'version: 7\nplatforms:\n- name: linux-64\n  virtual-packages: [__unix=0=0, __glibc=2.17, __cuda=12.0]\nenvironments:\n  default:\n    packages:\n      linux-64: []\npackages: []\n';
+    const root = await makeProject({ 'run.sh': 'touch "$MARKER"\n', 'pixi.lock': pixi });
+    const snap = await runCli(['snapshot', root, '--python', PY, '--no-import', '--json'], { env: { PATH: '/usr/bin:/bin' } });
+    expect(snap.code).toBe(0);
+    const file = path.join(root, 'repro.snapshot.json');
+    const recorded = JSON.parse(await fs.readFile(file, 'utf8')) as Snapshot;
+    expect(recorded.identity.lockfiles[0]!.platforms![0]!.virtualPackages).toContain('__cuda=12.0');
+    expect(recorded.context.lockfileWarnings['pixi.lock']).toEqual([expect.objectContaining({ code: 'MACHINE_UNMET', message: 'linux-64 was locked for __cuda=12.0: needs a driver that runs CUDA 12.0; this machine has no NVIDIA GPU' })]);
+    // The run being rerun was recorded on a GPU machine (the H100 snapshot's GPU): this one has none.
+    recorded.identity.gpu = (JSON.parse(await fs.readFile(path.join(REPO_ROOT, 'tests/fixtures/gpu/h100/snapshot.json'), 'utf8')) as Snapshot).identity.gpu;
+    recorded.snapshotDigest = identityDigest(recorded.identity);
+    await fs.writeFile(file, JSON.stringify(recorded, null, 2));
+    const built = (await runCli(['build', root, '--json'])).json().result.bundle;
+    const marker = path.join(tempDir(), 'ran');
+    const run = await runCli(['exec', built, 'run.sh', '--backend', 'local', '--strict', '--out', path.join(tempDir(), 'r'), '--json'], { env: { REPRO_CACHE: tempDir(), MARKER: marker, PATH: '/usr/bin:/bin' } });
+    expect(run.code).toBe(5);
+    expect(run.json().error.details.changes).toContainEqual(expect.objectContaining({ field: 'pixi.lock:linux-64:__cuda', severity: 'breaking', reason: expect.stringContaining('this machine has no NVIDIA GPU') }));
     expect(existsSync(marker)).toBe(false);
   });
 

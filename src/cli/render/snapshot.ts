@@ -30,7 +30,7 @@ export function renderSnapshot(s: Snapshot, file: string, diffFile: string | nul
   let text = `snapshot written to ${file}\n${renderFields(fields)}`;
   if (diffFile) text += `uncommitted diff saved to ${diffFile}\n`;
   // Declared against installed first: the lock says one thing, the interpreter has another.
-  const PINS = new Set(['PIN_UNSATISFIED', 'NOT_INSTALLED']);
+  const PINS = new Set(['PIN_UNSATISFIED', 'NOT_INSTALLED', 'MACHINE_UNMET']);
   const pins = Object.entries(c.lockfileWarnings).flatMap(([p, ws]) => ws.filter((w) => PINS.has(w.code)).map((w) => `  ${p}  ${w.code} ${w.message}`));
   if (pins.length) text += `declared vs installed (${pins.length}):\n${pins.slice(0, 20).join('\n')}${pins.length > 20 ? `\n  … and ${pins.length - 20} more (see context.lockfileWarnings)` : ''}\n`;
   const warnings = Object.entries(c.lockfileWarnings).flatMap(([p, ws]) => ws.filter((w) => !PINS.has(w.code)).map((w) => `  ${p}: ${w.code} ${w.message}`));

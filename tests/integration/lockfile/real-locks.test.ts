@@ -109,6 +109,20 @@ describe('real lockfiles of well-known projects', () => {
 });
 
 describe('what each format defines, where it used to be misread', () => {
+  it('pixi.lock v7: the platforms it was solved for, with their virtual packages and environments (cross-checked with PyYAML)', async () => {
+    const { rec } = await read('pixi-v7-access-nri');
+    expect(rec.platforms?.map((p) => [p.name, p.subdir, p.virtualPackages])).toEqual([
+      ['linux-64', 'linux-64', ['__unix=0=0', '__linux=4.18', '__glibc=2.28', '__archspec=0=x86_64']],
+      ['osx-arm64', 'osx-arm64', ['__unix=0=0', '__osx=13.0', '__archspec=0=m1']],
+      ['win-64', 'win-64', ['__win=10.0', '__archspec=0=x86_64']],
+    ]);
+    // PyYAML: sorted(e for e, b in d['environments'].items() if platform in b['packages']), the same for all three
+    const envs = ['build', 'default', 'test-py310', 'test-py311', 'test-py312', 'test-py313', 'test-py314'];
+    expect(rec.platforms!.map((p) => p.environments)).toEqual([envs, envs, envs]);
+    const { rec: v6 } = await read('pixi-v6-pixi');
+    expect(v6.platforms).toBeUndefined();
+  });
+
   it('pnpm 5.4: /name/version keys, peer suffixes are not versions', async () => {
     const { rec } = await read('pnpm-v5.4-vue');
     expect(find(rec.packages, '@babel/code-frame').map((p) => p.version).sort()).toEqual(['7.12.11', '7.16.0', '7.18.6']);

@@ -83,3 +83,35 @@ describe('diffSnapshots', () => {
     expect(d.summary).toEqual({ breaking: 1, warning: 1, info: 1 });
   });
 });
+
+describe('a pixi.lock v7 solved for what the other machine lacks', () => {
+  // The H100 snapshot (glibc 2.35 or so, a driver for CUDA 12.x) with a pixi lock solved for linux-64.
+  const withPixi = (needs: string[], edit?: (s: Snapshot) => void): Snapshot => variant((s) => {
+    s.identity.lockfiles.push({ path: 'pixi.lock', format: 'pixi.lock', sha256: 'x', packageCount: 0, packages: [], platforms: [{ name: 'linux-64', subdir: 'linux-64', virtualPackages: needs, environments: ['default'] }] });
+    edit?.(s);
+  });
+
+  it('a driver older than the lock\'s __cuda is breaking, with both versions in the reason', () => {
+    const d = diffSnapshots(withPixi(['__cuda=12.0']), withPixi(['__cuda=12.0'], (s) => (s.identity.gpu!.cudaDriver = '11.8')));
+    const hit = d.changes.find((c) => c.field === 'pixi.lock:linux-64:__cuda');
+    expect(hit).toMatchObject({ severity: 'breaking', a: '__cuda=12.0', reason: 'linux-64 was locked for __cuda=12.0: needs a driver that runs CUDA 12.0 or newer; this machine has 11.8' });
+  });
+
+  it('an older glibc than the lock\'s __glibc is breaking', () => {
+    const d = diffSnapshots(withPixi(['__glibc=2.28']), withPixi(['__glibc=2.28'], (s) => (s.identity.os.libc = { family: 'glibc', version: '2.17' })));
+    expect(d.changes.find((c) => c.field === 'pixi.lock:linux-64:__glibc')).toMatchObject({ severity: 'breaking', reason: expect.stringContaining('needs glibc 2.28 or newer; this machine has 2.17') });
+  });
+
+  it('a machine the lock has no platform for is breaking, naming the platforms it locks', () => {
+    const d = diffSnapshots(withPixi([]), withPixi([], (s) => (s.identity.os.arch = 'arm64')));
+    expect(d.changes.find((c) => c.field === 'pixi.lock:platform')).toMatchObject({ severity: 'breaking', a: 'linux-64', b: 'linux-aarch64', reason: 'the lock has no packages for linux-aarch64 (it locks linux-64)' });
+  });
+
+  it('a need neither machine meets is info, and one both meet is no change', () => {
+    const noGpu = (s: Snapshot) => (s.identity.gpu = null);
+    const both = diffSnapshots(withPixi(['__cuda=12.0'], noGpu), withPixi(['__cuda=12.0'], noGpu));
+    expect(both.changes.filter((c) => c.section === 'lockfiles')).toEqual([expect.objectContaining({ severity: 'info', field: 'pixi.lock:linux-64:__cuda' })]);
+    const met = diffSnapshots(withPixi(['__cuda=12.0', '__glibc=2.17', '__linux=4.18', '__archspec=0=x86_64']), withPixi(['__cuda=12.0', '__glibc=2.17', '__linux=4.18', '__archspec=0=x86_64']));
+    expect(met.changes).toEqual([]);
+  });
+});

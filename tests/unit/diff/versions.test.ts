@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareDotted, versionDistance } from '../../../src/diff/versions.js';
+import { versionDistance } from '../../../src/diff/versions.js';
 
 describe('versionDistance', () => {
   it.each([
@@ -19,14 +19,5 @@ describe('versionDistance', () => {
     ['weird', 'other', 'dotted', 'other'],
   ] as const)('%s -> %s (%s) is %s', (a, b, scheme, want) => {
     expect(versionDistance(a, b, scheme)).toBe(want);
-  });
-});
-
-describe('compareDotted', () => {
-  it('orders CUDA versions numerically, not as text', () => {
-    expect(compareDotted('12.10', '12.9')).toBe(1);
-    expect(compareDotted('12.2', '13.0')).toBe(-1);
-    expect(compareDotted('13.0', '13')).toBe(0);
-    expect(compareDotted('N/A', '13')).toBeNull();
   });
 });

@@ -134,6 +134,42 @@ describe('pixi.lock', () => {
     expect((await findLockfiles(dir)).records).toEqual([expect.objectContaining({ format: 'pixi.lock', error: expect.stringContaining('version "8" is not one this reader knows') })]);
   });
 
+  it('v7 platforms: each with its virtual packages, its subdir (a custom name may give one) and the environments that have packages for it', async () => {
+    const { parsePixiLock } = await import('../../../src/lockfile/pixi.js');
+    const lock = parsePixiLock(`version: 7
+platforms:
+- name: linux-64
+  virtual-packages: [__glibc=2.28, __cuda=12.0, __archspec=0=x86_64]
+- name: linux-64-cpu
+  subdir: linux-64
+environments:
+  default:
+    packages:
+      linux-64: []
+  gpu:
+    packages:
+      linux-64: []
+  cpu:
+    packages:
+      linux-64-cpu: []
+packages: []
+`);
+    expect(lock.platforms).toEqual([
+      { name: 'linux-64', subdir: 'linux-64', virtualPackages: ['__glibc=2.28', '__cuda=12.0', '__archspec=0=x86_64'], environments: ['default', 'gpu'] },
+      { name: 'linux-64-cpu', subdir: 'linux-64', virtualPackages: [], environments: ['cpu'] },
+    ]);
+  });
+
+  it.each([
+    ['platforms: linux-64', '`platforms` is not a list'],
+    ['platforms:\n- virtual-packages: []', 'platforms[0] has no name'],
+    ['platforms:\n- name: linux-64\n  virtual-packages: __cuda=12', '`virtual-packages` is not a list'],
+    ['platforms:\n- name: linux-64\n  virtual-packages: ["cuda 12; rm -rf /"]', 'is not a virtual package'],
+  ])('attack: a malformed v7 platforms list (%s) is the file\'s recorded error, not a silent skip', async (yaml, why) => {
+    const dir = project({ 'pixi.lock': `version: 7\n${yaml}\npackages: []\n` });
+    expect((await findLockfiles(dir)).records).toEqual([expect.objectContaining({ format: 'pixi.lock', packageCount: 0, error: expect.stringContaining(why) })]);
+  });
+
   it('attack: a billion-laughs pixi.lock is read in bounded time and records nothing from the bomb', async () => {
     const { parsePixiLock } = await import('../../../src/lockfile/pixi.js');
     let yaml = 'version: 6\na0: &a0 [x, x, x, x, x, x, x, x, x, x]\n';

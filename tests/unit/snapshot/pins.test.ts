@@ -176,3 +176,18 @@ describe('issue 29: PEP 508 markers evaluated for the recorded interpreter and O
     expect(pinWarnings(all, py312({}), { platform: 'darwin', arch: 'arm64' })).toEqual([]); // nor on macOS
   });
 });
+
+describe("pixi.lock's PyPI packages (the real v7 lock of access-nri-intake-catalog)", () => {
+  it('one installed at a version no environment pins is PIN_UNSATISFIED; those not installed say nothing (which of its environments is active is not known); conda packages are not PyPI pins', async () => {
+    const lock = (await findLockfiles(path.join(REAL, 'pixi-v7-access-nri'))).records[0]!;
+    const pypi = lock.packages.filter((p) => p.platform === 'pypi' && p.version);
+    expect(pypi.length).toBeGreaterThan(10);
+    const pick = pypi[0]!;
+    const env = { [pick.name]: pick.version! };
+    expect(pinWarnings(lock, py(env))).toEqual([]);
+    const wrong = pinWarnings(lock, py({ [pick.name]: '0.0.1' }));
+    expect(wrong).toEqual([expect.objectContaining({ code: 'PIN_UNSATISFIED', package: pick.name, message: expect.stringContaining('-> installed 0.0.1') })]);
+    // python is a conda package of the lock: an interpreter that lists a "python" distribution at another version is not judged by it.
+    expect(pinWarnings(lock, py({ python: '2.7.0' }))).toEqual([]);
+  });
+});
