@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The real ML tools the story tests run (tests/e2e/real-projects.test.ts): a virtual environment
-# of Debian's /usr/bin/python3 with matplotlib, mlflow-skinny and numpy at the versions and
+# The real ML tools the story tests run (tests/e2e/real-projects.test.ts) and the packaging tools
+# the lock readers are checked against (pip 26.3, uv 0.13.9): a virtual environment
+# of Debian's /usr/bin/python3 with matplotlib, mlflow-skinny, numpy, pip and uv at the versions and
 # sha256 hashes tests/fixtures/pypi/ml-requirements.txt pins. The wheels are downloaded from PyPI
 # once into .cache/wheelhouse (kept between runs: CI caches .cache/) and installed from there with
 # --no-index, so no test reaches PyPI; the environment is never the system Python's. Prints the

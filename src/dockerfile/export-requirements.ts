@@ -1,4 +1,4 @@
-// A uv.lock, poetry.lock or Pipfile.lock, as its one reader (lockfile/python-locks.ts) says
+// A uv.lock, pylock.toml, poetry.lock or Pipfile.lock, as its one reader (lockfile/python-locks.ts) says
 // installing it means, rendered as one hashed requirements file, so the image installs exactly
 // the lock with `pip install --require-hashes --no-deps`: every package the lock would install,
 // `name==version` (or `name @ url`), each of its artifact hashes, and the environment marker
@@ -120,8 +120,17 @@ export function exportRequirements(lock: string, install: LockInstall): Exported
   const vcs: VcsRequirement[] = install.git.map((g) => ({ name: g.name, url: gitUrl(lock, g.name, g.url, g.commit, g.subdirectory), marker: g.marker }));
   const unhashed = install.packages.filter((p) => p.hashes.length === 0).map((p) => p.name);
   if (unhashed.length > 0) throw unverifiable(lock, unhashed.sort(compareUtf8));
+  const unpinned = install.packages.filter((p) => p.url === null && !p.specifier.startsWith('==')).map((p) => p.name);
+  if (unpinned.length > 0) {
+    throw new ReproError('E_CONFIG', `${lock}: ${unpinned.sort(compareUtf8).join(', ')} ${unpinned.length === 1 ? 'has' : 'have'} neither a version nor an artifact URL, so pip would resolve ${unpinned.length === 1 ? 'it' : 'them'} anew`, {
+      hint: 'Lock again with a locker that records versions (uv export, pdm export, pip lock).',
+      details: { lockfile: lock, packages: unpinned },
+    });
+  }
   const reqs: Requirement[] = install.packages.map((p) => ({ name: p.name, spec: p.url !== null ? `${p.name} @ ${p.url}` : `${p.name}${p.specifier}`, hashes: p.hashes, marker: p.marker }));
   const notes = install.local.map((l) => `${l.name} is the project's own ${l.kind} (${l.path}): not installed; it runs from /project`);
+  if (install.requiresPython !== undefined) notes.push(`${lock} was made for Python ${install.requiresPython}: the base image's python3 must be one`);
+  if (install.environments?.length) notes.push(`${lock} was made for the environments ${install.environments.join(' or ')}: the image must be one (pip does not check this)`);
   if (install.unmarked !== undefined) notes.push(`${lock} is lock-version ${install.unmarked}, which records no per-package markers: every package is installed on every platform (poetry lock with Poetry 2 adds them)`);
   return render(lock, reqs, install.indexes, notes, vcs);
 }

@@ -1,8 +1,10 @@
 // What the image installs, from the project's own lock: environment.lockfile when repro.yaml
 // names one, else the lock found where the snapshot looks (the top level and requirements/).
-// Python: a hashed requirements file as it is; uv.lock, poetry.lock and Pipfile.lock exported
-// to a hashed requirements file carried in the build context (read by lockfile/python-locks.ts,
-// rendered by export-requirements.ts); an
+// Python: a hashed requirements file as it is; uv.lock, pylock.toml (PEP 751; a named
+// pylock.<name>.toml when environment.lockfile names it), poetry.lock and Pipfile.lock exported
+// to a hashed requirements file carried in the build context (read by lockfile/python-locks.ts
+// and pylock.ts, rendered by export-requirements.ts): pip reads a pylock.toml itself only from
+// 26.1, and the image's pip is the base image's, so the export is what every pip installs; an
 // unhashed requirements file installs nothing, with a note that says what is unpinned and the
 // command that pins it. Node: npm ci, pnpm install --frozen-lockfile, yarn's immutable install.
 import { promises as fs } from 'node:fs';
@@ -47,7 +49,7 @@ async function requirementsFiles(root: string): Promise<string[]> {
 
 const hasHashes = (text: string) => /--hash[=\s]/.test(text);
 
-/** The lock a Python image installs from: named, else hashed requirements, uv, poetry, Pipfile, else unhashed requirements. */
+/** The lock a Python image installs from: named, else hashed requirements, uv, pylock.toml, poetry, Pipfile, else unhashed requirements. */
 async function findPythonLock(root: string, named: string | null): Promise<{ path: string; text: string } | null> {
   if (named) {
     const text = await readText(root, named);
@@ -62,7 +64,7 @@ async function findPythonLock(root: string, named: string | null): Promise<{ pat
   }
   const hashed = [...texts].find(([, t]) => hasHashes(t));
   if (hashed) return { path: hashed[0], text: hashed[1] };
-  for (const lock of ['uv.lock', 'poetry.lock', 'Pipfile.lock']) {
+  for (const lock of ['uv.lock', 'pylock.toml', 'poetry.lock', 'Pipfile.lock']) {
     const text = await readText(root, lock);
     if (text !== null) return { path: lock, text };
   }
@@ -77,7 +79,7 @@ function exportNotes(lock: string, exported: ExportedRequirements): string[] {
 }
 
 function pythonPlan(lock: { path: string; text: string } | null): InstallPlan {
-  if (!lock) return { lock: null, run: '', files: [], notes: ['no Python lockfile found (requirements.txt with hashes, uv.lock, poetry.lock, Pipfile.lock): the image installs no Python packages'] };
+  if (!lock) return { lock: null, run: '', files: [], notes: ['no Python lockfile found (requirements.txt with hashes, uv.lock, pylock.toml, poetry.lock, Pipfile.lock): the image installs no Python packages'] };
   const name = path.posix.basename(lock.path);
   const reader = hashedLockReader(name);
   if (reader) {

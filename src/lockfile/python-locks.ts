@@ -1,10 +1,11 @@
-// uv.lock and poetry.lock (TOML, via smol-toml) and Pipfile.lock (JSON): the three lockers
-// whose files carry every artifact's hash. Each is read here once, in one pass that gives both
+// uv.lock and poetry.lock (TOML, via smol-toml) and Pipfile.lock (JSON): three lockers whose
+// files carry every artifact's hash (pylock.toml, the standard one, is read in pylock.ts). Each is read here once, in one pass that gives both
 // what the snapshot records (packages, sources, hashes, warnings) and what installing the lock
 // means (install(): indexes, URLs, git commits, markers, the project's own folders), which
 // dockerfile/export-requirements.ts only renders. One local-package rule, one hash extraction.
 import { parse as parseToml } from 'smol-toml';
 import { stripCredentials } from '../secrets/rules.js';
+import { parsePylock, PYLOCK_NAME } from './pylock.js';
 import { normalizeName } from './requirements.js';
 import type { LockInstall, LockPackage, LockReader, LockWarning, ParsedLock } from './types.js';
 import { uvMarkers, markerText, type UvEdge, type UvNode } from './uv-markers.js';
@@ -184,5 +185,8 @@ export const pipfileReader: LockReader = { format: 'Pipfile.lock', matches: (n) 
 
 /** The reader of a Python lock that can be installed with hashes, by file name, or null. */
 export function hashedLockReader(fileName: string): ((text: string) => PythonLock) | null {
-  return fileName === 'uv.lock' ? parseUvLock : fileName === 'poetry.lock' ? parsePoetryLock : fileName === 'Pipfile.lock' ? parsePipfileLock : null;
+  if (fileName === 'uv.lock') return parseUvLock;
+  if (fileName === 'poetry.lock') return parsePoetryLock;
+  if (fileName === 'Pipfile.lock') return parsePipfileLock;
+  return PYLOCK_NAME.test(fileName) ? (text) => parsePylock(text, fileName) : null;
 }

@@ -81,6 +81,9 @@ export interface LockInstall {
   indexes: string[];
   /** poetry lock-version 1.x: the version of a lock that records no per-package markers. */
   unmarked?: string;
+  /** pylock.toml: the Python versions and the environments (PEP 508 markers) the lock was made for; none: any. */
+  requiresPython?: string;
+  environments?: string[];
 }
 
 export interface LockReader {

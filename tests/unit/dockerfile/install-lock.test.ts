@@ -8,6 +8,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { exportRequirements } from '../../../src/dockerfile/export-requirements.js';
 import { parseUvLock } from '../../../src/lockfile/python-locks.js';
+import { parsePylock } from '../../../src/lockfile/pylock.js';
 
 /** The export renders what the one uv.lock reader returns. */
 const exportUvLock = (text: string) => exportRequirements('uv.lock', parseUvLock(text).install());
@@ -43,7 +44,7 @@ describe('planInstall: Python', () => {
     expect((await planInstall(path.join(REAL, 'req-hashes-warehouse'), 'python', null)).lock).toBe('requirements/main.txt');
   });
 
-  it.each(['uv-lerobot', 'uv-nemo-rl', 'uv-pydantic-ai', 'poetry-1.1-poetry', 'poetry-2.1-poetry', 'poetry-2.1-lerobot', 'pipfile-pipenv', 'pipfile-presidio'])('%s: exported with hashes into the build context', async (name) => {
+  it.each(['uv-lerobot', 'uv-nemo-rl', 'uv-pydantic-ai', 'poetry-1.1-poetry', 'poetry-2.1-poetry', 'poetry-2.1-lerobot', 'pipfile-pipenv', 'pipfile-presidio', 'pylock-pdm-confidence', 'pylock-pip-yente', 'pylock-uv-comfy-cli', 'pylock-uvcompile-odh-runtimes-baseline'])('%s: exported with hashes into the build context', async (name) => {
     const plan = await planInstall(path.join(REAL, name), 'python', null);
     expect(plan.files[0]!.path).toBe(EXPORTED_REQUIREMENTS);
     everyLineHashed(plan.files[0]!.text);
@@ -53,7 +54,7 @@ describe('planInstall: Python', () => {
     if (vcs) for (const line of vcs.text.split('\n').filter((l) => l && !l.startsWith('#'))) expect(line).toMatch(/ @ git\+\S+@[0-9a-f]{40}/);
   });
 
-  it.each(['uv-lerobot', 'uv-nemo-rl', 'uv-pydantic-ai', 'poetry-1.1-poetry', 'poetry-2.1-poetry', 'poetry-2.1-lerobot', 'pipfile-pipenv', 'pipfile-presidio'])('%s: one reading: every package the image installs is the snapshot record\'s, with its hashes', async (name) => {
+  it.each(['uv-lerobot', 'uv-nemo-rl', 'uv-pydantic-ai', 'poetry-1.1-poetry', 'poetry-2.1-poetry', 'poetry-2.1-lerobot', 'pipfile-pipenv', 'pipfile-presidio', 'pylock-pdm-confidence', 'pylock-pip-yente', 'pylock-uv-comfy-cli', 'pylock-uvcompile-odh-runtimes-baseline'])('%s: one reading: every package the image installs is the snapshot record\'s, with its hashes', async (name) => {
     const plan = await planInstall(path.join(REAL, name), 'python', null);
     const record = (await findLockfiles(path.join(REAL, name))).records[0]!;
     const reqs = plan.files[0]!.text.replace(/\\\n\s+/g, ' ').split('\n').filter((l) => /^[a-z0-9]/i.test(l));
@@ -65,6 +66,34 @@ describe('planInstall: Python', () => {
       expect(match.length, line).toBeGreaterThan(0);
       expect(match.flatMap((p) => p.hashes), line).toEqual(expect.arrayContaining(hashes));
     }
+  });
+
+  it('pylock.toml: index packages by version with every sha256 of their artifacts, the marker kept, the project directory left to /project, and what the lock was made for in the notes', async () => {
+    const plan = await planInstall(path.join(REAL, 'pylock-pdm-confidence'), 'python', null);
+    expect(plan.lock).toBe('pylock.toml');
+    const text = plan.files[0]!.text;
+    expect(text).toMatch(/^pyyaml==6\.0\.3 \\\n/m);
+    // sdist + every wheel: pip picks the artifact for the image's platform and checks it.
+    expect(text.split('pyyaml==6.0.3')[1]!.split('\n').filter((l) => l.includes('--hash=')).length).toBeGreaterThan(10);
+    expect(plan.notes).toContain('pylock.toml was made for Python >=3.10: the base image\'s python3 must be one');
+    expect(plan.notes.some((n) => n.includes('the environments python_version >= "3.10"'))).toBe(true);
+    const uv = await planInstall(path.join(REAL, 'pylock-uv-comfy-cli'), 'python', null);
+    expect(uv.notes.some((n) => /comfy-cli is the project's own directory \(\.\): not installed/.test(n))).toBe(true);
+    const compiled = (await planInstall(path.join(REAL, 'pylock-uvcompile-odh-runtimes-baseline'), 'python', null)).files[0]!.text;
+    expect(compiled).toContain("; python_full_version == '3.12.*' and implementation_name == 'cpython' and sys_platform == 'linux'");
+  });
+
+  it('pylock.toml: a blake2b-only package is refused (pip checks sha256/384/512 only); an index package without a version is refused; a lone wheel off PyPI is installed by its URL', () => {
+    const parse = (body: string) => parsePylock(`lock-version = "1.0"\n${body}`);
+    expect(() => exportRequirements('pylock.toml', parse(`[[packages]]\nname = "a"\nversion = "1"\nwheels = [{ url = "https://files.pythonhosted.org/a-1-py3-none-any.whl", hashes = { blake2b = "${'c'.repeat(128)}" } }]\n`).install())).toThrow(/a has no artifact hash in the lock/);
+    expect(() => exportRequirements('pylock.toml', parse(`[[packages]]\nname = "b"\nindex = "https://pypi.org/simple"\nsdist = { url = "https://files.pythonhosted.org/b.tar.gz", hashes = { sha256 = "${'a'.repeat(64)}" } }\n`).install())).toThrow(/b has neither a version nor an artifact URL/);
+    const out = exportRequirements('pylock.toml', parse(`[[packages]]\nname = "torch"\nversion = "2.5.1+cpu"\nwheels = [{ url = "https://download.pytorch.org/whl/cpu/torch-2.5.1%2Bcpu-cp312-cp312-linux_x86_64.whl", hashes = { sha256 = "${'d'.repeat(64)}" } }]\n`).install());
+    expect(out.text).toContain(`torch @ https://download.pytorch.org/whl/cpu/torch-2.5.1%2Bcpu-cp312-cp312-linux_x86_64.whl \\\n    --hash=sha256:${'d'.repeat(64)}`);
+  });
+
+  it('attack: a pylock.toml whose index URL carries a newline cannot add lines to the export', () => {
+    const lock = parsePylock(`lock-version = "1.0"\n[[packages]]\nname = "a"\nversion = "1"\nindex = "https://x.example/simple\\n--trusted-host evil.example"\nwheels = [{ url = "https://x.example/a.whl", hashes = { sha256 = "${'a'.repeat(64)}" } }]\n`);
+    expect(() => exportRequirements('pylock.toml', lock.install())).toThrow(/an index URL .* cannot be written into a requirements file/);
   });
 
   it('bug: poetry 2\'s per-group markers were the export\'s but not the snapshot\'s: colorama, Windows-only in poetry\'s own lock, is recorded as platform-specific', async () => {

@@ -1,0 +1,60 @@
+// A PEP 503 simple index on 127.0.0.1, in this process, serving wheels of .cache/wheelhouse (the
+// pinned ML tools' wheels, downloaded once by scripts/ml-venv.sh), so pip and uv resolve and
+// install real wheels with their real hashes and no test reaches PyPI. Each link carries its
+// #sha256= fragment, as PyPI's does. Child processes that talk to it must be spawned
+// asynchronously: the index answers on this process's event loop.
+import { createHash } from 'node:crypto';
+import { createReadStream, readdirSync, readFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { REPO_ROOT } from './cli.js';
+
+export const WHEELHOUSE = path.join(REPO_ROOT, '.cache', 'wheelhouse');
+
+/** PEP 503's normalized project name of a wheel file name. */
+const projectOf = (file: string) => file.split('-')[0]!.toLowerCase().replace(/[-_.]+/g, '-');
+
+export interface WheelIndex {
+  /** The index's simple URL, for --index-url. */
+  url: string;
+  /** Every wheel served, by file name, with its sha256. */
+  wheels: Map<string, string>;
+  close(): Promise<void>;
+}
+
+/** Serve the wheelhouse's wheels of the named projects (all when none are named). */
+export async function startWheelIndex(projects?: string[]): Promise<WheelIndex> {
+  const want = projects ? new Set(projects.map((p) => p.toLowerCase().replace(/[-_.]+/g, '-'))) : null;
+  const files = readdirSync(WHEELHOUSE).filter((f) => f.endsWith('.whl') && (want === null || want.has(projectOf(f)))).sort();
+  const wheels = new Map(files.map((f) => [f, createHash('sha256').update(readFileSync(path.join(WHEELHOUSE, f))).digest('hex')]));
+  const byProject = new Map<string, string[]>();
+  for (const f of files) byProject.set(projectOf(f), [...(byProject.get(projectOf(f)) ?? []), f]);
+  const server = http.createServer((req, res) => {
+    const url = decodeURIComponent((req.url ?? '/').split('?')[0]!);
+    const page = (body: string) => {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end(`<!DOCTYPE html><html><body>\n${body}</body></html>\n`);
+    };
+    if (url === '/simple/') return page([...byProject.keys()].map((p) => `<a href="/simple/${p}/">${p}</a>\n`).join(''));
+    const project = /^\/simple\/([^/]+)\/?$/.exec(url)?.[1];
+    if (project !== undefined) {
+      const list = byProject.get(project.toLowerCase().replace(/[-_.]+/g, '-'));
+      if (!list) {
+        res.writeHead(404).end();
+        return;
+      }
+      return page(list.map((f) => `<a href="/files/${f}#sha256=${wheels.get(f)}">${f}</a>\n`).join(''));
+    }
+    const file = /^\/files\/([^/]+)$/.exec(url)?.[1];
+    if (file !== undefined && wheels.has(file)) {
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      createReadStream(path.join(WHEELHOUSE, file)).pipe(res);
+      return;
+    }
+    res.writeHead(404).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}/simple`, wheels, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
