@@ -2,6 +2,7 @@
 // directories, the declared outputs' directories to make writable, the manifest's environment
 // defaults, and where the entry point's output goes; back comes its exit status and the image it
 // ran in (Docker).
+import type { PlannedInterpreter } from './interpreter.js';
 import type { TarLimits } from '../bundle/limits.js';
 import type { RefusedKind } from '../run-record/record.js';
 import type { CachedBundle } from './cache.js';
@@ -45,6 +46,8 @@ export interface BackendRun {
   network: string;
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
+  /** The rerun's one interpreter (local backend): what `python` and `python3` run; null when the project records no Python, or in a container (the image's). */
+  interpreter?: PlannedInterpreter | null;
 }
 
 /** What a run may use: wall time, processes, memory, the size of any file it writes (null: no limit). */

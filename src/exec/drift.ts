@@ -17,9 +17,17 @@ import { describeThisMachine } from '../snapshot/this-machine.js';
 import { SNAPSHOT_FILE } from '../bundle/layout.js';
 
 export interface DriftOptions {
-  /** The interpreter to describe; else the one the snapshot names, when it is this machine's (hostInterpreter). */
+  /** The interpreter to describe: the rerun's (exec/interpreter.ts); else the one the snapshot names, when it is this machine's (hostInterpreter). */
   python?: string;
   strict?: boolean;
+  /** The environment the entry point gets: its determinism variables are what is compared. */
+  runEnv?: Readonly<Record<string, string>>;
+}
+
+/** The snapshot a bundle carries, or null (a bundle wrote it: parsed, never trusted). */
+export async function readBundleSnapshot(projectDir: string): Promise<Snapshot | null> {
+  const text = await fs.readFile(path.join(projectDir, SNAPSHOT_FILE), 'utf8').catch(() => null);
+  return text ? parseSnapshot(text, `bundle:${SNAPSHOT_FILE}`) : null;
 }
 
 /** The project runs on Node: a package.json, a Node lock, or the manifest's environment.node. */
@@ -45,9 +53,7 @@ async function recordedData(snapshot: Snapshot | null, projectDir: string): Prom
   return { present, absent };
 }
 
-export async function checkDrift(projectDir: string, manifest: ProjectManifest | null, options: DriftOptions, ctx: Context): Promise<RunRecord['machine']> {
-  const text = await fs.readFile(path.join(projectDir, SNAPSHOT_FILE), 'utf8').catch(() => null);
-  const original = text ? parseSnapshot(text, `bundle:${SNAPSHOT_FILE}`) : null;
+export async function checkDrift(projectDir: string, manifest: ProjectManifest | null, original: Snapshot | null, options: DriftOptions, ctx: Context): Promise<RunRecord['machine']> {
   // Only this machine's programs run here: never the bundle's .venv, nor a path its snapshot names
   // unless that is a host interpreter.
   // The data the snapshot recorded inside the project is hashed again in the bundle's copy. Data
@@ -55,7 +61,7 @@ export async function checkDrift(projectDir: string, manifest: ProjectManifest |
   // host path it names) is said, and left out of the comparison: it is not "removed".
   const data = await recordedData(original, projectDir);
   for (const p of data.absent) ctx.log.warn(`exec: the snapshot's data ${p} is not in the bundle: not compared`);
-  const now = (await describeThisMachine({ view: 'host', dir: projectDir, python: options.python, against: original, data: data.present }, ctx)).snapshot;
+  const now = (await describeThisMachine({ view: 'host', dir: projectDir, python: options.python, against: original, data: data.present, envFrom: options.runEnv }, ctx)).snapshot;
   if (manifest?.gpu?.required && now.identity.gpu === null) {
     throw new ReproError('E_ENV', 'the bundle requires a GPU and this machine has none', {
       hint: `nvidia-smi: ${now.context.probes.gpu.notes[0] ?? 'not found'}. Run it on a GPU machine (DOCKER_HOST=ssh://gpu-host repro exec ...).`,
@@ -77,6 +83,8 @@ export async function checkDrift(projectDir: string, manifest: ProjectManifest |
     now.identity.node = null;
   }
   comparable.identity.data = comparable.identity.data.filter((d) => !data.absent.includes(d.path));
+  // exec gives every run the bundle's SOURCE_DATE_EPOCH: not drift when the snapshot had none.
+  if (!('SOURCE_DATE_EPOCH' in comparable.identity.env)) delete now.identity.env.SOURCE_DATE_EPOCH;
   const d = diffSnapshots(comparable, now);
   ctx.log.info(`exec: drift against the bundle's snapshot: ${d.summary.breaking} breaking, ${d.summary.warning} warning, ${d.summary.info} info`);
   for (const c of d.changes.filter((x) => x.severity !== 'info').slice(0, 10)) ctx.log.info(`  ${describeDifference(c)}`);

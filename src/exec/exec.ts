@@ -22,7 +22,10 @@ import { readReferenceRun, RUN_SCHEMA_VERSION, type RunRecord } from '../run-rec
 import type { BackendResult, BackendRun } from './backend.js';
 import { openCachedBundle, type CachedBundle } from './cache.js';
 import { DEFAULT_NETWORK, defaultRunDir } from './defaults.js';
-import { checkDrift } from './drift.js';
+import { checkDrift, readBundleSnapshot } from './drift.js';
+import { planInterpreter, type PlannedInterpreter } from './interpreter.js';
+import { recordedEnvironment } from './recorded-env.js';
+import type { Snapshot } from '../snapshot/snapshot.js';
 import { renderEntry } from './entry.js';
 import { judgeRerun, recordOutputs } from './outputs.js';
 import { findOutputs } from './find-outputs.js';
@@ -87,12 +90,18 @@ export async function runExec(options: ExecOptions, ctx: Context): Promise<ExecR
   // 3. the command first, so a badly typed parameter fails before any probe runs; then 2. drift
   const rendered = renderEntry(manifest, ctx.cwd, options);
   for (const w of rendered.warnings) ctx.log.warn(`exec: ${w}`);
-  const drift = await checkDrift(projectDir, manifest, options, ctx);
-  // 4. run, in the sandbox the user chose (never the bundle)
+  // The sandbox the user chose (never the bundle), the one interpreter a local rerun uses (the
+  // drift check describes it and the entry point runs it) and the environment it gets (the drift
+  // check compares its determinism variables).
+  const original = await readBundleSnapshot(projectDir);
   const backend = await chooseBackend(cached.dir, options, ctx);
+  const interpreter = backend.kind === 'local' ? await planRerunInterpreter(original, options.python, ctx) : null;
+  const env = runEnvironment(backend, manifest, original, cached.manifest.sourceDateEpoch, options.passEnv ?? [], ctx.env);
+  const drift = await checkDrift(projectDir, manifest, original, { python: interpreter?.path ?? options.python, strict: options.strict, runEnv: env }, ctx);
+  // 4. run
   const specs = outputSpecs(manifest, options.outputs);
   const log = new LogTail();
-  const run = await planRun(cached, bundleFile, projectDir, manifest, rendered, { ...options, stdout: log.tee(options.stdout), stderr: log.tee(options.stderr) }, specs, backend, ctx);
+  const run = await planRun(cached, bundleFile, projectDir, manifest, rendered, { ...options, stdout: log.tee(options.stdout), stderr: log.tee(options.stderr) }, specs, backend, env, interpreter, ctx);
   const started = ctx.now();
   const result: BackendResult = backend.kind === 'docker' ? await runDocker(run, backend.docker, ctx) : await runLocalBackend(run, backend.sandbox, ctx);
   const ended = ctx.now();
@@ -129,6 +138,7 @@ export async function runExec(options: ExecOptions, ctx: Context): Promise<ExecR
     image: result.image,
     resources: { ...run.resources, notEnforced: result.notEnforced ?? [], timedOut: Boolean(result.timedOut) },
     machine: drift,
+    ...(interpreter ? { interpreter: { path: interpreter.path, version: interpreter.version, chosenBy: interpreter.chosenBy, reason: interpreter.reason } } : {}),
     startedAt: started.toISOString(),
     endedAt: ended.toISOString(),
     durationMs: ended.getTime() - started.getTime(),
@@ -164,14 +174,33 @@ function entryParameters(manifest: ProjectManifest | null, entry: string): Param
   return manifest && Object.prototype.hasOwnProperty.call(manifest.entryPoints, entry) ? manifest.entryPoints[entry]!.parameters : [];
 }
 
+/**
+ * The environment the entry point gets. Every backend gives it the bundle's own time (matplotlib,
+ * gzip, ... write it instead of now) and the snapshot's recorded determinism variables, as the
+ * run it repeats had them, unless --env or the manifest sets them; local runs start clean, a
+ * container from its image.
+ */
+function runEnvironment(backend: Backend, manifest: ProjectManifest | null, snapshot: Snapshot | null, sourceDateEpoch: number, passEnv: readonly string[], host: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  const defaults = { SOURCE_DATE_EPOCH: String(sourceDateEpoch), ...recordedEnvironment(snapshot) };
+  return backend.kind === 'local' ? cleanEnvironment(host, manifest?.env ?? {}, passEnv, defaults) : { ...defaults, ...pickEnvironment(host, passEnv), ...(manifest?.env ?? {}) };
+}
+
+/** The local rerun's interpreter (exec/interpreter.ts), said in the log: loudly when it is not the snapshot's version. */
+async function planRerunInterpreter(snapshot: Snapshot | null, python: string | undefined, ctx: Context): Promise<PlannedInterpreter | null> {
+  const recorded = snapshot?.identity.python && typeof snapshot.identity.python.version === 'string' ? { version: snapshot.identity.python.version, executable: snapshot.context.python?.executable } : null;
+  const planned = await planInterpreter({ python, recorded, cacheDir: cacheRoot(ctx.env), env: ctx.env });
+  if (!planned) return null;
+  const line = `exec: python ${planned.path} (${planned.version ?? 'version unknown'}): ${planned.reason}`;
+  if (planned.chosenBy === 'path' || planned.chosenBy === 'same-minor') ctx.log.warn(`${line}; the drift check below says what differs`);
+  else ctx.log.info(line);
+  return planned;
+}
+
 /** Makes the run directory (never an existing one) and says what either backend needs. */
-async function planRun(cached: CachedBundle, bundleFile: string, projectDir: string, manifest: ProjectManifest | null, rendered: RenderedCommand, options: ExecOptions, specs: readonly OutputSpec[], backend: Backend, ctx: Context): Promise<BackendRun> {
+async function planRun(cached: CachedBundle, bundleFile: string, projectDir: string, manifest: ProjectManifest | null, rendered: RenderedCommand, options: ExecOptions, specs: readonly OutputSpec[], backend: Backend, env: Record<string, string>, interpreter: PlannedInterpreter | null, ctx: Context): Promise<BackendRun> {
   const runDir = options.out ? path.resolve(ctx.cwd, options.out) : defaultRunDir(ctx.env, options.runId);
   await makeFreshDir(runDir, 'run directory');
   const outputs = literalOutputs(specs);
-  // Every backend gives the entry point the bundle's own time (matplotlib, gzip, ... write it
-  // instead of now), unless the manifest or --env sets it.
-  const sourceDate = { SOURCE_DATE_EPOCH: String(cached.manifest.sourceDateEpoch) };
   return {
     cached,
     bundleFile,
@@ -185,8 +214,8 @@ async function planRun(cached: CachedBundle, bundleFile: string, projectDir: str
     command: rendered.command,
     shell: shellOf(manifest),
     readPaths: [...rendered.paths, ...(options.expose ?? [])],
-    // Local runs get a clean environment; a container gets the manifest's env and what --env passes.
-    env: backend.kind === 'local' ? cleanEnvironment(ctx.env, { ...sourceDate, ...(manifest?.env ?? {}) }, options.passEnv ?? []) : { ...sourceDate, ...pickEnvironment(ctx.env, options.passEnv ?? []), ...(manifest?.env ?? {}) },
+    env,
+    interpreter,
     // Both backends give the entry point the declared outputs' directories, made beforehand (in
     // Docker they are the only writable places, bound from the run directory).
     outputDirs: [...new Set(outputs.map((o) => path.posix.dirname(o.path)).filter((d) => d !== '.'))],

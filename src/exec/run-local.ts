@@ -10,7 +10,7 @@ import { onInterrupt } from '../core/cleanup.js';
 import type { Context } from '../core/context.js';
 import { ReproError, fsError } from '../core/errors.js';
 import { TIMED_OUT_EXIT, type BackendResult, type BackendRun, type ResourceLimits } from './backend.js';
-import { sandboxInvocation, type Sandbox } from './sandbox.js';
+import { INTERPRETER_BIN, INTERPRETER_NAMES, interpreterShim, sandboxInvocation, type Sandbox } from './sandbox.js';
 import { copyProject } from './workdir.js';
 import { signalExitCode } from '../core/signals.js';
 import { measureUsage, type RunUsage } from './usage.js';
@@ -30,11 +30,22 @@ export async function runLocalBackend(run: BackendRun, sandbox: Sandbox | null, 
   // command from pipes; unconfined (--no-sandbox, which the user chose), the shell gets the run's.
   const ids = callerIds(run.user);
   const { prefix, notEnforced } = await rlimitPrefix(run.resources, ids.uid);
+  // `python` and `python3` run the interpreter exec planned, first on PATH: in the sandbox from
+  // INTERPRETER_BIN, unconfined from shims in the run's scratch directory.
+  const bin = sandbox ? INTERPRETER_BIN : path.join(path.dirname(run.workDir), 'bin');
+  if (run.interpreter && !sandbox) await writeShims(bin, run.interpreter.path);
+  const env = run.interpreter ? { ...run.env, PATH: [bin, run.env.PATH].filter(Boolean).join(':') } : run.env;
   const invocation = sandbox
-    ? sandboxInvocation(sandbox.bwrap, { runDir: path.dirname(run.workDir), workDir: run.workDir, network: run.network, env: run.env, shell: run.shell, command: run.command, readPaths: run.readPaths, prefix }, ids)
-    : { argv: [...prefix, ...run.shell, run.command], env: run.env, fds: [] };
+    ? sandboxInvocation(sandbox.bwrap, { runDir: path.dirname(run.workDir), workDir: run.workDir, network: run.network, env, shell: run.shell, command: run.command, readPaths: run.readPaths, prefix, interpreter: run.interpreter ?? undefined }, ids)
+    : { argv: [...prefix, ...run.shell, run.command], env, fds: [] };
   const { exitCode, timedOut, usage } = await runLocal({ argv: invocation.argv, command: run.command, cwd: run.workDir, env: invocation.env, fds: invocation.fds, stdout: run.stdout, stderr: run.stderr, timeLimitMs: run.resources.timeLimitMs });
   return { exitCode, image: null, notEnforced, timedOut, copiedAt, usage };
+}
+
+/** `python` and `python3` shims running `python`, for an unconfined run. */
+async function writeShims(dir: string, python: string): Promise<void> {
+  await fs.mkdir(dir, { recursive: true });
+  for (const name of INTERPRETER_NAMES) await fs.writeFile(path.join(dir, name), interpreterShim(python), { mode: 0o555 });
 }
 
 const PRLIMIT = '/usr/bin/prlimit';

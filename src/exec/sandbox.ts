@@ -56,9 +56,13 @@ export function pickEnvironment(host: Readonly<Record<string, string | undefined
   return out;
 }
 
-/** The environment an entry point runs with, on either local flavour. */
-export function cleanEnvironment(host: Readonly<Record<string, string | undefined>>, manifestEnv: Readonly<Record<string, string>>, passed: readonly string[]): Record<string, string> {
-  return { ...pickEnvironment(host, [...ENV_ALLOWLIST, ...passed]), HOME: '/tmp', ...manifestEnv };
+/**
+ * The environment an entry point runs with, on either local flavour: the allowlisted variables of
+ * this machine, then exec's defaults (the bundle's SOURCE_DATE_EPOCH, the snapshot's recorded
+ * determinism variables), then what --env passes, then the manifest's env.
+ */
+export function cleanEnvironment(host: Readonly<Record<string, string | undefined>>, manifestEnv: Readonly<Record<string, string>>, passed: readonly string[], defaults: Readonly<Record<string, string>> = {}): Record<string, string> {
+  return { ...pickEnvironment(host, ENV_ALLOWLIST), ...defaults, ...pickEnvironment(host, passed), HOME: '/tmp', ...manifestEnv };
 }
 
 export interface SandboxedCommand {
@@ -73,6 +77,30 @@ export interface SandboxedCommand {
   readPaths: readonly string[];
   /** What runs the shell inside the sandbox (prlimit and its limits), if anything. */
   prefix?: readonly string[];
+  /** The rerun's one interpreter (exec/interpreter.ts): its prefixes readable, `python` and `python3` in INTERPRETER_BIN run it. */
+  interpreter?: { path: string; prefixes: readonly string[] };
+}
+
+/** Where the rerun's `python` and `python3` are, inside the sandbox: first on the entry point's PATH. */
+export const INTERPRETER_BIN = '/run/repro/bin';
+/** The names that run the rerun's interpreter (the .py convention runs `python`, which Debian does not have). */
+export const INTERPRETER_NAMES = ['python', 'python3'] as const;
+
+/** A shim that runs `python` (not a link: a venv's interpreter finds its pyvenv.cfg only by the path it was started as). */
+export function interpreterShim(python: string): string {
+  return `#!/bin/sh\nexec '${python.replace(/'/g, `'\\''`)}' "$@"\n`;
+}
+
+/** Whether a path is under one the system binds already give (read-only). */
+const underSystem = (p: string) => SYSTEM_DIRS.some((d) => p === d || p.startsWith(`${d}/`));
+/** Where sockets and devices live: an interpreter's prefix there is never bound (nor a top-level folder, nor /). */
+const NEVER_BOUND = ['/run', '/var/run', '/proc', '/dev', '/etc'];
+
+/** Whether an interpreter's prefix may be bound read-only into the sandbox. */
+export function bindablePrefix(p: string): boolean {
+  const clean = path.posix.normalize(p);
+  if (!path.posix.isAbsolute(clean) || clean.split('/').filter(Boolean).length < 2) return false;
+  return !NEVER_BOUND.some((d) => clean === d || clean.startsWith(`${d}/`)) && !underSystem(clean);
 }
 
 /** How bwrap is started: its argv (no secret in it), its environment, and what it reads from each extra fd (3, 4, …). */
@@ -125,6 +153,17 @@ export function sandboxInvocation(bwrap: string, run: SandboxedCommand, who: { u
   // What the user named in a path parameter is readable where the command was told it is, even
   // under a hidden directory; never what a bundle's default names.
   for (const p of run.readPaths) args.push('--ro-bind', p, p);
+  // The interpreter exec planned, readable where it is (pyenv's under /root, a venv under /home),
+  // and run by the names scripts use.
+  const shims: Buffer[] = [];
+  if (run.interpreter) {
+    for (const p of run.interpreter.prefixes) if (bindablePrefix(p)) args.push('--ro-bind', p, p);
+    args.push('--dir', INTERPRETER_BIN);
+    INTERPRETER_NAMES.forEach((name, i) => {
+      args.push('--perms', '0555', '--ro-bind-data', String(7 + i), `${INTERPRETER_BIN}/${name}`);
+      shims.push(Buffer.from(interpreterShim(run.interpreter!.path)));
+    });
+  }
   args.push('--bind', run.runDir, run.runDir);
   args.push('--dir', path.posix.dirname(ENTRY_SCRIPT), '--ro-bind-data', '6', ENTRY_SCRIPT);
   args.push('--chdir', run.workDir, '--unshare-all');
@@ -136,6 +175,6 @@ export function sandboxInvocation(bwrap: string, run: SandboxedCommand, who: { u
   return {
     argv: [bwrap, '--args', '3', ...(run.prefix ?? []), run.shell[0]!, ENTRY_SCRIPT],
     env: BWRAP_ENV,
-    fds: [Buffer.from(args.map((a) => `${a}\0`).join('')), Buffer.from(ids.passwd), Buffer.from(ids.group), Buffer.from(`${run.command}\n`)],
+    fds: [Buffer.from(args.map((a) => `${a}\0`).join('')), Buffer.from(ids.passwd), Buffer.from(ids.group), Buffer.from(`${run.command}\n`), ...shims],
   };
 }

@@ -71,6 +71,8 @@ export interface SnapshotOptions {
   python?: string;
   imports: boolean;
   env?: string[];
+  /** Where the determinism variables are read (exec: the entry point's environment, not exec's own); ctx.env when absent. */
+  envFrom?: Readonly<Record<string, string | undefined>>;
   probeTimeoutMs: number;
   importTimeoutMs: number;
   /** Where exec's drift check may reuse an earlier Python package listing (see probe-python). */
@@ -108,7 +110,7 @@ export async function captureSnapshot(options: SnapshotOptions, ctx: Context): P
     timed(() => (options.git === false ? Promise.resolve({ identity: null, notes: ['not asked'], patch: null }) : probeGit(dir, { ...tool, exclude: ownFiles }))),
     timed(() => (options.data?.length ? hashData(options.data, ctx.cwd, { projectDir: dir, cache, progress: ctx.progress }) : Promise.resolve([] as DataItem[]))),
   ]);
-  const env = captureEnv(ctx.env, options.env ?? []);
+  const env = captureEnv(options.envFrom ?? ctx.env, options.env ?? []);
   const report = (present: boolean, notes: string[], durationMs: number): ProbeReport => ({ status: !present ? 'absent' : notes.length > 0 ? 'partial' : 'ok', notes, durationMs });
   const identity: SnapshotIdentity = {
     os: os.identity,

@@ -35,6 +35,8 @@ export interface DescribeRequest {
   output?: string;
   data?: string[];
   env?: string[];
+  /** The variables the determinism set is read from (exec: the entry point's environment); this process's when absent. */
+  envFrom?: Readonly<Record<string, string | undefined>>;
   /** Import the ML frameworks (`project` only; default true). */
   imports?: boolean;
   probeTimeoutMs?: number;
@@ -73,6 +75,7 @@ export async function describeThisMachine(request: DescribeRequest, ctx: Context
       output: request.output,
       data: request.data,
       env: request.env,
+      envFrom: request.envFrom,
       python: await hostInterpreter(request.python, request.against?.context.python?.executable, cache),
       projectVenv: !host,
       imports: host ? false : request.imports !== false,

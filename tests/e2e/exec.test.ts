@@ -102,15 +102,20 @@ describe('repro exec (local backend)', () => {
     expect(await fs.readdir(path.join(cache, 'bundles'))).toEqual([]);
   });
 
-  it('--strict refuses breaking drift before running (exit 5)', async () => {
-    const root = await makeProject({ 'run.sh': 'touch "$MARKER"\n' });
+  it('--strict refuses breaking drift before running (exit 5): a recorded determinism variable the user overrides with --env', async () => {
+    const root = await makeProject({ 'run.sh': 'echo "seed=$PYTHONHASHSEED ran"\n' });
     expect((await runCli(['snapshot', root, '--python', PY, '--no-import'], { env: { PYTHONHASHSEED: '0' } })).code).toBe(0);
     const built = (await runCli(['build', root, '--json'])).json().result.bundle;
-    const marker = path.join(tempDir(), 'ran');
-    const run = await runCli(['exec', built, 'run.sh', '--backend', 'local', '--strict', '--out', path.join(tempDir(), 'r'), '--json'], { env: { REPRO_CACHE: tempDir(), PYTHONHASHSEED: '1', MARKER: marker } });
+    // The snapshot's PYTHONHASHSEED=0 is what the rerun gets, whatever this shell has: no drift.
+    const same = await runCli(['exec', built, 'run.sh', '--backend', 'local', '--strict', '--out', path.join(tempDir(), 'r'), '--json'], { env: { REPRO_CACHE: tempDir(), PYTHONHASHSEED: '1' } });
+    expect(same.code, same.stderr).toBe(0);
+    expect(same.stdout).toContain('seed=0 ran');
+    expect(same.json().result.environment.PYTHONHASHSEED).toBe('0');
+    // --env PYTHONHASHSEED passes this shell's 1 on purpose: the rerun differs from the record.
+    const run = await runCli(['exec', built, 'run.sh', '--backend', 'local', '--strict', '--env', 'PYTHONHASHSEED', '--out', path.join(tempDir(), 'r'), '--json'], { env: { REPRO_CACHE: tempDir(), PYTHONHASHSEED: '1' } });
     expect(run.code).toBe(5);
     expect(run.json().error.details.changes[0]).toMatchObject({ field: 'PYTHONHASHSEED', severity: 'breaking' });
-    expect(existsSync(marker)).toBe(false);
+    expect(run.stdout).not.toContain('ran');
   });
 
   it('a pixi.lock v7 solved for a CUDA driver this machine lacks: snapshot warns MACHINE_UNMET, and exec --strict refuses it as breaking drift, naming the need', async () => {
@@ -163,7 +168,7 @@ describe.skipIf(SKIP_DOCKER)(`repro exec (docker backend)${SKIP_DOCKER ? `: skip
     // The same parameters as the reference (the image's python3 is /usr/bin/python3 too): another
     // value of any parameter but a seed would make the rerun not comparable.
     const run = await runCli(['exec', rebuilt, '--backend', 'docker', '-P', `python=${PY}`, '--out', path.join(work, 'docker'), '--expect-reproduced', '--json'], { env });
-    expect(run.code, run.stderr.slice(-3000)).toBe(0);
+    expect(run.code, run.stderr.slice(-3000) + run.stdout.slice(0, 3000)).toBe(0);
     const r = run.json().result;
     expect(r.backend).toBe('docker');
     expect(r.image).toMatch(/^sha256:/);

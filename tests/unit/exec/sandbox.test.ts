@@ -75,3 +75,27 @@ describe('sandboxInvocation', () => {
     expect(args).toContain('--share-net');
   });
 });
+
+describe('the rerun interpreter in the sandbox', () => {
+  it('its prefixes are bound read-only, python and python3 run it from INTERPRETER_BIN (executable shims, not links)', async () => {
+    const { sandboxInvocation, INTERPRETER_BIN, interpreterShim } = await import('../../../src/exec/sandbox.js');
+    const inv = sandboxInvocation('/usr/bin/bwrap', { runDir: '/tmp/r', workDir: '/tmp/r/w', network: 'none', env: {}, shell: ['/bin/sh', '-c'], command: 'python x.py', readPaths: [], interpreter: { path: "/root/.pyenv/versions/3.11.7/bin/python3.11", prefixes: ['/root/.pyenv/versions/3.11.7', '/usr'] } });
+    const args = inv.fds[0]!.toString().split('\0');
+    const at = args.indexOf('/root/.pyenv/versions/3.11.7');
+    expect(args.slice(at - 1, at + 2)).toEqual(['--ro-bind', '/root/.pyenv/versions/3.11.7', '/root/.pyenv/versions/3.11.7']);
+    expect(args.filter((a, i) => a === '--ro-bind' && args[i + 1] === '/usr' && args[i + 2] === '/usr')).toHaveLength(1); // the system bind only
+    expect(args.join(' ')).toContain(`--perms 0555 --ro-bind-data 7 ${INTERPRETER_BIN}/python --perms 0555 --ro-bind-data 8 ${INTERPRETER_BIN}/python3`);
+    expect(inv.fds.slice(4).map(String)).toEqual([interpreterShim('/root/.pyenv/versions/3.11.7/bin/python3.11'), interpreterShim('/root/.pyenv/versions/3.11.7/bin/python3.11')]);
+  });
+
+  it("attack: an interpreter whose prefix is /, a top-level folder or where sockets live is never bound (no /var/run/docker.sock, no /home)", async () => {
+    const { bindablePrefix } = await import('../../../src/exec/sandbox.js');
+    for (const p of ['/', '/home', '/opt', '/var/run', '/var/run/x', '/run/user/0', '/proc/1', '/dev/shm', '/etc/py', 'relative/venv', '/usr/local']) expect(bindablePrefix(p), p).toBe(false);
+    for (const p of ['/opt/conda', '/root/.pyenv/versions/3.11.7', '/tmp/x/venv', '/home/me/.venv']) expect(bindablePrefix(p), p).toBe(true);
+  });
+
+  it("the shim quotes the interpreter's path for sh", async () => {
+    const { interpreterShim } = await import('../../../src/exec/sandbox.js');
+    expect(interpreterShim("/tmp/it's/python")).toBe(`#!/bin/sh\nexec '/tmp/it'\\''s/python' "$@"\n`);
+  });
+});
