@@ -299,6 +299,33 @@ Examples:
       run('dockerfile', async (io) => (await import('./commands/dockerfile.js')).dockerfileCommand(dir, opts, io), opts),
     );
 
+  const lock = program
+    .command('lock')
+    .summary('write a hashed requirements lock of the versions the snapshot recorded')
+    .description(`For a project without a hashed lock: read DIR's ${SNAPSHOT_FILE} (or --snapshot FILE) and write
+DIR/requirements.lock.txt (or -o FILE): every Python package the snapshot recorded, at exactly the
+version it recorded (no resolution: the snapshot is the resolution), each with the sha256 of every
+file the index serves for that version. pip install --require-hashes --no-deps -r FILE then
+installs what was recorded, and repro dockerfile and repro build install from it. pip itself is
+left out (--include pip keeps it). A version no index serves (the project installed editable, a
+local build, a PyTorch build from its own index) fails before anything is written, naming each:
+add the index with --extra-index-url, or leave it out with --exclude NAME. Credentials in an
+index URL are used, never written. An identical lock already there is left untouched.`)
+    .argument('[dir]', 'project directory', '.')
+    .option('--snapshot <file>', `the snapshot to lock (default: DIR/${SNAPSHOT_FILE})`)
+    .option('-o, --output <file>', 'where to write the lock (default: DIR/requirements.lock.txt)')
+    .option('--index-url <url>', 'the simple index to ask (default: PIP_INDEX_URL, UV_DEFAULT_INDEX, UV_INDEX_URL, else https://pypi.org/simple)')
+    .option('--extra-index-url <url...>', 'more indexes to ask (default: PIP_EXTRA_INDEX_URL, UV_INDEX)')
+    .option('--exclude <name...>', 'leave these packages out (the project itself, a local build)')
+    .option('--include <name...>', 'keep these though repro leaves them out by default (pip)');
+  outputOptions(lock)
+    .addHelpText('after', `
+Examples:
+  $ repro snapshot . --python .venv/bin/python && repro lock
+  $ repro lock --extra-index-url https://download.pytorch.org/whl/cpu --exclude my-project
+  $ repro lock --json | jq '.result.packages | length'`)
+    .action((dir: string, opts) => run('lock', async (io) => (await import('./commands/lock.js')).lockCommand(dir, opts, io), opts));
+
   const exec = program
     .command('exec')
     .summary('verify a bundle, check this machine, rerun an entry point, compare the outputs')

@@ -23,8 +23,17 @@ export interface WheelIndex {
   close(): Promise<void>;
 }
 
+export interface WheelIndexOptions {
+  /** Answer PEP 691 JSON when the client accepts it (as PyPI does); else HTML only. */
+  json?: boolean;
+  /** Refuse (401) any request without exactly this Authorization header. */
+  authorization?: string;
+  /** Every request's path and Authorization header, for tests that check what was asked. */
+  requests?: Array<{ path: string; authorization: string | null }>;
+}
+
 /** Serve the wheelhouse's wheels of the named projects (all when none are named). */
-export async function startWheelIndex(projects?: string[]): Promise<WheelIndex> {
+export async function startWheelIndex(projects?: string[], options: WheelIndexOptions = {}): Promise<WheelIndex> {
   const want = projects ? new Set(projects.map((p) => p.toLowerCase().replace(/[-_.]+/g, '-'))) : null;
   const files = readdirSync(WHEELHOUSE).filter((f) => f.endsWith('.whl') && (want === null || want.has(projectOf(f)))).sort();
   const wheels = new Map(files.map((f) => [f, createHash('sha256').update(readFileSync(path.join(WHEELHOUSE, f))).digest('hex')]));
@@ -32,6 +41,11 @@ export async function startWheelIndex(projects?: string[]): Promise<WheelIndex> 
   for (const f of files) byProject.set(projectOf(f), [...(byProject.get(projectOf(f)) ?? []), f]);
   const server = http.createServer((req, res) => {
     const url = decodeURIComponent((req.url ?? '/').split('?')[0]!);
+    options.requests?.push({ path: url, authorization: req.headers.authorization ?? null });
+    if (options.authorization !== undefined && req.headers.authorization !== options.authorization) {
+      res.writeHead(401, { 'www-authenticate': 'Basic realm="index"' }).end();
+      return;
+    }
     const page = (body: string) => {
       res.writeHead(200, { 'content-type': 'text/html' });
       res.end(`<!DOCTYPE html><html><body>\n${body}</body></html>\n`);
@@ -42,6 +56,11 @@ export async function startWheelIndex(projects?: string[]): Promise<WheelIndex> 
       const list = byProject.get(project.toLowerCase().replace(/[-_.]+/g, '-'));
       if (!list) {
         res.writeHead(404).end();
+        return;
+      }
+      if (options.json && (req.headers.accept ?? '').includes('application/vnd.pypi.simple.v1+json')) {
+        res.writeHead(200, { 'content-type': 'application/vnd.pypi.simple.v1+json' });
+        res.end(JSON.stringify({ meta: { 'api-version': '1.1' }, name: project, files: list.map((f) => ({ filename: f, url: `../../files/${f}`, hashes: { sha256: wheels.get(f) } })) }));
         return;
       }
       return page(list.map((f) => `<a href="/files/${f}#sha256=${wheels.get(f)}">${f}</a>\n`).join(''));

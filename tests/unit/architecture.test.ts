@@ -15,7 +15,7 @@ const DESIGN = path.resolve(import.meta.dirname, '../../docs/DESIGN.md');
 /** Top to bottom. A folder may import only folders on a lower level; use cases never each other. */
 const LEVELS: string[][] = [
   ['cli'],
-  ['builder', 'exec', 'attestation'],
+  ['builder', 'exec', 'attestation', 'locker'],
   ['dockerfile'],
   ['docker'],
   ['registry'],
@@ -23,6 +23,7 @@ const LEVELS: string[][] = [
   ['run-record'],
   ['diff'],
   ['snapshot'],
+  ['pyindex'],
   ['lockfile'],
   ['intake'],
   ['bundle'],

@@ -1,0 +1,152 @@
+// A Python package index's simple API, as pip and uv read it: PEP 691's JSON
+// (application/vnd.pypi.simple.v1+json) when the index speaks it, else PEP 503's HTML (one anchor
+// per file, its hash in the URL's #sha256= fragment). What an index answers is hostile input: a
+// page is bounded in size, a file counts only when its name is a distribution of the project
+// asked for and its sha256 is 64 hex digits, a URL only when it is http(s) (relative ones are
+// resolved against the page). Credentials in the index URL go in an Authorization header, never
+// in a URL anything records.
+import { ReproError } from '../core/errors.js';
+import { stripCredentials } from '../secrets/rules.js';
+
+/** A page longer than this is refused (PyPI's largest, for projects with thousands of files, are a few MB). */
+export const MAX_PAGE_BYTES = 32 * 1024 * 1024;
+export const DEFAULT_INDEX = 'https://pypi.org/simple';
+const TIMEOUT_MS = 30_000;
+const SHA256 = /^[0-9a-f]{64}$/;
+
+export interface IndexFile {
+  filename: string;
+  /** Absolute http(s) URL, credentials cut. */
+  url: string;
+  sha256: string;
+  yanked: boolean;
+}
+
+/** PEP 503's normalized project name. */
+export const normalizeProject = (name: string) => name.toLowerCase().replace(/[-_.]+/g, '-');
+
+/** The project and version a distribution's file name says (wheel, sdist), or null. */
+export function distributionOf(filename: string): { project: string; version: string } | null {
+  const wheel = /^([^-]+)-([^-]+)(-\d[^-]*)?-[^-]+-[^-]+-[^-]+\.whl$/.exec(filename);
+  if (wheel) return { project: normalizeProject(wheel[1]!), version: wheel[2]! };
+  const sdist = /^(.+)-([0-9][^-]*)\.(tar\.gz|zip|tar\.bz2|tar\.xz|tgz)$/i.exec(filename);
+  return sdist ? { project: normalizeProject(sdist[1]!), version: sdist[2]! } : null;
+}
+
+/** An index URL split into the URL to ask (credentials cut) and the Authorization it needs. */
+export function indexEndpoint(index: string): { url: string; authorization: string | null } {
+  let u: URL;
+  try {
+    u = new URL(index);
+  } catch {
+    throw new ReproError('E_USAGE', `the index URL ${JSON.stringify(stripCredentials(index))} is not a URL`, { hint: 'Pass a simple index, e.g. --index-url https://pypi.org/simple' });
+  }
+  if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new ReproError('E_USAGE', `the index URL must be http(s): ${stripCredentials(index)}`, { hint: 'Pass a simple index, e.g. --index-url https://pypi.org/simple' });
+  const authorization = u.username || u.password ? `Basic ${Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64')}` : null;
+  u.username = '';
+  u.password = '';
+  return { url: u.toString().replace(/\/?$/, '/'), authorization };
+}
+
+function fileFrom(raw: { filename: string; href: string; sha256: string | null; yanked: boolean }, page: string, project: string): IndexFile | null {
+  const dist = distributionOf(raw.filename);
+  if (!dist || dist.project !== project || raw.sha256 === null || !SHA256.test(raw.sha256)) return null;
+  let url: URL;
+  try {
+    url = new URL(raw.href, page);
+  } catch {
+    return null;
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return null;
+  url.hash = '';
+  return { filename: raw.filename, url: stripCredentials(url.toString()), sha256: raw.sha256, yanked: raw.yanked };
+}
+
+const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'", apos: "'" };
+const unescape = (s: string) => s.replace(/&(amp|lt|gt|quot|#39|apos);/g, (_m, e: string) => ENTITIES[e]!);
+
+/** The files of a PEP 503 HTML page (anchors; the hash from the #sha256= fragment). */
+export function parseSimpleHtml(html: string, page: string, project: string): IndexFile[] {
+  const out: IndexFile[] = [];
+  for (const m of html.matchAll(/<a\s([^>]*)>([^<]*)<\/a>/gi)) {
+    const attrs = m[1]!;
+    const href = /\bhref\s*=\s*"([^"]*)"|\bhref\s*=\s*'([^']*)'/i.exec(attrs);
+    if (!href) continue;
+    const link = unescape(href[1] ?? href[2] ?? '');
+    const sha = /#sha256=([0-9a-fA-F]+)$/.exec(link)?.[1]?.toLowerCase() ?? null;
+    const filename = unescape(m[2]!.trim()) || decodeURIComponent(link.split('#')[0]!.split('/').pop() ?? '');
+    const file = fileFrom({ filename, href: link, sha256: sha, yanked: /\bdata-yanked\b/i.test(attrs) }, page, project);
+    if (file) out.push(file);
+  }
+  return out;
+}
+
+/** The files of a PEP 691 JSON page. */
+export function parseSimpleJson(doc: unknown, page: string, project: string): IndexFile[] {
+  const files = doc && typeof doc === 'object' && Array.isArray((doc as { files?: unknown }).files) ? ((doc as { files: unknown[] }).files) : [];
+  const out: IndexFile[] = [];
+  for (const f of files) {
+    if (!f || typeof f !== 'object') continue;
+    const { filename, url, hashes, yanked } = f as { filename?: unknown; url?: unknown; hashes?: { sha256?: unknown }; yanked?: unknown };
+    if (typeof filename !== 'string' || typeof url !== 'string') continue;
+    const sha = typeof hashes?.sha256 === 'string' ? hashes.sha256.toLowerCase() : null;
+    const file = fileFrom({ filename, href: url, sha256: sha, yanked: yanked !== undefined && yanked !== false }, page, project);
+    if (file) out.push(file);
+  }
+  return out;
+}
+
+async function boundedText(res: Response, what: string): Promise<string> {
+  const declared = Number(res.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > MAX_PAGE_BYTES) throw tooLarge(what);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of (res.body ?? []) as AsyncIterable<Uint8Array>) {
+    size += chunk.length;
+    if (size > MAX_PAGE_BYTES) throw tooLarge(what);
+    chunks.push(Buffer.from(chunk));
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function tooLarge(what: string): ReproError {
+  return new ReproError('E_INPUT', `${what} is larger than ${MAX_PAGE_BYTES / 1024 / 1024} MiB: refused`, { hint: 'The index answered more than a simple page can hold; check --index-url.', details: { limit: MAX_PAGE_BYTES } });
+}
+
+/** Every file the index lists for `project` (null: the index does not know the project). */
+export async function listFiles(index: string, project: string): Promise<IndexFile[] | null> {
+  const { url, authorization } = indexEndpoint(index);
+  const name = normalizeProject(project);
+  const page = new URL(`${encodeURIComponent(name)}/`, url).toString();
+  const what = `${stripCredentials(index)} page of ${name}`;
+  let res: Response;
+  try {
+    res = await fetch(page, {
+      headers: { accept: 'application/vnd.pypi.simple.v1+json, text/html;q=0.1', ...(authorization ? { authorization } : {}) },
+      signal: AbortSignal.timeout(TIMEOUT_MS),
+      redirect: 'follow',
+    });
+  } catch (err) {
+    throw new ReproError('E_ENV', `cannot reach the package index for ${name}: ${(err as Error).message}`, { hint: 'Check the network and --index-url.', details: { index: stripCredentials(index) } });
+  }
+  if (res.status === 404) {
+    await res.body?.cancel();
+    return null;
+  }
+  if (!res.ok) {
+    await res.body?.cancel();
+    throw new ReproError('E_ENV', `the package index answered ${res.status} for ${name}`, { hint: res.status === 401 || res.status === 403 ? 'The index wants credentials: put them in the --index-url (they are never written anywhere).' : 'Check --index-url, or try again.', details: { index: stripCredentials(index), status: res.status } });
+  }
+  const text = await boundedText(res, what);
+  const type = res.headers.get('content-type') ?? '';
+  if (type.includes('json')) {
+    let doc: unknown;
+    try {
+      doc = JSON.parse(text);
+    } catch {
+      throw new ReproError('E_INPUT', `${what} is not JSON, though the index said it is`, { hint: 'The index is broken or not a simple index; check --index-url.' });
+    }
+    return parseSimpleJson(doc, res.url || page, name);
+  }
+  return parseSimpleHtml(text, res.url || page, name);
+}
