@@ -82,6 +82,8 @@ export interface SlurmTaskRequest {
   strict?: boolean;
   network?: string;
   python?: string;
+  /** --environment host: the task runs in the node's interpreter as it is. */
+  environment?: 'host';
   passEnv?: string[];
   /** Extraction limits, when not the defaults. */
   limits?: { maxEntries: number; maxTotalBytes: number } | null;
@@ -111,6 +113,7 @@ export function slurmTaskArgv(t: SlurmTaskRequest): ShellWord[] {
     ...(t.strict ? ['--strict'] : []),
     ...(t.network ? ['--network', t.network] : []),
     ...(t.python ? ['--python', t.python] : []),
+    ...(t.environment ? ['--environment', t.environment] : []),
     ...(t.passEnv ?? []).flatMap((n) => ['--env', n]),
     ...(t.limits ? ['--max-entries', String(t.limits.maxEntries), '--max-bytes', String(t.limits.maxTotalBytes)] : []),
     ...(t.expose ?? []).flatMap((p) => ['--expose', p]),

@@ -22,6 +22,8 @@ export interface DriftOptions {
   strict?: boolean;
   /** The environment the entry point gets: its determinism variables are what is compared. */
   runEnv?: Readonly<Record<string, string>>;
+  /** The distributions of the locked environment the entry point runs in (read from its files), in place of the interpreter's own. */
+  pythonPackages?: Record<string, string>;
 }
 
 /** The snapshot a bundle carries, or null (a bundle wrote it: parsed, never trusted). */
@@ -83,6 +85,7 @@ export async function checkDrift(projectDir: string, manifest: ProjectManifest |
     now.identity.node = null;
   }
   comparable.identity.data = comparable.identity.data.filter((d) => !data.absent.includes(d.path));
+  if (options.pythonPackages && now.identity.python) now.identity.python.packages = options.pythonPackages;
   // exec gives every run the bundle's SOURCE_DATE_EPOCH: not drift when the snapshot had none.
   if (!('SOURCE_DATE_EPOCH' in comparable.identity.env)) delete now.identity.env.SOURCE_DATE_EPOCH;
   const d = diffSnapshots(comparable, now);

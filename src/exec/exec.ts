@@ -25,6 +25,7 @@ import { DEFAULT_NETWORK, defaultRunDir } from './defaults.js';
 import { checkDrift, readBundleSnapshot } from './drift.js';
 import { planInterpreter, type PlannedInterpreter } from './interpreter.js';
 import { recordedEnvironment } from './recorded-env.js';
+import { lockedEnvironment } from './environment.js';
 import type { Snapshot } from '../snapshot/snapshot.js';
 import { renderEntry } from './entry.js';
 import { judgeRerun, recordOutputs } from './outputs.js';
@@ -35,7 +36,7 @@ import { keepDeclaredOutputs, SCRATCH_DIR } from './keep-outputs.js';
 import { chooseBackend, type Backend } from './choose-backend.js';
 import { runLocalBackend } from './run-local.js';
 import { runDocker } from './run-docker.js';
-import { cleanEnvironment, pickEnvironment } from './sandbox.js';
+import { cleanEnvironment, findSandbox, pickEnvironment } from './sandbox.js';
 import { makeFreshDir } from './workdir.js';
 import { shlexQuote } from '../project/python-format.js';
 import { DEFAULT_RESOURCE_LIMITS, TIMED_OUT_EXIT, type ResourceLimits } from './backend.js';
@@ -55,6 +56,8 @@ export interface ExecOptions {
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
   python?: string;
+  /** host (--environment host): a local rerun runs in the interpreter as it is, not in the bundle's locked environment. */
+  environment?: 'host' | 'locked';
   /** false (--no-sandbox): run the local backend unconfined on purpose. */
   sandbox?: boolean;
   /** --require-sandbox: refuse to run unconfined when no sandbox works here (each Slurm task). */
@@ -95,9 +98,16 @@ export async function runExec(options: ExecOptions, ctx: Context): Promise<ExecR
   // check compares its determinism variables).
   const original = await readBundleSnapshot(projectDir);
   const backend = await chooseBackend(cached.dir, options, ctx);
-  const interpreter = backend.kind === 'local' ? await planRerunInterpreter(original, options.python, ctx) : null;
+  const base = backend.kind === 'local' ? await planRerunInterpreter(original, options.python, ctx) : null;
+  const locked = base && options.environment !== 'host' ? await lockedEnvironment({ projectDir, lockfile: manifest?.environment.lockfile ?? null, interpreter: base, sandbox: backend.kind === 'local' && backend.sandbox ? backend.sandbox : await findSandbox(ctx.env), cacheRoot: cacheRoot(ctx.env), hostEnv: ctx.env, platform: `${process.platform}-${process.arch}` }, ctx) : null;
+  if (locked) ctx.log.info(`exec: the locked environment ${locked.digest} from ${locked.lock} (${Object.keys(locked.packages).length} packages), ${locked.reused ? 'reused, its files checked' : 'installed'}: ${locked.dir}`);
+  else if (base && options.environment !== 'host') ctx.log.info('exec: the bundle carries no hashed Python lock: the rerun uses the interpreter as it is (repro lock makes one from the snapshot)');
+  // In a locked environment the entry point runs its python; the drift check describes the base
+  // interpreter (a host program) with the environment's packages, read from its files: no
+  // environment's Python runs outside the sandbox.
+  const interpreter = base && locked ? { ...base, path: locked.python, prefixes: [locked.dir, ...base.prefixes], reason: `${base.reason}, in the locked environment` } : base;
   const env = runEnvironment(backend, manifest, original, cached.manifest.sourceDateEpoch, options.passEnv ?? [], ctx.env);
-  const drift = await checkDrift(projectDir, manifest, original, { python: interpreter?.path ?? options.python, strict: options.strict, runEnv: env }, ctx);
+  const drift = await checkDrift(projectDir, manifest, original, { python: base?.path ?? options.python, strict: options.strict, runEnv: env, ...(locked ? { pythonPackages: locked.packages } : {}) }, ctx);
   // 4. run
   const specs = outputSpecs(manifest, options.outputs);
   const log = new LogTail();
@@ -138,7 +148,7 @@ export async function runExec(options: ExecOptions, ctx: Context): Promise<ExecR
     image: result.image,
     resources: { ...run.resources, notEnforced: result.notEnforced ?? [], timedOut: Boolean(result.timedOut) },
     machine: drift,
-    ...(interpreter ? { interpreter: { path: interpreter.path, version: interpreter.version, chosenBy: interpreter.chosenBy, reason: interpreter.reason } } : {}),
+    ...(interpreter ? { interpreter: { path: interpreter.path, version: interpreter.version, chosenBy: interpreter.chosenBy, reason: interpreter.reason, environment: locked ? { digest: locked.digest, lock: locked.lock, reused: locked.reused } : null } } : {}),
     startedAt: started.toISOString(),
     endedAt: ended.toISOString(),
     durationMs: ended.getTime() - started.getTime(),

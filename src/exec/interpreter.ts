@@ -26,13 +26,15 @@ export interface PlannedInterpreter {
   version: string | null;
   /** sys.prefix and sys.base_prefix: what the sandbox must let it read. */
   prefixes: string[];
+  /** The interpreter a virtual environment was made from (itself when it is none): what a locked environment is made with. */
+  base: string;
   /** How it was chosen. */
   chosenBy: 'option' | 'snapshot' | 'same-minor' | 'path';
   /** One line for the log and run.json: why this one. */
   reason: string;
 }
 
-const ASK = 'import json, sys; print(json.dumps({"version": "%d.%d.%d" % sys.version_info[:3], "prefix": sys.prefix, "base": sys.base_prefix, "executable": sys.executable}))';
+const ASK = 'import json, sys; print(json.dumps({"version": "%d.%d.%d" % sys.version_info[:3], "prefix": sys.prefix, "base": sys.base_prefix, "executable": sys.executable, "base_executable": getattr(sys, "_base_executable", sys.executable)}))';
 const ASK_TIMEOUT_MS = 10_000;
 /** At most this many interpreters are asked before falling back: each is a process. */
 const MAX_ASKED = 16;
@@ -40,14 +42,15 @@ const MAX_ASKED = 16;
 interface Answer {
   version: string;
   prefixes: string[];
+  base: string | null;
 }
 
 async function ask(python: string, env: Readonly<Record<string, string | undefined>>): Promise<Answer | null> {
   try {
     // A clean environment: no PYTHONPATH, PYTHONHOME or PYTHONSTARTUP of the caller decides the answer.
     const { stdout } = await run(python, ['-I', '-c', ASK], { timeout: ASK_TIMEOUT_MS, env: { PATH: env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8' } });
-    const a = JSON.parse(stdout) as { version: string; prefix: string; base: string };
-    return { version: a.version, prefixes: [...new Set([a.prefix, a.base])] };
+    const a = JSON.parse(stdout) as { version: string; prefix: string; base: string; base_executable?: string };
+    return { version: a.version, prefixes: [...new Set([a.prefix, a.base])], base: typeof a.base_executable === 'string' && path.isAbsolute(a.base_executable) ? a.base_executable : null };
   } catch {
     return null;
   }
@@ -110,7 +113,7 @@ export async function planInterpreter(request: InterpreterRequest): Promise<Plan
   const { env } = request;
   if (request.python !== undefined) {
     const answer = await ask(request.python, env);
-    return { path: request.python, version: answer?.version ?? null, prefixes: answer?.prefixes ?? [], chosenBy: 'option', reason: `--python ${request.python}` };
+    return { path: request.python, version: answer?.version ?? null, prefixes: answer?.prefixes ?? [], base: answer?.base ?? request.python, chosenBy: 'option', reason: `--python ${request.python}` };
   }
   const recorded = request.recorded;
   if (recorded === null) return null;
@@ -121,16 +124,17 @@ export async function planInterpreter(request: InterpreterRequest): Promise<Plan
   for (const p of list) {
     const answer = await ask(p, env);
     if (answer === null) continue;
-    if (answer.version === want) return { path: p, version: answer.version, prefixes: answer.prefixes, chosenBy: 'snapshot', reason: `the snapshot's Python ${want}${p === own ? ', at the path it recorded' : ''}` };
+    if (answer.version === want) return { path: p, version: answer.version, prefixes: answer.prefixes, base: answer.base ?? p, chosenBy: 'snapshot', reason: `the snapshot's Python ${want}${p === own ? ', at the path it recorded' : ''}` };
     if (sameMinor === null && minorOf(answer.version) === minorOf(want)) sameMinor = { path: p, answer };
   }
-  if (sameMinor) return { path: sameMinor.path, version: sameMinor.answer.version, prefixes: sameMinor.answer.prefixes, chosenBy: 'same-minor', reason: `no Python ${want} here; ${sameMinor.answer.version} has the snapshot's ${minorOf(want)}` };
+  if (sameMinor) return { path: sameMinor.path, version: sameMinor.answer.version, prefixes: sameMinor.answer.prefixes, base: sameMinor.answer.base ?? sameMinor.path, chosenBy: 'same-minor', reason: `no Python ${want} here; ${sameMinor.answer.version} has the snapshot's ${minorOf(want)}` };
   const fallback = (await candidates('3', env, request.systemDirs)).find((p) => path.basename(p) === 'python3') ?? null;
   const answer = fallback ? await ask(fallback, env) : null;
   return {
     path: fallback ?? 'python3',
     version: answer?.version ?? null,
     prefixes: answer?.prefixes ?? [],
+    base: answer?.base ?? fallback ?? 'python3',
     chosenBy: 'path',
     reason: `no Python ${minorOf(want)} here (searched PATH, pyenv, /usr/bin, /usr/local/bin, uv's Pythons): python3 on PATH${answer ? ` is ${answer.version}` : ' could not be asked'}`,
   };

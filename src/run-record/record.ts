@@ -101,7 +101,14 @@ export interface RunRecord {
   resources?: RunResources;
   machine: { snapshotDigest: string; drift: Record<Severity, number> | null; changes?: Change[] };
   /** The one Python the local rerun used, which the drift check described (exec/interpreter.ts): absent when the project records none, and in a container. */
-  interpreter?: { path: string; version: string | null; chosenBy: 'option' | 'snapshot' | 'same-minor' | 'path'; reason: string };
+  interpreter?: {
+    path: string;
+    version: string | null;
+    chosenBy: 'option' | 'snapshot' | 'same-minor' | 'path';
+    reason: string;
+    /** The bundle's locked environment it ran in (exec/environment.ts), or null: the interpreter as it is. */
+    environment?: { digest: string; lock: string; reused: boolean } | null;
+  };
   startedAt: string;
   endedAt: string;
   durationMs: number;

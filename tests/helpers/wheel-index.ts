@@ -28,6 +28,8 @@ export interface WheelIndexOptions {
   json?: boolean;
   /** Refuse (401) any request without exactly this Authorization header. */
   authorization?: string;
+  /** More wheels to serve (absolute paths), beside the wheelhouse's: a test's own crafted ones. */
+  extraWheels?: string[];
   /** Every request's path and Authorization header, for tests that check what was asked. */
   requests?: Array<{ path: string; authorization: string | null }>;
 }
@@ -35,8 +37,11 @@ export interface WheelIndexOptions {
 /** Serve the wheelhouse's wheels of the named projects (all when none are named). */
 export async function startWheelIndex(projects?: string[], options: WheelIndexOptions = {}): Promise<WheelIndex> {
   const want = projects ? new Set(projects.map((p) => p.toLowerCase().replace(/[-_.]+/g, '-'))) : null;
-  const files = readdirSync(WHEELHOUSE).filter((f) => f.endsWith('.whl') && (want === null || want.has(projectOf(f)))).sort();
-  const wheels = new Map(files.map((f) => [f, createHash('sha256').update(readFileSync(path.join(WHEELHOUSE, f))).digest('hex')]));
+  const where = new Map<string, string>();
+  for (const f of readdirSync(WHEELHOUSE)) if (f.endsWith('.whl') && (want === null || want.has(projectOf(f)))) where.set(f, path.join(WHEELHOUSE, f));
+  for (const p of options.extraWheels ?? []) where.set(path.basename(p), p);
+  const files = [...where.keys()].sort();
+  const wheels = new Map(files.map((f) => [f, createHash('sha256').update(readFileSync(where.get(f)!)).digest('hex')]));
   const byProject = new Map<string, string[]>();
   for (const f of files) byProject.set(projectOf(f), [...(byProject.get(projectOf(f)) ?? []), f]);
   const server = http.createServer((req, res) => {
@@ -68,7 +73,7 @@ export async function startWheelIndex(projects?: string[], options: WheelIndexOp
     const file = /^\/files\/([^/]+)$/.exec(url)?.[1];
     if (file !== undefined && wheels.has(file)) {
       res.writeHead(200, { 'content-type': 'application/octet-stream' });
-      createReadStream(path.join(WHEELHOUSE, file)).pipe(res);
+      createReadStream(where.get(file)!).pipe(res);
       return;
     }
     res.writeHead(404).end();

@@ -33,6 +33,7 @@ export interface ExecFlags extends LimitFlags, SlurmFlags {
   strict?: boolean;
   network?: string;
   python?: string;
+  environment?: 'locked' | 'host';
   expectReproduced?: boolean;
   expectDigest?: string;
   sandbox?: boolean;
@@ -105,6 +106,7 @@ function execOptions(resolved: ResolvedBundle, entry: string | undefined, backen
     strict: flags.strict,
     network: flags.network,
     python: flags.python,
+    ...(flags.environment === 'host' ? { environment: 'host' as const } : {}),
     sandbox: flags.sandbox,
     ...(flags.requireSandbox ? { requireSandbox: true } : {}),
     passEnv: flags.env,
