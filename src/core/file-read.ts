@@ -1,8 +1,8 @@
-// Synchronous file reads shared by exec's cache check and output collection:
+// Synchronous file reads shared by exec's cache check, its locked environments and output collection:
 // an lstat that says "not there" as null, and a file's sha256 and size read through one reused
 // 1 MiB buffer (never the whole file in memory).
 import { createHash } from 'node:crypto';
-import { lstatSync, readSync, type Stats } from 'node:fs';
+import { closeSync, constants, lstatSync, openSync, readSync, type Stats } from 'node:fs';
 
 /** lstat, or null when nothing is there (or it cannot be looked at). */
 export function lstatOrNull(file: string): Stats | null {
@@ -24,4 +24,16 @@ export function sha256OfFd(fd: number, buf: Buffer): { sha256: string; size: num
     size += n;
   }
   return { sha256: hash.digest('hex'), size };
+}
+
+const shared = Buffer.allocUnsafe(1 << 20);
+
+/** The sha256 of a regular file, never through a link at its last component (O_NOFOLLOW), never blocking on a FIFO. */
+export function sha256OfPath(file: string): string {
+  const fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  try {
+    return sha256OfFd(fd, shared).sha256;
+  } finally {
+    closeSync(fd);
+  }
 }

@@ -3,25 +3,15 @@
 // (type, owner-executable bit, size, link target, sha256) and nothing else may be there. Hashes
 // come from a stat-keyed cache (size, mtime, ctime, inode, as git's index; racy entries are
 // hashed again), so an unchanged tree costs a stat per file; a restored mtime still changes ctime.
-import { closeSync, constants, openSync, readdirSync, readlinkSync, type Stats } from 'node:fs';
+import { readdirSync, readlinkSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import type { ManifestRead } from '../bundle/manifest.js';
 import type { Problem } from '../bundle/verify.js';
-import { lstatOrNull, sha256OfFd } from '../core/file-read.js';
+import { lstatOrNull, sha256OfPath } from '../core/file-read.js';
 import { HashCache } from '../core/hash-cache.js';
 
 // Synchronous on purpose: a warm check is ~10,000 lstat calls, which cost several times more
 // as awaited promises (a 10,000-file tree: ~560 ms awaited against the figure in RELIABILITY.md).
-const buf = Buffer.allocUnsafe(1 << 20);
-
-function sha256Of(file: string): string {
-  const fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-  try {
-    return sha256OfFd(fd, buf).sha256;
-  } finally {
-    closeSync(fd);
-  }
-}
 
 const typeOf = (st: Stats) => (st.isFile() ? 'file' : st.isDirectory() ? 'directory' : st.isSymbolicLink() ? 'symlink' : 'special');
 
@@ -63,7 +53,7 @@ export async function checkCachedTree(dir: string, manifest: ManifestRead, hashR
       else if (st.size !== e.size) problems.push({ entry: e.path, field: 'size', expected: e.size, actual: st.size });
       else {
         const stat = { size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino };
-        const sha = hashes.get(e.path, stat) ?? sha256Of(abs);
+        const sha = hashes.get(e.path, stat) ?? sha256OfPath(abs);
         hashes.set(e.path, stat, sha);
         if (sha !== e.sha256) problems.push({ entry: e.path, field: 'sha256', expected: e.sha256, actual: sha });
       }

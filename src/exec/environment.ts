@@ -11,13 +11,13 @@
 // tree's digest; each reuse checks the tree against it (stat-keyed hashes, so an unchanged tree
 // costs a stat per file), and an altered environment is made again, said as a warning.
 import { createHash } from 'node:crypto';
-import { closeSync, constants, openSync, promises as fs, readdirSync, readlinkSync, lstatSync } from 'node:fs';
+import { promises as fs, readdirSync, readlinkSync, lstatSync } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { canonicalJson } from '../core/canonical-json.js';
 import type { Context } from '../core/context.js';
 import { ReproError } from '../core/errors.js';
-import { sha256OfFd } from '../core/file-read.js';
+import { sha256OfPath } from '../core/file-read.js';
 import { HashCache } from '../core/hash-cache.js';
 import { EXPORTED_REQUIREMENTS, EXPORTED_VCS_REQUIREMENTS } from '../bundle/layout.js';
 import { planInstall } from '../dockerfile/install-lock.js';
@@ -73,16 +73,6 @@ function envDigest(python: PlannedInterpreter, realPython: string, platform: str
 
 // --- the tree's digest ------------------------------------------------------------------------
 
-const buf = Buffer.allocUnsafe(1 << 20);
-
-function sha256Of(file: string): string {
-  const fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-  try {
-    return sha256OfFd(fd, buf).sha256;
-  } finally {
-    closeSync(fd);
-  }
-}
 
 /** sha256 of "<type> <mode> <size> <sha256|target> <path>\n" for every entry, in byte order, and the count. */
 async function treeDigest(dir: string, hashRoot: string, nowMs: number): Promise<{ digest: string; files: number }> {
@@ -105,7 +95,7 @@ async function treeDigest(dir: string, hashRoot: string, nowMs: number): Promise
         const key = { size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino };
         let sha = hashes.get(r, key);
         if (sha === undefined) {
-          sha = sha256Of(abs);
+          sha = sha256OfPath(abs);
           hashes.set(r, key, sha);
         }
         h.update(`f ${mode} ${st.size} ${sha} ${r}\n`);
