@@ -17,7 +17,9 @@ import { parseSourceDateEpoch } from '../intake/source-date.js';
 import { writeBundle } from '../bundle/write.js';
 import type { ManifestContent } from '../bundle/tar-frames.js';
 import { generateMlproject, loadProject, type LoadedProject } from '../project/load.js';
-import { bundleFileName, DOCKERFILE_PATH, KEPT_REFERENCE_RUN, REFERENCE_RUN_PATH, SNAPSHOT_FILE } from '../bundle/layout.js';
+import { bundleFileName, DOCKERFILE_PATH, KEPT_REFERENCE_RUN, REFERENCE_RUN_PATH, SNAPSHOT_FILE, VENDOR_PYTHON_DIR } from '../bundle/layout.js';
+import { cacheRoot } from '../core/cache-root.js';
+import { vendorWheels, type Vendored } from './vendor.js';
 import { promises as fs } from 'node:fs';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { parseSnapshot } from '../snapshot/io.js';
@@ -53,6 +55,10 @@ export interface BuildOptions {
   withRun?: string;
   /** The name to use when the project has none of its own (--verify's rebuild of a project named after its git remote). */
   projectName?: string;
+  /** --vendor: carry the wheels of the project's hashed Python lock under vendor/python/, for reruns with no network. */
+  vendor?: boolean;
+  /** --python: the interpreter --vendor fetches for (else the snapshot's, found here). */
+  python?: string;
 }
 
 /**
@@ -93,6 +99,7 @@ export interface BuildPlan {
   dockerfile: DockerfileEntry;
   credentialsRemoved: Array<{ path: string; removed: number }>;
   namesNormalized: Array<{ source: string; path: string }>;
+  vendored: Vendored | null;
 }
 
 export interface BuildResult {
@@ -131,6 +138,8 @@ export interface BuildResult {
   credentialsRemoved: Array<{ path: string; removed: number }>;
   /** Files whose on-disk name is not NFC, with the NFC name the bundle holds (a warning each). */
   namesNormalized: Array<{ source: string; path: string }>;
+  /** --vendor: the lock, the interpreter fetched for, and each wheel carried under vendor/python/. */
+  vendor: { lock: string; python: { path: string; version: string | null }; wheels: Array<{ file: string; sha256: string; size: number; package: string }> } | null;
   durationMs: number;
 }
 
@@ -149,7 +158,7 @@ export async function planBuild(options: BuildOptions, ctx: Context): Promise<Bu
   const generated = project?.source === 'repro.yaml' ? { MLproject: Buffer.from(generateMlproject(project)) } : undefined;
   // --image needs an engine: find out now, before the first byte is written.
   const docker = options.image ? await reachDocker(ctx.env) : undefined;
-  const dockerfile = await planDockerfileEntry(loaded, { sourceDateEpoch, baseImage: options.baseImage, image: options.image, docker }, ctx);
+  const dockerfile = await planDockerfileEntry(loaded, { sourceDateEpoch, baseImage: options.baseImage, image: options.image, docker, vendored: Boolean(options.vendor) }, ctx);
   const snapshot = options.files ? null : await bundledSnapshot(root, ctx);
   // The project's data goes into the bundle even when git ignores it (datasets usually are).
   const data = [...(project?.data ?? []), ...(snapshot?.identity.data ?? []).map((d) => d.path).filter((p) => typeof p === 'string' && !path.isAbsolute(p))];
@@ -185,6 +194,17 @@ export async function planBuild(options: BuildOptions, ctx: Context): Promise<Bu
     if (referenceRun === kept) ctx.log.info(`build: the reference run is ${KEPT_REFERENCE_RUN} (kept by an earlier --with-run)`);
   }
   for (const [name, d] of rootFiles) content.entries.addContent(name, d, 0o644);
+  // --vendor: the lock's wheels, checked against it, read from the store like project files.
+  const vendored = options.vendor ? await vendorWheels({ root, lockfile: project?.environment.lockfile ?? null, python: options.python, cacheRoot: cacheRoot(ctx.env) }, ctx) : null;
+  let totalBytes = content.totalBytes;
+  // Each entry's parent directory comes before it (readers refuse a bundle where it does not).
+  if (vendored) for (const dir of VENDOR_PYTHON_DIR.split('/').map((_, i, parts) => parts.slice(0, i + 1).join('/'))) content.entries.addDirectory(dir);
+  for (const w of vendored?.wheels ?? []) {
+    const st = await fs.stat(w.source);
+    const row = content.entries.addFile(`${VENDOR_PYTHON_DIR}/${w.file}`, path.relative(root, w.source), 0o644, { size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino });
+    content.entries.setSha256(row, w.sha256);
+    totalBytes += st.size;
+  }
   content.entries.sort();
   const { manifest, size: manifestSize, chunks: manifestChunks } = encodeManifest({
     name: meta.name,
@@ -222,7 +242,7 @@ export async function planBuild(options: BuildOptions, ctx: Context): Promise<Bu
     manifest,
     manifestContent: { size: manifestSize, chunks: manifestChunks },
     entries: content.entries,
-    totalBytes: content.totalBytes,
+    totalBytes,
     selection: content.method,
     lock: lock?.head ?? null,
     lockDifferences,
@@ -233,6 +253,7 @@ export async function planBuild(options: BuildOptions, ctx: Context): Promise<Bu
     dockerfile,
     credentialsRemoved: content.credentialsRemoved,
     namesNormalized: content.namesNormalized,
+    vendored,
   };
 }
 
@@ -273,6 +294,7 @@ export async function applyBuild(plan: BuildPlan, ctx: Context): Promise<BuildRe
     hashCache: { hits: plan.cache.hits, misses: plan.cache.misses },
     credentialsRemoved: plan.credentialsRemoved,
     namesNormalized: plan.namesNormalized,
+    vendor: plan.vendored ? { lock: plan.vendored.lock, python: plan.vendored.python, wheels: plan.vendored.wheels.map(({ file, sha256, size, package: pkg }) => ({ file, sha256, size, package: pkg })) } : null,
     durationMs: ctx.now().getTime() - plan.startedAt,
   };
 }

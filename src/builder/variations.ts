@@ -46,7 +46,8 @@ export async function copyVaried(entries: EntryList, copyRoot: string): Promise<
   const listed: string[] = [];
   for (let i = 0; i < entries.length; i++) {
     const entry = entries.at(entries.length - 1 - i)!;
-    if (entry.path === PROJECT_PREFIX || (entry.content && !entry.source)) continue; // generated entries are generated again
+    // Generated entries are generated again, and so are those outside the project (--vendor's wheels, fetched again).
+    if ((entry.content && !entry.source) || !entry.path.startsWith(`${PROJECT_PREFIX}/`)) continue;
     const rel = entry.path.slice(PROJECT_PREFIX.length + 1);
     const dest = path.join(copyRoot, rel);
     if (entry.type === 'directory') {
@@ -65,7 +66,7 @@ export async function copyVaried(entries: EntryList, copyRoot: string): Promise<
   const dirTime = base - 86_400;
   for (let k = entries.length - 1; k >= 0; k--) {
     const entry = entries.at(k)!;
-    if (entry.type !== 'directory' || entry.path === PROJECT_PREFIX) continue;
+    if (entry.type !== 'directory' || !entry.path.startsWith(`${PROJECT_PREFIX}/`)) continue;
     utimesSync(path.join(copyRoot, entry.path.slice(PROJECT_PREFIX.length + 1)), dirTime, dirTime);
   }
   return listed;

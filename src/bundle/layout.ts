@@ -27,6 +27,9 @@ export const EXPORTED_REQUIREMENTS = 'repro.requirements.txt';
 /** Packages pinned to a git commit, installed after the hashed ones (pip cannot hash them). */
 export const EXPORTED_VCS_REQUIREMENTS = 'repro.requirements-vcs.txt';
 
+/** Where `build --vendor` carries the wheels of the project's hashed lock: exec installs its locked environment from them, offline. */
+export const VENDOR_PYTHON_DIR = 'vendor/python';
+
 /** Where `repro snapshot` writes in a project, so where a bundle carries the snapshot. */
 export const SNAPSHOT_FILE = 'repro.snapshot.json';
 /** The snapshot's path inside a bundle. */

@@ -70,6 +70,8 @@ The content digest is recorded in DIR/repro.lock; commit it and use --locked in 
     .option('--base-image <ref>', 'base image of the bundle\'s Dockerfile (NAME:TAG@sha256:..., or NAME:TAG with --image)')
     .option('--image', 'also build the image through the Docker engine (with --verify: twice, comparing layers)')
     .addOption(new Option('--build-network <mode>', 'network for the image build\'s RUN steps: none (nothing fetched: the base image has it all), host or default (pip/npm fetch what the lock pins, checked by hash)').choices([...BUILD_NETWORKS]).default('none'))
+    .option('--vendor', 'carry the wheels of the project\'s hashed Python lock (for the snapshot\'s interpreter) under vendor/python/: exec installs its locked environment from them with no network')
+    .option('--python <path>', 'with --vendor: the interpreter to fetch wheels for (default: the snapshot\'s, found here)')
     .option('--with-run <dir>', 'embed the run record of RUN_DIR (repro exec) as the reference run, and keep it beside repro.lock as repro.run.json for later builds; refused (exit 3) when the run failed or left a declared output missing')
     .option('--attest', 'with --verify: also write the SLSA provenance, the CycloneDX ML-BOM and a reproduced-build attestation beside the bundle (docs/ATTESTATIONS.md)')
     .addOption(new Option('--no-lock', 'neither read nor write repro.lock').hideHelp())

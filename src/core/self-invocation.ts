@@ -57,6 +57,9 @@ export interface RebuildRequest {
   withRun: string | null;
   /** The project's name when it came from where the copy cannot see it (the git remote). */
   projectName?: string | null;
+  /** --vendor, and the --python it fetched for. */
+  vendor?: boolean;
+  python?: string | null;
 }
 
 /** `repro build …` for the verification rebuild (after the node and the script). */
@@ -65,6 +68,8 @@ export function rebuildArgv(r: RebuildRequest): string[] {
   if (r.baseImage) argv.push('--base-image', r.baseImage);
   if (r.withRun) argv.push('--with-run', r.withRun);
   if (r.projectName) argv.push('--project-name', r.projectName);
+  if (r.vendor) argv.push('--vendor');
+  if (r.python) argv.push('--python', r.python);
   return argv;
 }
 

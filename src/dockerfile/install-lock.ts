@@ -16,7 +16,7 @@ import { parseRequirements } from '../lockfile/requirements.js';
 import { hashedLockReader } from '../lockfile/python-locks.js';
 import { exportRequirements, type ExportedRequirements } from './export-requirements.js';
 import type { DockerfileKind } from './generate.js';
-import { EXPORTED_REQUIREMENTS, EXPORTED_VCS_REQUIREMENTS } from '../bundle/layout.js';
+import { EXPORTED_REQUIREMENTS, EXPORTED_VCS_REQUIREMENTS, VENDOR_PYTHON_DIR } from '../bundle/layout.js';
 
 export interface InstallPlan {
   /** The project-relative lock the image installs from, or null. */
@@ -78,7 +78,16 @@ function exportNotes(lock: string, exported: ExportedRequirements): string[] {
   return notes;
 }
 
-function pythonPlan(lock: { path: string; text: string } | null): InstallPlan {
+/** pip's options when the bundle carries the lock's wheels (build --vendor): the image asks no index, and needs no network. */
+const VENDORED = ` --no-index --find-links /${VENDOR_PYTHON_DIR}`;
+
+function pythonPlan(lock: { path: string; text: string } | null, vendored = false): InstallPlan {
+  const plan = pythonPlanOf(lock);
+  if (!vendored || plan.run === '') return plan;
+  return { ...plan, run: plan.run.replace(/--require-hashes/g, `--require-hashes${VENDORED}`), notes: [...plan.notes, `from the bundle's vendored wheels (/${VENDOR_PYTHON_DIR}): the image build needs no network`] };
+}
+
+function pythonPlanOf(lock: { path: string; text: string } | null): InstallPlan {
   if (!lock) return { lock: null, run: '', files: [], notes: ['no Python lockfile found (requirements.txt with hashes, uv.lock, pylock.toml, poetry.lock, Pipfile.lock): the image installs no Python packages'] };
   const name = path.posix.basename(lock.path);
   const reader = hashedLockReader(name);
@@ -132,7 +141,25 @@ async function nodePlan(root: string): Promise<InstallPlan> {
   return { lock: null, run: '', files: [], notes: ['no Node lockfile (package-lock.json, npm-shrinkwrap.json, pnpm-lock.yaml, yarn.lock): the image installs no packages; npm install --package-lock-only makes one'] };
 }
 
-export async function planInstall(root: string, kind: DockerfileKind, lockfile: string | null): Promise<InstallPlan> {
+export async function planInstall(root: string, kind: DockerfileKind, lockfile: string | null, vendored = false): Promise<InstallPlan> {
   if (kind === 'node') return nodePlan(root);
-  return pythonPlan(await findPythonLock(root, lockfile));
+  return pythonPlan(await findPythonLock(root, lockfile), vendored);
+}
+
+/**
+ * The hashed requirements a Python environment is installed from: the lock the image installs,
+ * as pip reads it (the project's own hashed requirements file, or the export of its uv, pylock,
+ * poetry or Pipfile lock); null when the project has no hashed lock. Packages from git (no hash
+ * can pin a checkout) are refused: a locked environment or a vendored bundle checks every file.
+ */
+export async function hashedRequirements(root: string, lockfile: string | null): Promise<{ lock: string; file: string | null; text: string } | null> {
+  const plan = pythonPlan(await findPythonLock(root, lockfile));
+  if (plan.lock === null) return null;
+  if (plan.files.some((f) => f.path === EXPORTED_VCS_REQUIREMENTS)) {
+    throw new ReproError('E_CONFIG', `${plan.lock} installs packages from git, which cannot be checked by hash`, { hint: 'Rerun with --environment host (your own environment), or lock those packages as wheels.', details: { lockfile: plan.lock } });
+  }
+  const exported = plan.files.find((f) => f.path === EXPORTED_REQUIREMENTS);
+  if (exported) return { lock: plan.lock, file: null, text: exported.text };
+  const file = path.join(root, plan.lock);
+  return { lock: plan.lock, file, text: await fs.readFile(file, 'utf8') };
 }

@@ -26,6 +26,8 @@ export interface DockerfilePlanOptions {
   resolve: boolean;
   /** An engine already connected and answering; when absent one is tried here. */
   docker?: DockerClient;
+  /** The bundle carries the lock's wheels (build --vendor): the image installs from them, offline. */
+  vendored?: boolean;
 }
 
 export interface DockerfilePlan {
@@ -92,7 +94,7 @@ export async function planDockerfile(options: DockerfilePlanOptions, ctx: Contex
   const wanted = options.baseImage ?? manifest?.environment.baseImage ?? fallback.image;
   const notes = options.baseImage || manifest?.environment.baseImage ? [] : [fallback.note];
   const base = await pinBaseImage(wanted, { docker: options.resolve ? (options.docker ?? (await reachDockerIfAny(ctx.env))) : null, registry: options.resolve, env: ctx.env });
-  const install = await planInstall(root, kind, manifest?.environment.lockfile ?? null);
+  const install = await planInstall(root, kind, manifest?.environment.lockfile ?? null, options.vendored);
   const text = generateDockerfile({
     name: meta.name,
     version: meta.version,

@@ -2,7 +2,7 @@
 // directories, the declared outputs' directories to make writable, the manifest's environment
 // defaults, and where the entry point's output goes; back comes its exit status and the image it
 // ran in (Docker).
-import type { PlannedInterpreter } from './interpreter.js';
+import type { PlannedInterpreter } from '../snapshot/find-python.js';
 import type { TarLimits } from '../bundle/limits.js';
 import type { RefusedKind } from '../run-record/record.js';
 import type { CachedBundle } from './cache.js';

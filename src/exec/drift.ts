@@ -17,7 +17,7 @@ import { describeThisMachine } from '../snapshot/this-machine.js';
 import { SNAPSHOT_FILE } from '../bundle/layout.js';
 
 export interface DriftOptions {
-  /** The interpreter to describe: the rerun's (exec/interpreter.ts); else the one the snapshot names, when it is this machine's (hostInterpreter). */
+  /** The interpreter to describe: the rerun's (snapshot/find-python.ts); else the one the snapshot names, when it is this machine's (hostInterpreter). */
   python?: string;
   strict?: boolean;
   /** The environment the entry point gets: its determinism variables are what is compared. */

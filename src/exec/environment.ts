@@ -19,9 +19,8 @@ import type { Context } from '../core/context.js';
 import { ReproError } from '../core/errors.js';
 import { sha256OfPath } from '../core/file-read.js';
 import { HashCache } from '../core/hash-cache.js';
-import { EXPORTED_REQUIREMENTS, EXPORTED_VCS_REQUIREMENTS } from '../bundle/layout.js';
-import { planInstall } from '../dockerfile/install-lock.js';
-import type { PlannedInterpreter } from './interpreter.js';
+import { hashedRequirements } from '../dockerfile/install-lock.js';
+import type { PlannedInterpreter } from '../snapshot/find-python.js';
 import { runLocal } from './run-local.js';
 import { sandboxInvocation, type Sandbox } from './sandbox.js';
 
@@ -52,19 +51,6 @@ interface EnvRecord {
   python: { path: string; version: string | null };
   tree: string;
   files: number;
-}
-
-/** What the environment is made from: the lock the Dockerfile would install, as hashed requirements. */
-async function requirementsOf(projectDir: string, lockfile: string | null): Promise<{ lock: string; file: string | null; text: string } | null> {
-  const plan = await planInstall(projectDir, 'python', lockfile);
-  if (plan.lock === null) return null;
-  if (plan.files.some((f) => f.path === EXPORTED_VCS_REQUIREMENTS)) {
-    throw new ReproError('E_CONFIG', `${plan.lock} installs packages from git, which a locked environment cannot check by hash`, { hint: 'Rerun with --env host (your own environment), or lock those packages as wheels.', details: { lockfile: plan.lock } });
-  }
-  const exported = plan.files.find((f) => f.path === EXPORTED_REQUIREMENTS);
-  if (exported) return { lock: plan.lock, file: null, text: exported.text };
-  const file = path.join(projectDir, plan.lock);
-  return { lock: plan.lock, file, text: await fs.readFile(file, 'utf8') };
 }
 
 function envDigest(python: PlannedInterpreter, realPython: string, platform: string, requirements: string): string {
@@ -169,7 +155,7 @@ export interface EnvironmentRequest {
   projectDir: string;
   /** environment.lockfile of repro.yaml, when it names one. */
   lockfile: string | null;
-  /** The rerun's interpreter (a host program: exec/interpreter.ts). */
+  /** The rerun's interpreter (a host program: snapshot/find-python.ts). */
   interpreter: PlannedInterpreter;
   /** bubblewrap: the install runs in it, or not at all. */
   sandbox: Sandbox | { reason: string };
@@ -177,6 +163,8 @@ export interface EnvironmentRequest {
   /** The caller's environment: the index settings pip may need (PIP_INDEX_URL, ...). */
   hostEnv: Readonly<Record<string, string | undefined>>;
   platform: string;
+  /** The wheels the bundle carries (build --vendor): installed from there with no network, no index asked. */
+  wheelsDir: string | null;
 }
 
 /** Variables of this machine the install gets: pip's index settings (credentials stay in the sandbox's environment, never a record). */
@@ -196,15 +184,18 @@ async function makeEnvironment(dir: string, requirements: { file: string | null;
   // The environment is made from the interpreter's base (a venv's own python has no pip, and a venv of a venv is not one).
   const env: Record<string, string> = { PATH: '/usr/bin:/bin', HOME: '/tmp', LANG: 'C.UTF-8', PY: request.interpreter.base, ENV_DIR: dir, REQ: reqFile, PIP_NO_CACHE_DIR: '1', PIP_DISABLE_PIP_VERSION_CHECK: '1', PIP_NO_INPUT: '1', PYTHONDONTWRITEBYTECODE: '1' };
   for (const name of PIP_PASSED) if (request.hostEnv[name] !== undefined) env[name] = request.hostEnv[name]!;
+  // Vendored wheels: pip asks no index and the sandbox has no network at all.
+  const offline = request.wheelsDir !== null;
+  if (offline) env.WHEELS = request.wheelsDir!;
   const command = [
     'set -e',
     '"$PY" -m venv --without-pip "$ENV_DIR"',
-    '"$PY" -m pip --python "$ENV_DIR/bin/python" install --no-deps --require-hashes --no-warn-script-location --quiet -r "$REQ"',
+    `"$PY" -m pip --python "$ENV_DIR/bin/python" install --no-deps --require-hashes --no-warn-script-location --quiet${offline ? ' --no-index --find-links "$WHEELS"' : ''} -r "$REQ"`,
   ].join('\n');
-  const inv = sandboxInvocation(sandbox.bwrap, { runDir: dir, workDir: dir, network: 'host', env, shell: ['/bin/sh'], command, readPaths: [path.dirname(reqFile)], interpreter: request.interpreter });
+  const inv = sandboxInvocation(sandbox.bwrap, { runDir: dir, workDir: dir, network: offline ? 'none' : 'host', env, shell: ['/bin/sh'], command, readPaths: [path.dirname(reqFile), ...(offline ? [request.wheelsDir!] : [])], interpreter: request.interpreter });
   const chunks: Buffer[] = [];
   const sink = new (await import('node:stream')).Writable({ write(c, _e, cb) { chunks.push(Buffer.from(c)); cb(); } });
-  ctx.log.info(`exec: installing the locked environment from ${path.basename(requirements.file ?? 'the lock')} into ${dir} (pip --require-hashes --no-deps, in the sandbox)`);
+  ctx.log.info(`exec: installing the locked environment from ${path.basename(requirements.file ?? 'the lock')} into ${dir} (pip --require-hashes --no-deps, in the sandbox, ${offline ? "from the bundle's vendored wheels, no network" : 'from the index'})`);
   const { exitCode } = await runLocal({ argv: inv.argv, command, cwd: dir, env: inv.env, fds: inv.fds, stdout: sink, stderr: sink, timeLimitMs: WAIT_MS });
   if (requirements.file === null) await fs.rm(reqFile, { force: true });
   if (exitCode !== 0) {
@@ -219,7 +210,7 @@ async function makeEnvironment(dir: string, requirements: { file: string | null;
 
 /** The bundle's locked environment for this interpreter: reused when its tree is intact, else made (once, whatever the number of concurrent execs). Null when the project has no hashed Python lock. */
 export async function lockedEnvironment(request: EnvironmentRequest, ctx: Context): Promise<LockedEnvironment | null> {
-  const requirements = await requirementsOf(request.projectDir, request.lockfile);
+  const requirements = await hashedRequirements(request.projectDir, request.lockfile);
   if (!requirements) return null;
   const realPython = await fs.realpath(request.interpreter.base).catch(() => request.interpreter.base);
   const digest = envDigest(request.interpreter, realPython, request.platform, requirements.text);

@@ -5,7 +5,8 @@
 // directory. 5. The run record (run.json) names the outputs' hashes and, when the bundle carries
 // a reference run, whether they reproduced.
 import path from 'node:path';
-import { PROJECT_PREFIX } from '../bundle/layout.js';
+import { PROJECT_PREFIX, VENDOR_PYTHON_DIR } from '../bundle/layout.js';
+import { promises as fs } from 'node:fs';
 import { DEFAULT_LIMITS, type TarLimits } from '../bundle/limits.js';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { cacheRoot } from '../core/cache-root.js';
@@ -23,7 +24,7 @@ import type { BackendResult, BackendRun } from './backend.js';
 import { openCachedBundle, type CachedBundle } from './cache.js';
 import { DEFAULT_NETWORK, defaultRunDir } from './defaults.js';
 import { checkDrift, readBundleSnapshot } from './drift.js';
-import { planInterpreter, type PlannedInterpreter } from './interpreter.js';
+import { planInterpreter, type PlannedInterpreter } from '../snapshot/find-python.js';
 import { recordedEnvironment } from './recorded-env.js';
 import { lockedEnvironment } from './environment.js';
 import type { Snapshot } from '../snapshot/snapshot.js';
@@ -99,7 +100,7 @@ export async function runExec(options: ExecOptions, ctx: Context): Promise<ExecR
   const original = await readBundleSnapshot(projectDir);
   const backend = await chooseBackend(cached.dir, options, ctx);
   const base = backend.kind === 'local' ? await planRerunInterpreter(original, options.python, ctx) : null;
-  const locked = base && options.environment !== 'host' ? await lockedEnvironment({ projectDir, lockfile: manifest?.environment.lockfile ?? null, interpreter: base, sandbox: backend.kind === 'local' && backend.sandbox ? backend.sandbox : await findSandbox(ctx.env), cacheRoot: cacheRoot(ctx.env), hostEnv: ctx.env, platform: `${process.platform}-${process.arch}` }, ctx) : null;
+  const locked = base && options.environment !== 'host' ? await lockedEnvironment({ projectDir, lockfile: manifest?.environment.lockfile ?? null, interpreter: base, sandbox: backend.kind === 'local' && backend.sandbox ? backend.sandbox : await findSandbox(ctx.env), cacheRoot: cacheRoot(ctx.env), hostEnv: ctx.env, platform: `${process.platform}-${process.arch}`, wheelsDir: await vendoredWheels(cached.dir) }, ctx) : null;
   if (locked) ctx.log.info(`exec: the locked environment ${locked.digest} from ${locked.lock} (${Object.keys(locked.packages).length} packages), ${locked.reused ? 'reused, its files checked' : 'installed'}: ${locked.dir}`);
   else if (base && options.environment !== 'host') ctx.log.info('exec: the bundle carries no hashed Python lock: the rerun uses the interpreter as it is (repro lock makes one from the snapshot)');
   // In a locked environment the entry point runs its python; the drift check describes the base
@@ -195,7 +196,13 @@ function runEnvironment(backend: Backend, manifest: ProjectManifest | null, snap
   return backend.kind === 'local' ? cleanEnvironment(host, manifest?.env ?? {}, passEnv, defaults) : { ...defaults, ...pickEnvironment(host, passEnv), ...(manifest?.env ?? {}) };
 }
 
-/** The local rerun's interpreter (exec/interpreter.ts), said in the log: loudly when it is not the snapshot's version. */
+/** The bundle's vendored wheels (build --vendor), or null. */
+async function vendoredWheels(bundleDir: string): Promise<string | null> {
+  const dir = path.join(bundleDir, VENDOR_PYTHON_DIR);
+  return (await fs.stat(dir).then((s) => s.isDirectory(), () => false)) ? dir : null;
+}
+
+/** The local rerun's interpreter (snapshot/find-python.ts), said in the log: loudly when it is not the snapshot's version. */
 async function planRerunInterpreter(snapshot: Snapshot | null, python: string | undefined, ctx: Context): Promise<PlannedInterpreter | null> {
   const recorded = snapshot?.identity.python && typeof snapshot.identity.python.version === 'string' ? { version: snapshot.identity.python.version, executable: snapshot.context.python?.executable } : null;
   const planned = await planInterpreter({ python, recorded, cacheDir: cacheRoot(ctx.env), env: ctx.env });

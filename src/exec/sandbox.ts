@@ -77,7 +77,7 @@ export interface SandboxedCommand {
   readPaths: readonly string[];
   /** What runs the shell inside the sandbox (prlimit and its limits), if anything. */
   prefix?: readonly string[];
-  /** The rerun's one interpreter (exec/interpreter.ts): its prefixes readable, `python` and `python3` in INTERPRETER_BIN run it. */
+  /** The rerun's one interpreter (snapshot/find-python.ts): its prefixes readable, `python` and `python3` in INTERPRETER_BIN run it. */
   interpreter?: { path: string; prefixes: readonly string[] };
 }
 

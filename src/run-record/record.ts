@@ -100,7 +100,7 @@ export interface RunRecord {
   /** The limits the run had (runs recorded before repro enforced any have none). */
   resources?: RunResources;
   machine: { snapshotDigest: string; drift: Record<Severity, number> | null; changes?: Change[] };
-  /** The one Python the local rerun used, which the drift check described (exec/interpreter.ts): absent when the project records none, and in a container. */
+  /** The one Python the local rerun used, which the drift check described (snapshot/find-python.ts): absent when the project records none, and in a container. */
   interpreter?: {
     path: string;
     version: string | null;

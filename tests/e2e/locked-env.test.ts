@@ -10,11 +10,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, runCli } from '../helpers/cli.js';
 import { ML_REASON, SKIP_ML } from '../helpers/ml-python.js';
 import { makeProject, tempDir } from '../helpers/project.js';
-import { startWheelIndex, WHEELHOUSE, type WheelIndex } from '../helpers/wheel-index.js';
+import { startWheelIndex, type WheelIndex } from '../helpers/wheel-index.js';
+import { sqlparseProject, SYSTEM_PY } from '../helpers/python-project.js';
 
 const run = promisify(execFile);
-const SYSTEM_PY = '/usr/bin/python3';
-const TRAIN = 'import sqlparse\nprint("sqlparse", sqlparse.__version__)\n';
 
 describe.skipIf(SKIP_ML)(`the locked environment${SKIP_ML ? `: skipped, ${ML_REASON}` : ''}`, () => {
   let index: WheelIndex;
@@ -26,14 +25,9 @@ describe.skipIf(SKIP_ML)(`the locked environment${SKIP_ML ? `: skipped, ${ML_REA
   });
   afterAll(async () => index?.close());
 
-  /** A project whose own venv (made offline from the wheelhouse) has sqlparse, snapshotted with it, with a hashed lock naming the loopback index; built. */
+  /** The shared sqlparse project (tests/helpers/python-project.ts), built. */
   async function project(lockSha = sha) {
-    const venv = path.join(tempDir(), 'venv');
-    await run(SYSTEM_PY, ['-m', 'venv', '--without-pip', venv]);
-    await run(SYSTEM_PY, ['-m', 'pip', '--python', path.join(venv, 'bin', 'python'), 'install', '--quiet', '--no-index', '--find-links', WHEELHOUSE, '--no-deps', 'sqlparse==0.6.1'], { env: { PATH: '/usr/bin:/bin', HOME: tempDir(), PIP_DISABLE_PIP_VERSION_CHECK: '1' } });
-    const root = await makeProject({ 'train.py': TRAIN, 'requirements.lock.txt': `--index-url ${index.url}\nsqlparse==0.6.1 \\\n    --hash=sha256:${lockSha}\n` });
-    expect((await runCli(['snapshot', root, '--python', path.join(venv, 'bin', 'python'), '--no-import'])).code).toBe(0);
-    const built = await runCli(['build', root, '--json']);
+    const built = await runCli(['build', await sqlparseProject(index.url, lockSha), '--json']);
     expect(built.code, built.stderr).toBe(0);
     return built.json().result.bundle as string;
   }
@@ -46,7 +40,7 @@ describe.skipIf(SKIP_ML)(`the locked environment${SKIP_ML ? `: skipped, ${ML_REA
     const first = await exec(bundle, cache);
     expect(first.code, first.stderr).toBe(0);
     expect(first.stderr).toContain('sqlparse 0.6.1');
-    expect(first.stderr).toMatch(/exec: installing the locked environment from requirements\.lock\.txt .* \(pip --require-hashes --no-deps, in the sandbox\)/);
+    expect(first.stderr).toMatch(/exec: installing the locked environment from requirements\.lock\.txt .* \(pip --require-hashes --no-deps, in the sandbox, from the index\)/);
     const r = first.json().result;
     expect(r.interpreter.environment).toMatchObject({ digest: expect.stringMatching(/^sha256:[0-9a-f]{64}$/), lock: 'requirements.lock.txt', reused: false });
     expect(r.interpreter.path).toBe(path.join(cache, 'envs', r.interpreter.environment.digest.slice(7), 'bin', 'python'));

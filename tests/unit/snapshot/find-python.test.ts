@@ -1,10 +1,10 @@
-// The rerun's interpreter rule (exec/interpreter.ts) on fake interpreters: small scripts that
+// The rerun's interpreter rule (snapshot/find-python.ts) on fake interpreters: small scripts that
 // answer as Python would, placed where PATH, pyenv and uv keep them, so the order of the search
 // and the exact-then-same-minor-then-python3 rule are checked without any real Python.
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { candidates, planInterpreter } from '../../../src/exec/interpreter.js';
+import { candidates, planInterpreter } from '../../../src/snapshot/find-python.js';
 import { tempDir } from '../../helpers/project.js';
 
 /** An executable that answers the interpreter question with `version`. */

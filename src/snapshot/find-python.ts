@@ -1,6 +1,7 @@
-// Which Python a rerun uses, decided once, before anything runs: the drift check describes it and
-// the entry point runs it (local backend, in the sandbox or not; each Slurm task is a local exec),
-// so the verdict is about the interpreter that ran. The rule, first that applies:
+// Which Python of this machine is the snapshot's, decided once: a rerun's (the drift check
+// describes it and the entry point runs it, local backend, in the sandbox or not; each Slurm task
+// is a local exec), so the verdict is about the interpreter that ran; and build --vendor's (the
+// wheels it fetches are the ones that interpreter installs). The rule, first that applies:
 //   1. the user's --python;
 //   2. a host interpreter of the snapshot's recorded version: the path the snapshot names when it
 //      is a host program (hostInterpreter's rule: never a bundle's own file), then python3.X and
@@ -15,7 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { compareUtf8 } from '../core/utf8-order.js';
-import { hostInterpreter } from '../snapshot/this-machine.js';
+import { hostInterpreter } from './this-machine.js';
 
 const run = promisify(execFile);
 

@@ -1,0 +1,98 @@
+// `repro build --vendor` (issue 30): the wheels of the hashed lock, fetched for the snapshot's
+// interpreter, checked against the lock and carried under vendor/python/; two builds are
+// byte-identical, --verify rebuilds the same bundle, and the rerun installs its locked
+// environment from the bundle alone, with the index gone and the sandbox offline. A wheel that
+// does not match its hash is exit 4 naming it, with nothing written; a vendored wheel swapped
+// inside the bundle fails verification.
+import { existsSync, promises as fs, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import { DOCKER_BASE_IMAGE, DOCKER_REASON, SKIP_DOCKER } from '../helpers/docker.js';
+import { ML_REASON, SKIP_ML } from '../helpers/ml-python.js';
+import { makeProject, tempDir } from '../helpers/project.js';
+import { sqlparseProject } from '../helpers/python-project.js';
+import { startWheelIndex, WHEELHOUSE, type WheelIndex } from '../helpers/wheel-index.js';
+
+describe.skipIf(SKIP_ML)(`build --vendor${SKIP_ML ? `: skipped, ${ML_REASON}` : ''}`, () => {
+  let index: WheelIndex;
+  let sha: string;
+  let wheel: string;
+
+  beforeAll(async () => {
+    index = await startWheelIndex(['sqlparse']);
+    [wheel, sha] = [...index.wheels.entries()].find(([f]) => f.startsWith('sqlparse-0.6.1-'))!;
+  });
+  afterAll(async () => index?.close());
+
+  it('carries the locked wheels; two builds are byte-identical; --verify rebuilds it; the rerun installs offline with the index stopped', async () => {
+    const own = await startWheelIndex(['sqlparse']);
+    const root = await sqlparseProject(own.url, sha);
+    const cache = tempDir();
+    const first = await runCli(['build', root, '--vendor', '-o', path.join(tempDir(), 'a'), '--compression', 'none', '--json'], { env: { REPRO_CACHE: cache } });
+    expect(first.code, first.stderr).toBe(0);
+    const r = first.json().result;
+    expect(r.vendor).toMatchObject({ lock: 'requirements.lock.txt', wheels: [{ file: wheel, sha256: sha, package: 'sqlparse' }] });
+    const second = await runCli(['build', root, '--vendor', '-o', path.join(tempDir(), 'b'), '--compression', 'none', '--json'], { env: { REPRO_CACHE: tempDir() } });
+    expect(second.json().result.fileDigest).toBe(r.fileDigest);
+    const verified = await runCli(['build', root, '--vendor', '--verify', '-o', path.join(tempDir(), 'c'), '--compression', 'none', '--json'], { env: { REPRO_CACHE: cache } });
+    expect(verified.code, verified.stderr.slice(-2000) + verified.stdout.slice(0, 3000)).toBe(0);
+    expect(verified.json().result.contentDigest).toBe(r.contentDigest);
+    await own.close();
+    const ran = await runCli(['exec', r.bundle, 'train.py', '--backend', 'local', '--out', path.join(tempDir(), 'run'), '--json'], { env: { REPRO_CACHE: tempDir() } });
+    expect(ran.code, ran.stderr + ran.stdout.slice(0, 3000)).toBe(0);
+    expect(ran.stderr).toMatch(/installing the locked environment .* from the bundle's vendored wheels, no network/);
+    expect(ran.stderr).toContain('sqlparse 0.6.1');
+  });
+
+  it('the image installs from the vendored wheels with no network: exec --backend docker with the index stopped', async () => {
+    if (!DOCKER_BASE_IMAGE) {
+      if (SKIP_DOCKER) return expect(DOCKER_REASON).toBeTruthy();
+      throw new Error(`CI has no Docker test environment: ${DOCKER_REASON}`);
+    }
+    const own = await startWheelIndex(['sqlparse']);
+    // python3: Debian's image has no `python` (the .py convention's); an entry point names its interpreter.
+    const root = await sqlparseProject(own.url, sha, { 'repro.yaml': 'name: sqlparse-demo\nversion: 0.1.0\nentry_points:\n  main:\n    command: python3 train.py\n' });
+    const built = await runCli(['build', root, '--vendor', '--base-image', DOCKER_BASE_IMAGE, '--json'], { env: { REPRO_CACHE: tempDir() } });
+    expect(built.code, built.stderr).toBe(0);
+    expect(built.json().result.dockerfile.notes.join('\n')).toContain("from the bundle's vendored wheels (/vendor/python): the image build needs no network");
+    await own.close();
+    // exec builds the image itself, with --network none: only the vendored wheels can satisfy pip.
+    const ran = await runCli(['exec', built.json().result.bundle, 'main', '--backend', 'docker', '--out', path.join(tempDir(), 'run'), '--json'], { env: { REPRO_CACHE: tempDir() } });
+    expect(ran.code, ran.stderr.slice(-3000)).toBe(0);
+    expect(ran.stderr).toContain('sqlparse 0.6.1');
+  });
+
+  it('attack: an index serving other bytes than the lock\'s hash is exit 4 naming the package, the hash expected and the one got; nothing is written', async () => {
+    const root = await sqlparseProject(index.url, 'e'.repeat(64));
+    const out = tempDir();
+    const r = await runCli(['build', root, '--vendor', '-o', out, '--json'], { env: { REPRO_CACHE: tempDir() } });
+    expect(r.code).toBe(4);
+    expect(r.json().error).toMatchObject({ code: 'E_INTEGRITY', details: { mismatches: [{ package: 'sqlparse', expected: ['e'.repeat(64)], got: sha }] } });
+    expect(r.json().error.message).toContain(`sqlparse: the file the index served does not match the lock (expected sha256 ${'e'.repeat(64)}, got ${sha})`);
+    expect(readdirSync(out)).toEqual([]);
+  });
+
+  it('attack: a vendored wheel swapped inside the bundle fails verification, naming the entry', async () => {
+    const root = await sqlparseProject(index.url, sha);
+    const built = (await runCli(['build', root, '--vendor', '--compression', 'none', '--json'], { env: { REPRO_CACHE: tempDir() } })).json().result.bundle as string;
+    const bytes = await fs.readFile(built);
+    const original = readFileSync(path.join(WHEELHOUSE, wheel));
+    const at = bytes.indexOf(original.subarray(0, 4096));
+    expect(at).toBeGreaterThan(0);
+    bytes[at + 2000] = bytes[at + 2000]! ^ 0xff;
+    const bad = path.join(tempDir(), 'bad.repro.tar');
+    await fs.writeFile(bad, bytes);
+    const v = await runCli(['verify', bad, '--json']);
+    expect(v.code).toBe(4);
+    expect(JSON.stringify(v.json().error)).toContain(`vendor/python/${wheel}`);
+  });
+
+  it('a project without a hashed lock: --vendor says how to make one, exit 3', async () => {
+    const root = await makeProject({ 'train.py': '', 'requirements.txt': 'sqlparse\n' });
+    const r = await runCli(['build', root, '--vendor', '--json']);
+    expect(r.code).toBe(3);
+    expect(r.json().error.hint).toContain('repro lock');
+    expect(existsSync(path.join(root, '.repro', 'bundles'))).toBe(false);
+  });
+});
