@@ -15,6 +15,7 @@ import { runBundleBench } from './bundle.mjs';
 import { locksTable, runLocksBench } from './locks.mjs';
 import { runRegistryBench } from './registry.mjs';
 import { runSlurmBench } from './slurm.mjs';
+import { runEnvBench } from './env.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const work = path.join(root, 'bench', 'out');
@@ -69,6 +70,12 @@ async function main() {
     mkdirSync(work, { recursive: true });
     const res = await runSlurmBench({ work, node: process.execPath, cli, root });
     record([{ bench: 'slurm', lines: table('slurm: a 50-point sweep against 50 bare sbatch --wait', `Machine: ${os.cpus()[0]?.model ?? 'unknown'} × ${os.cpus().length}; Node ${process.versions.node}; Slurm 22.05 (Debian), one node on loopback with ${res.cpus} CPU slots (scripts/slurm-test-env.sh). Best of ${process.env.BENCH_RUNS ?? 2} rounds. bench/slurm.mjs.`, res) }]);
+    return;
+  }
+  if (process.env.BENCH_ONLY === 'env') {
+    mkdirSync(work, { recursive: true });
+    const res = await runEnvBench({ work, node: process.execPath, cli, root, runs: RUNS });
+    record([{ bench: 'env', lines: table('the locked environment: build --vendor and exec against pip and uv', `Machine: ${os.cpus()[0]?.model ?? 'unknown'} × ${os.cpus().length}; Node ${process.versions.node}. The pinned ML tools' ${res.wheels} wheels (${(res.bytes / 2 ** 20).toFixed(0)} MiB: numpy, matplotlib, mlflow-skinny, uv, ...) from .cache/wheelhouse, served by python3 -m http.server on 127.0.0.1, locked by hash; Debian's python3 (pip 23.0.1) makes repro's environments; uv 0.13.9. Median of ${RUNS}. bench/env.mjs.`, res) }]);
     return;
   }
   if (process.env.BENCH_ONLY === 'locks' || process.env.BENCH_ONLY === undefined) {

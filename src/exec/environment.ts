@@ -170,6 +170,12 @@ export interface EnvironmentRequest {
 /** Variables of this machine the install gets: pip's index settings (credentials stay in the sandbox's environment, never a record). */
 const PIP_PASSED = ['PIP_INDEX_URL', 'PIP_EXTRA_INDEX_URL', 'PIP_TRUSTED_HOST', 'PIP_CERT', 'PIP_CLIENT_CERT', 'SSL_CERT_FILE', 'SSL_CERT_DIR', 'https_proxy', 'HTTPS_PROXY', 'http_proxy', 'HTTP_PROXY', 'no_proxy', 'NO_PROXY'];
 
+/** A requirements text without the options that name where packages come from (index, find-links, trusted hosts). */
+export function withoutIndexOptions(text: string): string {
+  const lines = text.replace(/\\\r?\n/g, ' ').split(/\r?\n/);
+  return `${lines.filter((l) => !/^\s*(--index-url|-i\b|--extra-index-url|--find-links|-f\b|--no-index|--trusted-host)/.test(l)).join('\n').trim()}\n`;
+}
+
 /** The install: a venv of the interpreter, then pip --require-hashes --no-deps from the lock, in bubblewrap with network. */
 async function makeEnvironment(dir: string, requirements: { file: string | null; text: string }, request: EnvironmentRequest, ctx: Context): Promise<void> {
   const sandbox = request.sandbox;
@@ -178,14 +184,17 @@ async function makeEnvironment(dir: string, requirements: { file: string | null;
   }
   await fs.rm(dir, { recursive: true, force: true });
   await fs.mkdir(dir, { recursive: true });
-  // The requirements beside the environment (read-only in the sandbox), or the project's own file where it is (its -r includes resolve there).
-  const reqFile = requirements.file ?? `${dir}.requirements.txt`;
-  if (requirements.file === null) await writeFileAtomic(reqFile, requirements.text);
+  // The requirements beside the environment (read-only in the sandbox), or the project's own file
+  // where it is (its -r includes resolve there). Installing from vendored wheels, the lock's own
+  // index lines are cut: pip would ask them (and retry) from a sandbox that has no network.
+  const offline = request.wheelsDir !== null;
+  const own = offline ? null : requirements.file;
+  const reqFile = own ?? `${dir}.requirements.txt`;
+  if (own === null) await writeFileAtomic(reqFile, offline ? withoutIndexOptions(requirements.text) : requirements.text);
   // The environment is made from the interpreter's base (a venv's own python has no pip, and a venv of a venv is not one).
   const env: Record<string, string> = { PATH: '/usr/bin:/bin', HOME: '/tmp', LANG: 'C.UTF-8', PY: request.interpreter.base, ENV_DIR: dir, REQ: reqFile, PIP_NO_CACHE_DIR: '1', PIP_DISABLE_PIP_VERSION_CHECK: '1', PIP_NO_INPUT: '1', PYTHONDONTWRITEBYTECODE: '1' };
   for (const name of PIP_PASSED) if (request.hostEnv[name] !== undefined) env[name] = request.hostEnv[name]!;
   // Vendored wheels: pip asks no index and the sandbox has no network at all.
-  const offline = request.wheelsDir !== null;
   if (offline) env.WHEELS = request.wheelsDir!;
   const command = [
     'set -e',
@@ -197,7 +206,7 @@ async function makeEnvironment(dir: string, requirements: { file: string | null;
   const sink = new (await import('node:stream')).Writable({ write(c, _e, cb) { chunks.push(Buffer.from(c)); cb(); } });
   ctx.log.info(`exec: installing the locked environment from ${path.basename(requirements.file ?? 'the lock')} into ${dir} (pip --require-hashes --no-deps, in the sandbox, ${offline ? "from the bundle's vendored wheels, no network" : 'from the index'})`);
   const { exitCode } = await runLocal({ argv: inv.argv, command, cwd: dir, env: inv.env, fds: inv.fds, stdout: sink, stderr: sink, timeLimitMs: WAIT_MS });
-  if (requirements.file === null) await fs.rm(reqFile, { force: true });
+  if (own === null) await fs.rm(reqFile, { force: true });
   if (exitCode !== 0) {
     const output = Buffer.concat(chunks).toString('utf8').trim().split('\n').slice(-15).join('\n');
     await fs.rm(dir, { recursive: true, force: true });

@@ -1,0 +1,111 @@
+// BENCH_ONLY=env npm run bench: the locked environment (issue 30) against the tools users would
+// pick instead, in the same run, on the same wheels: the pinned ML tools' 41 wheels (numpy,
+// matplotlib, mlflow-skinny, ... from .cache/wheelhouse, scripts/ml-venv.sh), served by
+// `python3 -m http.server` on 127.0.0.1 as a --find-links page, locked by hash.
+//   - build --vendor of a project with that lock  vs  pip download --require-hashes of the lock;
+//   - the cold locked environment (exec from the vendored bundle, empty env cache)  vs
+//     uv pip install --offline --no-deps and pip install --no-index --no-deps into a fresh venv;
+//   - a warm exec (the environment reused, its files checked)  vs  the same exec with
+//     --environment host: what the locked environment costs once made.
+import { execFileSync, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+function timed(argv, env) {
+  const t = process.hrtime.bigint();
+  execFileSync(argv[0], argv.slice(1), { env, stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 26 });
+  return Number(process.hrtime.bigint() - t) / 1e9;
+}
+
+export async function runEnvBench({ work, node, cli, root, runs = 3 }) {
+  const wheels = path.join(root, '.cache', 'wheelhouse');
+  const venvPython = path.join(root, '.cache', 'venvs', 'ml', 'bin', 'python');
+  const uv = path.join(root, '.cache', 'venvs', 'ml', 'bin', 'uv');
+  const base = '/usr/bin/python3';
+  const dir = path.join(work, 'env');
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const files = readdirSync(wheels).filter((f) => f.endsWith('.whl')).sort();
+  // Its request log goes nowhere: a pipe nobody reads would fill and stop the server.
+  const server = spawn(base, ['-u', '-m', 'http.server', '--bind', '127.0.0.1', '0', '--directory', wheels], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const port = await new Promise((resolve, reject) => {
+    server.stdout.on('data', (d) => {
+      const m = /port (\d+)/.exec(String(d));
+      if (m) resolve(Number(m[1]));
+    }); // read to the end, so the pipe never fills
+    server.on('exit', () => reject(new Error('http.server exited')));
+  });
+  try {
+    const links = `http://127.0.0.1:${port}/`;
+    const lock = [`--no-index`, `--find-links ${links}`];
+    for (const f of files) {
+      const [name, version] = f.split('-');
+      lock.push(`${name.toLowerCase().replace(/[-_.]+/g, '-')}==${version} --hash=sha256:${createHash('sha256').update(readFileSync(path.join(wheels, f))).digest('hex')}`);
+    }
+    const project = path.join(dir, 'project');
+    mkdirSync(project, { recursive: true });
+    writeFileSync(path.join(project, 'requirements.lock.txt'), `${lock.join('\n')}\n`);
+    writeFileSync(path.join(project, 'pyproject.toml'), '[project]\nname = "env-bench"\nversion = "0.1.0"\n');
+    writeFileSync(path.join(project, 'main.py'), 'import numpy, matplotlib, mlflow\nprint("ok")\n');
+    const env = { ...process.env, PIP_DISABLE_PIP_VERSION_CHECK: '1', PIP_NO_CACHE_DIR: '1', UV_NO_CONFIG: '1' };
+    execFileSync(node, [cli, 'snapshot', project, '--python', venvPython, '--no-import'], { env, stdio: 'ignore' });
+    const rows = [];
+    const add = (label, secs) => rows.push({ label, secs });
+    // build --vendor against pip download of the same lock (each from an empty wheel store / folder)
+    const vendor = [];
+    const download = [];
+    let bundle = '';
+    for (let i = 0; i < runs; i++) {
+      const cache = path.join(dir, `cache-${i}`);
+      const dl = path.join(dir, `dl-${i}`);
+      download.push(timed([base, '-m', 'pip', 'download', '--quiet', '--no-deps', '--only-binary=:all:', '--require-hashes', '-r', path.join(project, 'requirements.lock.txt'), '-d', dl], env));
+      vendor.push(timed([node, cli, 'build', project, '--vendor', '--no-lock', '-o', path.join(dir, `out-${i}`), '--no-progress'], { ...env, REPRO_CACHE: cache }));
+      bundle = path.join(dir, `out-${i}`, readdirSync(path.join(dir, `out-${i}`))[0]);
+      rmSync(dl, { recursive: true, force: true });
+    }
+    add(`pip download --require-hashes --no-deps of the lock (${files.length} wheels)`, median(download));
+    add('repro build --vendor (pip download, checks, the bundle written, zstd)', median(vendor));
+    // cold environment: exec from the vendored bundle with an empty env cache, against the installers alone
+    const cold = [];
+    const uvTimes = [];
+    const pipTimes = [];
+    for (let i = 0; i < runs; i++) {
+      const cache = path.join(dir, `exec-${i}`);
+      cold.push(timed([node, cli, 'exec', bundle, 'main.py', '--backend', 'local', '--out', path.join(dir, `run-${i}`)], { ...env, REPRO_CACHE: cache }));
+      const v1 = path.join(dir, `uv-venv-${i}`);
+      execFileSync(base, ['-m', 'venv', '--without-pip', v1]);
+      uvTimes.push(timed([uv, 'pip', 'install', '--quiet', '--offline', '--no-deps', '--no-index', '--find-links', wheels, '--python', path.join(v1, 'bin', 'python'), '--cache-dir', path.join(dir, `uv-cache-${i}`), ...files.map((f) => path.join(wheels, f))], env));
+      const v2 = path.join(dir, `pip-venv-${i}`);
+      execFileSync(base, ['-m', 'venv', '--without-pip', v2]);
+      pipTimes.push(timed([base, '-m', 'pip', '--python', path.join(v2, 'bin', 'python'), 'install', '--quiet', '--no-index', '--no-deps', ...files.map((f) => path.join(wheels, f))], env));
+    }
+    add('uv pip install --offline --no-deps (fresh venv, cold uv cache)', median(uvTimes));
+    add('pip install --no-index --no-deps (fresh venv)', median(pipTimes));
+    add('repro exec, cold: verify, drift, the locked environment made from the vendored wheels in bwrap, run', median(cold));
+    // warm: the environment reused (its files checked) against --environment host
+    const warm = [];
+    const host = [];
+    const cache = path.join(dir, 'exec-0');
+    for (let i = 0; i < runs; i++) {
+      warm.push(timed([node, cli, 'exec', bundle, 'main.py', '--backend', 'local', '--out', path.join(dir, `warm-${i}`)], { ...env, REPRO_CACHE: cache }));
+      host.push(timed([node, cli, 'exec', bundle, 'main.py', '--backend', 'local', '--environment', 'host', '--out', path.join(dir, `host-${i}`)], { ...env, REPRO_CACHE: cache }));
+    }
+    add('repro exec, warm: the locked environment reused (every file checked)', median(warm));
+    add('repro exec --environment host (the same run in the snapshot venv)', median(host));
+    const r = Object.fromEntries(rows.map((x) => [x.label, x.secs]));
+    const install = median(cold) - median(warm);
+    const checks = [
+      ['build --vendor within 1.3x of pip download --require-hashes', `${(median(vendor) / median(download)).toFixed(2)}x`, median(vendor) <= 1.3 * median(download)],
+      ['cold materialisation (cold exec - warm exec) within 1.5x of uv pip install --offline', `${(install / median(uvTimes)).toFixed(2)}x (${install.toFixed(2)} s)`, install <= 1.5 * median(uvTimes)],
+      ['cold materialisation faster than pip install --no-index', `${install.toFixed(2)} s vs ${median(pipTimes).toFixed(2)} s`, install < median(pipTimes)],
+      ['warm exec: the locked environment adds < 150 ms over --environment host', `${((median(warm) - median(host)) * 1000).toFixed(0)} ms`, median(warm) - median(host) < 0.15],
+    ];
+    void r;
+    return { rows, checks, wheels: files.length, bytes: files.reduce((n, f) => n + readFileSync(path.join(wheels, f)).length, 0) };
+  } finally {
+    server.kill();
+  }
+}
