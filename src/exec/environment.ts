@@ -13,6 +13,7 @@
 import { createHash } from 'node:crypto';
 import { promises as fs, readdirSync, readlinkSync, lstatSync } from 'node:fs';
 import path from 'node:path';
+import { Writable } from 'node:stream';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { canonicalJson } from '../core/canonical-json.js';
 import type { Context } from '../core/context.js';
@@ -180,7 +181,7 @@ export function withoutIndexOptions(text: string): string {
 async function makeEnvironment(dir: string, requirements: { file: string | null; text: string }, request: EnvironmentRequest, ctx: Context): Promise<void> {
   const sandbox = request.sandbox;
   if (!('bwrap' in sandbox)) {
-    throw new ReproError('E_ENV', `the locked environment is installed only inside a sandbox, and there is none here (${sandbox.reason})`, { hint: 'Install bubblewrap, or rerun in your own environment with --env host.' });
+    throw new ReproError('E_ENV', `the locked environment is installed only inside a sandbox, and there is none here (${sandbox.reason})`, { hint: 'Install bubblewrap, or rerun in your own environment with --environment host.' });
   }
   await fs.rm(dir, { recursive: true, force: true });
   await fs.mkdir(dir, { recursive: true });
@@ -203,15 +204,21 @@ async function makeEnvironment(dir: string, requirements: { file: string | null;
   ].join('\n');
   const inv = sandboxInvocation(sandbox.bwrap, { runDir: dir, workDir: dir, network: offline ? 'none' : 'host', env, shell: ['/bin/sh'], command, readPaths: [path.dirname(reqFile), ...(offline ? [request.wheelsDir!] : [])], interpreter: request.interpreter });
   const chunks: Buffer[] = [];
-  const sink = new (await import('node:stream')).Writable({ write(c, _e, cb) { chunks.push(Buffer.from(c)); cb(); } });
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      chunks.push(Buffer.from(chunk));
+      done();
+    },
+  });
   ctx.log.info(`exec: installing the locked environment from ${path.basename(requirements.file ?? 'the lock')} into ${dir} (pip --require-hashes --no-deps, in the sandbox, ${offline ? "from the bundle's vendored wheels, no network" : 'from the index'})`);
   const { exitCode } = await runLocal({ argv: inv.argv, command, cwd: dir, env: inv.env, fds: inv.fds, stdout: sink, stderr: sink, timeLimitMs: WAIT_MS });
   if (own === null) await fs.rm(reqFile, { force: true });
   if (exitCode !== 0) {
     const output = Buffer.concat(chunks).toString('utf8').trim().split('\n').slice(-15).join('\n');
     await fs.rm(dir, { recursive: true, force: true });
-    throw new ReproError('E_ENV', `the locked environment could not be installed (exit ${exitCode}): nothing was run`, {
-      hint: /No module named pip/.test(output) ? `${request.interpreter.path} has no pip: install it (Debian: apt-get install python3-pip), or rerun with --env host.` : /HASH|hash/.test(output) ? 'A file the index served does not match the lock\'s hash: the lock or the index changed. Nothing was kept.' : 'See the installer\'s output above; or rerun in your own environment with --env host.',
+    const last = output.split('\n').filter((l) => l.trim() !== '').pop() ?? '';
+    throw new ReproError('E_ENV', `the locked environment could not be installed (exit ${exitCode}): nothing was run. pip: ${last.trim().slice(0, 300)}`, {
+      hint: /No module named pip/.test(output) ? `${request.interpreter.base} has no pip: install it (Debian: apt-get install python3-pip), or rerun with --environment host.` : /DO NOT MATCH THE HASHES/i.test(output) ? 'A file the index served does not match the lock\'s hash: the lock or the index changed. Nothing was kept.' : 'pip\'s last lines are in details.output (--json); or rerun in your own environment with --environment host.',
       details: { output },
     });
   }

@@ -26,7 +26,7 @@ import { DEFAULT_NETWORK, defaultRunDir } from './defaults.js';
 import { checkDrift, readBundleSnapshot } from './drift.js';
 import { planInterpreter, type PlannedInterpreter } from '../snapshot/find-python.js';
 import { recordedEnvironment } from './recorded-env.js';
-import { lockedEnvironment } from './environment.js';
+import { lockedEnvironment, type LockedEnvironment } from './environment.js';
 import type { Snapshot } from '../snapshot/snapshot.js';
 import { renderEntry } from './entry.js';
 import { judgeRerun, recordOutputs } from './outputs.js';
@@ -100,9 +100,7 @@ export async function runExec(options: ExecOptions, ctx: Context): Promise<ExecR
   const original = await readBundleSnapshot(projectDir);
   const backend = await chooseBackend(cached.dir, options, ctx);
   const base = backend.kind === 'local' ? await planRerunInterpreter(original, options.python, ctx) : null;
-  const locked = base && options.environment !== 'host' ? await lockedEnvironment({ projectDir, lockfile: manifest?.environment.lockfile ?? null, interpreter: base, sandbox: backend.kind === 'local' && backend.sandbox ? backend.sandbox : await findSandbox(ctx.env), cacheRoot: cacheRoot(ctx.env), hostEnv: ctx.env, platform: `${process.platform}-${process.arch}`, wheelsDir: await vendoredWheels(cached.dir) }, ctx) : null;
-  if (locked) ctx.log.info(`exec: the locked environment ${locked.digest} from ${locked.lock} (${Object.keys(locked.packages).length} packages), ${locked.reused ? 'reused, its files checked' : 'installed'}: ${locked.dir}`);
-  else if (base && options.environment !== 'host') ctx.log.info('exec: the bundle carries no hashed Python lock: the rerun uses the interpreter as it is (repro lock makes one from the snapshot)');
+  const locked = base && options.environment !== 'host' ? await prepareLockedEnvironment(cached, projectDir, manifest, base, backend, ctx) : null;
   // In a locked environment the entry point runs its python; the drift check describes the base
   // interpreter (a host program) with the environment's packages, read from its files: no
   // environment's Python runs outside the sandbox.
@@ -194,6 +192,27 @@ function entryParameters(manifest: ProjectManifest | null, entry: string): Param
 function runEnvironment(backend: Backend, manifest: ProjectManifest | null, snapshot: Snapshot | null, sourceDateEpoch: number, passEnv: readonly string[], host: Readonly<Record<string, string | undefined>>): Record<string, string> {
   const defaults = { SOURCE_DATE_EPOCH: String(sourceDateEpoch), ...recordedEnvironment(snapshot) };
   return backend.kind === 'local' ? cleanEnvironment(host, manifest?.env ?? {}, passEnv, defaults) : { ...defaults, ...pickEnvironment(host, passEnv), ...(manifest?.env ?? {}) };
+}
+
+/** The bundle's locked environment for this interpreter (exec/environment.ts), said in the log; null when it carries no hashed Python lock. */
+async function prepareLockedEnvironment(cached: CachedBundle, projectDir: string, manifest: ProjectManifest | null, base: PlannedInterpreter, backend: Backend, ctx: Context): Promise<LockedEnvironment | null> {
+  const locked = await lockedEnvironment(
+    {
+      projectDir,
+      lockfile: manifest?.environment.lockfile ?? null,
+      interpreter: base,
+      // The install runs in bubblewrap even when the run does not (--no-sandbox): never unconfined.
+      sandbox: backend.kind === 'local' && backend.sandbox ? backend.sandbox : await findSandbox(ctx.env),
+      cacheRoot: cacheRoot(ctx.env),
+      hostEnv: ctx.env,
+      platform: `${process.platform}-${process.arch}`,
+      wheelsDir: await vendoredWheels(cached.dir),
+    },
+    ctx,
+  );
+  if (locked) ctx.log.info(`exec: the locked environment ${locked.digest} from ${locked.lock} (${Object.keys(locked.packages).length} packages), ${locked.reused ? 'reused, its files checked' : 'installed'}: ${locked.dir}`);
+  else ctx.log.info('exec: the bundle carries no hashed Python lock: the rerun uses the interpreter as it is (repro lock makes one from the snapshot)');
+  return locked;
 }
 
 /** The bundle's vendored wheels (build --vendor), or null. */
