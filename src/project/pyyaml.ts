@@ -122,8 +122,8 @@ function constructScalar(tag: string, text: string): PyValue {
     case 'timestamp':
       return constructTimestamp(text);
     case 'str':
-    case 'value':
       return text;
+    // 'value' (a bare `=`): PyYAML's safe loader has no constructor for it and refuses the file, so MLflow does.
     default:
       throw new YamlValueError(`could not determine a constructor for the tag '${TAG}${tag}'`);
   }

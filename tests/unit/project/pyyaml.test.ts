@@ -64,6 +64,7 @@ const VALUES: Array<[string, string]> = [
   ['[2001-12-14 21:59:43.5Z, 2001-12-14 21:59:43-1:30]', '[datetime.datetime(2001, 12, 14, 21, 59, 43, 500000, tzinfo=datetime.timezone.utc), datetime.datetime(2001, 12, 14, 21, 59, 43, tzinfo=datetime.timezone(datetime.timedelta(days=-1, seconds=81000)))]'],
   ['[é, "\\u0085", "\\x07"]', "['é', '\\x85', '\\x07']"],
   ['"a\\\\b"', 'a\\b'],
+  ['"="', '='],
   ['', 'None'],
 ];
 
@@ -112,8 +113,12 @@ describe('YAML 1.1 values as PyYAML reads them, rendered as Python str()', () =>
     expect(Date.now() - started).toBeLessThan(5000);
   });
 
+  it('a bare = (YAML 1.1\'s value tag) is refused as PyYAML refuses it, so an MLproject parameter default `=` is MLflow\'s error too', () => {
+    expect(() => safeLoad('parameters:\n  p: {type: string, default: =}\n', 'MLproject')).toThrow(expect.objectContaining({ code: 'E_CONFIG', message: expect.stringContaining("could not determine a constructor for the tag 'tag:yaml.org,2002:value'") }));
+  });
+
   it('refuses what PyYAML refuses: unknown tags, bad dates, merging a scalar', () => {
-    for (const bad of ['v: !foo x\n', 'v: 2001-13-01\n', 'v: 2001-02-29 10:00:00\n', 'v: !!binary aGk=\n', 'a: 1\nv:\n  <<: 5\n', 'a: &a [*a]\n']) {
+    for (const bad of ['v: =\n', 'v: !foo x\n', 'v: 2001-13-01\n', 'v: 2001-02-29 10:00:00\n', 'v: !!binary aGk=\n', 'a: 1\nv:\n  <<: 5\n', 'a: &a [*a]\n']) {
       expect(() => safeLoad(bad, 'MLproject'), bad).toThrow(expect.objectContaining({ code: 'E_CONFIG' }));
     }
   });
