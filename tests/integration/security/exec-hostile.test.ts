@@ -595,7 +595,11 @@ describe('issue 27: the sandbox is an allowlist, and bwrap itself takes nothing 
     const root = await makeProject({ 'repro.yaml': 'name: argv\nversion: 1.0.0\nentry_points:\n  main:\n    command: "sleep 3 && echo {token} > /dev/null"\n    parameters:\n      token: {type: string, default: x}\n' });
     const bundle = await build(root);
     const work = tempDir('repro-run-');
-    const child = spawn(process.execPath, [CLI, 'exec', bundle, '--backend', 'local', '--out', path.join(work, 'run'), '-P', `token=${token}`, '--env', 'MY_SECRET'], { env: { ...process.env, REPRO_CACHE: path.join(work, 'cache'), MY_SECRET: envSecret }, stdio: 'ignore' });
+    const argv = [CLI, 'exec', bundle, '--backend', 'local', '--out', path.join(work, 'run'), '-P', `token=${token}`, '--env', 'MY_SECRET'];
+    const child = spawn(process.execPath, argv, { env: { ...process.env, REPRO_CACHE: path.join(work, 'cache'), MY_SECRET: envSecret }, stdio: 'ignore' });
+    // repro's own argv is the user's command line; a process repro forks shows it too until it
+    // execs its program (a probe, bwrap). Any other process holding the secret is a leak.
+    const own = [process.execPath, ...argv].join(' ');
     const exited = new Promise<number | null>((r) => child.on('exit', r));
     const seen = new Set<string>();
     let sawSleep = false;
@@ -604,6 +608,7 @@ describe('issue 27: the sandbox is an allowlist, and bwrap itself takes nothing 
         if (!/^\d+$/.test(pid) || Number(pid) === process.pid || Number(pid) === child.pid) continue;
         const cmdline = (await fs.readFile(`/proc/${pid}/cmdline`).catch(() => Buffer.alloc(0))).toString().split('\0').join(' ');
         if (cmdline.includes('sleep 3') || cmdline.includes('entry.sh')) sawSleep = true;
+        if (cmdline.trim() === own) continue;
         if (cmdline.includes(token) || cmdline.includes(envSecret)) seen.add(cmdline.replace(/^.*\/(\w+) /, '$1 ').slice(0, 120));
       }
       await new Promise((r) => setTimeout(r, 100));
