@@ -18,7 +18,8 @@ import { sha256OfPath } from '../core/file-read.js';
 import { compareUtf8 } from '../core/utf8-order.js';
 import { hashedRequirements } from '../dockerfile/install-lock.js';
 import { parseRequirements } from '../lockfile/requirements.js';
-import { distributionOf, normalizeProject } from '../pyindex/simple.js';
+import { normalizeName } from '../lockfile/requirements.js';
+import { distributionOf } from '../pyindex/simple.js';
 import { stripCredentials } from '../secrets/rules.js';
 import { planInterpreter } from '../snapshot/find-python.js';
 import { parseSnapshot } from '../snapshot/io.js';
@@ -56,7 +57,7 @@ export interface VendorRequest {
 export function hashMismatches(output: string): Array<{ package: string; expected: string[]; got: string }> {
   const out: Array<{ package: string; expected: string[]; got: string }> = [];
   for (const m of output.matchAll(/^\s*([A-Za-z0-9][A-Za-z0-9._-]*)[^\n]* from [^\n]*:\s*\n((?:\s*(?:Expected sha256|or)\s+[0-9a-f]{64}\s*\n)+)\s*Got\s+([0-9a-f]{64})/gm)) {
-    out.push({ package: normalizeProject(m[1]!), expected: [...m[2]!.matchAll(/[0-9a-f]{64}/g)].map((h) => h[0]), got: m[3]! });
+    out.push({ package: normalizeName(m[1]!), expected: [...m[2]!.matchAll(/[0-9a-f]{64}/g)].map((h) => h[0]), got: m[3]! });
   }
   return out;
 }
@@ -104,10 +105,10 @@ export async function vendorWheels(request: VendorRequest, ctx: Context): Promis
     const locked = new Map<string, Set<string>>();
     const everywhere = new Set<string>();
     for (const p of parseRequirements(requirements.text).packages) {
-      const hashes = locked.get(normalizeProject(p.name)) ?? new Set<string>();
+      const hashes = locked.get(normalizeName(p.name)) ?? new Set<string>();
       for (const h of p.hashes) hashes.add(h.replace(/^sha256:/, ''));
-      locked.set(normalizeProject(p.name), hashes);
-      if (!p.platform) everywhere.add(normalizeProject(p.name));
+      locked.set(normalizeName(p.name), hashes);
+      if (!p.platform) everywhere.add(normalizeName(p.name));
     }
     const wheels: VendoredWheel[] = [];
     for (const file of (await fs.readdir(dest).catch(() => [] as string[])).sort(compareUtf8)) {

@@ -8,6 +8,7 @@
 import { ReproError } from '../core/errors.js';
 import { compareUtf8 } from '../core/utf8-order.js';
 import type { LockInstall } from '../lockfile/types.js';
+import { isPypiIndex } from '../pyindex/simple.js';
 import { stripCredentials } from '../secrets/rules.js';
 
 export interface ExportedRequirements {
@@ -57,7 +58,6 @@ function gitUrl(lock: string, name: string, url: string | null, commit: string |
   return `git+${stripCredentials(url).replace(/^git\+/, '')}@${commit}${subdirectory ? `#subdirectory=${subdirectory}` : ''}`;
 }
 
-const isPypi = (url: string) => /^https:\/\/pypi\.org\/simple\/?$/.test(url);
 
 // What a lock may put into a requirements line: pip reads one requirement (or option) a line, so
 // a newline, a continuation backslash or a comment mark in a field would let a lock add lines of
@@ -97,8 +97,8 @@ function render(source: string, reqs: Requirement[], indexes: string[], notes: s
   const lines = [`# Exported by repro from ${source}: every package it installs, with its hashes. Do not edit;`, `# it is made again from ${source} by each build.`];
   // One index for everything: pip asks only it; several: PyPI plus the others.
   const distinct = [...new Set(indexes)].sort(compareUtf8);
-  const pypi = distinct.filter(isPypi);
-  const others = distinct.filter((i) => !isPypi(i));
+  const pypi = distinct.filter(isPypiIndex);
+  const others = distinct.filter((i) => !isPypiIndex(i));
   if (pypi.length === 0 && others.length === 1) lines.push(`--index-url ${others[0]}`);
   else for (const index of others) lines.push(`--extra-index-url ${index}`);
   for (const r of sorted) {

@@ -21,6 +21,7 @@ import { ReproError } from '../core/errors.js';
 import { sha256OfPath } from '../core/file-read.js';
 import { HashCache } from '../core/hash-cache.js';
 import { hashedRequirements } from '../dockerfile/install-lock.js';
+import { normalizeName } from '../lockfile/requirements.js';
 import type { PlannedInterpreter } from '../snapshot/find-python.js';
 import { runLocal } from './run-local.js';
 import { sandboxInvocation, type Sandbox } from './sandbox.js';
@@ -109,7 +110,7 @@ export async function installedDistributions(envDir: string): Promise<Record<str
       const head = meta.split(/\r?\n\r?\n/)[0] ?? '';
       const name = /^Name:\s*(.+)$/m.exec(head)?.[1]?.trim();
       const version = /^Version:\s*(.+)$/m.exec(head)?.[1]?.trim();
-      if (name && version) out[name.toLowerCase().replace(/[-_.]+/g, '-')] = version;
+      if (name && version) out[normalizeName(name)] = version;
     }
   }
   return Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : 1)));

@@ -8,7 +8,8 @@
 import { compareUtf8 } from '../core/utf8-order.js';
 import type { Context } from '../core/context.js';
 import { ReproError } from '../core/errors.js';
-import { DEFAULT_INDEX, distributionOf, listFiles, normalizeProject, type IndexFile } from '../pyindex/simple.js';
+import { normalizeName } from '../lockfile/requirements.js';
+import { DEFAULT_INDEX, distributionOf, isPypiIndex, listFiles, type IndexFile } from '../pyindex/simple.js';
 import { stripCredentials } from '../secrets/rules.js';
 import type { Snapshot } from '../snapshot/snapshot.js';
 import { createRequire } from 'node:module';
@@ -71,12 +72,12 @@ export async function planLock(request: LockRequest, ctx: Context): Promise<Lock
   if (!python || typeof python.packages !== 'object' || python.packages === null) {
     throw new ReproError('E_INPUT', `${request.snapshotFile} records no Python environment: there is nothing to lock`, { hint: 'Take the snapshot with the interpreter the project runs: repro snapshot --python PATH.' });
   }
-  const exclude = new Set(request.exclude.map(normalizeProject));
-  const include = new Set(request.include.map(normalizeProject));
+  const exclude = new Set(request.exclude.map(normalizeName));
+  const include = new Set(request.include.map(normalizeName));
   const excluded: LockPlan['excluded'] = [];
   const wanted: Array<{ name: string; version: string }> = [];
   for (const [raw, version] of Object.entries(python.packages).sort(([a], [b]) => compareUtf8(a, b))) {
-    const name = normalizeProject(raw);
+    const name = normalizeName(raw);
     if (typeof version !== 'string' || version === '') continue;
     if (exclude.has(name)) excluded.push({ name, why: 'named with --exclude' });
     else if (INSTALLERS.has(name) && !include.has(name)) excluded.push({ name, why: 'the installer, not a package of the project (--include pip keeps it)' });
@@ -109,8 +110,6 @@ export async function planLock(request: LockRequest, ctx: Context): Promise<Lock
   return { packages: found as LockedPackage[], excluded, python: python.version, indexes: request.indexes.map(stripCredentials), snapshotDigest: request.snapshot.snapshotDigest };
 }
 
-const PYPI = /^https:\/\/pypi\.org\/simple\/?$/;
-
 /** The lock file's text: pip's requirements format, every line hashed, sorted, no date. */
 export function renderLock(plan: LockPlan, snapshotFile: string): string {
   const lines = [
@@ -119,7 +118,7 @@ export function renderLock(plan: LockPlan, snapshotFile: string): string {
     `# --require-hashes --no-deps -r this-file installs what was recorded. Made again by repro lock.`,
   ];
   const [main, ...extra] = plan.indexes;
-  if (main !== undefined && !PYPI.test(main)) lines.push(`--index-url ${main}`);
+  if (main !== undefined && !isPypiIndex(main)) lines.push(`--index-url ${main}`);
   for (const e of extra) lines.push(`--extra-index-url ${e}`);
   for (const p of plan.packages) lines.push(`${p.name}==${p.version}${p.hashes.map((h) => ` \\\n    --hash=${h}`).join('')}`);
   return `${lines.join('\n')}\n`;

@@ -6,6 +6,7 @@
 // resolved against the page). Credentials in the index URL go in an Authorization header, never
 // in a URL anything records.
 import { ReproError } from '../core/errors.js';
+import { normalizeName } from '../lockfile/requirements.js';
 import { stripCredentials } from '../secrets/rules.js';
 
 /** A page longer than this is refused (PyPI's largest, for projects with thousands of files, are a few MB). */
@@ -22,15 +23,15 @@ export interface IndexFile {
   yanked: boolean;
 }
 
-/** PEP 503's normalized project name. */
-export const normalizeProject = (name: string) => name.toLowerCase().replace(/[-_.]+/g, '-');
+/** PyPI's simple index, however it is spelled with or without its trailing slash. */
+export const isPypiIndex = (url: string) => /^https:\/\/pypi\.org\/simple\/?$/.test(url);
 
 /** The project and version a distribution's file name says (wheel, sdist), or null. */
 export function distributionOf(filename: string): { project: string; version: string } | null {
   const wheel = /^([^-]+)-([^-]+)(-\d[^-]*)?-[^-]+-[^-]+-[^-]+\.whl$/.exec(filename);
-  if (wheel) return { project: normalizeProject(wheel[1]!), version: wheel[2]! };
+  if (wheel) return { project: normalizeName(wheel[1]!), version: wheel[2]! };
   const sdist = /^(.+)-([0-9][^-]*)\.(tar\.gz|zip|tar\.bz2|tar\.xz|tgz)$/i.exec(filename);
-  return sdist ? { project: normalizeProject(sdist[1]!), version: sdist[2]! } : null;
+  return sdist ? { project: normalizeName(sdist[1]!), version: sdist[2]! } : null;
 }
 
 /** An index URL split into the URL to ask (credentials cut) and the Authorization it needs. */
@@ -116,7 +117,7 @@ function tooLarge(what: string): ReproError {
 /** Every file the index lists for `project` (null: the index does not know the project). */
 export async function listFiles(index: string, project: string): Promise<IndexFile[] | null> {
   const { url, authorization } = indexEndpoint(index);
-  const name = normalizeProject(project);
+  const name = normalizeName(project);
   const page = new URL(`${encodeURIComponent(name)}/`, url).toString();
   const what = `${stripCredentials(index)} page of ${name}`;
   let res: Response;

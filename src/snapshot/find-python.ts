@@ -16,6 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { compareUtf8 } from '../core/utf8-order.js';
+import { findOnPath } from './run-tool.js';
 import { hostInterpreter } from './this-machine.js';
 
 const run = promisify(execFile);
@@ -67,6 +68,9 @@ async function listDir(dir: string): Promise<string[]> {
 
 const minorOf = (v: string) => v.split('.').slice(0, 2).join('.');
 
+/** PATH without version managers' shim folders (pyenv's pick a version by the caller's directory and do not run in the sandbox). */
+const withoutShims = (pathVar: string | undefined) => (pathVar ?? '').split(path.delimiter).filter((d) => !d.endsWith(`${path.sep}shims`)).join(path.delimiter);
+
 /** Where distributions and `make altinstall` put python3.X. */
 export const SYSTEM_PYTHON_DIRS = ['/usr/bin', '/usr/local/bin'];
 
@@ -76,8 +80,8 @@ export async function candidates(want: string, env: Readonly<Record<string, stri
   const home = env.HOME ?? os.homedir();
   const out: string[] = [];
   const names = [`python${minor}`, 'python3'];
-  for (const dir of (env.PATH ?? '').split(path.delimiter)) {
-    if (dir === '' || /[\\/]\.pyenv[\\/]shims$/.test(dir) || dir.endsWith(`${path.sep}shims`)) continue;
+  for (const dir of (withoutShims(env.PATH) ?? '').split(path.delimiter)) {
+    if (dir === '') continue;
     for (const n of names) out.push(path.join(dir, n));
   }
   const pyenv = env.PYENV_ROOT ?? path.join(home, '.pyenv');
@@ -129,7 +133,7 @@ export async function planInterpreter(request: InterpreterRequest): Promise<Plan
     if (sameMinor === null && minorOf(answer.version) === minorOf(want)) sameMinor = { path: p, answer };
   }
   if (sameMinor) return { path: sameMinor.path, version: sameMinor.answer.version, prefixes: sameMinor.answer.prefixes, base: sameMinor.answer.base ?? sameMinor.path, chosenBy: 'same-minor', reason: `no Python ${want} here; ${sameMinor.answer.version} has the snapshot's ${minorOf(want)}` };
-  const fallback = (await candidates('3', env, request.systemDirs)).find((p) => path.basename(p) === 'python3') ?? null;
+  const fallback = await findOnPath('python3', withoutShims(env.PATH));
   const answer = fallback ? await ask(fallback, env) : null;
   return {
     path: fallback ?? 'python3',
