@@ -1,7 +1,11 @@
 // The locked environment a local rerun runs in (issue 30): a virtual environment of the planned
-// interpreter with exactly what the bundle's hashed Python lock pins, made by pip with
-// --require-hashes --no-deps (the lock is the resolution; every file checked against it) INSIDE
-// bubblewrap, never on the host unconfined: no wheel's code, no .pth, runs outside a sandbox.
+// interpreter with exactly what the bundle's hashed Python lock pins (the lock is the resolution;
+// nothing is resolved, no dependency added), installed by repro itself (src/wheel/): each wheel,
+// the bundle's vendored one or one fetched from the index, is checked against the lock's hash and
+// this interpreter's tags, unpacked once into a content-addressed store with its RECORD checked,
+// and hard-linked into the environment, so ten environments sharing numpy hold one copy. Nothing
+// of a wheel runs: the venv is made, and bytecode compiled, by the interpreter inside bubblewrap
+// with no network; no .pth or script of a wheel runs outside a sandbox, ever.
 //
 // Cached by an environment digest (the interpreter's real path and version, the platform, the
 // requirements text with its hashes) under <cache>/envs/<digest>. Made in place (a venv is not
@@ -20,14 +24,20 @@ import type { Context } from '../core/context.js';
 import { ReproError } from '../core/errors.js';
 import { sha256OfPath } from '../core/file-read.js';
 import { HashCache } from '../core/hash-cache.js';
+import { compareUtf8 } from '../core/utf8-order.js';
 import { hashedRequirements } from '../dockerfile/install-lock.js';
 import { normalizeName } from '../lockfile/requirements.js';
 import type { PlannedInterpreter } from '../snapshot/find-python.js';
+import { fetchLockedWheels, lockedHashes, mismatchError, type FetchedWheel } from '../wheel/fetch.js';
+import { parseWheelName } from '../wheel/filename.js';
+import { installEntry, skeletonPaths } from '../wheel/install.js';
+import { STORE_DIR, WheelStore, type Staged, type StoreEntry } from '../wheel/store.js';
+import { wheelFits, type InterpreterTags } from '../wheel/tags.js';
 import { runLocal } from './run-local.js';
 import { sandboxInvocation, type Sandbox } from './sandbox.js';
 
 export const ENVS_DIR = 'envs';
-const ENV_SCHEMA = 1;
+const ENV_SCHEMA = 2;
 /** How long an exec waits for another one making the same environment. */
 const WAIT_MS = 30 * 60 * 1000;
 const POLL_MS = 100;
@@ -63,7 +73,7 @@ function envDigest(python: PlannedInterpreter, realPython: string, platform: str
 
 
 /** sha256 of "<type> <mode> <size> <sha256|target> <path>\n" for every entry, in byte order, and the count. */
-async function treeDigest(dir: string, hashRoot: string, nowMs: number): Promise<{ digest: string; files: number }> {
+async function treeDigest(dir: string, hashRoot: string, nowMs: number, collect?: Map<string, string>): Promise<{ digest: string; files: number }> {
   const hashes = await new HashCache(hashRoot).load();
   const h = createHash('sha256');
   let files = 0;
@@ -86,6 +96,7 @@ async function treeDigest(dir: string, hashRoot: string, nowMs: number): Promise
           sha = sha256OfPath(abs);
           hashes.set(r, key, sha);
         }
+        collect?.set(r, sha);
         h.update(`f ${mode} ${st.size} ${sha} ${r}\n`);
       } else h.update(`s ${mode} 0 - ${r}\n`);
     }
@@ -169,59 +180,171 @@ export interface EnvironmentRequest {
   wheelsDir: string | null;
 }
 
-/** Variables of this machine the install gets: pip's index settings (credentials stay in the sandbox's environment, never a record). */
-const PIP_PASSED = ['PIP_INDEX_URL', 'PIP_EXTRA_INDEX_URL', 'PIP_TRUSTED_HOST', 'PIP_CERT', 'PIP_CLIENT_CERT', 'SSL_CERT_FILE', 'SSL_CERT_DIR', 'https_proxy', 'HTTPS_PROXY', 'http_proxy', 'HTTP_PROXY', 'no_proxy', 'NO_PROXY'];
-
-/** A requirements text without the options that name where packages come from (index, find-links, trusted hosts). */
-export function withoutIndexOptions(text: string): string {
-  const lines = text.replace(/\\\r?\n/g, ' ').split(/\r?\n/);
-  return `${lines.filter((l) => !/^\s*(--index-url|-i\b|--extra-index-url|--find-links|-f\b|--no-index|--trusted-host)/.test(l)).join('\n').trim()}\n`;
+/** What the environment's interpreter says of itself, in the sandbox, right after the venv is made. */
+export interface EnvironmentProbe {
+  paths: Record<string, string>;
+  cacheTag: string;
+  tags: InterpreterTags;
 }
 
-/** The install: a venv of the interpreter, then pip --require-hashes --no-deps from the lock, in bubblewrap with network. */
-async function makeEnvironment(dir: string, requirements: { file: string | null; text: string }, request: EnvironmentRequest, ctx: Context): Promise<void> {
+/** Printed by the new venv's python (-I: no user site, no PYTHON* variables; its site-packages is still empty). */
+const PROBE = [
+  'import json, os, platform, sys, sysconfig',
+  'try:',
+  '    glibc = os.confstr("CS_GNU_LIBC_VERSION")',
+  'except (ValueError, OSError, AttributeError):',
+  '    glibc = None',
+  'print(json.dumps({"paths": sysconfig.get_paths(), "cache_tag": sys.implementation.cache_tag, "implementation": sys.implementation.name, "version": list(sys.version_info[:2]), "glibc": glibc, "machine": platform.machine()}))',
+].join('\n');
+
+/** The probe's JSON line, checked: an interpreter that prints something else is E_ENV. */
+export function parseProbe(stdout: string, venv: string): EnvironmentProbe {
+  let raw: { paths?: Record<string, string>; cache_tag?: string; implementation?: string; version?: number[]; glibc?: string | null; machine?: string };
+  try {
+    raw = JSON.parse(stdout.trim().split('\n').pop() ?? '');
+  } catch {
+    throw new ReproError('E_ENV', `the new environment's interpreter did not describe itself (${JSON.stringify(stdout.slice(-200))})`, { hint: 'Rerun with --environment host, or pass another --python.' });
+  }
+  const paths = raw.paths ?? {};
+  for (const k of ['purelib', 'platlib', 'scripts', 'data']) {
+    const p = paths[k];
+    if (typeof p !== 'string' || !(p === venv || p.startsWith(`${venv}/`))) throw new ReproError('E_ENV', `the new environment's ${k} folder (${String(p)}) is not inside it (${venv})`, { hint: 'The interpreter is configured to install elsewhere (a distutils.cfg, a patched sysconfig); pass another --python, or rerun with --environment host.' });
+  }
+  const glibc = /^glibc (\d+)\.(\d+)/.exec(raw.glibc ?? '');
+  const version = raw.version ?? [];
+  if (typeof raw.cache_tag !== 'string' || !/^[A-Za-z0-9_.-]+$/.test(raw.cache_tag) || version.length !== 2) throw new ReproError('E_ENV', 'the new environment\'s interpreter has no bytecode cache tag or version', { hint: 'Rerun with --environment host, or pass another --python.' });
+  return {
+    paths,
+    cacheTag: raw.cache_tag,
+    tags: { implementation: raw.implementation ?? 'cpython', version: [version[0]!, version[1]!], glibc: glibc ? [Number(glibc[1]), Number(glibc[2])] : null, machine: raw.machine ?? process.arch },
+  };
+}
+
+interface Made {
+  wheels: number;
+  unpacked: number;
+  /** Each file linked from the store (path under the environment) with the sha256 the store lists and its entry. */
+  linked: Map<string, { sha256: string; key: string }>;
+  store: WheelStore;
+}
+
+/** Runs a shell command in bubblewrap, no network, `writable` the one writable folder; stdout and the tail of both streams. */
+async function inSandbox(sandbox: Sandbox, request: EnvironmentRequest, writable: string, env: Record<string, string>, command: string, readPaths: string[] = []): Promise<{ exitCode: number; stdout: string; output: string }> {
+  const inv = sandboxInvocation(sandbox.bwrap, { runDir: writable, workDir: writable, network: 'none', env: { PATH: '/usr/bin:/bin', HOME: '/tmp', LANG: 'C.UTF-8', PY: request.interpreter.base, ...env }, shell: ['/bin/sh'], command, readPaths, interpreter: request.interpreter });
+  const out: Buffer[] = [];
+  const both: Buffer[] = [];
+  const sink = (also: Buffer[] | null) =>
+    new Writable({
+      write(chunk, _encoding, done) {
+        also?.push(Buffer.from(chunk));
+        both.push(Buffer.from(chunk));
+        done();
+      },
+    });
+  const { exitCode } = await runLocal({ argv: inv.argv, command, cwd: writable, env: inv.env, fds: inv.fds, stdout: sink(out), stderr: sink(null), timeLimitMs: WAIT_MS });
+  return { exitCode, stdout: Buffer.concat(out).toString('utf8'), output: Buffer.concat(both).toString('utf8').trim().split('\n').slice(-15).join('\n') };
+}
+
+/** The wheels the environment is made of: the bundle's vendored ones (checked against the lock here), else fetched from the index into the wheel store. */
+async function lockWheels(requirements: { lock: string; text: string; file: string | null }, request: EnvironmentRequest, ctx: Context): Promise<FetchedWheel[]> {
+  if (request.wheelsDir === null) return fetchLockedWheels({ requirements, python: { base: request.interpreter.base, version: request.interpreter.version }, cacheRoot: request.cacheRoot, env: request.hostEnv, log: ctx.log, who: 'exec' });
+  const { hashes, everywhere } = lockedHashes(requirements.text);
+  const wheels: FetchedWheel[] = [];
+  for (const file of (await fs.readdir(request.wheelsDir)).sort(compareUtf8)) {
+    const name = parseWheelName(file);
+    const source = path.join(request.wheelsDir, file);
+    const want = name ? hashes.get(name.project) : undefined;
+    if (!name || !want) throw new ReproError('E_INTEGRITY', `the bundle's vendored ${JSON.stringify(file)} is no wheel of a package ${requirements.lock} locks: nothing was installed`, { details: { file } });
+    const sha256 = sha256OfPath(source);
+    if (!want.has(sha256)) throw mismatchError(requirements.lock, [{ package: name.project, expected: [...want], got: sha256 }], `the bundle's vendored ${file}`);
+    wheels.push({ file, source, sha256, size: (await fs.stat(source)).size, package: name.project });
+  }
+  const missing = [...everywhere].filter((p) => !wheels.some((w) => w.package === p));
+  if (missing.length > 0) throw new ReproError('E_INTEGRITY', `the bundle vendors no wheel for ${missing.join(', ')}, which ${requirements.lock} locks: nothing was installed`, { hint: 'Build the bundle again with --vendor.', details: { missing } });
+  return wheels;
+}
+
+const describeTags = (t: InterpreterTags) => `${t.implementation} ${t.version.join('.')}${t.glibc ? ` on glibc ${t.glibc.join('.')}` : ''} ${t.machine}`;
+
+/**
+ * The install, repro's own (nothing of a wheel runs): the venv made by the interpreter in the
+ * sandbox; every wheel checked against the lock's hash and this interpreter's tags; each one
+ * unpacked once into the store (its RECORD checked, its bytecode compiled in the sandbox with no
+ * network) and hard-linked into the environment.
+ */
+async function makeEnvironment(dir: string, requirements: { lock: string; text: string; file: string | null }, request: EnvironmentRequest, ctx: Context): Promise<Made> {
   const sandbox = request.sandbox;
   if (!('bwrap' in sandbox)) {
-    throw new ReproError('E_ENV', `the locked environment is installed only inside a sandbox, and there is none here (${sandbox.reason})`, { hint: 'Install bubblewrap, or rerun in your own environment with --environment host.' });
+    throw new ReproError('E_ENV', `the locked environment is made only inside a sandbox, and there is none here (${sandbox.reason})`, { hint: 'Install bubblewrap, or rerun in your own environment with --environment host.' });
   }
   await fs.rm(dir, { recursive: true, force: true });
   await fs.mkdir(dir, { recursive: true });
-  // The requirements beside the environment (read-only in the sandbox), or the project's own file
-  // where it is (its -r includes resolve there). Installing from vendored wheels, the lock's own
-  // index lines are cut: pip would ask them (and retry) from a sandbox that has no network.
-  const offline = request.wheelsDir !== null;
-  const own = offline ? null : requirements.file;
-  const reqFile = own ?? `${dir}.requirements.txt`;
-  if (own === null) await writeFileAtomic(reqFile, offline ? withoutIndexOptions(requirements.text) : requirements.text);
-  // The environment is made from the interpreter's base (a venv's own python has no pip, and a venv of a venv is not one).
-  const env: Record<string, string> = { PATH: '/usr/bin:/bin', HOME: '/tmp', LANG: 'C.UTF-8', PY: request.interpreter.base, ENV_DIR: dir, REQ: reqFile, PIP_NO_CACHE_DIR: '1', PIP_DISABLE_PIP_VERSION_CHECK: '1', PIP_NO_INPUT: '1', PYTHONDONTWRITEBYTECODE: '1' };
-  for (const name of PIP_PASSED) if (request.hostEnv[name] !== undefined) env[name] = request.hostEnv[name]!;
-  // Vendored wheels: pip asks no index and the sandbox has no network at all.
-  if (offline) env.WHEELS = request.wheelsDir!;
-  const command = [
-    'set -e',
-    '"$PY" -m venv --without-pip "$ENV_DIR"',
-    `"$PY" -m pip --python "$ENV_DIR/bin/python" install --no-deps --require-hashes --no-warn-script-location --quiet${offline ? ' --no-index --find-links "$WHEELS"' : ''} -r "$REQ"`,
-  ].join('\n');
-  const inv = sandboxInvocation(sandbox.bwrap, { runDir: dir, workDir: dir, network: offline ? 'none' : 'host', env, shell: ['/bin/sh'], command, readPaths: [path.dirname(reqFile), ...(offline ? [request.wheelsDir!] : [])], interpreter: request.interpreter });
-  const chunks: Buffer[] = [];
-  const sink = new Writable({
-    write(chunk, _encoding, done) {
-      chunks.push(Buffer.from(chunk));
-      done();
-    },
-  });
-  ctx.log.info(`exec: installing the locked environment from ${path.basename(requirements.file ?? 'the lock')} into ${dir} (pip --require-hashes --no-deps, in the sandbox, ${offline ? "from the bundle's vendored wheels, no network" : 'from the index'})`);
-  const { exitCode } = await runLocal({ argv: inv.argv, command, cwd: dir, env: inv.env, fds: inv.fds, stdout: sink, stderr: sink, timeLimitMs: WAIT_MS });
-  if (own === null) await fs.rm(reqFile, { force: true });
-  if (exitCode !== 0) {
-    const output = Buffer.concat(chunks).toString('utf8').trim().split('\n').slice(-15).join('\n');
+  const failed = async (what: string, r: { exitCode: number; output: string }) => {
     await fs.rm(dir, { recursive: true, force: true });
-    const last = output.split('\n').filter((l) => l.trim() !== '').pop() ?? '';
-    throw new ReproError('E_ENV', `the locked environment could not be installed (exit ${exitCode}): nothing was run. pip: ${last.trim().slice(0, 300)}`, {
-      hint: /No module named pip/.test(output) ? `${request.interpreter.base} has no pip: install it (Debian: apt-get install python3-pip), or rerun with --environment host.` : /DO NOT MATCH THE HASHES/i.test(output) ? 'A file the index served does not match the lock\'s hash: the lock or the index changed. Nothing was kept.' : 'pip\'s last lines are in details.output (--json); or rerun in your own environment with --environment host.',
-      details: { output },
-    });
+    const last = r.output.split('\n').filter((l) => l.trim() !== '').pop() ?? '';
+    return new ReproError('E_ENV', `the locked environment could not be made: ${what} (exit ${r.exitCode}): nothing was run. ${last.trim().slice(0, 300)}`, { hint: /No module named venv|ensurepip/.test(r.output) ? `${request.interpreter.base} has no venv module (Debian: apt-get install python3-venv), or rerun with --environment host.` : 'The output is in details.output (--json); or rerun in your own environment with --environment host.', details: { output: r.output } });
+  };
+  const made = await inSandbox(sandbox, request, dir, { ENV_DIR: dir }, ['set -e', '"$PY" -I -m venv --without-pip "$ENV_DIR"', `"$ENV_DIR/bin/python" -I -c '${PROBE}'`].join('\n'));
+  if (made.exitCode !== 0) throw await failed('the venv', made);
+  try {
+    const probe = parseProbe(made.stdout, dir);
+    const wheels = await lockWheels(requirements, request, ctx);
+    for (const w of wheels) {
+      const name = parseWheelName(w.file)!;
+      if (!wheelFits(name, probe.tags)) {
+        throw new ReproError('E_ENV', `${w.file} does not install on this interpreter (${describeTags(probe.tags)}): nothing was run`, { hint: request.wheelsDir ? 'The bundle vendors the wheels of the interpreter it was built for: rerun with that Python version (--python PATH), or with --environment host.' : 'The lock pins a wheel this machine cannot use: lock for this platform, or pass --python PATH.', details: { wheel: w.file, interpreter: probe.tags } });
+      }
+    }
+    ctx.log.info(`exec: installing the locked environment from ${path.basename(requirements.file ?? requirements.lock)} into ${dir} (${wheels.length} wheels checked against the lock, ${request.wheelsDir ? "from the bundle's vendored wheels, no network" : 'fetched from the index'}; unpacked once into the store, compiled in the sandbox, linked)`);
+    // The store: reuse what is there, stage (unpack and check) the rest, compile the staged ones in the sandbox, publish.
+    const store = new WheelStore(path.join(request.cacheRoot, STORE_DIR));
+    const entries: Array<{ entry: StoreEntry; files: string }> = [];
+    const toStage: FetchedWheel[] = [];
+    const found = new Map<string, StoreEntry>();
+    for (const w of wheels) {
+      const entry = await store.lookup(WheelStore.key(w.sha256, probe.cacheTag));
+      if (entry) found.set(w.sha256, entry);
+      else toStage.push(w);
+    }
+    const batch = toStage.length > 0 ? await store.batch() : null;
+    try {
+      const staged = new Map<string, Staged>();
+      // A few wheels at once: each one's members already inflate on libuv's pool.
+      let next = 0;
+      await Promise.all(Array.from({ length: 2 }, async () => {
+        while (next < toStage.length) {
+          const w = toStage[next++]!;
+          staged.set(w.sha256, await store.stage(batch!, w.source, w.file, w.sha256, probe.cacheTag));
+        }
+      }));
+      if (batch) {
+        // Bytecode for the interpreter (no code of the wheels runs: compileall only compiles), but
+        // not for a wheel's scripts, headers or data.
+        const compiled = await inSandbox(sandbox, request, batch, { BATCH: batch }, `"$PY" -I -m compileall -q -j 0 -x '[.]data/(scripts|headers|data)/' "$BATCH" >/dev/null; s=$?; [ $s -le 1 ] || exit $s`);
+        if (compiled.exitCode !== 0) throw await failed('compiling bytecode', compiled);
+      }
+      for (const w of wheels) {
+        const entry = found.get(w.sha256) ?? (await store.publish(staged.get(w.sha256)!, probe.cacheTag));
+        entries.push({ entry, files: store.filesOf(WheelStore.key(w.sha256, probe.cacheTag)) });
+      }
+    } finally {
+      if (batch) await fs.rm(batch, { recursive: true, force: true });
+    }
+    const [major, minor] = probe.tags.version;
+    const target = {
+      scheme: { purelib: probe.paths.purelib!, platlib: probe.paths.platlib!, scripts: probe.paths.scripts!, data: probe.paths.data!, headersRoot: path.join(dir, 'include', 'site', `python${major}.${minor}`) },
+      python: path.join(dir, 'bin', 'python'),
+      protectedPaths: skeletonPaths(dir),
+    };
+    const linked = new Map<string, { sha256: string; key: string }>();
+    for (const { entry, files } of entries) {
+      const done = installEntry(entry, files, parseWheelName(entry.wheel)!.project, target);
+      for (const l of done.linked) linked.set(path.relative(dir, l.dest), { sha256: l.sha256, key: WheelStore.key(entry.sha256, entry.tag) });
+    }
+    return { wheels: wheels.length, unpacked: toStage.length, linked, store };
+  } catch (err) {
+    await fs.rm(dir, { recursive: true, force: true });
+    throw err;
   }
 }
 
@@ -257,10 +380,22 @@ export async function lockedEnvironment(request: EnvironmentRequest, ctx: Contex
         }
         await fs.rm(recordFile, { force: true });
         await fs.rm(hashRoot, { recursive: true, force: true });
-        await makeEnvironment(dir, requirements, request, ctx);
-        const tree = await treeDigest(dir, hashRoot, ctx.now().getTime());
-        const made: EnvRecord = { schemaVersion: ENV_SCHEMA, digest, lock: requirements.lock, python: { path: realPython, version: request.interpreter.version }, tree: tree.digest, files: tree.files };
-        await writeFileAtomic(recordFile, canonicalJson(made));
+        const made = await makeEnvironment(dir, requirements, request, ctx);
+        // Every file is hashed once here: one linked from a store entry changed in place since it
+        // was unpacked is caught before anything runs (the entry is removed; the next exec unpacks it again).
+        const hashes = new Map<string, string>();
+        const tree = await treeDigest(dir, hashRoot, ctx.now().getTime(), hashes);
+        const changed = [...made.linked].filter(([rel, want]) => hashes.get(rel) !== want.sha256);
+        if (changed.length > 0) {
+          const keys = [...new Set(changed.map(([, w]) => w.key))];
+          for (const key of keys) await made.store.discard(key);
+          await fs.rm(dir, { recursive: true, force: true });
+          await fs.rm(hashRoot, { recursive: true, force: true });
+          throw new ReproError('E_INTEGRITY', `${changed[0]![0]}, linked from the wheel store, changed since it was unpacked (${changed.length} file(s) in ${keys.length} entr${keys.length === 1 ? 'y' : 'ies'}): those entries were removed and nothing was run`, { hint: 'Something wrote into the store through a hard link. Run exec again: the wheels are unpacked afresh.', details: { files: changed.map(([rel]) => rel).slice(0, 20), entries: keys } });
+        }
+        ctx.log.info(`exec: the locked environment holds ${made.wheels} wheels (${made.unpacked} unpacked now, ${made.wheels - made.unpacked} from the store)`);
+        const written: EnvRecord = { schemaVersion: ENV_SCHEMA, digest, lock: requirements.lock, python: { path: realPython, version: request.interpreter.version }, tree: tree.digest, files: tree.files };
+        await writeFileAtomic(recordFile, canonicalJson(written));
         return result(false);
       } finally {
         await fs.rm(lockDir, { recursive: true, force: true });

@@ -5,6 +5,7 @@
 // asked for and its sha256 is 64 hex digits, a URL only when it is http(s) (relative ones are
 // resolved against the page). Credentials in the index URL go in an Authorization header, never
 // in a URL anything records.
+import { parseWheelName } from '../wheel/filename.js';
 import { ReproError } from '../core/errors.js';
 import { normalizeName } from '../lockfile/requirements.js';
 import { stripCredentials } from '../secrets/rules.js';
@@ -28,8 +29,8 @@ export const isPypiIndex = (url: string) => /^https:\/\/pypi\.org\/simple\/?$/.t
 
 /** The project and version a distribution's file name says (wheel, sdist), or null. */
 export function distributionOf(filename: string): { project: string; version: string } | null {
-  const wheel = /^([^-]+)-([^-]+)(-\d[^-]*)?-[^-]+-[^-]+-[^-]+\.whl$/.exec(filename);
-  if (wheel) return { project: normalizeName(wheel[1]!), version: wheel[2]! };
+  const wheel = parseWheelName(filename);
+  if (wheel) return { project: wheel.project, version: wheel.version };
   const sdist = /^(.+)-([0-9][^-]*)\.(tar\.gz|zip|tar\.bz2|tar\.xz|tgz)$/i.exec(filename);
   return sdist ? { project: normalizeName(sdist[1]!), version: sdist[2]! } : null;
 }

@@ -24,6 +24,7 @@ const LEVELS: string[][] = [
   ['diff'],
   ['snapshot'],
   ['pyindex'],
+  ['wheel'],
   ['lockfile'],
   ['intake'],
   ['bundle'],

@@ -1,22 +1,32 @@
-// What a locked environment installs from vendored wheels: the lock's own index lines are cut
-// (the sandbox has no network; pip would ask them and retry), the requirements and their hashes kept.
+// What the new environment's interpreter says of itself (parsed, and refused when its install
+// folders are outside the environment: a distutils.cfg or patched sysconfig sending files elsewhere).
 import { describe, expect, it } from 'vitest';
-import { withoutIndexOptions } from '../../../src/exec/environment.js';
+import { parseProbe } from '../../../src/exec/environment.js';
 
-describe('withoutIndexOptions', () => {
-  it('cuts --index-url, -i, --extra-index-url, --find-links, -f, --no-index and --trusted-host; keeps every requirement with its hashes', () => {
-    const text = `--index-url https://u:p@index.example/simple
--i https://other/simple
---extra-index-url https://x/simple
---find-links http://127.0.0.1:8000/
--f ./wheels
---no-index
---trusted-host index.example
-numpy==1.26.4 \\
-    --hash=sha256:${'a'.repeat(64)} \\
-    --hash=sha256:${'b'.repeat(64)}
-sqlparse==0.6.1 --hash=sha256:${'c'.repeat(64)} ; python_version >= "3.8"
-`;
-    expect(withoutIndexOptions(text)).toBe(`numpy==1.26.4      --hash=sha256:${'a'.repeat(64)}      --hash=sha256:${'b'.repeat(64)}\nsqlparse==0.6.1 --hash=sha256:${'c'.repeat(64)} ; python_version >= "3.8"\n`);
+const venv = '/c/envs/abc';
+const line = (over: Record<string, unknown> = {}) =>
+  JSON.stringify({ paths: { purelib: `${venv}/lib/python3.11/site-packages`, platlib: `${venv}/lib/python3.11/site-packages`, scripts: `${venv}/bin`, data: venv, include: '/usr/include/python3.11' }, cache_tag: 'cpython-311', implementation: 'cpython', version: [3, 11], glibc: 'glibc 2.36', machine: 'x86_64', ...over });
+
+describe('parseProbe', () => {
+  it('reads the install scheme, the bytecode tag and the tags wheels are matched against', () => {
+    const p = parseProbe(`${line()}\n`, venv);
+    expect(p.cacheTag).toBe('cpython-311');
+    expect(p.paths.scripts).toBe(`${venv}/bin`);
+    expect(p.tags).toEqual({ implementation: 'cpython', version: [3, 11], glibc: [2, 36], machine: 'x86_64' });
+  });
+
+  it('a C library other than glibc is null (musl): manylinux wheels will not fit', () => {
+    expect(parseProbe(line({ glibc: null }), venv).tags.glibc).toBeNull();
+  });
+
+  it('attack: an install folder outside the environment is refused, naming it', () => {
+    expect(() => parseProbe(line({ paths: { purelib: '/usr/lib/python3/dist-packages', platlib: `${venv}/lib`, scripts: `${venv}/bin`, data: venv } }), venv)).toThrow(/purelib folder \(\/usr\/lib\/python3\/dist-packages\) is not inside it/);
+    expect(() => parseProbe(line({ paths: { purelib: `${venv}-evil/lib`, platlib: `${venv}/lib`, scripts: `${venv}/bin`, data: venv } }), venv)).toThrow(/not inside it/);
+  });
+
+  it('output that is not the probe\'s JSON, or lacks the cache tag, is E_ENV', () => {
+    expect(() => parseProbe('Traceback (most recent call last):', venv)).toThrow(expect.objectContaining({ code: 'E_ENV' }));
+    expect(() => parseProbe(line({ cache_tag: null }), venv)).toThrow(/no bytecode cache tag/);
+    expect(() => parseProbe(line({ cache_tag: '../x' }), venv)).toThrow(/no bytecode cache tag/);
   });
 });

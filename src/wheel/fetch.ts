@@ -1,0 +1,130 @@
+// Fetching the wheels a hashed Python lock installs, for one interpreter, into the content-
+// addressed wheel store (<cache>/wheels/<sha256>/<file>): the host's pip picks and downloads
+// them (`pip download --only-binary=:all: --no-deps --require-hashes`: wheels only, so no package
+// code runs; the lock is the resolution), and every file is checked again here against its
+// package's hashes in the lock. A file that does not match is E_INTEGRITY (exit 4) naming the
+// package, the hashes expected and the one got, and nothing is kept. `build --vendor` carries
+// these files in the bundle; exec installs from them when the bundle carries none.
+import { execFile } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import type { Logger } from '../core/context.js';
+import { ReproError } from '../core/errors.js';
+import { sha256OfPath } from '../core/file-read.js';
+import { compareUtf8 } from '../core/utf8-order.js';
+import { normalizeName, parseRequirements } from '../lockfile/requirements.js';
+import { stripCredentials } from '../secrets/rules.js';
+import { parseWheelName } from './filename.js';
+
+const run = promisify(execFile);
+/** The fetched-wheel store under the cache root. */
+export const WHEELS_DIR = 'wheels';
+const WHEEL_FILE = /^[A-Za-z0-9._+-]+\.whl$/;
+
+export interface FetchedWheel {
+  /** The wheel's file name. */
+  file: string;
+  /** Its path in the store. */
+  source: string;
+  sha256: string;
+  size: number;
+  package: string;
+}
+
+/** A hashed Python lock as dockerfile/install-lock.ts gives it: its name, the requirements text, and the file when it is one. */
+export interface LockedRequirements {
+  lock: string;
+  text: string;
+  file: string | null;
+}
+
+/** The packages pip refused for a hash, from its report: name, the hashes the lock expects, the one it got. */
+export function hashMismatches(output: string): Array<{ package: string; expected: string[]; got: string }> {
+  const out: Array<{ package: string; expected: string[]; got: string }> = [];
+  for (const m of output.matchAll(/^\s*([A-Za-z0-9][A-Za-z0-9._-]*)[^\n]* from [^\n]*:\s*\n((?:\s*(?:Expected sha256|or)\s+[0-9a-f]{64}\s*\n)+)\s*Got\s+([0-9a-f]{64})/gm)) {
+    out.push({ package: normalizeName(m[1]!), expected: [...m[2]!.matchAll(/[0-9a-f]{64}/g)].map((h) => h[0]), got: m[3]! });
+  }
+  return out;
+}
+
+export function mismatchError(lock: string, mismatches: Array<{ package: string; expected: string[]; got: string }>, what = 'the file the index served'): ReproError {
+  const first = mismatches[0]!;
+  return new ReproError('E_INTEGRITY', `${lock}: ${first.package}: ${what} does not match the lock (expected sha256 ${first.expected.join(' or ')}, got ${first.got})${mismatches.length > 1 ? `, and ${mismatches.length - 1} more` : ''}: nothing was written`, {
+    hint: 'The index serves other bytes than the ones locked: lock again from a trusted index, or find out who changed the file.',
+    details: { lockfile: lock, mismatches },
+  });
+}
+
+/** Package (normalised) -> the sha256 hashes the lock allows; and the packages with no platform marker (every machine needs them). */
+export function lockedHashes(text: string): { hashes: Map<string, Set<string>>; everywhere: Set<string> } {
+  const hashes = new Map<string, Set<string>>();
+  const everywhere = new Set<string>();
+  for (const p of parseRequirements(text).packages) {
+    const name = normalizeName(p.name);
+    const set = hashes.get(name) ?? new Set<string>();
+    for (const h of p.hashes) set.add(h.replace(/^sha256:/, ''));
+    hashes.set(name, set);
+    if (!p.platform) everywhere.add(name);
+  }
+  return { hashes, everywhere };
+}
+
+export interface FetchRequest {
+  requirements: LockedRequirements;
+  /** The interpreter whose pip picks the wheels (the base, not a venv's python). */
+  python: { base: string; version: string | null };
+  cacheRoot: string;
+  env: Readonly<Record<string, string | undefined>>;
+  log: Logger;
+  /** Words for messages: "--vendor" or "exec". */
+  who: string;
+}
+
+/** Fetches and checks the lock's wheels for the interpreter, into the store. */
+export async function fetchLockedWheels(request: FetchRequest): Promise<FetchedWheel[]> {
+  const { requirements, python, who } = request;
+  const store = path.join(request.cacheRoot, WHEELS_DIR);
+  await fs.mkdir(store, { recursive: true });
+  const tmp = await fs.mkdtemp(path.join(store, '.fetch-'));
+  try {
+    const reqFile = requirements.file ?? path.join(tmp, 'requirements.txt');
+    if (requirements.file === null) await fs.writeFile(reqFile, requirements.text);
+    const dest = path.join(tmp, 'wheels');
+    request.log.info(`${who}: fetching the wheels of ${requirements.lock} for ${python.base} (${python.version ?? '?'}) with pip download`);
+    try {
+      await run(python.base, ['-m', 'pip', 'download', '--quiet', '--disable-pip-version-check', '--no-input', '--only-binary=:all:', '--no-deps', '--require-hashes', '-r', reqFile, '-d', dest], { env: request.env as NodeJS.ProcessEnv, maxBuffer: 64 << 20 });
+    } catch (err) {
+      const output = stripCredentials(`${(err as { stdout?: string }).stdout ?? ''}\n${(err as { stderr?: string }).stderr ?? ''}`);
+      const mismatches = hashMismatches(output);
+      if (mismatches.length > 0) throw mismatchError(requirements.lock, mismatches);
+      throw new ReproError('E_ENV', `${who}: pip download failed for ${requirements.lock}: nothing was written`, {
+        hint: /No module named pip/.test(output) ? `${python.base} has no pip (Debian: apt-get install python3-pip), or pass --python PATH.` : /No matching distribution|from versions: none/.test(output) ? `A package has no wheel for Python ${python.version} on this platform; sdists are not installed (they run code to build).` : 'See pip\'s output in details; check the network and the index.',
+        details: { output: output.trim().split('\n').slice(-20).join('\n') },
+      });
+    }
+    const { hashes, everywhere } = lockedHashes(requirements.text);
+    const wheels: FetchedWheel[] = [];
+    for (const file of (await fs.readdir(dest).catch(() => [] as string[])).sort(compareUtf8)) {
+      const dist = parseWheelName(file);
+      const full = path.join(dest, file);
+      const sha256 = sha256OfPath(full);
+      const want = dist ? hashes.get(dist.project) : undefined;
+      if (!WHEEL_FILE.test(file) || !dist || !want) throw new ReproError('E_INTEGRITY', `${who}: pip fetched ${JSON.stringify(file)}, which is no wheel of a package ${requirements.lock} locks: nothing was written`, { details: { file } });
+      if (!want.has(sha256)) throw mismatchError(requirements.lock, [{ package: dist.project, expected: [...want], got: sha256 }]);
+      const dir = path.join(store, sha256);
+      const source = path.join(dir, file);
+      if (!(await fs.stat(source).then((s) => s.isFile(), () => false)) || sha256OfPath(source) !== sha256) {
+        await fs.mkdir(dir, { recursive: true });
+        await fs.rename(full, source);
+      }
+      wheels.push({ file, source, sha256, size: (await fs.stat(source)).size, package: dist.project });
+    }
+    // A package under a marker pip found false for this interpreter is rightly not there.
+    const missing = [...everywhere].filter((name) => !wheels.some((w) => w.package === name));
+    if (missing.length > 0) throw new ReproError('E_ENV', `${who}: pip fetched no wheel for ${missing.join(', ')}: nothing was written`, { details: { missing } });
+    return wheels;
+  } finally {
+    await fs.rm(tmp, { recursive: true, force: true });
+  }
+}
