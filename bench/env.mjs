@@ -9,7 +9,7 @@
 //     --environment host: what the locked environment costs once made.
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -72,17 +72,27 @@ export async function runEnvBench({ work, node, cli, root, runs = 3 }) {
     const cold = [];
     const uvTimes = [];
     const pipTimes = [];
+    const uvCompile = [];
+    const uvWarm = [];
     for (let i = 0; i < runs; i++) {
       const cache = path.join(dir, `exec-${i}`);
       cold.push(timed([node, cli, 'exec', bundle, 'main.py', '--backend', 'local', '--out', path.join(dir, `run-${i}`)], { ...env, REPRO_CACHE: cache }));
       const v1 = path.join(dir, `uv-venv-${i}`);
       execFileSync(base, ['-m', 'venv', '--without-pip', v1]);
       uvTimes.push(timed([uv, 'pip', 'install', '--quiet', '--offline', '--no-deps', '--no-index', '--find-links', wheels, '--python', path.join(v1, 'bin', 'python'), '--cache-dir', path.join(dir, `uv-cache-${i}`), ...files.map((f) => path.join(wheels, f))], env));
+      const v3 = path.join(dir, `uvc-venv-${i}`);
+      execFileSync(base, ['-m', 'venv', '--without-pip', v3]);
+      uvCompile.push(timed([uv, 'pip', 'install', '--quiet', '--offline', '--no-deps', '--no-index', '--compile-bytecode', '--find-links', wheels, '--python', path.join(v3, 'bin', 'python'), '--cache-dir', path.join(dir, `uvc-cache-${i}`), ...files.map((f) => path.join(wheels, f))], env));
+      const v4 = path.join(dir, `uvw-venv-${i}`);
+      execFileSync(base, ['-m', 'venv', '--without-pip', v4]);
+      uvWarm.push(timed([uv, 'pip', 'install', '--quiet', '--offline', '--no-deps', '--no-index', '--find-links', wheels, '--python', path.join(v4, 'bin', 'python'), '--cache-dir', path.join(dir, `uv-cache-${i}`), ...files.map((f) => path.join(wheels, f))], env));
       const v2 = path.join(dir, `pip-venv-${i}`);
       execFileSync(base, ['-m', 'venv', '--without-pip', v2]);
       pipTimes.push(timed([base, '-m', 'pip', '--python', path.join(v2, 'bin', 'python'), 'install', '--quiet', '--no-index', '--no-deps', ...files.map((f) => path.join(wheels, f))], env));
     }
     add('uv pip install --offline --no-deps (fresh venv, cold uv cache)', median(uvTimes));
+    add('uv pip install --offline --no-deps --compile-bytecode (fresh venv, cold uv cache)', median(uvCompile));
+    add('uv pip install --offline --no-deps (fresh venv, warm uv cache)', median(uvWarm));
     add('pip install --no-index --no-deps (fresh venv)', median(pipTimes));
     add('repro exec, cold: verify, drift, the locked environment made from the vendored wheels in bwrap, run', median(cold));
     // warm: the environment reused (its files checked) against --environment host
@@ -95,12 +105,42 @@ export async function runEnvBench({ work, node, cli, root, runs = 3 }) {
     }
     add('repro exec, warm: the locked environment reused (every file checked)', median(warm));
     add('repro exec --environment host (the same run in the snapshot venv)', median(host));
+    // A second project sharing all but one wheel: its environment comes from the warm store (links
+    // only), and numpy's files are one copy for both environments and the store.
+    const project2 = path.join(dir, 'project2');
+    mkdirSync(project2, { recursive: true });
+    for (const f of ['pyproject.toml', 'main.py']) writeFileSync(path.join(project2, f), readFileSync(path.join(project, f)));
+    writeFileSync(path.join(project2, 'requirements.lock.txt'), `${lock.filter((l) => !l.startsWith('pip==')).join('\n')}\n`);
+    execFileSync(node, [cli, 'snapshot', project2, '--python', venvPython, '--no-import'], { env, stdio: 'ignore' });
+    const shared = [];
+    for (let i = 0; i < runs; i++) {
+      const cache = path.join(dir, `exec-${i}`);
+      execFileSync(node, [cli, 'build', project2, '--vendor', '--no-lock', '-o', path.join(dir, `out2-${i}`), '--no-progress'], { env: { ...env, REPRO_CACHE: cache }, stdio: 'ignore' });
+      const bundle2 = path.join(dir, `out2-${i}`, readdirSync(path.join(dir, `out2-${i}`))[0]);
+      shared.push(timed([node, cli, 'exec', bundle2, 'main.py', '--backend', 'local', '--out', path.join(dir, `run2-${i}`)], { ...env, REPRO_CACHE: cache }));
+    }
+    add('repro exec of a second project sharing 40 of the 41 wheels: its environment from the warm store', median(shared));
+    const envsDir = path.join(dir, 'exec-0', 'envs');
+    const numpySo = [];
+    const findSo = (d) => {
+      for (const e of readdirSync(d, { withFileTypes: true })) {
+        const p = path.join(d, e.name);
+        if (e.isDirectory()) findSo(p);
+        else if (/_multiarray_umath.*\.so$/.test(e.name)) numpySo.push(p);
+      }
+    };
+    findSo(envsDir);
+    const nlinks = numpySo.map((p) => statSync(p).nlink);
+    const inodes = new Set(numpySo.map((p) => statSync(p).ino));
     const r = Object.fromEntries(rows.map((x) => [x.label, x.secs]));
     const install = median(cold) - median(warm);
     const checks = [
       ['build --vendor within 1.3x of pip download --require-hashes', `${(median(vendor) / median(download)).toFixed(2)}x`, median(vendor) <= 1.3 * median(download)],
       ['cold materialisation (cold exec - warm exec) within 1.5x of uv pip install --offline', `${(install / median(uvTimes)).toFixed(2)}x (${install.toFixed(2)} s)`, install <= 1.5 * median(uvTimes)],
       ['cold materialisation faster than pip install --no-index', `${install.toFixed(2)} s vs ${median(pipTimes).toFixed(2)} s`, install < median(pipTimes)],
+      ['cold materialisation (bytecode included) within 1.5x of uv pip install --offline --compile-bytecode', `${(install / median(uvCompile)).toFixed(2)}x (${install.toFixed(2)} s vs ${median(uvCompile).toFixed(2)} s)`, install <= 1.5 * median(uvCompile)],
+      ['an environment from the warm store (second project exec - warm exec) within 1.5x of uv with a warm cache', `${((median(shared) - median(warm)) / median(uvWarm)).toFixed(2)}x (${(median(shared) - median(warm)).toFixed(2)} s vs ${median(uvWarm).toFixed(2)} s)`, median(shared) - median(warm) <= 1.5 * median(uvWarm)],
+      ["ten environments sharing numpy hold one copy (numpy's core .so in both environments: one inode)", `${numpySo.length} paths, ${inodes.size} inode, ${Math.min(...nlinks)} links`, numpySo.length >= 2 && inodes.size === 1],
       ['warm exec: the locked environment adds < 150 ms over --environment host', `${((median(warm) - median(host)) * 1000).toFixed(0)} ms`, median(warm) - median(host) < 0.15],
     ];
     void r;

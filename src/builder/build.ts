@@ -17,7 +17,7 @@ import { parseSourceDateEpoch } from '../intake/source-date.js';
 import { writeBundle } from '../bundle/write.js';
 import type { ManifestContent } from '../bundle/tar-frames.js';
 import { generateMlproject, loadProject, type LoadedProject } from '../project/load.js';
-import { bundleFileName, DOCKERFILE_PATH, KEPT_REFERENCE_RUN, REFERENCE_RUN_PATH, SNAPSHOT_FILE, VENDOR_PYTHON_DIR } from '../bundle/layout.js';
+import { bundleFileName, DOCKERFILE_PATH, KEPT_REFERENCE_RUN, REFERENCE_RUN_PATH, SNAPSHOT_FILE, VENDOR_PYTHON_DIR, VENDOR_RECORDED_LOCK } from '../bundle/layout.js';
 import { cacheRoot } from '../core/cache-root.js';
 import { vendorWheels, type Vendored } from './vendor.js';
 import { promises as fs } from 'node:fs';
@@ -57,6 +57,8 @@ export interface BuildOptions {
   projectName?: string;
   /** --vendor: carry the wheels of the project's hashed Python lock under vendor/python/, for reruns with no network. */
   vendor?: boolean;
+  /** --record-hashes: vendor a project whose lock has no hashes, recording them now (trust on first use). */
+  recordHashes?: boolean;
   /** --python: the interpreter --vendor fetches for (else the snapshot's, found here). */
   python?: string;
 }
@@ -139,7 +141,7 @@ export interface BuildResult {
   /** Files whose on-disk name is not NFC, with the NFC name the bundle holds (a warning each). */
   namesNormalized: Array<{ source: string; path: string }>;
   /** --vendor: the lock, the interpreter fetched for, and each wheel carried under vendor/python/. */
-  vendor: { lock: string; python: { path: string; version: string | null }; wheels: Array<{ file: string; sha256: string; size: number; package: string }> } | null;
+  vendor: { lock: string; python: { path: string; version: string | null }; wheels: Array<{ file: string; sha256: string; size: number; package: string }>; recordedHashes: boolean } | null;
   durationMs: number;
 }
 
@@ -158,7 +160,7 @@ export async function planBuild(options: BuildOptions, ctx: Context): Promise<Bu
   const generated = project?.source === 'repro.yaml' ? { MLproject: Buffer.from(generateMlproject(project)) } : undefined;
   // --image needs an engine: find out now, before the first byte is written.
   const docker = options.image ? await reachDocker(ctx.env) : undefined;
-  const dockerfile = await planDockerfileEntry(loaded, { sourceDateEpoch, baseImage: options.baseImage, image: options.image, docker, vendored: Boolean(options.vendor) }, ctx);
+  const dockerfile = await planDockerfileEntry(loaded, { sourceDateEpoch, baseImage: options.baseImage, image: options.image, docker, vendored: Boolean(options.vendor), recordHashes: Boolean(options.recordHashes) }, ctx);
   const snapshot = options.files ? null : await bundledSnapshot(root, ctx);
   // The project's data goes into the bundle even when git ignores it (datasets usually are).
   const data = [...(project?.data ?? []), ...(snapshot?.identity.data ?? []).map((d) => d.path).filter((p) => typeof p === 'string' && !path.isAbsolute(p))];
@@ -195,7 +197,8 @@ export async function planBuild(options: BuildOptions, ctx: Context): Promise<Bu
   }
   for (const [name, d] of rootFiles) content.entries.addContent(name, d, 0o644);
   // --vendor: the lock's wheels, checked against it, read from the store like project files.
-  const vendored = options.vendor ? await vendorWheels({ root, lockfile: project?.environment.lockfile ?? null, python: options.python, cacheRoot: cacheRoot(ctx.env) }, ctx) : null;
+  const pythonEnv = project?.mlflowEnvironment?.kind === 'python_env' && typeof project.mlflowEnvironment.value === 'string' ? project.mlflowEnvironment.value : null;
+  const vendored = options.vendor ? await vendorWheels({ root, lockfile: project?.environment.lockfile ?? null, python: options.python, cacheRoot: cacheRoot(ctx.env), recordHashes: options.recordHashes, pythonEnv }, ctx) : null;
   let totalBytes = content.totalBytes;
   // Each entry's parent directory comes before it (readers refuse a bundle where it does not).
   if (vendored) for (const dir of VENDOR_PYTHON_DIR.split('/').map((_, i, parts) => parts.slice(0, i + 1).join('/'))) content.entries.addDirectory(dir);
@@ -204,6 +207,10 @@ export async function planBuild(options: BuildOptions, ctx: Context): Promise<Bu
     const row = content.entries.addFile(`${VENDOR_PYTHON_DIR}/${w.file}`, path.relative(root, w.source), 0o644, { size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino });
     content.entries.setSha256(row, w.sha256);
     totalBytes += st.size;
+  }
+  if (vendored?.recorded) {
+    content.entries.addContent(VENDOR_RECORDED_LOCK, Buffer.from(vendored.recorded), 0o644);
+    totalBytes += Buffer.byteLength(vendored.recorded);
   }
   content.entries.sort();
   const { manifest, size: manifestSize, chunks: manifestChunks } = encodeManifest({
@@ -294,7 +301,7 @@ export async function applyBuild(plan: BuildPlan, ctx: Context): Promise<BuildRe
     hashCache: { hits: plan.cache.hits, misses: plan.cache.misses },
     credentialsRemoved: plan.credentialsRemoved,
     namesNormalized: plan.namesNormalized,
-    vendor: plan.vendored ? { lock: plan.vendored.lock, python: plan.vendored.python, wheels: plan.vendored.wheels.map(({ file, sha256, size, package: pkg }) => ({ file, sha256, size, package: pkg })) } : null,
+    vendor: plan.vendored ? { lock: plan.vendored.lock, python: plan.vendored.python, wheels: plan.vendored.wheels.map(({ file, sha256, size, package: pkg }) => ({ file, sha256, size, package: pkg })), recordedHashes: plan.vendored.recorded !== null } : null,
     durationMs: ctx.now().getTime() - plan.startedAt,
   };
 }

@@ -9,10 +9,12 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Context } from '../core/context.js';
 import { ReproError } from '../core/errors.js';
-import { hashedRequirements } from '../dockerfile/install-lock.js';
+import { hashedRequirements, pinnedRequirements, type Pin } from '../dockerfile/install-lock.js';
+import { compareUtf8 } from '../core/utf8-order.js';
+import { normalizeName } from '../lockfile/requirements.js';
 import { planInterpreter } from '../snapshot/find-python.js';
 import { parseSnapshot } from '../snapshot/io.js';
-import { SNAPSHOT_FILE, VENDOR_PYTHON_DIR } from '../bundle/layout.js';
+import { SNAPSHOT_FILE, VENDOR_PYTHON_DIR, VENDOR_RECORDED_LOCK } from '../bundle/layout.js';
 import { fetchLockedWheels, type FetchedWheel } from '../wheel/fetch.js';
 
 /** A wheel the bundle carries (the entry is vendor/python/<file>). */
@@ -22,6 +24,8 @@ export interface Vendored {
   lock: string;
   python: { path: string; version: string | null };
   wheels: VendoredWheel[];
+  /** --record-hashes: the hashed requirements recorded now (trust on first use), carried as vendor/requirements.lock.txt. */
+  recorded: string | null;
 }
 
 export interface VendorRequest {
@@ -30,21 +34,44 @@ export interface VendorRequest {
   /** --python: the interpreter to fetch for (else the snapshot's, found here). */
   python?: string;
   cacheRoot: string;
+  /** --record-hashes: a project whose lock has no hashes (pinned with ==, or MLflow's python_env.yaml) is vendored, the hashes of what the index serves now recorded. */
+  recordHashes?: boolean;
+  /** The MLproject's python_env file, when it names one. */
+  pythonEnv?: string | null;
 }
 
 /** Fetches and checks the lock's wheels for the snapshot's interpreter, into the store. */
 export async function vendorWheels(request: VendorRequest, ctx: Context): Promise<Vendored> {
-  const requirements = await hashedRequirements(request.root, request.lockfile);
-  if (!requirements) {
-    throw new ReproError('E_CONFIG', '--vendor needs a hashed Python lock, and the project has none', { hint: 'Make one from the snapshot with `repro lock` (or pip-compile --generate-hashes, uv lock), then build again.' });
+  const hashed = await hashedRequirements(request.root, request.lockfile);
+  // Without --record-hashes the pins only shape the message: a range there is no reason to fail differently.
+  const pinned = hashed ? null : request.recordHashes ? await pinnedRequirements(request.root, request.lockfile, request.pythonEnv ?? null) : await pinnedRequirements(request.root, request.lockfile, request.pythonEnv ?? null).catch(() => null);
+  if (!hashed && !(pinned && request.recordHashes)) {
+    throw new ReproError('E_CONFIG', pinned ? `--vendor needs a hashed Python lock, and ${pinned.lock} pins ${pinned.pins.length} package${pinned.pins.length === 1 ? '' : 's'} without hashes` : '--vendor needs a hashed Python lock, and the project has none', {
+      hint: pinned ? `Record the hashes the index serves now with --record-hashes (trust on first use, said in the bundle), or lock with hashes: repro lock, uv pip compile --generate-hashes.` : 'Make one from the snapshot with `repro lock` (or pip-compile --generate-hashes, uv lock), then build again.',
+    });
   }
+  if (hashed && request.recordHashes) ctx.log.info(`build: --record-hashes: ${hashed.lock} has hashes already; they are used, none recorded`);
+  const requirements = hashed ?? { lock: pinned!.lock, file: null, text: '' };
   const snapshotText = await fs.readFile(path.join(request.root, SNAPSHOT_FILE), 'utf8').catch(() => null);
   const snapshot = snapshotText ? parseSnapshot(snapshotText, SNAPSHOT_FILE) : null;
   const recorded = snapshot?.identity.python && typeof snapshot.identity.python.version === 'string' ? { version: snapshot.identity.python.version, executable: snapshot.context.python?.executable } : null;
   const python = await planInterpreter({ python: request.python, recorded, cacheDir: request.cacheRoot, env: ctx.env });
   if (!python) throw new ReproError('E_USAGE', '--vendor fetches the wheels one interpreter installs, and there is no snapshot Python to fetch for', { hint: 'Take a snapshot with the project\'s interpreter (repro snapshot --python PATH), or pass --python PATH.' });
   if (python.chosenBy === 'path' || python.chosenBy === 'same-minor') ctx.log.warn(`build: --vendor fetches for ${python.path} (${python.version ?? 'version unknown'}): ${python.reason}`);
-  const wheels = await fetchLockedWheels({ requirements, python: { base: python.base, version: python.version }, cacheRoot: request.cacheRoot, env: ctx.env, log: ctx.log, who: 'build: --vendor' });
+  const wheels = await fetchLockedWheels({ requirements, python: { base: python.base, version: python.version }, cacheRoot: request.cacheRoot, env: ctx.env, log: ctx.log, who: 'build: --vendor', ...(hashed ? {} : { pins: pinned!.pins }) });
   ctx.log.info(`build: --vendor: ${wheels.length} wheels (${(wheels.reduce((n, w) => n + w.size, 0) / 1024 / 1024).toFixed(1)} MiB) go into ${VENDOR_PYTHON_DIR}/`);
-  return { lock: requirements.lock, python: { path: python.path, version: python.version }, wheels };
+  const recordedText = hashed ? null : recordedLock(pinned!.lock, pinned!.pins, wheels);
+  if (recordedText) ctx.log.warn(`build: --record-hashes: ${pinned!.lock} has no hashes; the ${wheels.length} recorded now (what the index served, trust on first use) go into ${VENDOR_RECORDED_LOCK}, and reruns install exactly those files`);
+  return { lock: hashed ? hashed.lock : VENDOR_RECORDED_LOCK, python: { path: python.path, version: python.version }, wheels, recorded: recordedText };
+}
+
+/** The hashed requirements --record-hashes writes: each pin with the sha256 of the wheel fetched for it, and where the pins came from. */
+export function recordedLock(from: string, pins: readonly Pin[], wheels: readonly VendoredWheel[]): string {
+  const lines = [`# Recorded by repro build --vendor --record-hashes from ${from}: the sha256 of each wheel the index served at build time (trust on first use), not hashes the project locked.`];
+  for (const p of [...pins].sort((a, b) => compareUtf8(normalizeName(a.name), normalizeName(b.name)))) {
+    const got = wheels.filter((w) => w.package === normalizeName(p.name));
+    if (got.length === 0) continue; // a marker false for this interpreter
+    lines.push(`${normalizeName(p.name)}==${p.version}${got.map((w) => ` --hash=sha256:${w.sha256}`).join('')}${p.marker ? ` ; ${p.marker}` : ''}`);
+  }
+  return `${lines.join('\n')}\n`;
 }

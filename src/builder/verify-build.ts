@@ -60,6 +60,7 @@ export async function runVerifiedBuild(options: BuildOptions, ctx: Context, self
       projectName: plan.project.meta.source === 'git remote' ? plan.manifest.name : null,
       vendor: Boolean(options.vendor),
       python: options.python ?? null,
+      recordHashes: Boolean(options.recordHashes),
     });
     const lockDigest = plan.lock?.contentDigest ?? null;
     const differences: BuildDifference[] = [];
@@ -122,10 +123,11 @@ interface ChildBuild {
   /** --vendor (and its --python): the rebuild fetches the same wheels, through the same store. */
   vendor: boolean;
   python: string | null;
+  recordHashes: boolean;
 }
 
 async function rebuildInChild(self: SelfCommand, ctx: Context, job: ChildBuild): Promise<BuildResult> {
-  const args = [self.execPath, self.script, ...rebuildArgv({ dir: job.copyRoot, outDir: job.outDir, codec: job.codec, filesFrom: job.listFile, baseImage: job.baseImage, withRun: job.withRun, projectName: job.projectName, vendor: job.vendor, python: job.python })];
+  const args = [self.execPath, self.script, ...rebuildArgv({ dir: job.copyRoot, outDir: job.outDir, codec: job.codec, filesFrom: job.listFile, baseImage: job.baseImage, withRun: job.withRun, projectName: job.projectName, vendor: job.vendor, python: job.python, recordHashes: job.recordHashes })];
   const env = { ...ctx.env, ...VARIANT_ENV, SOURCE_DATE_EPOCH: job.sourceDateEpoch } as NodeJS.ProcessEnv;
   const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
     const child = spawn('/bin/sh', ['-c', `umask ${VARIANT_UMASK} && exec "$@"`, 'sh', ...args], { cwd: path.dirname(job.copyRoot), env, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -29,6 +29,8 @@ export const EXPORTED_VCS_REQUIREMENTS = 'repro.requirements-vcs.txt';
 
 /** Where `build --vendor` carries the wheels of the project's hashed lock: exec installs its locked environment from them, offline. */
 export const VENDOR_PYTHON_DIR = 'vendor/python';
+/** The hashes `build --vendor --record-hashes` recorded (trust on first use) for a project whose lock has none: exec and the image install from it. */
+export const VENDOR_RECORDED_LOCK = 'vendor/requirements.lock.txt';
 
 /** Where `repro snapshot` writes in a project, so where a bundle carries the snapshot. */
 export const SNAPSHOT_FILE = 'repro.snapshot.json';

@@ -72,6 +72,7 @@ The content digest is recorded in DIR/repro.lock; commit it and use --locked in 
     .addOption(new Option('--build-network <mode>', 'network for the image build\'s RUN steps: none (nothing fetched: the base image has it all), host or default (pip/npm fetch what the lock pins, checked by hash)').choices([...BUILD_NETWORKS]).default('none'))
     .option('--vendor', 'carry the wheels of the project\'s hashed Python lock (for the snapshot\'s interpreter) under vendor/python/: exec installs its locked environment from them with no network')
     .option('--python <path>', 'with --vendor: the interpreter to fetch wheels for (default: the snapshot\'s, found here)')
+    .option('--record-hashes', 'with --vendor, for a project whose lock has no hashes (every requirement pinned with ==, or MLflow\'s python_env.yaml): record the sha256 of each wheel the index serves now (trust on first use) in vendor/requirements.lock.txt, which reruns and the image install from')
     .option('--with-run <dir>', 'embed the run record of RUN_DIR (repro exec) as the reference run, and keep it beside repro.lock as repro.run.json for later builds; refused (exit 3) when the run failed or left a declared output missing')
     .option('--attest', 'with --verify: also write the SLSA provenance, the CycloneDX ML-BOM and a reproduced-build attestation beside the bundle (docs/ATTESTATIONS.md)')
     .addOption(new Option('--no-lock', 'neither read nor write repro.lock').hideHelp())

@@ -60,6 +60,7 @@ export interface RebuildRequest {
   /** --vendor, and the --python it fetched for. */
   vendor?: boolean;
   python?: string | null;
+  recordHashes?: boolean;
 }
 
 /** `repro build …` for the verification rebuild (after the node and the script). */
@@ -70,6 +71,7 @@ export function rebuildArgv(r: RebuildRequest): string[] {
   if (r.projectName) argv.push('--project-name', r.projectName);
   if (r.vendor) argv.push('--vendor');
   if (r.python) argv.push('--python', r.python);
+  if (r.recordHashes) argv.push('--record-hashes');
   return argv;
 }
 

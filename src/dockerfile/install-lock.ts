@@ -12,11 +12,12 @@ import path from 'node:path';
 import { fsError, ReproError } from '../core/errors.js';
 import { compareUtf8 } from '../core/utf8-order.js';
 import { lockfileCandidates } from '../lockfile/find.js';
-import { parseRequirements } from '../lockfile/requirements.js';
+import { parseRequirementLine, parseRequirements } from '../lockfile/requirements.js';
+import { pythonEnvParts } from '../lockfile/python-env.js';
 import { hashedLockReader } from '../lockfile/python-locks.js';
 import { exportRequirements, type ExportedRequirements } from './export-requirements.js';
 import type { DockerfileKind } from './generate.js';
-import { EXPORTED_REQUIREMENTS, EXPORTED_VCS_REQUIREMENTS, VENDOR_PYTHON_DIR } from '../bundle/layout.js';
+import { EXPORTED_REQUIREMENTS, EXPORTED_VCS_REQUIREMENTS, VENDOR_PYTHON_DIR, VENDOR_RECORDED_LOCK } from '../bundle/layout.js';
 
 export interface InstallPlan {
   /** The project-relative lock the image installs from, or null. */
@@ -81,8 +82,11 @@ function exportNotes(lock: string, exported: ExportedRequirements): string[] {
 /** pip's options when the bundle carries the lock's wheels (build --vendor): the image asks no index, and needs no network. */
 const VENDORED = ` --no-index --find-links /${VENDOR_PYTHON_DIR}`;
 
-function pythonPlan(lock: { path: string; text: string } | null, vendored = false): InstallPlan {
-  const plan = pythonPlanOf(lock);
+function pythonPlan(lock: { path: string; text: string } | null, vendored = false, recorded = false): InstallPlan {
+  const found = pythonPlanOf(lock);
+  // --record-hashes: the project's lock is pinned but unhashed (or it has only python_env.yaml);
+  // the bundle carries the hashes recorded at build, and the image installs from them.
+  const plan = recorded && found.run === '' ? { lock: VENDOR_RECORDED_LOCK, run: `RUN ${PIP} --require-hashes -r /${VENDOR_RECORDED_LOCK}\n`, files: [], notes: [`installs from /${VENDOR_RECORDED_LOCK}: the hashes build --record-hashes recorded (trust on first use)`] } : found;
   if (!vendored || plan.run === '') return plan;
   return { ...plan, run: plan.run.replace(/--require-hashes/g, `--require-hashes${VENDORED}`), notes: [...plan.notes, `from the bundle's vendored wheels (/${VENDOR_PYTHON_DIR}): the image build needs no network`] };
 }
@@ -141,9 +145,70 @@ async function nodePlan(root: string): Promise<InstallPlan> {
   return { lock: null, run: '', files: [], notes: ['no Node lockfile (package-lock.json, npm-shrinkwrap.json, pnpm-lock.yaml, yarn.lock): the image installs no packages; npm install --package-lock-only makes one'] };
 }
 
-export async function planInstall(root: string, kind: DockerfileKind, lockfile: string | null, vendored = false): Promise<InstallPlan> {
+export async function planInstall(root: string, kind: DockerfileKind, lockfile: string | null, vendored = false, recorded = false): Promise<InstallPlan> {
   if (kind === 'node') return nodePlan(root);
-  return pythonPlan(await findPythonLock(root, lockfile), vendored);
+  return pythonPlan(await findPythonLock(root, lockfile), vendored, recorded);
+}
+
+export interface Pin {
+  name: string;
+  version: string;
+  marker: string | null;
+}
+
+/**
+ * For `build --vendor --record-hashes`: the exact versions a project without a hashed lock pins,
+ * from its requirements file (every line `==`) or MLflow's python_env.yaml (its dependencies, and
+ * the requirements files they name with -r; build_dependencies build sdists, which repro never
+ * does). A range, a URL or a package from git is refused: only exact versions have hashes to
+ * record. Null when the project has neither.
+ */
+export async function pinnedRequirements(root: string, lockfile: string | null, pythonEnv: string | null): Promise<{ lock: string; pins: Pin[] } | null> {
+  const fromLines = (lock: string, lines: string[]): { lock: string; pins: Pin[] } => {
+    const pins: Pin[] = [];
+    const loose: string[] = [];
+    for (const line of lines) {
+      const req = parseRequirementLine(line);
+      if (!req) continue;
+      if (req.version === null || req.url !== null || !/^\s*[A-Za-z0-9][A-Za-z0-9._-]*(\[[^\]]*\])?\s*===?\s*[^,;\s]+\s*(;.*)?$/.test(line.replace(/\s--hash\S*/g, ''))) loose.push(line.trim().slice(0, 80));
+      else pins.push({ name: req.name, version: req.version, marker: req.marker });
+    }
+    if (loose.length > 0) {
+      throw new ReproError('E_CONFIG', `${lock}: --record-hashes records the hashes of exact versions, and ${loose.length} requirement${loose.length === 1 ? ' is' : 's are'} not pinned with == (${loose.slice(0, 6).join('; ')}${loose.length > 6 ? '; ...' : ''})`, {
+        hint: `Lock it instead: uv pip compile --generate-hashes ${lock.endsWith('.yaml') ? 'requirements.in' : lock} -o requirements.lock.txt (or pip-compile --generate-hashes); a hashed lock needs no --record-hashes.`,
+        details: { lockfile: lock, unpinned: loose },
+      });
+    }
+    if (pins.length === 0) throw new ReproError('E_CONFIG', `${lock} pins no packages: nothing to vendor`, { hint: 'Add the packages the project imports, pinned with ==.' });
+    return { lock, pins };
+  };
+  const lines = (text: string) => text.replace(/\\\r?\n/g, ' ').split(/\r?\n/).map((l) => l.replace(/(^|\s)#.*$/, '').trim()).filter((l) => l !== '' && !l.startsWith('-'));
+  const envFile = pythonEnv ?? ((await readText(root, 'python_env.yaml')) !== null ? 'python_env.yaml' : null);
+  const lock = await findPythonLock(root, lockfile);
+  if (lock && !/\.(ya?ml)$/.test(lock.path) && !hashedLockReader(path.posix.basename(lock.path))) return fromLines(lock.path, lines(lock.text));
+  if (envFile === null) return null;
+  const text = await readText(root, envFile);
+  if (text === null) return null;
+  let parts: ReturnType<typeof pythonEnvParts>;
+  try {
+    parts = pythonEnvParts(text, envFile);
+  } catch (err) {
+    throw new ReproError('E_CONFIG', (err as Error).message, { hint: 'See MLflow\'s python_env.yaml format: python:, build_dependencies:, dependencies:.' });
+  }
+  const all: string[] = [];
+  for (const line of parts.dependencies) {
+    const inc = /^(?:-r|--requirement)[\s=]+(\S+)$/.exec(line);
+    if (!inc) {
+      all.push(line);
+      continue;
+    }
+    const rel = path.posix.normalize(path.posix.join(path.posix.dirname(envFile), inc[1]!));
+    if (rel.startsWith('../') || path.posix.isAbsolute(rel)) throw new ReproError('E_CONFIG', `${envFile}: -r ${inc[1]} is outside the project`, { hint: 'Keep the requirements file in the project.' });
+    const included = await readText(root, rel);
+    if (included === null) throw new ReproError('E_CONFIG', `${envFile}: -r ${inc[1]} names a file the project does not have`, { hint: 'Add it, or list the requirements in python_env.yaml.' });
+    all.push(...lines(included));
+  }
+  return fromLines(envFile, all);
 }
 
 /**

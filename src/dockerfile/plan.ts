@@ -28,6 +28,8 @@ export interface DockerfilePlanOptions {
   docker?: DockerClient;
   /** The bundle carries the lock's wheels (build --vendor): the image installs from them, offline. */
   vendored?: boolean;
+  /** build --vendor --record-hashes: install from the recorded hashes where the project's lock has none. */
+  recordHashes?: boolean;
 }
 
 export interface DockerfilePlan {
@@ -94,7 +96,7 @@ export async function planDockerfile(options: DockerfilePlanOptions, ctx: Contex
   const wanted = options.baseImage ?? manifest?.environment.baseImage ?? fallback.image;
   const notes = options.baseImage || manifest?.environment.baseImage ? [] : [fallback.note];
   const base = await pinBaseImage(wanted, { docker: options.resolve ? (options.docker ?? (await reachDockerIfAny(ctx.env))) : null, registry: options.resolve, env: ctx.env });
-  const install = await planInstall(root, kind, manifest?.environment.lockfile ?? null, options.vendored);
+  const install = await planInstall(root, kind, manifest?.environment.lockfile ?? null, options.vendored, options.recordHashes);
   const text = generateDockerfile({
     name: meta.name,
     version: meta.version,

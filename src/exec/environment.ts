@@ -25,6 +25,7 @@ import { ReproError } from '../core/errors.js';
 import { sha256OfPath } from '../core/file-read.js';
 import { HashCache } from '../core/hash-cache.js';
 import { compareUtf8 } from '../core/utf8-order.js';
+import { VENDOR_RECORDED_LOCK } from '../bundle/layout.js';
 import { hashedRequirements } from '../dockerfile/install-lock.js';
 import { normalizeName } from '../lockfile/requirements.js';
 import type { PlannedInterpreter } from '../snapshot/find-python.js';
@@ -73,7 +74,7 @@ function envDigest(python: PlannedInterpreter, realPython: string, platform: str
 
 
 /** sha256 of "<type> <mode> <size> <sha256|target> <path>\n" for every entry, in byte order, and the count. */
-async function treeDigest(dir: string, hashRoot: string, nowMs: number, collect?: Map<string, string>): Promise<{ digest: string; files: number }> {
+async function treeDigest(dir: string, hashRoot: string, nowMs: number, collect?: Map<string, string>, known?: ReadonlyMap<string, string>): Promise<{ digest: string; files: number }> {
   const hashes = await new HashCache(hashRoot).load();
   const h = createHash('sha256');
   let files = 0;
@@ -93,7 +94,7 @@ async function treeDigest(dir: string, hashRoot: string, nowMs: number, collect?
         const key = { size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino };
         let sha = hashes.get(r, key);
         if (sha === undefined) {
-          sha = sha256OfPath(abs);
+          sha = known?.get(r) ?? sha256OfPath(abs);
           hashes.set(r, key, sha);
         }
         collect?.set(r, sha);
@@ -178,6 +179,8 @@ export interface EnvironmentRequest {
   platform: string;
   /** The wheels the bundle carries (build --vendor): installed from there with no network, no index asked. */
   wheelsDir: string | null;
+  /** The hashes build --vendor --record-hashes recorded (vendor/requirements.lock.txt), used when the project's own lock has none. */
+  recordedLock?: string | null;
 }
 
 /** What the environment's interpreter says of itself, in the sandbox, right after the venv is made. */
@@ -223,8 +226,8 @@ export function parseProbe(stdout: string, venv: string): EnvironmentProbe {
 interface Made {
   wheels: number;
   unpacked: number;
-  /** Each file linked from the store (path under the environment) with the sha256 the store lists and its entry. */
-  linked: Map<string, { sha256: string; key: string }>;
+  /** Each file linked from the store (path under the environment) with the sha256 the store lists, its entry, and whether this exec unpacked (and so hashed) it a moment ago. */
+  linked: Map<string, { sha256: string; key: string; fresh: boolean }>;
   store: WheelStore;
 }
 
@@ -336,10 +339,11 @@ async function makeEnvironment(dir: string, requirements: { lock: string; text: 
       python: path.join(dir, 'bin', 'python'),
       protectedPaths: skeletonPaths(dir),
     };
-    const linked = new Map<string, { sha256: string; key: string }>();
+    const linked = new Map<string, { sha256: string; key: string; fresh: boolean }>();
     for (const { entry, files } of entries) {
       const done = installEntry(entry, files, parseWheelName(entry.wheel)!.project, target);
-      for (const l of done.linked) linked.set(path.relative(dir, l.dest), { sha256: l.sha256, key: WheelStore.key(entry.sha256, entry.tag) });
+      const fresh = !found.has(entry.sha256);
+      for (const l of done.linked) linked.set(path.relative(dir, l.dest), { sha256: l.sha256, key: WheelStore.key(entry.sha256, entry.tag), fresh });
     }
     return { wheels: wheels.length, unpacked: toStage.length, linked, store };
   } catch (err) {
@@ -350,8 +354,11 @@ async function makeEnvironment(dir: string, requirements: { lock: string; text: 
 
 /** The bundle's locked environment for this interpreter: reused when its tree is intact, else made (once, whatever the number of concurrent execs). Null when the project has no hashed Python lock. */
 export async function lockedEnvironment(request: EnvironmentRequest, ctx: Context): Promise<LockedEnvironment | null> {
-  const requirements = await hashedRequirements(request.projectDir, request.lockfile);
+  const own = await hashedRequirements(request.projectDir, request.lockfile);
+  const recorded = !own && request.recordedLock ? { lock: VENDOR_RECORDED_LOCK, file: request.recordedLock, text: await fs.readFile(request.recordedLock, 'utf8') } : null;
+  const requirements = own ?? recorded;
   if (!requirements) return null;
+  if (recorded) ctx.log.info(`exec: the project's lock has no hashes; the environment is installed from the ones build --record-hashes recorded (${VENDOR_RECORDED_LOCK}, trust on first use)`);
   const realPython = await fs.realpath(request.interpreter.base).catch(() => request.interpreter.base);
   const digest = envDigest(request.interpreter, realPython, request.platform, requirements.text);
   const root = path.join(request.cacheRoot, ENVS_DIR);
@@ -381,10 +388,12 @@ export async function lockedEnvironment(request: EnvironmentRequest, ctx: Contex
         await fs.rm(recordFile, { force: true });
         await fs.rm(hashRoot, { recursive: true, force: true });
         const made = await makeEnvironment(dir, requirements, request, ctx);
-        // Every file is hashed once here: one linked from a store entry changed in place since it
-        // was unpacked is caught before anything runs (the entry is removed; the next exec unpacks it again).
+        // Every file is hashed here, but the ones this exec unpacked (and hashed) a moment ago: one
+        // linked from a store entry changed in place since it was unpacked is caught before
+        // anything runs (the entry is removed; the next exec unpacks it again).
         const hashes = new Map<string, string>();
-        const tree = await treeDigest(dir, hashRoot, ctx.now().getTime(), hashes);
+        const known = new Map([...made.linked].filter(([, l]) => l.fresh).map(([rel, l]) => [rel, l.sha256]));
+        const tree = await treeDigest(dir, hashRoot, ctx.now().getTime(), hashes, known);
         const changed = [...made.linked].filter(([rel, want]) => hashes.get(rel) !== want.sha256);
         if (changed.length > 0) {
           const keys = [...new Set(changed.map(([, w]) => w.key))];

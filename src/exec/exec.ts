@@ -5,7 +5,7 @@
 // directory. 5. The run record (run.json) names the outputs' hashes and, when the bundle carries
 // a reference run, whether they reproduced.
 import path from 'node:path';
-import { PROJECT_PREFIX, VENDOR_PYTHON_DIR } from '../bundle/layout.js';
+import { PROJECT_PREFIX, VENDOR_PYTHON_DIR, VENDOR_RECORDED_LOCK } from '../bundle/layout.js';
 import { promises as fs } from 'node:fs';
 import { DEFAULT_LIMITS, type TarLimits } from '../bundle/limits.js';
 import { writeFileAtomic } from '../core/atomic-write.js';
@@ -207,6 +207,7 @@ async function prepareLockedEnvironment(cached: CachedBundle, projectDir: string
       hostEnv: ctx.env,
       platform: `${process.platform}-${process.arch}`,
       wheelsDir: await vendoredWheels(cached.dir),
+      recordedLock: (await fs.stat(path.join(cached.dir, VENDOR_RECORDED_LOCK)).then((s) => s.isFile(), () => false)) ? path.join(cached.dir, VENDOR_RECORDED_LOCK) : null,
     },
     ctx,
   );

@@ -9,6 +9,17 @@ import { loadLockYaml, yamlString } from './yaml-load.js';
 import { parseRequirementLine, requirementWarnings } from './requirements.js';
 import type { LockPackage, LockReader, LockWarning, ParsedLock } from './types.js';
 
+/** The file's three parts as MLflow reads them: the Python version, and the requirement lines of build_dependencies and dependencies (blank and comment lines dropped). */
+export function pythonEnvParts(text: string, file = 'python_env.yaml'): { python: string | null; build: string[]; dependencies: string[] } {
+  const doc = loadLockYaml(text, file);
+  const lines = (list: unknown): string[] => {
+    if (list === undefined) return [];
+    if (!Array.isArray(list)) throw new Error(`${file}: dependencies must be a list`);
+    return list.map((item) => yamlString(item)?.trim() ?? '').filter((l) => l !== '' && !l.startsWith('#'));
+  };
+  return { python: yamlString(doc.python) ?? null, build: lines(doc.build_dependencies), dependencies: lines(doc.dependencies) };
+}
+
 export function parsePythonEnv(text: string, file = 'python_env.yaml'): ParsedLock {
   const doc = loadLockYaml(text, file);
   const lists = [doc.build_dependencies, doc.dependencies];

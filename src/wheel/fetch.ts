@@ -6,6 +6,7 @@
 // package, the hashes expected and the one got, and nothing is kept. `build --vendor` carries
 // these files in the bundle; exec installs from them when the bundle carries none.
 import { execFile } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -18,6 +19,13 @@ import { stripCredentials } from '../secrets/rules.js';
 import { parseWheelName } from './filename.js';
 
 const run = promisify(execFile);
+const require = createRequire(import.meta.url);
+let pep440: typeof import('@renovatebot/pep440') | undefined;
+/** Whether two versions are the same under PEP 440 (1.0 == 1.0.0). */
+function pep440Equal(a: string, b: string): boolean {
+  pep440 ??= require('@renovatebot/pep440') as typeof import('@renovatebot/pep440');
+  return a === b || (pep440.valid(a) !== null && pep440.valid(b) !== null && pep440.eq(a, b));
+}
 /** The fetched-wheel store under the cache root. */
 export const WHEELS_DIR = 'wheels';
 const WHEEL_FILE = /^[A-Za-z0-9._+-]+\.whl$/;
@@ -70,8 +78,17 @@ export function lockedHashes(text: string): { hashes: Map<string, Set<string>>; 
   return { hashes, everywhere };
 }
 
+/** An exact version to fetch when no hash is known yet (build --vendor --record-hashes). */
+export interface Pin {
+  name: string;
+  version: string;
+  marker: string | null;
+}
+
 export interface FetchRequest {
   requirements: LockedRequirements;
+  /** Trust on first use: fetch these exact versions without hashes (their sha256 is recorded by the caller); `requirements` then names where they came from. */
+  pins?: Pin[];
   /** The interpreter whose pip picks the wheels (the base, not a venv's python). */
   python: { base: string; version: string | null };
   cacheRoot: string;
@@ -88,12 +105,14 @@ export async function fetchLockedWheels(request: FetchRequest): Promise<FetchedW
   await fs.mkdir(store, { recursive: true });
   const tmp = await fs.mkdtemp(path.join(store, '.fetch-'));
   try {
-    const reqFile = requirements.file ?? path.join(tmp, 'requirements.txt');
-    if (requirements.file === null) await fs.writeFile(reqFile, requirements.text);
+    const pins = request.pins ?? null;
+    const reqFile = pins ? path.join(tmp, 'pins.txt') : requirements.file ?? path.join(tmp, 'requirements.txt');
+    if (pins) await fs.writeFile(reqFile, pins.map((p) => `${p.name}==${p.version}${p.marker ? ` ; ${p.marker}` : ''}\n`).join(''));
+    else if (requirements.file === null) await fs.writeFile(reqFile, requirements.text);
     const dest = path.join(tmp, 'wheels');
     request.log.info(`${who}: fetching the wheels of ${requirements.lock} for ${python.base} (${python.version ?? '?'}) with pip download`);
     try {
-      await run(python.base, ['-m', 'pip', 'download', '--quiet', '--disable-pip-version-check', '--no-input', '--only-binary=:all:', '--no-deps', '--require-hashes', '-r', reqFile, '-d', dest], { env: request.env as NodeJS.ProcessEnv, maxBuffer: 64 << 20 });
+      await run(python.base, ['-m', 'pip', 'download', '--quiet', '--disable-pip-version-check', '--no-input', '--only-binary=:all:', '--no-deps', ...(pins ? [] : ['--require-hashes']), '-r', reqFile, '-d', dest], { env: request.env as NodeJS.ProcessEnv, maxBuffer: 64 << 20 });
     } catch (err) {
       const output = stripCredentials(`${(err as { stdout?: string }).stdout ?? ''}\n${(err as { stderr?: string }).stderr ?? ''}`);
       const mismatches = hashMismatches(output);
@@ -103,15 +122,18 @@ export async function fetchLockedWheels(request: FetchRequest): Promise<FetchedW
         details: { output: output.trim().split('\n').slice(-20).join('\n') },
       });
     }
-    const { hashes, everywhere } = lockedHashes(requirements.text);
+    const { hashes, everywhere } = pins ? { hashes: new Map<string, Set<string>>(), everywhere: new Set(pins.filter((p) => !p.marker).map((p) => normalizeName(p.name))) } : lockedHashes(requirements.text);
+    const pinned = new Map((pins ?? []).map((p) => [normalizeName(p.name), p.version]));
     const wheels: FetchedWheel[] = [];
     for (const file of (await fs.readdir(dest).catch(() => [] as string[])).sort(compareUtf8)) {
       const dist = parseWheelName(file);
       const full = path.join(dest, file);
       const sha256 = sha256OfPath(full);
-      const want = dist ? hashes.get(dist.project) : undefined;
-      if (!WHEEL_FILE.test(file) || !dist || !want) throw new ReproError('E_INTEGRITY', `${who}: pip fetched ${JSON.stringify(file)}, which is no wheel of a package ${requirements.lock} locks: nothing was written`, { details: { file } });
-      if (!want.has(sha256)) throw mismatchError(requirements.lock, [{ package: dist.project, expected: [...want], got: sha256 }]);
+      const want = dist ? (pins ? (pinned.has(dist.project) ? null : undefined) : hashes.get(dist.project)) : undefined;
+      if (!WHEEL_FILE.test(file) || !dist || want === undefined) throw new ReproError('E_INTEGRITY', `${who}: pip fetched ${JSON.stringify(file)}, which is no wheel of a package ${requirements.lock} ${pins ? 'pins' : 'locks'}: nothing was written`, { details: { file } });
+      if (want === null) {
+        if (!pep440Equal(dist.version, pinned.get(dist.project)!)) throw new ReproError('E_INTEGRITY', `${who}: pip fetched ${file} for ${dist.project}==${pinned.get(dist.project)}: nothing was written`, { details: { file } });
+      } else if (!want.has(sha256)) throw mismatchError(requirements.lock, [{ package: dist.project, expected: [...want], got: sha256 }]);
       const dir = path.join(store, sha256);
       const source = path.join(dir, file);
       if (!(await fs.stat(source).then((s) => s.isFile(), () => false)) || sha256OfPath(source) !== sha256) {

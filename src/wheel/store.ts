@@ -21,6 +21,8 @@ import { unpackWheel, type EntryPoint, type UnpackedWheel, type WheelMember } fr
 export const STORE_DIR = 'pystore';
 const ENTRY_SCHEMA = 1;
 const ENTRY_FILE = 'entry.json';
+/** Bytecode compileall writes (and may rewrite). */
+const PYC = /(^|\/)__pycache__\/[^/]+\.pyc$/;
 /** The unpacked files, under the entry. */
 export const FILES_DIR = 'files';
 
@@ -131,13 +133,19 @@ export class WheelStore {
   async publish(staged: Staged, tag: string): Promise<StoreEntry> {
     const files = path.join(staged.dir, FILES_DIR);
     const known = new Set(staged.unpacked.members.map((m) => m.path));
-    const members = [...staged.unpacked.members];
+    // A wheel may ship bytecode of its own (numpy 1.26.4 has a stale __pycache__ file), which
+    // compileall replaces: such members are hashed again, as they are now.
+    const members = staged.unpacked.members.map((m) => {
+      if (!PYC.test(m.path)) return m;
+      const abs = path.join(files, m.path);
+      return { ...m, sha256: sha256OfPath(abs), size: lstatSync(abs).size };
+    });
     const walk = (rel: string) => {
       for (const d of readdirSync(path.join(files, rel), { withFileTypes: true })) {
         const r = rel === '' ? d.name : `${rel}/${d.name}`;
         if (d.isDirectory()) walk(r);
         else if (!known.has(r)) {
-          if (!d.isFile() || !/(^|\/)__pycache__\/[^/]+\.pyc$/.test(r)) throw new ReproError('E_INTERNAL', `the wheel store's staging folder gained ${r}, which is no bytecode`);
+          if (!d.isFile() || !PYC.test(r)) throw new ReproError('E_INTERNAL', `the wheel store's staging folder gained ${r}, which is no bytecode`);
           const abs = path.join(files, r);
           members.push({ path: r, sha256: sha256OfPath(abs), size: lstatSync(abs).size, mode: 0o644 });
         }

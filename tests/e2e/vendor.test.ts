@@ -88,6 +88,61 @@ describe.skipIf(SKIP_ML)(`build --vendor${SKIP_ML ? `: skipped, ${ML_REASON}` : 
     expect(JSON.stringify(v.json().error)).toContain(`vendor/python/${wheel}`);
   });
 
+  it('--record-hashes: a project pinned with == but no hashes is vendored with the hashes the index serves now, said in the bundle; --verify rebuilds it; it reruns offline', async () => {
+    const own = await startWheelIndex(['sqlparse']);
+    const root = await sqlparseProject(own.url, sha);
+    await fs.writeFile(path.join(root, 'requirements.lock.txt'), `--index-url ${own.url}\nsqlparse==0.6.1\n`);
+    const cache = tempDir();
+    const refused = await runCli(['build', root, '--vendor', '--json'], { env: { REPRO_CACHE: cache } });
+    expect(refused.code).toBe(3);
+    expect(refused.json().error.message).toBe('--vendor needs a hashed Python lock, and requirements.lock.txt pins 1 package without hashes');
+    expect(refused.json().error.hint).toContain('--record-hashes (trust on first use');
+    const built = await runCli(['build', root, '--vendor', '--record-hashes', '--verify', '--compression', 'none', '-o', path.join(tempDir(), 'a'), '--json'], { env: { REPRO_CACHE: cache } });
+    expect(built.code, built.stderr.slice(-2000)).toBe(0);
+    expect(built.stderr).toContain('build: --record-hashes: requirements.lock.txt has no hashes; the 1 recorded now (what the index served, trust on first use) go into vendor/requirements.lock.txt');
+    const r = built.json().result;
+    expect(r.vendor).toMatchObject({ lock: 'vendor/requirements.lock.txt', recordedHashes: true, wheels: [{ file: wheel, sha256: sha }] });
+    // The recorded lock is an entry of the bundle, covered by its digests, saying what it is.
+    const listed = await runCli(['verify', r.bundle, '--json']);
+    expect(listed.code).toBe(0);
+    const bytes = readFileSync(r.bundle, 'latin1');
+    expect(bytes).toContain('# Recorded by repro build --vendor --record-hashes from requirements.lock.txt');
+    expect(bytes).toContain(`sqlparse==0.6.1 --hash=sha256:${sha}`);
+    await own.close();
+    const ran = await runCli(['exec', r.bundle, 'train.py', '--backend', 'local', '--out', path.join(tempDir(), 'run'), '--json'], { env: { REPRO_CACHE: tempDir() } });
+    expect(ran.code, ran.stderr.slice(-2000)).toBe(0);
+    expect(ran.stderr).toContain("installed from the ones build --record-hashes recorded (vendor/requirements.lock.txt, trust on first use)");
+    expect(ran.stderr).toContain('sqlparse 0.6.1');
+  });
+
+  it('--record-hashes on MLflow\'s python_env.yaml (its dependencies; build_dependencies build sdists, which repro never does): reruns offline', async () => {
+    const own = await startWheelIndex(['sqlparse']);
+    const root = await sqlparseProject(own.url, sha, {
+      MLproject: 'name: sqlparse-mlflow\npython_env: python_env.yaml\nentry_points:\n  main:\n    command: python train.py\n',
+      'python_env.yaml': 'python: "3.11"\nbuild_dependencies:\n  - pip\n  - setuptools\ndependencies:\n  - -r requirements-run.txt\n',
+      'requirements-run.txt': 'sqlparse==0.6.1  # the parser\n',
+    });
+    await fs.rm(path.join(root, 'requirements.lock.txt'));
+    const built = await runCli(['build', root, '--vendor', '--record-hashes', '--json'], { env: { REPRO_CACHE: tempDir(), PIP_INDEX_URL: own.url } });
+    expect(built.code, built.stderr.slice(-2000)).toBe(0);
+    expect(built.json().result.vendor).toMatchObject({ recordedHashes: true, wheels: [{ sha256: sha }] });
+    await own.close();
+    const ran = await runCli(['exec', built.json().result.bundle, 'main', '--backend', 'local', '--out', path.join(tempDir(), 'run'), '--json'], { env: { REPRO_CACHE: tempDir() } });
+    expect(ran.code, ran.stderr.slice(-2000)).toBe(0);
+    expect(ran.stderr).toContain('sqlparse 0.6.1');
+  });
+
+  it('--record-hashes refuses a range: only exact versions have hashes to record (exit 3, the uv pip compile hint)', async () => {
+    const root = await makeProject({ 'train.py': '', 'requirements.txt': 'sqlparse>=0.6\nnumpy==1.26.4\n' });
+    const r = await runCli(['build', root, '--vendor', '--record-hashes', '--json'], { env: { REPRO_CACHE: tempDir() } });
+    expect(r.code).toBe(3);
+    expect(r.json().error.message).toBe('requirements.txt: --record-hashes records the hashes of exact versions, and 1 requirement is not pinned with == (sqlparse>=0.6)');
+    expect(r.json().error.hint).toContain('uv pip compile --generate-hashes requirements.txt');
+    const no = await runCli(['build', root, '--record-hashes', '--json']);
+    expect(no.code).toBe(2);
+    expect(no.json().error.message).toMatch(/--record-hashes.*--vendor/);
+  });
+
   it('a project without a hashed lock: --vendor says how to make one, exit 3', async () => {
     const root = await makeProject({ 'train.py': '', 'requirements.txt': 'sqlparse\n' });
     const r = await runCli(['build', root, '--vendor', '--json']);

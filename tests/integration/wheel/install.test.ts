@@ -116,6 +116,17 @@ describe('WheelStore', () => {
     await expect(store.publish(other, 'cpython-311')).rejects.toThrow(/gained demo\/planted.py, which is no bytecode/);
   });
 
+  it('a wheel shipping stale bytecode (numpy 1.26.4 does), which compileall rewrites: the entry lists the rewritten file, and is found intact after', async () => {
+    const wheel = writeWheel(tempDir(), { files: { 'demo/__init__.py': 'VALUE = 1\n', 'demo/__pycache__/__init__.cpython-311.pyc': 'stale bytecode from the wheel builder' } });
+    const store = new WheelStore(path.join(tempDir(), 'store'));
+    const staged = await store.stage(await store.batch(), wheel, path.basename(wheel), 'd'.repeat(64), 'cpython-311');
+    await run(SYSTEM_PY, ['-I', '-m', 'compileall', '-q', path.join(staged.dir, 'files')]);
+    const entry = await store.publish(staged, 'cpython-311');
+    const pyc = entry.members.find((m) => m.path === 'demo/__pycache__/__init__.cpython-311.pyc')!;
+    expect(pyc.size).toBe(statSync(path.join(store.filesOf(WheelStore.key('d'.repeat(64), 'cpython-311')), pyc.path)).size);
+    expect(await store.lookup(WheelStore.key('d'.repeat(64), 'cpython-311'))).toEqual(entry);
+  });
+
   it('a maker killed mid-staging leaves a folder the next maker removes', async () => {
     const store = new WheelStore(path.join(tempDir(), 'store'));
     await fs.mkdir(path.join(store.root, '.stage-999999999-deadbeef', 'x'), { recursive: true });
