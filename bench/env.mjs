@@ -119,7 +119,7 @@ export async function runEnvBench({ work, node, cli, root, runs = 3 }) {
       const bundle2 = path.join(dir, `out2-${i}`, readdirSync(path.join(dir, `out2-${i}`))[0]);
       shared.push(timed([node, cli, 'exec', bundle2, 'main.py', '--backend', 'local', '--out', path.join(dir, `run2-${i}`)], { ...env, REPRO_CACHE: cache }));
     }
-    add('repro exec of a second project sharing 40 of the 41 wheels: its environment from the warm store', median(shared));
+    add('repro exec of a second project sharing 40 of the 41 wheels: its environment from the warm store (its own 74 MiB bundle verified and extracted first)', median(shared));
     const envsDir = path.join(dir, 'exec-0', 'envs');
     const numpySo = [];
     const findSo = (d) => {
@@ -139,7 +139,7 @@ export async function runEnvBench({ work, node, cli, root, runs = 3 }) {
       ['cold materialisation (cold exec - warm exec) within 1.5x of uv pip install --offline', `${(install / median(uvTimes)).toFixed(2)}x (${install.toFixed(2)} s)`, install <= 1.5 * median(uvTimes)],
       ['cold materialisation faster than pip install --no-index', `${install.toFixed(2)} s vs ${median(pipTimes).toFixed(2)} s`, install < median(pipTimes)],
       ['cold materialisation (bytecode included) within 1.5x of uv pip install --offline --compile-bytecode', `${(install / median(uvCompile)).toFixed(2)}x (${install.toFixed(2)} s vs ${median(uvCompile).toFixed(2)} s)`, install <= 1.5 * median(uvCompile)],
-      ['an environment from the warm store (second project exec - warm exec) within 1.5x of uv with a warm cache', `${((median(shared) - median(warm)) / median(uvWarm)).toFixed(2)}x (${(median(shared) - median(warm)).toFixed(2)} s vs ${median(uvWarm).toFixed(2)} s)`, median(shared) - median(warm) <= 1.5 * median(uvWarm)],
+      ['an environment from the warm store (second project exec - warm exec; includes extracting that bundle) within 1.5x of uv with a warm cache', `${((median(shared) - median(warm)) / median(uvWarm)).toFixed(2)}x (${(median(shared) - median(warm)).toFixed(2)} s vs ${median(uvWarm).toFixed(2)} s)`, median(shared) - median(warm) <= 1.5 * median(uvWarm)],
       ["ten environments sharing numpy hold one copy (numpy's core .so in both environments: one inode)", `${numpySo.length} paths, ${inodes.size} inode, ${Math.min(...nlinks)} links`, numpySo.length >= 2 && inodes.size === 1],
       ['warm exec: the locked environment adds < 150 ms over --environment host', `${((median(warm) - median(host)) * 1000).toFixed(0)} ms`, median(warm) - median(host) < 0.15],
     ];

@@ -14,6 +14,7 @@ import { parseSnapshot } from '../snapshot/io.js';
 import type { Snapshot } from '../snapshot/snapshot.js';
 import { NODE_LOCK_FORMATS } from '../snapshot/pins.js';
 import { describeThisMachine } from '../snapshot/this-machine.js';
+import type { PythonIdentity } from '../snapshot/probe-python.js';
 import { SNAPSHOT_FILE } from '../bundle/layout.js';
 
 export interface DriftOptions {
@@ -24,6 +25,8 @@ export interface DriftOptions {
   runEnv?: Readonly<Record<string, string>>;
   /** The distributions of the locked environment the entry point runs in (read from its files), in place of the interpreter's own. */
   pythonPackages?: Record<string, string>;
+  /** Docker: the image's Python as a container of it describes it (null: the image has none), in place of any host interpreter's. */
+  imagePython?: PythonIdentity | null;
 }
 
 /** The snapshot a bundle carries, or null (a bundle wrote it: parsed, never trusted). */
@@ -86,6 +89,7 @@ export async function checkDrift(projectDir: string, manifest: ProjectManifest |
   }
   comparable.identity.data = comparable.identity.data.filter((d) => !data.absent.includes(d.path));
   if (options.pythonPackages && now.identity.python) now.identity.python.packages = options.pythonPackages;
+  if (options.imagePython !== undefined) now.identity.python = options.imagePython;
   // exec gives every run the bundle's SOURCE_DATE_EPOCH: not drift when the snapshot had none.
   if (!('SOURCE_DATE_EPOCH' in comparable.identity.env)) delete now.identity.env.SOURCE_DATE_EPOCH;
   const d = diffSnapshots(comparable, now);

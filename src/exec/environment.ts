@@ -74,7 +74,7 @@ function envDigest(python: PlannedInterpreter, realPython: string, platform: str
 
 
 /** sha256 of "<type> <mode> <size> <sha256|target> <path>\n" for every entry, in byte order, and the count. */
-async function treeDigest(dir: string, hashRoot: string, nowMs: number, collect?: Map<string, string>, known?: ReadonlyMap<string, string>): Promise<{ digest: string; files: number }> {
+async function treeDigest(dir: string, hashRoot: string, nowMs: number, known?: ReadonlyMap<string, string>): Promise<{ digest: string; files: number }> {
   const hashes = await new HashCache(hashRoot).load();
   const h = createHash('sha256');
   let files = 0;
@@ -97,7 +97,6 @@ async function treeDigest(dir: string, hashRoot: string, nowMs: number, collect?
           sha = known?.get(r) ?? sha256OfPath(abs);
           hashes.set(r, key, sha);
         }
-        collect?.set(r, sha);
         h.update(`f ${mode} ${st.size} ${sha} ${r}\n`);
       } else h.update(`s ${mode} 0 - ${r}\n`);
     }
@@ -226,9 +225,8 @@ export function parseProbe(stdout: string, venv: string): EnvironmentProbe {
 interface Made {
   wheels: number;
   unpacked: number;
-  /** Each file linked from the store (path under the environment) with the sha256 the store lists, its entry, and whether this exec unpacked (and so hashed) it a moment ago. */
-  linked: Map<string, { sha256: string; key: string; fresh: boolean }>;
-  store: WheelStore;
+  /** Each file linked from the store (path under the environment) with the sha256 the store lists: unpacked and hashed by this exec, or in an entry whose every file has the size and mtime it was published with. */
+  linked: Map<string, string>;
 }
 
 /** Runs a shell command in bubblewrap, no network, `writable` the one writable folder; stdout and the tail of both streams. */
@@ -339,13 +337,12 @@ async function makeEnvironment(dir: string, requirements: { lock: string; text: 
       python: path.join(dir, 'bin', 'python'),
       protectedPaths: skeletonPaths(dir),
     };
-    const linked = new Map<string, { sha256: string; key: string; fresh: boolean }>();
+    const linked = new Map<string, string>();
     for (const { entry, files } of entries) {
       const done = installEntry(entry, files, parseWheelName(entry.wheel)!.project, target);
-      const fresh = !found.has(entry.sha256);
-      for (const l of done.linked) linked.set(path.relative(dir, l.dest), { sha256: l.sha256, key: WheelStore.key(entry.sha256, entry.tag), fresh });
+      for (const l of done.linked) linked.set(path.relative(dir, l.dest), l.sha256);
     }
-    return { wheels: wheels.length, unpacked: toStage.length, linked, store };
+    return { wheels: wheels.length, unpacked: toStage.length, linked };
   } catch (err) {
     await fs.rm(dir, { recursive: true, force: true });
     throw err;
@@ -388,20 +385,11 @@ export async function lockedEnvironment(request: EnvironmentRequest, ctx: Contex
         await fs.rm(recordFile, { force: true });
         await fs.rm(hashRoot, { recursive: true, force: true });
         const made = await makeEnvironment(dir, requirements, request, ctx);
-        // Every file is hashed here, but the ones this exec unpacked (and hashed) a moment ago: one
-        // linked from a store entry changed in place since it was unpacked is caught before
-        // anything runs (the entry is removed; the next exec unpacks it again).
-        const hashes = new Map<string, string>();
-        const known = new Map([...made.linked].filter(([, l]) => l.fresh).map(([rel, l]) => [rel, l.sha256]));
-        const tree = await treeDigest(dir, hashRoot, ctx.now().getTime(), hashes, known);
-        const changed = [...made.linked].filter(([rel, want]) => hashes.get(rel) !== want.sha256);
-        if (changed.length > 0) {
-          const keys = [...new Set(changed.map(([, w]) => w.key))];
-          for (const key of keys) await made.store.discard(key);
-          await fs.rm(dir, { recursive: true, force: true });
-          await fs.rm(hashRoot, { recursive: true, force: true });
-          throw new ReproError('E_INTEGRITY', `${changed[0]![0]}, linked from the wheel store, changed since it was unpacked (${changed.length} file(s) in ${keys.length} entr${keys.length === 1 ? 'y' : 'ies'}): those entries were removed and nothing was run`, { hint: 'Something wrote into the store through a hard link. Run exec again: the wheels are unpacked afresh.', details: { files: changed.map(([rel]) => rel).slice(0, 20), entries: keys } });
-        }
+        // The files linked from the store are not read again: their hashes are the store's (each
+        // entry unpacked and hashed by this exec, or found with every file as it was published).
+        // The rest (the venv's own files, scripts, RECORD) are hashed. The record then holds the
+        // tree each reuse checks, stat-keyed.
+        const tree = await treeDigest(dir, hashRoot, ctx.now().getTime(), made.linked);
         ctx.log.info(`exec: the locked environment holds ${made.wheels} wheels (${made.unpacked} unpacked now, ${made.wheels - made.unpacked} from the store)`);
         const written: EnvRecord = { schemaVersion: ENV_SCHEMA, digest, lock: requirements.lock, python: { path: realPython, version: request.interpreter.version }, tree: tree.digest, files: tree.files };
         await writeFileAtomic(recordFile, canonicalJson(written));

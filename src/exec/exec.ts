@@ -36,7 +36,7 @@ import { isGlob, literalOutputs } from '../project/output-match.js';
 import { keepDeclaredOutputs, SCRATCH_DIR } from './keep-outputs.js';
 import { chooseBackend, type Backend } from './choose-backend.js';
 import { runLocalBackend } from './run-local.js';
-import { runDocker } from './run-docker.js';
+import { bundleImage, probeImagePython, runDocker } from './run-docker.js';
 import { cleanEnvironment, findSandbox, pickEnvironment } from './sandbox.js';
 import { makeFreshDir } from './workdir.js';
 import { shlexQuote } from '../project/python-format.js';
@@ -106,13 +106,18 @@ export async function runExec(options: ExecOptions, ctx: Context): Promise<ExecR
   // environment's Python runs outside the sandbox.
   const interpreter = base && locked ? { ...base, path: locked.python, prefixes: [locked.dir, ...base.prefixes], reason: `${base.reason}, in the locked environment` } : base;
   const env = runEnvironment(backend, manifest, original, cached.manifest.sourceDateEpoch, options.passEnv ?? [], ctx.env);
-  const drift = await checkDrift(projectDir, manifest, original, { python: base?.path ?? options.python, strict: options.strict, runEnv: env, ...(locked ? { pythonPackages: locked.packages } : {}) }, ctx);
+  // Docker: the image is built first, and the drift check's Python is the image's, probed in a
+  // container of it: what the entry point will run with, not what the host has.
+  const image = backend.kind === 'docker' ? await bundleImage(cached, bundleFile, options.user, backend.docker, ctx) : null;
+  const imagePython = image && backend.kind === 'docker' ? await probeImagePython(image, env, backend.docker) : null;
+  if (imagePython) ctx.log.info(`exec: the drift check describes ${imagePython.note}`);
+  const drift = await checkDrift(projectDir, manifest, original, { python: base?.path ?? options.python, strict: options.strict, runEnv: env, ...(locked ? { pythonPackages: locked.packages } : {}), ...(imagePython ? { imagePython: imagePython.identity } : {}) }, ctx);
   // 4. run
   const specs = outputSpecs(manifest, options.outputs);
   const log = new LogTail();
   const run = await planRun(cached, bundleFile, projectDir, manifest, rendered, { ...options, stdout: log.tee(options.stdout), stderr: log.tee(options.stderr) }, specs, backend, env, interpreter, ctx);
   const started = ctx.now();
-  const result: BackendResult = backend.kind === 'docker' ? await runDocker(run, backend.docker, ctx) : await runLocalBackend(run, backend.sandbox, ctx);
+  const result: BackendResult = backend.kind === 'docker' ? await runDocker(run, backend.docker, ctx, image ?? undefined) : await runLocalBackend(run, backend.sandbox, ctx);
   const ended = ctx.now();
   for (const why of result.notEnforced ?? []) ctx.log.warn(`exec: a limit was not enforced: ${why}`);
   if (result.timedOut) ctx.log.warn(`exec: the run reached its time limit (${(run.resources.timeLimitMs ?? 0) / 1000} s) and was stopped: exit ${TIMED_OUT_EXIT}`);

@@ -15,6 +15,11 @@ import { collectOutput, collectTree, outputDirsTar } from './collect-outputs.js'
 import { dockerfileFetches } from '../dockerfile/fetches.js';
 import { ReproError } from '../core/errors.js';
 import { BUNDLE_DIGEST_LABEL, RUN_LABEL } from '../core/annotations.js';
+import { Writable } from 'node:stream';
+import { parseProbeOutput, PROBE_SCRIPT, type PythonIdentity } from '../snapshot/probe-python.js';
+
+/** The label on the drift check's probe container. */
+const PROBE_LABEL = 'io.repro.probe';
 
 /**
  * The engine to run in: required with --backend docker (its absence is an E_ENV error); by
@@ -26,18 +31,59 @@ export async function engineFor(bundleDir: string, required: boolean, ctx: Conte
   return docker;
 }
 
-export async function runDocker(run: BackendRun, docker: DockerClient, ctx: Context): Promise<BackendResult> {
-  const { cached } = run;
+/** The bundle's image, built (or reused) before the drift check, and who runs in it. */
+export interface BundleImage {
+  id: string;
+  /** The container's user: the caller, or for a root caller the image's own USER. */
+  user: string;
+  /** Whether the outputs' folders must be open to all (the image's USER is not the caller). */
+  openDirs: boolean;
+}
+
+/** Builds (or reuses) the bundle's image from its pinned Dockerfile, refusing one that would fetch while it builds. */
+export async function bundleImage(cached: BackendRun['cached'], bundleFile: string, callerUser: string, docker: DockerClient, ctx: Context): Promise<BundleImage> {
   await refuseFetchingDockerfile(cached.dir);
   const { buildBundleImage } = await import('../docker/bundle-image.js');
-  const image = await buildBundleImage({ bundle: run.bundleFile, contentDigest: cached.contentDigest, name: cached.manifest.name, version: cached.manifest.version, sourceDateEpoch: cached.manifest.sourceDateEpoch, verify: false, reuse: true }, ctx, docker);
-  await fs.mkdir(run.workDir, { recursive: true });
-  const [uid = 0, gid = 0] = run.user.split(':').map(Number);
+  const image = await buildBundleImage({ bundle: bundleFile, contentDigest: cached.contentDigest, name: cached.manifest.name, version: cached.manifest.version, sourceDateEpoch: cached.manifest.sourceDateEpoch, verify: false, reuse: true }, ctx, docker);
+  const [uid = 0] = callerUser.split(':').map(Number);
   // A caller who is not root runs the container as themself (the outputs come back theirs); a
   // root caller runs it as the image's own USER, never as root over it.
   const imageUser = uid === 0 ? ((await docker.inspectImage(image.id))?.user ?? '') : null;
-  const user = imageUser === null ? run.user : imageUser || '0:0';
-  const openDirs = imageUser !== null && imageUser !== '' && !/^0(:0)?$|^root(:root)?$/.test(imageUser);
+  const user = imageUser === null ? callerUser : imageUser || '0:0';
+  return { id: image.id, user, openDirs: imageUser !== null && imageUser !== '' && !/^0(:0)?$|^root(:root)?$/.test(imageUser) };
+}
+
+/** The shell line that runs the probe with the image's python3 (else python), as the entry point would find it. */
+const PROBE_COMMAND = 'if command -v python3 >/dev/null 2>&1; then exec python3 -c "$REPRO_PYTHON_PROBE"; elif command -v python >/dev/null 2>&1; then exec python -c "$REPRO_PYTHON_PROBE"; else echo "the image has no python3 or python on PATH" >&2; exit 127; fi';
+
+/**
+ * The image's Python as the entry point will see it, described by snapshot's own probe (the
+ * package list from importlib.metadata; nothing imported) run in a container of the image: no
+ * network, nothing mounted, the run's environment and user, a minute at most. Null with the
+ * reason when the image has no Python or the probe fails.
+ */
+export async function probeImagePython(image: BundleImage, env: Record<string, string>, docker: DockerClient): Promise<{ identity: PythonIdentity | null; note: string }> {
+  const script = await fs.readFile(PROBE_SCRIPT, 'utf8');
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  const sink = (into: Buffer[]) => new Writable({ write: (chunk, _e, done) => (into.push(Buffer.from(chunk)), done()) });
+  const exit = await docker.runContainer({ image: image.id, command: PROBE_COMMAND, workingDir: '/project', env: { ...env, REPRO_PYTHON_PROBE: script }, user: image.user, network: 'none', gpus: null, stdout: sink(out), stderr: sink(err), timeLimitMs: 60_000, timedOutExit: 124, labels: { [PROBE_LABEL]: 'python' } });
+  const stderr = Buffer.concat(err).toString('utf8').trim().split('\n').pop() ?? '';
+  if (exit !== 0) return { identity: null, note: `the image's Python could not be described (exit ${exit}${stderr ? `: ${stderr.slice(0, 200)}` : ''})` };
+  try {
+    const doc = parseProbeOutput(Buffer.concat(out).toString('utf8'));
+    return { identity: { version: doc.version, implementation: doc.implementation, packages: doc.packages }, note: `the image's ${doc.executable} (${doc.version}, ${Object.keys(doc.packages).length} distributions), probed in a container with no network` };
+  } catch (e) {
+    return { identity: null, note: `the image's Python printed something unexpected: ${(e as Error).message}` };
+  }
+}
+
+export async function runDocker(run: BackendRun, docker: DockerClient, ctx: Context, prepared?: BundleImage): Promise<BackendResult> {
+  const { cached } = run;
+  const image = prepared ?? (await bundleImage(cached, run.bundleFile, run.user, docker, ctx));
+  await fs.mkdir(run.workDir, { recursive: true });
+  const [uid = 0, gid = 0] = run.user.split(':').map(Number);
+  const { user, openDirs } = image;
   const refused: Record<string, RefusedKind> = {};
   let timedOut = false;
   const exitCode = await docker.runContainer({

@@ -7,8 +7,8 @@
 // entry.json inside: a killed maker leaves only a staging folder (removed by the next maker once
 // its pid is gone), never a half entry. Two makers of one entry race harmlessly: the second
 // rename fails, and the first one's entry is used. A lookup checks that every listed file is
-// there with its size; the content is hashed again in the environment each time one is made
-// (environment.ts), so a store file changed in place is caught before anything runs.
+// there with the size and mtime it was published with, so a store file changed in place (through
+// a hard link from an environment, say) is noticed and the entry unpacked again.
 import { randomBytes } from 'node:crypto';
 import { promises as fs, lstatSync, readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -19,7 +19,7 @@ import { compareUtf8 } from '../core/utf8-order.js';
 import { unpackWheel, type EntryPoint, type UnpackedWheel, type WheelMember } from './unpack.js';
 
 export const STORE_DIR = 'pystore';
-const ENTRY_SCHEMA = 1;
+const ENTRY_SCHEMA = 2;
 const ENTRY_FILE = 'entry.json';
 /** Bytecode compileall writes (and may rewrite). */
 const PYC = /(^|\/)__pycache__\/[^/]+\.pyc$/;
@@ -34,8 +34,8 @@ export interface StoreEntry {
   distInfo: string;
   dataDir: string;
   rootIsPurelib: boolean;
-  /** The wheel's members and the bytecode compiled for them, in byte order. */
-  members: WheelMember[];
+  /** The wheel's members and the bytecode compiled for them, in byte order, each with its mtime when published (a change in place moves it). */
+  members: Array<WheelMember & { mtimeMs: number }>;
   consoleScripts: EntryPoint[];
   guiScripts: EntryPoint[];
 }
@@ -81,7 +81,7 @@ export class WheelStore {
     const files = path.join(dir, FILES_DIR);
     const intact = entry.schemaVersion === ENTRY_SCHEMA && Array.isArray(entry.members) && entry.members.every((m) => {
       const st = lstatSync(path.join(files, m.path), { throwIfNoEntry: false });
-      return st !== undefined && st.isFile() && st.size === m.size;
+      return st !== undefined && st.isFile() && st.size === m.size && st.mtimeMs === m.mtimeMs;
     });
     if (intact) return entry;
     await this.discard(key);
@@ -154,7 +154,8 @@ export class WheelStore {
     walk('');
     members.sort((a, b) => compareUtf8(a.path, b.path));
     const u = staged.unpacked;
-    const entry: StoreEntry = { schemaVersion: ENTRY_SCHEMA, wheel: u.name.file, sha256: staged.sha256, tag, distInfo: u.distInfo, dataDir: u.dataDir, rootIsPurelib: u.rootIsPurelib, members, consoleScripts: u.consoleScripts, guiScripts: u.guiScripts };
+    const stamped = members.map((m) => ({ ...m, mtimeMs: lstatSync(path.join(files, m.path)).mtimeMs }));
+    const entry: StoreEntry = { schemaVersion: ENTRY_SCHEMA, wheel: u.name.file, sha256: staged.sha256, tag, distInfo: u.distInfo, dataDir: u.dataDir, rootIsPurelib: u.rootIsPurelib, members: stamped, consoleScripts: u.consoleScripts, guiScripts: u.guiScripts };
     await fs.writeFile(path.join(staged.dir, ENTRY_FILE), canonicalJson(entry));
     try {
       await fs.rename(staged.dir, path.join(this.root, staged.key));

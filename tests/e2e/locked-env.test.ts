@@ -67,6 +67,8 @@ describe.skipIf(SKIP_ML)(`the locked environment${SKIP_ML ? `: skipped, ${ML_REA
     const second = await exec(bundle, cache);
     expect(second.code, second.stderr).toBe(0);
     expect(second.stderr).toMatch(/the locked environment .* changed since it was made .*: made again/);
+    // The file was a hard link into the wheel store: the store's entry is found changed too, and unpacked again from the wheel.
+    expect(second.stderr).toContain('(1 unpacked now, 0 from the store)');
     expect(second.stderr).toContain('sqlparse 0.6.1');
   });
 

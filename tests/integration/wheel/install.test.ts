@@ -5,7 +5,7 @@
 // wheels side by side with pip: the same files, the same bytes.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, promises as fs, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, promises as fs, readdirSync, readFileSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -84,13 +84,23 @@ describe('installEntry', () => {
 });
 
 describe('WheelStore', () => {
-  it('a published entry is found again; one with a file missing or resized is not, and is removed', async () => {
-    const { store, entry } = await stored(demo());
-    const key = WheelStore.key(entry.sha256, 'cpython-311');
-    expect(await store.lookup(key)).toEqual(entry);
-    writeFileSync(path.join(store.filesOf(key), 'demo', '__init__.py'), 'VALUE = 43 # changed size\n');
-    expect(await store.lookup(key)).toBeNull();
-    expect(existsSync(path.join(store.root, key))).toBe(false);
+  it('a published entry is found again; one with a file missing, resized, or changed in place with its size kept is not, and is removed', async () => {
+    for (const damage of [
+      (f: string) => writeFileSync(f, 'VALUE = 43 # changed size\n'),
+      (f: string) => writeFileSync(f, 'VALUE = 43\n'), // same size: an edit through a hard link from an environment
+      (f: string) => unlinkSync(f),
+    ]) {
+      const { store, entry } = await stored(demo());
+      const key = WheelStore.key(entry.sha256, 'cpython-311');
+      expect(await store.lookup(key)).toEqual(entry);
+      const file = path.join(store.filesOf(key), 'demo', '__init__.py');
+      utimesSync(file, new Date(Date.now() - 5000), new Date(Date.now() - 5000));
+      expect(await store.lookup(key), 'an mtime change alone is a change').toBeNull();
+      const again = await stored(demo(), store);
+      damage(path.join(store.filesOf(WheelStore.key(again.entry.sha256, 'cpython-311')), 'demo', '__init__.py'));
+      expect(await store.lookup(WheelStore.key(again.entry.sha256, 'cpython-311'))).toBeNull();
+      expect(existsSync(path.join(store.root, WheelStore.key(again.entry.sha256, 'cpython-311')))).toBe(false);
+    }
   });
 
   it('two makers publishing the same wheel: the second gets the first one\'s entry, and its staging folder is gone', async () => {
