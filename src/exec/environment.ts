@@ -17,7 +17,7 @@
 import { createHash } from 'node:crypto';
 import { promises as fs, readdirSync, readlinkSync, lstatSync } from 'node:fs';
 import path from 'node:path';
-import { Writable } from 'node:stream';
+import { PassThrough, Writable } from 'node:stream';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { canonicalJson } from '../core/canonical-json.js';
 import type { Context } from '../core/context.js';
@@ -32,7 +32,11 @@ import type { PlannedInterpreter } from '../snapshot/find-python.js';
 import { fetchLockedWheels, lockedHashes, mismatchError, type FetchedWheel } from '../wheel/fetch.js';
 import { parseWheelName } from '../wheel/filename.js';
 import { installEntry, skeletonPaths } from '../wheel/install.js';
-import { STORE_DIR, WheelStore, type Staged, type StoreEntry } from '../wheel/store.js';
+import { FILES_DIR, STORE_DIR, WheelStore, type Staged, type StoreEntry } from '../wheel/store.js';
+import { fileURLToPath } from 'node:url';
+
+/** The bytecode compiler run in the sandbox: reads folders on stdin, compiles them on every core. */
+const COMPILE_SCRIPT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'templates', 'compile-bytecode.py');
 import { wheelFits, type InterpreterTags } from '../wheel/tags.js';
 import { runLocal } from './run-local.js';
 import { sandboxInvocation, type Sandbox } from './sandbox.js';
@@ -230,7 +234,7 @@ interface Made {
 }
 
 /** Runs a shell command in bubblewrap, no network, `writable` the one writable folder; stdout and the tail of both streams. */
-async function inSandbox(sandbox: Sandbox, request: EnvironmentRequest, writable: string, env: Record<string, string>, command: string, readPaths: string[] = []): Promise<{ exitCode: number; stdout: string; output: string }> {
+async function inSandbox(sandbox: Sandbox, request: EnvironmentRequest, writable: string, env: Record<string, string>, command: string, readPaths: string[] = [], stdin?: NodeJS.ReadableStream): Promise<{ exitCode: number; stdout: string; output: string }> {
   const inv = sandboxInvocation(sandbox.bwrap, { runDir: writable, workDir: writable, network: 'none', env: { PATH: '/usr/bin:/bin', HOME: '/tmp', LANG: 'C.UTF-8', PY: request.interpreter.base, ...env }, shell: ['/bin/sh'], command, readPaths, interpreter: request.interpreter });
   const out: Buffer[] = [];
   const both: Buffer[] = [];
@@ -242,7 +246,7 @@ async function inSandbox(sandbox: Sandbox, request: EnvironmentRequest, writable
         done();
       },
     });
-  const { exitCode } = await runLocal({ argv: inv.argv, command, cwd: writable, env: inv.env, fds: inv.fds, stdout: sink(out), stderr: sink(null), timeLimitMs: WAIT_MS });
+  const { exitCode } = await runLocal({ argv: inv.argv, command, cwd: writable, env: inv.env, fds: inv.fds, stdout: sink(out), stderr: sink(null), timeLimitMs: WAIT_MS, stdin });
   return { exitCode, stdout: Buffer.concat(out).toString('utf8'), output: Buffer.concat(both).toString('utf8').trim().split('\n').slice(-15).join('\n') };
 }
 
@@ -310,20 +314,25 @@ async function makeEnvironment(dir: string, requirements: { lock: string; text: 
     const batch = toStage.length > 0 ? await store.batch() : null;
     try {
       const staged = new Map<string, Staged>();
-      // A few wheels at once: each one's members already inflate on libuv's pool.
+      // Bytecode for the interpreter, compiled in the sandbox (no network, only the staging folder
+      // writable) while the wheels are still being unpacked: each wheel's folder goes to the
+      // compiler as soon as it is checked. py_compile only compiles: no code of a wheel runs.
+      const folders = new PassThrough();
+      const compiling = batch ? inSandbox(sandbox, request, batch, { COMPILER: COMPILE_SCRIPT }, '"$PY" -I "$COMPILER"', [COMPILE_SCRIPT], folders) : null;
+      // Two wheels at once: each one's members are written by libuv's pool.
       let next = 0;
-      await Promise.all(Array.from({ length: 2 }, async () => {
+      const unpacking = await Promise.all(Array.from({ length: 2 }, async () => {
         while (next < toStage.length) {
           const w = toStage[next++]!;
-          staged.set(w.sha256, await store.stage(batch!, w.source, w.file, w.sha256, probe.cacheTag));
+          const s = await store.stage(batch!, w.source, w.file, w.sha256, probe.cacheTag);
+          staged.set(w.sha256, s);
+          folders.write(`${path.join(s.dir, FILES_DIR)}\n`);
         }
-      }));
-      if (batch) {
-        // Bytecode for the interpreter (no code of the wheels runs: compileall only compiles), but
-        // not for a wheel's scripts, headers or data.
-        const compiled = await inSandbox(sandbox, request, batch, { BATCH: batch }, `"$PY" -I -m compileall -q -j 0 -x '[.]data/(scripts|headers|data)/' "$BATCH" >/dev/null; s=$?; [ $s -le 1 ] || exit $s`);
-        if (compiled.exitCode !== 0) throw await failed('compiling bytecode', compiled);
-      }
+      })).then(() => null, (err: unknown) => ({ err }));
+      folders.end();
+      const compiled = await compiling; // the compiler ends with its input, whatever happened
+      if (unpacking) throw unpacking.err;
+      if (compiled && compiled.exitCode !== 0) throw await failed('compiling bytecode', compiled);
       for (const w of wheels) {
         const entry = found.get(w.sha256) ?? (await store.publish(staged.get(w.sha256)!, probe.cacheTag));
         entries.push({ entry, files: store.filesOf(WheelStore.key(w.sha256, probe.cacheTag)) });

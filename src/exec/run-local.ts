@@ -85,6 +85,8 @@ export interface LocalRun {
   env: Readonly<Record<string, string | undefined>>;
   /** What the program reads from fd 3, 4, …: each written whole, then closed. */
   fds?: Buffer[];
+  /** What it reads on stdin, as it comes (default: nothing; stdin is /dev/null). */
+  stdin?: NodeJS.ReadableStream;
   /** Wall time: past it, the group gets SIGTERM, then SIGKILL, and the run ends with exit 124. */
   timeLimitMs?: number | null;
   stdout: NodeJS.WritableStream;
@@ -116,7 +118,11 @@ function groupAlive(pid: number | undefined): boolean {
 export function runLocal(run: LocalRun): Promise<{ exitCode: number; timedOut: boolean; usage: RunUsage }> {
   return new Promise((resolve, reject) => {
     const fds = run.fds ?? [];
-    const child = spawn(run.argv[0]!, run.argv.slice(1), { cwd: run.cwd, env: run.env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe', ...fds.map(() => 'pipe' as const)], detached: true });
+    const child = spawn(run.argv[0]!, run.argv.slice(1), { cwd: run.cwd, env: run.env as NodeJS.ProcessEnv, stdio: [run.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe', ...fds.map(() => 'pipe' as const)], detached: true });
+    if (run.stdin) {
+      child.stdin!.on('error', () => {}); // a program that exits before reading: its own exit status says why
+      run.stdin.pipe(child.stdin!);
+    }
     const usage = measureUsage(child.pid);
     fds.forEach((bytes, i) => {
       const pipe = child.stdio[3 + i] as NodeJS.WritableStream | null;

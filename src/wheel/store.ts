@@ -21,7 +21,7 @@ import { unpackWheel, type EntryPoint, type UnpackedWheel, type WheelMember } fr
 export const STORE_DIR = 'pystore';
 const ENTRY_SCHEMA = 2;
 const ENTRY_FILE = 'entry.json';
-/** Bytecode compileall writes (and may rewrite). */
+/** Bytecode the compiler writes (and may rewrite). */
 const PYC = /(^|\/)__pycache__\/[^/]+\.pyc$/;
 /** The unpacked files, under the entry. */
 export const FILES_DIR = 'files';
@@ -134,7 +134,7 @@ export class WheelStore {
     const files = path.join(staged.dir, FILES_DIR);
     const known = new Set(staged.unpacked.members.map((m) => m.path));
     // A wheel may ship bytecode of its own (numpy 1.26.4 has a stale __pycache__ file), which
-    // compileall replaces: such members are hashed again, as they are now.
+    // the compiler replaces: such members are hashed again, as they are now.
     const members = staged.unpacked.members.map((m) => {
       if (!PYC.test(m.path)) return m;
       const abs = path.join(files, m.path);
