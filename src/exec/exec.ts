@@ -217,8 +217,19 @@ async function prepareLockedEnvironment(cached: CachedBundle, projectDir: string
     ctx,
   );
   if (locked) ctx.log.info(`exec: the locked environment ${locked.digest} from ${locked.lock} (${Object.keys(locked.packages).length} packages), ${locked.reused ? 'reused, its files checked' : 'installed'}: ${locked.dir}`);
-  else ctx.log.info('exec: the bundle carries no hashed Python lock: the rerun uses the interpreter as it is (repro lock makes one from the snapshot)');
+  else {
+    const conda = await condaEnvironmentFile(projectDir, manifest);
+    if (conda) ctx.log.warn(`exec: the project's environment is a conda one (${conda}): repro does not solve or install conda environments, so the rerun uses the interpreter as it is (--python PATH picks it; the drift check says what differs). A hashed pip lock (repro lock) gives a locked environment.`);
+    else ctx.log.info('exec: the bundle carries no hashed Python lock: the rerun uses the interpreter as it is (repro lock makes one from the snapshot)');
+  }
   return locked;
+}
+
+/** The conda environment file the project runs in (MLproject's conda_env, else conda.yaml or environment.yml at its top), or null. */
+async function condaEnvironmentFile(projectDir: string, manifest: ProjectManifest | null): Promise<string | null> {
+  if (manifest?.mlflowEnvironment?.kind === 'conda_env' && typeof manifest.mlflowEnvironment.value === 'string') return manifest.mlflowEnvironment.value;
+  for (const name of ['conda.yaml', 'conda.yml', 'environment.yml', 'environment.yaml']) if (await fs.stat(path.join(projectDir, name)).then((s) => s.isFile(), () => false)) return name;
+  return null;
 }
 
 /** The bundle's vendored wheels (build --vendor), or null. */

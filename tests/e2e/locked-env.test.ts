@@ -138,3 +138,16 @@ with zipfile.ZipFile(sys.argv[1], "w") as z:
     expect(after.json().result.interpreter.environment.reused).toBe(false);
   });
 });
+
+describe('a conda project', () => {
+  it('is not materialised (no conda solver here): exec says so and runs in the interpreter as it is', async () => {
+    const root = await makeProject({ MLproject: 'name: condaproj\nconda_env: conda.yaml\nentry_points:\n  main:\n    command: "echo ran"\n', 'conda.yaml': 'name: x\ndependencies:\n  - python=3.11\n  - numpy=1.26\n' });
+    expect((await runCli(['snapshot', root, '--python', SYSTEM_PY, '--no-import'])).code).toBe(0);
+    const built = await runCli(['build', root, '--json']);
+    expect(built.code, built.stderr).toBe(0);
+    const r = await runCli(['exec', built.json().result.bundle, 'main', '--backend', 'local', '--out', path.join(tempDir(), 'r'), '--json'], { env: { REPRO_CACHE: tempDir() } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain("exec: the project's environment is a conda one (conda.yaml): repro does not solve or install conda environments, so the rerun uses the interpreter as it is");
+    expect(r.json().result.interpreter.environment).toBeNull();
+  });
+});
