@@ -8,22 +8,16 @@
 // with no network; no .pth or script of a wheel runs outside a sandbox, ever.
 //
 // Cached by an environment digest (the interpreter's real path and version, the platform, the
-// requirements text with its hashes) under <cache>/envs/<digest>. Made in place (a venv is not
-// relocatable) under a lock directory, one maker at a time: concurrent execs wait for it; a maker
-// that died (kill -9) leaves a lock whose pid is gone, and the next exec removes what it left and
-// makes it again. Complete only when its record (<digest>.json, written last) exists, holding the
-// tree's digest; each reuse checks the tree against it (stat-keyed hashes, so an unchanged tree
-// costs a stat per file), and an altered environment is made again, said as a warning.
+// requirements text with its hashes) under <cache>/envs/<digest>, made in place (a venv is not
+// relocatable) once however many execs need it, and checked on each reuse (env-cache.ts).
 import { createHash } from 'node:crypto';
-import { promises as fs, readdirSync, readlinkSync, lstatSync } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
-import { writeFileAtomic } from '../core/atomic-write.js';
 import { canonicalJson } from '../core/canonical-json.js';
 import type { Context } from '../core/context.js';
 import { ReproError } from '../core/errors.js';
 import { sha256OfPath } from '../core/file-read.js';
-import { HashCache } from '../core/hash-cache.js';
 import { compareUtf8 } from '../core/utf8-order.js';
 import { VENDOR_RECORDED_LOCK } from '../bundle/layout.js';
 import { hashedRequirements } from '../dockerfile/install-lock.js';
@@ -39,13 +33,11 @@ import { fileURLToPath } from 'node:url';
 const COMPILE_SCRIPT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'templates', 'compile-bytecode.py');
 import { wheelFits, type InterpreterTags } from '../wheel/tags.js';
 import { runLocal } from './run-local.js';
+import { cachedTree, WAIT_MS } from './env-cache.js';
 import { sandboxInvocation, type Sandbox } from './sandbox.js';
 
 export const ENVS_DIR = 'envs';
 const ENV_SCHEMA = 2;
-/** How long an exec waits for another one making the same environment. */
-const WAIT_MS = 30 * 60 * 1000;
-const POLL_MS = 100;
 
 export interface LockedEnvironment {
   /** <cache>/envs/<digest>: the venv. */
@@ -61,54 +53,8 @@ export interface LockedEnvironment {
   packages: Record<string, string>;
 }
 
-interface EnvRecord {
-  schemaVersion: number;
-  digest: string;
-  lock: string;
-  python: { path: string; version: string | null };
-  tree: string;
-  files: number;
-}
-
 function envDigest(python: PlannedInterpreter, realPython: string, platform: string, requirements: string): string {
   return `sha256:${createHash('sha256').update(canonicalJson({ schema: ENV_SCHEMA, python: { path: realPython, version: python.version }, platform, requirements })).digest('hex')}`;
-}
-
-// --- the tree's digest ------------------------------------------------------------------------
-
-
-/** sha256 of "<type> <mode> <size> <sha256|target> <path>\n" for every entry, in byte order, and the count. */
-async function treeDigest(dir: string, hashRoot: string, nowMs: number, known?: ReadonlyMap<string, string>): Promise<{ digest: string; files: number }> {
-  const hashes = await new HashCache(hashRoot).load();
-  const h = createHash('sha256');
-  let files = 0;
-  const walk = (rel: string) => {
-    const names = readdirSync(path.join(dir, rel)).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
-    for (const name of names) {
-      const r = rel === '' ? name : `${rel}/${name}`;
-      const abs = path.join(dir, r);
-      const st = lstatSync(abs);
-      const mode = (st.mode & 0o777).toString(8);
-      files++;
-      if (st.isSymbolicLink()) h.update(`l ${mode} 0 ${readlinkSync(abs)} ${r}\n`);
-      else if (st.isDirectory()) {
-        h.update(`d ${mode} 0 - ${r}\n`);
-        walk(r);
-      } else if (st.isFile()) {
-        const key = { size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino };
-        let sha = hashes.get(r, key);
-        if (sha === undefined) {
-          sha = known?.get(r) ?? sha256OfPath(abs);
-          hashes.set(r, key, sha);
-        }
-        h.update(`f ${mode} ${st.size} ${sha} ${r}\n`);
-      } else h.update(`s ${mode} 0 - ${r}\n`);
-    }
-  };
-  walk('');
-  hashes.settle();
-  await hashes.save(nowMs);
-  return { digest: `sha256:${h.digest('hex')}`, files };
 }
 
 // --- what is installed, without running Python --------------------------------------------------
@@ -129,43 +75,6 @@ export async function installedDistributions(envDir: string): Promise<Record<str
     }
   }
   return Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : 1)));
-}
-
-// --- one maker at a time --------------------------------------------------------------------------
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** Takes the lock directory, or returns false when a live maker holds it; a dead maker's lock is taken over. */
-async function tryLock(lockDir: string): Promise<boolean> {
-  try {
-    await fs.mkdir(lockDir);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    const pid = Number(await fs.readFile(path.join(lockDir, 'pid'), 'utf8').catch(() => 'NaN'));
-    const age = await fs.stat(lockDir).then((s) => Date.now() - s.mtimeMs, () => 0);
-    // A lock without a pid yet is a maker between mkdir and its write: young, it is alive.
-    if ((Number.isInteger(pid) && pid > 0 && alive(pid)) || (!Number.isInteger(pid) && age < 10_000)) return false;
-    await fs.rm(lockDir, { recursive: true, force: true });
-    return tryLock(lockDir);
-  }
-  await fs.writeFile(path.join(lockDir, 'pid'), String(process.pid));
-  return true;
-}
-
-async function readRecord(file: string): Promise<EnvRecord | null> {
-  try {
-    const r = JSON.parse(await fs.readFile(file, 'utf8')) as EnvRecord;
-    return r.schemaVersion === ENV_SCHEMA && typeof r.tree === 'string' ? r : null;
-  } catch {
-    return null;
-  }
 }
 
 export interface EnvironmentRequest {
@@ -367,47 +276,24 @@ export async function lockedEnvironment(request: EnvironmentRequest, ctx: Contex
   if (recorded) ctx.log.info(`exec: the project's lock has no hashes; the environment is installed from the ones build --record-hashes recorded (${VENDOR_RECORDED_LOCK}, trust on first use)`);
   const realPython = await fs.realpath(request.interpreter.base).catch(() => request.interpreter.base);
   const digest = envDigest(request.interpreter, realPython, request.platform, requirements.text);
-  const root = path.join(request.cacheRoot, ENVS_DIR);
-  await fs.mkdir(root, { recursive: true });
-  const hex = digest.slice('sha256:'.length);
-  const dir = path.join(root, hex);
-  const recordFile = path.join(root, `${hex}.json`);
-  const lockDir = path.join(root, `${hex}.lock`);
-  const hashRoot = path.join(root, `${hex}.hashes`);
-  const result = async (reused: boolean): Promise<LockedEnvironment> => ({ dir, python: path.join(dir, 'bin', 'python'), digest, lock: requirements.lock, reused, packages: await installedDistributions(dir) });
-  const started = Date.now();
-  for (;;) {
-    const record = await readRecord(recordFile);
-    if (record) {
-      const now = await treeDigest(dir, hashRoot, ctx.now().getTime()).catch(() => null);
-      if (now && now.digest === record.tree) return result(true);
-      ctx.log.warn(`exec: the locked environment ${dir} changed since it was made (${now ? `${now.files} entries now, ${record.files} then` : 'unreadable'}): made again`);
-    }
-    if (await tryLock(lockDir)) {
-      try {
-        // Another exec may have finished it while this one waited for the lock.
-        const again = await readRecord(recordFile);
-        if (again && !record) {
-          const now = await treeDigest(dir, hashRoot, ctx.now().getTime()).catch(() => null);
-          if (now && now.digest === again.tree) return result(true);
-        }
-        await fs.rm(recordFile, { force: true });
-        await fs.rm(hashRoot, { recursive: true, force: true });
-        const made = await makeEnvironment(dir, requirements, request, ctx);
-        // The files linked from the store are not read again: their hashes are the store's (each
-        // entry unpacked and hashed by this exec, or found with every file as it was published).
-        // The rest (the venv's own files, scripts, RECORD) are hashed. The record then holds the
-        // tree each reuse checks, stat-keyed.
-        const tree = await treeDigest(dir, hashRoot, ctx.now().getTime(), made.linked);
-        ctx.log.info(`exec: the locked environment holds ${made.wheels} wheels (${made.unpacked} unpacked now, ${made.wheels - made.unpacked} from the store)`);
-        const written: EnvRecord = { schemaVersion: ENV_SCHEMA, digest, lock: requirements.lock, python: { path: realPython, version: request.interpreter.version }, tree: tree.digest, files: tree.files };
-        await writeFileAtomic(recordFile, canonicalJson(written));
-        return result(false);
-      } finally {
-        await fs.rm(lockDir, { recursive: true, force: true });
-      }
-    }
-    if (Date.now() - started > WAIT_MS) throw new ReproError('E_ENV', `another exec has been making the locked environment ${dir} for ${WAIT_MS / 60000} minutes`, { hint: `If no exec is running, remove ${lockDir} and try again.` });
-    await new Promise((r) => setTimeout(r, POLL_MS));
-  }
+  let made: Made | null = null;
+  const { dir, reused } = await cachedTree({
+    root: path.join(request.cacheRoot, ENVS_DIR),
+    digest,
+    schema: ENV_SCHEMA,
+    record: { lock: requirements.lock, python: { path: realPython, version: request.interpreter.version } },
+    what: 'the locked environment',
+    // The files linked from the store are not read again: their hashes are the store's (each
+    // entry unpacked and hashed by this exec, or found with every file as it was published). The
+    // rest (the venv's own files, scripts, RECORD) are hashed.
+    make: async (d) => {
+      made = await makeEnvironment(d, requirements, request, ctx);
+      return { known: made.linked };
+    },
+    log: ctx.log,
+    nowMs: () => ctx.now().getTime(),
+  });
+  const m = made as Made | null;
+  if (m) ctx.log.info(`exec: the locked environment holds ${m.wheels} wheels (${m.unpacked} unpacked now, ${m.wheels - m.unpacked} from the store)`);
+  return { dir, python: path.join(dir, 'bin', 'python'), digest, lock: requirements.lock, reused, packages: await installedDistributions(dir) };
 }

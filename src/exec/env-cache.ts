@@ -1,0 +1,154 @@
+// A cached environment folder (the locked Python environment, the locked node_modules): made once
+// under <root>/<hex>, shared by every exec that needs the same one. Made in place under a lock
+// directory, one maker at a time: concurrent execs wait for it; a maker that died (kill -9) leaves
+// a lock whose pid is gone, and the next exec removes what it left and makes it again. Complete
+// only when its record (<hex>.json, written last) exists, holding the tree's digest; each reuse
+// checks the tree against it (stat-keyed hashes, so an unchanged tree costs a stat per file), and
+// an altered environment is made again, said as a warning.
+import { createHash } from 'node:crypto';
+import { promises as fs, lstatSync, readdirSync, readlinkSync } from 'node:fs';
+import path from 'node:path';
+import { writeFileAtomic } from '../core/atomic-write.js';
+import { canonicalJson } from '../core/canonical-json.js';
+import type { Logger } from '../core/context.js';
+import { ReproError } from '../core/errors.js';
+import { sha256OfPath } from '../core/file-read.js';
+import { HashCache } from '../core/hash-cache.js';
+
+/** How long an exec waits for another one making the same environment. */
+export const WAIT_MS = 30 * 60 * 1000;
+const POLL_MS = 100;
+
+/** sha256 of "<type> <mode> <size> <sha256|target> <path>\n" for every entry, in byte order, and the count. Files in `known` (a maker's own hashes) are not read. */
+export async function treeDigest(dir: string, hashRoot: string, nowMs: number, known?: ReadonlyMap<string, string>): Promise<{ digest: string; files: number }> {
+  const hashes = await new HashCache(hashRoot).load();
+  const h = createHash('sha256');
+  let files = 0;
+  const walk = (rel: string) => {
+    const names = readdirSync(path.join(dir, rel)).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    for (const name of names) {
+      const r = rel === '' ? name : `${rel}/${name}`;
+      const abs = path.join(dir, r);
+      const st = lstatSync(abs);
+      const mode = (st.mode & 0o777).toString(8);
+      files++;
+      if (st.isSymbolicLink()) h.update(`l ${mode} 0 ${readlinkSync(abs)} ${r}\n`);
+      else if (st.isDirectory()) {
+        h.update(`d ${mode} 0 - ${r}\n`);
+        walk(r);
+      } else if (st.isFile()) {
+        const key = { size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino };
+        let sha = hashes.get(r, key);
+        if (sha === undefined) {
+          sha = known?.get(r) ?? sha256OfPath(abs);
+          hashes.set(r, key, sha);
+        }
+        h.update(`f ${mode} ${st.size} ${sha} ${r}\n`);
+      } else h.update(`s ${mode} 0 - ${r}\n`);
+    }
+  };
+  walk('');
+  hashes.settle();
+  await hashes.save(nowMs);
+  return { digest: `sha256:${h.digest('hex')}`, files };
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Takes the lock directory, or returns false when a live maker holds it; a dead maker's lock is taken over. */
+async function tryLock(lockDir: string): Promise<boolean> {
+  try {
+    await fs.mkdir(lockDir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    const pid = Number(await fs.readFile(path.join(lockDir, 'pid'), 'utf8').catch(() => 'NaN'));
+    const age = await fs.stat(lockDir).then((s) => Date.now() - s.mtimeMs, () => 0);
+    // A lock without a pid yet is a maker between mkdir and its write: young, it is alive.
+    if ((Number.isInteger(pid) && pid > 0 && alive(pid)) || (!Number.isInteger(pid) && age < 10_000)) return false;
+    await fs.rm(lockDir, { recursive: true, force: true });
+    return tryLock(lockDir);
+  }
+  await fs.writeFile(path.join(lockDir, 'pid'), String(process.pid));
+  return true;
+}
+
+interface TreeRecord {
+  schemaVersion: number;
+  digest: string;
+  tree: string;
+  files: number;
+  [k: string]: unknown;
+}
+
+async function readRecord(file: string, schema: number): Promise<TreeRecord | null> {
+  try {
+    const r = JSON.parse(await fs.readFile(file, 'utf8')) as TreeRecord;
+    return r.schemaVersion === schema && typeof r.tree === 'string' ? r : null;
+  } catch {
+    return null;
+  }
+}
+
+export interface CachedTreeRequest {
+  /** Where environments of this kind live (<cache>/envs, <cache>/node-envs). */
+  root: string;
+  /** sha256:<hex> of what the environment is made from. */
+  digest: string;
+  schema: number;
+  /** Fields the record keeps beside the tree's digest (the lock, the interpreter). */
+  record: Record<string, unknown>;
+  /** Words for messages: "the locked environment". */
+  what: string;
+  /** Makes the environment in the (emptied) folder; the hashes it already knows need not be read again. */
+  make: (dir: string) => Promise<{ known?: ReadonlyMap<string, string> }>;
+  log: Logger;
+  nowMs: () => number;
+}
+
+/** The environment's folder: reused when its tree is intact, else made (once, whatever the number of concurrent execs). */
+export async function cachedTree(request: CachedTreeRequest): Promise<{ dir: string; reused: boolean }> {
+  const { root, digest, schema } = request;
+  await fs.mkdir(root, { recursive: true });
+  const hex = digest.slice('sha256:'.length);
+  const dir = path.join(root, hex);
+  const recordFile = path.join(root, `${hex}.json`);
+  const lockDir = path.join(root, `${hex}.lock`);
+  const hashRoot = path.join(root, `${hex}.hashes`);
+  const started = Date.now();
+  for (;;) {
+    const record = await readRecord(recordFile, schema);
+    if (record) {
+      const now = await treeDigest(dir, hashRoot, request.nowMs()).catch(() => null);
+      if (now && now.digest === record.tree) return { dir, reused: true };
+      request.log.warn(`exec: ${request.what} ${dir} changed since it was made (${now ? `${now.files} entries now, ${record.files} then` : 'unreadable'}): made again`);
+    }
+    if (await tryLock(lockDir)) {
+      try {
+        // Another exec may have finished it while this one waited for the lock.
+        const again = await readRecord(recordFile, schema);
+        if (again && !record) {
+          const now = await treeDigest(dir, hashRoot, request.nowMs()).catch(() => null);
+          if (now && now.digest === again.tree) return { dir, reused: true };
+        }
+        await fs.rm(recordFile, { force: true });
+        await fs.rm(hashRoot, { recursive: true, force: true });
+        const made = await request.make(dir);
+        const tree = await treeDigest(dir, hashRoot, request.nowMs(), made.known);
+        const written: TreeRecord = { ...request.record, schemaVersion: schema, digest, tree: tree.digest, files: tree.files };
+        await writeFileAtomic(recordFile, canonicalJson(written));
+        return { dir, reused: false };
+      } finally {
+        await fs.rm(lockDir, { recursive: true, force: true });
+      }
+    }
+    if (Date.now() - started > WAIT_MS) throw new ReproError('E_ENV', `another exec has been making ${request.what} ${dir} for ${WAIT_MS / 60000} minutes`, { hint: `If no exec is running, remove ${lockDir} and try again.` });
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+}
