@@ -17,9 +17,9 @@ import { parseSourceDateEpoch } from '../intake/source-date.js';
 import { writeBundle } from '../bundle/write.js';
 import type { ManifestContent } from '../bundle/tar-frames.js';
 import { generateMlproject, loadProject, type LoadedProject } from '../project/load.js';
-import { bundleFileName, DOCKERFILE_PATH, KEPT_REFERENCE_RUN, REFERENCE_RUN_PATH, SNAPSHOT_FILE, VENDOR_PYTHON_DIR, VENDOR_RECORDED_LOCK } from '../bundle/layout.js';
+import { bundleFileName, DOCKERFILE_PATH, KEPT_REFERENCE_RUN, REFERENCE_RUN_PATH, SNAPSHOT_FILE, VENDOR_NODE_DIR, VENDOR_PYTHON_DIR, VENDOR_RECORDED_LOCK } from '../bundle/layout.js';
 import { cacheRoot } from '../core/cache-root.js';
-import { vendorWheels, type Vendored } from './vendor.js';
+import { vendorNode, vendorWheels, type Vendored, type VendoredNode } from './vendor.js';
 import { promises as fs } from 'node:fs';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { parseSnapshot } from '../snapshot/io.js';
@@ -102,6 +102,7 @@ export interface BuildPlan {
   credentialsRemoved: Array<{ path: string; removed: number }>;
   namesNormalized: Array<{ source: string; path: string }>;
   vendored: Vendored | null;
+  vendoredNode: VendoredNode | null;
 }
 
 export interface BuildResult {
@@ -142,6 +143,8 @@ export interface BuildResult {
   namesNormalized: Array<{ source: string; path: string }>;
   /** --vendor: the lock, the interpreter fetched for, and each wheel carried under vendor/python/. */
   vendor: { lock: string; python: { path: string; version: string | null }; wheels: Array<{ file: string; sha256: string; size: number; package: string }>; recordedHashes: boolean } | null;
+  /** --vendor: the npm lock and each tarball carried under vendor/node/. */
+  vendorNode: { lock: string; tarballs: Array<{ file: string; name: string; version: string; integrity: string; size: number }> } | null;
   durationMs: number;
 }
 
@@ -198,10 +201,18 @@ export async function planBuild(options: BuildOptions, ctx: Context): Promise<Bu
   for (const [name, d] of rootFiles) content.entries.addContent(name, d, 0o644);
   // --vendor: the lock's wheels, checked against it, read from the store like project files.
   const pythonEnv = project?.mlflowEnvironment?.kind === 'python_env' && typeof project.mlflowEnvironment.value === 'string' ? project.mlflowEnvironment.value : null;
-  const vendored = options.vendor ? await vendorWheels({ root, lockfile: project?.environment.lockfile ?? null, python: options.python, cacheRoot: cacheRoot(ctx.env), recordHashes: options.recordHashes, pythonEnv }, ctx) : null;
+  const vendoredNode = options.vendor ? await vendorNode(root, cacheRoot(ctx.env), ctx) : null;
+  const vendored = options.vendor ? await vendorWheels({ root, lockfile: project?.environment.lockfile ?? null, python: options.python, cacheRoot: cacheRoot(ctx.env), recordHashes: options.recordHashes, pythonEnv, optional: vendoredNode !== null }, ctx) : null;
   let totalBytes = content.totalBytes;
   // Each entry's parent directory comes before it (readers refuse a bundle where it does not).
-  if (vendored) for (const dir of VENDOR_PYTHON_DIR.split('/').map((_, i, parts) => parts.slice(0, i + 1).join('/'))) content.entries.addDirectory(dir);
+  const vendorDirs = new Set([...(vendored ? [VENDOR_PYTHON_DIR] : []), ...(vendoredNode ? [VENDOR_NODE_DIR] : [])].flatMap((d) => d.split('/').map((_, i, parts) => parts.slice(0, i + 1).join('/'))));
+  for (const dir of [...vendorDirs].sort()) content.entries.addDirectory(dir);
+  for (const t of vendoredNode?.tarballs ?? []) {
+    const st = await fs.stat(t.source);
+    const row = content.entries.addFile(`${VENDOR_NODE_DIR}/${t.file}`, path.relative(root, t.source), 0o644, { size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino });
+    content.entries.setSha256(row, t.sha256);
+    totalBytes += st.size;
+  }
   for (const w of vendored?.wheels ?? []) {
     const st = await fs.stat(w.source);
     const row = content.entries.addFile(`${VENDOR_PYTHON_DIR}/${w.file}`, path.relative(root, w.source), 0o644, { size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino });
@@ -261,6 +272,7 @@ export async function planBuild(options: BuildOptions, ctx: Context): Promise<Bu
     credentialsRemoved: content.credentialsRemoved,
     namesNormalized: content.namesNormalized,
     vendored,
+    vendoredNode,
   };
 }
 
@@ -301,6 +313,7 @@ export async function applyBuild(plan: BuildPlan, ctx: Context): Promise<BuildRe
     hashCache: { hits: plan.cache.hits, misses: plan.cache.misses },
     credentialsRemoved: plan.credentialsRemoved,
     namesNormalized: plan.namesNormalized,
+    vendorNode: plan.vendoredNode ? { lock: plan.vendoredNode.lock, tarballs: plan.vendoredNode.tarballs.map((t) => ({ file: t.file, name: t.package.name, version: t.package.version, integrity: t.package.integrity, size: t.size })) } : null,
     vendor: plan.vendored ? { lock: plan.vendored.lock, python: plan.vendored.python, wheels: plan.vendored.wheels.map(({ file, sha256, size, package: pkg }) => ({ file, sha256, size, package: pkg })), recordedHashes: plan.vendored.recorded !== null } : null,
     durationMs: ctx.now().getTime() - plan.startedAt,
   };

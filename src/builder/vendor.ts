@@ -14,7 +14,9 @@ import { compareUtf8 } from '../core/utf8-order.js';
 import { normalizeName } from '../lockfile/requirements.js';
 import { planInterpreter } from '../snapshot/find-python.js';
 import { parseSnapshot } from '../snapshot/io.js';
-import { SNAPSHOT_FILE, VENDOR_PYTHON_DIR, VENDOR_RECORDED_LOCK } from '../bundle/layout.js';
+import { SNAPSHOT_FILE, VENDOR_NODE_DIR, VENDOR_PYTHON_DIR, VENDOR_RECORDED_LOCK } from '../bundle/layout.js';
+import { fetchTarballs, type FetchedTarball } from '../npm/fetch.js';
+import { npmLockOf, npmLockPackages } from '../npm/lock.js';
 import { fetchLockedWheels, type FetchedWheel } from '../wheel/fetch.js';
 
 /** A wheel the bundle carries (the entry is vendor/python/<file>). */
@@ -38,13 +40,19 @@ export interface VendorRequest {
   recordHashes?: boolean;
   /** The MLproject's python_env file, when it names one. */
   pythonEnv?: string | null;
+  /** The project has something else to vendor (an npm lock): no Python lock is then no error. */
+  optional?: boolean;
 }
 
 /** Fetches and checks the lock's wheels for the snapshot's interpreter, into the store. */
-export async function vendorWheels(request: VendorRequest, ctx: Context): Promise<Vendored> {
+export async function vendorWheels(request: VendorRequest, ctx: Context): Promise<Vendored | null> {
   const hashed = await hashedRequirements(request.root, request.lockfile);
   // Without --record-hashes the pins only shape the message: a range there is no reason to fail differently.
   const pinned = hashed ? null : request.recordHashes ? await pinnedRequirements(request.root, request.lockfile, request.pythonEnv ?? null) : await pinnedRequirements(request.root, request.lockfile, request.pythonEnv ?? null).catch(() => null);
+  if (!hashed && !(pinned && request.recordHashes) && request.optional) {
+    if (pinned) ctx.log.warn(`build: --vendor: ${pinned.lock} pins Python packages without hashes: not vendored (--record-hashes records them)`);
+    return null;
+  }
   if (!hashed && !(pinned && request.recordHashes)) {
     throw new ReproError('E_CONFIG', pinned ? `--vendor needs a hashed Python lock, and ${pinned.lock} pins ${pinned.pins.length} package${pinned.pins.length === 1 ? '' : 's'} without hashes` : '--vendor needs a hashed Python lock, and the project has none', {
       hint: pinned ? `Record the hashes the index serves now with --record-hashes (trust on first use, said in the bundle), or lock with hashes: repro lock, uv pip compile --generate-hashes.` : 'Make one from the snapshot with `repro lock` (or pip-compile --generate-hashes, uv lock), then build again.',
@@ -74,4 +82,20 @@ export function recordedLock(from: string, pins: readonly Pin[], wheels: readonl
     lines.push(`${normalizeName(p.name)}==${p.version}${got.map((w) => ` --hash=sha256:${w.sha256}`).join('')}${p.marker ? ` ; ${p.marker}` : ''}`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** The npm tarballs build --vendor carries: the project's npm lock and each tarball, checked against its integrity. */
+export interface VendoredNode {
+  lock: string;
+  tarballs: FetchedTarball[];
+}
+
+/** Fetches every registry tarball the project's npm lock installs, each checked against its integrity; null without an npm lock. */
+export async function vendorNode(root: string, cacheRoot: string, ctx: Context): Promise<VendoredNode | null> {
+  const found = await npmLockOf(root);
+  if (!found) return null;
+  const packages = npmLockPackages(found.text, found.lock);
+  const tarballs = await fetchTarballs(packages, found.lock, cacheRoot, ctx.log, 'build: --vendor');
+  ctx.log.info(`build: --vendor: ${tarballs.length} npm tarballs (${(tarballs.reduce((n, t) => n + t.size, 0) / 1024 / 1024).toFixed(1)} MiB) go into ${VENDOR_NODE_DIR}/`);
+  return { lock: found.lock, tarballs };
 }

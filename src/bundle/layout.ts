@@ -29,6 +29,8 @@ export const EXPORTED_VCS_REQUIREMENTS = 'repro.requirements-vcs.txt';
 
 /** Where `build --vendor` carries the wheels of the project's hashed lock: exec installs its locked environment from them, offline. */
 export const VENDOR_PYTHON_DIR = 'vendor/python';
+/** Where `build --vendor` carries the npm tarballs of the project's package-lock.json: exec installs node_modules from them, offline. */
+export const VENDOR_NODE_DIR = 'vendor/node';
 /** The hashes `build --vendor --record-hashes` recorded (trust on first use) for a project whose lock has none: exec and the image install from it. */
 export const VENDOR_RECORDED_LOCK = 'vendor/requirements.lock.txt';
 

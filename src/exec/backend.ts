@@ -48,6 +48,8 @@ export interface BackendRun {
   stderr: NodeJS.WritableStream;
   /** The rerun's one interpreter (local backend): what `python` and `python3` run; null when the project records no Python, or in a container (the image's). */
   interpreter?: PlannedInterpreter | null;
+  /** The locked node_modules (local backend): the entry point sees it, read-only, as the project's node_modules. */
+  nodeModules?: string | null;
 }
 
 /** What a run may use: wall time, processes, memory, the size of any file it writes (null: no limit). */

@@ -5,7 +5,8 @@
 // directory. 5. The run record (run.json) names the outputs' hashes and, when the bundle carries
 // a reference run, whether they reproduced.
 import path from 'node:path';
-import { PROJECT_PREFIX, VENDOR_PYTHON_DIR, VENDOR_RECORDED_LOCK } from '../bundle/layout.js';
+import { PROJECT_PREFIX, VENDOR_NODE_DIR, VENDOR_PYTHON_DIR, VENDOR_RECORDED_LOCK } from '../bundle/layout.js';
+import { lockedNodeModules, type NodeEnvironment } from './node-environment.js';
 import { promises as fs } from 'node:fs';
 import { DEFAULT_LIMITS, type TarLimits } from '../bundle/limits.js';
 import { writeFileAtomic } from '../core/atomic-write.js';
@@ -104,6 +105,7 @@ export async function runExec(options: ExecOptions, ctx: Context): Promise<ExecR
   // In a locked environment the entry point runs its python; the drift check describes the base
   // interpreter (a host program) with the environment's packages, read from its files: no
   // environment's Python runs outside the sandbox.
+  const nodeEnv = backend.kind === 'local' && options.environment !== 'host' ? await prepareNodeModules(cached, projectDir, ctx) : null;
   const interpreter = base && locked ? { ...base, path: locked.python, prefixes: [locked.dir, ...base.prefixes], reason: `${base.reason}, in the locked environment` } : base;
   const env = runEnvironment(backend, manifest, original, cached.manifest.sourceDateEpoch, options.passEnv ?? [], ctx.env);
   // Docker: the image is built first, and the drift check's Python is the image's, probed in a
@@ -115,7 +117,7 @@ export async function runExec(options: ExecOptions, ctx: Context): Promise<ExecR
   // 4. run
   const specs = outputSpecs(manifest, options.outputs);
   const log = new LogTail();
-  const run = await planRun(cached, bundleFile, projectDir, manifest, rendered, { ...options, stdout: log.tee(options.stdout), stderr: log.tee(options.stderr) }, specs, backend, env, interpreter, ctx);
+  const run = { ...(await planRun(cached, bundleFile, projectDir, manifest, rendered, { ...options, stdout: log.tee(options.stdout), stderr: log.tee(options.stderr) }, specs, backend, env, interpreter, ctx)), nodeModules: nodeEnv?.nodeModules ?? null };
   const started = ctx.now();
   const result: BackendResult = backend.kind === 'docker' ? await runDocker(run, backend.docker, ctx, image ?? undefined) : await runLocalBackend(run, backend.sandbox, ctx);
   const ended = ctx.now();
@@ -223,6 +225,14 @@ async function prepareLockedEnvironment(cached: CachedBundle, projectDir: string
     else ctx.log.info('exec: the bundle carries no hashed Python lock: the rerun uses the interpreter as it is (repro lock makes one from the snapshot)');
   }
   return locked;
+}
+
+/** The bundle's locked node_modules (exec/node-environment.ts), said in the log; null when it carries no npm lock. */
+async function prepareNodeModules(cached: CachedBundle, projectDir: string, ctx: Context): Promise<NodeEnvironment | null> {
+  const tarballs = path.join(cached.dir, VENDOR_NODE_DIR);
+  const node = await lockedNodeModules({ projectDir, cacheRoot: cacheRoot(ctx.env), tarballsDir: (await fs.stat(tarballs).then((s) => s.isDirectory(), () => false)) ? tarballs : null }, ctx);
+  if (node) ctx.log.info(`exec: the locked node_modules ${node.digest} from ${node.lock} (${node.packages} packages), ${node.reused ? 'reused, its files checked' : 'installed'}: ${node.nodeModules}`);
+  return node;
 }
 
 /** The conda environment file the project runs in (MLproject's conda_env, else conda.yaml or environment.yml at its top), or null. */

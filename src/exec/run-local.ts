@@ -20,6 +20,14 @@ export async function runLocalBackend(run: BackendRun, sandbox: Sandbox | null, 
   await copyProject(run.projectDir, run.workDir)
     .then(async () => {
       for (const d of run.outputDirs) await fs.mkdir(path.join(run.workDir, d), { recursive: true });
+      // The locked node_modules is the project's: in the sandbox a read-only mount over this
+      // folder, unconfined a link to it; either made before the copy is done, so it is no output.
+      if (run.nodeModules) {
+        const at = path.join(run.workDir, 'node_modules');
+        await fs.rm(at, { recursive: true, force: true });
+        if (sandbox) await fs.mkdir(at);
+        else await fs.symlink(run.nodeModules, at);
+      }
     })
     .catch(async (err) => {
       await fs.rm(run.runDir, { recursive: true, force: true }); // nothing ran: leave nothing behind
@@ -36,7 +44,7 @@ export async function runLocalBackend(run: BackendRun, sandbox: Sandbox | null, 
   if (run.interpreter && !sandbox) await writeShims(bin, run.interpreter.path);
   const env = run.interpreter ? { ...run.env, PATH: [bin, run.env.PATH].filter(Boolean).join(':') } : run.env;
   const invocation = sandbox
-    ? sandboxInvocation(sandbox.bwrap, { runDir: path.dirname(run.workDir), workDir: run.workDir, network: run.network, env, shell: run.shell, command: run.command, readPaths: run.readPaths, prefix, interpreter: run.interpreter ?? undefined }, ids)
+    ? sandboxInvocation(sandbox.bwrap, { runDir: path.dirname(run.workDir), workDir: run.workDir, network: run.network, env, shell: run.shell, command: run.command, readPaths: run.readPaths, prefix, interpreter: run.interpreter ?? undefined, overlays: run.nodeModules ? [{ source: run.nodeModules, dest: path.join(run.workDir, 'node_modules') }] : [] }, ids)
     : { argv: [...prefix, ...run.shell, run.command], env, fds: [] };
   const { exitCode, timedOut, usage } = await runLocal({ argv: invocation.argv, command: run.command, cwd: run.workDir, env: invocation.env, fds: invocation.fds, stdout: run.stdout, stderr: run.stderr, timeLimitMs: run.resources.timeLimitMs });
   return { exitCode, image: null, notEnforced, timedOut, copiedAt, usage };

@@ -79,6 +79,8 @@ export interface SandboxedCommand {
   prefix?: readonly string[];
   /** The rerun's one interpreter (snapshot/find-python.ts): its prefixes readable, `python` and `python3` in INTERPRETER_BIN run it. */
   interpreter?: { path: string; prefixes: readonly string[] };
+  /** Folders of this machine shown read-only at a path inside the run directory (the locked node_modules as the project's). */
+  overlays?: ReadonlyArray<{ source: string; dest: string }>;
 }
 
 /** Where the rerun's `python` and `python3` are, inside the sandbox: first on the entry point's PATH. */
@@ -165,6 +167,8 @@ export function sandboxInvocation(bwrap: string, run: SandboxedCommand, who: { u
     });
   }
   args.push('--bind', run.runDir, run.runDir);
+  // After the run directory: these are mounted over folders of it, read-only.
+  for (const o of run.overlays ?? []) args.push('--ro-bind', o.source, o.dest);
   args.push('--dir', path.posix.dirname(ENTRY_SCRIPT), '--ro-bind-data', '6', ENTRY_SCRIPT);
   args.push('--chdir', run.workDir, '--unshare-all');
   if (run.network !== 'none') args.push('--share-net');

@@ -12,8 +12,10 @@ declare module '@npmcli/arborist' {
     inBundle?: boolean;
   }
   export default class Arborist {
-    constructor(options: { path: string });
+    constructor(options: { path: string; offline?: boolean; ignoreScripts?: boolean; audit?: boolean; fund?: boolean; cache?: string; binLinks?: boolean; registry?: string });
     loadVirtual(): Promise<{ inventory: Map<string, ArboristNode> }>;
+    /** npm ci's install: the tree the lock describes, written to node_modules. */
+    reify(options?: { save?: boolean }): Promise<unknown>;
   }
 }
 

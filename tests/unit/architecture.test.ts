@@ -24,7 +24,7 @@ const LEVELS: string[][] = [
   ['diff'],
   ['snapshot'],
   ['pyindex'],
-  ['wheel'],
+  ['wheel', 'npm'],
   ['lockfile'],
   ['intake'],
   ['bundle'],

@@ -1,0 +1,85 @@
+// Fetching the tarballs an npm lock installs (lock.ts) into a content-addressed store,
+// <cache>/npm/<sha512 hex>.tgz, each checked against the lock's integrity with ssri before it is
+// kept: a tarball that does not match is E_INTEGRITY (exit 4) naming the package, the integrity
+// expected and the one got, and nothing is written. Credentials in a URL are sent as the URL
+// carries them and never written anywhere.
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import ssri from 'ssri';
+import type { Logger } from '../core/context.js';
+import { ReproError } from '../core/errors.js';
+import { stripCredentials } from '../secrets/rules.js';
+import { tarballName, type NpmLockPackage } from './lock.js';
+
+export const NPM_STORE_DIR = 'npm';
+/** No npm tarball is larger (the registry's own limit is far below). */
+const MAX_TARBALL_BYTES = 1024 * 1024 * 1024;
+
+export interface FetchedTarball {
+  package: NpmLockPackage;
+  /** Its vendored file name. */
+  file: string;
+  /** Its path in the store. */
+  source: string;
+  size: number;
+  sha256: string;
+}
+
+async function download(url: string): Promise<Buffer> {
+  const u = new URL(url);
+  const headers: Record<string, string> = {};
+  if (u.username || u.password) headers.authorization = `Basic ${Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64')}`;
+  u.username = '';
+  u.password = '';
+  const res = await fetch(u, { headers, signal: AbortSignal.timeout(120_000) });
+  if (!res.ok) throw new Error(`HTTP ${res.status}`);
+  const declared = Number(res.headers.get('content-length') ?? '0');
+  if (declared > MAX_TARBALL_BYTES) throw new Error(`the server declares ${declared} bytes`);
+  const bytes = Buffer.from(await res.arrayBuffer());
+  if (bytes.length > MAX_TARBALL_BYTES) throw new Error(`more than ${MAX_TARBALL_BYTES} bytes`);
+  return bytes;
+}
+
+/** Fetches (or finds in the store) every package's tarball, checked against its integrity. */
+export async function fetchTarballs(packages: readonly NpmLockPackage[], lock: string, cacheRoot: string, log: Logger, who: string): Promise<FetchedTarball[]> {
+  const store = path.join(cacheRoot, NPM_STORE_DIR);
+  await fs.mkdir(store, { recursive: true });
+  const byFile = new Map<string, NpmLockPackage>();
+  for (const p of packages) if (!byFile.has(tarballName(p))) byFile.set(tarballName(p), p);
+  const unique = [...byFile.values()];
+  log.info(`${who}: fetching the ${unique.length} npm tarballs of ${lock}, each checked against its integrity`);
+  const out: FetchedTarball[] = [];
+  let next = 0;
+  await Promise.all(Array.from({ length: 8 }, async () => {
+    while (next < unique.length) {
+      const p = unique[next++]!;
+      const integrity = ssri.parse(p.integrity);
+      const algo = integrity.pickAlgorithm();
+      const hex = Buffer.from(integrity[algo]![0]!.digest, 'base64').toString('hex');
+      const source = path.join(store, `${algo}-${hex}.tgz`);
+      let bytes: Buffer | null = await fs.readFile(source).catch(() => null);
+      if (!bytes || !ssri.checkData(bytes, integrity)) {
+        let got: Buffer;
+        try {
+          got = await download(p.resolved);
+        } catch (err) {
+          throw new ReproError('E_ENV', `${who}: ${p.name}@${p.version}: ${stripCredentials(p.resolved)} could not be fetched (${(err as Error).message}): nothing was written`, { hint: 'Check the network and the registry the lock names.', details: { package: p.name, url: stripCredentials(p.resolved) } });
+        }
+        if (!ssri.checkData(got, integrity)) {
+          const actual = ssri.fromData(got, { algorithms: [algo] }).toString();
+          throw new ReproError('E_INTEGRITY', `${lock}: ${p.name}@${p.version}: the tarball the registry served does not match the lock (expected ${p.integrity}, got ${actual}): nothing was written`, {
+            hint: 'The registry serves other bytes than the ones locked: lock again from a trusted registry, or find out who changed the package.',
+            details: { lockfile: lock, package: p.name, expected: p.integrity, got: actual },
+          });
+        }
+        bytes = got;
+        const tmp = `${source}.${process.pid}.tmp`;
+        await fs.writeFile(tmp, got);
+        await fs.rename(tmp, source);
+      }
+      out.push({ package: p, file: tarballName(p), source, size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') });
+    }
+  }));
+  return out.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+}
