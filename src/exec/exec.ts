@@ -105,7 +105,7 @@ export async function runExec(options: ExecOptions, ctx: Context): Promise<ExecR
   // In a locked environment the entry point runs its python; the drift check describes the base
   // interpreter (a host program) with the environment's packages, read from its files: no
   // environment's Python runs outside the sandbox.
-  const nodeEnv = backend.kind === 'local' && options.environment !== 'host' ? await prepareNodeModules(cached, projectDir, ctx) : null;
+  const nodeEnv = backend.kind === 'local' && options.environment !== 'host' ? await prepareNodeModules(cached, projectDir, manifest, rendered.command, ctx) : null;
   const interpreter = base && locked ? { ...base, path: locked.python, prefixes: [locked.dir, ...base.prefixes], reason: `${base.reason}, in the locked environment` } : base;
   const env = runEnvironment(backend, manifest, original, cached.manifest.sourceDateEpoch, options.passEnv ?? [], ctx.env);
   // Docker: the image is built first, and the drift check's Python is the image's, probed in a
@@ -228,11 +228,22 @@ async function prepareLockedEnvironment(cached: CachedBundle, projectDir: string
 }
 
 /** The bundle's locked node_modules (exec/node-environment.ts), said in the log; null when it carries no npm lock. */
-async function prepareNodeModules(cached: CachedBundle, projectDir: string, ctx: Context): Promise<NodeEnvironment | null> {
+async function prepareNodeModules(cached: CachedBundle, projectDir: string, manifest: ProjectManifest | null, command: string, ctx: Context): Promise<NodeEnvironment | null> {
   const tarballs = path.join(cached.dir, VENDOR_NODE_DIR);
-  const node = await lockedNodeModules({ projectDir, cacheRoot: cacheRoot(ctx.env), tarballsDir: (await fs.stat(tarballs).then((s) => s.isDirectory(), () => false)) ? tarballs : null }, ctx);
+  const vendored = await fs.stat(tarballs).then((s) => s.isDirectory(), () => false);
+  // Installed when the bundle carries the tarballs (build --vendor asked for it), the manifest
+  // names a Node runtime, or the entry point runs Node: an ML project's frontend lock is not the
+  // run's environment, and fetching it would make a Python rerun need the npm registry.
+  if (!vendored && !manifest?.environment.node && !runsNode(command)) return null;
+  const node = await lockedNodeModules({ projectDir, cacheRoot: cacheRoot(ctx.env), tarballsDir: vendored ? tarballs : null }, ctx);
   if (node) ctx.log.info(`exec: the locked node_modules ${node.digest} from ${node.lock} (${node.packages} packages), ${node.reused ? 'reused, its files checked' : 'installed'}: ${node.nodeModules}`);
   return node;
+}
+
+/** Whether a command's first word runs Node (node, npm, npx, a package manager, a TypeScript runner). */
+export function runsNode(command: string): boolean {
+  const first = command.trim().split(/\s+/)[0] ?? '';
+  return /^(node|nodejs|npm|npx|yarn|pnpm|tsx|ts-node)$/.test(path.posix.basename(first));
 }
 
 /** The conda environment file the project runs in (MLproject's conda_env, else conda.yaml or environment.yml at its top), or null. */

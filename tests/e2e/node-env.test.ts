@@ -3,7 +3,7 @@
 // ci semantics, install scripts never run) from them with the registry gone, caches it, and the
 // entry point sees it as the project's node_modules. Without vendored tarballs arborist fetches
 // from the registry, checking integrity itself. Tarballs that do not match the lock are refused.
-import { existsSync } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
@@ -101,5 +101,17 @@ describe('the locked node_modules', () => {
     const r = await runCli(['build', root, '--vendor', '--json'], { env: { REPRO_CACHE: tempDir() } });
     expect(r.code).toBe(3);
     expect(r.json().error.message).toContain('package-lock.json: 1 package cannot be vendored and checked by integrity: evil@1.0.0 (git+ssh://example.com/evil.git#abc, no integrity)');
+  });
+
+  it('a project whose entry point is not Node (an ML repo with a frontend lock) is not installed: no registry is asked', async () => {
+    registry = await startNpmRegistry(PACKAGES);
+    const root = await project(registry);
+    await fs.writeFile(path.join(root, 'repro.yaml'), 'name: node-demo\nversion: 1.0.0\nentry_points:\n  main:\n    command: echo not node\n');
+    const built = await runCli(['build', root, '--json']);
+    await registry.close();
+    registry = null;
+    const r = await runCli(['exec', built.json().result.bundle, 'main', '--backend', 'local', '--out', path.join(tempDir(), 'r'), '--json'], { env: { REPRO_CACHE: tempDir() } });
+    expect(r.code, r.stderr.slice(-2000)).toBe(0);
+    expect(r.stderr).not.toContain('node_modules');
   });
 });
