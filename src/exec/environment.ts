@@ -14,6 +14,7 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import { canonicalJson } from '../core/canonical-json.js';
 import type { Context } from '../core/context.js';
 import { ReproError } from '../core/errors.js';
@@ -27,16 +28,14 @@ import { fetchLockedWheels, lockedHashes, mismatchError, type FetchedWheel } fro
 import { parseWheelName } from '../wheel/filename.js';
 import { installEntry, skeletonPaths } from '../wheel/install.js';
 import { FILES_DIR, STORE_DIR, WheelStore, type Staged, type StoreEntry } from '../wheel/store.js';
-import { fileURLToPath } from 'node:url';
-
-/** The bytecode compiler run in the sandbox: reads folders on stdin, compiles them on every core. */
-const COMPILE_SCRIPT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'templates', 'compile-bytecode.py');
 import { wheelFits, type InterpreterTags } from '../wheel/tags.js';
 import { runLocal } from './run-local.js';
 import { cachedTree, WAIT_MS } from './env-cache.js';
 import { sandboxInvocation, type Sandbox } from './sandbox.js';
 
 export const ENVS_DIR = 'envs';
+/** The bytecode compiler run in the sandbox: reads folders on stdin, compiles them on every core. */
+const COMPILE_SCRIPT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'templates', 'compile-bytecode.py');
 const ENV_SCHEMA = 2;
 
 export interface LockedEnvironment {
