@@ -3,8 +3,8 @@
 // directory, one maker at a time: concurrent execs wait for it; a maker that died (kill -9) leaves
 // a lock whose pid is gone, and the next exec removes what it left and makes it again. Complete
 // only when its record (<hex>.json, written last) exists, holding the tree's digest; each reuse
-// checks the tree against it (stat-keyed hashes, so an unchanged tree costs a stat per file), and
-// an altered environment is made again, said as a warning.
+// checks the tree against it (hashes keyed by size, mtime and inode, so an unchanged tree costs a
+// stat per file), and an altered environment is made again, said as a warning.
 import { createHash } from 'node:crypto';
 import { promises as fs, lstatSync, readdirSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
@@ -37,7 +37,10 @@ export async function treeDigest(dir: string, hashRoot: string, nowMs: number, k
         h.update(`d ${mode} 0 - ${r}\n`);
         walk(r);
       } else if (st.isFile()) {
-        const key = { size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino };
+        // Not ctime: every hard link another environment makes to a shared store file moves it,
+        // and each environment's next check would read every file again. A change of content
+        // moves the mtime (or the size, or the inode when a file is replaced).
+        const key = { size: st.size, mtimeMs: st.mtimeMs, ctimeMs: 0, ino: st.ino };
         let sha = hashes.get(r, key);
         if (sha === undefined) {
           sha = known?.get(r) ?? sha256OfPath(abs);
