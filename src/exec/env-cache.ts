@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { promises as fs, lstatSync, readdirSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
-import { writeFileAtomic } from '../core/atomic-write.js';
+import { isProcessAlive, writeFileAtomic } from '../core/atomic-write.js';
 import { canonicalJson } from '../core/canonical-json.js';
 import type { Logger } from '../core/context.js';
 import { ReproError } from '../core/errors.js';
@@ -56,14 +56,6 @@ export async function treeDigest(dir: string, hashRoot: string, nowMs: number, k
   return { digest: `sha256:${h.digest('hex')}`, files };
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Takes the lock directory, or returns false when a live maker holds it; a dead maker's lock is taken over. */
 async function tryLock(lockDir: string): Promise<boolean> {
@@ -74,7 +66,7 @@ async function tryLock(lockDir: string): Promise<boolean> {
     const pid = Number(await fs.readFile(path.join(lockDir, 'pid'), 'utf8').catch(() => 'NaN'));
     const age = await fs.stat(lockDir).then((s) => Date.now() - s.mtimeMs, () => 0);
     // A lock without a pid yet is a maker between mkdir and its write: young, it is alive.
-    if ((Number.isInteger(pid) && pid > 0 && alive(pid)) || (!Number.isInteger(pid) && age < 10_000)) return false;
+    if ((Number.isInteger(pid) && pid > 0 && isProcessAlive(pid)) || (!Number.isInteger(pid) && age < 10_000)) return false;
     await fs.rm(lockDir, { recursive: true, force: true });
     return tryLock(lockDir);
   }

@@ -31,7 +31,8 @@ export async function readNpmLock(file: string): Promise<ParsedLock> {
   return toParsed(file, nodes);
 }
 
-interface NpmEntry {
+/** An entry of a v2/v3 lock's `packages` map, as npm writes it. */
+export interface NpmEntry {
   name?: string;
   version?: string;
   resolved?: string;

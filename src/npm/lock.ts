@@ -7,6 +7,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { ReproError } from '../core/errors.js';
+import { npmNameAt, type NpmEntry } from '../lockfile/node-locks.js';
 import { stripCredentials } from '../secrets/rules.js';
 
 export interface NpmLockPackage {
@@ -18,20 +19,7 @@ export interface NpmLockPackage {
   integrity: string;
 }
 
-interface Entry {
-  name?: string;
-  version?: string;
-  resolved?: string;
-  integrity?: string;
-  link?: boolean;
-  inBundle?: boolean;
-}
-
-/** npm's name for a lock location (the path after the last node_modules/, scope kept). */
-function nameAt(location: string): string {
-  const at = location.lastIndexOf('node_modules/');
-  return at >= 0 ? location.slice(at + 'node_modules/'.length) : location;
-}
+type Entry = NpmEntry;
 
 function entries(text: string, lock: string): Record<string, Entry> {
   let doc: { lockfileVersion?: number; packages?: Record<string, Entry> };
@@ -52,7 +40,7 @@ export function npmLockPackages(text: string, lock: string): NpmLockPackage[] {
   const refused: string[] = [];
   for (const [location, e] of Object.entries(entries(text, lock))) {
     if (location === '' || e.link || e.inBundle || !location.includes('node_modules/')) continue;
-    const name = e.name ?? nameAt(location);
+    const name = e.name ?? npmNameAt(location);
     const resolved = e.resolved ?? '';
     if (resolved.startsWith('file:')) continue; // a folder of the project
     if (!/^https?:\/\//.test(resolved) || !e.integrity || !e.version) {

@@ -12,6 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs, lstatSync, readdirSync } from 'node:fs';
 import path from 'node:path';
+import { isProcessAlive } from '../core/atomic-write.js';
 import { canonicalJson } from '../core/canonical-json.js';
 import { ReproError } from '../core/errors.js';
 import { sha256OfPath } from '../core/file-read.js';
@@ -48,14 +49,6 @@ export interface Staged {
   sha256: string;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 export class WheelStore {
   constructor(readonly root: string) {}
@@ -121,7 +114,7 @@ export class WheelStore {
   private async sweep(): Promise<void> {
     for (const name of await fs.readdir(this.root).catch(() => [] as string[])) {
       const m = /^\.(?:stage|discard)-(\d+)-/.exec(name);
-      if (m && !alive(Number(m[1]))) await fs.rm(path.join(this.root, name), { recursive: true, force: true });
+      if (m && !isProcessAlive(Number(m[1]))) await fs.rm(path.join(this.root, name), { recursive: true, force: true });
     }
   }
 
