@@ -12,7 +12,7 @@ import path from 'node:path';
 import { fsError, ReproError } from '../core/errors.js';
 import { compareUtf8 } from '../core/utf8-order.js';
 import { lockfileCandidates } from '../lockfile/find.js';
-import { parseRequirementLine, parseRequirements } from '../lockfile/requirements.js';
+import { parseRequirementLine, parseRequirements, requirementLines } from '../lockfile/requirements.js';
 import { pythonEnvParts } from '../lockfile/python-env.js';
 import { hashedLockReader } from '../lockfile/python-locks.js';
 import { exportRequirements, type ExportedRequirements } from './export-requirements.js';
@@ -182,7 +182,7 @@ export async function pinnedRequirements(root: string, lockfile: string | null, 
     if (pins.length === 0) throw new ReproError('E_CONFIG', `${lock} pins no packages: nothing to vendor`, { hint: 'Add the packages the project imports, pinned with ==.' });
     return { lock, pins };
   };
-  const lines = (text: string) => text.replace(/\\\r?\n/g, ' ').split(/\r?\n/).map((l) => l.replace(/(^|\s)#.*$/, '').trim()).filter((l) => l !== '' && !l.startsWith('-'));
+  const lines = (text: string) => [...requirementLines(text)].filter((l) => !l.startsWith('-'));
   const envFile = pythonEnv ?? ((await readText(root, 'python_env.yaml')) !== null ? 'python_env.yaml' : null);
   const lock = await findPythonLock(root, lockfile);
   if (lock && !/\.(ya?ml)$/.test(lock.path) && !hashedLockReader(path.posix.basename(lock.path))) return fromLines(lock.path, lines(lock.text));

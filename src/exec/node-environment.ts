@@ -83,7 +83,7 @@ async function makeNodeModules(dir: string, found: { lock: string; text: string 
         throw new ReproError('E_INTEGRITY', `${found.lock}: ${p.name}@${p.version}: the bundle's vendored tarball does not match the lock (expected ${p.integrity}, got ${ssri.fromData(bytes, { algorithms: [ssri.parse(p.integrity).pickAlgorithm()] }).toString()}): nothing was installed`, { details: { package: p.name, file: tarballName(p) } });
       }
     }
-    lockText = offlineLock(found.text, found.lock, (p) => path.join(tarballs, tarballName(p)));
+    lockText = offlineLock(found.text, packages, (p) => path.join(tarballs, tarballName(p)));
   }
   await fs.writeFile(path.join(dir, 'package.json'), manifest);
   await fs.writeFile(path.join(dir, found.lock), lockText);

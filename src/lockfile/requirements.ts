@@ -10,9 +10,7 @@ export function parseRequirements(text: string): ParsedLock {
   const packages: LockPackage[] = [];
   const warnings: LockWarning[] = [];
   let index: string | null = null;
-  for (const line of logicalLines(text)) {
-    const stripped = line.replace(/(^|\s)#.*$/, '').trim();
-    if (stripped === '') continue;
+  for (const stripped of requirementLines(text)) {
     const editable = /^(?:-e|--editable)(?:[=\s]+)(.+)$/.exec(stripped);
     if (editable) {
       const req = parseEditable(editable[1]!.trim());
@@ -78,6 +76,14 @@ export function parseEditable(target: string): Requirement {
   }
   const local = !/^[a-z][a-z0-9+.-]*:\/\//i.test(target) || target.startsWith('file:');
   return { name: egg ? normalizeName(egg[1]!) : target, version: null, spec: null, url: target, marker: null, hashes: [], editable: true, local };
+}
+
+/** The logical lines of a requirements text (backslash continuations joined), comments cut, blank ones left out. */
+export function* requirementLines(text: string): Generator<string> {
+  for (const line of logicalLines(text)) {
+    const stripped = line.replace(/(^|\s)#.*$/, '').trim();
+    if (stripped !== '') yield stripped;
+  }
 }
 
 function* logicalLines(text: string): Generator<string> {

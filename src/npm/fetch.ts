@@ -9,7 +9,7 @@ import path from 'node:path';
 import ssri from 'ssri';
 import type { Logger } from '../core/context.js';
 import { ReproError } from '../core/errors.js';
-import { stripCredentials } from '../secrets/rules.js';
+import { splitCredentials, stripCredentials } from '../secrets/rules.js';
 import { tarballName, type NpmLockPackage } from './lock.js';
 
 export const NPM_STORE_DIR = 'npm';
@@ -26,13 +26,9 @@ export interface FetchedTarball {
   sha256: string;
 }
 
-async function download(url: string): Promise<Buffer> {
-  const u = new URL(url);
-  const headers: Record<string, string> = {};
-  if (u.username || u.password) headers.authorization = `Basic ${Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64')}`;
-  u.username = '';
-  u.password = '';
-  const res = await fetch(u, { headers, signal: AbortSignal.timeout(120_000) });
+async function download(resolved: string): Promise<Buffer> {
+  const { url, authorization } = splitCredentials(new URL(resolved));
+  const res = await fetch(url, { headers: authorization ? { authorization } : {}, signal: AbortSignal.timeout(120_000) });
   if (!res.ok) throw new Error(`HTTP ${res.status}`);
   const declared = Number(res.headers.get('content-length') ?? '0');
   if (declared > MAX_TARBALL_BYTES) throw new Error(`the server declares ${declared} bytes`);

@@ -63,10 +63,10 @@ export function tarballName(p: { name: string; version: string }): string {
   return `${p.name.replace('/', '+')}-${p.version}.tgz`.replace(/[^A-Za-z0-9@+._-]/g, '_');
 }
 
-/** The lock text with each vendored package's `resolved` pointing at its tarball (file:<path>); integrity kept. */
-export function offlineLock(text: string, lock: string, tarballOf: (p: NpmLockPackage) => string): string {
+/** The lock text with each vendored package (npmLockPackages of it) pointing at its tarball (file:<path>); integrity kept. */
+export function offlineLock(text: string, packages: readonly NpmLockPackage[], tarballOf: (p: NpmLockPackage) => string): string {
   const doc = JSON.parse(text) as { packages: Record<string, Entry> };
-  const byLocation = new Map(npmLockPackages(text, lock).map((p) => [p.location, p]));
+  const byLocation = new Map(packages.map((p) => [p.location, p]));
   for (const [location, e] of Object.entries(doc.packages)) {
     const p = byLocation.get(location);
     if (p) e.resolved = `file:${tarballOf(p)}`;

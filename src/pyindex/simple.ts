@@ -8,7 +8,7 @@
 import { parseWheelName } from '../wheel/filename.js';
 import { ReproError } from '../core/errors.js';
 import { normalizeName } from '../lockfile/requirements.js';
-import { stripCredentials } from '../secrets/rules.js';
+import { stripCredentials, splitCredentials } from '../secrets/rules.js';
 
 /** A page longer than this is refused (PyPI's largest, for projects with thousands of files, are a few MB). */
 export const MAX_PAGE_BYTES = 32 * 1024 * 1024;
@@ -44,10 +44,8 @@ export function indexEndpoint(index: string): { url: string; authorization: stri
     throw new ReproError('E_USAGE', `the index URL ${JSON.stringify(stripCredentials(index))} is not a URL`, { hint: 'Pass a simple index, e.g. --index-url https://pypi.org/simple' });
   }
   if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new ReproError('E_USAGE', `the index URL must be http(s): ${stripCredentials(index)}`, { hint: 'Pass a simple index, e.g. --index-url https://pypi.org/simple' });
-  const authorization = u.username || u.password ? `Basic ${Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64')}` : null;
-  u.username = '';
-  u.password = '';
-  return { url: u.toString().replace(/\/?$/, '/'), authorization };
+  const { url, authorization } = splitCredentials(u);
+  return { url: url.toString().replace(/\/?$/, '/'), authorization };
 }
 
 function fileFrom(raw: { filename: string; href: string; sha256: string | null; yanked: boolean }, page: string, project: string): IndexFile | null {

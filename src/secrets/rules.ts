@@ -50,6 +50,15 @@ export function cutUrlUserInfo(text: string): { text: string; removed: number } 
   return { text: out, removed };
 }
 
+/** A URL without its user-info, and the Basic Authorization that user-info makes (null when it has none): credentials travel in a header, never in a URL that could be logged. */
+export function splitCredentials(url: URL): { url: URL; authorization: string | null } {
+  const u = new URL(url);
+  const authorization = u.username || u.password ? `Basic ${Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64')}` : null;
+  u.username = '';
+  u.password = '';
+  return { url: u, authorization };
+}
+
 /** `text` without user-info in any URL it holds (pip options, npmrc lines, git remotes). */
 export function stripCredentials(text: string): string {
   return cutUrlUserInfo(text).text;

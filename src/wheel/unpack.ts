@@ -49,6 +49,8 @@ export interface UnpackedWheel {
 export interface UnpackLimits {
   members: number;
   bytes: number;
+  /** Wheels up to this size are read whole; larger ones are streamed member by member. */
+  inMemoryBytes?: number;
 }
 
 /** Larger than any real wheel (torch's CUDA wheels unpack to ~4 GB, ~15,000 members). */
@@ -196,7 +198,7 @@ export async function unpackWheel(wheelPath: string, file: string, dest: string,
   // from the buffer (no read and no stream per member); larger ones are streamed from the file.
   let whole: Buffer | null = null;
   try {
-    whole = statSync(wheelPath).size <= IN_MEMORY_BYTES ? readFileSync(wheelPath) : null;
+    whole = statSync(wheelPath).size <= (limits.inMemoryBytes ?? IN_MEMORY_BYTES) ? readFileSync(wheelPath) : null;
     zip = await openZip(wheelPath, whole);
   } catch (err) {
     throw bad(file, `the zip is unreadable or unsafe (${(err as Error).message})`);
@@ -229,7 +231,7 @@ export async function unpackWheel(wheelPath: string, file: string, dest: string,
         }
       }));
     }
-    // Members are written a few at a time: zlib inflates on libuv's pool while the next is read.
+    // A wheel too large to read whole: members streamed a few at a time, each hashed as it is written.
     let next = 0;
     const worker = async () => {
       while (!whole && next < entries.length) {
@@ -244,23 +246,13 @@ export async function unpackWheel(wheelPath: string, file: string, dest: string,
         const stream = await openEntry(zip, entry).catch((err: Error) => {
           throw bad(file, `member ${JSON.stringify(entry.fileName)} cannot be read (${err.message})`, { member: entry.fileName });
         });
-        if (entry.uncompressedSize <= 1 << 20) {
-          const chunks: Buffer[] = [];
-          try {
-            for await (const chunk of stream as AsyncIterable<Buffer>) chunks.push(chunk);
-          } catch (err) {
-            throw bad(file, `member ${JSON.stringify(entry.fileName)} does not inflate to what the zip says (${(err as Error).message})`, { member: entry.fileName });
-          }
-          await write(entry, Buffer.concat(chunks));
-        } else {
-          const hasher = new Sha256();
-          try {
-            await pipeline(stream, hasher, createWriteStream(target, { mode, flags: 'wx' }));
-          } catch (err) {
-            throw bad(file, `member ${JSON.stringify(entry.fileName)} does not inflate to what the zip says (${(err as Error).message})`, { member: entry.fileName });
-          }
-          members.push({ path: entry.fileName, sha256: hasher.hash.digest('hex'), size: hasher.size, mode });
+        const hasher = new Sha256();
+        try {
+          await pipeline(stream, hasher, createWriteStream(target, { mode, flags: 'wx' }));
+        } catch (err) {
+          throw bad(file, `member ${JSON.stringify(entry.fileName)} does not inflate to what the zip says (${(err as Error).message})`, { member: entry.fileName });
         }
+        members.push({ path: entry.fileName, sha256: hasher.hash.digest('hex'), size: hasher.size, mode });
       }
     };
     await Promise.all(Array.from({ length: 8 }, worker)).catch((err: unknown) => {

@@ -5,6 +5,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { WheelStore } from '../../../src/wheel/store.js';
+import { unpackWheel } from '../../../src/wheel/unpack.js';
 import { tempDir } from '../../helpers/project.js';
 import { recordDigest, writeWheel, zipBytes, type WheelSpec } from '../../helpers/wheel.js';
 import { writeFileSync } from 'node:fs';
@@ -130,5 +131,18 @@ describe('hostile wheels', () => {
     const staged = await store.stage(await store.batch(), file, path.basename(file), 'a'.repeat(64), 'cpython-311');
     expect(staged.unpacked.consoleScripts).toEqual([{ name: 'demo', module: 'demo.cli', attr: 'main' }]);
     expect(existsSync(path.join(staged.dir, 'files', 'demo', '__init__.py'))).toBe(true);
+  });
+
+  it('a wheel too large to read whole takes the streamed path, with the same checks: a true one unpacks, a zip bomb and a lying RECORD are refused', async () => {
+    const dir = tempDir();
+    const streamed = { members: 1000, bytes: 1 << 30, inMemoryBytes: 0 };
+    const ok = writeWheel(dir, { files: { 'demo/__init__.py': 'x = 1\n', 'demo/big.bin': Buffer.alloc(3 << 20, 7) } });
+    const got = await unpackWheel(ok, path.basename(ok), path.join(dir, 'ok'), streamed);
+    expect(got.members.find((m) => m.path === 'demo/big.bin')).toMatchObject({ size: 3 << 20 });
+    const bomb = path.join(tempDir(), 'demo-1.0-py3-none-any.whl');
+    writeFileSync(bomb, zipBytes([...meta, { name: 'demo/bomb.bin', data: Buffer.alloc(4 << 20), claimedSize: 100 }, { name: `${INFO}/RECORD`, data: '' }]));
+    await expect(unpackWheel(bomb, path.basename(bomb), path.join(dir, 'bomb'), streamed)).rejects.toThrow(/does not inflate to what the zip says/);
+    const liar = writeWheel(tempDir(), { files: { 'demo/__init__.py': 'print("evil")\n' }, record: (t) => t.replace(recordDigest('print("evil")\n'), recordDigest('print("good")\n')) });
+    await expect(unpackWheel(liar, path.basename(liar), path.join(dir, 'liar'), streamed)).rejects.toThrow(/the RECORD lies or the member was changed/);
   });
 });

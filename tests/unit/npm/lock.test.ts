@@ -37,7 +37,7 @@ describe('npmLockPackages', () => {
 
   it('offlineLock points each vendored package at its tarball and keeps its integrity; tarballName escapes the scope', () => {
     const text = lock({ 'node_modules/@s/b': { version: '2.0.0', resolved: 'https://r/b.tgz', integrity: I }, 'node_modules/local': { version: '1.0.0', resolved: 'file:../local' } });
-    const out = JSON.parse(offlineLock(text, 'package-lock.json', (p) => `/v/${tarballName(p)}`)) as { packages: Record<string, { resolved: string; integrity?: string }> };
+    const out = JSON.parse(offlineLock(text, npmLockPackages(text, 'package-lock.json'), (p) => `/v/${tarballName(p)}`)) as { packages: Record<string, { resolved: string; integrity?: string }> };
     expect(out.packages['node_modules/@s/b']).toMatchObject({ resolved: 'file:/v/@s+b-2.0.0.tgz', integrity: I });
     expect(out.packages['node_modules/local']!.resolved).toBe('file:../local');
     expect(tarballName({ name: '@s/b', version: '2.0.0' })).toBe('@s+b-2.0.0.tgz');
