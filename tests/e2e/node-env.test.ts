@@ -3,12 +3,14 @@
 // ci semantics, install scripts never run) from them with the registry gone, caches it, and the
 // entry point sees it as the project's node_modules. Without vendored tarballs arborist fetches
 // from the registry, checking integrity itself. Tarballs that do not match the lock are refused.
-import { existsSync, promises as fs } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, promises as fs, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { packageLock, startNpmRegistry, type NpmRegistry } from '../helpers/npm-registry.js';
 import { makeProject, tempDir } from '../helpers/project.js';
+import { SYSTEM_PY } from '../helpers/python-project.js';
 
 const marker = path.join(tempDir(), 'postinstall-ran');
 const PACKAGES = [
@@ -113,5 +115,43 @@ describe('the locked node_modules', () => {
     const r = await runCli(['exec', built.json().result.bundle, 'main', '--backend', 'local', '--out', path.join(tempDir(), 'r'), '--json'], { env: { REPRO_CACHE: tempDir() } });
     expect(r.code, r.stderr.slice(-2000)).toBe(0);
     expect(r.stderr).not.toContain('node_modules');
+  });
+
+  it('attack: a vendored tarball (its integrity in the lock: the bundle author made both) with a ../ member, an absolute one and a symlink out: nothing lands outside its package folder', async () => {
+    const dir = tempDir();
+    const evil = path.join(dir, 'evil.tgz');
+    const outside = path.join(tempDir(), 'escaped.js');
+    const make = `import io, sys, tarfile
+with tarfile.open(sys.argv[1], "w:gz") as t:
+    def add(name, data):
+        ti = tarfile.TarInfo(name); ti.size = len(data); t.addfile(ti, io.BytesIO(data))
+    add("package/package.json", b'{"name":"evil-tar","version":"1.0.0","main":"index.js"}')
+    add("package/index.js", b"module.exports = 'evil loaded'")
+    add("package/../../../../../../../../.." + sys.argv[2], b"pwned")
+    add(sys.argv[2] + ".abs", b"pwned")
+    ln = tarfile.TarInfo("package/out"); ln.type = tarfile.SYMTYPE; ln.linkname = sys.argv[3]; t.addfile(ln)
+    add("package/out/through-link.js", b"pwned")
+`;
+    execFileSync(SYSTEM_PY, ['-c', make, evil, outside, path.dirname(outside)]);
+    registry = await startNpmRegistry([{ name: 'evil-tar', version: '1.0.0', files: {}, tarball: readFileSync(evil) }]);
+    const lock = packageLock('node-demo', { 'evil-tar': '1.0.0' }, registry);
+    const root = await makeProject({
+      'package.json': JSON.stringify({ name: 'node-demo', version: '1.0.0', dependencies: { 'evil-tar': '1.0.0' } }),
+      'package-lock.json': lock,
+      'repro.yaml': 'name: node-demo\nversion: 1.0.0\nentry_points:\n  main:\n    command: node main.js\n',
+      'main.js': "console.log(require('evil-tar'));\n",
+    });
+    const built = await runCli(['build', root, '--vendor', '--json'], { env: { REPRO_CACHE: tempDir() } });
+    expect(built.code, built.stderr).toBe(0);
+    await registry.close();
+    registry = null;
+    const cache = tempDir();
+    const r = await runCli(['exec', built.json().result.bundle, 'main', '--backend', 'local', '--out', path.join(tempDir(), 'r'), '--json'], { env: { REPRO_CACHE: cache } });
+    expect(existsSync(outside)).toBe(false);
+    expect(existsSync(`${outside}.abs`)).toBe(false);
+    expect(existsSync(path.join(path.dirname(outside), 'through-link.js'))).toBe(false);
+    // Whatever arborist kept of the package stays inside the environment's node_modules.
+    expect(r.code, r.stderr.slice(-2000)).toBe(0);
+    expect(r.stderr).toContain('evil loaded');
   });
 });

@@ -17,6 +17,8 @@ export interface CraftedPackage {
   dependencies?: Record<string, string>;
   scripts?: Record<string, string>;
   bin?: Record<string, string>;
+  /** The tarball's bytes as given (a crafted, hostile one), instead of packing `files`. */
+  tarball?: Buffer;
 }
 
 export interface NpmRegistry {
@@ -42,13 +44,16 @@ export async function startNpmRegistry(packages: CraftedPackage[]): Promise<NpmR
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const entries: NpmRegistry['entries'] = {};
   for (const p of packages) {
-    const dir = path.join(work, p.name.replace('/', '+'), 'package');
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: p.name, version: p.version, main: 'index.js', dependencies: p.dependencies, scripts: p.scripts, bin: p.bin }, null, 2));
-    for (const [f, text] of Object.entries(p.files)) writeFileSync(path.join(dir, f), text);
-    const tgz = path.join(work, `${p.name.replace('/', '+')}.tgz`);
-    await tar.c({ gzip: true, file: tgz, cwd: path.dirname(dir), portable: true, mtime: new Date(0) }, ['package']);
-    const bytes = readFileSync(tgz);
+    let bytes = p.tarball;
+    if (!bytes) {
+      const dir = path.join(work, p.name.replace('/', '+'), 'package');
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: p.name, version: p.version, main: 'index.js', dependencies: p.dependencies, scripts: p.scripts, bin: p.bin }, null, 2));
+      for (const [f, text] of Object.entries(p.files)) writeFileSync(path.join(dir, f), text);
+      const tgz = path.join(work, `${p.name.replace('/', '+')}.tgz`);
+      await tar.c({ gzip: true, file: tgz, cwd: path.dirname(dir), portable: true, mtime: new Date(0) }, ['package']);
+      bytes = readFileSync(tgz);
+    }
     const route = `/${p.name}/-/${p.name.split('/').pop()}-${p.version}.tgz`;
     files.set(route, bytes);
     entries[`node_modules/${p.name}`] = { version: p.version, resolved: `${url}${route}`, integrity: integrityOf(bytes), ...(p.dependencies ? { dependencies: p.dependencies } : {}), ...(p.scripts?.postinstall || p.scripts?.install ? { hasInstallScript: true } : {}), ...(p.bin ? { bin: p.bin } : {}) };
