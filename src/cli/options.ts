@@ -27,3 +27,18 @@ export function probeOptions(cmd: Command, what = ''): Command {
     .option('--probe-timeout <ms>', 'time limit for each probe', String(DEFAULT_PROBE_TIMEOUT_MS))
     .option('--import-timeout <ms>', 'time limit for importing the ML frameworks', String(DEFAULT_IMPORT_TIMEOUT_MS));
 }
+
+/**
+ * An option whose name starts with --no- but takes a value of its own (exec --no-vary NAMES):
+ * commander would read it as the negation of its --no-less twin and store the value there.
+ */
+export class LiteralOption extends Option {
+  constructor(flags: string, description?: string) {
+    super(flags, description);
+    this.negate = false;
+  }
+
+  override attributeName(): string {
+    return this.name().replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+  }
+}

@@ -12,7 +12,8 @@ import { DEFAULT_RESOURCE_LIMITS } from '../exec/backend.js';
 import { DEFAULT_SOURCE_DATE_EPOCH } from '../intake/source-date.js';
 import { epochTime } from '../core/time.js';
 import type { CliIo, CommandOutcome, Invocation, OutputFormat } from './io.js';
-import { limitOptions, outputOptions, probeOptions } from './options.js';
+import { LiteralOption, limitOptions, outputOptions, probeOptions } from './options.js';
+import { VARIATION_IDS } from '../exec/variations.js';
 import { signingOptions, trustOptions } from './signing.js';
 import { SNAPSHOT_FILE } from '../bundle/layout.js';
 import { ARTIFACT_TYPE } from '../registry/artifact.js';
@@ -354,6 +355,11 @@ passed through. README "repro exec" has every step; docs/SLURM.md the cluster.`)
     .option('--strict', 'refuse to run on breaking drift (exit 5)')
     .option('--python <path>', 'the interpreter of a local rerun: the drift check describes it, the entry point runs it (default: the snapshot\'s version, found here)')
     .addOption(new Option('--environment <kind>', 'locked: a local rerun runs in a venv of the bundle\'s hashed Python lock, installed in the sandbox and cached; host: in the interpreter as it is').choices(['locked', 'host']).default('locked'))
+    .optionsGroup('Determinism (--verify):')
+    .option('--verify', `run the entry point plainly and again under varied conditions (${VARIATION_IDS.join(', ')}); when an output differs, rerun each variation alone and name the ones that change it; exit 1 unless every output is identical (docs/VERIFY.md)`)
+    .option('--runs <n>', 'with --verify: runs before any bisection, the plain one and N-1 varied ones, each varied one with other values (default 2)')
+    .option('--vary <names...>', 'with --verify: only these variations (comma-separated or repeated)')
+    .addOption(new LiteralOption('--no-vary <names...>', 'with --verify: every variation but these'))
     .optionsGroup('Sandbox and limits:')
     .option('--no-sandbox', 'run the local backend unconfined, on purpose (with your user\'s rights)')
     .option('--require-sandbox', 'refuse (exit 5) rather than run unconfined when bubblewrap does not work here')

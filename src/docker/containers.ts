@@ -47,6 +47,10 @@ export interface RunRequest {
   timedOutExit?: number;
   /** Told when the time limit killed the container. */
   onTimeout?: () => void;
+  /** The container's host name (else the engine's: its id, another each run). */
+  hostname?: string;
+  /** The CPUs it may run on (HostConfig.CpusetCpus: "0", "0-3"). */
+  cpus?: string;
 }
 
 type Container = Docker.Container;
@@ -119,6 +123,7 @@ async function createContainer(docker: Docker, request: RunRequest, env: Env, li
         WorkingDir: request.workingDir,
         Env: Object.entries(request.env).map(([k, v]) => `${k}=${v}`),
         User: request.user,
+        ...(request.hostname ? { Hostname: request.hostname } : {}),
         Tty: false,
         Labels: { ...(request.labels ?? {}), [OWNER_LABEL]: `${os.hostname()}:${process.pid}` },
         HostConfig: {
@@ -133,6 +138,7 @@ async function createContainer(docker: Docker, request: RunRequest, env: Env, li
           ...(request.pids ? { PidsLimit: request.pids } : {}),
           ...(request.memoryBytes ? { Memory: request.memoryBytes, MemorySwap: request.memoryBytes } : {}),
           ...(request.fileSizeBytes ? { Ulimits: [{ Name: 'fsize', Soft: request.fileSizeBytes, Hard: request.fileSizeBytes }] } : {}),
+          ...(request.cpus ? { CpusetCpus: request.cpus } : {}),
           Tmpfs: { '/tmp': 'rw,size=1g' },
           DeviceRequests: request.gpus ? [{ Driver: 'nvidia', Count: request.gpus, Capabilities: [['gpu']] }] : [],
         },

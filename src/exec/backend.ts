@@ -50,6 +50,22 @@ export interface BackendRun {
   interpreter?: PlannedInterpreter | null;
   /** The locked node_modules (local backend): the entry point sees it, read-only, as the project's node_modules. */
   nodeModules?: string | null;
+  /** What exec --verify varies for this run (exec/variations.ts); nothing for a plain run. */
+  conditions?: RunConditions;
+  /** Local, sandboxed: where the entry point sees its working copy when workDir is elsewhere (the reordered copy on a tmpfs). */
+  seenAt?: string;
+}
+
+/** What one run of exec --verify is given besides the plain run's (exec/variations.ts makes them). */
+export interface RunConditions {
+  /** Variables set over the run's environment (a string) or removed from it (null). */
+  env?: Record<string, string | null>;
+  /** The CPUs the entry point may run on, as taskset -c (local) or the container's cpuset (Docker) take them: "0", "0-3". */
+  cpus?: string;
+  /** The host name the entry point sees: the sandbox's UTS namespace, or the container's. */
+  hostname?: string;
+  /** A tmpfs folder: the project's working copy is made there, its files created in the opposite of the order the plain copy lists them, and shown at the usual path in the sandbox. */
+  reorderedCopyIn?: string;
 }
 
 /** What a run may use: wall time, processes, memory, the size of any file it writes (null: no limit). */

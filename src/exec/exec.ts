@@ -21,7 +21,7 @@ import { shellOf, type RenderedCommand } from '../project/render.js';
 import type { OutputSpec, ParameterSpec, ProjectManifest } from '../project/types.js';
 import { redactEnvironment, redactParameters, redactText } from '../secrets/values.js';
 import { readReferenceRun, RUN_SCHEMA_VERSION, type RunRecord } from '../run-record/record.js';
-import type { BackendResult, BackendRun } from './backend.js';
+import type { BackendResult, BackendRun, RunConditions } from './backend.js';
 import { openCachedBundle, type CachedBundle } from './cache.js';
 import { DEFAULT_NETWORK, defaultRunDir } from './defaults.js';
 import { checkDrift, readBundleSnapshot } from './drift.js';
@@ -37,7 +37,7 @@ import { isGlob, literalOutputs } from '../project/output-match.js';
 import { keepDeclaredOutputs, SCRATCH_DIR } from './keep-outputs.js';
 import { chooseBackend, type Backend } from './choose-backend.js';
 import { runLocalBackend } from './run-local.js';
-import { bundleImage, probeImagePython, runDocker } from './run-docker.js';
+import { bundleImage, probeImagePython, runDocker, type BundleImage } from './run-docker.js';
 import { cleanEnvironment, findSandbox, pickEnvironment } from './sandbox.js';
 import { makeFreshDir } from './workdir.js';
 import { shlexQuote } from '../project/python-format.js';
@@ -82,7 +82,28 @@ export interface ExecResult extends RunRecord {
   runDir: string;
 }
 
+/** What exec decided before the entry point runs (steps 1 to 3): shared by every run of exec --verify. */
+export interface PreparedExec {
+  cached: CachedBundle;
+  bundleFile: string;
+  projectDir: string;
+  manifest: ProjectManifest | null;
+  rendered: RenderedCommand;
+  backend: Backend;
+  locked: LockedEnvironment | null;
+  nodeEnv: NodeEnvironment | null;
+  interpreter: PlannedInterpreter | null;
+  env: Record<string, string>;
+  image: BundleImage | null;
+  drift: RunRecord['machine'];
+}
+
 export async function runExec(options: ExecOptions, ctx: Context): Promise<ExecResult> {
+  return runPrepared(await prepareExec(options, ctx), options, ctx);
+}
+
+/** Steps 1 to 3: the bundle verified and extracted, the command rendered, the backend, interpreter and environment chosen, the drift checked. */
+export async function prepareExec(options: ExecOptions, ctx: Context): Promise<PreparedExec> {
   // 1. verify while extracting into the cache (or reuse a verified extraction)
   const bundleFile = path.resolve(ctx.cwd, options.bundle);
   const cached = await openCachedBundle(bundleFile, cacheRoot(ctx.env), { limits: options.limits, log: ctx.log, nowMs: ctx.now().getTime() });
@@ -114,10 +135,33 @@ export async function runExec(options: ExecOptions, ctx: Context): Promise<ExecR
   const imagePython = image && backend.kind === 'docker' ? await probeImagePython(image, env, backend.docker) : null;
   if (imagePython) ctx.log.info(`exec: the drift check describes ${imagePython.note}`);
   const drift = await checkDrift(projectDir, manifest, original, { python: base?.path ?? options.python, strict: options.strict, runEnv: env, ...(locked ? { pythonPackages: locked.packages } : {}), ...(imagePython ? { imagePython: imagePython.identity } : {}) }, ctx);
+  return { cached, bundleFile, projectDir, manifest, rendered, backend, locked, nodeEnv, interpreter, env, image, drift };
+}
+
+/**
+ * Steps 4 and 5: one run of the prepared entry point, recorded. `conditions` (exec --verify)
+ * change what the run is given: variables, CPUs, host name, the order its files were copied in.
+ */
+export async function runPrepared(prepared: PreparedExec, options: ExecOptions, ctx: Context, conditions: RunConditions = {}): Promise<ExecResult> {
+  const { cached, bundleFile, projectDir, manifest, rendered, backend, nodeEnv, interpreter } = prepared;
+  const env = withConditions(prepared.env, conditions);
   // 4. run
   const specs = outputSpecs(manifest, options.outputs);
   const log = new LogTail();
-  const run = { ...(await planRun(cached, bundleFile, projectDir, manifest, rendered, { ...options, stdout: log.tee(options.stdout), stderr: log.tee(options.stderr) }, specs, backend, env, interpreter, ctx)), nodeModules: nodeEnv?.nodeModules ?? null };
+  const planned = { ...(await planRun(cached, bundleFile, projectDir, manifest, rendered, { ...options, stdout: log.tee(options.stdout), stderr: log.tee(options.stderr) }, specs, backend, env, interpreter, ctx)), nodeModules: nodeEnv?.nodeModules ?? null, conditions };
+  // --verify's reordered copy: made on a tmpfs, seen by the entry point at the usual path.
+  const elsewhere = conditions.reorderedCopyIn ? await fs.mkdtemp(path.join(conditions.reorderedCopyIn, 'repro-verify-')) : null;
+  const run = elsewhere ? { ...planned, workDir: path.join(elsewhere, 'project'), seenAt: planned.workDir } : planned;
+  try {
+    return await recordRun(prepared, options, run, specs, log, ctx);
+  } finally {
+    if (elsewhere) await fs.rm(elsewhere, { recursive: true, force: true });
+  }
+}
+
+/** Runs the planned run on its backend, then step 5: its outputs recorded and compared, run.json written. */
+async function recordRun(prepared: PreparedExec, options: ExecOptions, run: BackendRun, specs: OutputSpec[], log: LogTail, ctx: Context): Promise<ExecResult> {
+  const { cached, bundleFile, projectDir, manifest, rendered, backend, locked, interpreter, image, drift } = prepared;
   const started = ctx.now();
   const result: BackendResult = backend.kind === 'docker' ? await runDocker(run, backend.docker, ctx, image ?? undefined) : await runLocalBackend(run, backend.sandbox, ctx);
   const ended = ctx.now();
@@ -169,6 +213,15 @@ export async function runExec(options: ExecOptions, ctx: Context): Promise<ExecR
   if (wasInterrupted()) throw new ReproError('E_ENV', 'interrupted: the run was stopped before it ended, so nothing is recorded', { details: { runDir: run.runDir } });
   await writeFileAtomic(path.join(run.runDir, 'run.json'), canonicalJson(record));
   return { ...record, runDir: run.runDir };
+}
+
+/** The run's environment with --verify's variables set (a string) or removed (null). */
+function withConditions(env: Record<string, string>, conditions: RunConditions): Record<string, string> {
+  if (!conditions.env) return env;
+  const out = { ...env };
+  for (const [k, v] of Object.entries(conditions.env)) if (v === null) delete out[k];
+  else out[k] = v;
+  return out;
 }
 
 /** --expect-digest: the verified bundle must be the one the caller (a Slurm task's submitter) verified. */

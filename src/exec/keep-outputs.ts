@@ -21,7 +21,12 @@ async function keepRegular(src: string, dest: string): Promise<void> {
   const st = await fs.lstat(src).catch(() => null);
   if (!st?.isFile()) return;
   await fs.mkdir(path.dirname(dest), { recursive: true });
-  await fs.rename(src, dest);
+  // From another file system (exec --verify's copy on a tmpfs): copied, then removed.
+  await fs.rename(src, dest).catch(async (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EXDEV') throw err;
+    await fs.copyFile(src, dest);
+    await fs.rm(src);
+  });
   await fs.chmod(dest, st.mode & 0o111 ? 0o755 : 0o644);
 }
 

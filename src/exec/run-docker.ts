@@ -120,6 +120,8 @@ export async function runDocker(run: BackendRun, docker: DockerClient, ctx: Cont
     timeLimitMs: run.resources.timeLimitMs,
     timedOutExit: TIMED_OUT_EXIT,
     onTimeout: () => (timedOut = true),
+    ...(run.conditions?.hostname ? { hostname: run.conditions.hostname } : {}),
+    ...(run.conditions?.cpus ? { cpus: run.conditions.cpus } : {}),
   });
   return { exitCode, image: image.id, refused, timedOut };
 }

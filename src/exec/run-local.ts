@@ -11,13 +11,19 @@ import type { Context } from '../core/context.js';
 import { ReproError, fsError } from '../core/errors.js';
 import { TIMED_OUT_EXIT, type BackendResult, type BackendRun, type ResourceLimits } from './backend.js';
 import { INTERPRETER_BIN, INTERPRETER_NAMES, interpreterShim, sandboxInvocation, type Sandbox } from './sandbox.js';
-import { copyProject } from './workdir.js';
+import { copyProject, copyProjectReordered } from './workdir.js';
 import { signalExitCode } from '../core/signals.js';
 import { measureUsage, type RunUsage } from './usage.js';
 
 /** Copies the project into the run's scratch directory, makes the outputs' directories, runs the command (only the scratch directory is writable in the sandbox). */
 export async function runLocalBackend(run: BackendRun, sandbox: Sandbox | null, ctx: Context): Promise<BackendResult> {
-  await copyProject(run.projectDir, run.workDir)
+  const copy = run.conditions?.reorderedCopyIn
+    ? copyProjectReordered(run.projectDir, run.workDir).then(async (order) => {
+        ctx.log.info(`exec: the project copied in reverse listing order onto a tmpfs: ${order.reordered} of ${order.folders} folders of two or more entries list in another order`);
+        if (run.seenAt) await fs.mkdir(run.seenAt, { recursive: true }); // where the sandbox shows it
+      })
+    : copyProject(run.projectDir, run.workDir);
+  await copy
     .then(async () => {
       for (const d of run.outputDirs) await fs.mkdir(path.join(run.workDir, d), { recursive: true });
       // The locked node_modules is the project's: in the sandbox a read-only mount over this
@@ -37,14 +43,36 @@ export async function runLocalBackend(run: BackendRun, sandbox: Sandbox | null, 
   // In the sandbox, bwrap starts with its own fixed environment and reads its arguments and the
   // command from pipes; unconfined (--no-sandbox, which the user chose), the shell gets the run's.
   const ids = callerIds(run.user);
-  const { prefix, notEnforced } = await rlimitPrefix(run.resources, ids.uid);
+  const limits = await rlimitPrefix(run.resources, ids.uid);
+  const { notEnforced } = limits;
+  // --verify's CPU affinity: util-linux's taskset in front of the shell (inside the sandbox too).
+  const prefix = run.conditions?.cpus ? [TASKSET, '-c', run.conditions.cpus, ...limits.prefix] : limits.prefix;
   // `python` and `python3` run the interpreter exec planned, first on PATH: in the sandbox from
   // INTERPRETER_BIN, unconfined from shims in the run's scratch directory.
   const bin = sandbox ? INTERPRETER_BIN : path.join(path.dirname(run.workDir), 'bin');
+  // Where the entry point works: its copy, or (the reordered copy) the usual path it is shown at.
+  const seen = sandbox && run.seenAt ? run.seenAt : run.workDir;
   if (run.interpreter && !sandbox) await writeShims(bin, run.interpreter.path);
   const env = run.interpreter ? { ...run.env, PATH: [bin, run.env.PATH].filter(Boolean).join(':') } : run.env;
   const invocation = sandbox
-    ? sandboxInvocation(sandbox.bwrap, { runDir: path.dirname(run.workDir), workDir: run.workDir, network: run.network, env, shell: run.shell, command: run.command, readPaths: run.readPaths, prefix, interpreter: run.interpreter ?? undefined, overlays: run.nodeModules ? [{ source: run.nodeModules, dest: path.join(run.workDir, 'node_modules') }] : [] }, ids)
+    ? sandboxInvocation(
+        sandbox.bwrap,
+        {
+          runDir: path.dirname(seen),
+          workDir: seen,
+          network: run.network,
+          env,
+          shell: run.shell,
+          command: run.command,
+          readPaths: run.readPaths,
+          prefix,
+          interpreter: run.interpreter ?? undefined,
+          // The reordered copy first, then the locked node_modules over its folder.
+          overlays: [...(run.seenAt ? [{ source: run.workDir, dest: seen, writable: true }] : []), ...(run.nodeModules ? [{ source: run.nodeModules, dest: path.join(seen, 'node_modules') }] : [])],
+          ...(run.conditions?.hostname ? { hostname: run.conditions.hostname } : {}),
+        },
+        ids,
+      )
     : { argv: [...prefix, ...run.shell, run.command], env, fds: [] };
   const { exitCode, timedOut, usage } = await runLocal({ argv: invocation.argv, command: run.command, cwd: run.workDir, env: invocation.env, fds: invocation.fds, stdout: run.stdout, stderr: run.stderr, timeLimitMs: run.resources.timeLimitMs });
   return { exitCode, image: null, notEnforced, timedOut, copiedAt, usage };
@@ -57,6 +85,7 @@ async function writeShims(dir: string, python: string): Promise<void> {
 }
 
 const PRLIMIT = '/usr/bin/prlimit';
+const TASKSET = '/usr/bin/taskset';
 
 /**
  * The limits a local run can have without cgroups: processes and file size as rlimits, set by

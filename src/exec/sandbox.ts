@@ -79,8 +79,10 @@ export interface SandboxedCommand {
   prefix?: readonly string[];
   /** The rerun's one interpreter (snapshot/find-python.ts): its prefixes readable, `python` and `python3` in INTERPRETER_BIN run it. */
   interpreter?: { path: string; prefixes: readonly string[] };
-  /** Folders of this machine shown read-only at a path inside the run directory (the locked node_modules as the project's). */
-  overlays?: ReadonlyArray<{ source: string; dest: string }>;
+  /** Folders of this machine shown at a path inside the run directory: read-only (the locked node_modules as the project's) unless writable (exec --verify's reordered copy). */
+  overlays?: ReadonlyArray<{ source: string; dest: string; writable?: boolean }>;
+  /** The host name inside the sandbox's UTS namespace (exec --verify's hostname variation); else the host's. */
+  hostname?: string;
 }
 
 /** Where the rerun's `python` and `python3` are, inside the sandbox: first on the entry point's PATH. */
@@ -168,9 +170,10 @@ export function sandboxInvocation(bwrap: string, run: SandboxedCommand, who: { u
   }
   args.push('--bind', run.runDir, run.runDir);
   // After the run directory: these are mounted over folders of it, read-only.
-  for (const o of run.overlays ?? []) args.push('--ro-bind', o.source, o.dest);
+  for (const o of run.overlays ?? []) args.push(o.writable ? '--bind' : '--ro-bind', o.source, o.dest);
   args.push('--dir', path.posix.dirname(ENTRY_SCRIPT), '--ro-bind-data', '6', ENTRY_SCRIPT);
   args.push('--chdir', run.workDir, '--unshare-all');
+  if (run.hostname !== undefined) args.push('--hostname', run.hostname);
   if (run.network !== 'none') args.push('--share-net');
   args.push('--cap-drop', 'ALL', '--die-with-parent', '--new-session', '--clearenv');
   for (const [k, v] of Object.entries(run.env)) args.push('--setenv', k, v);

@@ -24,6 +24,7 @@ import { OCI_CREATED, RUN_ID } from '../../core/annotations.js';
 import { DEFAULT_MAX_PARALLEL, NOT_COMPARABLE_EXIT } from '../../exec/defaults.js';
 import { canonicalJson } from '../../core/canonical-json.js';
 import type { RunRecord } from '../../run-record/record.js';
+import type { VerifyReport } from '../../exec/verify-run.js';
 import { existsSync } from 'node:fs';
 
 export interface ExecFlags extends LimitFlags, SlurmFlags {
@@ -58,6 +59,10 @@ export interface ExecFlags extends LimitFlags, SlurmFlags {
   pidsLimit?: string;
   memoryLimit?: string;
   fileSizeLimit?: string;
+  verify?: boolean;
+  runs?: string;
+  vary?: string[];
+  noVary?: string[];
 }
 
 /** --expose: each an existing host path, made absolute (a typo is exit 2, never a silent nothing). */
@@ -89,7 +94,7 @@ function resourcesOf(flags: ExecFlags): ResourceLimits {
 type Attached = { digest: string; tag: string | null; referrersApi: boolean };
 type SlurmInfo = { jobId: string; jobDir: string; node: string | null; state: string };
 type Attestations = { attestations?: WrittenDocument[]; attestationsAttached?: AttachedDocument[] };
-type ExecOutcome = (ExecResult & { attached?: Attached; slurm?: SlurmInfo } & Attestations) | (SweepSummary & { dir: string }) | SlurmDryRun;
+type ExecOutcome = (VerifyReport & { dir: string }) | (ExecResult & { attached?: Attached; slurm?: SlurmInfo } & Attestations) | (SweepSummary & { dir: string }) | SlurmDryRun;
 
 export function newRunId(now: Date): string {
   return `${basicEpochTime(Math.floor(now.getTime() / 1000))}-${randomBytes(3).toString('hex')}`;
@@ -136,6 +141,11 @@ export async function execCommand(bundle: string, entry: string | undefined, fla
   if (flags.attest && sweep) throw new ReproError('E_USAGE', '--attest is not available with --sweep', { hint: 'Attest single runs.', details: {} });
   if (!flags.expectReproduced) refuseWithout(flags, ['attest'], '--expect-reproduced', { why: 'the attestation records the verdict against the reference run', hint: 'repro exec BUNDLE --expect-reproduced --attest' });
   if (!flags.attest) refuseWithout(flags, ['key', 'keyless'], '--attest', { why: 'they sign the reproduced-run attestation' });
+  if (!flags.verify) refuseWithout(flags, ['runs', 'vary', 'noVary'], '--verify', { why: 'they choose the runs and variations of exec --verify' });
+  if (flags.verify) {
+    const clash = [sweep && '--sweep', backend === 'slurm' && '--backend slurm', flags.attach && '--attach', flags.attest && '--attest'].find(Boolean);
+    if (clash) throw new ReproError('E_USAGE', `--verify cannot be combined with ${clash} yet`, { hint: clash === '--backend slurm' ? 'Run it on a node: srun repro exec BUNDLE --verify --backend local.' : 'Verify the run first, then sweep, attach or attest single runs.', details: { flag: clash } });
+  }
   const signing = flags.attest ? await signingFrom(flags, io) : null;
   const axes = (flags.sweep ?? []).map(parseSweep);
   const resolved = await resolveBundleArg(bundle, io.ctx);
@@ -177,6 +187,21 @@ export async function execCommand(bundle: string, entry: string | undefined, fla
     const { runDir: _nodeRunDir, ...reported } = record as RunRecord & { runDir?: string };
     const result = { ...reported, runDir: point.runDir, slurm: { jobId: outcome.job.jobId, jobDir: outcome.job.jobDir, node: point.node, state: point.slurm!.state } };
     return finishRun(result, resolved, flags, signing, io, `slurm: job ${outcome.job.jobId} ran on ${point.node ?? 'an unknown node'}\n`, Buffer.from(canonicalJson(reported)));
+  }
+
+  if (flags.verify) {
+    const { verifyRun } = await import('../../exec/verify-run.js');
+    const runs = flags.runs === undefined ? 2 : parsePositiveInt('--runs', flags.runs, 2);
+    if (runs < 2) throw new ReproError('E_USAGE', '--runs must be at least 2: the plain run and one varied run', { details: { runs } });
+    const report = await verifyRun({ exec: options, verifyId: id, out: flags.out, runs, vary: flags.vary, noVary: flags.noVary }, io.ctx);
+    const { renderVerifyRun } = await import('../render/verify-run.js');
+    let text = renderVerifyRun(report, io.ctx.cwd);
+    const verdict = report.reference;
+    const mismatch = Boolean(flags.expectReproduced && verdict && !verdict.reproduced);
+    if (flags.expectReproduced && !verdict) throw new ReproError('E_INPUT', 'the bundle carries no reference run to compare with', { hint: 'Build it with `repro build --with-run RUN_DIR`.', details: { bundle: report.bundle.file } });
+    if (mismatch) text += 'the plain run did NOT reproduce the reference run\n';
+    const exitCode = report.exitCode !== 0 ? report.exitCode : !report.deterministic ? 1 : mismatch ? (verdict!.status === 'not-comparable' ? NOT_COMPARABLE_EXIT : 1) : 0;
+    return { result: report, text, exitCode };
   }
 
   if (sweep) {

@@ -65,6 +65,13 @@ export function outcomeAnnotations(command: string, result: any): string {
   if (command === 'build' && result.verify?.reproducible) return annotation('notice', `${path.basename(result.bundle)} rebuilt bit for bit under ${result.verify.variations.length} variations: ${result.contentDigest}`, { title: 'repro build: reproducible' });
   if (command === 'build') return annotation('notice', `${path.basename(result.bundle)}: ${result.contentDigest}`, { title: 'repro build' });
   if (command === 'verify') return annotation('notice', `${result.name} ${result.version}: ${result.entries} entries match the manifest; ${result.contentDigest}${Array.isArray(result.attestations) ? `; ${result.attestations.length} attestation(s) verified` : ''}`, { title: 'repro verify' });
+  if (command === 'exec' && result.kind === 'repro-verify-run') {
+    if (result.deterministic) return annotation('notice', `${result.entry}: every output identical under ${result.variations.filter((v: { notApplicable: string | null }) => v.notApplicable === null).length} variations`, { title: 'repro exec --verify: deterministic' });
+    return result.outputs
+      .filter((o: { verdict: string }) => o.verdict !== 'identical')
+      .map((o: { path: string; verdict: string; changedBy: string[]; onlyCombined: boolean }) => annotation('error', `${o.path}: ${o.verdict === 'unstable' ? 'differs with nothing varied' : o.onlyCombined ? 'differs only with the variations combined' : `differs when ${o.changedBy.join(', ')} varies`}`, { title: 'repro exec --verify: NOT deterministic' }))
+      .join('');
+  }
   if (command === 'exec' && result.reproduced && !result.reproduced.reproduced) {
     return result.reproduced.outputs.filter((o: { verdict: string }) => o.verdict !== 'identical' && o.verdict !== 'equivalent' && o.verdict !== 'within-tolerance').map((o: { path: string; verdict: string }) => annotation('error', `${o.path}: ${o.verdict}`, { title: 'repro exec: NOT reproduced' })).join('');
   }
