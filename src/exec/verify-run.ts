@@ -18,7 +18,7 @@ import type { OutputComparison, ReproVerdict } from '../run-record/record.js';
 import { defaultRunDir } from './defaults.js';
 import { outputSpecs, prepareExec, runPrepared, type ExecOptions, type ExecResult, type PreparedExec } from './exec.js';
 import { compareOutputs } from './outputs.js';
-import { combinedConditions, planVariations, selectVariations, VARIED_RUN_DIR, type PlannedVariation, type VariationFacts, type VariationId } from './variations.js';
+import { combinedConditions, planVariations, VARIED_RUN_DIR, type PlannedVariation, type VariationFacts, type VariationId } from './variations.js';
 import { makeFreshDir } from './workdir.js';
 import { findOnPath } from '../snapshot/run-tool.js';
 import type { RunConditions } from './backend.js';
@@ -30,8 +30,8 @@ export interface VerifyRunOptions {
   out?: string;
   /** Runs before any bisection: the plain one and runs-1 varied ones (at least 2). */
   runs: number;
-  vary?: string[];
-  noVary?: string[];
+  /** The variations to apply (variations.ts selectVariations, checked before anything is made). */
+  selected: VariationId[];
 }
 
 /** The pseudo-output that stands for the entry point's exit status in the comparisons. */
@@ -106,7 +106,7 @@ export function differing(plain: ExecResult, run: ExecResult, specs: Parameters<
 }
 
 export async function verifyRun(options: VerifyRunOptions, ctx: Context): Promise<VerifyReport & { dir: string }> {
-  const selected = selectVariations(options.vary, options.noVary);
+  const selected = options.selected;
   const dir = options.out ? path.resolve(ctx.cwd, options.out) : defaultRunDir(ctx.env, `verify-${options.verifyId}`);
   await makeFreshDir(dir, 'verify directory');
   const prepared = await prepareExec({ ...options.exec, runId: `${options.verifyId}-0` }, ctx);

@@ -25,6 +25,7 @@ import { DEFAULT_MAX_PARALLEL, NOT_COMPARABLE_EXIT } from '../../exec/defaults.j
 import { canonicalJson } from '../../core/canonical-json.js';
 import type { RunRecord } from '../../run-record/record.js';
 import type { VerifyReport } from '../../exec/verify-run.js';
+import { selectVariations } from '../../exec/variations.js';
 import { existsSync } from 'node:fs';
 
 export interface ExecFlags extends LimitFlags, SlurmFlags {
@@ -146,6 +147,8 @@ export async function execCommand(bundle: string, entry: string | undefined, fla
     const clash = [sweep && '--sweep', backend === 'slurm' && '--backend slurm', flags.attach && '--attach', flags.attest && '--attest'].find(Boolean);
     if (clash) throw new ReproError('E_USAGE', `--verify cannot be combined with ${clash} yet`, { hint: clash === '--backend slurm' ? 'Run it on a node: srun repro exec BUNDLE --verify --backend local.' : 'Verify the run first, then sweep, attach or attest single runs.', details: { flag: clash } });
   }
+  const verifyPlan = flags.verify ? { selected: selectVariations(flags.vary, flags.noVary), runs: flags.runs === undefined ? 2 : parsePositiveInt('--runs', flags.runs, 2) } : null;
+  if (verifyPlan && verifyPlan.runs < 2) throw new ReproError('E_USAGE', '--runs must be at least 2: the plain run and one varied run', { hint: 'e.g. --runs 3: the plain run and two varied ones, each with other values', details: { runs: verifyPlan.runs } });
   const signing = flags.attest ? await signingFrom(flags, io) : null;
   const axes = (flags.sweep ?? []).map(parseSweep);
   const resolved = await resolveBundleArg(bundle, io.ctx);
@@ -189,11 +192,9 @@ export async function execCommand(bundle: string, entry: string | undefined, fla
     return finishRun(result, resolved, flags, signing, io, `slurm: job ${outcome.job.jobId} ran on ${point.node ?? 'an unknown node'}\n`, Buffer.from(canonicalJson(reported)));
   }
 
-  if (flags.verify) {
+  if (verifyPlan) {
     const { verifyRun } = await import('../../exec/verify-run.js');
-    const runs = flags.runs === undefined ? 2 : parsePositiveInt('--runs', flags.runs, 2);
-    if (runs < 2) throw new ReproError('E_USAGE', '--runs must be at least 2: the plain run and one varied run', { details: { runs } });
-    const report = await verifyRun({ exec: options, verifyId: id, out: flags.out, runs, vary: flags.vary, noVary: flags.noVary }, io.ctx);
+    const report = await verifyRun({ exec: options, verifyId: id, out: flags.out, ...verifyPlan }, io.ctx);
     const { renderVerifyRun } = await import('../render/verify-run.js');
     let text = renderVerifyRun(report, io.ctx.cwd);
     const verdict = report.reference;

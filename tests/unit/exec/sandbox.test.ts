@@ -99,3 +99,20 @@ describe('the rerun interpreter in the sandbox', () => {
     expect(interpreterShim("/tmp/it's/python")).toBe(`#!/bin/sh\nexec '/tmp/it'\\''s/python' "$@"\n`);
   });
 });
+
+describe('sandboxInvocation under exec --verify', () => {
+  it('the hostname variation: a name in the sandbox\'s own UTS namespace, after --unshare-all; none asked, none set', () => {
+    const args = argsOf({ ...base, hostname: 'repro-varied-host' });
+    expect(args[args.indexOf('--hostname') + 1]).toBe('repro-varied-host');
+    expect(args.indexOf('--hostname')).toBeGreaterThan(args.indexOf('--unshare-all'));
+    expect(argsOf(base)).not.toContain('--hostname');
+  });
+
+  it('the order variation: the reordered copy bound writable over the usual path, after the run directory; other overlays stay read-only', () => {
+    const args = argsOf({ ...base, overlays: [{ source: '/dev/shm/repro-verify-x/project', dest: '/tmp/run/project', writable: true }, { source: '/cache/nm', dest: '/tmp/run/project/node_modules' }] });
+    const bind = args.lastIndexOf('--bind');
+    expect(args.slice(bind, bind + 3)).toEqual(['--bind', '/dev/shm/repro-verify-x/project', '/tmp/run/project']);
+    expect(bind).toBeGreaterThan(args.indexOf('/tmp/run'));
+    expect(pairs(args, '--ro-bind')).toContainEqual(['/cache/nm', '/tmp/run/project/node_modules']);
+  });
+});
