@@ -100,6 +100,8 @@ export interface SlurmTaskRequest {
   resources?: { timeLimitMs: number | null; pids: number | null; memoryBytes: number | null; fileSizeBytes: number | null } | null;
   /** Outputs declared at exec (--output). */
   outputs?: string[];
+  /** exec --verify on the node: its runs and the variations chosen here. */
+  verify?: { runs: number; vary: string[] } | null;
 }
 
 /**
@@ -125,6 +127,7 @@ export function slurmTaskArgv(t: SlurmTaskRequest): ShellWord[] {
     ...(t.limits ? ['--max-entries', String(t.limits.maxEntries), '--max-bytes', String(t.limits.maxTotalBytes)] : []),
     ...(t.expose ?? []).flatMap((p) => ['--expose', p]),
     ...(t.outputs ?? []).flatMap((p) => ['--output', p]),
+    ...(t.verify ? ['--verify', '--runs', String(t.verify.runs), '--vary', t.verify.vary.join(',')] : []),
     ...(t.resources?.timeLimitMs ? ['--time-limit', `${t.resources.timeLimitMs / 1000}s`] : []),
     ...(t.resources?.pids ? ['--pids-limit', String(t.resources.pids)] : []),
     ...(t.resources?.memoryBytes ? ['--memory-limit', String(t.resources.memoryBytes)] : []),

@@ -33,6 +33,7 @@ import { cancelJob, waitForJob } from '../slurm/wait.js';
 import { hexOf } from '../core/digest.js';
 import { readEnvelope, slurmTaskArgv, slurmTaskParams } from '../core/self-invocation.js';
 import { DEFAULT_RESOURCE_LIMITS } from './backend.js';
+import type { VerifyReport } from './verify-run.js';
 
 export interface SlurmRerunOptions {
   exec: Omit<ExecOptions, 'runId' | 'out' | 'stdout' | 'stderr' | 'backend' | 'sandbox'>;
@@ -50,6 +51,8 @@ export interface SlurmRerunOptions {
   dryRun: boolean;
   /** How a node starts repro (absolute paths that the nodes share, or --remote-repro). */
   repro: string[];
+  /** exec --verify: the node runs the whole verification (one point) and its report comes back. */
+  verify?: { runs: number; vary: string[] } | null;
   pollMs?: { first: number; max: number };
 }
 
@@ -71,6 +74,8 @@ export interface SlurmOutcome {
   summary: SweepSummary;
   /** Each point's run record when one came back, else why none did. */
   tasks: Array<{ record: RunRecord | null; error: ReproError | null }>;
+  /** exec --verify: the report the node's repro printed (null when none came back: tasks[0].error says why). */
+  verify?: (VerifyReport & { dir: string }) | null;
 }
 
 /** The bundle, copied into the cache under its content digest, where a node sharing the cache finds it. */
@@ -139,13 +144,13 @@ const STATE_WORDS: Record<string, string> = {
  * counts only when the node's repro said ok for this bundle and this task's directory; else why
  * not, with the log's tail as evidence.
  */
-async function collectTask(jobId: string, jobDir: string, task: number | null, dir: string, state: TaskState | undefined, contentDigest: string): Promise<{ record: RunRecord | null; error: ReproError | null }> {
+async function collectTask<T extends object = RunRecord>(jobId: string, jobDir: string, task: number | null, dir: string, state: TaskState | undefined, contentDigest: string, problemOf: (r: T, contentDigest: string, dir: string) => string | null = recordProblem as unknown as (r: T, d: string, dir: string) => string | null): Promise<{ record: T | null; error: ReproError | null }> {
   const text = await fs.readFile(logPath(jobDir, task ?? 0, 'json'), 'utf8').catch(() => null);
-  const envelope = text === null ? null : readEnvelope<RunRecord & { runDir?: string }>(text);
+  const envelope = text === null ? null : readEnvelope<T>(text);
   const log = await readLogTail(logPath(jobDir, task ?? 0, 'out'));
   const where = { jobId, task: task ?? 0, state: state?.state ?? 'UNKNOWN', node: state?.node ?? null, log: logPath(jobDir, task ?? 0, 'out'), logTail: log ?? '' };
   if (envelope?.ok === true) {
-    const problem = recordProblem(envelope.result, contentDigest, dir);
+    const problem = problemOf(envelope.result, contentDigest, dir);
     if (problem === null) return { record: envelope.result, error: null };
     return { record: null, error: new ReproError('E_INTEGRITY', `on ${where.node ?? 'the node'}: the result repro printed is not a run record of this task: ${problem}; nothing is recorded for it`, { hint: `See ${where.log}. Something other than the node's repro wrote the job's logs.`, details: where }) };
   }
@@ -169,6 +174,14 @@ function recordProblem(r: RunRecord & { runDir?: string }, contentDigest: string
   if (!r || typeof r !== 'object' || r.kind !== 'repro-run' || r.schemaVersion !== RUN_SCHEMA_VERSION) return 'not a run record of this version';
   if (r.bundle?.contentDigest !== contentDigest) return `it ran ${String(r.bundle?.contentDigest)}, not ${contentDigest}`;
   if (typeof r.runDir !== 'string' || path.resolve(r.runDir) !== path.resolve(dir)) return `it ran in ${String(r.runDir)}, not ${dir}`;
+  return null;
+}
+
+/** Why a node's result is not this task's exec --verify report, or null when it is. */
+function verifyProblem(r: VerifyReport & { dir?: string }, contentDigest: string, dir: string): string | null {
+  if (!r || typeof r !== 'object' || r.kind !== 'repro-verify-run' || r.schemaVersion !== 1) return 'not an exec --verify report of this version';
+  if (r.bundle?.contentDigest !== contentDigest) return `it ran ${String(r.bundle?.contentDigest)}, not ${contentDigest}`;
+  if (typeof r.dir !== 'string' || path.resolve(r.dir) !== path.resolve(dir)) return `it ran in ${String(r.dir)}, not ${dir}`;
   return null;
 }
 
@@ -211,6 +224,7 @@ export async function runSlurm(options: SlurmRerunOptions, ctx: Context): Promis
       expose: options.exec.expose,
       outputs: options.exec.outputs,
       resources: options.exec.resources ? { ...options.exec.resources, pids: options.exec.resources.pids === DEFAULT_RESOURCE_LIMITS.pids ? null : options.exec.resources.pids } : null,
+      verify: options.verify ?? null,
     }),
   };
   const script = batchScript(plan);
@@ -265,6 +279,12 @@ export async function runSlurm(options: SlurmRerunOptions, ctx: Context): Promis
   if (wasInterrupted()) throw new ReproError('E_ENV', 'interrupted: the job was left or cancelled before it ended, so no summary is written', { details: { jobId: job.jobId, jobDir } });
 
   // collect
+  if (options.verify) {
+    const state = states.get(0);
+    const { record, error } = await collectTask<VerifyReport & { dir: string }>(job.jobId, jobDir, null, pointDirs[0]!, state, cached.contentDigest, verifyProblem);
+    const summary = summarize(options.id, options.axes, [pointResult(0, {}, pointDirs[0]!, null, error ?? new ReproError('E_ENV', 'exec --verify: no run record'), { node: state?.node ?? null, slurm: { jobId: job.jobId, task: 0, state: state?.state ?? 'UNKNOWN', reason: state?.reason ?? null } })]);
+    return { job, summary, tasks: [{ record: null, error }], verify: record };
+  }
   const results: SweepPointResult[] = [];
   const tasks: SlurmOutcome['tasks'] = [];
   for (const [i, point] of options.points.entries()) {

@@ -15,6 +15,7 @@ import { ML_PYTHON, ML_REASON, SKIP_ML } from '../helpers/ml-python.js';
 import { makeProject, tempDir } from '../helpers/project.js';
 import { startWheelIndex, type WheelIndex } from '../helpers/wheel-index.js';
 import { DOCKER_BASE_IMAGE, DOCKER_REASON, SKIP_DOCKER } from '../helpers/docker.js';
+import { SKIP_SLURM, SLURM_CONF, SLURM_REASON } from '../helpers/slurm.js';
 import { allowedCpus } from '../../src/exec/verify-run.js';
 
 const PROJECTS = ['numpy', 'scipy', 'scikit-learn', 'joblib', 'threadpoolctl'];
@@ -230,6 +231,19 @@ if varied:
     expect(v.code).toBe(0);
   }, 120_000);
 
+  it.skipIf(SKIP_SLURM)(`on the one-node Slurm cluster: the node verifies, and its report comes back as the node's repro printed it${SKIP_SLURM ? ` (skipped: ${SLURM_REASON})` : ''}`, async () => {
+    if (!SLURM_CONF) throw new Error(SLURM_REASON);
+    const { bundle, cache } = await build({ 'main.py': 'import os, time\nos.makedirs("out", exist_ok=True)\nopen("out/set.txt", "w").write(" ".join({"a1", "b2", "c3", "d4", "e5", "f6", "g7"}))\nopen("out/same.txt", "w").write("same")\n' });
+    const dir = path.join(tempDir(), 'slurm');
+    const r = await runCli(['exec', bundle, '--backend', 'slurm', '--verify', '--vary', 'hashseed,tz', '--out', dir, '--json'], { env: { SLURM_CONF, REPRO_CACHE: cache } });
+    expect(r.code, r.stderr.slice(-3000)).toBe(1);
+    const report = r.json().result;
+    expect(report).toMatchObject({ kind: 'repro-verify-run', deterministic: false, slurm: { jobDir: dir } });
+    const by = Object.fromEntries(report.outputs.map((o: { path: string; changedBy: string[] }) => [o.path, o.changedBy]));
+    expect(by).toEqual({ 'out/set.txt': ['hashseed'], 'out/same.txt': [] });
+    expect(existsSync(path.join(report.dir, 'verify.json'))).toBe(true);
+  }, 240_000);
+
   it('usage: --vary with no --verify, an unknown variation, --runs 1, and --verify with --sweep are refused before anything runs', async () => {
     const { bundle, cache } = await build({ 'main.py': 'print(1)\n' });
     const cases: Array<[string[], RegExp]> = [
@@ -237,7 +251,7 @@ if varied:
       [['--verify', '--vary', 'seed'], /no variation is called "seed"/],
       [['--verify', '--runs', '1'], /--runs must be at least 2/],
       [['--verify', '--sweep', 'seed=0..1'], /--verify cannot be combined with --sweep/],
-      [['--verify', '--backend', 'slurm'], /--verify cannot be combined with --backend slurm/],
+      [['--verify', '--attach'], /--verify cannot be combined with --attach/],
     ];
     for (const [flags, message] of cases) {
       const out = path.join(tempDir(), 'never');

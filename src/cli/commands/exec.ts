@@ -95,7 +95,7 @@ function resourcesOf(flags: ExecFlags): ResourceLimits {
 type Attached = { digest: string; tag: string | null; referrersApi: boolean };
 type SlurmInfo = { jobId: string; jobDir: string; node: string | null; state: string };
 type Attestations = { attestations?: WrittenDocument[]; attestationsAttached?: AttachedDocument[] };
-type ExecOutcome = (VerifyReport & { dir: string }) | (ExecResult & { attached?: Attached; slurm?: SlurmInfo } & Attestations) | (SweepSummary & { dir: string }) | SlurmDryRun;
+type ExecOutcome = (VerifyReport & { dir: string; slurm?: SlurmInfo }) | (ExecResult & { attached?: Attached; slurm?: SlurmInfo } & Attestations) | (SweepSummary & { dir: string }) | SlurmDryRun;
 
 export function newRunId(now: Date): string {
   return `${basicEpochTime(Math.floor(now.getTime() / 1000))}-${randomBytes(3).toString('hex')}`;
@@ -144,8 +144,8 @@ export async function execCommand(bundle: string, entry: string | undefined, fla
   if (!flags.attest) refuseWithout(flags, ['key', 'keyless'], '--attest', { why: 'they sign the reproduced-run attestation' });
   if (!flags.verify) refuseWithout(flags, ['runs', 'vary', 'noVary'], '--verify', { why: 'they choose the runs and variations of exec --verify' });
   if (flags.verify) {
-    const clash = [sweep && '--sweep', backend === 'slurm' && '--backend slurm', flags.attach && '--attach', flags.attest && '--attest'].find(Boolean);
-    if (clash) throw new ReproError('E_USAGE', `--verify cannot be combined with ${clash} yet`, { hint: clash === '--backend slurm' ? 'Run it on a node: srun repro exec BUNDLE --verify --backend local.' : 'Verify the run first, then sweep, attach or attest single runs.', details: { flag: clash } });
+    const clash = [sweep && '--sweep', flags.attach && '--attach', flags.attest && '--attest'].find(Boolean);
+    if (clash) throw new ReproError('E_USAGE', `--verify cannot be combined with ${clash} yet`, { hint: 'Verify the run first, then sweep, attach or attest single runs.', details: { flag: clash } });
   }
   const verifyPlan = flags.verify ? { selected: selectVariations(flags.vary, flags.noVary), runs: flags.runs === undefined ? 2 : parsePositiveInt('--runs', flags.runs, 2) } : null;
   if (verifyPlan && verifyPlan.runs < 2) throw new ReproError('E_USAGE', '--runs must be at least 2: the plain run and one varied run', { hint: 'e.g. --runs 3: the plain run and two varied ones, each with other values', details: { runs: verifyPlan.runs } });
@@ -174,10 +174,17 @@ export async function execCommand(bundle: string, entry: string | undefined, fla
         cancelOnInterrupt: Boolean(flags.cancelOnInterrupt),
         dryRun: Boolean(flags.dryRun),
         repro: flags.remoteRepro ? [flags.remoteRepro] : [io.self.execPath, path.join(path.dirname(io.self.script), 'bin.js')],
+        verify: verifyPlan ? { runs: verifyPlan.runs, vary: verifyPlan.selected } : null,
       },
       io.ctx,
     );
     if ('dryRun' in outcome) return { result: outcome, text: `# ${outcome.sbatch.join(' ')}\n${outcome.script}` };
+    if (verifyPlan) {
+      // The report the node's repro printed (never a file the entry point could write).
+      if (!outcome.verify) throw outcome.tasks[0]!.error!;
+      const point = outcome.summary.points[0]!;
+      return verifyOutcome({ ...outcome.verify, slurm: { jobId: outcome.job.jobId, jobDir: outcome.job.jobDir, node: point.node, state: point.slurm!.state } }, flags, io, `slurm: job ${outcome.job.jobId} ran on ${point.node ?? 'an unknown node'}\n`);
+    }
     if (sweep) {
       const summary = { ...outcome.summary, dir: outcome.job.jobDir };
       return { result: summary, text: renderSweep(summary, io.ctx.cwd), exitCode: summary.failed === 0 ? 0 : 1 };
@@ -194,15 +201,7 @@ export async function execCommand(bundle: string, entry: string | undefined, fla
 
   if (verifyPlan) {
     const { verifyRun } = await import('../../exec/verify-run.js');
-    const report = await verifyRun({ exec: options, verifyId: id, out: flags.out, ...verifyPlan }, io.ctx);
-    const { renderVerifyRun } = await import('../render/verify-run.js');
-    let text = renderVerifyRun(report, io.ctx.cwd);
-    const verdict = report.reference;
-    const mismatch = Boolean(flags.expectReproduced && verdict && !verdict.reproduced);
-    if (flags.expectReproduced && !verdict) throw new ReproError('E_INPUT', 'the bundle carries no reference run to compare with', { hint: 'Build it with `repro build --with-run RUN_DIR`.', details: { bundle: report.bundle.file } });
-    if (mismatch) text += 'the plain run did NOT reproduce the reference run\n';
-    const exitCode = report.exitCode !== 0 ? report.exitCode : !report.deterministic ? 1 : mismatch ? (verdict!.status === 'not-comparable' ? NOT_COMPARABLE_EXIT : 1) : 0;
-    return { result: report, text, exitCode };
+    return verifyOutcome(await verifyRun({ exec: options, verifyId: id, out: flags.out, ...verifyPlan }, io.ctx), flags, io, '');
   }
 
   if (sweep) {
@@ -211,6 +210,18 @@ export async function execCommand(bundle: string, entry: string | undefined, fla
   }
   const result = await runExec({ ...options, runId: id, out: flags.out }, io.ctx);
   return finishRun(result, resolved, flags, signing, io, '');
+}
+
+/** After exec --verify: the text, and the exit code (the plain run's failure, else 1 unless deterministic, else --expect-reproduced's verdict). */
+async function verifyOutcome<T extends VerifyReport & { dir: string }>(report: T, flags: ExecFlags, io: CliIo, prefix: string): Promise<CommandOutcome<T>> {
+  const { renderVerifyRun } = await import('../render/verify-run.js');
+  let text = prefix + renderVerifyRun(report, io.ctx.cwd);
+  const verdict = report.reference;
+  if (flags.expectReproduced && !verdict) throw new ReproError('E_INPUT', 'the bundle carries no reference run to compare with', { hint: 'Build it with `repro build --with-run RUN_DIR`.', details: { bundle: report.bundle.file } });
+  const mismatch = Boolean(flags.expectReproduced && verdict && !verdict.reproduced);
+  if (mismatch) text += 'the plain run did NOT reproduce the reference run\n';
+  const exitCode = report.exitCode !== 0 ? report.exitCode : !report.deterministic ? 1 : mismatch ? (verdict!.status === 'not-comparable' ? NOT_COMPARABLE_EXIT : 1) : 0;
+  return { result: report, text, exitCode };
 }
 
 /** After one run: --expect-reproduced's verdict, --attach, and the exit code. */

@@ -116,3 +116,12 @@ describe('parseSlurmResources', () => {
     expect(parseSlurmResources({ slurmArg: ['--constraint=a100', '--exclusive', '--comment=two words'] }, null).extraArgs).toEqual(['--constraint=a100', '--exclusive', '--comment=two words']);
   });
 });
+
+describe('slurmTaskArgv with exec --verify', () => {
+  it('the node runs the whole verification with the runs and the variations chosen at submission', () => {
+    const argv = slurmTaskArgv({ contentDigest: 'sha256:abc', entry: 'main', verify: { runs: 3, vary: ['hashseed', 'tz'] } });
+    const words = argv.filter((w): w is string => typeof w === 'string');
+    expect(words.slice(words.indexOf('--verify'), words.indexOf('--verify') + 5)).toEqual(['--verify', '--runs', '3', '--vary', 'hashseed,tz']);
+    expect(slurmTaskArgv({ contentDigest: 'sha256:abc', entry: 'main' })).not.toContain('--verify');
+  });
+});
