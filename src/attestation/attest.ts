@@ -10,7 +10,7 @@ import { signedForms, MEDIA_TYPES, type PlannedDocument, type Signing } from './
 import { provenance } from './provenance.js';
 import { bomBytes, mlBom } from './sbom.js';
 import { bundleSubject, CYCLONEDX_PREDICATE, statement, statementBytes } from './statement.js';
-import { reproducedBuild, reproducedRun, type BuildEvidence } from './reproduced.js';
+import { reproducedBuild, reproducedRun, type BuildEvidence, type RunDeterminism } from './reproduced.js';
 import type { RunRecord } from '../run-record/record.js';
 import { sha256File } from '../core/digest.js';
 import { sniffCodec } from '../bundle/compress.js';
@@ -54,8 +54,8 @@ export async function planBuildAttest(bundle: string, evidence: Omit<BuildEviden
 }
 
 /** exec --expect-reproduced --attest: the reproduced-run attestation, for the run directory. */
-export async function planRunAttest(record: RunRecord, bundle: { fileName: string; fileDigest: string }, signing: Signing, env: Readonly<Record<string, string | undefined>>): Promise<PlannedDocument[]> {
-  const bytes = statementBytes(reproducedRun(record, bundle, env));
+export async function planRunAttest(record: RunRecord, bundle: { fileName: string; fileDigest: string }, signing: Signing, env: Readonly<Record<string, string | undefined>>, determinism?: RunDeterminism): Promise<PlannedDocument[]> {
+  const bytes = statementBytes(reproducedRun(record, bundle, env, determinism));
   return [{ kind: 'reproduced-run', form: 'statement', name: 'reproduced-run.json', bytes, mediaType: MEDIA_TYPES.statement }, ...(await signedForms('reproduced-run', 'reproduced-run', bytes, signing))];
 }
 
@@ -72,12 +72,12 @@ export async function attestVerifiedBuild(build: VerifiedBuild, projectDir: stri
 }
 
 /** exec --expect-reproduced --attest: the reproduced-run attestation, into the run directory. */
-export async function attestRerun(record: RunRecord & { runDir: string }, bundleFile: string, signing: Signing, ctx: Context): Promise<WrittenDocument[]> {
+export async function attestRerun(record: RunRecord & { runDir: string }, bundleFile: string, signing: Signing, ctx: Context, determinism?: RunDeterminism): Promise<WrittenDocument[]> {
   // The subject is the bundle file: its canonical name and the sha256 of its bytes (exec may
   // have reused a verified extraction, which knows the content digest, not the file's).
   const manifest = await readBundleManifest(bundleFile);
   const codec = sniffCodec(await readRange(bundleFile, 0, 512));
   const fileName = bundleFileName({ name: manifest.head.name, version: manifest.head.version, codec });
-  const docs = await planRunAttest(record, { fileName, fileDigest: await sha256File(bundleFile) }, signing, ctx.env);
+  const docs = await planRunAttest(record, { fileName, fileDigest: await sha256File(bundleFile) }, signing, ctx.env, determinism);
   return writeDocuments(record.runDir, docs);
 }

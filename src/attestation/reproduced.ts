@@ -53,10 +53,20 @@ export interface ReproducedRunPredicate {
   notComparable?: string[];
   /** maxDifference: for a within-tolerance verdict, the largest difference seen (verify checks it against the manifest's tolerance). */
   outputs: Array<{ path: string; verdict: string; expected: string | null; actual: string | null; maxDifference?: { value: number; at: string } }>;
+  /** exec --verify: whether the run is deterministic, what each variation was and changed, and per output the variations that change it. */
+  determinism?: RunDeterminism;
+}
+
+/** exec --verify's verdict as the reproduced-run attestation carries it. */
+export interface RunDeterminism {
+  deterministic: boolean;
+  runs: number;
+  variations: Array<{ id: string; plain: string; varied: string; notApplicable: string | null; changed: string[] | null }>;
+  outputs: Array<{ path: string; verdict: string; changedBy: string[]; unchangedBy: string[] }>;
 }
 
 /** The run as a statement: its subjects are the bundle file and each output file it hashed. */
-export function reproducedRun(record: RunRecord, bundle: { fileName: string; fileDigest: string }, env: Readonly<Record<string, string | undefined>>): Statement<ReproducedRunPredicate> {
+export function reproducedRun(record: RunRecord, bundle: { fileName: string; fileDigest: string }, env: Readonly<Record<string, string | undefined>>, determinism?: RunDeterminism): Statement<ReproducedRunPredicate> {
   if (!record.reproduced) throw new TypeError('a reproduced-run attestation needs a run compared with a reference run');
   const predicate: ReproducedRunPredicate = {
     bundle: { contentDigest: record.bundle.contentDigest, fileDigest: bundle.fileDigest, reference: record.bundle.reference ?? null },
@@ -76,6 +86,7 @@ export function reproducedRun(record: RunRecord, bundle: { fileName: string; fil
     status: record.reproduced.status ?? (record.reproduced.reproduced ? 'reproduced' : 'not-reproduced'),
     ...(record.reproduced.notComparable ? { notComparable: record.reproduced.notComparable } : {}),
     outputs: record.reproduced.outputs.map((o) => ({ path: o.path, verdict: o.verdict, expected: o.expected, actual: o.actual, ...(o.maxDifference ? { maxDifference: o.maxDifference } : {}) })),
+    ...(determinism ? { determinism } : {}),
   };
   const subjects: Subject[] = [{ name: bundle.fileName, digest: { sha256: hexOf(bundle.fileDigest) } }];
   for (const o of record.outputs) if (o.sha256 && !o.files) subjects.push({ name: `output:${o.path}`, digest: { sha256: hexOf(o.sha256) } });

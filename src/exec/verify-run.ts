@@ -22,6 +22,7 @@ import { combinedConditions, planVariations, VARIED_RUN_DIR, type PlannedVariati
 import { makeFreshDir } from './workdir.js';
 import { findOnPath } from '../snapshot/run-tool.js';
 import type { RunConditions } from './backend.js';
+import type { RunDeterminism } from '../attestation/reproduced.js';
 
 export interface VerifyRunOptions {
   exec: Omit<ExecOptions, 'runId' | 'out'>;
@@ -105,7 +106,8 @@ export function differing(plain: ExecResult, run: ExecResult, specs: Parameters<
   return out;
 }
 
-export async function verifyRun(options: VerifyRunOptions, ctx: Context): Promise<VerifyReport & { dir: string }> {
+/** The report, and the plain run's record (what --attest attests, with the report's verdict). */
+export async function verifyRun(options: VerifyRunOptions, ctx: Context): Promise<{ report: VerifyReport & { dir: string }; plain: ExecResult }> {
   const selected = options.selected;
   const dir = options.out ? path.resolve(ctx.cwd, options.out) : defaultRunDir(ctx.env, `verify-${options.verifyId}`);
   await makeFreshDir(dir, 'verify directory');
@@ -206,7 +208,17 @@ export async function verifyRun(options: VerifyRunOptions, ctx: Context): Promis
     reference: plain.reproduced,
   };
   await writeFileAtomic(path.join(dir, 'verify.json'), canonicalJson(report));
-  return { ...report, dir };
+  return { report: { ...report, dir }, plain };
+}
+
+/** The verdict as the reproduced-run attestation carries it. */
+export function determinismOf(report: VerifyReport): RunDeterminism {
+  return {
+    deterministic: report.deterministic,
+    runs: report.runs.length,
+    variations: report.variations.map((v) => ({ id: v.id, plain: v.plain, varied: v.varied, notApplicable: v.notApplicable, changed: v.changed })),
+    outputs: report.outputs.map((o) => ({ path: o.path, verdict: o.verdict, changedBy: o.changedBy, unchangedBy: o.unchangedBy })),
+  };
 }
 
 /** The facts of this machine the variations need: CPUs (affinity), locales, a tmpfs, GPUs. */

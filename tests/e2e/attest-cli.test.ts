@@ -170,6 +170,24 @@ describe('exec --expect-reproduced --attest', () => {
     expect(v.stdout).toContain('NOT reproduced');
   });
 
+  it('exec --verify --attest: the plain run attested against the reference, carrying the verdict per variation; it verifies', async () => {
+    const dir = path.join(work, 'verified');
+    const r = await runCli(['exec', bundle, '--backend', 'local', '-P', `python=${PY}`, '--verify', '--vary', 'hashseed,tz', '--out', dir, '--expect-reproduced', '--attest', '--key', path.join(work, 'ed.pem'), '--json'], { env });
+    expect(r.code, r.stderr.slice(-2000)).toBe(0);
+    const res = r.json().result;
+    expect(res.deterministic).toBe(true);
+    const plainDir = res.runs[0].runDir;
+    expect(res.attestations.map((d: { file: string }) => d.file)).toEqual([path.join(plainDir, 'reproduced-run.json'), path.join(plainDir, 'reproduced-run.dsse.json')]);
+    const att = JSON.parse(await fs.readFile(path.join(plainDir, 'reproduced-run.json'), 'utf8'));
+    expect(statementRules(att)).toEqual([]);
+    expect(att.predicate.reproduced).toBe(true);
+    expect(att.predicate.determinism).toMatchObject({ deterministic: true, runs: 2 });
+    expect(att.predicate.determinism.variations.map((v: { id: string }) => v.id)).toEqual(['hashseed', 'tz']);
+    expect(att.predicate.determinism.outputs).toContainEqual({ path: 'outputs/model.pkl', verdict: 'identical', changedBy: [], unchangedBy: ['hashseed', 'tz'] });
+    const v = await runCli(['verify', bundle, '--attestation', path.join(plainDir, 'reproduced-run.dsse.json'), '--key', path.join(work, 'ed.pub.pem')]);
+    expect(v.code, v.stderr).toBe(0);
+  });
+
   it('usage: --attest without --expect-reproduced is exit 2 and runs nothing', async () => {
     const r = await runCli(['exec', bundle, '--backend', 'local', '--attest', '--out', path.join(work, 'never')], { env });
     expect(r.code).toBe(2);

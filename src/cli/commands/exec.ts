@@ -25,6 +25,7 @@ import { DEFAULT_MAX_PARALLEL, NOT_COMPARABLE_EXIT } from '../../exec/defaults.j
 import { canonicalJson } from '../../core/canonical-json.js';
 import type { RunRecord } from '../../run-record/record.js';
 import type { VerifyReport } from '../../exec/verify-run.js';
+import type { RunDeterminism } from '../../attestation/reproduced.js';
 import { selectVariations } from '../../exec/variations.js';
 import { existsSync } from 'node:fs';
 
@@ -95,7 +96,7 @@ function resourcesOf(flags: ExecFlags): ResourceLimits {
 type Attached = { digest: string; tag: string | null; referrersApi: boolean };
 type SlurmInfo = { jobId: string; jobDir: string; node: string | null; state: string };
 type Attestations = { attestations?: WrittenDocument[]; attestationsAttached?: AttachedDocument[] };
-type ExecOutcome = (VerifyReport & { dir: string; slurm?: SlurmInfo }) | (ExecResult & { attached?: Attached; slurm?: SlurmInfo } & Attestations) | (SweepSummary & { dir: string }) | SlurmDryRun;
+type ExecOutcome = (VerifyReport & { dir: string; slurm?: SlurmInfo } & Attestations) | (ExecResult & { attached?: Attached; slurm?: SlurmInfo } & Attestations) | (SweepSummary & { dir: string }) | SlurmDryRun;
 
 export function newRunId(now: Date): string {
   return `${basicEpochTime(Math.floor(now.getTime() / 1000))}-${randomBytes(3).toString('hex')}`;
@@ -144,7 +145,7 @@ export async function execCommand(bundle: string, entry: string | undefined, fla
   if (!flags.attest) refuseWithout(flags, ['key', 'keyless'], '--attest', { why: 'they sign the reproduced-run attestation' });
   if (!flags.verify) refuseWithout(flags, ['runs', 'vary', 'noVary'], '--verify', { why: 'they choose the runs and variations of exec --verify' });
   if (flags.verify) {
-    const clash = [sweep && '--sweep', flags.attach && '--attach', flags.attest && '--attest'].find(Boolean);
+    const clash = [sweep && '--sweep', flags.attach && '--attach', flags.attest && backend === 'slurm' && '--attest on Slurm'].find(Boolean);
     if (clash) throw new ReproError('E_USAGE', `--verify cannot be combined with ${clash} yet`, { hint: 'Verify the run first, then sweep, attach or attest single runs.', details: { flag: clash } });
   }
   const verifyPlan = flags.verify ? { selected: selectVariations(flags.vary, flags.noVary), runs: flags.runs === undefined ? 2 : parsePositiveInt('--runs', flags.runs, 2) } : null;
@@ -200,8 +201,13 @@ export async function execCommand(bundle: string, entry: string | undefined, fla
   }
 
   if (verifyPlan) {
-    const { verifyRun } = await import('../../exec/verify-run.js');
-    return verifyOutcome(await verifyRun({ exec: options, verifyId: id, out: flags.out, ...verifyPlan }, io.ctx), flags, io, '');
+    const { verifyRun, determinismOf } = await import('../../exec/verify-run.js');
+    const { report, plain } = await verifyRun({ exec: options, verifyId: id, out: flags.out, ...verifyPlan }, io.ctx);
+    const outcome = await verifyOutcome(report, flags, io, '');
+    if (!signing || !plain.reproduced) return outcome;
+    // The plain run, attested against the reference, with the verdict per variation.
+    const attestations = await attestRun(plain, resolved.file, signing, io, determinismOf(report));
+    return { ...outcome, result: { ...outcome.result, attestations }, text: `${outcome.text}attestation: ${attestations.map((d) => path.relative(io.ctx.cwd, d.file) || d.file).join(', ')}\n` };
   }
 
   if (sweep) {
@@ -259,7 +265,7 @@ async function finishRun<T extends ExecResult>(result: T, resolved: ResolvedBund
 }
 
 /** --attest: the reproduced-run attestation into the run directory. */
-async function attestRun(result: ExecResult, bundleFile: string, signing: Signing, io: CliIo): Promise<WrittenDocument[]> {
+async function attestRun(result: ExecResult, bundleFile: string, signing: Signing, io: CliIo, determinism?: RunDeterminism): Promise<WrittenDocument[]> {
   const { attestRerun } = await import('../../attestation/attest.js');
-  return attestRerun(result, bundleFile, signing, io.ctx);
+  return attestRerun(result, bundleFile, signing, io.ctx, determinism);
 }
