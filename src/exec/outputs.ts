@@ -12,6 +12,7 @@ import type { OutputComparison, OutputRecord, OutputVerdict, ReproVerdict, RunRe
 import { MAX_TEXT, readOutput } from './read-output.js';
 import { MAX_NORMALIZE_BYTES, normalizedDigest } from './normalize.js';
 import { constants, promises as fs } from 'node:fs';
+import { ArrayFormatError, arrayDifference, arrayFormat, isPickle, readArrays, type ArrayDifference } from './arrays.js';
 import path from 'node:path';
 
 export type { OutputComparison, OutputRecord, ReproVerdict };
@@ -26,7 +27,10 @@ export async function recordOutputs(dir: string, paths: readonly string[], specs
     const record = await readOutput(dir, p, spec?.tolerance !== undefined ? MAX_TEXT : DIFF_TEXT);
     // A crafted manifest's normalize is one of NORMALIZERS or nothing.
     const normalized = spec?.normalize && NORMALIZERS.includes(spec.normalize) && record.sha256 !== null && !record.files && !record.refused ? await normalizedOutput(path.join(dir, p), spec.normalize) : null;
-    out.push(normalized ? { ...record, normalized } : record);
+    // Array bytes are kept only for a comparison within a tolerance.
+    const { data, ...rest } = record;
+    const kept = data !== undefined && spec?.tolerance !== undefined ? record : rest;
+    out.push(normalized ? { ...kept, normalized } : kept);
   }
   return out;
 }
@@ -76,6 +80,13 @@ function compareOne(ref: OutputRecord, cur: OutputRecord | undefined, specs: rea
   if (ref.normalized && cur.normalized && ref.normalized.by === cur.normalized.by && ref.normalized.sha256 === cur.normalized.sha256) return { ...base, verdict: 'equivalent', normalized: cur.normalized.by };
   if (ref.files || cur.files) return { ...base, verdict: 'different', files: fileChanges(ref, cur) };
   const tolerance = specFor(cur.path, specs)?.tolerance;
+  const format = arrayFormat(cur.path);
+  if (tolerance !== undefined && format && ref.data !== undefined && cur.data !== undefined) {
+    const diff = arraysOf(Buffer.from(ref.data, 'base64'), Buffer.from(cur.data, 'base64'), format);
+    if ('note' in diff) return { ...base, verdict: 'different', note: diff.note, detail: detailOf(ref, cur) };
+    return { ...base, verdict: diff.value <= tolerance ? 'within-tolerance' : 'different', maxDifference: diff, ...(diff.value <= tolerance ? {} : { detail: detailOf(ref, cur) }) };
+  }
+  if (isPickle(cur.path)) return { ...base, verdict: 'different', note: PICKLE_NOTE, detail: detailOf(ref, cur) };
   if (tolerance !== undefined && ref.text !== undefined && cur.text !== undefined) {
     const diff = numericDifference(ref.text, cur.text, ref.path);
     if (diff && diff.value <= tolerance) return { ...base, verdict: 'within-tolerance', maxDifference: diff };
@@ -117,6 +128,20 @@ export function judgeRerun(reference: RunRecord, rerun: { entry: string; paramet
   if (why.length > 0) return { status: 'not-comparable', reproduced: false, notComparable: why, comparability: comparable, outputs };
   const reproduced = outputs.every((o) => REPRODUCING.has(o.verdict));
   return { status: reproduced ? 'reproduced' : 'not-reproduced', reproduced, comparability: comparable, outputs };
+}
+
+/** What a differing pickle's verdict says. */
+export const PICKLE_NOTE = 'a pickle: compared by bytes only (repro never unpickles an output: that runs code)';
+
+/** Two array files element by element, or why they could not be compared so. */
+export function arraysOf(a: Buffer, b: Buffer, format: 'npy' | 'npz' | 'safetensors'): ArrayDifference | { note: string } {
+  try {
+    const diff = arrayDifference(readArrays(a, format), readArrays(b, format));
+    return diff ?? { note: 'the arrays differ in names or shapes: compared by bytes' };
+  } catch (err) {
+    if (err instanceof ArrayFormatError) return { note: `not read as arrays (${err.message}): compared by bytes` };
+    throw err;
+  }
 }
 
 /** Largest |a-b| between two JSON or CSV documents of the same shape; null when shapes differ. */

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { constants, promises as fs, type Stats } from 'node:fs';
 import path from 'node:path';
 import { compareUtf8 } from '../core/utf8-order.js';
+import { arrayFormat } from './arrays.js';
 import type { OutputRecord, RefusedKind } from '../run-record/record.js';
 
 const SLICE = 1 << 20;
@@ -26,7 +27,7 @@ function kindOf(st: Stats): RefusedKind | 'file' | 'directory' {
 }
 
 /** Hashes a regular file without following links or blocking on anything that is not one. */
-async function hashFile(file: string, textLimit: number): Promise<{ size: number; sha256: string; text?: string } | RefusedKind> {
+async function hashFile(file: string, textLimit: number): Promise<{ size: number; sha256: string; text?: string; data?: string } | RefusedKind> {
   const handle = await fs.open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ELOOP') return 'symlink' as const; // swapped for a link after the lstat
     throw err;
@@ -47,8 +48,11 @@ async function hashFile(file: string, textLimit: number): Promise<{ size: number
       if (size + bytesRead <= textLimit) text.push(Buffer.from(buf.subarray(0, bytesRead)));
       size += bytesRead;
     }
-    const kept = size <= textLimit ? asText(Buffer.concat(text)) : null;
-    return { size, sha256: hash.digest('hex'), ...(kept !== null ? { text: kept } : {}) };
+    const bytes = size <= textLimit ? Buffer.concat(text) : null;
+    const kept = bytes ? asText(bytes) : null;
+    // A small array file with a tolerance keeps its bytes, so a later run can compare elements.
+    const data = bytes && kept === null && arrayFormat(file) ? bytes.toString('base64') : null;
+    return { size, sha256: hash.digest('hex'), ...(kept !== null ? { text: kept } : {}), ...(data !== null ? { data } : {}) };
   } finally {
     await handle.close();
   }
@@ -82,7 +86,7 @@ export async function readOutput(root: string, rel: string, textLimit: number): 
   if (kind !== 'file') return { ...missing, refused: { path: rel, kind } };
   const h = await hashFile(target, textLimit);
   if (typeof h === 'string') return { ...missing, refused: { path: rel, kind: h } };
-  return { path: rel, size: h.size, sha256: h.sha256, ...(h.text !== undefined ? { text: h.text } : {}) };
+  return { path: rel, size: h.size, sha256: h.sha256, ...(h.text !== undefined ? { text: h.text } : {}), ...(h.data !== undefined ? { data: h.data } : {}) };
 }
 
 async function readDirectory(dir: string, rel: string): Promise<OutputRecord> {

@@ -6,7 +6,7 @@
 // an unseeded generator) from those a variation changes, and each variation then runs alone, once,
 // naming the ones that change each output. Every run is a full exec run with its own run.json,
 // in the same directory (only the path variation's run is elsewhere); verify.json holds the verdict.
-import { promises as fs, readdirSync, readFileSync } from 'node:fs';
+import { constants, promises as fs, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -17,7 +17,10 @@ import type { Context } from '../core/context.js';
 import type { OutputComparison, ReproVerdict } from '../run-record/record.js';
 import { defaultRunDir } from './defaults.js';
 import { outputSpecs, prepareExec, runPrepared, type ExecOptions, type ExecResult, type PreparedExec } from './exec.js';
-import { compareOutputs } from './outputs.js';
+import { arraysOf, compareOutputs, PICKLE_NOTE } from './outputs.js';
+import { arrayFormat, isPickle, MAX_ARRAY_BYTES, type ArrayDifference } from './arrays.js';
+import { specFor } from '../project/output-match.js';
+import type { OutputSpec } from '../project/types.js';
 import { combinedConditions, planVariations, VARIED_RUN_DIR, type PlannedVariation, type VariationFacts, type VariationId } from './variations.js';
 import { makeFreshDir } from './workdir.js';
 import { findOnPath } from '../snapshot/run-tool.js';
@@ -58,8 +61,10 @@ export interface VerifyOutput {
   unchangedBy: VariationId[];
   /** It changed with every variation at once, and with none alone. */
   onlyCombined: boolean;
-  /** The largest numeric difference seen (JSON and CSV outputs with a tolerance). */
-  maxDifference?: { value: number; at: string };
+  /** The largest numeric difference seen: array files always, JSON and CSV outputs with a tolerance. */
+  maxDifference?: { value: number; at: string; relative?: number };
+  /** How it was compared when that is not by numbers: a pickle by bytes only (never unpickled). */
+  note?: string;
 }
 
 export interface VerifyVariation {
@@ -97,13 +102,42 @@ export interface VerifyReport {
 const SAME: ReadonlySet<OutputComparison['verdict']> = new Set(['identical', 'equivalent', 'within-tolerance']);
 
 /** The outputs (and exit status) of `run` that differ from the plain run's. */
-export function differing(plain: ExecResult, run: ExecResult, specs: Parameters<typeof compareOutputs>[2]): OutputComparison[] {
+export async function differing(plain: ExecResult, run: ExecResult, specs: readonly OutputSpec[]): Promise<OutputComparison[]> {
   // A folder output is judged file by file: each file of it is named with what changes it.
-  const out = compareOutputs(plain.outputs, run.outputs, specs)
+  const found = compareOutputs(plain.outputs, run.outputs, specs)
     .filter((c) => !SAME.has(c.verdict))
     .flatMap((c) => (c.files?.length ? c.files.map((f) => ({ path: `${c.path}/${f.path}`, expected: null, actual: null, verdict: f.change === 'changed' ? ('different' as const) : f.change })) : [c]));
+  const out: OutputComparison[] = [];
+  for (const c of found) {
+    // Array files: element by element from the two runs' kept outputs, within the tolerance
+    // when one is declared; pickles by bytes, said so.
+    const format = c.verdict === 'different' ? arrayFormat(c.path) : null;
+    if (format) {
+      const diff = await filesDifference(path.join(plain.runDir, 'project', c.path), path.join(run.runDir, 'project', c.path), format);
+      const tolerance = specFor(c.path, specs)?.tolerance;
+      if ('value' in diff && tolerance !== undefined && diff.value <= tolerance) continue;
+      out.push('value' in diff ? { ...c, maxDifference: diff } : { ...c, note: diff.note });
+    } else out.push(c.verdict === 'different' && isPickle(c.path) ? { ...c, note: PICKLE_NOTE } : c);
+  }
   if (plain.exitCode !== run.exitCode) out.push({ path: EXIT_STATUS, expected: String(plain.exitCode), actual: String(run.exitCode), verdict: 'different' });
   return out;
+}
+
+/** Two kept array files compared element by element (bounded in size; never through a link). */
+async function filesDifference(a: string, b: string, format: 'npy' | 'npz' | 'safetensors'): Promise<ArrayDifference | { note: string }> {
+  const read = async (file: string) => {
+    const handle = await fs.open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch(() => null);
+    if (!handle) return null;
+    try {
+      const st = await handle.stat();
+      return st.isFile() && st.size <= MAX_ARRAY_BYTES ? await handle.readFile() : null;
+    } finally {
+      await handle.close();
+    }
+  };
+  const [x, y] = [await read(a), await read(b)];
+  if (!x || !y) return { note: 'compared by bytes (one side is missing or too large to read as arrays)' };
+  return arraysOf(x, y, format);
 }
 
 /** The report, and the plain run's record (what --attest attests, with the report's verdict). */
@@ -143,12 +177,14 @@ export async function verifyRun(options: VerifyRunOptions, ctx: Context): Promis
   const plain = await runOnce('plain', [], baseline);
   const changedBy = new Map<string, Set<VariationId>>();
   const unchangedBy = new Map<string, Set<VariationId>>();
-  const maxDifference = new Map<string, { value: number; at: string }>();
+  const maxDifference = new Map<string, { value: number; at: string; relative?: number }>();
+  const notes = new Map<string, string>();
   const seen = new Set<string>(plain.outputs.flatMap((o) => (o.files ? o.files.map((f) => `${o.path}/${f.path}`) : [o.path])));
   const note = (diffs: OutputComparison[]) => {
     for (const d of diffs) {
       seen.add(d.path);
       if (d.maxDifference && (maxDifference.get(d.path)?.value ?? -1) < d.maxDifference.value) maxDifference.set(d.path, d.maxDifference);
+      if (d.note) notes.set(d.path, d.note);
     }
   };
   const soloRuns = new Map<VariationId, string[]>();
@@ -157,21 +193,21 @@ export async function verifyRun(options: VerifyRunOptions, ctx: Context): Promis
   if (plain.exitCode === 0 && applied.length > 0) {
     for (let k = 1; k < options.runs; k++) {
       const varied = await runOnce('varied', applied, combinedConditions(baseline, applied, k));
-      const diffs = differing(plain, varied, specs);
+      const diffs = await differing(plain, varied, specs);
       note(diffs);
       for (const d of diffs) combined.add(d.path);
     }
     if (combined.size > 0) {
       // What differs with nothing varied is no variation's doing.
       const control = await runOnce('control', [], baseline);
-      const noise = differing(plain, control, specs);
+      const noise = await differing(plain, control, specs);
       note(noise);
       for (const d of noise) unstable.add(d.path);
       const suspects = [...combined].filter((p) => !unstable.has(p));
       if (suspects.length > 0) {
         for (const v of applied) {
           const alone = await runOnce('alone', [v], combinedConditions(baseline, [v], 1));
-          const diffs = differing(plain, alone, specs).filter((d) => !unstable.has(d.path));
+          const diffs = (await differing(plain, alone, specs)).filter((d) => !unstable.has(d.path));
           note(diffs);
           const changed = new Set(diffs.map((d) => d.path));
           soloRuns.set(v.id, [...changed].sort());
@@ -190,6 +226,7 @@ export async function verifyRun(options: VerifyRunOptions, ctx: Context): Promis
       unchangedBy: verdict === 'varies' ? applied.map((v) => v.id).filter((id) => unchangedBy.get(p)?.has(id)) : verdict === 'identical' ? applied.map((v) => v.id) : [],
       onlyCombined: verdict === 'varies' && by.length === 0,
       ...(maxDifference.has(p) ? { maxDifference: maxDifference.get(p)! } : {}),
+      ...(notes.has(p) ? { note: notes.get(p)! } : {}),
     };
   });
   const report: VerifyReport = {

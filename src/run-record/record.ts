@@ -36,6 +36,8 @@ export interface OutputRecord {
   sha256: string | null;
   /** Content of small metric files that have a tolerance, so a later run can compare numbers. */
   text?: string;
+  /** The bytes (base64) of a small array file (.npy, .npz, .safetensors) that has a tolerance, so a later run can compare its elements. */
+  data?: string;
   /** Present for a directory output: each regular file in it, sorted by path. */
   files?: Array<{ path: string; size: number; sha256: string }>;
   /** Present when something other than a regular file or directory stands at the path (or inside a directory output). */
@@ -54,7 +56,9 @@ export interface OutputComparison {
   expected: string | null;
   actual: string | null;
   /** For tolerance comparisons: the largest absolute difference seen, and where. */
-  maxDifference?: { value: number; at: string };
+  maxDifference?: { value: number; at: string; relative?: number };
+  /** How the bytes were judged when that is not obvious: a pickle compared by bytes only (never unpickled: that runs code), an array file that could not be read as one. */
+  note?: string;
   /** For directory outputs that differ: the files missing, extra or changed. */
   files?: Array<{ path: string; change: 'missing' | 'extra' | 'changed' }>;
   /** For an equivalent output: the normaliser whose set-aside bytes were all that differed. */

@@ -29,7 +29,7 @@ const SK_LOCALE = (() => {
 })();
 
 // Each output and the one condition it depends on (the reason it varies):
-const TRAIN = `import json, locale, os, socket, time
+const TRAIN = `import json, locale, os, pickle, socket, time
 import numpy as np
 from sklearn.linear_model import SGDClassifier
 
@@ -40,6 +40,7 @@ parts = [np.loadtxt(os.path.join("data", f), delimiter=",") for f in os.listdir(
 rows = np.vstack(parts)
 clf = SGDClassifier(shuffle=False, max_iter=5, tol=None, random_state=0).fit(rows[:, :-1], rows[:, -1].astype(int))
 np.save("out/coef.npy", clf.coef_)
+pickle.dump(clf, open("out/model.pkl", "wb"))
 # threads and affinity: OpenBLAS splits a float32 matrix product across its threads, and the
 # sums round differently with one thread (OPENBLAS_NUM_THREADS=1, or one CPU under taskset).
 rng = np.random.default_rng(0)
@@ -118,6 +119,7 @@ describe.skipIf(SKIP_ML)(`exec --verify names the variation behind each output${
     const applied: string[] = report.variations.filter((v: { notApplicable: string | null }) => v.notApplicable === null).map((v: { id: string }) => v.id);
     const expected: Record<string, string[]> = {
       'out/coef.npy': ['order'],
+      'out/model.pkl': ['order'],
       'out/gram.npy': CPUS > 1 ? ['threads', 'affinity'] : [],
       'out/vocab.npy': ['hashseed'],
       'out/config.json': ['path'],
@@ -129,6 +131,12 @@ describe.skipIf(SKIP_ML)(`exec --verify names the variation behind each output${
     const got = Object.fromEntries(report.outputs.map((o: { path: string; changedBy: string[] }) => [o.path, o.changedBy]));
     expect(got).toEqual(expected);
     for (const o of report.outputs) expect(o.verdict).toBe(expected[o.path]!.length ? 'varies' : 'identical');
+    // Arrays compared element by element, pickles by bytes only (never unpickled).
+    const coef = report.outputs.find((o: { path: string }) => o.path === 'out/coef.npy');
+    expect(coef.maxDifference.value).toBeGreaterThan(0);
+    expect(coef.maxDifference.at).toMatch(/^array\[\d+, \d+\]$/);
+    expect(coef.maxDifference.relative).toBeGreaterThan(0);
+    expect(report.outputs.find((o: { path: string }) => o.path === 'out/model.pkl').note).toMatch(/never unpickles/);
     // Every output that varies is identical under every other applied variation.
     for (const o of report.outputs.filter((x: { verdict: string }) => x.verdict === 'varies')) expect([...o.changedBy, ...o.unchangedBy].sort()).toEqual([...applied].sort());
     // plain, all varied, control, then one run per applied variation: never more.
@@ -150,7 +158,7 @@ describe.skipIf(SKIP_ML)(`exec --verify names the variation behind each output${
     expect(text.stdout).toMatch(/out\/vocab\.npy {2}differs when hashseed varies; identical under tz/);
     expect(text.stdout).toMatch(/out\/stamp\.txt {2}differs when tz varies; identical under hashseed/);
     expect(text.stdout).toMatch(/out\/metrics\.json {2}identical under hashseed and tz/);
-    expect(text.stdout).toMatch(/NOT deterministic: 2 of 8 outputs differ/);
+    expect(text.stdout).toMatch(/NOT deterministic: 2 of 9 outputs differ/);
   }, 240_000);
 
   it('--format github: one error per output that varies, naming the variation', async () => {

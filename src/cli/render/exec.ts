@@ -19,7 +19,8 @@ function short(sha: string): string {
 function whatDiffers(o: OutputComparison): string {
   let text = `  ${o.path}  ${o.verdict}`;
   if (o.verdict === 'equivalent' && o.normalized) text += ` (identical once ${SET_ASIDE[o.normalized]} are set aside)`;
-  if (o.maxDifference) text += ` (max |Δ| ${o.maxDifference.value} at ${o.maxDifference.at})`;
+  if (o.maxDifference) text += ` (max |Δ| ${o.maxDifference.value} at ${o.maxDifference.at}${o.maxDifference.relative !== undefined ? `, relative ${o.maxDifference.relative.toPrecision(3)}` : ''})`;
+    if (o.note) text += ` (${o.note})`;
   const d = o.detail;
   if (d && o.verdict === 'different') {
     if (d.expectedSize !== null && d.actualSize !== null) text += d.expectedSize === d.actualSize ? ` (${formatBytes(d.actualSize)} both)` : ` (${formatBytes(d.expectedSize)} -> ${formatBytes(d.actualSize)})`;

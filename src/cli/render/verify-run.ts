@@ -25,7 +25,8 @@ export function renderVerifyRun(report: VerifyReport & { dir: string }, cwd: str
     else if (o.verdict === 'unstable') line += 'differs between two plain runs with nothing varied (time, randomness without a seed, or an outside input): no variation is to blame';
     else if (o.onlyCombined) line += `differs only when the variations are combined (no one of ${names(report, applied.map((v) => v.id))} changes it alone)`;
     else line += `differs when ${names(report, o.changedBy)} ${o.changedBy.length === 1 ? 'varies' : 'vary'}${o.unchangedBy.length ? `; identical under ${names(report, o.unchangedBy)}` : ''}`;
-    if (o.maxDifference) line += ` (max |Δ| ${o.maxDifference.value} at ${o.maxDifference.at})`;
+    if (o.maxDifference) line += ` (max |Δ| ${o.maxDifference.value} at ${o.maxDifference.at}${o.maxDifference.relative !== undefined ? `, relative ${o.maxDifference.relative.toPrecision(3)}` : ''})`;
+    if (o.note) line += ` (${o.note})`;
     text += `${line}\n`;
   }
   if (report.outputs.length > LISTED) text += `  and ${report.outputs.length - LISTED} more outputs (verify.json lists them)\n`;

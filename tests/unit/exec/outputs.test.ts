@@ -141,3 +141,39 @@ describe('issue 28, finding 5: normalised outputs', () => {
     expect(other.outputs[0]!.verdict).toBe('different');
   });
 });
+
+describe('issue 31: array outputs against the reference run, and pickles', () => {
+  const npy = (values: number[]) => {
+    let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${values.length},), }`;
+    while ((10 + header.length + 1) % 64 !== 0) header += ' ';
+    header += '\n';
+    const head = Buffer.alloc(10);
+    head.writeUInt32BE(0x934e554d, 0);
+    head.write('PY', 4, 'latin1');
+    head[6] = 1;
+    head.writeUInt16LE(header.length, 8);
+    return Buffer.concat([head, Buffer.from(header, 'latin1'), Buffer.from(new Float32Array(values).buffer)]).toString('base64');
+  };
+  const arr = (sha: string, values: number[]): OutputRecord => ({ path: 'out/w.npy', size: 20, sha256: sha, data: npy(values) });
+
+  it('a .npy with a tolerance: element by element, max |Δ| and relative error in the verdict', () => {
+    const within = compareOutputs([arr('aa', [1, 2])], [arr('bb', [1, 2.001])], [{ path: 'out/w.npy', tolerance: 0.01 }]);
+    expect(within.reproduced).toBe(true);
+    expect(within.outputs[0]).toMatchObject({ verdict: 'within-tolerance', maxDifference: { at: 'array[1]' } });
+    expect(within.outputs[0]!.maxDifference!.relative).toBeGreaterThan(0);
+    const beyond = compareOutputs([arr('aa', [1, 2])], [arr('bb', [1, 3])], [{ path: 'out/w.npy', tolerance: 0.01 }]);
+    expect(beyond.outputs[0]).toMatchObject({ verdict: 'different', maxDifference: { value: 1, at: 'array[1]' } });
+  });
+
+  it('attack: an array file that lies about its shape is compared by bytes, and the verdict says why', () => {
+    const bad: OutputRecord = { path: 'out/w.npy', size: 5, sha256: 'bb', data: Buffer.from('\x93NUMPY junk').toString('base64') };
+    const v = compareOutputs([arr('aa', [1])], [bad], [{ path: 'out/w.npy', tolerance: 1 }]);
+    expect(v.outputs[0]).toMatchObject({ verdict: 'different' });
+    expect(v.outputs[0]!.note).toMatch(/compared by bytes/);
+  });
+
+  it('a pickle that differs: by bytes only, and the verdict says it was never unpickled', () => {
+    const v = compareOutputs([{ path: 'model.pkl', size: 1, sha256: 'aa' }], [{ path: 'model.pkl', size: 1, sha256: 'bb' }], [{ path: 'model.pkl' }]);
+    expect(v.outputs[0]!.note).toMatch(/never unpickles/);
+  });
+});
