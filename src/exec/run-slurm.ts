@@ -24,7 +24,7 @@ import { makeFreshDir } from './workdir.js';
 import { defaultRunDir } from './defaults.js';
 import { renderEntry } from './entry.js';
 import { checkExpectedDigest, type ExecOptions } from './exec.js';
-import { pointResult, summarize, type SweepAxis, type SweepPointResult, type SweepSummary } from './sweep.js';
+import { pointResult, summarize, writePlots, type SweepAxis, type SweepPointResult, type SweepSummary } from './sweep.js';
 import { parseSlurmResources, type SlurmFlags } from '../slurm/resources.js';
 import { argsPath, batchScript, logPath, safeJobName, type BatchPlan } from '../slurm/script.js';
 import type { TaskState } from '../slurm/queue.js';
@@ -293,7 +293,7 @@ export async function runSlurm(options: SlurmRerunOptions, ctx: Context): Promis
     tasks.push({ record, error });
     results.push(pointResult(i, Object.fromEntries(point), pointDirs[i]!, record, error, { node: state?.node ?? null, slurm: { jobId: job.jobId, task: i, state: state?.state ?? 'UNKNOWN', reason: state?.reason ?? null } }));
   }
-  const summary = summarize(options.id, options.axes, results);
+  const summary = sweep ? await writePlots(jobDir, summarize(options.id, options.axes, results)) : summarize(options.id, options.axes, results);
   if (sweep) await writeFileAtomic(path.join(jobDir, 'summary.json'), canonicalJson(summary));
   return { job, summary, tasks };
 }

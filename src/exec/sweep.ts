@@ -2,7 +2,8 @@
 // range, `--sweep lr=1e-3,1e-2` a list; given twice, the cartesian product (the first flag
 // varies slowest). The points run with bounded concurrency, each in its own run directory under
 // the sweep's, and the summary (summary.json, and a text table) answers "is this result
-// seed-stable?" in one line: how many distinct digests each declared output took.
+// seed-stable?" in one line with the spread (sweep-stats.ts), with a plot per metric (sweep-plot.ts).
+import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { writeFileAtomic } from '../core/atomic-write.js';
@@ -13,6 +14,8 @@ import type { RunRecord } from '../run-record/record.js';
 import { defaultRunDir } from './defaults.js';
 import { runExec, type ExecOptions } from './exec.js';
 import { makeFreshDir } from './workdir.js';
+import { pointMetrics, sweepSpread, type SweepSpread } from './sweep-stats.js';
+import { metricSvg, plotFileName } from './sweep-plot.js';
 
 export interface SweepAxis {
   name: string;
@@ -72,6 +75,8 @@ export interface SweepPointResult {
   error: { code: string; message: string } | null;
   breakingDrift: number | null;
   outputs: Record<string, string | null>;
+  /** The numeric fields of its JSON outputs ("out/metrics.json:accuracy"), from the text its record kept. */
+  metrics: Record<string, number>;
   reproduced: boolean | null;
   /** The machine the point ran on (the Slurm node; this host for the other backends). */
   node: string | null;
@@ -87,6 +92,10 @@ export interface SweepSummary {
   points: SweepPointResult[];
   /** Per declared output: how many distinct digests the points produced. */
   distinctOutputs: Record<string, number>;
+  /** What varies across the points: each metric's mean, std, min, max, CV; each output's digests; the one-line answer. */
+  spread: SweepSpread;
+  /** The plot of each metric that has at least two points, beside summary.json (plots/NAME.svg), by metric. */
+  plots: Record<string, string>;
   succeeded: number;
   failed: number;
 }
@@ -110,6 +119,7 @@ export function pointResult(index: number, parameters: Record<string, string>, r
     error: run ? null : { code: (error as ReproError).code ?? 'E_INTERNAL', message: (error as Error).message },
     breakingDrift: run?.machine.drift?.breaking ?? null,
     outputs: Object.fromEntries((run?.outputs ?? []).map((o) => [o.path, o.sha256])),
+    metrics: pointMetrics(run?.outputs ?? []),
     // A point not comparable with the reference (another value of a swept parameter) has no verdict.
     reproduced: run?.reproduced && run.reproduced.status !== 'not-comparable' ? run.reproduced.reproduced : null,
   };
@@ -138,9 +148,24 @@ export async function runSweep(options: SweepOptions, ctx: Context): Promise<Swe
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(options.maxParallel, points.length)) }, worker));
-  const summary = summarize(options.sweepId, options.axes, results);
+  const summary = await writePlots(dir, summarize(options.sweepId, options.axes, results));
   await writeFileAtomic(path.join(dir, 'summary.json'), canonicalJson(summary));
   return { ...summary, dir };
+}
+
+/** One SVG per metric with two or more points, into DIR/plots; their paths (relative to DIR) in the summary. */
+export async function writePlots(dir: string, summary: SweepSummary): Promise<SweepSummary> {
+  const plots: Record<string, string> = {};
+  const taken = new Set<string>();
+  for (const [metric, spread] of Object.entries(summary.spread.metrics)) {
+    if (spread.points < 2) continue;
+    const file = path.posix.join('plots', plotFileName(metric, taken));
+    await fs.mkdir(path.join(dir, 'plots'), { recursive: true });
+    const points = summary.points.map((p) => ({ label: Object.entries(p.parameters).map(([k, v]) => `${k}=${v}`).join(' ') || String(p.index), value: p.metrics[metric] ?? null }));
+    await writeFileAtomic(path.join(dir, file), metricSvg(metric, points, spread));
+    plots[metric] = file;
+  }
+  return { ...summary, plots };
 }
 
 /** The summary of a sweep's points: which failed, and how many distinct digests each output took. */
@@ -155,6 +180,8 @@ export function summarize(sweepId: string, axes: SweepAxis[], results: SweepPoin
     axes,
     points: results,
     distinctOutputs: Object.fromEntries(Object.entries(distinct).map(([p, s]) => [p, s.size])),
+    spread: sweepSpread(results.filter((r) => r.exitCode === 0)),
+    plots: {},
     succeeded: results.length - failed,
     failed,
   };

@@ -7,6 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { buildWithCli } from '../helpers/build.js';
 import { tempDir } from '../helpers/project.js';
+import { ML_PYTHON, ML_REASON, SKIP_ML } from '../helpers/ml-python.js';
+import { execFileSync } from 'node:child_process';
 
 const YAML = `name: sweep
 version: 1.0.0
@@ -64,4 +66,45 @@ describe('repro exec --sweep', () => {
     expect(r.code).toBe(2);
     expect(r.json().error.message).toContain('both swept and given with -P');
   });
+});
+
+describe.skipIf(SKIP_ML)(`what varies across a sweep, on scikit-learn${SKIP_ML ? `: skipped, ${ML_REASON}` : ''}`, () => {
+  it('--sweep seed=0..7: every metric\'s mean, std, min, max and CV as numpy computes them, an SVG per metric, and the one-line answer', async () => {
+    const train = `import json, os, sys
+import numpy as np
+from sklearn.datasets import load_iris
+from sklearn.linear_model import SGDClassifier
+from sklearn.model_selection import train_test_split
+seed = int(sys.argv[1])
+X, y = load_iris(return_X_y=True)
+Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.4, random_state=0)
+clf = SGDClassifier(random_state=seed, max_iter=20, tol=None).fit(Xtr, ytr)
+os.makedirs("out", exist_ok=True)
+json.dump({"accuracy": float(clf.score(Xte, yte)), "n_test": int(len(yte))}, open("out/metrics.json", "w"))
+`;
+    const b = await buildWithCli({ 'repro.yaml': 'name: seeds\nversion: 1.0.0\nentry_points:\n  main:\n    command: "python train.py {seed}"\n    parameters:\n      seed: {type: int, default: 0}\noutputs: [out/metrics.json]\n', 'train.py': train });
+    const dir = path.join(tempDir(), 'sweep');
+    const r = await runCli(['exec', b, '--backend', 'local', '--python', ML_PYTHON!, '--sweep', 'seed=0..7', '--max-parallel', '2', '--out', dir, '--json']);
+    expect(r.code, r.stderr.slice(-2000)).toBe(0);
+    const s = r.json().result;
+    // The values each point wrote, read back as numpy would summarise them.
+    const values = s.points.map((p: { runDir: string }) => JSON.parse(readFileSync(path.join(p.runDir, 'project', 'out', 'metrics.json'), 'utf8')).accuracy as number);
+    const numpy = JSON.parse(execFileSync(ML_PYTHON!, ['-c', 'import json, sys, numpy as np\nv = np.array(json.loads(sys.argv[1]))\nprint(json.dumps({"mean": v.mean(), "std": v.std(ddof=1), "min": v.min(), "max": v.max(), "distinct": len(set(v.tolist()))}))', JSON.stringify(values)], { encoding: 'utf8' }));
+    const acc = s.spread.metrics['out/metrics.json:accuracy'];
+    expect(acc.points).toBe(8);
+    expect(acc.mean).toBeCloseTo(numpy.mean, 12);
+    expect(acc.std).toBeCloseTo(numpy.std, 12);
+    expect([acc.min, acc.max, acc.distinct]).toEqual([numpy.min, numpy.max, numpy.distinct]);
+    expect(acc.cv).toBeCloseTo(numpy.std / numpy.mean, 12);
+    expect(s.spread.metrics['out/metrics.json:n_test']).toMatchObject({ distinct: 1, std: 0 });
+    // A plot per metric beside summary.json, one point per seed.
+    const svg = readFileSync(path.join(dir, s.plots['out/metrics.json:accuracy']), 'utf8');
+    expect(svg.match(/<circle /g)).toHaveLength(8);
+    expect(svg).toContain('<title>seed=7: ');
+    expect(JSON.parse(readFileSync(path.join(dir, 'summary.json'), 'utf8')).spread).toEqual(s.spread);
+    if (numpy.distinct > 1) expect(s.spread.verdict).toMatch(/^NOT seed-stable: out\/metrics\.json:accuracy .* ± .* \(min .*, max .*, CV .*%, \d+ distinct values over 8 points\); 1 of 1 outputs differ$/);
+    const text = await runCli(['exec', b, '--backend', 'local', '--python', ML_PYTHON!, '--sweep', 'seed=0..2', '--out', path.join(tempDir(), 'text')]);
+    expect(text.stdout).toMatch(/metric +mean +std +min +max +CV +distinct\n +out\/metrics\.json:accuracy /);
+    expect(text.stdout).toMatch(/plots: .*plots\/ \(2 SVG\)/);
+  }, 180_000);
 });
