@@ -147,6 +147,31 @@ Examples:
       run('attest', async (io) => (await import('./commands/attest.js')).attestCommand(bundle, opts, io), opts),
     );
 
+  const lint = program
+    .command('lint')
+    .summary('name the known sources of nondeterminism in the project\'s Python')
+    .description(`Parse the project's Python files with a real parser (the interpreter's own ast, in the
+bubblewrap sandbox with no network; the project is never imported) and report known sources of
+nondeterminism: unseeded random, numpy and torch generators and seeds taken from the time;
+scikit-learn estimators without random_state; iteration over sets and hash() of str; unsorted
+os.listdir, glob and Path.iterdir; local time, the host name, the working directory and the
+locale written into results; DataLoader workers without worker_init_fn; and on a GPU project
+cudnn.benchmark, torch without use_deterministic_algorithms, CUBLAS_WORKSPACE_CONFIG unset, and
+TensorFlow without op determinism. Which rules apply and what each fix says depend on the
+versions the snapshot records. Each finding names the exec --verify variation that would expose
+it; exec --verify shows the findings as confirmed or not observed. Exit 1 when there are findings.`)
+    .argument('[target]', 'a project directory (default: .), or a bundle file or reference (verified and extracted first)')
+    .option('--python <path>', 'the interpreter whose parser reads the files (default: python3)');
+  outputOptions(lint)
+    .addHelpText('after', `
+Examples:
+  $ repro lint
+  $ repro lint examples/iris --json
+  $ repro lint .repro/bundles/iris-demo-0.1.0.repro.tar.zst`)
+    .action((target: string | undefined, opts) =>
+      run('lint', async (io) => (await import('./commands/lint.js')).lintCommand(target, opts, io), opts),
+    );
+
   const push = program
     .command('push')
     .summary('push a bundle to an OCI registry (one manifest digest per bundle)')

@@ -26,6 +26,9 @@ import { makeFreshDir } from './workdir.js';
 import { findOnPath } from '../snapshot/run-tool.js';
 import type { RunConditions } from './backend.js';
 import type { RunDeterminism } from '../attestation/reproduced.js';
+import { lintProject } from './lint.js';
+import { confirmFindings, type LintFinding } from './lint-rules.js';
+import { readBundleSnapshot } from './drift.js';
 
 export interface VerifyRunOptions {
   exec: Omit<ExecOptions, 'runId' | 'out'>;
@@ -96,6 +99,8 @@ export interface VerifyReport {
   runs: VerifyRunEntry[];
   /** The plain run against the bundle's reference run (build --with-run), as exec says it. */
   reference: ReproVerdict | null;
+  /** repro lint's findings on the bundle's project, each confirmed (its variation changed an output), not observed, or not tested; or why the lint could not run. */
+  lint: { files: number; findings: LintFinding[] } | { error: string };
 }
 
 /** Where output comparisons count as the same. */
@@ -229,6 +234,11 @@ export async function verifyRun(options: VerifyRunOptions, ctx: Context): Promis
       ...(notes.has(p) ? { note: notes.get(p)! } : {}),
     };
   });
+  const changedVariations = new Set<string>([...changedBy.values()].flatMap((set) => [...set]));
+  const lint = await lintProject({ projectDir: prepared.projectDir, snapshot: await readBundleSnapshot(prepared.projectDir), manifest: prepared.manifest }, ctx).then(
+    (r) => ({ files: r.files, findings: confirmFindings(r.findings, { applied: soloRuns.size > 0 ? [...soloRuns.keys()] : plain.exitCode === 0 ? applied.map((v) => v.id) : [], changed: changedVariations, unstable: unstable.size > 0, controlRan: runs.some((r) => r.role === 'control') }) }),
+    (err: Error) => ({ error: err.message }),
+  );
   const report: VerifyReport = {
     kind: 'repro-verify-run',
     schemaVersion: 1,
@@ -243,6 +253,7 @@ export async function verifyRun(options: VerifyRunOptions, ctx: Context): Promis
     outputs,
     runs,
     reference: plain.reproduced,
+    lint,
   };
   await writeFileAtomic(path.join(dir, 'verify.json'), canonicalJson(report));
   return { report: { ...report, dir }, plain };

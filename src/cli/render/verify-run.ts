@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { VerifyReport } from '../../exec/verify-run.js';
 import { shownPath } from './text.js';
 import { inert } from '../../core/inert.js';
+import { findingLines } from './lint.js';
 
 const LISTED = 20;
 
@@ -31,6 +32,11 @@ export function renderVerifyRun(report: VerifyReport & { dir: string }, cwd: str
   }
   if (report.outputs.length > LISTED) text += `  and ${report.outputs.length - LISTED} more outputs (verify.json lists them)\n`;
   for (const v of report.variations) if (v.notApplicable) text += `  not varied: ${v.id}: ${v.notApplicable}\n`;
+  if ('error' in report.lint) text += `lint: not run: ${inert(report.lint.error)}\n`;
+  else if (report.lint.findings.length) {
+    const confirmed = report.lint.findings.filter((f) => f.status === 'confirmed').length;
+    text += `lint: ${report.lint.findings.length} finding${report.lint.findings.length === 1 ? '' : 's'} in the project's Python, ${confirmed} confirmed by these runs:\n${findingLines(report.lint.findings, '  ')}`;
+  }
   const bad = report.outputs.filter((o) => o.verdict !== 'identical');
   if (report.reference) text += `the plain run against the bundle's reference run: ${report.reference.status}\n`;
   text += report.deterministic
