@@ -55,6 +55,7 @@ class Facts(ast.NodeVisitor):
         self.sets_cublas = False
         self.parents = {}
         self.uses = {}
+        self.set_names = set()
 
     def add(self, node, rule, detail):
         self.findings.append({"file": self.path, "line": getattr(node, "lineno", 0), "rule": rule, "detail": detail})
@@ -100,6 +101,9 @@ class Facts(ast.NodeVisitor):
 
     def is_set(self, node):
         if isinstance(node, (ast.Set, ast.SetComp)):
+            return True
+        # a name only ever assigned a set in this file
+        if isinstance(node, ast.Name) and node.id in self.set_names:
             return True
         return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("set", "frozenset")
 
@@ -218,6 +222,12 @@ def main():
         for parent in ast.walk(tree):
             for child in ast.iter_child_nodes(parent):
                 facts.parents[id(child)] = parent
+        # names bound to a set in this file, and never to anything else
+        assigned = {}
+        for n in ast.walk(tree):
+            if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name):
+                assigned.setdefault(n.targets[0].id, []).append(n.value)
+        facts.set_names = {k for k, values in assigned.items() if all(facts.is_set(v) for v in values)}
         facts.visit(tree)
         out["findings"].extend(facts.findings)
         imports |= facts.imports

@@ -150,6 +150,10 @@ describe.skipIf(SKIP_ML)(`exec --verify names the variation behind each output${
     const plainRecord = JSON.parse(readFileSync(path.join(report.runs[0].runDir, 'run.json'), 'utf8'));
     expect(plainRecord.interpreter.environment.lock).toBe('requirements.lock.txt');
     expect(plainRecord.environment.PYTHONHASHSEED).toBe('0');
+    // The lint's findings on train.py, each confirmed by the variation that changed its output.
+    const lint = Object.fromEntries(report.lint.findings.map((f: { rule: string; status: string }) => [f.rule, f.status]));
+    expect(lint).toMatchObject({ 'unsorted-listing': 'confirmed', 'set-iteration': 'confirmed', 'absolute-path': 'confirmed', 'local-time': 'confirmed', hostname: 'confirmed' });
+    if (SK_LOCALE) expect(lint.locale).toBe('confirmed');
     const saved = JSON.parse(readFileSync(path.join(out, 'verify.json'), 'utf8'));
     expect(saved.outputs).toEqual(report.outputs);
     // The text names the variation in words a reader can act on.
