@@ -2,8 +2,9 @@
 
 Run as `python probe.py [--frameworks]`. Without --frameworks nothing heavy is imported:
 the package list comes from importlib.metadata, which reads metadata files only. With
---frameworks, PyTorch, TensorFlow and JAX are imported (each only if installed) to ask
-which CUDA and cuDNN they were built with and which they load.
+--frameworks, numpy, PyTorch, TensorFlow and JAX are imported (each only if installed) to ask
+which CUDA and cuDNN they were built with and which they load, how many threads they use, and
+which BLAS they run on.
 """
 import json
 import platform
@@ -39,6 +40,14 @@ def torch_info():
     except Exception as exc:  # noqa: BLE001
         info["cudnn"] = None
         info["cudnnError"] = str(exc)[:200]
+    try:
+        info["numThreads"] = torch.get_num_threads()
+        info["interopThreads"] = torch.get_num_interop_threads()
+        config = torch.__config__.show()
+        blas = [part.split("=", 1)[1] for line in config.splitlines() for part in line.replace(",", " ").split() if part.startswith("BLAS_INFO=")]
+        info["blas"] = blas[0] if blas else None
+    except Exception as exc:  # noqa: BLE001
+        info["threadsError"] = str(exc)[:200]
     try:
         info["cudaAvailable"] = bool(torch.cuda.is_available())
         if info["cudaAvailable"]:
@@ -77,9 +86,27 @@ def jax_info():
     return info
 
 
+def numpy_info():
+    import numpy
+
+    info = {"version": numpy.__version__}
+    # The BLAS numpy loaded, its version, the kernels it picked for this CPU and its threads, as
+    # threadpoolctl (installed with scikit-learn) reads them from the loaded library itself.
+    try:
+        from threadpoolctl import threadpool_info
+
+        info["blas"] = sorted(
+            ({k: p.get(k) for k in ("internal_api", "version", "architecture", "num_threads", "threading_layer")} for p in threadpool_info() if p.get("user_api") == "blas"),
+            key=lambda p: str(p.get("internal_api")),
+        )
+    except Exception:  # noqa: BLE001
+        pass
+    return info
+
+
 def frameworks(installed):
     out = {}
-    for key, dist, probe in (("torch", "torch", torch_info), ("tensorflow", "tensorflow", tensorflow_info), ("jax", "jax", jax_info)):
+    for key, dist, probe in (("numpy", "numpy", numpy_info), ("torch", "torch", torch_info), ("tensorflow", "tensorflow", tensorflow_info), ("jax", "jax", jax_info)):
         if dist not in installed and not (key == "tensorflow" and "tensorflow-cpu" in installed):
             continue
         try:

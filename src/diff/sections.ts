@@ -34,6 +34,8 @@ export function diffOs(a: Id['os'], b: Id['os']): Change[] {
   if (a.cpu.model !== b.cpu.model) out.push(change('os', 'cpu.model', a.cpu.model, b.cpu.model, 'warning', 'another CPU: vectorized math can round differently'));
   if (!same(a.cpu.flags, b.cpu.flags)) out.push(change('os', 'cpu.flags', a.cpu.flags, b.cpu.flags, 'warning', 'other instruction sets: BLAS and oneDNN pick other kernels'));
   if (a.cpu.logicalCores !== b.cpu.logicalCores) out.push(change('os', 'cpu.logicalCores', a.cpu.logicalCores, b.cpu.logicalCores, 'info', 'another core count: default thread pools differ'));
+  // The CPUs a run may use (affinity, cgroup quota): what thread pools are sized from.
+  if (a.cpu.usable && b.cpu.usable && a.cpu.usable.cpus !== b.cpu.usable.cpus) out.push(change('os', 'cpu.usable.cpus', a.cpu.usable.cpus, b.cpu.usable.cpus, 'warning', `another number of usable CPUs (affinity ${a.cpu.usable.affinity} -> ${b.cpu.usable.affinity}, quota ${a.cpu.usable.quota ?? 'none'} -> ${b.cpu.usable.quota ?? 'none'}): BLAS, OpenMP and torch split their sums another way`));
   return out;
 }
 
@@ -68,6 +70,9 @@ export function diffPython(a: Id['python'], b: Id['python']): Change[] {
     push(out, cudaChange('python', `frameworks.${fw}.cuda`, str(x.cuda), str(y.cuda), `the CUDA ${fw} was built with`));
     if (String(x.cudnn ?? '') !== String(y.cudnn ?? '')) out.push(change('python', `frameworks.${fw}.cudnn`, x.cudnn ?? null, y.cudnn ?? null, cudnnMajor(x.cudnn) !== cudnnMajor(y.cudnn) ? 'breaking' : 'warning', `the cuDNN ${fw} loads`));
     if (x.cudaAvailable === true && y.cudaAvailable === false) out.push(change('python', `frameworks.${fw}.cudaAvailable`, true, false, 'breaking', `${fw} cannot use the GPU`));
+    // Thread pools and BLAS: how the sums are split, and whose kernels do them.
+    for (const k of ['numThreads', 'interopThreads'] as const) if (x[k] !== undefined && y[k] !== undefined && x[k] !== y[k]) out.push(change('python', `frameworks.${fw}.${k}`, x[k], y[k], 'warning', `${fw}'s ${k === 'numThreads' ? 'intra-op' : 'inter-op'} thread count: reductions split another way`));
+    if (x.blas !== undefined && y.blas !== undefined && !same(x.blas, y.blas)) out.push(change('python', `frameworks.${fw}.blas`, x.blas, y.blas, 'warning', `the BLAS ${fw} runs on (library, version, kernels or threads): results can round differently`));
   }
   return out;
 }

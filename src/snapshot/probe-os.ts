@@ -10,7 +10,12 @@ export interface OsIdentity {
   kernel: string;
   distro: { id: string; versionId: string | null; prettyName: string | null } | null;
   libc: { family: 'glibc' | 'musl' | 'unknown'; version: string | null };
-  cpu: { model: string; logicalCores: number; flags: string[] };
+  /**
+   * usable: the CPUs a run here may use (affinity, then a cgroup's CPU quota): BLAS, OpenMP and
+   * torch size their pools from it, so a rerun under taskset or a smaller container quota can
+   * round differently. Absent in snapshots made before repro recorded it.
+   */
+  cpu: { model: string; logicalCores: number; flags: string[]; usable?: { cpus: number; affinity: number; quota: number | null } };
 }
 
 export interface OsContext {
@@ -40,6 +45,42 @@ export function parseCpuFlags(cpuinfo: string): string[] {
   return SIGNIFICANT_FLAGS.filter((f) => have.has(f));
 }
 
+/** The CPUs in a Cpus_allowed_list ("0-3,8"). */
+export function countCpuList(list: string): number {
+  let n = 0;
+  for (const part of list.trim().split(',')) {
+    const [a, b] = part.split('-').map(Number);
+    if (Number.isInteger(a)) n += Number.isInteger(b) ? b! - a! + 1 : 1;
+  }
+  return n;
+}
+
+/** A cgroup v2 cpu.max ("200000 100000": two CPUs; "max 100000": none) as CPUs, rounded up; null without a quota. */
+export function quotaCpus(cpuMax: string): number | null {
+  const [quota, period] = cpuMax.trim().split(/\s+/);
+  if (!quota || quota === 'max' || !period) return null;
+  const q = Number(quota);
+  const p = Number(period);
+  return q > 0 && p > 0 ? Math.max(1, Math.ceil(q / p)) : null;
+}
+
+/** The CPUs this process may use: its affinity, and the tightest CPU quota of its cgroup (v2) or its parents. */
+export async function usableCpus(): Promise<{ cpus: number; affinity: number; quota: number | null }> {
+  const status = await readOr('/proc/self/status');
+  const list = /^Cpus_allowed_list:\s*(.+)$/m.exec(status)?.[1];
+  const affinity = list ? countCpuList(list) : os.availableParallelism();
+  let quota: number | null = null;
+  const cgroup = /^0::(\/.*)$/m.exec(await readOr('/proc/self/cgroup'))?.[1];
+  if (cgroup !== undefined) {
+    for (let dir = cgroup; ; dir = dir.slice(0, dir.lastIndexOf('/')) || '/') {
+      const q = quotaCpus(await readOr(`/sys/fs/cgroup${dir === '/' ? '' : dir}/cpu.max`));
+      if (q !== null) quota = quota === null ? q : Math.min(quota, q);
+      if (dir === '/') break;
+    }
+  }
+  return { cpus: quota === null ? affinity : Math.min(affinity, quota), affinity, quota };
+}
+
 async function readOr(file: string): Promise<string> {
   return fs.readFile(file, 'utf8').catch(() => '');
 }
@@ -51,6 +92,7 @@ export async function probeOs(): Promise<{ identity: OsIdentity; context: OsCont
   ]);
   const cpus = os.cpus();
   const glibc = glibcVersion();
+  const usable = await usableCpus();
   return {
     identity: {
       platform: os.platform(),
@@ -58,7 +100,7 @@ export async function probeOs(): Promise<{ identity: OsIdentity; context: OsCont
       kernel: os.release(),
       distro: release ? parseOsRelease(release) : null,
       libc: glibc ? { family: 'glibc', version: glibc } : { family: os.platform() === 'linux' ? 'musl' : 'unknown', version: null },
-      cpu: { model: (cpus[0]?.model ?? 'unknown').trim(), logicalCores: cpus.length, flags: parseCpuFlags(cpuinfo) },
+      cpu: { model: (cpus[0]?.model ?? 'unknown').trim(), logicalCores: cpus.length, flags: parseCpuFlags(cpuinfo), usable },
     },
     context: {
       hostname: os.hostname(),

@@ -102,7 +102,8 @@ export async function probePython(options: PythonProbeOptions): Promise<PythonPr
   }
   const identity: PythonIdentity = { version: doc.version, implementation: doc.implementation, packages: doc.packages };
   const notes: string[] = [];
-  const hasFramework = ['torch', 'tensorflow', 'tensorflow-cpu', 'jax'].some((name) => name in doc.packages);
+  // numpy too: its BLAS (library, kernels picked for this CPU, threads) decides how sums round.
+  const hasFramework = ['numpy', 'torch', 'tensorflow', 'tensorflow-cpu', 'jax'].some((name) => name in doc.packages);
   if (options.imports && hasFramework) {
     const fw = await runTool(command, [PROBE_SCRIPT, '--frameworks'], { timeoutMs: options.importTimeoutMs, env });
     if (fw.ok) {

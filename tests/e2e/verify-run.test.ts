@@ -300,3 +300,22 @@ describe.skipIf(SKIP_DOCKER)(`exec --verify in Docker${SKIP_DOCKER ? `: skipped,
     expect(report.outputs.find((o: { path: string }) => o.path === 'out/host.txt').verdict).toBe('varies');
   }, 300_000);
 });
+
+describe.skipIf(SKIP_ML || CPUS < 2)(`the snapshot and drift see a rerun pinned to one CPU${SKIP_ML ? `: skipped, ${ML_REASON}` : CPUS < 2 ? ': skipped, this machine gives one CPU' : ''}`, () => {
+  it('taskset -c 0: fewer usable CPUs, and numpy\'s OpenBLAS on one thread, both warnings in repro diff', async () => {
+    const root = await makeProject({ 'main.py': 'print(1)\n' });
+    const all = path.join(tempDir(), 'all.json');
+    const one = path.join(tempDir(), 'one.json');
+    expect((await runCli(['snapshot', root, '--python', ML_PYTHON!, '-o', all])).code).toBe(0);
+    expect((await runCli(['snapshot', root, '--python', ML_PYTHON!, '-o', one], { prefix: ['taskset', '-c', '0'] })).code).toBe(0);
+    const a = JSON.parse(readFileSync(all, 'utf8'));
+    const b = JSON.parse(readFileSync(one, 'utf8'));
+    expect(a.identity.os.cpu.usable).toMatchObject({ cpus: CPUS, affinity: CPUS });
+    expect(b.identity.os.cpu.usable).toMatchObject({ cpus: 1, affinity: 1 });
+    expect(a.identity.python.frameworks.numpy.blas[0]).toMatchObject({ internal_api: 'openblas', num_threads: CPUS });
+    expect(b.identity.python.frameworks.numpy.blas[0]).toMatchObject({ internal_api: 'openblas', num_threads: 1 });
+    const d = await runCli(['diff', all, one, '--json']);
+    const changes = d.json().result.changes.map((c: { severity: string; field: string }) => [c.severity, c.field]);
+    expect(changes).toEqual(expect.arrayContaining([['warning', 'cpu.usable.cpus'], ['warning', 'frameworks.numpy.blas']]));
+  }, 120_000);
+});

@@ -23,6 +23,8 @@ export interface CliOptions {
   uid?: number;
   gid?: number;
   umask?: string;
+  /** A program the binary runs under (taskset -c 0). */
+  prefix?: string[];
 }
 
 export function runCli(args: string[], options: CliOptions = {}): Promise<CliRun> {
@@ -31,7 +33,9 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRun
   for (const [k, v] of Object.entries(options.env ?? {})) if (v === undefined) delete env[k];
   const [cmd, argv] = options.umask
     ? ['/bin/sh', ['-c', `umask ${options.umask} && exec "$@"`, 'sh', node, CLI, ...args]]
-    : [node, [CLI, ...args]];
+    : options.prefix?.length
+      ? [options.prefix[0]!, [...options.prefix.slice(1), node, CLI, ...args]]
+      : [node, [CLI, ...args]];
   return new Promise((resolve, reject) => {
     const child = spawn(cmd as string, argv as string[], { cwd: options.cwd ?? REPO_ROOT, env, uid: options.uid, gid: options.gid, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';

@@ -57,7 +57,9 @@ describe('probePython (Debian python3 with python3-sklearn)', () => {
     expect(r.identity?.version).toMatch(/^3\.\d+\.\d+$/);
     expect(r.identity?.packages['scikit-learn']).toMatch(/^\d+\.\d+/);
     expect(r.identity?.packages.numpy).toMatch(/^\d+\.\d+/);
-    expect(r.identity?.frameworks).toBeUndefined(); // no torch/tensorflow/jax installed: nothing imported
+    // no torch/tensorflow/jax installed: only numpy is imported, for the BLAS it runs on
+    expect(Object.keys(r.identity?.frameworks ?? {})).toEqual(['numpy']);
+    expect(r.identity?.frameworks?.numpy?.version).toBe(r.identity?.packages.numpy);
     expect(r.context).toMatchObject({ executable: DEBIAN_PYTHON, chosenBy: 'option' });
   });
 

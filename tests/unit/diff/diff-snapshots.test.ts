@@ -115,3 +115,25 @@ describe('a pixi.lock v7 solved for what the other machine lacks', () => {
     expect(met.changes).toEqual([]);
   });
 });
+
+describe('issue 31: the CPUs a run may use, thread pools and BLAS', () => {
+  it('fewer usable CPUs (taskset, a cgroup quota) is a warning naming affinity and quota; a snapshot without the fact compares as before', () => {
+    const a = variant((s) => (s.identity.os.cpu.usable = { cpus: 8, affinity: 8, quota: null }));
+    const b = variant((s) => (s.identity.os.cpu.usable = { cpus: 1, affinity: 1, quota: null }));
+    const d = diffSnapshots(a, b);
+    expect(d.changes.map((c) => [c.severity, c.field])).toEqual([['warning', 'cpu.usable.cpus']]);
+    expect(d.changes[0]!.reason).toMatch(/affinity 8 -> 1, quota none -> none/);
+    expect(diffSnapshots(base(), b).changes.map((c) => c.field)).not.toContain('cpu.usable.cpus');
+  });
+
+  it('torch\'s thread count and numpy\'s BLAS (library, kernels, threads) are warnings', () => {
+    const set = (threads: number, arch: string) => (s: Snapshot) => {
+      const fw = (s.identity.python!.frameworks ??= {});
+      fw.torch = { ...(fw.torch ?? {}), numThreads: threads, interopThreads: 8, blas: 'mkl' };
+      fw.numpy = { version: '1.26.4', blas: [{ internal_api: 'openblas', architecture: arch, num_threads: 8 }] };
+    };
+    const a = variant(set(8, 'Haswell'));
+    const b = variant(set(1, 'SkylakeX'));
+    expect(diffSnapshots(a, b).changes.map((c) => [c.severity, c.field]).sort()).toEqual([['warning', 'frameworks.numpy.blas'], ['warning', 'frameworks.torch.numThreads']]);
+  });
+});
