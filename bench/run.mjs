@@ -16,6 +16,7 @@ import { locksTable, runLocksBench } from './locks.mjs';
 import { runRegistryBench } from './registry.mjs';
 import { runSlurmBench } from './slurm.mjs';
 import { runEnvBench } from './env.mjs';
+import { runVerifyBench } from './verify-run.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const work = path.join(root, 'bench', 'out');
@@ -70,6 +71,12 @@ async function main() {
     mkdirSync(work, { recursive: true });
     const res = await runSlurmBench({ work, node: process.execPath, cli, root });
     record([{ bench: 'slurm', lines: table('slurm: a 50-point sweep against 50 bare sbatch --wait', `Machine: ${os.cpus()[0]?.model ?? 'unknown'} × ${os.cpus().length}; Node ${process.versions.node}; Slurm 22.05 (Debian), one node on loopback with ${res.cpus} CPU slots (scripts/slurm-test-env.sh). Best of ${process.env.BENCH_RUNS ?? 2} rounds. bench/slurm.mjs.`, res) }]);
+    return;
+  }
+  if (process.env.BENCH_ONLY === 'verify') {
+    mkdirSync(work, { recursive: true });
+    const res = runVerifyBench({ work, node: process.execPath, cli, runs: RUNS });
+    record([{ bench: 'verify', lines: table('exec --verify: the overhead per extra run and the bisection', `Machine: ${os.cpus()[0]?.model ?? 'unknown'} × ${os.cpus().length}; Node ${process.versions.node}. Local backend in bubblewrap, Debian's python3, a cached bundle. Medians of ${RUNS} (${RUNS} × --runs 2 and --runs 12 interleaved, with ${RUNS * 3} bare runs of the entry point). bench/verify-run.mjs.`, res) }]);
     return;
   }
   if (process.env.BENCH_ONLY === 'env') {
