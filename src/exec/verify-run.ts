@@ -70,17 +70,8 @@ export interface VerifyOutput {
   note?: string;
 }
 
-export interface VerifyVariation {
-  id: VariationId;
-  title: string;
-  exposes: string;
-  plain: string;
-  varied: string;
-  /** Why it was left out here; null when it was applied. */
-  notApplicable: string | null;
-  /** The outputs it changed when run alone; null when it was not run alone (nothing differed, or it does not apply). */
-  changed: string[] | null;
-}
+/** A variation as the report gives it: the plan's words, and the outputs it changed run alone (null: it did not run alone). */
+export type VerifyVariation = Pick<PlannedVariation, 'id' | 'title' | 'exposes' | 'plain' | 'varied' | 'notApplicable'> & { changed: string[] | null };
 
 export interface VerifyReport {
   kind: 'repro-verify-run';

@@ -14,7 +14,7 @@ import { ML_REASON, SKIP_ML } from '../helpers/ml-python.js';
 import { makeProject, tempDir } from '../helpers/project.js';
 import { SYSTEM_PY } from '../helpers/python-project.js';
 import { SKIP_SLURM, SLURM_CONF, SLURM_REASON } from '../helpers/slurm.js';
-import { startWheelIndex, WHEELHOUSE, type WheelIndex } from '../helpers/wheel-index.js';
+import { hashedLock, startWheelIndex, WHEELHOUSE, type WheelIndex } from '../helpers/wheel-index.js';
 
 const run = promisify(execFile);
 const PROJECTS = ['numpy', 'scipy', 'scikit-learn', 'joblib', 'threadpoolctl'];
@@ -45,11 +45,11 @@ describe.skipIf(SKIP_ML)(`a vendored scikit-learn bundle reruns offline${SKIP_ML
     await run(SYSTEM_PY, ['-m', 'venv', '--without-pip', venv]);
     const files = [...index.wheels.keys()];
     await run(SYSTEM_PY, ['-m', 'pip', '--python', path.join(venv, 'bin', 'python'), 'install', '--quiet', '--no-index', '--no-deps', ...files.map((f) => path.join(WHEELHOUSE, f))], { env: { PATH: '/usr/bin:/bin', HOME: tempDir(), PIP_DISABLE_PIP_VERSION_CHECK: '1' } });
-    const lock = [`--index-url ${index.url}`, ...[...index.wheels].map(([f, sha]) => `${f.split('-')[0]!.toLowerCase().replace(/_/g, '-')}==${f.split('-')[1]} --hash=sha256:${sha}`)].join('\n');
+    const lock = hashedLock(index);
     const root = await makeProject({
       'repro.yaml': 'name: iris-sklearn\nversion: 1.0.0\nentry_points:\n  main:\n    command: python train.py\noutputs: [out/metrics.json]\n',
       'train.py': TRAIN,
-      'requirements.lock.txt': `${lock}\n`,
+      'requirements.lock.txt': lock,
     });
     const cache = tempDir();
     expect((await runCli(['snapshot', root, '--python', path.join(venv, 'bin', 'python'), '--no-import'])).code).toBe(0);

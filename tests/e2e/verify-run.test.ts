@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { ML_PYTHON, ML_REASON, SKIP_ML } from '../helpers/ml-python.js';
 import { makeProject, tempDir } from '../helpers/project.js';
-import { startWheelIndex, type WheelIndex } from '../helpers/wheel-index.js';
+import { hashedLock, startWheelIndex, type WheelIndex } from '../helpers/wheel-index.js';
 import { DOCKER_BASE_IMAGE, DOCKER_REASON, SKIP_DOCKER } from '../helpers/docker.js';
 import { SKIP_SLURM, SLURM_CONF, SLURM_REASON } from '../helpers/slurm.js';
 import { allowedCpus } from '../../src/exec/verify-run.js';
@@ -87,11 +87,11 @@ describe.skipIf(SKIP_ML)(`exec --verify names the variation behind each output${
 
   beforeAll(async () => {
     index = await startWheelIndex(PROJECTS);
-    const lock = [`--index-url ${index.url}`, ...[...index.wheels].map(([f, sha]) => `${f.split('-')[0]!.toLowerCase().replace(/_/g, '-')}==${f.split('-')[1]} --hash=sha256:${sha}`)].join('\n');
+    const lock = hashedLock(index);
     const root = await makeProject({
       'repro.yaml': 'name: verify-story\nversion: 1.0.0\nentry_points:\n  main:\n    command: python train.py\noutputs: [out]\n',
       'train.py': TRAIN,
-      'requirements.lock.txt': `${lock}\n`,
+      'requirements.lock.txt': lock,
       ...dataParts(),
     });
     keep = mkdtempSync(path.join(os.tmpdir(), 'repro-verify-'));

@@ -82,3 +82,8 @@ export async function startWheelIndex(projects?: string[], options: WheelIndexOp
   const { port } = server.address() as AddressInfo;
   return { url: `http://127.0.0.1:${port}/simple`, wheels, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
+
+/** A hashed requirements lock of every wheel the index serves (pinned ==, PyPI's sha256), with the index's URL first. */
+export function hashedLock(index: WheelIndex): string {
+  return `${[`--index-url ${index.url}`, ...[...index.wheels].map(([f, sha]) => `${f.split('-')[0]!.toLowerCase().replace(/_/g, '-')}==${f.split('-')[1]} --hash=sha256:${sha}`)].join('\n')}\n`;
+}

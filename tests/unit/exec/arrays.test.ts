@@ -3,21 +3,9 @@
 import { describe, expect, it } from 'vitest';
 import { ArrayFormatError, arrayDifference, arrayFormat, isPickle, readArrays, readNpy, readSafetensors } from '../../../src/exec/arrays.js';
 import { zipBytes } from '../../helpers/wheel.js';
+import { f64, npyBytes } from '../../helpers/arrays.js';
 
-/** A .npy file (format 1.0) of float64 or another dtype. */
-function npy(descr: string, shape: number[], data: Buffer, fortran = false): Buffer {
-  let header = `{'descr': '${descr}', 'fortran_order': ${fortran ? 'True' : 'False'}, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`;
-  while ((10 + header.length + 1) % 64 !== 0) header += ' ';
-  header += '\n';
-  const head = Buffer.alloc(10);
-  head.writeUInt32BE(0x934e554d, 0);
-  head.write('PY', 4, 'latin1');
-  head[6] = 1;
-  head[7] = 0;
-  head.writeUInt16LE(header.length, 8);
-  return Buffer.concat([head, Buffer.from(header, 'latin1'), data]);
-}
-const f64 = (...v: number[]) => Buffer.from(new Float64Array(v).buffer);
+const npy = npyBytes;
 
 function safetensors(tensors: Record<string, { dtype: string; shape: number[]; data: Buffer }>, meta?: object): Buffer {
   const header: Record<string, unknown> = meta ? { __metadata__: meta } : {};

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { judgeRerun, numericDifference } from '../../../src/exec/outputs.js';
 import type { OutputSpec, ParameterSpec } from '../../../src/project/types.js';
 import type { OutputRecord, RunRecord } from '../../../src/run-record/record.js';
+import { f32, npyBytes } from '../../helpers/arrays.js';
 
 /** A reference run record with these outputs, and the verdict of a rerun of the same entry point and parameters. */
 function compareOutputs(reference: OutputRecord[], current: OutputRecord[], specs: OutputSpec[], params: ParameterSpec[] = []) {
@@ -143,17 +144,7 @@ describe('issue 28, finding 5: normalised outputs', () => {
 });
 
 describe('issue 31: array outputs against the reference run, and pickles', () => {
-  const npy = (values: number[]) => {
-    let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${values.length},), }`;
-    while ((10 + header.length + 1) % 64 !== 0) header += ' ';
-    header += '\n';
-    const head = Buffer.alloc(10);
-    head.writeUInt32BE(0x934e554d, 0);
-    head.write('PY', 4, 'latin1');
-    head[6] = 1;
-    head.writeUInt16LE(header.length, 8);
-    return Buffer.concat([head, Buffer.from(header, 'latin1'), Buffer.from(new Float32Array(values).buffer)]).toString('base64');
-  };
+  const npy = (values: number[]) => npyBytes('<f4', [values.length], f32(...values)).toString('base64');
   const arr = (sha: string, values: number[]): OutputRecord => ({ path: 'out/w.npy', size: 20, sha256: sha, data: npy(values) });
 
   it('a .npy with a tolerance: element by element, max |Δ| and relative error in the verdict', () => {

@@ -8,18 +8,9 @@ import { differing, EXIT_STATUS } from '../../../src/exec/verify-run.js';
 import type { ExecResult } from '../../../src/exec/exec.js';
 import { readOutput } from '../../../src/exec/read-output.js';
 import { tempDir } from '../../helpers/project.js';
+import { f64, npyBytes } from '../../helpers/arrays.js';
 
-function npy(values: number[]): Buffer {
-  let header = `{'descr': '<f8', 'fortran_order': False, 'shape': (${values.length},), }`;
-  while ((10 + header.length + 1) % 64 !== 0) header += ' ';
-  header += '\n';
-  const head = Buffer.alloc(10);
-  head.writeUInt32BE(0x934e554d, 0);
-  head.write('PY', 4, 'latin1');
-  head[6] = 1;
-  head.writeUInt16LE(header.length, 8);
-  return Buffer.concat([head, Buffer.from(header, 'latin1'), Buffer.from(new Float64Array(values).buffer)]);
-}
+const npy = (values: number[]) => npyBytes('<f8', [values.length], f64(...values));
 
 /** A run directory with these outputs kept under project/, recorded as exec records them. */
 async function runWith(files: Record<string, Buffer | string>, exitCode = 0): Promise<ExecResult> {
