@@ -89,6 +89,8 @@ export interface SlurmTaskRequest {
   strict?: boolean;
   network?: string;
   python?: string;
+  /** --python-env: the node finds the version python_env.yaml names. */
+  pythonEnv?: boolean;
   /** --environment host: the task runs in the node's interpreter as it is. */
   environment?: 'host';
   passEnv?: string[];
@@ -122,6 +124,7 @@ export function slurmTaskArgv(t: SlurmTaskRequest): ShellWord[] {
     ...(t.strict ? ['--strict'] : []),
     ...(t.network ? ['--network', t.network] : []),
     ...(t.python ? ['--python', t.python] : []),
+    ...(t.pythonEnv ? ['--python-env'] : []),
     ...(t.environment ? ['--environment', t.environment] : []),
     ...(t.passEnv ?? []).flatMap((n) => ['--env', n]),
     ...(t.limits ? ['--max-entries', String(t.limits.maxEntries), '--max-bytes', String(t.limits.maxTotalBytes)] : []),

@@ -41,6 +41,7 @@ import { bundleImage, probeImagePython, runDocker, type BundleImage } from './ru
 import { cleanEnvironment, findSandbox, pickEnvironment } from './sandbox.js';
 import { makeFreshDir } from './workdir.js';
 import { shlexQuote } from '../project/python-format.js';
+import { pythonEnvParts } from '../lockfile/python-env.js';
 import { DEFAULT_RESOURCE_LIMITS, TIMED_OUT_EXIT, type ResourceLimits } from './backend.js';
 
 export interface ExecOptions {
@@ -58,6 +59,8 @@ export interface ExecOptions {
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
   python?: string;
+  /** --python-env: the rerun's Python is the version the project's python_env.yaml names (as mlflow run --env-manager virtualenv), not the snapshot's. */
+  pythonEnv?: boolean;
   /** host (--environment host): a local rerun runs in the interpreter as it is, not in the bundle's locked environment. */
   environment?: 'host' | 'locked';
   /** false (--no-sandbox): run the local backend unconfined on purpose. */
@@ -121,7 +124,8 @@ export async function prepareExec(options: ExecOptions, ctx: Context): Promise<P
   // check compares its determinism variables).
   const original = await readBundleSnapshot(projectDir);
   const backend = await chooseBackend(cached.dir, options, ctx);
-  const base = backend.kind === 'local' ? await planRerunInterpreter(original, options.python, ctx) : null;
+  const wanted = options.pythonEnv ? await pythonEnvVersion(projectDir, manifest) : recordedPython(original);
+  const base = backend.kind === 'local' ? await planRerunInterpreter(wanted, options.python, ctx) : null;
   const locked = base && options.environment !== 'host' ? await prepareLockedEnvironment(cached, projectDir, manifest, base, backend, ctx) : null;
   // In a locked environment the entry point runs its python; the drift check describes the base
   // interpreter (a host program) with the environment's packages, read from its files: no
@@ -312,9 +316,36 @@ async function vendoredWheels(bundleDir: string): Promise<string | null> {
   return (await fs.stat(dir).then((s) => s.isDirectory(), () => false)) ? dir : null;
 }
 
-/** The local rerun's interpreter (snapshot/find-python.ts), said in the log: loudly when it is not the snapshot's version. */
-async function planRerunInterpreter(snapshot: Snapshot | null, python: string | undefined, ctx: Context): Promise<PlannedInterpreter | null> {
-  const recorded = snapshot?.identity.python && typeof snapshot.identity.python.version === 'string' ? { version: snapshot.identity.python.version, executable: snapshot.context.python?.executable } : null;
+/** The Python the snapshot recorded: its version and the path it was at. */
+function recordedPython(snapshot: Snapshot | null): { version: string; executable: unknown } | null {
+  return snapshot?.identity.python && typeof snapshot.identity.python.version === 'string' ? { version: snapshot.identity.python.version, executable: snapshot.context.python?.executable } : null;
+}
+
+/** --python-env: the version the project's python_env.yaml names, read as MLflow reads it; refused when there is none. */
+async function pythonEnvVersion(projectDir: string, manifest: ProjectManifest | null): Promise<{ version: string; executable: null; from: string }> {
+  const file = manifest?.mlflowEnvironment?.kind === 'python_env' && typeof manifest.mlflowEnvironment.value === 'string' ? manifest.mlflowEnvironment.value : (await fs.stat(path.join(projectDir, 'python_env.yaml')).then((s) => s.isFile(), () => false)) ? 'python_env.yaml' : null;
+  // The manifest's word is the bundle author's: a path that leaves the project is refused, never read.
+  if (file !== null && (path.isAbsolute(file) || path.normalize(file).split(/[\\/]/).includes('..'))) {
+    throw new ReproError('E_UNSAFE_ENTRY', `--python-env: the manifest's python_env ${JSON.stringify(file)} is outside the project`, { hint: 'This bundle was crafted or altered; nothing ran.', details: { file } });
+  }
+  const text = file === null ? null : await fs.readFile(path.join(projectDir, file), 'utf8').catch(() => null);
+  let python: string | null = null;
+  try {
+    python = text === null ? null : pythonEnvParts(text, file!).python;
+  } catch (err) {
+    throw new ReproError('E_INPUT', `--python-env: ${(err as Error).message}`, { hint: 'Fix the python_env.yaml (MLflow\'s format: python, build_dependencies, dependencies).', details: { file } });
+  }
+  if (!python) {
+    throw new ReproError('E_INPUT', file === null ? '--python-env: the project has no python_env.yaml' : `--python-env: ${file} names no python version`, {
+      hint: 'Drop --python-env (the rerun then uses the snapshot\'s Python), or add python_env.yaml with `python: "3.11.7"` (MLflow\'s format).',
+      details: { file },
+    });
+  }
+  return { version: python, executable: null, from: file! };
+}
+
+/** The local rerun's interpreter (snapshot/find-python.ts), said in the log: loudly when it is not the version recorded. */
+async function planRerunInterpreter(recorded: { version: string; executable: unknown; from?: string } | null, python: string | undefined, ctx: Context): Promise<PlannedInterpreter | null> {
   const planned = await planInterpreter({ python, recorded, cacheDir: cacheRoot(ctx.env), env: ctx.env });
   if (!planned) return null;
   const line = `exec: python ${planned.path} (${planned.version ?? 'version unknown'}): ${planned.reason}`;

@@ -218,6 +218,7 @@ export async function runSlurm(options: SlurmRerunOptions, ctx: Context): Promis
       strict: options.exec.strict,
       network: options.exec.network,
       python: options.exec.python,
+      ...(options.exec.pythonEnv ? { pythonEnv: true } : {}),
       ...(options.exec.environment === 'host' ? { environment: 'host' as const } : {}),
       passEnv: options.exec.passEnv,
       limits: options.exec.limits && (options.exec.limits.maxEntries !== DEFAULT_LIMITS.maxEntries || options.exec.limits.maxTotalBytes !== DEFAULT_LIMITS.maxTotalBytes) ? options.exec.limits : null,

@@ -104,8 +104,8 @@ export async function candidates(want: string, env: Readonly<Record<string, stri
 export interface InterpreterRequest {
   /** The user's --python. */
   python?: string;
-  /** The snapshot's interpreter: its version and the path it was at (a bundle wrote both: untrusted). */
-  recorded: { version: string; executable: unknown } | null;
+  /** The snapshot's interpreter: its version and the path it was at (a bundle wrote both: untrusted); `from` names another source of the version (python_env.yaml). */
+  recorded: { version: string; executable: unknown; from?: string } | null;
   /** repro's cache (a recorded path inside it is a bundle's file, never run). */
   cacheDir: string;
   env: Readonly<Record<string, string | undefined>>;
@@ -129,10 +129,10 @@ export async function planInterpreter(request: InterpreterRequest): Promise<Plan
   for (const p of list) {
     const answer = await ask(p, env);
     if (answer === null) continue;
-    if (answer.version === want) return { path: p, version: answer.version, prefixes: answer.prefixes, base: answer.base ?? p, chosenBy: 'snapshot', reason: `the snapshot's Python ${want}${p === own ? ', at the path it recorded' : ''}` };
+    if (answer.version === want) return { path: p, version: answer.version, prefixes: answer.prefixes, base: answer.base ?? p, chosenBy: 'snapshot', reason: `${recorded.from ?? 'the snapshot'}'s Python ${want}${p === own ? ', at the path it recorded' : ''}` };
     if (sameMinor === null && minorOf(answer.version) === minorOf(want)) sameMinor = { path: p, answer };
   }
-  if (sameMinor) return { path: sameMinor.path, version: sameMinor.answer.version, prefixes: sameMinor.answer.prefixes, base: sameMinor.answer.base ?? sameMinor.path, chosenBy: 'same-minor', reason: `no Python ${want} here; ${sameMinor.answer.version} has the snapshot's ${minorOf(want)}` };
+  if (sameMinor) return { path: sameMinor.path, version: sameMinor.answer.version, prefixes: sameMinor.answer.prefixes, base: sameMinor.answer.base ?? sameMinor.path, chosenBy: 'same-minor', reason: `no Python ${want} here; ${sameMinor.answer.version} has ${recorded.from ?? 'the snapshot'}'s ${minorOf(want)}` };
   const fallback = await findOnPath('python3', withoutShims(env.PATH));
   const answer = fallback ? await ask(fallback, env) : null;
   return {

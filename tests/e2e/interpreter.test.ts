@@ -70,3 +70,56 @@ describe.skipIf(SKIP_ML)(`the rerun's one interpreter${SKIP_ML ? `: skipped, ${M
     expect(run.code).not.toBe(0);
   });
 });
+
+describe('--python-env: the version python_env.yaml names picks the interpreter (MLflow\'s virtualenv manager)', () => {
+  const SYSTEM = '/usr/bin/python3';
+  const systemVersion = async () => (await runCliPython(SYSTEM)).trim();
+  async function runCliPython(py: string): Promise<string> {
+    const { execFileSync } = await import('node:child_process');
+    return execFileSync(py, ['-c', 'import platform; print(platform.python_version())'], { encoding: 'utf8' });
+  }
+  async function mlflowBundle(pythonEnv: string, mlproject = 'name: pe\npython_env: python_env.yaml\nentry_points:\n  main:\n    command: "python main.py"\n') {
+    const root = await makeProject({ MLproject: mlproject, 'python_env.yaml': pythonEnv, 'main.py': 'import platform\nprint("ran", platform.python_version())\n' });
+    const built = await runCli(['build', root, '--json']);
+    expect(built.code, built.stderr).toBe(0);
+    return built.json().result.bundle as string;
+  }
+
+  it('python_env.yaml names this machine\'s Python: the rerun runs it, and run.json says python_env.yaml chose it', async () => {
+    const version = await systemVersion();
+    const bundle = await mlflowBundle(`python: "${version}"\ndependencies: []\n`);
+    const r = await runCli(['exec', bundle, '--backend', 'local', '--python-env', '--out', path.join(tempDir(), 'r'), '--json'], { env: { REPRO_CACHE: tempDir() } });
+    expect(r.code, r.stderr.slice(-2000)).toBe(0);
+    expect(r.stderr).toContain(`ran ${version}`);
+    expect(r.json().result.interpreter).toMatchObject({ version, chosenBy: 'snapshot', reason: expect.stringContaining(`python_env.yaml's Python ${version}`) });
+  });
+
+  it('a version this machine lacks: said loudly, python3 on PATH runs', async () => {
+    const bundle = await mlflowBundle('python: "3.2.99"\n');
+    const r = await runCli(['exec', bundle, '--backend', 'local', '--python-env', '--out', path.join(tempDir(), 'r'), '--json'], { env: { REPRO_CACHE: tempDir() } });
+    expect(r.code, r.stderr.slice(-2000)).toBe(0);
+    expect(r.stderr).toMatch(/warning: exec: python .*no Python 3\.2 here/);
+    expect(r.json().result.interpreter.chosenBy).toBe('path');
+  });
+
+  it('no python_env.yaml: exit 3 with the hint; with --python: a usage error; nothing runs', async () => {
+    const root = await makeProject({ 'main.py': 'print(1)\n' });
+    const bundle = (await runCli(['build', root, '--json'])).json().result.bundle as string;
+    const out = path.join(tempDir(), 'never');
+    const none = await runCli(['exec', bundle, 'main.py', '--backend', 'local', '--python-env', '--out', out], { env: { REPRO_CACHE: tempDir() } });
+    expect(none.code).toBe(3);
+    expect(none.stderr).toMatch(/the project has no python_env\.yaml/);
+    const both = await runCli(['exec', bundle, 'main.py', '--backend', 'local', '--python-env', '--python', '/usr/bin/python3', '--out', out]);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain('--python-env and --python both choose the interpreter');
+  });
+
+  it('attack: a manifest whose python_env points outside the project is refused (exit 4), the file never read', async () => {
+    const bundle = await mlflowBundle('python: "3.11.2"\n', 'name: pe\npython_env: ../../../../etc/passwd\nentry_points:\n  main:\n    command: "python main.py"\n').catch(() => null);
+    // repro build itself may refuse such a manifest; if it built, exec must refuse it.
+    if (bundle === null) return;
+    const r = await runCli(['exec', bundle, '--backend', 'local', '--python-env', '--out', path.join(tempDir(), 'r')], { env: { REPRO_CACHE: tempDir() } });
+    expect(r.code).toBe(4);
+    expect(r.stderr).toMatch(/outside the project/);
+  });
+});

@@ -36,6 +36,7 @@ export interface ExecFlags extends LimitFlags, SlurmFlags {
   strict?: boolean;
   network?: string;
   python?: string;
+  pythonEnv?: boolean;
   environment?: 'locked' | 'host';
   expectReproduced?: boolean;
   expectDigest?: string;
@@ -113,6 +114,7 @@ function execOptions(resolved: ResolvedBundle, entry: string | undefined, backen
     strict: flags.strict,
     network: flags.network,
     python: flags.python,
+    ...(flags.pythonEnv ? { pythonEnv: true } : {}),
     ...(flags.environment === 'host' ? { environment: 'host' as const } : {}),
     sandbox: flags.sandbox,
     ...(flags.requireSandbox ? { requireSandbox: true } : {}),
@@ -137,6 +139,7 @@ export async function execCommand(bundle: string, entry: string | undefined, fla
   const backend = parseBackend(flags.backend);
   if (backend !== 'slurm') refuseWithout(flags, SLURM_FLAGS, '--backend slurm');
   if (backend === 'slurm' && flags.sandbox === false) throw new ReproError('E_USAGE', '--no-sandbox cannot be combined with --backend slurm: each node runs the entry point in its local sandbox', { details: {} });
+  if (flags.pythonEnv && flags.python) throw new ReproError('E_USAGE', '--python-env and --python both choose the interpreter', { hint: 'Drop one of them: --python PATH runs that interpreter; --python-env finds the version python_env.yaml names.', details: {} });
   if (flags.requireSandbox && flags.sandbox === false) throw new ReproError('E_USAGE', '--require-sandbox and --no-sandbox contradict each other', { hint: 'Drop one of them.', details: {} });
   const sweep = Boolean(flags.sweep?.length);
   if (flags.attach && sweep) throw new ReproError('E_USAGE', '--attach is not available with --sweep yet', { hint: 'Attach single runs, or read summary.json.', details: {} });
