@@ -11,7 +11,7 @@ import { promises as fs } from 'node:fs';
 import { DEFAULT_LIMITS, type TarLimits } from '../bundle/limits.js';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { cacheRoot } from '../core/cache-root.js';
-import { wasInterrupted } from '../core/cleanup.js';
+import { trackTemp, wasInterrupted } from '../core/cleanup.js';
 import { canonicalJson } from '../core/canonical-json.js';
 import type { Context } from '../core/context.js';
 import { ReproError } from '../core/errors.js';
@@ -154,12 +154,15 @@ export async function runPrepared(prepared: PreparedExec, options: ExecOptions, 
   const log = new LogTail();
   const planned = { ...(await planRun(cached, bundleFile, projectDir, manifest, rendered, { ...options, stdout: log.tee(options.stdout), stderr: log.tee(options.stderr) }, specs, backend, env, interpreter, ctx)), nodeModules: nodeEnv?.nodeModules ?? null, conditions };
   // --verify's reordered copy: made on a tmpfs, seen by the entry point at the usual path.
+  // It lives in memory: removed after the run, and on Ctrl-C too.
   const elsewhere = conditions.reorderedCopyIn ? await fs.mkdtemp(path.join(conditions.reorderedCopyIn, 'repro-verify-')) : null;
+  const untrack = elsewhere ? trackTemp(elsewhere) : () => {};
   const run = elsewhere ? { ...planned, workDir: path.join(elsewhere, 'project'), seenAt: planned.workDir } : planned;
   try {
     return await recordRun(prepared, options, run, specs, log, ctx);
   } finally {
     if (elsewhere) await fs.rm(elsewhere, { recursive: true, force: true });
+    untrack();
   }
 }
 
