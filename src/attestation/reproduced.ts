@@ -3,7 +3,9 @@
 // compared with the bundle's reference run (exec --expect-reproduced --attest). Both take
 // records repro already wrote; parameters and environments are already redacted there, and
 // the secrets module scrubs every string once more against this process's secret values.
-import type { RunRecord } from '../run-record/record.js';
+import type { RunDeterminism, RunRecord } from '../run-record/record.js';
+
+export type { RunDeterminism };
 import { scrubSecrets } from '../secrets/values.js';
 import { hexOf } from '../core/digest.js';
 import { REPRODUCED_BUILD, REPRODUCED_RUN, statement, type Statement, type Subject } from './statement.js';
@@ -57,13 +59,6 @@ export interface ReproducedRunPredicate {
   determinism?: RunDeterminism;
 }
 
-/** exec --verify's verdict as the reproduced-run attestation carries it. */
-export interface RunDeterminism {
-  deterministic: boolean;
-  runs: number;
-  variations: Array<{ id: string; plain: string; varied: string; notApplicable: string | null; changed: string[] | null }>;
-  outputs: Array<{ path: string; verdict: string; changedBy: string[]; unchangedBy: string[] }>;
-}
 
 /** The run as a statement: its subjects are the bundle file and each output file it hashed. */
 export function reproducedRun(record: RunRecord, bundle: { fileName: string; fileDigest: string }, env: Readonly<Record<string, string | undefined>>, determinism?: RunDeterminism): Statement<ReproducedRunPredicate> {

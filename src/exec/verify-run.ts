@@ -14,7 +14,7 @@ import { spawnSync } from 'node:child_process';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { canonicalJson } from '../core/canonical-json.js';
 import type { Context } from '../core/context.js';
-import type { OutputComparison, ReproVerdict } from '../run-record/record.js';
+import type { OutputComparison, ReproVerdict, RunDeterminism } from '../run-record/record.js';
 import { defaultRunDir } from './defaults.js';
 import { outputSpecs, prepareExec, runPrepared, type ExecOptions, type ExecResult, type PreparedExec } from './exec.js';
 import { arraysOf, compareOutputs, PICKLE_NOTE } from './outputs.js';
@@ -25,7 +25,7 @@ import { combinedConditions, planVariations, VARIED_RUN_DIR, type PlannedVariati
 import { makeFreshDir } from './workdir.js';
 import { findOnPath } from '../snapshot/run-tool.js';
 import type { RunConditions } from './backend.js';
-import type { RunDeterminism } from '../attestation/reproduced.js';
+
 import { lintProject } from './lint.js';
 import { confirmFindings, type LintFinding } from './lint-rules.js';
 import { readBundleSnapshot } from './drift.js';

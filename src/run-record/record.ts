@@ -146,3 +146,11 @@ export async function readReferenceRun(bundleDir: string): Promise<RunRecord | n
   const text = await fs.readFile(path.join(bundleDir, REFERENCE_RUN_PATH), 'utf8').catch(() => null);
   return text === null ? null : parseRunRecord(text, REFERENCE_RUN_PATH);
 }
+
+/** exec --verify's verdict as the reproduced-run attestation carries it. */
+export interface RunDeterminism {
+  deterministic: boolean;
+  runs: number;
+  variations: Array<{ id: string; plain: string; varied: string; notApplicable: string | null; changed: string[] | null }>;
+  outputs: Array<{ path: string; verdict: string; changedBy: string[]; unchangedBy: string[] }>;
+}

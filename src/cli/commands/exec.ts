@@ -25,7 +25,7 @@ import { DEFAULT_MAX_PARALLEL, NOT_COMPARABLE_EXIT } from '../../exec/defaults.j
 import { canonicalJson } from '../../core/canonical-json.js';
 import type { RunRecord } from '../../run-record/record.js';
 import type { VerifyReport } from '../../exec/verify-run.js';
-import type { RunDeterminism } from '../../attestation/reproduced.js';
+import type { RunDeterminism } from '../../run-record/record.js';
 import { selectVariations } from '../../exec/variations.js';
 import { existsSync } from 'node:fs';
 
