@@ -26,9 +26,29 @@ export const VARIATION_DOCS: Readonly<Record<VariationId, { title: string; expos
 /** The thread-count variables the threads variation sets. */
 export const THREAD_VARIABLES = ['OMP_NUM_THREADS', 'MKL_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'BLIS_NUM_THREADS', 'VECLIB_MAXIMUM_THREADS', 'NUMEXPR_NUM_THREADS'] as const;
 
-/** A time zone no test machine is in, written as a POSIX rule so it needs no zoneinfo files (an image may have none). */
+/** Time zones few machines are in, written as POSIX rules so they need no zoneinfo files (an image may have none), with their UTC offsets in minutes. */
 export const VARIED_TZ = '<+1345>-13:45';
-const OTHER_TZ = '<-0330>3:30';
+const TZ_CANDIDATES: ReadonlyArray<[string, number]> = [[VARIED_TZ, 825], ['<-0330>3:30', -210], ['<+0545>-5:45', 345]];
+
+/** A zone's UTC offsets (minutes) in January and July of `year`, or null when Intl does not know the name (a POSIX rule, say). */
+export function zoneOffsets(tz: string | undefined, year: number): number[] | null {
+  try {
+    return [0, 6].map((month) => {
+      const at = Date.UTC(year, month, 1, 12);
+      const parts = new Intl.DateTimeFormat('en-US', { timeZone: tz, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric' }).formatToParts(new Date(at));
+      const get = (type: string) => Number(parts.find((p) => p.type === type)!.value);
+      return Math.round((Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute')) - at) / 60000);
+    });
+  } catch {
+    return null;
+  }
+}
+
+/** The varied run's TZ: a candidate whose offset is none of the plain zone's (Pacific/Chatham is +13:45 in its summer, as VARIED_TZ is). */
+export function variedZone(plain: string | undefined, year: number): string {
+  const offsets = zoneOffsets(plain, year) ?? [];
+  return (TZ_CANDIDATES.find(([tz, off]) => tz !== plain && !offsets.includes(off)) ?? TZ_CANDIDATES[1]!)[0];
+}
 
 /** Locales tried for the varied run, most telling first (a decimal comma, their own collation). */
 const LOCALE_PREFERENCE = ['sk_SK.utf8', 'de_DE.utf8', 'fr_FR.utf8', 'cs_CZ.utf8', 'tr_TR.utf8'];
@@ -56,6 +76,8 @@ export interface VariationFacts {
   taskset: boolean;
   /** This machine's name: a container is given it in the plain runs (else each would get its own id). */
   hostName: string;
+  /** The year whose January and July offsets the varied time zone must differ from. */
+  year: number;
 }
 
 export interface PlannedVariation {
@@ -129,7 +151,7 @@ export function planVariations(selected: readonly VariationId[], facts: Variatio
       return plan('order', 'files created as the copy lists them', 'files created in the opposite listing order (on a tmpfs)', why, () => ('dir' in facts.tmpfs ? { reorderedCopyIn: facts.tmpfs.dir } : {}));
     },
     tz: () => {
-      const value = env.TZ === VARIED_TZ ? OTHER_TZ : VARIED_TZ;
+      const value = variedZone(env.TZ, facts.year);
       return plan('tz', `TZ=${shown(env.TZ)}`, `TZ=${value}`, null, () => ({ env: { TZ: value } }));
     },
     locale: () => {

@@ -273,6 +273,7 @@ async function machineFacts(prepared: PreparedExec, ctx: Context): Promise<Varia
     tmpfs: local ? await tmpfsWithRoom(prepared.projectDir) : { reason: 'not used in a container' },
     taskset: Boolean(await findOnPath('taskset', ctx.env.PATH ?? '/usr/bin:/bin')),
     hostName: os.hostname(),
+    year: ctx.now().getUTCFullYear(),
   };
 }
 

@@ -333,6 +333,8 @@ describe('exec: the local backend is a sandbox, and the bundle never chooses it 
     const victim = path.join(tempDir('repro-victim-'), 'victim');
     await fs.writeFile(victim, 'original\n');
     const probe = [
+      // English error messages (the odd-locale pass runs under sk_SK, which the sandbox passes on)
+      'export LC_ALL=C',
       'mkdir -p outputs',
       `(cat ${home}/.aws/credentials 2>&1; echo "env:$AWS_SECRET_ACCESS_KEY"; echo pwned > ${victim} 2>&1; cat /proc/net/dev | wc -l; touch /usr/pwned 2>&1; echo "home:$HOME") > outputs/metrics.json`,
     ].join(' && ');
@@ -555,7 +557,7 @@ describe('issue 27: the sandbox is an allowlist, and bwrap itself takes nothing 
   it('attack (finding 5): as root the entry point finds no host key, no /etc/shadow, no /var/lib and no other run to read', async () => {
     const other = tempDir('repro-other-run-');
     await fs.writeFile(path.join(other, 'batch.sh'), 'secret job\n');
-    const root = await yamlProject(`mkdir -p outputs && (ls /etc/ssh /etc/shadow /var/lib ${other} 2>&1; cat /etc/passwd) > outputs/metrics.json`);
+    const root = await yamlProject(`export LC_ALL=C && mkdir -p outputs && (ls /etc/ssh /etc/shadow /var/lib ${other} 2>&1; cat /etc/passwd) > outputs/metrics.json`);
     const r = await exec(await build(root), ['main']);
     expect(r.code, r.stderr).toBe(0);
     const seen = await fs.readFile(path.join(r.out, 'project', 'outputs', 'metrics.json'), 'utf8');

@@ -1,11 +1,11 @@
 // exec --verify's plan: which variations apply on which machine and backend, what the plain and
 // varied runs are given, and how --vary/--no-vary select them.
 import { describe, expect, it } from 'vitest';
-import { combinedConditions, planVariations, selectVariations, THREAD_VARIABLES, VARIATION_IDS, VARIED_TZ, type VariationFacts } from '../../../src/exec/variations.js';
+import { combinedConditions, planVariations, selectVariations, THREAD_VARIABLES, VARIATION_IDS, VARIED_TZ, zoneOffsets, type VariationFacts } from '../../../src/exec/variations.js';
 import { allowedCpus } from '../../../src/exec/verify-run.js';
 import { ReproError } from '../../../src/core/errors.js';
 
-const facts: VariationFacts = { backend: 'local', sandboxed: true, cpuList: [0, 1, 2, 3], env: { PATH: '/usr/bin', LANG: 'C.UTF-8' }, gpus: 0, locales: ['C', 'C.utf8', 'POSIX', 'sk_SK.utf8'], tmpfs: { dir: '/dev/shm' }, taskset: true, hostName: 'box' };
+const facts: VariationFacts = { backend: 'local', sandboxed: true, cpuList: [0, 1, 2, 3], env: { PATH: '/usr/bin', LANG: 'C.UTF-8', TZ: 'UTC' }, gpus: 0, locales: ['C', 'C.utf8', 'POSIX', 'sk_SK.utf8'], tmpfs: { dir: '/dev/shm' }, taskset: true, hostName: 'box', year: 2026 };
 const byId = (f: VariationFacts, ids = [...VARIATION_IDS]) => Object.fromEntries(planVariations(ids, f).variations.map((v) => [v.id, v]));
 
 describe('selectVariations', () => {
@@ -81,6 +81,9 @@ describe('planVariations', () => {
     expect(byId({ ...facts, env: { LC_ALL: 'C' }, locales: [] }).locale!.conditions(1).env).toEqual({ LC_ALL: 'C.UTF-8', LANG: 'C.UTF-8' });
     expect(byId(facts).tz!.conditions(1).env).toEqual({ TZ: VARIED_TZ });
     expect(byId({ ...facts, env: { TZ: VARIED_TZ } }).tz!.conditions(1).env!.TZ).not.toBe(VARIED_TZ);
+    // Pacific/Chatham is +13:45 in its summer: the varied zone must differ from it all year.
+    expect(byId({ ...facts, env: { TZ: 'Pacific/Chatham' } }).tz!.conditions(1).env!.TZ).toBe('<-0330>3:30');
+    expect(byId({ ...facts, env: { TZ: 'America/St_Johns' } }).tz!.conditions(1).env!.TZ).toBe(VARIED_TZ);
   });
 
   it('GPU variations only where the run is given GPUs: cuBLAS workspace set or unset, device order reversed with two or more', () => {
@@ -107,5 +110,13 @@ describe('allowedCpus', () => {
     expect(allowedCpus('Name:\tx\nCpus_allowed_list:\t0-2,5,7-8\n')).toEqual([0, 1, 2, 5, 7, 8]);
     expect(allowedCpus('Cpus_allowed_list:\t3\n')).toEqual([3]);
     expect(allowedCpus('').length).toBeGreaterThan(0);
+  });
+});
+
+describe('zoneOffsets', () => {
+  it('January and July offsets of an IANA zone; null for a name Intl does not know', () => {
+    expect(zoneOffsets('Pacific/Chatham', 2026)).toEqual([825, 765]);
+    expect(zoneOffsets('UTC', 2026)).toEqual([0, 0]);
+    expect(zoneOffsets('<+1345>-13:45', 2026)).toBeNull();
   });
 });
