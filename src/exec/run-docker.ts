@@ -18,6 +18,9 @@ import { BUNDLE_DIGEST_LABEL, RUN_LABEL } from '../core/annotations.js';
 import { Writable } from 'node:stream';
 import { parseProbeOutput, PROBE_SCRIPT, type PythonIdentity } from '../snapshot/probe-python.js';
 
+/** The most the image's Python may print when it describes itself (a real probe prints kilobytes). */
+export const MAX_PROBE_OUTPUT = 16 << 20;
+
 /** The label on the drift check's probe container. */
 const PROBE_LABEL = 'io.repro.probe';
 
@@ -66,9 +69,21 @@ export async function probeImagePython(image: BundleImage, env: Record<string, s
   const script = await fs.readFile(PROBE_SCRIPT, 'utf8');
   const out: Buffer[] = [];
   const err: Buffer[] = [];
-  const sink = (into: Buffer[]) => new Writable({ write: (chunk, _e, done) => (into.push(Buffer.from(chunk)), done()) });
+  // The image is the bundle's (hostile): what its Python prints is kept up to a bound, not whole.
+  let kept = 0;
+  let overflow = false;
+  const sink = (into: Buffer[]) =>
+    new Writable({
+      write: (chunk: Buffer, _e, done) => {
+        kept += chunk.length;
+        if (kept <= MAX_PROBE_OUTPUT) into.push(Buffer.from(chunk));
+        else overflow = true;
+        done();
+      },
+    });
   const exit = await docker.runContainer({ image: image.id, command: PROBE_COMMAND, workingDir: '/project', env: { ...env, REPRO_PYTHON_PROBE: script }, user: image.user, network: 'none', gpus: null, stdout: sink(out), stderr: sink(err), timeLimitMs: 60_000, timedOutExit: 124, labels: { [PROBE_LABEL]: 'python' } });
   const stderr = Buffer.concat(err).toString('utf8').trim().split('\n').pop() ?? '';
+  if (overflow) return { identity: null, note: `the image's Python printed more than ${MAX_PROBE_OUTPUT} bytes when asked to describe itself: not read` };
   if (exit !== 0) return { identity: null, note: `the image's Python could not be described (exit ${exit}${stderr ? `: ${stderr.slice(0, 200)}` : ''})` };
   try {
     const doc = parseProbeOutput(Buffer.concat(out).toString('utf8'));

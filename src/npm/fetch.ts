@@ -26,15 +26,39 @@ export interface FetchedTarball {
   sha256: string;
 }
 
-async function download(resolved: string): Promise<Buffer> {
+/** How long one tarball may take to arrive, whole. */
+const TARBALL_TIMEOUT_MS = 120_000;
+
+/**
+ * One tarball, as a hostile registry may serve it: a declared length past the bound is refused
+ * before any byte is read, and the body is counted as it comes (a chunked answer that never ends
+ * is cut at the bound, not buffered whole); the whole download has a time limit.
+ */
+export async function downloadTarball(resolved: string, limits: { timeoutMs: number; maxBytes: number } = { timeoutMs: TARBALL_TIMEOUT_MS, maxBytes: MAX_TARBALL_BYTES }): Promise<Buffer> {
   const { url, authorization } = splitCredentials(new URL(resolved));
-  const res = await fetch(url, { headers: authorization ? { authorization } : {}, signal: AbortSignal.timeout(120_000) });
+  const signal = AbortSignal.timeout(limits.timeoutMs);
+  const res = await fetch(url, { headers: authorization ? { authorization } : {}, signal }).catch((err: Error) => {
+    throw new Error(signal.aborted ? `no answer within ${limits.timeoutMs / 1000} s` : err.message);
+  });
   if (!res.ok) throw new Error(`HTTP ${res.status}`);
   const declared = Number(res.headers.get('content-length') ?? '0');
-  if (declared > MAX_TARBALL_BYTES) throw new Error(`the server declares ${declared} bytes`);
-  const bytes = Buffer.from(await res.arrayBuffer());
-  if (bytes.length > MAX_TARBALL_BYTES) throw new Error(`more than ${MAX_TARBALL_BYTES} bytes`);
-  return bytes;
+  if (declared > limits.maxBytes) {
+    await res.body?.cancel().catch(() => {});
+    throw new Error(`the server declares ${declared} bytes, more than ${limits.maxBytes}`);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of res.body ?? []) {
+      size += chunk.length;
+      if (size > limits.maxBytes) throw new Error(`more than ${limits.maxBytes} bytes`);
+      chunks.push(Buffer.from(chunk));
+    }
+  } catch (err) {
+    await res.body?.cancel().catch(() => {});
+    throw new Error(signal.aborted ? `the body did not arrive within ${limits.timeoutMs / 1000} s` : (err as Error).message);
+  }
+  return Buffer.concat(chunks);
 }
 
 /** Fetches (or finds in the store) every package's tarball, checked against its integrity. */
@@ -58,7 +82,7 @@ export async function fetchTarballs(packages: readonly NpmLockPackage[], lock: s
       if (!bytes || !ssri.checkData(bytes, integrity)) {
         let got: Buffer;
         try {
-          got = await download(p.resolved);
+          got = await downloadTarball(p.resolved);
         } catch (err) {
           throw new ReproError('E_ENV', `${who}: ${p.name}@${p.version}: ${stripCredentials(p.resolved)} could not be fetched (${(err as Error).message}): nothing was written`, { hint: 'Check the network and the registry the lock names.', details: { package: p.name, url: stripCredentials(p.resolved) } });
         }
