@@ -66,7 +66,7 @@ export async function vendorWheels(request: VendorRequest, ctx: Context): Promis
   const python = await planInterpreter({ python: request.python, recorded, cacheDir: request.cacheRoot, env: ctx.env });
   if (!python) throw new ReproError('E_USAGE', '--vendor fetches the wheels one interpreter installs, and there is no snapshot Python to fetch for', { hint: 'Take a snapshot with the project\'s interpreter (repro snapshot --python PATH), or pass --python PATH.' });
   if (python.chosenBy === 'path' || python.chosenBy === 'same-minor') ctx.log.warn(`build: --vendor fetches for ${python.path} (${python.version ?? 'version unknown'}): ${python.reason}`);
-  const wheels = await fetchLockedWheels({ requirements, python: { base: python.base, version: python.version }, cacheRoot: request.cacheRoot, env: ctx.env, log: ctx.log, who: 'build: --vendor', ...(hashed ? {} : { pins: pinned!.pins }) });
+  const wheels = await fetchLockedWheels({ requirements, python: { base: python.base, version: python.version }, cacheRoot: request.cacheRoot, env: ctx.env, log: ctx.log, who: 'build: --vendor', projectDir: request.root, ...(hashed ? {} : { pins: pinned!.pins }) });
   ctx.log.info(`build: --vendor: ${wheels.length} wheels (${(wheels.reduce((n, w) => n + w.size, 0) / 1024 / 1024).toFixed(1)} MiB) go into ${VENDOR_PYTHON_DIR}/`);
   const recordedText = hashed ? null : recordedLock(pinned!.lock, pinned!.pins, wheels);
   if (recordedText) ctx.log.warn(`build: --record-hashes: ${pinned!.lock} has no hashes; the ${wheels.length} recorded now (what the index served, trust on first use) go into ${VENDOR_RECORDED_LOCK}, and reruns install exactly those files`);

@@ -160,7 +160,7 @@ async function inSandbox(sandbox: Sandbox, request: EnvironmentRequest, writable
 
 /** The wheels the environment is made of: the bundle's vendored ones (checked against the lock here), else fetched from the index into the wheel store. */
 async function lockWheels(requirements: { lock: string; text: string; file: string | null }, request: EnvironmentRequest, ctx: Context): Promise<FetchedWheel[]> {
-  if (request.wheelsDir === null) return fetchLockedWheels({ requirements, python: { base: request.interpreter.base, version: request.interpreter.version }, cacheRoot: request.cacheRoot, env: request.hostEnv, log: ctx.log, who: 'exec' });
+  if (request.wheelsDir === null) return fetchLockedWheels({ requirements, python: { base: request.interpreter.base, version: request.interpreter.version }, cacheRoot: request.cacheRoot, env: request.hostEnv, log: ctx.log, who: 'exec', projectDir: request.projectDir });
   const { hashes, everywhere } = lockedHashes(requirements.text);
   const wheels: FetchedWheel[] = [];
   for (const file of (await fs.readdir(request.wheelsDir)).sort(compareUtf8)) {

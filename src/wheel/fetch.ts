@@ -11,6 +11,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Logger } from '../core/context.js';
+import { pipIndexEnv, uvIndexSettings } from './index-settings.js';
 import { ReproError } from '../core/errors.js';
 import { sha256OfPath } from '../core/file-read.js';
 import { compareUtf8 } from '../core/utf8-order.js';
@@ -96,6 +97,8 @@ export interface FetchRequest {
   log: Logger;
   /** Words for messages: "--vendor" or "exec". */
   who: string;
+  /** The project, whose uv.toml or pyproject.toml [tool.uv] may name its index. */
+  projectDir?: string | null;
 }
 
 /** Fetches and checks the lock's wheels for the interpreter, into the store. */
@@ -110,9 +113,12 @@ export async function fetchLockedWheels(request: FetchRequest): Promise<FetchedW
     if (pins) await fs.writeFile(reqFile, pins.map((p) => `${p.name}==${p.version}${p.marker ? ` ; ${p.marker}` : ''}\n`).join(''));
     else if (requirements.file === null) await fs.writeFile(reqFile, requirements.text);
     const dest = path.join(tmp, 'wheels');
-    request.log.info(`${who}: fetching the wheels of ${requirements.lock} for ${python.base} (${python.version ?? '?'}) with pip download`);
+    // A uv project's index (UV_DEFAULT_INDEX, UV_INDEX, uv.toml, [tool.uv]) as pip's settings.
+    const uvIndexes = pipIndexEnv(await uvIndexSettings(request.projectDir ?? null, request.env), request.env);
+    const said = Object.entries(uvIndexes).map(([k, v]) => `${k}=${v.split(' ').map((u) => stripCredentials(u)).join(' ')}`).join(', ');
+    request.log.info(`${who}: fetching the wheels of ${requirements.lock} for ${python.base} (${python.version ?? '?'}) with pip download${said ? ` (uv's index settings as ${said})` : ''}`);
     try {
-      await run(python.base, ['-m', 'pip', 'download', '--quiet', '--disable-pip-version-check', '--no-input', '--only-binary=:all:', '--no-deps', ...(pins ? [] : ['--require-hashes']), '-r', reqFile, '-d', dest], { env: request.env as NodeJS.ProcessEnv, maxBuffer: 64 << 20 });
+      await run(python.base, ['-m', 'pip', 'download', '--quiet', '--disable-pip-version-check', '--no-input', '--only-binary=:all:', '--no-deps', ...(pins ? [] : ['--require-hashes']), '-r', reqFile, '-d', dest], { env: { ...request.env, ...uvIndexes } as NodeJS.ProcessEnv, maxBuffer: 64 << 20 });
     } catch (err) {
       const output = stripCredentials(`${(err as { stdout?: string }).stdout ?? ''}\n${(err as { stderr?: string }).stderr ?? ''}`);
       const mismatches = hashMismatches(output);

@@ -45,6 +45,28 @@ describe.skipIf(SKIP_ML)(`build --vendor${SKIP_ML ? `: skipped, ${ML_REASON}` : 
     expect(ran.stderr).toContain('sqlparse 0.6.1');
   });
 
+  it('a uv project names its index in uv.toml (or UV_DEFAULT_INDEX), not in the lock: --vendor asks that index', async () => {
+    const requests: Array<{ path: string; authorization: string | null }> = [];
+    const own = await startWheelIndex(['sqlparse'], { requests });
+    const lock = `sqlparse==0.6.1 \\\n    --hash=sha256:${sha}\n`;
+    const noPip = { PIP_INDEX_URL: undefined, PIP_EXTRA_INDEX_URL: undefined, PIP_CONFIG_FILE: '/dev/null', UV_DEFAULT_INDEX: undefined, UV_INDEX_URL: undefined, UV_INDEX: undefined };
+    try {
+      const viaToml = await sqlparseProject(own.url, sha, { 'requirements.lock.txt': lock, 'uv.toml': `[[index]]\nname = "local"\nurl = "${own.url}"\ndefault = true\n` });
+      const a = await runCli(['build', viaToml, '--vendor', '-o', path.join(tempDir(), 'a'), '--json'], { env: { ...noPip, REPRO_CACHE: tempDir(), HOME: tempDir() } });
+      expect(a.code, a.stderr).toBe(0);
+      expect(a.stderr).toContain(`uv's index settings as PIP_INDEX_URL=${own.url}`);
+      expect(requests.some((r) => r.path.includes('sqlparse'))).toBe(true);
+      requests.length = 0;
+      const viaEnv = await sqlparseProject(own.url, sha, { 'requirements.lock.txt': lock });
+      const b = await runCli(['build', viaEnv, '--vendor', '-o', path.join(tempDir(), 'b'), '--json'], { env: { ...noPip, UV_DEFAULT_INDEX: own.url, REPRO_CACHE: tempDir(), HOME: tempDir() } });
+      expect(b.code, b.stderr).toBe(0);
+      expect(requests.some((r) => r.path.includes('sqlparse'))).toBe(true);
+      expect(b.json().result.vendor.wheels).toMatchObject([{ file: wheel, sha256: sha }]);
+    } finally {
+      await own.close();
+    }
+  });
+
   it('the image installs from the vendored wheels with no network: exec --backend docker with the index stopped', async () => {
     if (!DOCKER_BASE_IMAGE) {
       if (SKIP_DOCKER) return expect(DOCKER_REASON).toBeTruthy();
