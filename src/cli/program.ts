@@ -167,7 +167,8 @@ it; exec --verify shows the findings as confirmed or not observed. Exit 1 when t
 Examples:
   $ repro lint
   $ repro lint examples/iris --json
-  $ repro lint .repro/bundles/iris-demo-0.1.0.repro.tar.zst`)
+  $ repro lint .repro/bundles/iris-demo-0.1.0.repro.tar.zst
+  $ repro lint --format github                       # a warning on each line, on the pull request`)
     .action((target: string | undefined, opts) =>
       run('lint', async (io) => (await import('./commands/lint.js')).lintCommand(target, opts, io), opts),
     );
@@ -422,6 +423,8 @@ Examples:
   $ repro exec iris-demo-0.1.0.repro.tar.zst                     # main, defaults
   $ repro exec bundle.repro.tar.zst main -P seed=3 --backend local
   $ repro exec bundle.repro.tar.zst --expect-reproduced --json
+  $ repro exec bundle.repro.tar.zst --verify                      # which condition changes which output
+  $ repro exec bundle.repro.tar.zst --verify --vary hashseed,order --runs 3
   $ repro exec REF --expect-reproduced --attest --key signing.pem --attach
   $ DOCKER_HOST=ssh://me@gpu-box repro exec bundle.repro.tar.zst
   $ repro exec bundle.repro.tar.zst --backend slurm --partition gpu --time 2:00:00

@@ -90,6 +90,8 @@ describe('repro lint (the command)', () => {
     const fromBundle = await runCli(['lint', built.json().result.bundle, '--json'], { env: { REPRO_CACHE: cache } });
     expect(fromBundle.code).toBe(1);
     expect(fromBundle.json().result.findings.map((f: { file: string; line: number; rule: string }) => `${f.file}:${f.line} ${f.rule}`)).toEqual(['main.py:2 unsorted-listing']);
+    const gh = await runCli(['lint', root, '--format', 'github']);
+    expect(gh.stdout).toContain(`::warning file=${path.join(root, 'main.py').replace(/:/g, '%3A').replace(/,/g, '%2C')},line=2,title=repro lint%3A unsorted-listing::os.listdir() lists`);
     const clean = await makeProject({ 'main.py': 'import os\nfor f in sorted(os.listdir(".")):\n    print(f)\n' });
     const ok = await runCli(['lint', clean]);
     expect(ok.code).toBe(0);

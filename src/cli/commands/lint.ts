@@ -17,11 +17,12 @@ export interface LintFlags {
   python?: string;
 }
 
-export async function lintCommand(target: string | undefined, flags: LintFlags, io: CliIo): Promise<CommandOutcome<LintReport & { target: string }>> {
+export async function lintCommand(target: string | undefined, flags: LintFlags, io: CliIo): Promise<CommandOutcome<LintReport & { target: string; dirTarget: boolean }>> {
   const given = target ?? '.';
   const abs = path.resolve(io.ctx.cwd, given);
   let report: LintReport;
-  if (existsSync(abs) && statSync(abs).isDirectory()) {
+  const dirTarget = existsSync(abs) && statSync(abs).isDirectory();
+  if (dirTarget) {
     // The project's own snapshot (repro snapshot writes it where a bundle carries it).
     const snapshot = await readBundleSnapshot(abs);
     report = await lintProject({ projectDir: abs, snapshot, manifest: await loadProjectManifest(abs), ...(flags.python ? { python: flags.python } : {}) }, io.ctx);
@@ -33,6 +34,6 @@ export async function lintCommand(target: string | undefined, flags: LintFlags, 
     const projectDir = path.join(cached.dir, PROJECT_PREFIX);
     report = await lintProject({ projectDir, snapshot: await readBundleSnapshot(projectDir), manifest: cached.manifest.project, ...(flags.python ? { python: flags.python } : {}) }, io.ctx);
   }
-  const result = { ...report, target: given };
+  const result = { ...report, target: given, dirTarget };
   return { result, text: renderLint(result), exitCode: report.findings.length === 0 ? 0 : 1 };
 }

@@ -18,7 +18,7 @@ export function escapeProperty(s: string): string {
   return escapeData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
 }
 
-export function annotation(level: AnnotationLevel, message: string, props: { file?: string; title?: string } = {}): string {
+export function annotation(level: AnnotationLevel, message: string, props: { file?: string; line?: string; title?: string } = {}): string {
   const p = Object.entries(props)
     .filter(([, v]) => v !== undefined && v !== '')
     .map(([k, v]) => `${k}=${escapeProperty(v!)}`)
@@ -65,6 +65,14 @@ export function outcomeAnnotations(command: string, result: any): string {
   if (command === 'build' && result.verify?.reproducible) return annotation('notice', `${path.basename(result.bundle)} rebuilt bit for bit under ${result.verify.variations.length} variations: ${result.contentDigest}`, { title: 'repro build: reproducible' });
   if (command === 'build') return annotation('notice', `${path.basename(result.bundle)}: ${result.contentDigest}`, { title: 'repro build' });
   if (command === 'verify') return annotation('notice', `${result.name} ${result.version}: ${result.entries} entries match the manifest; ${result.contentDigest}${Array.isArray(result.attestations) ? `; ${result.attestations.length} attestation(s) verified` : ''}`, { title: 'repro verify' });
+  if (command === 'lint' && Array.isArray(result.findings)) {
+    // A directory's findings point at its files; a bundle's have no file in the repository.
+    const dir = typeof result.target === 'string' && result.dirTarget === true ? result.target : null;
+    return result.findings
+      .slice(0, 50)
+      .map((f: { file: string; line: number; rule: string; why: string; fix: string }) => annotation('warning', `${f.why}. Fix: ${f.fix}`, { file: dir === null ? undefined : path.join(dir, f.file), line: dir === null ? undefined : String(f.line), title: `repro lint: ${f.rule}` }))
+      .join('');
+  }
   if (command === 'exec' && result.kind === 'repro-verify-run') {
     if (result.deterministic) return annotation('notice', `${result.entry}: every output identical under ${result.variations.filter((v: { notApplicable: string | null }) => v.notApplicable === null).length} variations`, { title: 'repro exec --verify: deterministic' });
     return result.outputs
