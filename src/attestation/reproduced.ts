@@ -36,7 +36,7 @@ export interface ReproducedBuildPredicate {
 export function reproducedBuild(e: BuildEvidence, env: Readonly<Record<string, string | undefined>>): Statement<ReproducedBuildPredicate> {
   const predicate: ReproducedBuildPredicate = {
     bundle: { name: e.name, version: e.version, contentDigest: e.contentDigest, fileDigest: e.fileDigest },
-    rebuild: e.rebuild,
+    rebuild: { contentDigest: e.rebuild.contentDigest, fileDigest: e.rebuild.fileDigest },
     reproducible: e.rebuild.contentDigest === e.contentDigest && e.rebuild.fileDigest === e.fileDigest,
     variations: e.variations,
     lock: e.lock,

@@ -1,7 +1,11 @@
 // The conditions a --verify rebuild changes, after reprotest: another absolute path (with a
 // space and non-ASCII letters in it), files created in reverse order, other mtimes, umask 077,
 // another time zone and locale, another working directory.
-import { chmodSync, closeSync, copyFileSync, fchmodSync, futimesSync, mkdirSync, openSync, readFileSync, symlinkSync, utimesSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, copyFileSync, fchmodSync, fstatSync, futimesSync, mkdirSync, openSync, readFileSync, statSync, symlinkSync, utimesSync, writeSync, type Stats } from 'node:fs';
+import type { StatKey } from '../core/hash-cache.js';
+import { createHash } from 'node:crypto';
+
+const statKey = (st: Stats): StatKey => ({ size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino });
 import path from 'node:path';
 import type { EntryList } from '../bundle/entry-table.js';
 import { PROJECT_PREFIX } from '../bundle/layout.js';
@@ -31,7 +35,7 @@ export function describeVariations(copyRoot: string): Variation[] {
  * Copies the planned entries under `copyRoot` in reverse order with umask-077 modes
  * (0600 / 0700) and shifted mtimes; returns the project-relative paths, reversed.
  */
-export async function copyVaried(entries: EntryList, copyRoot: string): Promise<string[]> {
+export async function copyVaried(entries: EntryList, copyRoot: string, seen?: (rel: string, stat: StatKey, sha256: string) => void): Promise<string[]> {
   // Synchronous calls: one system call each, no round trip through the thread pool per file
   // (a 100,000-file project made four of those per file).
   mkdirSync(copyRoot, { recursive: true, mode: 0o700 });
@@ -59,7 +63,10 @@ export async function copyVaried(entries: EntryList, copyRoot: string): Promise<
     if (entry.type === 'symlink') {
       symlinkSync(entry.target!, dest);
     } else {
-      copyFile(entry.source!, entry.size, dest, entry.mode & 0o100 ? 0o700 : 0o600, base + i * 7919);
+      const copied = copyFile(entry.source!, entry.size, dest, entry.mode & 0o100 ? 0o700 : 0o600, base + i * 7919);
+      // A copy whose bytes hash to what the first build hashed is known to the rebuild: its
+      // identity is proven, so it need not be read again (a source edited since is not).
+      if (seen && entry.sha256 && !entry.content && copied.sha256 === entry.sha256) seen(rel, copied.stat, entry.sha256);
     }
     listed.push(rel);
   }
@@ -73,12 +80,12 @@ export async function copyVaried(entries: EntryList, copyRoot: string): Promise<
 }
 
 /** Copies a file of the planned size with the given mode and mtime: small ones read and written through one descriptor. */
-function copyFile(source: string, size: number, dest: string, mode: number, mtime: number): void {
+function copyFile(source: string, size: number, dest: string, mode: number, mtime: number): { stat: StatKey; sha256: string | null } {
   if (size > 1 << 20) {
     copyFileSync(source, dest);
     chmodSync(dest, mode);
     utimesSync(dest, mtime, mtime);
-    return;
+    return { stat: statKey(statSync(dest)), sha256: null };
   }
   const data = readFileSync(source);
   const fd = openSync(dest, 'wx', mode);
@@ -86,6 +93,7 @@ function copyFile(source: string, size: number, dest: string, mode: number, mtim
     fchmodSync(fd, mode); // whatever the umask
     for (let at = 0; at < data.length; ) at += writeSync(fd, data, at, data.length - at);
     futimesSync(fd, mtime, mtime);
+    return { stat: statKey(fstatSync(fd)), sha256: createHash('sha256').update(data).digest('hex') };
   } finally {
     closeSync(fd);
   }

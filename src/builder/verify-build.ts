@@ -18,11 +18,13 @@ import { commitTemp, tempPathFor } from '../core/atomic-write.js';
 import { describeDifference } from '../core/difference.js';
 import { copyVaried, describeVariations, VARIANT_ENV, VARIANT_UMASK, type Variation } from './variations.js';
 import { readEnvelope, rebuildArgv, type SelfCommand } from '../core/self-invocation.js';
+import { HashCache } from '../core/hash-cache.js';
 
 export interface VerifiedBuildResult extends BuildResult {
   verify: {
     reproducible: boolean;
-    rebuild: { contentDigest: string; fileDigest: string };
+    /** The rebuild's digests, and its hash cache: hits are the copies whose identity the copy proved (not read again to hash). */
+    rebuild: { contentDigest: string; fileDigest: string; hashCache?: { hits: number; misses: number } };
     variations: Variation[];
     /** repro.lock as it was read: its content digest, whether it recorded this bundle, and if not, what differed (the lock is then updated). */
     lock: { contentDigest: string | null; matches: boolean | null; differences?: BuildDifference[] };
@@ -45,7 +47,10 @@ export async function runVerifiedBuild(options: BuildOptions, ctx: Context, self
     // Another folder name too: a bundle named after its folder is not reproducible from a clone.
     const copyRoot = path.join(work, 'another place ünïcode', `${path.basename(plan.root)}-copy`);
     ctx.log.info(`verify: rebuilding from a copy at ${copyRoot}`);
-    const files = await copyVaried(plan.entries, copyRoot);
+    // The rebuild shares what the first build hashed, for each copy whose bytes it proved equal.
+    const seeded = new HashCache(copyRoot);
+    const files = await copyVaried(plan.entries, copyRoot, (rel, stat, sha256) => seeded.set(rel, stat, sha256));
+    await seeded.save(Date.now());
     const listFile = path.join(work, 'files.list');
     await fs.writeFile(listFile, files.join('\0'));
     const outDir = path.join(work, 'out');
@@ -95,7 +100,7 @@ export async function runVerifiedBuild(options: BuildOptions, ctx: Context, self
       durationMs: ctx.now().getTime() - startedAt,
       verify: {
         reproducible: true,
-        rebuild: { contentDigest: second.contentDigest, fileDigest: second.fileDigest },
+        rebuild: { contentDigest: second.contentDigest, fileDigest: second.fileDigest, ...(second.hashCache ? { hashCache: second.hashCache } : {}) },
         variations,
         lock: { contentDigest: lockDigest, matches: lockDigest === null ? null : !stale, ...(stale ? { differences: lockDifferences } : {}) },
         differences,

@@ -63,6 +63,9 @@ describe('repro build (binary)', () => {
     const v = run.json().result.verify;
     expect(v.reproducible).toBe(true);
     expect(v.rebuild.contentDigest).toBe(run.json().result.contentDigest);
+    // Every copied file's identity was proven by the copy: the rebuild hashed none of them again.
+    expect(v.rebuild.hashCache).toMatchObject({ misses: 0 });
+    expect(v.rebuild.hashCache.hits).toBe(Object.keys(FILES).length);
     expect(v.variations.map((x: { name: string }) => x.name)).toEqual(['path', 'folder name', 'creation order', 'mtimes', 'umask', 'TZ', 'LC_ALL', 'cwd']);
     const human = await runCli(['build', root, '--verify']);
     expect(human.stdout).toMatch(/verified: reproducible/);
