@@ -423,7 +423,7 @@ Examples:
   $ repro exec iris-demo-0.1.0.repro.tar.zst                     # main, defaults
   $ repro exec bundle.repro.tar.zst main -P seed=3 --backend local
   $ repro exec bundle.repro.tar.zst --expect-reproduced --json
-  $ repro exec bundle.repro.tar.zst --verify                      # which condition changes which output
+  $ repro exec bundle.repro.tar.zst --verify       # which condition changes which output
   $ repro exec bundle.repro.tar.zst --verify --vary hashseed,order --runs 3
   $ repro exec REF --expect-reproduced --attest --key signing.pem --attach
   $ DOCKER_HOST=ssh://me@gpu-box repro exec bundle.repro.tar.zst
