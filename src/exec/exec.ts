@@ -91,6 +91,8 @@ export interface PreparedExec {
   bundleFile: string;
   projectDir: string;
   manifest: ProjectManifest | null;
+  /** The bundle's snapshot, read once (the drift check's and the lint's). */
+  snapshot: Snapshot | null;
   rendered: RenderedCommand;
   backend: Backend;
   locked: LockedEnvironment | null;
@@ -139,7 +141,7 @@ export async function prepareExec(options: ExecOptions, ctx: Context): Promise<P
   const imagePython = image && backend.kind === 'docker' ? await probeImagePython(image, env, backend.docker) : null;
   if (imagePython) ctx.log.info(`exec: the drift check describes ${imagePython.note}`);
   const drift = await checkDrift(projectDir, manifest, original, { python: base?.path ?? options.python, strict: options.strict, runEnv: env, ...(locked ? { pythonPackages: locked.packages } : {}), ...(imagePython ? { imagePython: imagePython.identity } : {}) }, ctx);
-  return { cached, bundleFile, projectDir, manifest, rendered, backend, locked, nodeEnv, interpreter, env, image, drift };
+  return { cached, bundleFile, projectDir, manifest, snapshot: original, rendered, backend, locked, nodeEnv, interpreter, env, image, drift };
 }
 
 /**

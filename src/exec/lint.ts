@@ -75,9 +75,8 @@ export interface LintRequest {
 
 /** What the snapshot and manifest say: installed packages, CUDA, a GPU project. */
 export function lintContext(snapshot: Snapshot | null, manifest: ProjectManifest | null): LintReport['context'] & { env: Record<string, string> } {
-  const py = snapshot?.identity.python as { packages?: Record<string, string> } | undefined;
   const gpu = snapshot?.identity.gpu ?? null;
-  const packages = Object.fromEntries(Object.entries(py?.packages ?? {}).map(([k, v]) => [k.toLowerCase().replace(/[-_.]+/g, '-'), String(v)]));
+  const packages = Object.fromEntries(Object.entries(snapshot?.identity.python?.packages ?? {}).map(([k, v]) => [k.toLowerCase().replace(/[-_.]+/g, '-'), String(v)]));
   // The toolkit's version when installed, else the newest CUDA the driver runs.
   const cuda = gpu?.toolkit.nvcc ?? gpu?.toolkit.versionJson ?? gpu?.cudaDriver ?? null;
   return { packages, cuda, gpuProject: Boolean(manifest?.gpu?.required) || (gpu?.count ?? 0) > 0, env: manifest?.env ?? {} };

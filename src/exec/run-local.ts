@@ -85,7 +85,8 @@ async function writeShims(dir: string, python: string): Promise<void> {
 }
 
 const PRLIMIT = '/usr/bin/prlimit';
-const TASKSET = '/usr/bin/taskset';
+/** util-linux's taskset, which --verify's affinity variation puts in front of the shell. */
+export const TASKSET = '/usr/bin/taskset';
 
 /**
  * The limits a local run can have without cgroups: processes and file size as rlimits, set by

@@ -160,7 +160,7 @@ export async function writePlots(dir: string, summary: SweepSummary): Promise<Sw
   for (const [metric, spread] of Object.entries(summary.spread.metrics)) {
     if (spread.points < 2) continue;
     const file = path.posix.join('plots', plotFileName(metric, taken));
-    await fs.mkdir(path.join(dir, 'plots'), { recursive: true });
+    if (taken.size === 1) await fs.mkdir(path.join(dir, 'plots'), { recursive: true });
     const points = summary.points.map((p) => ({ label: Object.entries(p.parameters).map(([k, v]) => `${k}=${v}`).join(' ') || String(p.index), value: p.metrics[metric] ?? null }));
     await writeFileAtomic(path.join(dir, file), metricSvg(metric, points, spread));
     plots[metric] = file;

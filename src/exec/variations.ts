@@ -136,7 +136,8 @@ export function planVariations(selected: readonly VariationId[], facts: Variatio
     threads: () => {
       const one = env.OMP_NUM_THREADS === '1';
       const value = one ? String(cpus) : '1';
-      return plan('threads', one ? 'OMP_NUM_THREADS=1 (as the run sets it)' : `${shown(env.OMP_NUM_THREADS) === 'unset' ? 'libraries\' default (all ' + cpus + ' CPUs)' : `OMP_NUM_THREADS=${env.OMP_NUM_THREADS}`}`, `${THREAD_VARIABLES.join(', ')}=${value}`, cpus < 2 ? 'this machine gives the run one CPU: one thread and all cores are the same' : null, () => ({
+      const plain = one ? 'OMP_NUM_THREADS=1 (as the run sets it)' : env.OMP_NUM_THREADS === undefined ? `libraries' default (all ${cpus} CPUs)` : `OMP_NUM_THREADS=${env.OMP_NUM_THREADS}`;
+      return plan('threads', plain, `${THREAD_VARIABLES.join(', ')}=${value}`, cpus < 2 ? 'this machine gives the run one CPU: one thread and all cores are the same' : null, () => ({
         env: Object.fromEntries(THREAD_VARIABLES.map((v) => [v, value])),
       }));
     },

@@ -6,7 +6,7 @@
 // an unseeded generator) from those a variation changes, and each variation then runs alone, once,
 // naming the ones that change each output. Every run is a full exec run with its own run.json,
 // in the same directory (only the path variation's run is elsewhere); verify.json holds the verdict.
-import { constants, promises as fs, readdirSync, readFileSync } from 'node:fs';
+import { constants, existsSync, promises as fs, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -23,12 +23,12 @@ import { specFor } from '../project/output-match.js';
 import type { OutputSpec } from '../project/types.js';
 import { combinedConditions, planVariations, VARIED_RUN_DIR, type PlannedVariation, type VariationFacts, type VariationId } from './variations.js';
 import { makeFreshDir } from './workdir.js';
-import { findOnPath } from '../snapshot/run-tool.js';
+import { allowedCpus } from '../snapshot/probe-os.js';
+import { TASKSET } from './run-local.js';
 import type { RunConditions } from './backend.js';
 
 import { lintProject } from './lint.js';
 import { confirmFindings, type LintFinding } from './lint-rules.js';
-import { readBundleSnapshot } from './drift.js';
 
 export interface VerifyRunOptions {
   exec: Omit<ExecOptions, 'runId' | 'out'>;
@@ -142,7 +142,7 @@ export async function verifyRun(options: VerifyRunOptions, ctx: Context): Promis
   const dir = options.out ? path.resolve(ctx.cwd, options.out) : defaultRunDir(ctx.env, `verify-${options.verifyId}`);
   await makeFreshDir(dir, 'verify directory');
   const prepared = await prepareExec({ ...options.exec, runId: `${options.verifyId}-0` }, ctx);
-  const facts = await machineFacts(prepared, ctx);
+  const facts = await machineFacts(prepared, selected, ctx);
   const { baseline, variations } = planVariations(selected, facts);
   const applied = variations.filter((v) => v.notApplicable === null);
   for (const v of variations) if (v.notApplicable) ctx.log.info(`verify: ${v.id} is not varied here: ${v.notApplicable}`);
@@ -226,7 +226,7 @@ export async function verifyRun(options: VerifyRunOptions, ctx: Context): Promis
     };
   });
   const changedVariations = new Set<string>([...changedBy.values()].flatMap((set) => [...set]));
-  const lint = await lintProject({ projectDir: prepared.projectDir, snapshot: await readBundleSnapshot(prepared.projectDir), manifest: prepared.manifest }, ctx).then(
+  const lint = await lintProject({ projectDir: prepared.projectDir, snapshot: prepared.snapshot, manifest: prepared.manifest }, ctx).then(
     (r) => ({ files: r.files, findings: confirmFindings(r.findings, { applied: soloRuns.size > 0 ? [...soloRuns.keys()] : plain.exitCode === 0 ? applied.map((v) => v.id) : [], changed: changedVariations, unstable: unstable.size > 0, controlRan: runs.some((r) => r.role === 'control') }) }),
     (err: Error) => ({ error: err.message }),
   );
@@ -261,39 +261,23 @@ export function determinismOf(report: VerifyReport): RunDeterminism {
 }
 
 /** The facts of this machine the variations need: CPUs (affinity), locales, a tmpfs, GPUs. */
-async function machineFacts(prepared: PreparedExec, ctx: Context): Promise<VariationFacts> {
+async function machineFacts(prepared: PreparedExec, selected: readonly VariationId[], ctx: Context): Promise<VariationFacts> {
   const local = prepared.backend.kind === 'local';
+  // Only what a selected variation needs: sizing the project for the tmpfs walks every file.
+  const wants = (id: VariationId) => selected.includes(id);
   return {
     backend: prepared.backend.kind,
     sandboxed: prepared.backend.kind === 'local' && prepared.backend.sandbox !== null,
     cpuList: allowedCpus(),
     env: prepared.env,
     gpus: local ? localGpus() : prepared.manifest?.gpu?.required ? prepared.manifest.gpu.count : 0,
-    locales: local ? installedLocales() : [],
-    tmpfs: local ? await tmpfsWithRoom(prepared.projectDir) : { reason: 'not used in a container' },
-    taskset: Boolean(await findOnPath('taskset', ctx.env.PATH ?? '/usr/bin:/bin')),
+    locales: local && wants('locale') ? installedLocales() : [],
+    tmpfs: !local ? { reason: 'not used in a container' } : wants('order') ? await tmpfsWithRoom(prepared.projectDir) : { reason: 'not selected' },
+    // The program run-local puts in front of the shell, where it puts it.
+    taskset: existsSync(TASKSET),
     hostName: os.hostname(),
     year: ctx.now().getUTCFullYear(),
   };
-}
-
-/** The CPUs this process may run on (Cpus_allowed_list of /proc/self/status), else 0..n-1. */
-export function allowedCpus(status?: string): number[] {
-  let text = status;
-  try {
-    text ??= readFileSync('/proc/self/status', 'utf8');
-  } catch {
-    text = '';
-  }
-  const line = /^Cpus_allowed_list:\s*(.+)$/m.exec(text)?.[1];
-  if (!line) return Array.from({ length: os.availableParallelism() }, (_, i) => i);
-  const cpus: number[] = [];
-  for (const part of line.trim().split(',')) {
-    const [a, b] = part.split('-').map(Number);
-    if (!Number.isInteger(a)) continue;
-    for (let c = a!; c <= (Number.isInteger(b) ? b! : a!); c++) cpus.push(c);
-  }
-  return cpus;
 }
 
 /** GPUs this machine shows (NVIDIA's device files). */

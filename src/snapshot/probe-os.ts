@@ -1,6 +1,6 @@
 // OS and hardware identity: platform, architecture, kernel, distribution (os-release), libc,
 // CPU model, logical cores and the instruction-set flags that change numerical kernels.
-import { promises as fs } from 'node:fs';
+import { promises as fs, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { glibcVersion } from '../core/runtime.js';
 
@@ -45,14 +45,32 @@ export function parseCpuFlags(cpuinfo: string): string[] {
   return SIGNIFICANT_FLAGS.filter((f) => have.has(f));
 }
 
-/** The CPUs in a Cpus_allowed_list ("0-3,8"). */
-export function countCpuList(list: string): number {
-  let n = 0;
+/** The CPUs of a Cpus_allowed_list ("0-3,8"), in order. */
+export function parseCpuList(list: string): number[] {
+  const cpus: number[] = [];
   for (const part of list.trim().split(',')) {
     const [a, b] = part.split('-').map(Number);
-    if (Number.isInteger(a)) n += Number.isInteger(b) ? b! - a! + 1 : 1;
+    if (!Number.isInteger(a)) continue;
+    for (let c = a!; c <= (Number.isInteger(b) ? b! : a!); c++) cpus.push(c);
   }
-  return n;
+  return cpus;
+}
+
+/** How many CPUs a Cpus_allowed_list names. */
+export function countCpuList(list: string): number {
+  return parseCpuList(list).length;
+}
+
+/** The CPUs this process may run on (affinity: Cpus_allowed_list of /proc/self/status), else 0..n-1. */
+export function allowedCpus(status?: string): number[] {
+  let text = status;
+  try {
+    text ??= readFileSync('/proc/self/status', 'utf8');
+  } catch {
+    text = '';
+  }
+  const line = /^Cpus_allowed_list:\s*(.+)$/m.exec(text)?.[1];
+  return line ? parseCpuList(line) : Array.from({ length: os.availableParallelism() }, (_, i) => i);
 }
 
 /** A cgroup v2 cpu.max ("200000 100000": two CPUs; "max 100000": none) as CPUs, rounded up; null without a quota. */
@@ -66,9 +84,7 @@ export function quotaCpus(cpuMax: string): number | null {
 
 /** The CPUs this process may use: its affinity, and the tightest CPU quota of its cgroup (v2) or its parents. */
 export async function usableCpus(): Promise<{ cpus: number; affinity: number; quota: number | null }> {
-  const status = await readOr('/proc/self/status');
-  const list = /^Cpus_allowed_list:\s*(.+)$/m.exec(status)?.[1];
-  const affinity = list ? countCpuList(list) : os.availableParallelism();
+  const affinity = allowedCpus(await readOr('/proc/self/status')).length;
   let quota: number | null = null;
   const cgroup = /^0::(\/.*)$/m.exec(await readOr('/proc/self/cgroup'))?.[1];
   if (cgroup !== undefined) {

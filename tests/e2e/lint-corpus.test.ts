@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { REPO_ROOT, runCli } from '../helpers/cli.js';
 import { ML_PYTHON, ML_REASON, SKIP_ML } from '../helpers/ml-python.js';
 import { makeProject, tempDir } from '../helpers/project.js';
-import { allowedCpus } from '../../src/exec/verify-run.js';
+import { allowedCpus } from '../../src/snapshot/probe-os.js';
 
 const CORPUS = path.join(REPO_ROOT, 'tests', 'fixtures', 'determinism-corpus');
 const SCRIPTS = readdirSync(CORPUS).filter((f) => f.endsWith('.py')).sort();

@@ -16,7 +16,7 @@ import { makeProject, tempDir } from '../helpers/project.js';
 import { hashedLock, startWheelIndex, type WheelIndex } from '../helpers/wheel-index.js';
 import { DOCKER_BASE_IMAGE, DOCKER_REASON, SKIP_DOCKER } from '../helpers/docker.js';
 import { SKIP_SLURM, SLURM_CONF, SLURM_REASON } from '../helpers/slurm.js';
-import { allowedCpus } from '../../src/exec/verify-run.js';
+import { allowedCpus } from '../../src/snapshot/probe-os.js';
 
 const PROJECTS = ['numpy', 'scipy', 'scikit-learn', 'joblib', 'threadpoolctl'];
 const CPUS = allowedCpus().length;

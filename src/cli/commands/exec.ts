@@ -225,23 +225,21 @@ export async function execCommand(bundle: string, entry: string | undefined, fla
 async function verifyOutcome<T extends VerifyReport & { dir: string }>(report: T, flags: ExecFlags, io: CliIo, prefix: string): Promise<CommandOutcome<T>> {
   const { renderVerifyRun } = await import('../render/verify-run.js');
   let text = prefix + renderVerifyRun(report, io.ctx.cwd);
-  const verdict = report.reference;
-  if (flags.expectReproduced && !verdict) throw new ReproError('E_INPUT', 'the bundle carries no reference run to compare with', { hint: 'Build it with `repro build --with-run RUN_DIR`.', details: { bundle: report.bundle.file } });
-  const mismatch = Boolean(flags.expectReproduced && verdict && !verdict.reproduced);
-  if (mismatch) text += 'the plain run did NOT reproduce the reference run\n';
-  const exitCode = report.exitCode !== 0 ? report.exitCode : !report.deterministic ? 1 : mismatch ? (verdict!.status === 'not-comparable' ? NOT_COMPARABLE_EXIT : 1) : 0;
-  return { result: report, text, exitCode };
+  const expected = expectedVerdictExit(report.reference, flags, report);
+  if (expected !== 0) text += 'the plain run did NOT reproduce the reference run\n';
+  return { result: report, text, exitCode: report.exitCode !== 0 ? report.exitCode : !report.deterministic ? 1 : expected };
+}
+
+/** --expect-reproduced's exit status for a verdict: 0, 6 (not comparable) or 1 (NOT reproduced); refused when the bundle has no reference run. 0 without the flag. */
+function expectedVerdictExit(verdict: RunRecord['reproduced'], flags: ExecFlags, bundle: { bundle: { file: string } }): number {
+  if (!flags.expectReproduced) return 0;
+  if (!verdict) throw new ReproError('E_INPUT', 'the bundle carries no reference run to compare with', { hint: 'Build it with `repro build --with-run RUN_DIR`.', details: { bundle: bundle.bundle.file } });
+  return verdict.status === 'not-comparable' ? NOT_COMPARABLE_EXIT : verdict.reproduced ? 0 : 1;
 }
 
 /** After one run: --expect-reproduced's verdict, --attach, and the exit code. */
 async function finishRun<T extends ExecResult>(result: T, resolved: ResolvedBundle, flags: ExecFlags, signing: Signing | null, io: CliIo, prefix: string, recordBytes?: Buffer): Promise<CommandOutcome<T & { attached?: Attached } & Attestations>> {
-  const verdict = result.reproduced;
-  const failedRun = result.exitCode !== 0;
-  const incomparable = Boolean(flags.expectReproduced && verdict?.status === 'not-comparable');
-  const mismatch = Boolean(flags.expectReproduced && verdict && !verdict.reproduced);
-  if (flags.expectReproduced && !verdict) {
-    throw new ReproError('E_INPUT', 'the bundle carries no reference run to compare with', { hint: 'Build it with `repro build --with-run RUN_DIR`.', details: { bundle: result.bundle.file } });
-  }
+  const expected = expectedVerdictExit(result.reproduced, flags, result);
   let text = prefix + renderExec(result, io.ctx.cwd);
   let attached: Attached | null = null;
   if (flags.attach && resolved.manifest && resolved.reference) {
@@ -264,7 +262,7 @@ async function finishRun<T extends ExecResult>(result: T, resolved: ResolvedBund
   }
   // The entry point's own exit status comes first; then --expect-reproduced's verdict (not
   // comparable: 6, NOT reproduced: 1).
-  return { result: out, text, exitCode: failedRun ? result.exitCode : incomparable ? NOT_COMPARABLE_EXIT : mismatch ? 1 : 0 };
+  return { result: out, text, exitCode: result.exitCode !== 0 ? result.exitCode : expected };
 }
 
 /** --attest: the reproduced-run attestation into the run directory. */

@@ -8,10 +8,9 @@ import { findingLines } from './lint.js';
 
 const LISTED = 20;
 
-/** "PYTHONHASHSEED", "threads and affinity", … by the variations' ids. */
-function names(report: VerifyReport, ids: readonly string[]): string {
-  const titles = ids.map((id) => report.variations.find((v) => v.id === id)?.id ?? id);
-  return titles.length <= 1 ? (titles[0] ?? '') : `${titles.slice(0, -1).join(', ')} and ${titles[titles.length - 1]}`;
+/** "hashseed", "threads and affinity", "a, b and c". */
+function names(ids: readonly string[]): string {
+  return ids.length <= 1 ? (ids[0] ?? '') : `${ids.slice(0, -1).join(', ')} and ${ids[ids.length - 1]}`;
 }
 
 export function renderVerifyRun(report: VerifyReport & { dir: string }, cwd: string): string {
@@ -22,10 +21,10 @@ export function renderVerifyRun(report: VerifyReport & { dir: string }, cwd: str
   for (const v of applied) text += `  vary    ${v.id.padEnd(8)}  ${v.plain}  ->  ${v.varied}\n`;
   for (const o of report.outputs.slice(0, LISTED)) {
     let line = `  ${inert(o.path)}  `;
-    if (o.verdict === 'identical') line += applied.length ? `identical under ${names(report, applied.map((v) => v.id))}` : 'nothing varied';
+    if (o.verdict === 'identical') line += applied.length ? `identical under ${names(applied.map((v) => v.id))}` : 'nothing varied';
     else if (o.verdict === 'unstable') line += 'differs between two plain runs with nothing varied (time, randomness without a seed, or an outside input): no variation is to blame';
-    else if (o.onlyCombined) line += `differs only when the variations are combined (no one of ${names(report, applied.map((v) => v.id))} changes it alone)`;
-    else line += `differs when ${names(report, o.changedBy)} ${o.changedBy.length === 1 ? 'varies' : 'vary'}${o.unchangedBy.length ? `; identical under ${names(report, o.unchangedBy)}` : ''}`;
+    else if (o.onlyCombined) line += `differs only when the variations are combined (no one of ${names(applied.map((v) => v.id))} changes it alone)`;
+    else line += `differs when ${names(o.changedBy)} ${o.changedBy.length === 1 ? 'varies' : 'vary'}${o.unchangedBy.length ? `; identical under ${names(o.unchangedBy)}` : ''}`;
     if (o.maxDifference) line += ` (max |Δ| ${o.maxDifference.value} at ${o.maxDifference.at}${o.maxDifference.relative !== undefined ? `, relative ${o.maxDifference.relative.toPrecision(3)}` : ''})`;
     if (o.note) line += ` (${o.note})`;
     text += `${line}\n`;

@@ -2,7 +2,7 @@
 // varied runs are given, and how --vary/--no-vary select them.
 import { describe, expect, it } from 'vitest';
 import { combinedConditions, planVariations, selectVariations, THREAD_VARIABLES, VARIATION_IDS, VARIED_TZ, zoneOffsets, type VariationFacts } from '../../../src/exec/variations.js';
-import { allowedCpus } from '../../../src/exec/verify-run.js';
+import { allowedCpus } from '../../../src/snapshot/probe-os.js';
 import { ReproError } from '../../../src/core/errors.js';
 
 const facts: VariationFacts = { backend: 'local', sandboxed: true, cpuList: [0, 1, 2, 3], env: { PATH: '/usr/bin', LANG: 'C.UTF-8', TZ: 'UTC' }, gpus: 0, locales: ['C', 'C.utf8', 'POSIX', 'sk_SK.utf8'], tmpfs: { dir: '/dev/shm' }, taskset: true, hostName: 'box', year: 2026 };
