@@ -115,9 +115,8 @@ describe('--python-env: the version python_env.yaml names picks the interpreter 
   });
 
   it('attack: a manifest whose python_env points outside the project is refused (exit 4), the file never read', async () => {
-    const bundle = await mlflowBundle('python: "3.11.2"\n', 'name: pe\npython_env: ../../../../etc/passwd\nentry_points:\n  main:\n    command: "python main.py"\n').catch(() => null);
-    // repro build itself may refuse such a manifest; if it built, exec must refuse it.
-    if (bundle === null) return;
+    // repro build carries such a manifest (it reads no python_env without --vendor): exec must refuse it.
+    const bundle = await mlflowBundle('python: "3.11.2"\n', 'name: pe\npython_env: ../../../../etc/passwd\nentry_points:\n  main:\n    command: "python main.py"\n');
     const r = await runCli(['exec', bundle, '--backend', 'local', '--python-env', '--out', path.join(tempDir(), 'r')], { env: { REPRO_CACHE: tempDir() } });
     expect(r.code).toBe(4);
     expect(r.stderr).toMatch(/outside the project/);
