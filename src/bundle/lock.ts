@@ -7,7 +7,7 @@ import { ReproError, fsError } from '../core/errors.js';
 import { checkVersioned, parseVersionedJson } from '../core/versioned-json.js';
 import { decodeEntriesDocument, encodeEntriesDocument } from './entries-json.js';
 import type { CompressionInfo } from './compress.js';
-import type { BundleManifest, ManifestEntry, ManifestHead } from './manifest.js';
+import { manifestEntryText, type BundleManifest, type ManifestEntry, type ManifestHead } from './manifest.js';
 
 export const LOCK_FILE = 'repro.lock';
 export const LOCK_SCHEMA_VERSION = 1;
@@ -70,7 +70,7 @@ export async function readLock(root: string): Promise<LockRead | null> {
     throw fsError(err, file, 'cannot read the lock');
   }
   // A lock repro wrote is read an entry at a time; one edited by hand or by a merge is parsed whole.
-  const layout = decodeEntriesDocument(bytes, () => {});
+  const layout = decodeEntriesDocument(bytes, () => {}, manifestEntryText);
   const doc = layout
     ? checkVersioned<Partial<ReproLock>>(layout.skeleton, SPEC(file))
     : parseVersionedJson<Partial<ReproLock>>(bytes.toString('utf8'), SPEC(file));
@@ -89,5 +89,5 @@ export async function readLock(root: string): Promise<LockRead | null> {
  * ~20 MB, never held whole); returns false when the file already held exactly this lock.
  */
 export async function writeLock(root: string, head: LockHead, entries: Iterable<ManifestEntry>): Promise<boolean> {
-  return writeChunksAtomic(path.join(root, LOCK_FILE), encodeEntriesDocument({ ...head, entries: [] }, entries), { keepIfSame: true });
+  return writeChunksAtomic(path.join(root, LOCK_FILE), encodeEntriesDocument({ ...head, entries: [] }, entries, manifestEntryText), { keepIfSame: true });
 }

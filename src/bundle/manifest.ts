@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../core/canonical-json.js';
 import { ReproError } from '../core/errors.js';
-import { decodeEntriesDocument, encodeEntriesDocument } from './entries-json.js';
+import { decodeEntriesDocument, encodeEntriesDocument, entryText } from './entries-json.js';
 import type { CompressionInfo } from './compress.js';
 import { MANIFEST_PATH } from './layout.js';
 import { formatMode, parseMode, type BundleEntry, type EntryType } from './entry.js';
@@ -107,7 +107,7 @@ export function encodeManifest(input: ManifestInput): EncodedManifest {
     project: input.project,
     selfDigest: '',
   };
-  const encode = () => encodeEntriesDocument({ ...head, entries: [] }, toManifestEntries(input.entries));
+  const encode = () => encodeEntriesDocument({ ...head, entries: [] }, input.entries, bundleEntryText);
   const hash = createHash('sha256');
   let size = 0;
   for (const chunk of encode()) {
@@ -121,6 +121,36 @@ export function encodeManifest(input: ManifestInput): EncodedManifest {
 /** An encoded manifest's bytes in one buffer (tests, small manifests). */
 export function manifestBytes(encoded: EncodedManifest): Buffer {
   return Buffer.concat([...encoded.chunks()]);
+}
+
+// An entry's text in the document, exactly as entryText (canonical JSON, indented) writes it,
+// without the sorted copy canonicalJson makes of each value: on a 100,000-entry manifest, that
+// copy and its garbage were most of encoding it (twice per build) and of checking it at verify.
+// The keys in code point order: mode, path, sha256, size, target, type.
+// tests/unit/bundle/manifest.test.ts compares both on every shape.
+function composeEntry(mode: string, p: string, sha256: string | undefined, size: number, target: string | undefined, type: string): string {
+  let s = `    {\n      "mode": ${JSON.stringify(mode)},\n      "path": ${JSON.stringify(p)},\n`;
+  if (sha256 !== undefined) s += `      "sha256": ${JSON.stringify(sha256)},\n`;
+  s += `      "size": ${JSON.stringify(size)},\n`;
+  if (target !== undefined) s += `      "target": ${JSON.stringify(target)},\n`;
+  return `${s}      "type": ${JSON.stringify(type)}\n    }`;
+}
+
+/** What entryText(toManifestEntry(e)) is. */
+export function bundleEntryText(e: BundleEntry): string {
+  return composeEntry(formatMode(e.mode), e.path, e.sha256, e.size, e.target, e.type);
+}
+
+const MANIFEST_ENTRY_KEYS = new Set(['mode', 'path', 'sha256', 'size', 'target', 'type']);
+
+/** What entryText(e) is, for a parsed manifest entry; anything of another shape goes to entryText. */
+export function manifestEntryText(e: object): string {
+  const m = e as Record<string, unknown>;
+  for (const key in m) if (!MANIFEST_ENTRY_KEYS.has(key)) return entryText(e);
+  const { mode, path: p, sha256, size, target, type } = m;
+  const optional = (v: unknown) => v === undefined || typeof v === 'string';
+  if (typeof mode !== 'string' || typeof p !== 'string' || typeof type !== 'string' || !Number.isFinite(size) || !optional(sha256) || !optional(target)) return entryText(e);
+  return composeEntry(mode, p, sha256 as string | undefined, size as number, target as string | undefined, type);
 }
 
 /** Manifest entries made one at a time, for serializers that write them as they come. */
@@ -156,14 +186,18 @@ export function readManifest(bytes: Buffer): ManifestRead {
   // An entry's shape is checked as it is decoded, but reported after the kind and the schema
   // version: a newer bundle is named as newer, not as one with a strange entry.
   let refused: unknown;
-  const doc = decodeEntriesDocument(bytes, (e) => {
-    if (refused !== undefined) return;
-    try {
-      assertEntry(e as ManifestEntry);
-    } catch (err) {
-      refused = err;
-    }
-  });
+  const doc = decodeEntriesDocument(
+    bytes,
+    (e) => {
+      if (refused !== undefined) return;
+      try {
+        assertEntry(e as ManifestEntry);
+      } catch (err) {
+        refused = err;
+      }
+    },
+    manifestEntryText,
+  );
   if (doc === null) return readWhole(bytes);
   const d = doc.skeleton as Partial<BundleManifest>;
   assertKindAndVersion(d);

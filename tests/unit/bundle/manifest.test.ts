@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../../../src/core/canonical-json.js';
-import { encodeManifest, manifestBytes, parseManifest, readManifest } from '../../../src/bundle/manifest.js';
+import { bundleEntryText, encodeManifest, manifestBytes, manifestEntryText, parseManifest, readManifest, toManifestEntry } from '../../../src/bundle/manifest.js';
+import { entryText } from '../../../src/bundle/entries-json.js';
+import type { BundleEntry } from '../../../src/bundle/entry.js';
 import { createManifest, serializeManifest } from '../../helpers/manifest.js';
 
 const manifest = () =>
@@ -120,5 +122,33 @@ describe('readManifest (canonical layout, an entry at a time)', () => {
     // The same data written out of form: the digest (of the canonical form) holds, the form does not.
     expect(() => readManifest(Buffer.from(text.replace('"size": 7', '"size":7')))).toThrow(expect.objectContaining({ code: 'E_INTEGRITY', message: expect.stringContaining('canonical form') }));
     expect(() => readManifest(Buffer.from(text.replace('"size": 7', '"size": 8')))).toThrow(expect.objectContaining({ code: 'E_INTEGRITY', message: expect.stringContaining('own digest') }));
+  });
+});
+
+describe('the entry text written without canonicalJson', () => {
+  const names = ['project/a.py', 'project/dáta "quoted"\\back', 'project/\u0001ctl\ttab\nline', 'project/e\u0301\u2028', 'project/\ud800lone', 'project/日本語/🙂', ''];
+  const shapes: BundleEntry[] = names.flatMap((p) => [
+    { path: p, type: 'file', mode: 0o644, size: 0, sha256: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855' },
+    { path: p, type: 'file', mode: 0o755, size: 2 ** 40 },
+    { path: p, type: 'directory', mode: 0o755, size: 0 },
+    { path: p, type: 'symlink', mode: 0o777, size: 0, target: `../${p}"\\` },
+  ]);
+
+  it('bundleEntryText is entryText of the manifest entry, byte for byte', () => {
+    for (const e of shapes) expect(bundleEntryText(e)).toBe(entryText(toManifestEntry(e)));
+  });
+
+  it('manifestEntryText is entryText for manifest entries, and for any other shape too', () => {
+    for (const e of shapes) expect(manifestEntryText(toManifestEntry(e))).toBe(entryText(toManifestEntry(e)));
+    const odd: object[] = [
+      { mode: '0644', path: 'p', size: 1, type: 'file', extra: true },
+      { mode: 644, path: 'p', size: 1, type: 'file' },
+      { mode: '0644', path: 'p', size: '1', type: 'file' },
+      { mode: '0644', path: 'p', size: 1, type: 'file', sha256: null },
+      { mode: '0644', path: 'p', size: 1, type: 'file', target: { a: 1 } },
+      JSON.parse('{"__proto__": 1, "mode": "0644", "path": "p", "size": 1, "type": "file"}'),
+      {},
+    ];
+    for (const e of odd) expect(manifestEntryText(e)).toBe(entryText(e));
   });
 });
