@@ -1,9 +1,10 @@
 // repro.yaml: checked against schemas/repro.schema.json (ajv), every error reported with the
 // line it is on, then resolved into a ProjectManifest.
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Ajv, type ErrorObject } from 'ajv';
+import type { Ajv, ErrorObject } from 'ajv';
 import { configError, numberKind, parseYamlFile, type LocatedDoc } from './yaml-doc.js';
 import { outputPathProblem } from './output-path.js';
 import { pythonStr } from './python-format.js';
@@ -12,9 +13,13 @@ import { loaderVariables } from './env-rules.js';
 
 const SCHEMA_FILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'schemas', 'repro.schema.json');
 
+// ajv is loaded when a repro.yaml is first checked, not when this module is: loading it took
+// ~25 ms of every build, exec and snapshot start-up, most of which read no repro.yaml.
+const require = createRequire(import.meta.url);
 let validator: ReturnType<Ajv['compile']> | undefined;
 function validate(doc: unknown): ErrorObject[] {
-  validator ??= new Ajv({ allErrors: true, strict: false }).compile(JSON.parse(readFileSync(SCHEMA_FILE, 'utf8')) as object);
+  const { Ajv: AjvClass } = require('ajv') as { Ajv: typeof Ajv };
+  validator ??= new AjvClass({ allErrors: true, strict: false }).compile(JSON.parse(readFileSync(SCHEMA_FILE, 'utf8')) as object);
   return validator(doc) ? [] : (validator.errors ?? []);
 }
 
