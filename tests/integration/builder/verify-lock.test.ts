@@ -4,7 +4,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runVerifiedBuild } from '../../../src/builder/verify-build.js';
+import { rebuildInChild, runVerifiedBuild } from '../../../src/builder/verify-build.js';
 import { LOCK_FILE } from '../../../src/bundle/lock.js';
 import { renderHumanError } from '../../../src/cli/render/text.js';
 import type { ReproError } from '../../../src/core/errors.js';
@@ -68,5 +68,37 @@ describe('issue 28, finding 2: build --verify and repro.lock', () => {
     expect(await fs.readFile(bundle)).toEqual(bundleBytes);
     expect(await fs.readFile(path.join(root, LOCK_FILE))).toEqual(lockBytes);
     expect((await fs.readdir(out)).sort()).toEqual([path.basename(bundle)]); // no staged file left behind
+  });
+});
+
+describe('build --verify: the rebuild runs beside the first build', () => {
+  it('the copy is made beside the bundle (the output\'s file system), and nothing of it is left', async () => {
+    const root = await makeProject({ 'train.py': 'print(1)\n', 'pyproject.toml': '[project]\nname = "trainer"\nversion = "1.0"\n' });
+    const out = tempDir();
+    const r = await runCli(['build', root, '-o', out, '--verify', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const copied = (r.json().result.verify.variations as Array<{ name: string; value: string }>).find((v) => v.name === 'path')!.value;
+    expect(path.dirname(path.dirname(path.dirname(copied)))).toBe(out);
+    expect(path.basename(path.dirname(path.dirname(copied)))).toMatch(/^\.repro-tmp-\d+-[0-9a-f]+-verify$/);
+    expect(await fs.readdir(out)).toEqual([path.basename(r.json().result.bundle as string)]);
+  });
+
+  it('a rebuild still running when the first build fails is stopped, and waited for', async () => {
+    const dir = tempDir();
+    const pidFile = path.join(dir, 'pid');
+    const script = path.join(dir, 'slow-rebuild.mjs');
+    await fs.writeFile(script, `import { writeFileSync } from 'node:fs';\nwriteFileSync(${JSON.stringify(pidFile)}, String(process.pid));\nsetInterval(() => {}, 1000);\n`);
+    const stop = new AbortController();
+    const job = { copyRoot: path.join(dir, 'copy'), outDir: path.join(dir, 'out'), listFile: path.join(dir, 'list'), codec: 'zstd', sourceDateEpoch: '0', baseImage: null, withRun: null, projectName: null, vendor: false, python: null, recordHashes: false };
+    const running = rebuildInChild({ ...self, script }, testContext({ cwd: dir, env: { PATH: process.env.PATH } }), job, stop.signal);
+    let pid = 0;
+    for (let i = 0; i < 200 && pid === 0; i++) {
+      pid = Number(await fs.readFile(pidFile, 'utf8').catch(() => '0'));
+      if (pid === 0) await new Promise((r) => setTimeout(r, 25));
+    }
+    expect(pid).toBeGreaterThan(0);
+    stop.abort();
+    await expect(running).rejects.toMatchObject({ code: 'E_INTERNAL' }); // it printed no result: it was stopped
+    expect(() => process.kill(pid, 0)).toThrow(); // gone by the time the promise settles
   });
 });
