@@ -11,7 +11,7 @@ import { headerDifference } from './header-diff.js';
 import { MANIFEST_PATH } from './layout.js';
 import { fromManifestEntry, readManifest, type ManifestEntry, type ManifestRead } from './manifest.js';
 import { encodeEntryHeader } from './tar-header.js';
-import { notABundle, type RawEntry } from './tar-read.js';
+import { notABundle, type Prediction, type RawEntry } from './tar-read.js';
 
 export type ProblemField = 'missing' | 'extra' | 'type' | 'mode' | 'size' | 'sha256' | 'target' | 'header' | 'order' | 'compression' | 'digest';
 
@@ -45,7 +45,29 @@ export class ManifestChecker {
     this.#onEntry = onEntry;
   }
 
-  entry(e: RawEntry): (slice: Buffer) => void {
+  /**
+   * The canonical header of the manifest entry due next, while the tar has kept the
+   * manifest's order: a header equal to it needs no decoding, and no field compared again.
+   */
+  predict(): Prediction | undefined {
+    this.#predicted = undefined;
+    const manifest = this.#manifest;
+    const slot = this.#index - 1;
+    if (!manifest || this.#byPath !== undefined || slot < 0 || slot >= manifest.count || this.#seen![slot]) return undefined;
+    const entry = manifest.entryAt(slot);
+    const expected = fromManifestEntry(entry);
+    const epoch = manifest.head.sourceDateEpoch;
+    this.#predicted = { slot, entry, expected };
+    return {
+      header: encodeEntryHeader(expected, epoch, this.#predictScratch),
+      entry: { path: expected.path, type: expected.type, mode: expected.mode, size: expected.size, target: expected.type === 'symlink' ? expected.target : undefined, mtime: epoch, uid: 0, gid: 0, uname: '', gname: '' },
+    };
+  }
+
+  #predicted: { slot: number; entry: ManifestEntry; expected: BundleEntry } | undefined;
+  readonly #predictScratch = Buffer.alloc(512);
+
+  entry(e: RawEntry, predicted = false): (slice: Buffer) => void {
     // An ordinary tarball fails here, named as what it is, before any safety rule is asked.
     if (this.#index === 0 && (e.path !== MANIFEST_PATH || e.type !== 'file')) throw notABundle(e.path);
     this.#guard.check(e.path, e.type, e.mode, e.target);
@@ -53,15 +75,19 @@ export class ManifestChecker {
     if (position === 0) return this.#startManifest(e);
     const manifest = this.#manifest;
     if (!manifest) throw new ReproError('E_INTERNAL', 'manifest missing after first entry');
-    const found = this.#find(manifest, e.path, position - 1);
+    const prediction = predicted && this.#predicted?.slot === position - 1 ? this.#predicted : undefined;
+    this.#predicted = undefined;
+    // A header byte-equal to the manifest entry's canonical one is that entry: type, mode,
+    // size, target and the header itself match by construction.
+    const found = prediction ? { index: prediction.slot, entry: prediction.entry } : this.#find(manifest, e.path, position - 1);
     if (found === undefined) {
       this.#add({ entry: e.path, field: 'extra', expected: null, actual: { type: e.type, size: e.size } });
       this.#current = undefined;
       return () => {};
     }
     this.#seen![found.index] = 1;
-    const expected = fromManifestEntry(found.entry);
-    const matches = this.#compareHeader(e, expected);
+    const expected = prediction ? prediction.expected : fromManifestEntry(found.entry);
+    const matches = prediction ? true : this.#compareHeader(e, expected);
     const hash = e.type === 'file' ? createHash('sha256') : undefined;
     // Only an entry whose header is exactly the manifest's goes to the sink: what extraction
     // creates is always what both the tar and the manifest say (the bundle fails anyway).

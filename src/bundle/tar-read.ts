@@ -30,9 +30,22 @@ export interface RawEntry {
   offset: number;
 }
 
+/** The header block a visitor expects next, and the entry it stands for. */
+export interface Prediction {
+  header: Buffer;
+  entry: Omit<RawEntry, 'raw' | 'offset'>;
+}
+
 export interface TarVisitor {
-  /** Called for each entry; returns the sink for its content. */
-  entry(e: RawEntry): (slice: Buffer) => void;
+  /**
+   * The header the visitor expects next (never asked for the first entry). A block equal to
+   * it byte for byte is that entry, handed on without being decoded: a verifier that knows
+   * every header from the manifest compares bytes instead of decoding and re-encoding each.
+   * Every other block is decoded by node-tar and checked as always.
+   */
+  predict?(): Prediction | undefined;
+  /** Called for each entry (`predicted`: its header was exactly the prediction); returns the sink for its content. */
+  entry(e: RawEntry, predicted: boolean): (slice: Buffer) => void;
   /** Called after the content of an entry, with the padding bytes that followed it. */
   entryEnd?(e: RawEntry, padding: Buffer): void;
 }
@@ -69,7 +82,9 @@ export async function readTar(source: AsyncIterable<Buffer>, visitor: TarVisitor
       if (!(await reader.atEnd())) throw broken('unexpected data after the end of the archive', { offset: reader.offset });
       return { entries: count, bytes };
     }
-    const entry = await readHeader(reader, first, offset, offset === 0 ? options.firstEntry : undefined);
+    const prediction = offset === 0 ? undefined : visitor.predict?.();
+    const predicted = prediction !== undefined && prediction.header.length === 512 && first.equals(prediction.header);
+    const entry = predicted ? { ...prediction.entry, raw: first, offset } : await readHeader(reader, first, offset, offset === 0 ? options.firstEntry : undefined);
     count++;
     if (count > limits.maxEntries) {
       throw new ReproError('E_LIMIT', `the bundle has more than ${limits.maxEntries} entries`, {
@@ -84,7 +99,7 @@ export async function readTar(source: AsyncIterable<Buffer>, visitor: TarVisitor
         details: { limit: limits.maxTotalBytes },
       });
     }
-    const sink = visitor.entry(entry);
+    const sink = visitor.entry(entry, predicted);
     const got = await reader.pass(entry.size, sink);
     if (got < entry.size) throw broken(`the archive is truncated inside ${entry.path}`, { entry: entry.path, expected: entry.size, actual: got });
     const padLength = (512 - (entry.size % 512)) % 512;
