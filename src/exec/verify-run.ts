@@ -6,6 +6,7 @@
 // an unseeded generator) from those a variation changes, and each variation then runs alone, once,
 // naming the ones that change each output. Every run is a full exec run with its own run.json,
 // in the same directory (only the path variation's run is elsewhere); verify.json holds the verdict.
+import { tmpfsWithRoom } from '../core/tmpfs.js';
 import { constants, existsSync, promises as fs, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -272,7 +273,7 @@ async function machineFacts(prepared: PreparedExec, selected: readonly Variation
     env: prepared.env,
     gpus: local ? localGpus() : prepared.manifest?.gpu?.required ? prepared.manifest.gpu.count : 0,
     locales: local && wants('locale') ? installedLocales() : [],
-    tmpfs: !local ? { reason: 'not used in a container' } : wants('order') ? await tmpfsWithRoom(prepared.projectDir) : { reason: 'not selected' },
+    tmpfs: !local ? { reason: 'not used in a container' } : wants('order') ? await tmpfsForOrder(prepared.projectDir, ctx.env) : { reason: 'not selected' },
     // The program run-local puts in front of the shell, where it puts it.
     taskset: existsSync(TASKSET),
     hostName: os.hostname(),
@@ -295,17 +296,10 @@ function installedLocales(): string[] {
   return r.status === 0 ? r.stdout.split('\n').map((l) => l.trim()).filter(Boolean) : [];
 }
 
-const TMPFS_MAGIC = 0x01021994;
-
 /** /dev/shm when it is a tmpfs with room for two copies of the project, else why not. */
-async function tmpfsWithRoom(projectDir: string): Promise<{ dir: string } | { reason: string }> {
-  const dir = '/dev/shm';
-  const st = await fs.statfs(dir).catch(() => null);
-  if (!st || st.type !== TMPFS_MAGIC) return { reason: `${dir} is not a tmpfs here (the reordered copy needs a file system that lists newest first)` };
-  const size = await treeSize(projectDir);
-  const free = st.bavail * st.bsize;
-  if (free < size * 2 + (64 << 20)) return { reason: `${dir} has ${free} bytes free, too few for the project's ${size}` };
-  return { dir };
+async function tmpfsForOrder(projectDir: string, env: Readonly<Record<string, string | undefined>>): Promise<{ dir: string } | { reason: string }> {
+  const found = await tmpfsWithRoom(await treeSize(projectDir), env);
+  return 'reason' in found && found.reason.endsWith('is not a tmpfs here') ? { reason: `${found.reason} (the reordered copy needs a file system that lists newest first)` } : found;
 }
 
 async function treeSize(dir: string): Promise<number> {

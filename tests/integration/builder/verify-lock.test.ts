@@ -1,7 +1,7 @@
 // Issue 28, finding 2: `build --verify` in CI. A stale repro.lock is reported as exactly that,
 // with its differing entries, and never as "not reproducible"; a build that does not verify
 // replaces nothing (neither the bundle file already there nor repro.lock).
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { rebuildInChild, runVerifiedBuild } from '../../../src/builder/verify-build.js';
@@ -72,15 +72,23 @@ describe('issue 28, finding 2: build --verify and repro.lock', () => {
 });
 
 describe('build --verify: the rebuild runs beside the first build', () => {
-  it('the copy is made beside the bundle (the output\'s file system), and nothing of it is left', async () => {
+  it('the copy is made in RAM when a tmpfs has room (REPRO_TMPFS), else beside the bundle, and nothing of it is left in either', async () => {
     const root = await makeProject({ 'train.py': 'print(1)\n', 'pyproject.toml': '[project]\nname = "trainer"\nversion = "1.0"\n' });
+    const copiedUnder = async (out: string, env: Record<string, string>) => {
+      const r = await runCli(['build', root, '-o', out, '--verify', '--json'], { env });
+      expect(r.code, r.stderr).toBe(0);
+      expect(await fs.readdir(out)).toEqual([path.basename(r.json().result.bundle as string)]);
+      const copied = (r.json().result.verify.variations as Array<{ name: string; value: string }>).find((v) => v.name === 'path')!.value;
+      const work = path.dirname(path.dirname(copied));
+      expect(path.basename(work)).toMatch(/^\.repro-tmp-\d+-[0-9a-f]+-verify$/);
+      expect(existsSync(work)).toBe(false);
+      return path.dirname(work);
+    };
     const out = tempDir();
-    const r = await runCli(['build', root, '-o', out, '--verify', '--json']);
-    expect(r.code, r.stderr).toBe(0);
-    const copied = (r.json().result.verify.variations as Array<{ name: string; value: string }>).find((v) => v.name === 'path')!.value;
-    expect(path.dirname(path.dirname(path.dirname(copied)))).toBe(out);
-    expect(path.basename(path.dirname(path.dirname(copied)))).toMatch(/^\.repro-tmp-\d+-[0-9a-f]+-verify$/);
-    expect(await fs.readdir(out)).toEqual([path.basename(r.json().result.bundle as string)]);
+    expect(await copiedUnder(out, { REPRO_TMPFS: 'none' })).toBe(out);
+    // a folder that is not a tmpfs is not used either
+    expect(await copiedUnder(out, { REPRO_TMPFS: tempDir() })).toBe(out);
+    expect(await copiedUnder(out, {})).toBe('/dev/shm'); // a tmpfs on Linux (tests/unit/core/tmpfs.test.ts)
   });
 
   it('a rebuild still running when the first build fails is stopped, and waited for', async () => {
