@@ -118,7 +118,7 @@ async function main() {
   }
   mkdirSync(work, { recursive: true });
   const node = process.execPath;
-  // BENCH_SHAPES=mixed,small picks shapes (default: all four).
+  // BENCH_SHAPES=mixed,small picks shapes (default: all five, the real repository included).
   const shapes = process.env.BENCH_SHAPES ? process.env.BENCH_SHAPES.split(',') : undefined;
   const bundle = runBundleBench({ work, node, cli, runs: RUNS, shapes });
   const sections = [{ bench: 'bundle', lines: table(

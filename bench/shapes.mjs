@@ -4,7 +4,12 @@
 //   small: 20,000 files of ~1 KB in 200 folders
 //   many:  100,000 files of ~1 KB in 1,000 folders
 //   big:   one 1 GiB file of random bytes
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+//   transformers: a real ML repository, huggingface/transformers 4.46.3 as released (the sdist
+//          on PyPI, pinned by sha256: 1,871 files), committed to a fresh git repository so the
+//          build selects files the way it does in a clone
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { rng } from './corpus.mjs';
 
@@ -57,13 +62,37 @@ const MAKERS = {
   small: (dir, next) => smallFiles(dir, 20_000, 200, next),
   many: (dir, next) => smallFiles(dir, 100_000, 1000, next),
   big: (dir, next) => randomFile(path.join(dir, 'weights.bin'), 1 << 30, next),
+  transformers: (dir) => realRepository(dir, TRANSFORMERS),
 };
+
+const TRANSFORMERS = {
+  url: 'https://files.pythonhosted.org/packages/37/5a/58f96c83e566f907ae39f16d4401bbefd8bb85c60bd1e6a95c419752ab90/transformers-4.46.3.tar.gz',
+  sha256: '8ee4b3ae943fe33e82afff8e837f4b052058b07ca9be3cb5b729ed31295f72cc',
+  top: 'transformers-4.46.3',
+};
+
+/** Downloads (once, checked by hash) and unpacks a release, then commits it to a new git repository. */
+function realRepository(dir, release) {
+  const cache = path.join(path.dirname(dir), path.basename(release.url));
+  if (!existsSync(cache)) {
+    execFileSync('curl', ['-fsSL', '--retry', '3', '-o', `${cache}.part`, release.url], { stdio: 'inherit' });
+    renameSync(`${cache}.part`, cache);
+  }
+  const got = createHash('sha256').update(readFileSync(cache)).digest('hex');
+  if (got !== release.sha256) throw new Error(`${cache}: sha256 ${got}, expected ${release.sha256}`);
+  execFileSync('tar', ['-xzf', cache, '-C', dir, '--strip-components=1', release.top]);
+  const git = (...args) => execFileSync('git', ['-C', dir, ...args], { env: { ...process.env, GIT_AUTHOR_DATE: '2024-11-18T00:00:00Z', GIT_COMMITTER_DATE: '2024-11-18T00:00:00Z' }, stdio: 'ignore' });
+  git('init', '-q');
+  git('add', '-A');
+  git('-c', 'user.name=bench', '-c', 'user.email=bench@example.invalid', 'commit', '-q', '-m', release.top);
+}
 
 export const SHAPES = {
   mixed: '2,000 source files + 1.5M-line CSV + 64 MiB random (~113 MB)',
   small: '20,000 files of ~1 KB',
   many: '100,000 files of ~1 KB',
   big: 'one 1 GiB random file',
+  transformers: 'huggingface/transformers 4.46.3 (the PyPI sdist, 1,871 files, in a fresh git repository)',
 };
 
 /** The corpus directory of a shape under `root`, made if missing or different. */
@@ -71,10 +100,26 @@ export function ensureShape(root, shape) {
   const dir = path.join(root, `shape-${shape}`);
   const marker = path.join(root, `shape-${shape}.json`);
   const want = JSON.stringify({ SEED, shape, v: 1 });
-  if (existsSync(marker) && readFileSync(marker, 'utf8') === want) return dir;
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
-  MAKERS[shape](dir, rng(SEED));
-  writeFileSync(marker, want);
+  if (!(existsSync(marker) && readFileSync(marker, 'utf8') === want)) {
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    MAKERS[shape](dir, rng(SEED));
+    writeFileSync(marker, want);
+  }
+  nameShape(dir, shape);
   return dir;
+}
+
+/**
+ * A project needs a name of its own for build --verify (one named after its folder differs
+ * from its copy): a pyproject.toml for the synthetic shapes, the upstream remote for a real one.
+ */
+function nameShape(dir, shape) {
+  if (shape === 'transformers') {
+    const remote = spawnSync('git', ['-C', dir, 'remote', 'get-url', 'origin'], { encoding: 'utf8' });
+    if (remote.status !== 0) execFileSync('git', ['-C', dir, 'remote', 'add', 'origin', 'https://github.com/huggingface/transformers.git']);
+    return;
+  }
+  const file = path.join(dir, 'pyproject.toml');
+  if (!existsSync(file)) writeFileSync(file, `[project]\nname = "bench-${shape}"\nversion = "1.0.0"\n`);
 }
