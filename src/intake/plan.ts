@@ -14,7 +14,7 @@ import { CollisionCheck, isInTreeLinkTarget, parentDirectories, toArchivePath } 
 import { selectFiles } from './select.js';
 import { carriesCredentials, scrubCredentials } from '../secrets/files.js';
 import { PROJECT_PREFIX } from '../bundle/layout.js';
-import { changedError } from '../bundle/tar-frames.js';
+import { changedError } from '../bundle/changed.js';
 
 /** Configuration and lock files larger than this are bundled as they are (none are, in practice). */
 const MAX_SCRUB_BYTES = 64 * 2 ** 20;
