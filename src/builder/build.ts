@@ -231,7 +231,7 @@ export async function planBuild(options: BuildOptions, ctx: Context): Promise<Bu
     compression,
     tooling: { repro: reproVersion(), tar: `node-tar ${packageVersion('tar')}` },
     project,
-    entries: content.entries,
+    entries: content.entries.bundleEntries(),
   });
   const lock = options.noLock ? null : await readLock(root);
   const lockDifferences =

@@ -25,6 +25,21 @@ describe('EntryTable: a build plan held in columns', () => {
     expect(t.has('project/a/')).toBe(false);
   });
 
+  it('bundleEntries: the manifest\'s fields of every row, in sorted order, as often as asked', () => {
+    const t = new EntryTable('/src/proj', 'project');
+    t.setSha256(t.addFile('project/b.py', 'b.py', 0o644, stat(3)), sha('b'));
+    t.addSymlink('project/a-link', 0o777, 'b.py');
+    t.addDirectory('project');
+    t.addContent('project/MLproject', Buffer.from('name: x\n'), 0o644);
+    t.sort();
+    const lean = ({ path: p, type, mode, size, sha256, target }: ReturnType<EntryTable['entryOf']>) => ({ path: p, type, mode, size, ...(sha256 ? { sha256 } : {}), ...(target ? { target } : {}) });
+    const expected = [...t].map(lean);
+    expect(expected.map((e) => e.path)).toEqual(['project', 'project/MLproject', 'project/a-link', 'project/b.py']);
+    const entries = t.bundleEntries();
+    expect([...entries]).toEqual(expected);
+    expect([...entries]).toEqual(expected); // again: encodeManifest reads it twice
+  });
+
   it('keeps a source name that is not the archive name (an NFD name on disk, a backslash)', () => {
     const t = new EntryTable('/r', 'project');
     const nfd = t.addFile('project/caf\u00e9.txt', 'cafe\u0301.txt', 0o644, stat(1));
