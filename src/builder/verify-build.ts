@@ -1,8 +1,9 @@
 // repro build --verify: builds a second time, in a child process, from a fresh copy of the
-// selected files under varied conditions (while this process writes the first), and compares. Identical bundles prove the build
-// does not depend on those conditions; different ones are reported entry by entry, and then
-// nothing is written: the bundle file and repro.lock change only when the build verifies. A
-// stale repro.lock is reported as stale (with its differing entries), never as "not reproducible".
+// selected files under varied conditions (while this process writes the first), and compares.
+// Identical bundles prove the build does not depend on those conditions; different ones are
+// reported entry by entry, and then nothing is written: the bundle file and repro.lock change
+// only when the build verifies. A stale repro.lock is reported as stale (with its differing
+// entries), never as "not reproducible".
 import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import module from 'node:module';
@@ -19,7 +20,8 @@ import { tmpfsWithRoom } from '../core/tmpfs.js';
 import { describeDifference } from '../core/difference.js';
 import { copyVaried, describeVariations, VARIANT_ENV, VARIANT_UMASK, type Variation } from './variations.js';
 import { readEnvelope, rebuildArgv, type SelfCommand } from '../core/self-invocation.js';
-import { HashCache } from '../core/hash-cache.js';
+import { HashCacheWriter } from '../core/hash-cache.js';
+import type { EntryList } from '../bundle/entry-table.js';
 
 /** Projects up to this size are copied onto a tmpfs for the rebuild (it holds the copy and the second bundle). */
 const TMPFS_COPY_MAX = 1 << 30;
@@ -44,9 +46,9 @@ export async function runVerifiedBuild(options: BuildOptions, ctx: Context, self
   // --verify leaves both as they were.
   const staged = tempPathFor(plan.output);
   const untrackStaged = trackTemp(staged);
-  // The copy is made in RAM (REPRO_TMPFS or /dev/shm, when it is a tmpfs with room for it and the project is
-  // at most 1 GiB), else beside the bundle, on the file system the bundle is written to; never
-  // in $TMPDIR, which may be a slower one. A 100,000-file copy is 100,000 file creations:
+  // The copy is made in RAM (REPRO_TMPFS or /dev/shm, when it is a tmpfs with room for it and
+  // the project is at most 1 GiB), else beside the bundle, on the file system the bundle is
+  // written to; never in $TMPDIR, which may be a slower one. A 100,000-file copy is 100,000 file creations:
   // ~12 µs each on a tmpfs, 8 µs on this machine's ext4 when quiet and up to 700 µs while
   // other work syncs to disk. Its name is one a later build sweeps if this process dies.
   const shm = plan.totalBytes <= TMPFS_COPY_MAX ? await tmpfsWithRoom(plan.totalBytes, ctx.env) : { reason: 'the project is larger than 1 GiB' };
@@ -67,12 +69,7 @@ export async function runVerifiedBuild(options: BuildOptions, ctx: Context, self
     // Another folder name too: a bundle named after its folder is not reproducible from a clone.
     const copyRoot = path.join(work, 'another place ünïcode', `${path.basename(plan.root)}-copy`);
     ctx.log.info(`verify: rebuilding from a copy at ${copyRoot}`);
-    // The rebuild shares what the first build hashed, for each copy whose bytes it proved equal.
-    const seeded = new HashCache(copyRoot);
-    const files = await copyVaried(plan.entries, copyRoot, (rel, stat, sha256) => seeded.set(rel, stat, sha256));
-    await seeded.save(Date.now());
-    const listFile = path.join(work, 'files.list');
-    await fs.writeFile(listFile, files.join('\0'));
+    const listFile = await copyForRebuild(plan.entries, copyRoot, work);
     const outDir = path.join(work, 'out');
     child = rebuildInChild(self, ctx, {
       copyRoot,
@@ -141,6 +138,20 @@ export async function runVerifiedBuild(options: BuildOptions, ctx: Context, self
   }
 }
 
+/**
+ * The copy, its seeded hash cache and its file list (kept as text in buffers, not as objects:
+ * 100,000 rows and names on a big project would stay in the heap through the two builds).
+ * The rebuild shares what the first build hashed, for each copy whose bytes it proved equal.
+ */
+async function copyForRebuild(entries: EntryList, copyRoot: string, work: string): Promise<string> {
+  const seeded = new HashCacheWriter(copyRoot);
+  const files = await copyVaried(entries, copyRoot, (rel, stat, sha256) => seeded.add(rel, stat, sha256));
+  await seeded.save(Date.now());
+  const listFile = path.join(work, 'files.list');
+  await fs.writeFile(listFile, files);
+  return listFile;
+}
+
 export interface ChildBuild {
   copyRoot: string;
   outDir: string;
@@ -172,8 +183,8 @@ export async function rebuildInChild(self: SelfCommand, ctx: Context, job: Child
     let err = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (err += d));
-    child.on('error', (err) => {
-      if (err.name !== 'AbortError') reject(err); // stopped on purpose: 'close' follows once it has exited
+    child.on('error', (e) => {
+      if (e.name !== 'AbortError') reject(e); // stopped on purpose: 'close' follows once it has exited
     });
     child.on('close', (c) => resolve({ code: c, stdout: out, stderr: err }));
   });

@@ -27,7 +27,8 @@ describe('copyVaried tells the rebuild what it proved', () => {
     writeFileSync(path.join(src, 'edited.py'), 'new\n');
     const copy = path.join(tempDir(), 'copy');
     const seen: Record<string, { sha256: string; ino: number; mtimeMs: number }> = {};
-    await copyVaried(t, copy, (rel, stat, sha256) => (seen[rel] = { sha256, ino: stat.ino, mtimeMs: stat.mtimeMs }));
+    const list = await copyVaried(t, copy, (rel, stat, sha256) => (seen[rel] = { sha256, ino: stat.ino, mtimeMs: stat.mtimeMs }));
+    expect(Buffer.concat(list).toString().split('\0').filter(Boolean).sort()).toEqual(['a.py', 'big.bin', 'edited.py']); // the generated MLproject is made again, not copied
     expect(Object.keys(seen)).toEqual(['a.py']);
     const st = statSync(path.join(copy, 'a.py'));
     expect(seen['a.py']).toEqual({ sha256: sha(files['a.py']!), ino: st.ino, mtimeMs: st.mtimeMs });

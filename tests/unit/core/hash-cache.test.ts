@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CACHE_FILE, HashCache } from '../../../src/core/hash-cache.js';
+import { CACHE_FILE, HashCache, HashCacheWriter } from '../../../src/core/hash-cache.js';
 import { tempDir } from '../../helpers/project.js';
 
 const stat = { size: 3, mtimeMs: 1_000_000, ctimeMs: 1_000_000, ino: 42 };
@@ -43,5 +43,23 @@ describe('HashCache', () => {
     const c = await new HashCache(root).load();
     c.set('x', stat, 'f'.repeat(64));
     expect(await c.save(10_000_000)).toBe(false);
+  });
+});
+
+describe('HashCacheWriter', () => {
+  it('writes, from rows given one at a time, the very file HashCache.save writes', async () => {
+    const [a, b] = [tempDir(), tempDir()];
+    const rows: Array<[string, typeof stat, string]> = [['x', stat, 'a'.repeat(64)], ['dir/"quoted" ü', { ...stat, ino: 7 }, 'b'.repeat(64)]];
+    const cache = await new HashCache(a).load();
+    for (const [k, s, h] of rows) cache.set(k, s, h);
+    expect(await cache.save(10_000_000)).toBe(true);
+    const writer = new HashCacheWriter(b);
+    for (const [k, s, h] of rows) writer.add(k, s, h);
+    expect(await writer.save(10_000_000)).toBe(true);
+    expect(await fs.readFile(path.join(b, CACHE_FILE), 'utf8')).toBe(await fs.readFile(path.join(a, CACHE_FILE), 'utf8'));
+    expect((await new HashCache(b).load()).get('dir/"quoted" ü', { ...stat, ino: 7 })).toBe('b'.repeat(64));
+    const empty = tempDir();
+    expect(await new HashCacheWriter(empty).save(1)).toBe(true);
+    expect(JSON.parse(await fs.readFile(path.join(empty, CACHE_FILE), 'utf8'))).toEqual({ schemaVersion: 1, writtenAtMs: 1, files: {} });
   });
 });
