@@ -298,8 +298,7 @@ function installedLocales(): string[] {
 
 /** /dev/shm when it is a tmpfs with room for two copies of the project, else why not. */
 async function tmpfsForOrder(projectDir: string, env: Readonly<Record<string, string | undefined>>): Promise<{ dir: string } | { reason: string }> {
-  const found = await tmpfsWithRoom(await treeSize(projectDir), env);
-  return 'reason' in found && found.reason.endsWith('is not a tmpfs here') ? { reason: `${found.reason} (the reordered copy needs a file system that lists newest first)` } : found;
+  return tmpfsWithRoom(await treeSize(projectDir), env, 'the reordered copy needs a file system that lists newest first');
 }
 
 async function treeSize(dir: string): Promise<number> {

@@ -18,8 +18,7 @@ const SCHEMA_FILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 const require = createRequire(import.meta.url);
 let validator: ReturnType<Ajv['compile']> | undefined;
 function validate(doc: unknown): ErrorObject[] {
-  const { Ajv: AjvClass } = require('ajv') as { Ajv: typeof Ajv };
-  validator ??= new AjvClass({ allErrors: true, strict: false }).compile(JSON.parse(readFileSync(SCHEMA_FILE, 'utf8')) as object);
+  validator ??= new (require('ajv') as { Ajv: typeof Ajv }).Ajv({ allErrors: true, strict: false }).compile(JSON.parse(readFileSync(SCHEMA_FILE, 'utf8')) as object);
   return validator(doc) ? [] : (validator.errors ?? []);
 }
 
