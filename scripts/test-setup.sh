@@ -55,6 +55,15 @@ else
   log "the ML tools' environment could not be made (scripts/ml-venv.sh)"
   [ "${CI:-}" = "true" ] && exit 1
 fi
+# MLflow 3 with uv, for `mlflow run --env-manager uv` beside repro (.cache/mlflow3-python).
+rm -f .cache/mlflow3-python
+if ml3=$(bash scripts/ml-venv.sh mlflow3); then
+  echo "$ml3" > .cache/mlflow3-python
+  log "MLflow 3: $ml3"
+else
+  log "MLflow 3's environment could not be made (scripts/ml-venv.sh mlflow3)"
+  [ "${CI:-}" = "true" ] && exit 1
+fi
 
 # A one-node Slurm cluster on loopback (scripts/slurm-test-env.sh); its slurm.conf path is
 # written to .cache/slurm-conf for the Slurm tests.

@@ -11,3 +11,9 @@ export const ML_PYTHON: string | null = existsSync(FILE) ? readFileSync(FILE, 'u
 export const ML_VENV: string | null = ML_PYTHON ? path.dirname(path.dirname(ML_PYTHON)) : null;
 export const ML_REASON = 'no ML tools environment (scripts/ml-venv.sh, run by the test set-up, needs /usr/bin/python3 with venv and pip, and PyPI once)';
 export const SKIP_ML = ML_PYTHON === null && process.env.CI !== 'true';
+
+const MLFLOW3_FILE = path.join(REPO_ROOT, '.cache', 'mlflow3-python');
+/** MLflow 3.18 with uv (scripts/ml-venv.sh mlflow3), for `mlflow run --env-manager uv` beside repro: its python, or null. */
+export const MLFLOW3_PYTHON: string | null = existsSync(MLFLOW3_FILE) ? readFileSync(MLFLOW3_FILE, 'utf8').trim() || null : null;
+export const MLFLOW3_REASON = 'no MLflow 3 environment (scripts/ml-venv.sh mlflow3, run by the test set-up, needs /usr/bin/python3 with venv and pip, and PyPI once)';
+export const SKIP_MLFLOW3 = MLFLOW3_PYTHON === null && process.env.CI !== 'true';
