@@ -55,6 +55,11 @@ else
   log "the ML tools' environment could not be made (scripts/ml-venv.sh)"
   [ "${CI:-}" = "true" ] && exit 1
 fi
+# The build backends and sdists of the --allow-build tests, into .cache/wheelhouse.
+if ! bash scripts/pypi-fixtures.sh; then
+  log "the sdist fixtures could not be fetched (scripts/pypi-fixtures.sh)"
+  [ "${CI:-}" = "true" ] && exit 1
+fi
 # MLflow 3 with uv, for `mlflow run --env-manager uv` beside repro (.cache/mlflow3-python).
 rm -f .cache/mlflow3-python
 if ml3=$(bash scripts/ml-venv.sh mlflow3); then

@@ -17,7 +17,7 @@ import { parseSourceDateEpoch } from '../intake/source-date.js';
 import { writeBundle } from '../bundle/write.js';
 import type { ManifestContent } from '../bundle/tar-frames.js';
 import { generateMlproject, loadProject, type LoadedProject } from '../project/load.js';
-import { bundleFileName, DOCKERFILE_PATH, KEPT_REFERENCE_RUN, REFERENCE_RUN_PATH, SNAPSHOT_FILE, VENDOR_NODE_DIR, VENDOR_PYTHON_DIR, VENDOR_RECORDED_LOCK } from '../bundle/layout.js';
+import { bundleFileName, DOCKERFILE_PATH, KEPT_REFERENCE_RUN, REFERENCE_RUN_PATH, SNAPSHOT_FILE, VENDOR_BUILD_RECORD, VENDOR_NODE_DIR, VENDOR_PYTHON_BUILD_DIR, VENDOR_PYTHON_DIR, VENDOR_RECORDED_LOCK } from '../bundle/layout.js';
 import { cacheRoot } from '../core/cache-root.js';
 import { vendorNode, vendorWheels, type Vendored, type VendoredNode } from './vendor.js';
 import { promises as fs } from 'node:fs';
@@ -59,6 +59,8 @@ export interface BuildOptions {
   vendor?: boolean;
   /** --record-hashes: vendor a project whose lock has no hashes, recording them now (trust on first use). */
   recordHashes?: boolean;
+  /** --allow-build: with --vendor, carry the lock's sdists (packages with no wheel for the interpreter) and the wheels that build them; exec builds them in the sandbox. */
+  allowBuild?: boolean;
   /** --python: the interpreter --vendor fetches for (else the snapshot's, found here). */
   python?: string;
 }
@@ -142,7 +144,7 @@ export interface BuildResult {
   /** Files whose on-disk name is not NFC, with the NFC name the bundle holds (a warning each). */
   namesNormalized: Array<{ source: string; path: string }>;
   /** --vendor: the lock, the interpreter fetched for, and each wheel carried under vendor/python/. */
-  vendor: { lock: string; python: { path: string; version: string | null }; wheels: Array<{ file: string; sha256: string; size: number; package: string }>; recordedHashes: boolean } | null;
+  vendor: { lock: string; python: { path: string; version: string | null }; wheels: Array<{ file: string; sha256: string; size: number; package: string }>; recordedHashes: boolean; sdists: Array<{ file: string; sha256: string; size: number; package: string; backend: string; buildWheels: string[] }>; buildWheels: Array<{ file: string; sha256: string }> } | null;
   /** --vendor: the npm lock and each tarball carried under vendor/node/. */
   vendorNode: { lock: string; tarballs: Array<{ file: string; name: string; version: string; integrity: string; size: number }> } | null;
   durationMs: number;
@@ -202,10 +204,10 @@ export async function planBuild(options: BuildOptions, ctx: Context): Promise<Bu
   // --vendor: the lock's wheels, checked against it, read from the store like project files.
   const pythonEnv = project?.mlflowEnvironment?.kind === 'python_env' && typeof project.mlflowEnvironment.value === 'string' ? project.mlflowEnvironment.value : null;
   const vendoredNode = options.vendor ? await vendorNode(root, cacheRoot(ctx.env), ctx) : null;
-  const vendored = options.vendor ? await vendorWheels({ root, lockfile: project?.environment.lockfile ?? null, python: options.python, cacheRoot: cacheRoot(ctx.env), recordHashes: options.recordHashes, pythonEnv, optional: vendoredNode !== null }, ctx) : null;
+  const vendored = options.vendor ? await vendorWheels({ root, lockfile: project?.environment.lockfile ?? null, python: options.python, cacheRoot: cacheRoot(ctx.env), recordHashes: options.recordHashes, pythonEnv, optional: vendoredNode !== null, allowBuild: options.allowBuild }, ctx) : null;
   let totalBytes = content.totalBytes;
   // Each entry's parent directory comes before it (readers refuse a bundle where it does not).
-  const vendorDirs = new Set([...(vendored ? [VENDOR_PYTHON_DIR] : []), ...(vendoredNode ? [VENDOR_NODE_DIR] : [])].flatMap((d) => d.split('/').map((_, i, parts) => parts.slice(0, i + 1).join('/'))));
+  const vendorDirs = new Set([...(vendored ? [VENDOR_PYTHON_DIR] : []), ...(vendored?.buildRecord ? [VENDOR_PYTHON_BUILD_DIR] : []), ...(vendoredNode ? [VENDOR_NODE_DIR] : [])].flatMap((d) => d.split('/').map((_, i, parts) => parts.slice(0, i + 1).join('/'))));
   for (const dir of [...vendorDirs].sort()) content.entries.addDirectory(dir);
   for (const t of vendoredNode?.tarballs ?? []) {
     const st = await fs.stat(t.source);
@@ -213,11 +215,17 @@ export async function planBuild(options: BuildOptions, ctx: Context): Promise<Bu
     content.entries.setSha256(row, t.sha256);
     totalBytes += st.size;
   }
-  for (const w of vendored?.wheels ?? []) {
+  const carried: Array<{ dir: string; file: string; source: string; sha256: string }> = [...(vendored?.wheels ?? []), ...(vendored?.sdists ?? [])].map((w) => ({ dir: VENDOR_PYTHON_DIR, ...w }));
+  for (const w of vendored?.buildWheels ?? []) carried.push({ dir: VENDOR_PYTHON_BUILD_DIR, ...w });
+  for (const { dir, ...w } of carried) {
     const st = await fs.stat(w.source);
-    const row = content.entries.addFile(`${VENDOR_PYTHON_DIR}/${w.file}`, path.relative(root, w.source), 0o644, { size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino });
+    const row = content.entries.addFile(`${dir}/${w.file}`, path.relative(root, w.source), 0o644, { size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino });
     content.entries.setSha256(row, w.sha256);
     totalBytes += st.size;
+  }
+  if (vendored?.buildRecord) {
+    content.entries.addContent(VENDOR_BUILD_RECORD, Buffer.from(vendored.buildRecord), 0o644);
+    totalBytes += Buffer.byteLength(vendored.buildRecord);
   }
   if (vendored?.recorded) {
     content.entries.addContent(VENDOR_RECORDED_LOCK, Buffer.from(vendored.recorded), 0o644);
@@ -314,7 +322,7 @@ export async function applyBuild(plan: BuildPlan, ctx: Context): Promise<BuildRe
     credentialsRemoved: plan.credentialsRemoved,
     namesNormalized: plan.namesNormalized,
     vendorNode: plan.vendoredNode ? { lock: plan.vendoredNode.lock, tarballs: plan.vendoredNode.tarballs.map((t) => ({ file: t.file, name: t.package.name, version: t.package.version, integrity: t.package.integrity, size: t.size })) } : null,
-    vendor: plan.vendored ? { lock: plan.vendored.lock, python: plan.vendored.python, wheels: plan.vendored.wheels.map(({ file, sha256, size, package: pkg }) => ({ file, sha256, size, package: pkg })), recordedHashes: plan.vendored.recorded !== null } : null,
+    vendor: plan.vendored ? { lock: plan.vendored.lock, python: plan.vendored.python, wheels: plan.vendored.wheels.map(({ file, sha256, size, package: pkg }) => ({ file, sha256, size, package: pkg })), recordedHashes: plan.vendored.recorded !== null, sdists: plan.vendored.sdists.map((s) => ({ file: s.file, sha256: s.sha256, size: s.size, package: s.package, backend: s.backend, buildWheels: s.buildWheels })), buildWheels: plan.vendored.buildWheels.map(({ file, sha256 }) => ({ file, sha256 })) } : null,
     durationMs: ctx.now().getTime() - plan.startedAt,
   };
 }

@@ -14,10 +14,12 @@ import { compareUtf8 } from '../core/utf8-order.js';
 import { normalizeName } from '../lockfile/requirements.js';
 import { planInterpreter } from '../snapshot/find-python.js';
 import { parseSnapshot } from '../snapshot/io.js';
-import { SNAPSHOT_FILE, VENDOR_NODE_DIR, VENDOR_PYTHON_DIR, VENDOR_RECORDED_LOCK } from '../bundle/layout.js';
+import { SNAPSHOT_FILE, VENDOR_NODE_DIR, VENDOR_PYTHON_BUILD_DIR, VENDOR_PYTHON_DIR, VENDOR_RECORDED_LOCK } from '../bundle/layout.js';
 import { fetchTarballs, type FetchedTarball } from '../npm/fetch.js';
 import { npmLockOf, npmLockPackages } from '../npm/lock.js';
-import { fetchLockedWheels, type FetchedWheel } from '../wheel/fetch.js';
+import { fetchLockedArtifacts, type FetchedWheel } from '../wheel/fetch.js';
+import { BUILD_RECORD_SCHEMA, type BuildWheel, type LockedSdist } from '../wheel/sdist.js';
+import { canonicalJson } from '../core/canonical-json.js';
 
 /** A wheel the bundle carries (the entry is vendor/python/<file>). */
 export type VendoredWheel = FetchedWheel;
@@ -26,6 +28,11 @@ export interface Vendored {
   lock: string;
   python: { path: string; version: string | null };
   wheels: VendoredWheel[];
+  /** --allow-build: the lock's sdists (no wheel for the interpreter), carried under vendor/python/ beside the wheels. */
+  sdists: LockedSdist[];
+  /** --allow-build: the wheels that build them, under vendor/python-build/, and the record of both (vendor/python-build.json); null without sdists. */
+  buildWheels: BuildWheel[];
+  buildRecord: string | null;
   /** --record-hashes: the hashed requirements recorded now (trust on first use), carried as vendor/requirements.lock.txt. */
   recorded: string | null;
 }
@@ -42,6 +49,8 @@ export interface VendorRequest {
   pythonEnv?: string | null;
   /** The project has something else to vendor (an npm lock): no Python lock is then no error. */
   optional?: boolean;
+  /** --allow-build: a locked package with no wheel for the interpreter is carried as its locked sdist, with the wheels that build it. */
+  allowBuild?: boolean;
 }
 
 /** Fetches and checks the lock's wheels for the snapshot's interpreter, into the store. */
@@ -66,11 +75,21 @@ export async function vendorWheels(request: VendorRequest, ctx: Context): Promis
   const python = await planInterpreter({ python: request.python, recorded, cacheDir: request.cacheRoot, env: ctx.env });
   if (!python) throw new ReproError('E_USAGE', '--vendor fetches the wheels one interpreter installs, and there is no snapshot Python to fetch for', { hint: 'Take a snapshot with the project\'s interpreter (repro snapshot --python PATH), or pass --python PATH.' });
   if (python.chosenBy === 'path' || python.chosenBy === 'same-minor') ctx.log.warn(`build: --vendor fetches for ${python.path} (${python.version ?? 'version unknown'}): ${python.reason}`);
-  const wheels = await fetchLockedWheels({ requirements, python: { base: python.base, version: python.version }, cacheRoot: request.cacheRoot, env: ctx.env, log: ctx.log, who: 'build: --vendor', projectDir: request.root, ...(hashed ? {} : { pins: pinned!.pins }) });
-  ctx.log.info(`build: --vendor: ${wheels.length} wheels (${(wheels.reduce((n, w) => n + w.size, 0) / 1024 / 1024).toFixed(1)} MiB) go into ${VENDOR_PYTHON_DIR}/`);
+  const { wheels, sdists, buildWheels } = await fetchLockedArtifacts({ requirements, python: { base: python.base, version: python.version }, cacheRoot: request.cacheRoot, env: ctx.env, log: ctx.log, who: 'build: --vendor', projectDir: request.root, allowBuild: Boolean(request.allowBuild) && hashed !== null, ...(hashed ? {} : { pins: pinned!.pins }) });
+  ctx.log.info(`build: --vendor: ${wheels.length} wheels${sdists.length > 0 ? ` and ${sdists.length} sdist${sdists.length === 1 ? '' : 's'}` : ''} (${([...wheels, ...sdists].reduce((n, w) => n + w.size, 0) / 1024 / 1024).toFixed(1)} MiB) go into ${VENDOR_PYTHON_DIR}/${buildWheels.length > 0 ? `, ${buildWheels.length} build wheels into ${VENDOR_PYTHON_BUILD_DIR}/` : ''}`);
   const recordedText = hashed ? null : recordedLock(pinned!.lock, pinned!.pins, wheels);
   if (recordedText) ctx.log.warn(`build: --record-hashes: ${pinned!.lock} has no hashes; the ${wheels.length} recorded now (what the index served, trust on first use) go into ${VENDOR_RECORDED_LOCK}, and reruns install exactly those files`);
-  return { lock: hashed ? hashed.lock : VENDOR_RECORDED_LOCK, python: { path: python.path, version: python.version }, wheels, recorded: recordedText };
+  return { lock: hashed ? hashed.lock : VENDOR_RECORDED_LOCK, python: { path: python.path, version: python.version }, wheels, recorded: recordedText, sdists, buildWheels, buildRecord: sdists.length > 0 ? buildRecordText(sdists, buildWheels) : null };
+}
+
+/** vendor/python-build.json: each sdist with its backend and build requirements, and every build wheel with the sha256 recorded when it was fetched. */
+export function buildRecordText(sdists: readonly LockedSdist[], buildWheels: readonly BuildWheel[]): string {
+  return canonicalJson({
+    schemaVersion: BUILD_RECORD_SCHEMA,
+    trust: 'The sdists are the lock\'s (checked against its hashes). Their build wheels are not in the lock: their sha256 were recorded when build --vendor --allow-build fetched them (trust on first use).',
+    sdists: sdists.map((s) => ({ package: s.package, version: s.version, file: s.file, sha256: s.sha256, backend: s.backend, backendPath: s.backendPath, requires: s.requires, buildWheels: s.buildWheels })),
+    buildWheels: buildWheels.map((b) => ({ file: b.file, sha256: b.sha256 })),
+  });
 }
 
 /** The hashed requirements --record-hashes writes: each pin with the sha256 of the wheel fetched for it, and where the pins came from. */

@@ -83,6 +83,7 @@ export async function runVerifiedBuild(options: BuildOptions, ctx: Context, self
       vendor: Boolean(options.vendor),
       python: options.python ?? null,
       recordHashes: Boolean(options.recordHashes),
+      allowBuild: Boolean(options.allowBuild),
     }, rebuild.signal);
     child.catch(() => {}); // awaited below, after the first build; a failure of that one stops it
     const first = await applyBuild({ ...plan, output: staged, lockAction: 'skip' }, ctx);
@@ -166,11 +167,12 @@ export interface ChildBuild {
   vendor: boolean;
   python: string | null;
   recordHashes: boolean;
+  allowBuild: boolean;
 }
 
 /** The rebuild in its own process, under the varied environment and umask; `signal` stops it (SIGTERM) and the promise settles once it has exited. */
 export async function rebuildInChild(self: SelfCommand, ctx: Context, job: ChildBuild, signal: AbortSignal): Promise<BuildResult> {
-  const args = [self.execPath, self.script, ...rebuildArgv({ dir: job.copyRoot, outDir: job.outDir, codec: job.codec, filesFrom: job.listFile, baseImage: job.baseImage, withRun: job.withRun, projectName: job.projectName, vendor: job.vendor, python: job.python, recordHashes: job.recordHashes })];
+  const args = [self.execPath, self.script, ...rebuildArgv({ dir: job.copyRoot, outDir: job.outDir, codec: job.codec, filesFrom: job.listFile, baseImage: job.baseImage, withRun: job.withRun, projectName: job.projectName, vendor: job.vendor, python: job.python, recordHashes: job.recordHashes, allowBuild: job.allowBuild })];
   // The child starts past bin.ts; it shares this process's compile cache through the variable
   // Node reads at start-up, or it would compile every module again (~50 ms). Node keeps each
   // release's cache in a folder of its own under the directory that variable names.

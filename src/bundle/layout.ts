@@ -29,6 +29,10 @@ export const EXPORTED_VCS_REQUIREMENTS = 'repro.requirements-vcs.txt';
 
 /** Where `build --vendor` carries the wheels of the project's hashed lock: exec installs its locked environment from them, offline. */
 export const VENDOR_PYTHON_DIR = 'vendor/python';
+/** Where `build --vendor --allow-build` carries the wheels that build the lock's sdists (not in the lock: their hashes recorded when fetched, trust on first use). */
+export const VENDOR_PYTHON_BUILD_DIR = 'vendor/python-build';
+/** What `build --vendor --allow-build` recorded of each sdist: its build backend, its build requirements and the wheels resolved for them, with their sha256. */
+export const VENDOR_BUILD_RECORD = 'vendor/python-build.json';
 /** Where `build --vendor` carries the npm tarballs of the project's package-lock.json: exec installs node_modules from them, offline. */
 export const VENDOR_NODE_DIR = 'vendor/node';
 /** The hashes `build --vendor --record-hashes` recorded (trust on first use) for a project whose lock has none: exec and the image install from it. */

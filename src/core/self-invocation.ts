@@ -61,6 +61,7 @@ export interface RebuildRequest {
   vendor?: boolean;
   python?: string | null;
   recordHashes?: boolean;
+  allowBuild?: boolean;
 }
 
 /** `repro build …` for the verification rebuild (after the node and the script). */
@@ -72,6 +73,7 @@ export function rebuildArgv(r: RebuildRequest): string[] {
   if (r.vendor) argv.push('--vendor');
   if (r.python) argv.push('--python', r.python);
   if (r.recordHashes) argv.push('--record-hashes');
+  if (r.allowBuild) argv.push('--allow-build');
   return argv;
 }
 
@@ -93,6 +95,8 @@ export interface SlurmTaskRequest {
   pythonEnv?: boolean;
   /** --environment host: the task runs in the node's interpreter as it is. */
   environment?: 'host';
+  /** --allow-build: the node builds the lock's sdists in its sandbox. */
+  allowBuild?: boolean;
   passEnv?: string[];
   /** Extraction limits, when not the defaults. */
   limits?: { maxEntries: number; maxTotalBytes: number } | null;
@@ -126,6 +130,7 @@ export function slurmTaskArgv(t: SlurmTaskRequest): ShellWord[] {
     ...(t.python ? ['--python', t.python] : []),
     ...(t.pythonEnv ? ['--python-env'] : []),
     ...(t.environment ? ['--environment', t.environment] : []),
+    ...(t.allowBuild ? ['--allow-build'] : []),
     ...(t.passEnv ?? []).flatMap((n) => ['--env', n]),
     ...(t.limits ? ['--max-entries', String(t.limits.maxEntries), '--max-bytes', String(t.limits.maxTotalBytes)] : []),
     ...(t.expose ?? []).flatMap((p) => ['--expose', p]),

@@ -20,16 +20,19 @@ import type { Context } from '../core/context.js';
 import { ReproError } from '../core/errors.js';
 import { sha256OfPath } from '../core/file-read.js';
 import { compareUtf8 } from '../core/utf8-order.js';
-import { VENDOR_RECORDED_LOCK } from '../bundle/layout.js';
+import { VENDOR_BUILD_RECORD, VENDOR_RECORDED_LOCK } from '../bundle/layout.js';
 import { hashedRequirements } from '../dockerfile/install-lock.js';
 import { normalizeName } from '../lockfile/requirements.js';
 import type { PlannedInterpreter } from '../snapshot/find-python.js';
-import { fetchLockedWheels, lockedHashes, mismatchError, type FetchedWheel } from '../wheel/fetch.js';
+import { fetchLockedArtifacts, lockedHashes, mismatchError, type FetchedWheel } from '../wheel/fetch.js';
+import { BUILD_RECORD_SCHEMA, checkBuildSystem, SDIST_FILE, type BuildWheel, type LockedSdist } from '../wheel/sdist.js';
+import { distributionOf } from '../pyindex/simple.js';
 import { parseWheelName } from '../wheel/filename.js';
 import { installEntry, skeletonPaths } from '../wheel/install.js';
 import { FILES_DIR, STORE_DIR, WheelStore, type Staged, type StoreEntry } from '../wheel/store.js';
 import { wheelFits, type InterpreterTags } from '../wheel/tags.js';
 import { runLocal } from './run-local.js';
+import { buildSdists } from './sdist-build.js';
 import { cachedTree, WAIT_MS } from './env-cache.js';
 import { sandboxInvocation, type Sandbox } from './sandbox.js';
 
@@ -52,8 +55,9 @@ export interface LockedEnvironment {
   packages: Record<string, string>;
 }
 
-function envDigest(python: PlannedInterpreter, realPython: string, platform: string, requirements: string): string {
-  return `sha256:${createHash('sha256').update(canonicalJson({ schema: ENV_SCHEMA, python: { path: realPython, version: python.version }, platform, requirements })).digest('hex')}`;
+function envDigest(python: PlannedInterpreter, realPython: string, platform: string, requirements: string, build: string | null): string {
+  // `build` (the sdists' build record, or that they are built from the index) only when there is one: the digests of environments of wheels alone stay what they were.
+  return `sha256:${createHash('sha256').update(canonicalJson({ schema: ENV_SCHEMA, python: { path: realPython, version: python.version }, platform, requirements, ...(build !== null ? { build } : {}) })).digest('hex')}`;
 }
 
 // --- what is installed, without running Python --------------------------------------------------
@@ -92,6 +96,12 @@ export interface EnvironmentRequest {
   wheelsDir: string | null;
   /** The hashes build --vendor --record-hashes recorded (vendor/requirements.lock.txt), used when the project's own lock has none. */
   recordedLock?: string | null;
+  /** --allow-build: the lock's sdists (packages with no wheel here) are built, in the sandbox with no network; without it a bundle carrying one is refused. */
+  allowBuild?: boolean;
+  /** build --vendor --allow-build's record (vendor/python-build.json) and its build wheels' folder (vendor/python-build/), when the bundle carries them. */
+  buildRecord?: { file: string; wheelsDir: string } | null;
+  /** The bundle's time, for the builds (SOURCE_DATE_EPOCH). */
+  sourceDateEpoch?: number;
 }
 
 /** What the environment's interpreter says of itself, in the sandbox, right after the venv is made. */
@@ -158,23 +168,71 @@ async function inSandbox(sandbox: Sandbox, request: EnvironmentRequest, writable
   return { exitCode, stdout: Buffer.concat(out).toString('utf8'), output: Buffer.concat(both).toString('utf8').trim().split('\n').slice(-15).join('\n') };
 }
 
-/** The wheels the environment is made of: the bundle's vendored ones (checked against the lock here), else fetched from the index into the wheel store. */
-async function lockWheels(requirements: { lock: string; text: string; file: string | null }, request: EnvironmentRequest, ctx: Context): Promise<FetchedWheel[]> {
-  if (request.wheelsDir === null) return fetchLockedWheels({ requirements, python: { base: request.interpreter.base, version: request.interpreter.version }, cacheRoot: request.cacheRoot, env: request.hostEnv, log: ctx.log, who: 'exec', projectDir: request.projectDir });
+/** What the environment is made of: wheels, and under --allow-build the sdists to build first with the wheels that build them. */
+interface LockArtifacts {
+  wheels: FetchedWheel[];
+  sdists: LockedSdist[];
+  buildWheels: Map<string, BuildWheel>;
+}
+
+/** The wheels (and sdists) the environment is made of: the bundle's vendored ones (checked against the lock here), else fetched from the index into the wheel store. */
+async function lockWheels(requirements: { lock: string; text: string; file: string | null }, request: EnvironmentRequest, ctx: Context): Promise<LockArtifacts> {
+  if (request.wheelsDir === null) {
+    const got = await fetchLockedArtifacts({ requirements, python: { base: request.interpreter.base, version: request.interpreter.version }, cacheRoot: request.cacheRoot, env: request.hostEnv, log: ctx.log, who: 'exec', projectDir: request.projectDir, allowBuild: Boolean(request.allowBuild) });
+    return { wheels: got.wheels, sdists: got.sdists, buildWheels: new Map(got.buildWheels.map((b) => [b.file, b])) };
+  }
   const { hashes, everywhere } = lockedHashes(requirements.text);
   const wheels: FetchedWheel[] = [];
+  const sdistFiles: FetchedWheel[] = [];
   for (const file of (await fs.readdir(request.wheelsDir)).sort(compareUtf8)) {
-    const name = parseWheelName(file);
+    const name = parseWheelName(file) ?? (SDIST_FILE.test(file) ? distributionOf(file) : null);
     const source = path.join(request.wheelsDir, file);
     const want = name ? hashes.get(name.project) : undefined;
-    if (!name || !want) throw new ReproError('E_INTEGRITY', `the bundle's vendored ${JSON.stringify(file)} is no wheel of a package ${requirements.lock} locks: nothing was installed`, { details: { file } });
+    if (!name || !want) throw new ReproError('E_INTEGRITY', `the bundle's vendored ${JSON.stringify(file)} is no wheel or sdist of a package ${requirements.lock} locks: nothing was installed`, { details: { file } });
     const sha256 = sha256OfPath(source);
     if (!want.has(sha256)) throw mismatchError(requirements.lock, [{ package: name.project, expected: [...want], got: sha256 }], `the bundle's vendored ${file}`);
-    wheels.push({ file, source, sha256, size: (await fs.stat(source)).size, package: name.project });
+    (file.endsWith('.whl') ? wheels : sdistFiles).push({ file, source, sha256, size: (await fs.stat(source)).size, package: name.project });
   }
-  const missing = [...everywhere].filter((p) => !wheels.some((w) => w.package === p));
+  const missing = [...everywhere].filter((p) => !wheels.some((w) => w.package === p) && !sdistFiles.some((w) => w.package === p));
   if (missing.length > 0) throw new ReproError('E_INTEGRITY', `the bundle vendors no wheel for ${missing.join(', ')}, which ${requirements.lock} locks: nothing was installed`, { hint: 'Build the bundle again with --vendor.', details: { missing } });
-  return wheels;
+  if (sdistFiles.length === 0) return { wheels, sdists: [], buildWheels: new Map() };
+  if (!request.allowBuild) {
+    throw new ReproError('E_CONFIG', `the bundle carries the sdist${sdistFiles.length === 1 ? '' : 's'} ${sdistFiles.map((f) => f.file).join(', ')} (no wheel for the interpreter it was built for), and building one runs its code: nothing was run`, { hint: 'Rerun with --allow-build to build it in the sandbox with no network, or with --environment host.', details: { sdists: sdistFiles.map((f) => f.file) } });
+  }
+  const recorded = request.buildRecord ? await readBuildRecord(request.buildRecord.file, request.buildRecord.wheelsDir) : null;
+  const sdists = sdistFiles.map((f) => {
+    const r = recorded?.sdists.find((s) => s.file === f.file && s.sha256 === f.sha256);
+    if (!r) throw new ReproError('E_INTEGRITY', `the bundle carries ${f.file} without a build record for it (${VENDOR_BUILD_RECORD}): nothing was run`, { hint: 'The bundle was altered, or built by another tool; build it again with --vendor --allow-build.', details: { sdist: f.file } });
+    return { ...r, source: f.source, size: f.size };
+  });
+  return { wheels, sdists, buildWheels: recorded!.buildWheels };
+}
+
+/** vendor/python-build.json read and checked: every build wheel it names is in vendor/python-build/ with the sha256 it recorded. */
+export async function readBuildRecord(file: string, wheelsDir: string): Promise<{ sdists: Array<Omit<LockedSdist, 'source' | 'size'>>; buildWheels: Map<string, BuildWheel> }> {
+  const bad = (why: string) => new ReproError('E_INTEGRITY', `the bundle's ${VENDOR_BUILD_RECORD} ${why}: nothing was run`, { hint: 'The bundle was altered; build it again with --vendor --allow-build.' });
+  let doc: { schemaVersion?: unknown; sdists?: unknown; buildWheels?: unknown };
+  try {
+    doc = JSON.parse(await fs.readFile(file, 'utf8'));
+  } catch {
+    throw bad('is not JSON');
+  }
+  if (doc.schemaVersion !== BUILD_RECORD_SCHEMA || !Array.isArray(doc.sdists) || !Array.isArray(doc.buildWheels)) throw bad('is not a build record of this repro');
+  const buildWheels = new Map<string, BuildWheel>();
+  for (const b of doc.buildWheels as Array<{ file?: unknown; sha256?: unknown }>) {
+    if (typeof b.file !== 'string' || !parseWheelName(b.file) || path.basename(b.file) !== b.file || typeof b.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(b.sha256)) throw bad('names a build wheel that is no wheel file');
+    const source = path.join(wheelsDir, b.file);
+    const got = await fs.stat(source).then((s) => (s.isFile() ? sha256OfPath(source) : null), () => null);
+    if (got !== b.sha256) throw new ReproError('E_INTEGRITY', `the bundle's build wheel ${b.file} does not match the sha256 ${VENDOR_BUILD_RECORD} recorded (expected ${b.sha256}, got ${got ?? 'no file'}): nothing was run`, { hint: 'The bundle was altered; build it again with --vendor --allow-build.', details: { wheel: b.file, expected: b.sha256, got } });
+    buildWheels.set(b.file, { file: b.file, sha256: b.sha256, source });
+  }
+  const sdists = (doc.sdists as Array<Record<string, unknown>>).map((s) => {
+    if (typeof s.package !== 'string' || typeof s.version !== 'string' || typeof s.file !== 'string' || typeof s.sha256 !== 'string' || !Array.isArray(s.buildWheels) || !s.buildWheels.every((w) => typeof w === 'string')) throw bad('has an sdist entry of the wrong shape');
+    // The backend and its path are checked as a pyproject.toml's are: the record is the bundle author's word.
+    const checked = checkBuildSystem({ requires: s.requires, 'build-backend': s.backend, 'backend-path': s.backendPath }, s.file);
+    return { package: s.package, version: s.version, file: s.file, sha256: s.sha256, ...checked, buildWheels: s.buildWheels as string[] };
+  });
+  return { sdists, buildWheels };
 }
 
 const describeTags = (t: InterpreterTags) => `${t.implementation} ${t.version.join('.')}${t.glibc ? ` on glibc ${t.glibc.join('.')}` : ''} ${t.machine}`;
@@ -199,71 +257,107 @@ async function makeEnvironment(dir: string, requirements: { lock: string; text: 
   };
   const made = await inSandbox(sandbox, request, dir, { ENV_DIR: dir }, ['set -e', '"$PY" -I -m venv --without-pip "$ENV_DIR"', `"$ENV_DIR/bin/python" -I -c '${PROBE}'`].join('\n'));
   if (made.exitCode !== 0) throw await failed('the venv', made);
+  // Where the sdists are built (--allow-build): beside the environment, removed whatever happens.
+  const buildRoot = `${dir}.build-${process.pid}`;
   try {
     const probe = parseProbe(made.stdout, dir);
-    const wheels = await lockWheels(requirements, request, ctx);
-    for (const w of wheels) {
-      const name = parseWheelName(w.file)!;
-      if (!wheelFits(name, probe.tags)) {
-        throw new ReproError('E_ENV', `${w.file} does not install on this interpreter (${describeTags(probe.tags)}): nothing was run`, { hint: request.wheelsDir ? 'The bundle vendors the wheels of the interpreter it was built for: rerun with that Python version (--python PATH), or with --environment host.' : 'The lock pins a wheel this machine cannot use: lock for this platform, or pass --python PATH.', details: { wheel: w.file, interpreter: probe.tags } });
-      }
-    }
-    ctx.log.info(`exec: installing the locked environment from ${path.basename(requirements.file ?? requirements.lock)} into ${dir} (${wheels.length} wheels checked against the lock, ${request.wheelsDir ? "from the bundle's vendored wheels, no network" : 'fetched from the index'}; unpacked once into the store, compiled in the sandbox, linked)`);
-    // The store: reuse what is there, stage (unpack and check) the rest, compile the staged ones in the sandbox, publish.
-    const store = new WheelStore(path.join(request.cacheRoot, STORE_DIR));
-    const entries: Array<{ entry: StoreEntry; files: string }> = [];
-    const toStage: FetchedWheel[] = [];
-    const found = new Map<string, StoreEntry>();
-    for (const w of wheels) {
-      const entry = await store.lookup(WheelStore.key(w.sha256, probe.cacheTag));
-      if (entry) found.set(w.sha256, entry);
-      else toStage.push(w);
-    }
-    const batch = toStage.length > 0 ? await store.batch() : null;
-    try {
-      const staged = new Map<string, Staged>();
-      // Bytecode for the interpreter, compiled in the sandbox (no network, only the staging folder
-      // writable) while the wheels are still being unpacked: each wheel's folder goes to the
-      // compiler as soon as it is checked. py_compile only compiles: no code of a wheel runs.
-      const folders = new PassThrough();
-      const compiling = batch ? inSandbox(sandbox, request, batch, { COMPILER: COMPILE_SCRIPT }, '"$PY" -I "$COMPILER"', [COMPILE_SCRIPT], folders) : null;
-      // Two wheels at once: each one's members are written by libuv's pool.
-      let next = 0;
-      const unpacking = await Promise.all(Array.from({ length: 2 }, async () => {
-        while (next < toStage.length) {
-          const w = toStage[next++]!;
-          const s = await store.stage(batch!, w.source, w.file, w.sha256, probe.cacheTag);
-          staged.set(w.sha256, s);
-          folders.write(`${path.join(s.dir, FILES_DIR)}\n`);
-        }
-      })).then(() => null, (err: unknown) => ({ err }));
-      folders.end();
-      const compiled = await compiling; // the compiler ends with its input, whatever happened
-      if (unpacking) throw unpacking.err;
-      if (compiled && compiled.exitCode !== 0) throw await failed('compiling bytecode', compiled);
-      for (const w of wheels) {
-        const entry = found.get(w.sha256) ?? (await store.publish(staged.get(w.sha256)!, probe.cacheTag));
-        entries.push({ entry, files: store.filesOf(WheelStore.key(w.sha256, probe.cacheTag)) });
-      }
-    } finally {
-      if (batch) await fs.rm(batch, { recursive: true, force: true });
-    }
-    const [major, minor] = probe.tags.version;
-    const target = {
-      scheme: { purelib: probe.paths.purelib!, platlib: probe.paths.platlib!, scripts: probe.paths.scripts!, data: probe.paths.data!, headersRoot: path.join(dir, 'include', 'site', `python${major}.${minor}`) },
-      python: path.join(dir, 'bin', 'python'),
-      protectedPaths: skeletonPaths(dir),
+    const artifacts = await lockWheels(requirements, request, ctx);
+    const wheels = [...artifacts.wheels];
+    const fits = (w: FetchedWheel, built: boolean) => {
+      if (wheelFits(parseWheelName(w.file)!, probe.tags)) return;
+      throw new ReproError('E_ENV', `${w.file} does not install on this interpreter (${describeTags(probe.tags)}): nothing was run`, { hint: built ? 'Its sdist built a wheel for another interpreter; rerun with --environment host.' : request.wheelsDir ? 'The bundle vendors the wheels of the interpreter it was built for: rerun with that Python version (--python PATH), or with --environment host.' : 'The lock pins a wheel this machine cannot use: lock for this platform, or pass --python PATH.', details: { wheel: w.file, interpreter: probe.tags } });
     };
-    const linked = new Map<string, string>();
-    for (const { entry, files } of entries) {
-      const done = installEntry(entry, files, parseWheelName(entry.wheel)!.project, target);
-      for (const l of done.linked) linked.set(path.relative(dir, l.dest), l.sha256);
+    for (const w of wheels) fits(w, false);
+    if (artifacts.sdists.length > 0) {
+      await fs.rm(buildRoot, { recursive: true, force: true });
+      const built = await buildSdists(artifacts.sdists, artifacts.buildWheels, buildRoot, {
+        makeVenv: async (env) => {
+          await fs.mkdir(env, { recursive: true });
+          const r = await inSandbox(sandbox, request, env, { ENV_DIR: env }, '"$PY" -I -m venv --without-pip "$ENV_DIR"');
+          if (r.exitCode !== 0) throw await failed('a build environment', r);
+        },
+        install: async (env, buildWheels) => {
+          for (const w of buildWheels) fits(w, false);
+          await installWheels(env, buildWheels, probeFor(probe, dir, env), request, sandbox, failed);
+        },
+        run: (writable, readPaths, env, command) => inSandbox(sandbox, request, writable, env, command, readPaths),
+      }, request.sourceDateEpoch ?? 0, ctx.log);
+      for (const w of built) fits(w, true);
+      wheels.push(...built);
     }
-    return { wheels: wheels.length, unpacked: toStage.length, linked };
+    ctx.log.info(`exec: installing the locked environment from ${path.basename(requirements.file ?? requirements.lock)} into ${dir} (${artifacts.wheels.length} wheels checked against the lock${artifacts.sdists.length > 0 ? `, ${artifacts.sdists.length} built from its sdists` : ''}, ${request.wheelsDir ? "from the bundle's vendored wheels, no network" : 'fetched from the index'}; unpacked once into the store, compiled in the sandbox, linked)`);
+    const { linked, unpacked } = await installWheels(dir, wheels, probe, request, sandbox, failed);
+    return { wheels: wheels.length, unpacked, linked };
   } catch (err) {
     await fs.rm(dir, { recursive: true, force: true });
     throw err;
+  } finally {
+    await fs.rm(buildRoot, { recursive: true, force: true });
   }
+}
+
+/** The probe of a venv made the same way at another place: its scheme's folders moved with it. */
+function probeFor(probe: EnvironmentProbe, from: string, to: string): EnvironmentProbe {
+  return { ...probe, paths: Object.fromEntries(Object.entries(probe.paths).map(([k, v]) => [k, v === from || v.startsWith(`${from}/`) ? to + v.slice(from.length) : v])) };
+}
+
+/**
+ * Installs checked wheels into the venv at `dir`: each unpacked once into the store (its RECORD
+ * checked, its bytecode compiled in the sandbox with no network, while the others unpack) and
+ * hard-linked into the venv. Returns each linked file with its store sha256.
+ */
+async function installWheels(dir: string, wheels: readonly FetchedWheel[], probe: EnvironmentProbe, request: EnvironmentRequest, sandbox: Sandbox, failed: (what: string, r: { exitCode: number; output: string }) => Promise<ReproError>): Promise<{ linked: Map<string, string>; unpacked: number }> {
+  const store = new WheelStore(path.join(request.cacheRoot, STORE_DIR));
+  const entries: Array<{ entry: StoreEntry; files: string }> = [];
+  const toStage: FetchedWheel[] = [];
+  const found = new Map<string, StoreEntry>();
+  for (const w of wheels) {
+    const entry = await store.lookup(WheelStore.key(w.sha256, probe.cacheTag));
+    if (entry) found.set(w.sha256, entry);
+    else if (!toStage.some((t) => t.sha256 === w.sha256)) toStage.push(w);
+  }
+  const batch = toStage.length > 0 ? await store.batch() : null;
+  try {
+    const staged = new Map<string, Staged>();
+    // Bytecode for the interpreter, compiled in the sandbox (no network, only the staging folder
+    // writable) while the wheels are still being unpacked: each wheel's folder goes to the
+    // compiler as soon as it is checked. py_compile only compiles: no code of a wheel runs.
+    const folders = new PassThrough();
+    const compiling = batch ? inSandbox(sandbox, request, batch, { COMPILER: COMPILE_SCRIPT }, '"$PY" -I "$COMPILER"', [COMPILE_SCRIPT], folders) : null;
+    // Two wheels at once: each one's members are written by libuv's pool.
+    let next = 0;
+    const unpacking = await Promise.all(Array.from({ length: 2 }, async () => {
+      while (next < toStage.length) {
+        const w = toStage[next++]!;
+        const s = await store.stage(batch!, w.source, w.file, w.sha256, probe.cacheTag);
+        staged.set(w.sha256, s);
+        folders.write(`${path.join(s.dir, FILES_DIR)}\n`);
+      }
+    })).then(() => null, (err: unknown) => ({ err }));
+    folders.end();
+    const compiled = await compiling; // the compiler ends with its input, whatever happened
+    if (unpacking) throw unpacking.err;
+    if (compiled && compiled.exitCode !== 0) throw await failed('compiling bytecode', compiled);
+    for (const w of wheels) {
+      const entry = found.get(w.sha256) ?? (await store.publish(staged.get(w.sha256)!, probe.cacheTag));
+      found.set(w.sha256, entry);
+      entries.push({ entry, files: store.filesOf(WheelStore.key(w.sha256, probe.cacheTag)) });
+    }
+  } finally {
+    if (batch) await fs.rm(batch, { recursive: true, force: true });
+  }
+  const [major, minor] = probe.tags.version;
+  const target = {
+    scheme: { purelib: probe.paths.purelib!, platlib: probe.paths.platlib!, scripts: probe.paths.scripts!, data: probe.paths.data!, headersRoot: path.join(dir, 'include', 'site', `python${major}.${minor}`) },
+    python: path.join(dir, 'bin', 'python'),
+    protectedPaths: skeletonPaths(dir),
+  };
+  const linked = new Map<string, string>();
+  for (const { entry, files } of entries) {
+    const done = installEntry(entry, files, parseWheelName(entry.wheel)!.project, target);
+    for (const l of done.linked) linked.set(path.relative(dir, l.dest), l.sha256);
+  }
+  return { linked, unpacked: toStage.length };
 }
 
 /** The bundle's locked environment for this interpreter: reused when its tree is intact, else made (once, whatever the number of concurrent execs). Null when the project has no hashed Python lock. */
@@ -274,7 +368,8 @@ export async function lockedEnvironment(request: EnvironmentRequest, ctx: Contex
   if (!requirements) return null;
   if (recorded) ctx.log.info(`exec: the project's lock has no hashes; the environment is installed from the ones build --record-hashes recorded (${VENDOR_RECORDED_LOCK}, trust on first use)`);
   const realPython = await fs.realpath(request.interpreter.base).catch(() => request.interpreter.base);
-  const digest = envDigest(request.interpreter, realPython, request.platform, requirements.text);
+  const build = !request.allowBuild ? null : request.buildRecord ? await fs.readFile(request.buildRecord.file, 'utf8').catch(() => '') : request.wheelsDir === null ? 'from the index' : null;
+  const digest = envDigest(request.interpreter, realPython, request.platform, requirements.text, build);
   let made: Made | null = null;
   const { dir, reused } = await cachedTree({
     root: path.join(request.cacheRoot, ENVS_DIR),

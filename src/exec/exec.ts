@@ -5,7 +5,7 @@
 // directory. 5. The run record (run.json) names the outputs' hashes and, when the bundle carries
 // a reference run, whether they reproduced.
 import path from 'node:path';
-import { PROJECT_PREFIX, VENDOR_NODE_DIR, VENDOR_PYTHON_DIR, VENDOR_RECORDED_LOCK } from '../bundle/layout.js';
+import { PROJECT_PREFIX, VENDOR_BUILD_RECORD, VENDOR_NODE_DIR, VENDOR_PYTHON_BUILD_DIR, VENDOR_PYTHON_DIR, VENDOR_RECORDED_LOCK } from '../bundle/layout.js';
 import { lockedNodeModules, type NodeEnvironment } from './node-environment.js';
 import { promises as fs } from 'node:fs';
 import { DEFAULT_LIMITS, type TarLimits } from '../bundle/limits.js';
@@ -63,6 +63,8 @@ export interface ExecOptions {
   pythonEnv?: boolean;
   /** host (--environment host): a local rerun runs in the interpreter as it is, not in the bundle's locked environment. */
   environment?: 'host' | 'locked';
+  /** --allow-build: the lock's sdists (a bundle built --vendor --allow-build, or fetched from the index) are built in the sandbox with no network; without it, refused. */
+  allowBuild?: boolean;
   /** false (--no-sandbox): run the local backend unconfined on purpose. */
   sandbox?: boolean;
   /** --require-sandbox: refuse to run unconfined when no sandbox works here (each Slurm task). */
@@ -128,7 +130,7 @@ export async function prepareExec(options: ExecOptions, ctx: Context): Promise<P
   const backend = await chooseBackend(cached.dir, options, ctx);
   const wanted = options.pythonEnv ? await pythonEnvVersion(projectDir, manifest) : recordedPython(original);
   const base = backend.kind === 'local' ? await planRerunInterpreter(wanted, options.python, ctx) : null;
-  const locked = base && options.environment !== 'host' ? await prepareLockedEnvironment(cached, projectDir, manifest, base, backend, ctx) : null;
+  const locked = base && options.environment !== 'host' ? await prepareLockedEnvironment(cached, projectDir, manifest, base, backend, ctx, Boolean(options.allowBuild)) : null;
   // In a locked environment the entry point runs its python; the drift check describes the base
   // interpreter (a host program) with the environment's packages, read from its files: no
   // environment's Python runs outside the sandbox.
@@ -264,7 +266,8 @@ function runEnvironment(backend: Backend, manifest: ProjectManifest | null, snap
 }
 
 /** The bundle's locked environment for this interpreter (exec/environment.ts), said in the log; null when it carries no hashed Python lock. */
-async function prepareLockedEnvironment(cached: CachedBundle, projectDir: string, manifest: ProjectManifest | null, base: PlannedInterpreter, backend: Backend, ctx: Context): Promise<LockedEnvironment | null> {
+async function prepareLockedEnvironment(cached: CachedBundle, projectDir: string, manifest: ProjectManifest | null, base: PlannedInterpreter, backend: Backend, ctx: Context, allowBuild: boolean): Promise<LockedEnvironment | null> {
+  const buildRecord = path.join(cached.dir, VENDOR_BUILD_RECORD);
   const locked = await lockedEnvironment(
     {
       projectDir,
@@ -277,6 +280,9 @@ async function prepareLockedEnvironment(cached: CachedBundle, projectDir: string
       platform: `${process.platform}-${process.arch}`,
       wheelsDir: await vendoredWheels(cached.dir),
       recordedLock: (await fs.stat(path.join(cached.dir, VENDOR_RECORDED_LOCK)).then((s) => s.isFile(), () => false)) ? path.join(cached.dir, VENDOR_RECORDED_LOCK) : null,
+      allowBuild,
+      buildRecord: (await fs.stat(buildRecord).then((s) => s.isFile(), () => false)) ? { file: buildRecord, wheelsDir: path.join(cached.dir, VENDOR_PYTHON_BUILD_DIR) } : null,
+      sourceDateEpoch: cached.manifest.sourceDateEpoch,
     },
     ctx,
   );

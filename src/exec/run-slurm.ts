@@ -220,6 +220,7 @@ export async function runSlurm(options: SlurmRerunOptions, ctx: Context): Promis
       python: options.exec.python,
       ...(options.exec.pythonEnv ? { pythonEnv: true } : {}),
       ...(options.exec.environment === 'host' ? { environment: 'host' as const } : {}),
+      ...(options.exec.allowBuild ? { allowBuild: true } : {}),
       passEnv: options.exec.passEnv,
       limits: options.exec.limits && (options.exec.limits.maxEntries !== DEFAULT_LIMITS.maxEntries || options.exec.limits.maxTotalBytes !== DEFAULT_LIMITS.maxTotalBytes) ? options.exec.limits : null,
       expose: options.exec.expose,

@@ -15,15 +15,17 @@ import { pipIndexEnv, uvIndexSettings } from './index-settings.js';
 import { ReproError } from '../core/errors.js';
 import { sha256OfPath } from '../core/file-read.js';
 import { compareUtf8 } from '../core/utf8-order.js';
-import { normalizeName, parseRequirements } from '../lockfile/requirements.js';
+import { normalizeName, parseRequirementLine, parseRequirements, requirementLines } from '../lockfile/requirements.js';
+import { DEFAULT_INDEX } from '../pyindex/simple.js';
 import { stripCredentials } from '../secrets/rules.js';
 import { parseWheelName } from './filename.js';
+import { fetchBuildWheels, fetchSdist, sdistBuildSystem, withoutPackages, type BuildWheel, type LockedSdist } from './sdist.js';
 
 const run = promisify(execFile);
 const require = createRequire(import.meta.url);
 let pep440: typeof import('@renovatebot/pep440') | undefined;
 /** Whether two versions are the same under PEP 440 (1.0 == 1.0.0). */
-function pep440Equal(a: string, b: string): boolean {
+export function pep440Equal(a: string, b: string): boolean {
   pep440 ??= require('@renovatebot/pep440') as typeof import('@renovatebot/pep440');
   return a === b || (pep440.valid(a) !== null && pep440.valid(b) !== null && pep440.eq(a, b));
 }
@@ -99,10 +101,44 @@ export interface FetchRequest {
   who: string;
   /** The project, whose uv.toml or pyproject.toml [tool.uv] may name its index. */
   projectDir?: string | null;
+  /** --allow-build: a locked package with no wheel for the interpreter is fetched as its locked sdist, with its build requirements' wheels. */
+  allowBuild?: boolean;
+}
+
+/** What a lock installs for one interpreter: wheels, and under --allow-build the sdists pip found no wheel for, with the wheels that build them. */
+export interface LockedArtifacts {
+  wheels: FetchedWheel[];
+  sdists: LockedSdist[];
+  /** Every sdist's build requirements, resolved to wheels (not in the lock: their hashes recorded now, trust on first use). */
+  buildWheels: BuildWheel[];
+}
+
+/** The indexes pip would ask for the lock: its --index-url (else PIP_INDEX_URL, else PyPI), then its --extra-index-url lines and PIP_EXTRA_INDEX_URL's. */
+export function lockIndexes(text: string, env: Readonly<Record<string, string | undefined>>): string[] {
+  let main: string | null = null;
+  const extra: string[] = [];
+  for (const line of requirementLines(text)) {
+    const m = /^(-i|--index-url|--extra-index-url)[=\s]+(\S+)/.exec(line);
+    if (!m) continue;
+    if (m[1] === '--extra-index-url') extra.push(m[2]!);
+    else main ??= m[2]!;
+  }
+  return [main ?? env.PIP_INDEX_URL ?? DEFAULT_INDEX, ...extra, ...(env.PIP_EXTRA_INDEX_URL ?? '').split(/\s+/).filter((u) => u !== '')];
 }
 
 /** Fetches and checks the lock's wheels for the interpreter, into the store. */
 export async function fetchLockedWheels(request: FetchRequest): Promise<FetchedWheel[]> {
+  return (await fetchLockedArtifacts({ ...request, allowBuild: false })).wheels;
+}
+
+/** The package pip found no wheel for, from its report. */
+export function noWheelFor(output: string): string | null {
+  const m = /No matching distribution found for ([A-Za-z0-9][A-Za-z0-9._-]*)/.exec(output);
+  return m ? normalizeName(m[1]!) : null;
+}
+
+/** Fetches and checks the lock's wheels for the interpreter, and under --allow-build the locked sdists of the packages with none, into the store. */
+export async function fetchLockedArtifacts(request: FetchRequest): Promise<LockedArtifacts> {
   const { requirements, python, who } = request;
   const store = path.join(request.cacheRoot, WHEELS_DIR);
   await fs.mkdir(store, { recursive: true });
@@ -117,15 +153,31 @@ export async function fetchLockedWheels(request: FetchRequest): Promise<FetchedW
     const uvIndexes = pipIndexEnv(await uvIndexSettings(request.projectDir ?? null, request.env), request.env);
     const said = Object.entries(uvIndexes).map(([k, v]) => `${k}=${v.split(' ').map((u) => stripCredentials(u)).join(' ')}`).join(', ');
     request.log.info(`${who}: fetching the wheels of ${requirements.lock} for ${python.base} (${python.version ?? '?'}) with pip download${said ? ` (uv's index settings as ${said})` : ''}`);
-    try {
-      await run(python.base, ['-m', 'pip', 'download', '--quiet', '--disable-pip-version-check', '--no-input', '--only-binary=:all:', '--no-deps', ...(pins ? [] : ['--require-hashes']), '-r', reqFile, '-d', dest], { env: { ...request.env, ...uvIndexes } as NodeJS.ProcessEnv, maxBuffer: 64 << 20 });
-    } catch (err) {
-      const output = stripCredentials(`${(err as { stdout?: string }).stdout ?? ''}\n${(err as { stderr?: string }).stderr ?? ''}`);
+    const locked = pins ? null : lockedHashes(requirements.text);
+    // Packages pip finds no wheel for, set apart as sdists (--allow-build): pip is asked again without them.
+    const sdistNames = new Set<string>();
+    for (;;) {
+      const file = sdistNames.size === 0 ? reqFile : path.join(tmp, `wheels-only-${sdistNames.size}.txt`);
+      const text = sdistNames.size === 0 ? null : withoutPackages(requirements.text, sdistNames, parseRequirementLine);
+      if (text !== null) await fs.writeFile(file, text);
+      await fs.rm(dest, { recursive: true, force: true });
+      // Every package set apart: no wheel is left to fetch (pip refuses an empty request).
+      if (text !== null && parseRequirements(text).packages.length === 0) break;
+      const output = await run(python.base, ['-m', 'pip', 'download', '--quiet', '--disable-pip-version-check', '--no-input', '--only-binary=:all:', '--no-deps', ...(pins ? [] : ['--require-hashes']), '-r', file, '-d', dest], { env: { ...request.env, ...uvIndexes } as NodeJS.ProcessEnv, maxBuffer: 64 << 20 }).then(
+        () => null,
+        (err: { stdout?: string; stderr?: string }) => stripCredentials(`${err.stdout ?? ''}\n${err.stderr ?? ''}`),
+      );
+      if (output === null) break;
       const mismatches = hashMismatches(output);
       if (mismatches.length > 0) throw mismatchError(requirements.lock, mismatches);
+      const missing = noWheelFor(output);
+      if (request.allowBuild && locked && missing !== null && locked.hashes.has(missing) && !sdistNames.has(missing)) {
+        sdistNames.add(missing);
+        continue;
+      }
       throw new ReproError('E_ENV', `${who}: pip download failed for ${requirements.lock}: nothing was written`, {
-        hint: /No module named pip/.test(output) ? `${python.base} has no pip (Debian: apt-get install python3-pip), or pass --python PATH.` : /No matching distribution|from versions: none/.test(output) ? `A package has no wheel for Python ${python.version} on this platform; sdists are not installed (they run code to build).` : 'See pip\'s output in details; check the network and the index.',
-        details: { output: output.trim().split('\n').slice(-20).join('\n') },
+        hint: /No module named pip/.test(output) ? `${python.base} has no pip (Debian: apt-get install python3-pip), or pass --python PATH.` : /No matching distribution|from versions: none/.test(output) ? `${missing ?? 'A package'} has no wheel for Python ${python.version} on this platform. Its locked sdist is built only with --allow-build (its build runs code: at exec, in the sandbox, with no network).` : 'See pip\'s output in details; check the network and the index.',
+        details: { output: output.trim().split('\n').slice(-20).join('\n'), ...(missing ? { package: missing } : {}) },
       });
     }
     const { hashes, everywhere } = pins ? { hashes: new Map<string, Set<string>>(), everywhere: new Set(pins.filter((p) => !p.marker).map((p) => normalizeName(p.name))) } : lockedHashes(requirements.text);
@@ -149,9 +201,22 @@ export async function fetchLockedWheels(request: FetchRequest): Promise<FetchedW
       wheels.push({ file, source, sha256, size: (await fs.stat(source)).size, package: dist.project });
     }
     // A package under a marker pip found false for this interpreter is rightly not there.
-    const missing = [...everywhere].filter((name) => !wheels.some((w) => w.package === name));
+    const missing = [...everywhere].filter((name) => !wheels.some((w) => w.package === name) && !sdistNames.has(name));
     if (missing.length > 0) throw new ReproError('E_ENV', `${who}: pip fetched no wheel for ${missing.join(', ')}: nothing was written`, { details: { missing } });
-    return wheels;
+    const sdists: LockedSdist[] = [];
+    const buildWheels = new Map<string, BuildWheel>();
+    const versions = new Map(parseRequirements(requirements.text).packages.map((p) => [normalizeName(p.name), p.version]));
+    for (const name of [...sdistNames].sort(compareUtf8)) {
+      const version = versions.get(name);
+      if (!version) throw new ReproError('E_CONFIG', `${requirements.lock}: ${name} is not pinned with ==, and only an exact version's sdist can be fetched by hash`, { hint: 'Lock it with == and its hashes (uv pip compile --generate-hashes).' });
+      const fetched = await fetchSdist({ name, version, hashes: hashes.get(name)!, indexes: lockIndexes(requirements.text, { ...request.env, ...uvIndexes }), store, lock: requirements.lock, who });
+      const system = await sdistBuildSystem(fetched.source, fetched.file);
+      const built = await fetchBuildWheels({ requires: system.requires, python: python.base, store, env: { ...request.env, ...uvIndexes }, who, file: fetched.file });
+      for (const b of built) buildWheels.set(b.file, b);
+      request.log.warn(`${who}: ${name}==${version} has no wheel for this interpreter: its locked sdist ${fetched.file} is carried, to be built at exec in the sandbox with no network (--allow-build), by ${system.backend} with ${built.map((b) => b.file).join(', ')} (their hashes recorded now, trust on first use)`);
+      sdists.push({ package: name, version, ...fetched, ...system, buildWheels: built.map((b) => b.file) });
+    }
+    return { wheels, sdists, buildWheels: [...buildWheels.values()].sort((a, b) => compareUtf8(a.file, b.file)) };
   } finally {
     await fs.rm(tmp, { recursive: true, force: true });
   }

@@ -1,5 +1,6 @@
 // A PEP 503 simple index on 127.0.0.1, in this process, serving wheels of .cache/wheelhouse (the
-// pinned ML tools' wheels, downloaded once by scripts/ml-venv.sh), so pip and uv resolve and
+// pinned ML tools' wheels, downloaded once by scripts/ml-venv.sh; the sdists and build backends of
+// scripts/pypi-fixtures.sh), so pip and uv resolve and
 // install real wheels with their real hashes and no test reaches PyPI. Each link carries its
 // #sha256= fragment, as PyPI's does. Child processes that talk to it must be spawned
 // asynchronously: the index answers on this process's event loop.
@@ -38,7 +39,7 @@ export interface WheelIndexOptions {
 export async function startWheelIndex(projects?: string[], options: WheelIndexOptions = {}): Promise<WheelIndex> {
   const want = projects ? new Set(projects.map((p) => p.toLowerCase().replace(/[-_.]+/g, '-'))) : null;
   const where = new Map<string, string>();
-  for (const f of readdirSync(WHEELHOUSE)) if (f.endsWith('.whl') && (want === null || want.has(projectOf(f)))) where.set(f, path.join(WHEELHOUSE, f));
+  for (const f of readdirSync(WHEELHOUSE)) if ((f.endsWith('.whl') || f.endsWith('.tar.gz')) && (want === null || want.has(projectOf(f)))) where.set(f, path.join(WHEELHOUSE, f));
   for (const p of options.extraWheels ?? []) where.set(path.basename(p), p);
   const files = [...where.keys()].sort();
   const wheels = new Map(files.map((f) => [f, createHash('sha256').update(readFileSync(where.get(f)!)).digest('hex')]));
@@ -85,5 +86,5 @@ export async function startWheelIndex(projects?: string[], options: WheelIndexOp
 
 /** A hashed requirements lock of every wheel the index serves (pinned ==, PyPI's sha256), with the index's URL first. */
 export function hashedLock(index: WheelIndex): string {
-  return `${[`--index-url ${index.url}`, ...[...index.wheels].map(([f, sha]) => `${f.split('-')[0]!.toLowerCase().replace(/_/g, '-')}==${f.split('-')[1]} --hash=sha256:${sha}`)].join('\n')}\n`;
+  return `${[`--index-url ${index.url}`, ...[...index.wheels].map(([f, sha]) => `${f.split('-')[0]!.toLowerCase().replace(/_/g, '-')}==${f.split('-')[1]!.replace(/\.tar\.gz$/, '')} --hash=sha256:${sha}`)].join('\n')}\n`;
 }

@@ -27,6 +27,7 @@ export interface BuildFlags extends SigningFlags {
   vendor?: boolean;
   python?: string;
   recordHashes?: boolean;
+  allowBuild?: boolean;
 }
 
 export async function buildCommand(dir: string | undefined, flags: BuildFlags, io: CliIo): Promise<CommandOutcome<BuildResult | VerifiedBuildResult | (VerifiedBuildResult & { attestations: WrittenDocument[] })>> {
@@ -45,8 +46,9 @@ export async function buildCommand(dir: string | undefined, flags: BuildFlags, i
     ...(flags.vendor ? { vendor: true } : {}),
     ...(flags.python ? { python: path.resolve(io.ctx.cwd, flags.python) } : {}),
     ...(flags.recordHashes ? { recordHashes: true } : {}),
+    ...(flags.allowBuild ? { allowBuild: true } : {}),
   };
-  if (!flags.vendor) refuseWithout(flags, ['python', 'recordHashes'], '--vendor', { why: 'they are about the vendored wheels' });
+  if (!flags.vendor) refuseWithout(flags, ['python', 'recordHashes', 'allowBuild'], '--vendor', { why: 'they are about the vendored wheels' });
   if (!flags.attest) refuseWithout(flags, ['key', 'keyless'], '--attest', { why: 'they sign the attestations' });
   if (!flags.verify) refuseWithout(flags, ['attest'], '--verify', { why: 'the reproduced-build attestation records the rebuild', hint: 'repro build --verify --attest, or `repro attest BUNDLE` for provenance and the ML-BOM alone.' });
   // Keys are read before anything is built: a bad key fails in a second, not after the build.

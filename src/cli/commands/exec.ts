@@ -38,6 +38,7 @@ export interface ExecFlags extends LimitFlags, SlurmFlags {
   python?: string;
   pythonEnv?: boolean;
   environment?: 'locked' | 'host';
+  allowBuild?: boolean;
   expectReproduced?: boolean;
   expectDigest?: string;
   sandbox?: boolean;
@@ -116,6 +117,7 @@ function execOptions(resolved: ResolvedBundle, entry: string | undefined, backen
     python: flags.python,
     ...(flags.pythonEnv ? { pythonEnv: true } : {}),
     ...(flags.environment === 'host' ? { environment: 'host' as const } : {}),
+    ...(flags.allowBuild ? { allowBuild: true } : {}),
     sandbox: flags.sandbox,
     ...(flags.requireSandbox ? { requireSandbox: true } : {}),
     passEnv: flags.env,
