@@ -165,7 +165,7 @@ export async function planBuild(options: BuildOptions, ctx: Context): Promise<Bu
   const generated = project?.source === 'repro.yaml' ? { MLproject: Buffer.from(generateMlproject(project)) } : undefined;
   // --image needs an engine: find out now, before the first byte is written.
   const docker = options.image ? await reachDocker(ctx.env) : undefined;
-  const dockerfile = await planDockerfileEntry(loaded, { sourceDateEpoch, baseImage: options.baseImage, image: options.image, docker, vendored: Boolean(options.vendor), recordHashes: Boolean(options.recordHashes) }, ctx);
+  const dockerfile = await planDockerfileEntry(loaded, { sourceDateEpoch, baseImage: options.baseImage, image: options.image, docker, vendored: Boolean(options.vendor), recordHashes: Boolean(options.recordHashes), allowBuild: Boolean(options.vendor && options.allowBuild) }, ctx);
   const snapshot = options.files ? null : await bundledSnapshot(root, ctx);
   // The project's data goes into the bundle even when git ignores it (datasets usually are).
   const data = [...(project?.data ?? []), ...(snapshot?.identity.data ?? []).map((d) => d.path).filter((p) => typeof p === 'string' && !path.isAbsolute(p))];

@@ -30,6 +30,7 @@ export interface DockerfileEntryOptions {
   vendored?: boolean;
   /** build --vendor --record-hashes: and from the hashes recorded in vendor/, where the project's lock has none. */
   recordHashes?: boolean;
+  allowBuild?: boolean;
 }
 
 export async function planDockerfileEntry(project: LoadedProject, options: DockerfileEntryOptions, ctx: Context): Promise<DockerfileEntry> {
@@ -38,6 +39,6 @@ export async function planDockerfileEntry(project: LoadedProject, options: Docke
   if (!options.image && !pinned) {
     return { content: null, baseImage: null, reason: explicit ? `the base image ${explicit} is not pinned by digest` : 'no base image pinned by digest (set environment.base_image or pass --base-image NAME@sha256:...)', lock: null, files: [], notes: [] };
   }
-  const plan = await planDockerfile({ project, sourceDateEpoch: options.sourceDateEpoch, baseImage: options.baseImage, resolve: Boolean(options.image) && !pinned, docker: options.docker, vendored: options.vendored, recordHashes: options.recordHashes }, ctx);
+  const plan = await planDockerfile({ project, sourceDateEpoch: options.sourceDateEpoch, baseImage: options.baseImage, resolve: Boolean(options.image) && !pinned, docker: options.docker, vendored: options.vendored, recordHashes: options.recordHashes, allowBuild: options.allowBuild }, ctx);
   return { content: Buffer.from(plan.text), baseImage: plan.base.ref, reason: null, lock: plan.lock, files: plan.files.map((f) => [f.path, Buffer.from(f.text)]), notes: plan.notes };
 }

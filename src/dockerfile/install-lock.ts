@@ -17,7 +17,7 @@ import { pythonEnvParts } from '../lockfile/python-env.js';
 import { hashedLockReader } from '../lockfile/python-locks.js';
 import { exportRequirements, type ExportedRequirements } from './export-requirements.js';
 import type { DockerfileKind } from './generate.js';
-import { EXPORTED_REQUIREMENTS, EXPORTED_VCS_REQUIREMENTS, VENDOR_PYTHON_DIR, VENDOR_RECORDED_LOCK } from '../bundle/layout.js';
+import { EXPORTED_REQUIREMENTS, EXPORTED_VCS_REQUIREMENTS, VENDOR_PYTHON_BUILD_DIR, VENDOR_PYTHON_DIR, VENDOR_RECORDED_LOCK } from '../bundle/layout.js';
 
 export interface InstallPlan {
   /** The project-relative lock the image installs from, or null. */
@@ -82,13 +82,15 @@ function exportNotes(lock: string, exported: ExportedRequirements): string[] {
 /** pip's options when the bundle carries the lock's wheels (build --vendor): the image asks no index, and needs no network. */
 const VENDORED = ` --no-index --find-links /${VENDOR_PYTHON_DIR}`;
 
-function pythonPlan(lock: { path: string; text: string } | null, vendored = false, recorded = false): InstallPlan {
+function pythonPlan(lock: { path: string; text: string } | null, vendored = false, recorded = false, allowBuild = false): InstallPlan {
   const found = pythonPlanOf(lock);
   // --record-hashes: the project's lock is pinned but unhashed (or it has only python_env.yaml);
   // the bundle carries the hashes recorded at build, and the image installs from them.
   const plan = recorded && found.run === '' ? { lock: VENDOR_RECORDED_LOCK, run: `RUN ${PIP} --require-hashes -r /${VENDOR_RECORDED_LOCK}\n`, files: [], notes: [`installs from /${VENDOR_RECORDED_LOCK}: the hashes build --record-hashes recorded (trust on first use)`] } : found;
   if (!vendored || plan.run === '') return plan;
-  return { ...plan, run: plan.run.replace(/--require-hashes/g, `--require-hashes${VENDORED}`), notes: [...plan.notes, `from the bundle's vendored wheels (/${VENDOR_PYTHON_DIR}): the image build needs no network`] };
+  // --allow-build: pip builds the lock's sdists in the image (network none), its build isolation installing the build wheels the bundle carries.
+  const links = allowBuild ? `${VENDORED} --find-links /${VENDOR_PYTHON_BUILD_DIR}` : VENDORED;
+  return { ...plan, run: plan.run.replace(/--require-hashes/g, `--require-hashes${links}`), notes: [...plan.notes, `from the bundle's vendored wheels (/${VENDOR_PYTHON_DIR}): the image build needs no network`, ...(allowBuild ? [`the lock's sdists are built by pip in the image, with no network, from the build wheels of /${VENDOR_PYTHON_BUILD_DIR}`] : [])] };
 }
 
 function pythonPlanOf(lock: { path: string; text: string } | null): InstallPlan {
@@ -145,9 +147,9 @@ async function nodePlan(root: string): Promise<InstallPlan> {
   return { lock: null, run: '', files: [], notes: ['no Node lockfile (package-lock.json, npm-shrinkwrap.json, pnpm-lock.yaml, yarn.lock): the image installs no packages; npm install --package-lock-only makes one'] };
 }
 
-export async function planInstall(root: string, kind: DockerfileKind, lockfile: string | null, vendored = false, recorded = false): Promise<InstallPlan> {
+export async function planInstall(root: string, kind: DockerfileKind, lockfile: string | null, vendored = false, recorded = false, allowBuild = false): Promise<InstallPlan> {
   if (kind === 'node') return nodePlan(root);
-  return pythonPlan(await findPythonLock(root, lockfile), vendored, recorded);
+  return pythonPlan(await findPythonLock(root, lockfile), vendored, recorded, allowBuild);
 }
 
 export interface Pin {

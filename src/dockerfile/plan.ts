@@ -30,6 +30,8 @@ export interface DockerfilePlanOptions {
   vendored?: boolean;
   /** build --vendor --record-hashes: install from the recorded hashes where the project's lock has none. */
   recordHashes?: boolean;
+  /** build --vendor --allow-build: pip may build the lock's sdists in the image (no network) from the build wheels under vendor/python-build/. */
+  allowBuild?: boolean;
 }
 
 export interface DockerfilePlan {
@@ -96,7 +98,7 @@ export async function planDockerfile(options: DockerfilePlanOptions, ctx: Contex
   const wanted = options.baseImage ?? manifest?.environment.baseImage ?? fallback.image;
   const notes = options.baseImage || manifest?.environment.baseImage ? [] : [fallback.note];
   const base = await pinBaseImage(wanted, { docker: options.resolve ? (options.docker ?? (await reachDockerIfAny(ctx.env))) : null, registry: options.resolve, env: ctx.env });
-  const install = await planInstall(root, kind, manifest?.environment.lockfile ?? null, options.vendored, options.recordHashes);
+  const install = await planInstall(root, kind, manifest?.environment.lockfile ?? null, options.vendored, options.recordHashes, options.allowBuild);
   const text = generateDockerfile({
     name: meta.name,
     version: meta.version,

@@ -128,6 +128,10 @@ export async function prepareExec(options: ExecOptions, ctx: Context): Promise<P
   // check compares its determinism variables).
   const original = await readBundleSnapshot(projectDir);
   const backend = await chooseBackend(cached.dir, options, ctx);
+  // The image builds the lock's sdists too (pip, network none): the same consent as a local build.
+  if (backend.kind === 'docker' && !options.allowBuild && (await fs.stat(path.join(cached.dir, VENDOR_BUILD_RECORD)).then((s) => s.isFile(), () => false))) {
+    throw new ReproError('E_CONFIG', `the bundle carries sdists (${VENDOR_BUILD_RECORD}), and the image's pip builds them, running their code: nothing was run`, { hint: 'Rerun with --allow-build (the image is built with no network), or with --backend local --environment host.' });
+  }
   const wanted = options.pythonEnv ? await pythonEnvVersion(projectDir, manifest) : recordedPython(original);
   const base = backend.kind === 'local' ? await planRerunInterpreter(wanted, options.python, ctx) : null;
   const locked = base && options.environment !== 'host' ? await prepareLockedEnvironment(cached, projectDir, manifest, base, backend, ctx, Boolean(options.allowBuild)) : null;

@@ -48,6 +48,8 @@ export async function unpackSdist(source: string, file: string, dest: string, li
       preserveOwner: false,
       filter: (p, entry) => {
         const type = 'type' in entry ? entry.type : 'File';
+        // A real sdist never has these; node-tar would strip them, but such an archive is refused whole.
+        if (p.startsWith('/') || /^[A-Za-z]:/.test(p) || p.split(/[\\/]/).includes('..')) refused ??= `a member ${JSON.stringify(p)} outside the sdist's folder`;
         if (type !== 'File' && type !== 'OldFile' && type !== 'Directory') return false;
         members++;
         bytes += 'size' in entry ? (entry.size ?? 0) : 0;

@@ -13,6 +13,7 @@ import path from 'node:path';
 import * as tar from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
+import { DOCKER_BASE_IMAGE, DOCKER_REASON, SKIP_DOCKER } from '../helpers/docker.js';
 import { ML_REASON, SKIP_ML } from '../helpers/ml-python.js';
 import { tempDir } from '../helpers/project.js';
 import { sqlparseProject } from '../helpers/python-project.js';
@@ -119,4 +120,83 @@ describe.skipIf(SKIP_ML)(`--allow-build: a locked sdist built in the sandbox${SK
     expect(ran.stderr).toContain('(1 wheels checked against the lock, 1 built from its sdists, from the bundle\'s vendored wheels, no network');
     expect(ran.stderr).toContain('docopt 0.6.2 sqlparse 0.6.1');
   }, 240_000);
+
+  it('attack: an sdist whose build backend reaches for the network, a host file and its build environment gets none of them; the store is unchanged', async () => {
+    const hostMarker = path.join(tempDir(), 'escaped-from-build');
+    const sdist = await craftSdist('evil', hostileBackend(hostMarker, Number(new URL(index.url).port)));
+    const own = await startWheelIndex(['sqlparse', 'flit-core'], { extraWheels: [sdist] });
+    try {
+      const lock = `--index-url ${own.url}\nevil==1.0 --hash=sha256:${sha256(sdist)}\nsqlparse==0.6.1 --hash=sha256:${sqlSha}\n`;
+      const root = await sqlparseProject(own.url, sqlSha, { 'requirements.lock.txt': lock, 'train.py': 'import evil\nprint("\\n".join(evil.TRIED))\n' });
+      const cache = tempDir();
+      const built = await runCli(['build', root, '--vendor', '--allow-build', '--json'], { env: { REPRO_CACHE: cache } });
+      expect(built.code, built.stderr.slice(-2000)).toBe(0);
+      expect(built.json().result.vendor.sdists).toMatchObject([{ package: 'evil', backend: 'backend', buildWheels: ['flit_core-4.2.0-py3-none-any.whl'] }]);
+      // The index still answers on the host: only the sandbox keeps the build from it.
+      const execCache = tempDir();
+      const ran = await runCli(['exec', built.json().result.bundle, 'train.py', '--backend', 'local', '--allow-build', '--out', path.join(tempDir(), 'r'), '--json'], { env: { REPRO_CACHE: execCache } });
+      expect(ran.code, ran.stderr.slice(-3000)).toBe(0);
+      expect(ran.stderr).toMatch(/network: refused \((ConnectionRefusedError|OSError)\)/);
+      expect(ran.stderr).toMatch(/host file: refused \(\w+\)/);
+      expect(ran.stderr).toMatch(/build environment: refused \(\w+\)/);
+      expect(existsSync(hostMarker)).toBe(false);
+      const store = path.join(execCache, 'pystore');
+      const flit = (await fs.readdir(store)).filter((d) => d.startsWith(index.wheels.get('flit_core-4.2.0-py3-none-any.whl')!));
+      expect(flit).toHaveLength(1);
+      expect(readFileSync(path.join(store, flit[0]!, 'files', 'flit_core', '__init__.py'), 'utf8')).not.toContain('changed by a build');
+    } finally {
+      await own.close();
+    }
+  }, 240_000);
+
+  it('attack: an sdist whose build hands back a wheel of another package is refused (exit 4), nothing installed or run', async () => {
+    const sdist = await craftSdist('liar', {
+      'pyproject.toml': '[build-system]\nrequires = ["flit_core>=3.2"]\nbuild-backend = "backend"\nbackend-path = ["_build"]\n\n[project]\nname = "liar"\nversion = "1.0"\ndescription = "lies"\n',
+      'liar/__init__.py': '"""liar"""\n',
+      '_build/backend.py': 'import os\nimport flit_core.buildapi as api\nget_requires_for_build_wheel = api.get_requires_for_build_wheel\ndef build_wheel(d, c=None, m=None):\n    name = api.build_wheel(d, c, m)\n    os.rename(os.path.join(d, name), os.path.join(d, "sqlparse-9.9-py3-none-any.whl"))\n    return "sqlparse-9.9-py3-none-any.whl"\n',
+    });
+    const own = await startWheelIndex(['sqlparse', 'flit-core'], { extraWheels: [sdist] });
+    let bundle: string;
+    try {
+      const lock = `--index-url ${own.url}\nliar==1.0 --hash=sha256:${sha256(sdist)}\nsqlparse==0.6.1 --hash=sha256:${sqlSha}\n`;
+      const root = await sqlparseProject(own.url, sqlSha, { 'requirements.lock.txt': lock });
+      const built = await runCli(['build', root, '--vendor', '--allow-build', '--json'], { env: { REPRO_CACHE: tempDir() } });
+      expect(built.code, built.stderr.slice(-2000)).toBe(0);
+      bundle = built.json().result.bundle as string;
+    } finally {
+      await own.close();
+    }
+    const cache = tempDir();
+    const ran = await runCli(['exec', bundle, 'train.py', '--backend', 'local', '--allow-build', '--out', path.join(tempDir(), 'r'), '--json'], { env: { REPRO_CACHE: cache } });
+    expect(ran.code).toBe(4);
+    expect(ran.json().error.message).toContain('liar-1.0.tar.gz\'s build made "sqlparse-9.9-py3-none-any.whl", which is not a wheel of liar 1.0');
+    expect(ran.stderr).not.toContain('sqlparse 0.6.1');
+    // Nothing left that a later exec would trust: no environment, no build folder.
+    expect((await fs.readdir(path.join(cache, 'envs')).catch(() => [] as string[])).filter((e) => !e.endsWith('.lock'))).toEqual([]);
+  }, 240_000);
+
+  it('the image builds the sdist with no network from the bundle alone: exec --backend docker --allow-build with the index stopped (refused without the flag)', async () => {
+    if (!DOCKER_BASE_IMAGE) {
+      if (SKIP_DOCKER) return expect(DOCKER_REASON).toBeTruthy();
+      throw new Error(`CI has no Docker test environment: ${DOCKER_REASON}`);
+    }
+    const own = await startWheelIndex(['sqlparse', 'docopt', 'setuptools']);
+    let bundle: string;
+    try {
+      const lock = `--index-url ${own.url}\ndocopt==0.6.2 --hash=sha256:${sha256(path.join(WHEELHOUSE, DOCOPT))}\nsqlparse==0.6.1 --hash=sha256:${sqlSha}\n`;
+      const root = await sqlparseProject(own.url, sqlSha, { 'requirements.lock.txt': lock, 'train.py': TRAIN, 'repro.yaml': 'name: docopt-demo\nversion: 0.1.0\nentry_points:\n  main:\n    command: python3 train.py\n' });
+      const built = await runCli(['build', root, '--vendor', '--allow-build', '--base-image', DOCKER_BASE_IMAGE, '--json'], { env: { REPRO_CACHE: tempDir() } });
+      expect(built.code, built.stderr.slice(-2000)).toBe(0);
+      expect(built.json().result.dockerfile.notes.join('\n')).toContain("the lock's sdists are built by pip in the image, with no network, from the build wheels of /vendor/python-build");
+      bundle = built.json().result.bundle as string;
+    } finally {
+      await own.close();
+    }
+    const no = await runCli(['exec', bundle, 'main', '--backend', 'docker', '--out', path.join(tempDir(), 'n'), '--json'], { env: { REPRO_CACHE: tempDir() } });
+    expect(no.code).toBe(3);
+    expect(no.json().error.hint).toContain('--allow-build');
+    const ran = await runCli(['exec', bundle, 'main', '--backend', 'docker', '--allow-build', '--out', path.join(tempDir(), 'run'), '--json'], { env: { REPRO_CACHE: tempDir() } });
+    expect(ran.code, ran.stderr.slice(-3000)).toBe(0);
+    expect(ran.stderr).toContain('docopt 0.6.2 sqlparse 0.6.1');
+  }, 600_000);
 });
