@@ -88,6 +88,14 @@ if [ "$(id -u)" = 0 ] && command -v dockerd >/dev/null && command -v debootstrap
   if base=$(bash scripts/docker-test-env.sh); then
     echo "$base" > .cache/docker-base-image
     log "Docker test base image: $base"
+    rm -f .cache/docker-node-image
+    if nodeimg=$(bash scripts/docker-node-image.sh "$base"); then
+      echo "$nodeimg" > .cache/docker-node-image
+      log "Docker test Node image: $nodeimg"
+    else
+      log "the Docker test Node image could not be built (scripts/docker-node-image.sh)"
+      [ "${CI:-}" = "true" ] && exit 1
+    fi
   else
     log "the Docker test environment could not be set up"
     [ "${CI:-}" = "true" ] && exit 1

@@ -17,7 +17,7 @@ import { pythonEnvParts } from '../lockfile/python-env.js';
 import { hashedLockReader } from '../lockfile/python-locks.js';
 import { exportRequirements, type ExportedRequirements } from './export-requirements.js';
 import type { DockerfileKind } from './generate.js';
-import { EXPORTED_REQUIREMENTS, EXPORTED_VCS_REQUIREMENTS, VENDOR_PYTHON_BUILD_DIR, VENDOR_PYTHON_DIR, VENDOR_RECORDED_LOCK } from '../bundle/layout.js';
+import { EXPORTED_REQUIREMENTS, EXPORTED_VCS_REQUIREMENTS, VENDOR_NODE_DIR, VENDOR_PYTHON_BUILD_DIR, VENDOR_PYTHON_DIR, VENDOR_RECORDED_LOCK } from '../bundle/layout.js';
 
 export interface InstallPlan {
   /** The project-relative lock the image installs from, or null. */
@@ -132,9 +132,20 @@ function pythonPlanOf(lock: { path: string; text: string } | null): InstallPlan 
   return { lock: lock.path, run: `RUN ${PIP} --require-hashes -r ${lock.path}\n`, files: [], notes: [`installs ${parsed.packages.length} packages from ${lock.path} with their hashes`] };
 }
 
-async function nodePlan(root: string): Promise<InstallPlan> {
+/**
+ * npm ci from the bundle's tarballs (build --vendor): each put in a throwaway npm cache by its own
+ * sha512 (`npm cache add`), then `npm ci --offline`, which takes a package from the cache by the
+ * lock's integrity (pacote reads the cache by digest when the lock gives integrity and resolved),
+ * so the image build asks no registry and needs no network. A lock entry with only a sha1
+ * integrity is not found by digest and fails the build offline.
+ */
+const NPM_OFFLINE = `RUN if [ -d /${VENDOR_NODE_DIR} ]; then find /${VENDOR_NODE_DIR} -name '*.tgz' -exec npm cache add --cache /tmp/repro-npm-cache {} +; fi \\\n && npm ci --offline --cache /tmp/repro-npm-cache --ignore-scripts --no-audit --no-fund \\\n && rm -rf /tmp/repro-npm-cache\n`;
+
+async function nodePlan(root: string, vendored = false): Promise<InstallPlan> {
   for (const lock of ['npm-shrinkwrap.json', 'package-lock.json']) {
-    if ((await readText(root, lock)) !== null) return { lock, run: 'RUN npm ci --ignore-scripts --no-audit --no-fund\n', files: [], notes: [`installs from ${lock} with npm ci (integrity checked)`] };
+    if ((await readText(root, lock)) === null) continue;
+    if (vendored) return { lock, run: NPM_OFFLINE, files: [], notes: [`installs from ${lock} with npm ci --offline from the bundle's tarballs (/${VENDOR_NODE_DIR}, each checked by npm against the lock's integrity): the image build needs no network`] };
+    return { lock, run: 'RUN npm ci --ignore-scripts --no-audit --no-fund\n', files: [], notes: [`installs from ${lock} with npm ci (integrity checked)`] };
   }
   const pnpm = await readText(root, 'pnpm-lock.yaml');
   if (pnpm !== null) return { lock: 'pnpm-lock.yaml', run: 'RUN corepack enable && pnpm install --frozen-lockfile --ignore-scripts\n', files: [], notes: ['installs from pnpm-lock.yaml with pnpm install --frozen-lockfile (corepack fetches the pnpm that package.json names)'] };
@@ -148,7 +159,7 @@ async function nodePlan(root: string): Promise<InstallPlan> {
 }
 
 export async function planInstall(root: string, kind: DockerfileKind, lockfile: string | null, vendored = false, recorded = false, allowBuild = false): Promise<InstallPlan> {
-  if (kind === 'node') return nodePlan(root);
+  if (kind === 'node') return nodePlan(root, vendored);
   return pythonPlan(await findPythonLock(root, lockfile), vendored, recorded, allowBuild);
 }
 

@@ -8,6 +8,7 @@ import { existsSync, promises as fs, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
+import { DOCKER_NODE_IMAGE, DOCKER_REASON, SKIP_DOCKER_NODE } from '../helpers/docker.js';
 import { packageLock, startNpmRegistry, type NpmRegistry } from '../helpers/npm-registry.js';
 import { makeProject, tempDir } from '../helpers/project.js';
 import { SYSTEM_PY } from '../helpers/python-project.js';
@@ -43,6 +44,25 @@ describe('the locked node_modules', () => {
       'main.js': "console.log(require('@demo/greet')('repro'));\nconsole.log('tiny-ms', require('tiny-ms')(3));\n",
     });
   }
+
+  it('the image installs node_modules from the bundle\'s tarballs with no network: exec --backend docker with the registry gone', async () => {
+    if (!DOCKER_NODE_IMAGE) {
+      if (SKIP_DOCKER_NODE) return expect(DOCKER_REASON).toBeTruthy();
+      throw new Error(`CI has no Docker test Node image: ${DOCKER_REASON}`);
+    }
+    registry = await startNpmRegistry(PACKAGES);
+    const root = await project(registry);
+    const built = await runCli(['build', root, '--vendor', '--base-image', DOCKER_NODE_IMAGE, '--json'], { env: { REPRO_CACHE: tempDir() } });
+    expect(built.code, built.stderr).toBe(0);
+    expect(built.json().result.dockerfile.notes.join('\n')).toContain("with npm ci --offline from the bundle's tarballs (/vendor/node, each checked by npm against the lock's integrity): the image build needs no network");
+    await registry.close();
+    registry = null;
+    // exec builds the image with --network none: only the vendored tarballs can satisfy npm ci.
+    const ran = await runCli(['exec', built.json().result.bundle, 'main', '--backend', 'docker', '--out', path.join(tempDir(), 'run'), '--json'], { env: { REPRO_CACHE: tempDir() } });
+    expect(ran.code, ran.stderr.slice(-3000)).toBe(0);
+    expect(ran.stderr).toContain('hello repro after 2000 ms');
+    expect(ran.stderr).toContain('tiny-ms 3000');
+  }, 300_000);
 
   it('build --vendor carries the tarballs; exec installs node_modules from them with the registry gone, no install script runs, then reuses it', async () => {
     registry = await startNpmRegistry(PACKAGES);

@@ -13,3 +13,7 @@ export const DOCKER_REASON = 'no Docker test environment (scripts/test-setup.sh 
 
 /** Under CI the Docker tests must run: a missing environment fails instead of skipping. */
 export const SKIP_DOCKER = DOCKER_BASE_IMAGE === null && process.env.CI !== 'true';
+
+/** The base image with Node and npm (scripts/docker-node-image.sh), for Node projects' images; null without the Docker test environment. */
+export const DOCKER_NODE_IMAGE: string | null = existsSync(path.join(REPO_ROOT, '.cache', 'docker-node-image')) ? readFileSync(path.join(REPO_ROOT, '.cache', 'docker-node-image'), 'utf8').trim() || null : null;
+export const SKIP_DOCKER_NODE = DOCKER_NODE_IMAGE === null && process.env.CI !== 'true';

@@ -224,6 +224,13 @@ describe('planInstall: Node', () => {
     expect((await planInstall(path.join(REAL, name), 'node', null)).run).toBe(run);
   });
 
+  it('vendored (build --vendor): npm ci --offline from the bundle\'s tarballs put in a throwaway cache; pnpm and yarn are not vendored', async () => {
+    const plan = await planInstall(path.join(REAL, 'npm-v3-warehouse'), 'node', null, true);
+    expect(plan.run).toBe("RUN if [ -d /vendor/node ]; then find /vendor/node -name '*.tgz' -exec npm cache add --cache /tmp/repro-npm-cache {} +; fi \\\n && npm ci --offline --cache /tmp/repro-npm-cache --ignore-scripts --no-audit --no-fund \\\n && rm -rf /tmp/repro-npm-cache\n");
+    expect(plan.notes.join('\n')).toContain('the image build needs no network');
+    expect((await planInstall(path.join(REAL, 'pnpm-v9-vue'), 'node', null, true)).run).toBe('RUN corepack enable && pnpm install --frozen-lockfile --ignore-scripts\n');
+  });
+
   it('no lock: nothing installed, and a note', async () => {
     const plan = await planInstall(project({ 'package.json': '{}' }), 'node', null);
     expect(plan.run).toBe('');
