@@ -19,19 +19,32 @@ import { HashCache } from '../core/hash-cache.js';
 export const WAIT_MS = 30 * 60 * 1000;
 const POLL_MS = 100;
 
-/** sha256 of "<type> <mode> <size> <sha256|target> <path>\n" for every entry, in byte order, and the count. Files in `known` (a maker's own hashes) are not read. */
-export async function treeDigest(dir: string, hashRoot: string, nowMs: number, known?: ReadonlyMap<string, string>): Promise<{ digest: string; files: number }> {
+/** A file the maker knows: its sha256, and (for a hard link to a store file it has just lstat'ed) what lstat says of it. */
+export type KnownFile = string | { sha256: string; size: number; mtimeMs: number; ino: number; mode: number };
+
+/**
+ * sha256 of "<type> <mode> <size> <sha256|target> <path>\n" for every entry, in byte order, and
+ * the count. Files in `known` (a maker's own hashes) are not read; those it knows the stat of (the
+ * store's inodes it linked) are not even lstat'ed.
+ */
+export async function treeDigest(dir: string, hashRoot: string, nowMs: number, known?: ReadonlyMap<string, KnownFile>): Promise<{ digest: string; files: number }> {
   const hashes = await new HashCache(hashRoot).load();
   const h = createHash('sha256');
   let files = 0;
   const walk = (rel: string) => {
-    const names = readdirSync(path.join(dir, rel)).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
-    for (const name of names) {
-      const r = rel === '' ? name : `${rel}/${name}`;
+    const entries = readdirSync(path.join(dir, rel), { withFileTypes: true }).sort((a, b) => Buffer.compare(Buffer.from(a.name), Buffer.from(b.name)));
+    for (const e of entries) {
+      const r = rel === '' ? e.name : `${rel}/${e.name}`;
       const abs = path.join(dir, r);
+      files++;
+      const k = e.isFile() ? known?.get(r) : undefined;
+      if (k !== undefined && typeof k !== 'string') {
+        hashes.set(r, { size: k.size, mtimeMs: k.mtimeMs, ctimeMs: 0, ino: k.ino }, k.sha256);
+        h.update(`f ${k.mode.toString(8)} ${k.size} ${k.sha256} ${r}\n`);
+        continue;
+      }
       const st = lstatSync(abs);
       const mode = (st.mode & 0o777).toString(8);
-      files++;
       if (st.isSymbolicLink()) h.update(`l ${mode} 0 ${readlinkSync(abs)} ${r}\n`);
       else if (st.isDirectory()) {
         h.update(`d ${mode} 0 - ${r}\n`);
@@ -43,7 +56,7 @@ export async function treeDigest(dir: string, hashRoot: string, nowMs: number, k
         const key = { size: st.size, mtimeMs: st.mtimeMs, ctimeMs: 0, ino: st.ino };
         let sha = hashes.get(r, key);
         if (sha === undefined) {
-          sha = known?.get(r) ?? sha256OfPath(abs);
+          sha = k ?? sha256OfPath(abs);
           hashes.set(r, key, sha);
         }
         h.update(`f ${mode} ${st.size} ${sha} ${r}\n`);
@@ -102,7 +115,7 @@ export interface CachedTreeRequest {
   /** Words for messages: "the locked environment". */
   what: string;
   /** Makes the environment in the (emptied) folder; the hashes it already knows need not be read again. */
-  make: (dir: string) => Promise<{ known?: ReadonlyMap<string, string> }>;
+  make: (dir: string) => Promise<{ known?: ReadonlyMap<string, KnownFile> }>;
   log: Logger;
   nowMs: () => number;
 }

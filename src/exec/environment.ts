@@ -28,12 +28,12 @@ import { fetchLockedArtifacts, lockedHashes, mismatchError, type FetchedWheel } 
 import { BUILD_RECORD_SCHEMA, checkBuildSystem, SDIST_FILE, type BuildWheel, type LockedSdist } from '../wheel/sdist.js';
 import { distributionOf } from '../pyindex/simple.js';
 import { parseWheelName } from '../wheel/filename.js';
-import { installEntry, skeletonPaths } from '../wheel/install.js';
+import { applyOps, planEntry, skeletonPaths } from '../wheel/install.js';
 import { FILES_DIR, STORE_DIR, WheelStore, type Staged, type StoreEntry } from '../wheel/store.js';
 import { wheelFits, type InterpreterTags } from '../wheel/tags.js';
 import { runLocal } from './run-local.js';
 import { buildSdists } from './sdist-build.js';
-import { cachedTree, WAIT_MS } from './env-cache.js';
+import { cachedTree, WAIT_MS, type KnownFile } from './env-cache.js';
 import { sandboxInvocation, type Sandbox } from './sandbox.js';
 
 export const ENVS_DIR = 'envs';
@@ -148,7 +148,7 @@ interface Made {
   wheels: number;
   unpacked: number;
   /** Each file linked from the store (path under the environment) with the sha256 the store lists: unpacked and hashed by this exec, or in an entry whose every file has the size and mtime it was published with. */
-  linked: Map<string, string>;
+  linked: Map<string, KnownFile>;
 }
 
 /** Runs a shell command in bubblewrap, no network, `writable` the one writable folder; stdout and the tail of both streams. */
@@ -306,7 +306,7 @@ function probeFor(probe: EnvironmentProbe, from: string, to: string): Environmen
  * checked, its bytecode compiled in the sandbox with no network, while the others unpack) and
  * hard-linked into the venv. Returns each linked file with its store sha256.
  */
-async function installWheels(dir: string, wheels: readonly FetchedWheel[], probe: EnvironmentProbe, request: EnvironmentRequest, sandbox: Sandbox, failed: (what: string, r: { exitCode: number; output: string }) => Promise<ReproError>): Promise<{ linked: Map<string, string>; unpacked: number }> {
+async function installWheels(dir: string, wheels: readonly FetchedWheel[], probe: EnvironmentProbe, request: EnvironmentRequest, sandbox: Sandbox, failed: (what: string, r: { exitCode: number; output: string }) => Promise<ReproError>): Promise<{ linked: Map<string, KnownFile>; unpacked: number }> {
   const store = new WheelStore(path.join(request.cacheRoot, STORE_DIR));
   const entries: Array<{ entry: StoreEntry; files: string }> = [];
   const toStage: FetchedWheel[] = [];
@@ -352,10 +352,23 @@ async function installWheels(dir: string, wheels: readonly FetchedWheel[], probe
     python: path.join(dir, 'bin', 'python'),
     protectedPaths: skeletonPaths(dir),
   };
-  const linked = new Map<string, string>();
-  for (const { entry, files } of entries) {
-    const done = installEntry(entry, files, parseWheelName(entry.wheel)!.project, target);
-    for (const l of done.linked) linked.set(path.relative(dir, l.dest), l.sha256);
+  const plans = entries.map(({ entry, files }) => ({ entry, plan: planEntry(entry, files, parseWheelName(entry.wheel)!.project, target) }));
+  await applyOps(plans.map((p) => p.plan.ops));
+  // What the environment's record need not read again: each path whose last operation linked a
+  // store file, with that file's hash and (when the store lstat'ed it just now) its stat.
+  const linked = new Map<string, KnownFile>();
+  for (const { entry, plan } of plans) {
+    const links = new Map(plan.linked.map((l) => [l.dest, l]));
+    for (const op of plan.ops.files) {
+      const rel = path.relative(dir, op.dest);
+      const l = 'source' in op ? links.get(op.dest) : undefined;
+      if (!l) {
+        linked.delete(rel);
+        continue;
+      }
+      const st = entry.stats?.get(l.member);
+      linked.set(rel, st ? { sha256: l.sha256, ...st } : l.sha256);
+    }
   }
   return { linked, unpacked: toStage.length };
 }

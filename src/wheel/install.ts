@@ -6,7 +6,7 @@
 // compiled bytecode stays valid); scripts whose first line changes are written, never linked.
 // Nothing of the wheel runs. A member that would replace the environment's own files (its
 // pyvenv.cfg, its interpreter links) is refused.
-import { copyFileSync, constants, linkSync, lstatSync, mkdirSync, readFileSync, unlinkSync, utimesSync, chmodSync, writeFileSync, readdirSync } from 'node:fs';
+import { copyFileSync, constants, linkSync, lstatSync, mkdirSync, promises as fsp, readFileSync, unlinkSync, utimesSync, chmodSync, writeFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { ReproError } from '../core/errors.js';
 import { formatRecord, hexToRecordDigest, recordHash, type RecordRow } from './record.js';
@@ -73,47 +73,36 @@ function destination(entry: StoreEntry, member: string, scheme: Scheme, project:
   return { dest: path.join(entry.rootIsPurelib ? scheme.purelib : scheme.platlib, member), script: false };
 }
 
-/** Links (or copies) one file into place; an existing file there (another wheel's) is replaced. */
-function place(source: string, dest: string, dirs: Set<string>): void {
-  const parent = path.dirname(dest);
-  if (!dirs.has(parent)) {
-    mkdirSync(parent, { recursive: true });
-    dirs.add(parent);
-  }
-  try {
-    linkSync(source, dest);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') {
-      unlinkSync(dest);
-      return place(source, dest, dirs);
-    }
-    if (code !== 'EXDEV' && code !== 'EPERM' && code !== 'EMLINK') throw err;
-    copyFileSync(source, dest, constants.COPYFILE_FICLONE);
-    const st = lstatSync(source);
-    chmodSync(dest, st.mode & 0o777);
-    utimesSync(dest, st.atime, st.mtime);
-  }
+/** What installing one wheel does to the environment: folders to make, then files to link from the store or write, in order (a later one at the same path replaces an earlier one). */
+export interface InstallOps {
+  dirs: Set<string>;
+  files: Array<{ dest: string; source: string } | { dest: string; bytes: Buffer; mode: number }>;
 }
 
 export interface Installed {
   /** Files written (the installed RECORD's rows). */
   files: number;
   scripts: string[];
-  /** Each file linked (or copied) from the store, absolute, with the sha256 the store lists for it. */
-  linked: Array<{ dest: string; sha256: string }>;
+  /** Each file linked (or copied) from the store, absolute, with the sha256 the store lists for it and its member path. */
+  linked: Array<{ dest: string; sha256: string; member: string }>;
+  /** What to do; nothing is done until it is applied (applyOpsSync, applyOps). */
+  ops: InstallOps;
 }
 
-/** Installs a stored wheel (its files under `filesDir`) into the environment. */
-export function installEntry(entry: StoreEntry, filesDir: string, project: string, target: InstallTarget): Installed {
+/** Plans installing a stored wheel (its files under `filesDir`) into the environment: every path checked, nothing written. */
+export function planEntry(entry: StoreEntry, filesDir: string, project: string, target: InstallTarget): Installed {
   const { scheme } = target;
-  const dirs = new Set<string>();
+  const ops: InstallOps = { dirs: new Set(), files: [] };
   const rows: RecordRow[] = [];
   const rel = (abs: string) => path.relative(scheme.purelib, abs);
   const guard = (dest: string, member: string) => {
     if (target.protectedPaths.has(dest)) {
       throw new ReproError('E_INTEGRITY', `${entry.wheel}: ${member} would replace the environment's own ${dest}: the wheel is not installed`, { hint: 'A wheel may add files to an environment, never replace its interpreter or pyvenv.cfg. The wheel is malformed or hostile.', details: { wheel: entry.wheel, member } });
     }
+  };
+  const write = (dest: string, bytes: Buffer, mode = 0o755) => {
+    ops.dirs.add(path.dirname(dest));
+    ops.files.push({ dest, bytes, mode });
   };
   const scripts: string[] = [];
   const linked: Installed['linked'] = [];
@@ -132,17 +121,18 @@ export function installEntry(entry: StoreEntry, filesDir: string, project: strin
         const sb = shebang(target.python);
         const head = sb.startsWith('#!/bin/sh') ? sb : `${sb.slice(0, -1)}${mm[2] ?? ''}\n`;
         const text = Buffer.concat([Buffer.from(head), nl === -1 ? Buffer.alloc(0) : bytes.subarray(nl + 1)]);
-        place0(where.dest, text, dirs);
+        write(where.dest, text);
         rows.push({ path: rel(where.dest), hash: { algorithm: 'sha256', digest: recordHash('sha256', text).slice(7) }, size: text.length });
         scripts.push(path.basename(where.dest));
         continue;
       }
       // Not linked: its mode changes, and a link would change the store's file too.
-      place0(where.dest, bytes, dirs);
+      write(where.dest, bytes);
       scripts.push(path.basename(where.dest));
     } else {
-      place(source, where.dest, dirs);
-      linked.push({ dest: where.dest, sha256: m.sha256 });
+      ops.dirs.add(path.dirname(where.dest));
+      ops.files.push({ dest: where.dest, source });
+      linked.push({ dest: where.dest, sha256: m.sha256, member: m.path });
     }
     rows.push({ path: rel(where.dest), hash: { algorithm: 'sha256', digest: hexToRecordDigest(m.sha256) }, size: m.size });
   }
@@ -150,31 +140,118 @@ export function installEntry(entry: StoreEntry, filesDir: string, project: strin
     const dest = path.join(scheme.scripts, ep.name);
     guard(dest, `entry point ${ep.name}`);
     const text = Buffer.from(entryPointScript(target.python, ep));
-    place0(dest, text, dirs);
+    write(dest, text);
     rows.push({ path: rel(dest), hash: { algorithm: 'sha256', digest: recordHash('sha256', text).slice(7) }, size: text.length });
     scripts.push(ep.name);
   }
   const infoDir = path.join(entry.rootIsPurelib ? scheme.purelib : scheme.platlib, entry.distInfo);
   const installer = Buffer.from('repro\n');
-  place0(path.join(infoDir, 'INSTALLER'), installer, dirs, 0o644);
+  write(path.join(infoDir, 'INSTALLER'), installer, 0o644);
   rows.push({ path: rel(path.join(infoDir, 'INSTALLER')), hash: { algorithm: 'sha256', digest: recordHash('sha256', installer).slice(7) }, size: installer.length });
   rows.push({ path: rel(path.join(infoDir, 'RECORD')), hash: null, size: null });
-  place0(path.join(infoDir, 'RECORD'), Buffer.from(formatRecord(rows)), dirs, 0o644);
-  return { files: rows.length, scripts, linked };
+  write(path.join(infoDir, 'RECORD'), Buffer.from(formatRecord(rows)), 0o644);
+  return { files: rows.length, scripts, linked, ops };
 }
 
-/** Writes a file the installer makes (never a link: it differs per environment). */
-function place0(dest: string, bytes: Buffer, dirs: Set<string>, mode = 0o755): void {
-  const parent = path.dirname(dest);
-  if (!dirs.has(parent)) {
-    mkdirSync(parent, { recursive: true });
-    dirs.add(parent);
+/** Installs a stored wheel (its files under `filesDir`) into the environment, one file after another. */
+export function installEntry(entry: StoreEntry, filesDir: string, project: string, target: InstallTarget): Installed {
+  const done = planEntry(entry, filesDir, project, target);
+  applyOpsSync([done.ops]);
+  return done;
+}
+
+/** Each path's last operation, in order: a later wheel's file at a path replaces an earlier one's, as installing them one after another would. */
+function lastWins(all: readonly InstallOps[]): { dirs: string[]; files: InstallOps['files'] } {
+  const files = new Map<string, InstallOps['files'][number]>();
+  const dirs = new Set<string>();
+  for (const ops of all) {
+    for (const d of ops.dirs) dirs.add(d);
+    for (const f of ops.files) {
+      files.delete(f.dest);
+      files.set(f.dest, f);
+    }
   }
-  try {
-    unlinkSync(dest);
-  } catch {
-    /* not there */
+  return { dirs: [...dirs], files: [...files.values()] };
+}
+
+/** Copies a store file where the file system refuses a link: same mode and mtime, so the compiled bytecode stays valid. */
+function copyInstead(source: string, dest: string): void {
+  copyFileSync(source, dest, constants.COPYFILE_FICLONE);
+  const st = lstatSync(source);
+  chmodSync(dest, st.mode & 0o777);
+  utimesSync(dest, st.atime, st.mtime);
+}
+
+const LINK_FALLBACK = new Set(['EXDEV', 'EPERM', 'EMLINK']);
+
+function applyOpsSync(all: readonly InstallOps[]): void {
+  const { dirs, files } = lastWins(all);
+  for (const d of dirs) mkdirSync(d, { recursive: true });
+  for (const f of files) {
+    try {
+      unlinkSync(f.dest);
+    } catch {
+      /* not there */
+    }
+    if ('source' in f) {
+      try {
+        linkSync(f.source, f.dest);
+      } catch (err) {
+        if (!LINK_FALLBACK.has((err as NodeJS.ErrnoException).code ?? '')) throw err;
+        copyInstead(f.source, f.dest);
+      }
+    } else {
+      writeFileSync(f.dest, f.bytes, { mode: f.mode });
+      chmodSync(f.dest, f.mode);
+    }
   }
-  writeFileSync(dest, bytes, { mode });
-  chmodSync(dest, mode);
+}
+
+/** Runs `fn` on every item, `width` at a time. */
+async function eachLimited<T>(items: readonly T[], width: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(width, items.length) }, async () => {
+    while (next < items.length) await fn(items[next++]!);
+  }));
+}
+
+/**
+ * Applies the plans of every wheel of a new environment: the folders (parents first, each level
+ * at once), then every file, many at once on libuv's pool: a file system that takes hundreds of
+ * microseconds per creation is waited on in parallel, not one file after another. The
+ * environment is new (its own files are protected from the wheels), so each path is written
+ * once, by its last operation.
+ */
+export async function applyOps(all: readonly InstallOps[], width = 16): Promise<void> {
+  const { dirs, files } = lastWins(all);
+  const needed = new Set<string>();
+  for (const d of dirs) for (let p = d; !needed.has(p) && p !== path.dirname(p); p = path.dirname(p)) needed.add(p);
+  const byDepth = new Map<number, string[]>();
+  for (const d of needed) {
+    const depth = d.split('/').length;
+    byDepth.set(depth, [...(byDepth.get(depth) ?? []), d]);
+  }
+  for (const depth of [...byDepth.keys()].sort((a, b) => a - b)) {
+    await eachLimited(byDepth.get(depth)!, width, async (d) => {
+      await fsp.mkdir(d).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'EEXIST') throw err;
+      });
+    });
+  }
+  await eachLimited(files, width, async (f) => {
+    if ('source' in f) {
+      await fsp.link(f.source, f.dest).catch(async (err: NodeJS.ErrnoException) => {
+        if (err.code === 'EEXIST') {
+          await fsp.unlink(f.dest);
+          return fsp.link(f.source, f.dest);
+        }
+        if (!LINK_FALLBACK.has(err.code ?? '')) throw err;
+        copyInstead(f.source, f.dest);
+      });
+    } else {
+      await fsp.unlink(f.dest).catch(() => undefined);
+      await fsp.writeFile(f.dest, f.bytes, { mode: f.mode });
+      await fsp.chmod(f.dest, f.mode);
+    }
+  });
 }

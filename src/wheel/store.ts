@@ -39,6 +39,16 @@ export interface StoreEntry {
   members: Array<WheelMember & { mtimeMs: number }>;
   consoleScripts: EntryPoint[];
   guiScripts: EntryPoint[];
+  /** Not stored: each member's file as lookup or publish found it (environments link these very inodes). */
+  stats?: Map<string, StoreFileStat>;
+}
+
+/** What lstat said of a store file: a link to it has the same. */
+export interface StoreFileStat {
+  size: number;
+  mtimeMs: number;
+  ino: number;
+  mode: number;
 }
 
 export interface Staged {
@@ -72,11 +82,14 @@ export class WheelStore {
       return null;
     }
     const files = path.join(dir, FILES_DIR);
+    const stats = new Map<string, StoreFileStat>();
     const intact = entry.schemaVersion === ENTRY_SCHEMA && Array.isArray(entry.members) && entry.members.every((m) => {
       const st = lstatSync(path.join(files, m.path), { throwIfNoEntry: false });
-      return st !== undefined && st.isFile() && st.size === m.size && st.mtimeMs === m.mtimeMs;
+      if (st === undefined || !st.isFile() || st.size !== m.size || st.mtimeMs !== m.mtimeMs) return false;
+      stats.set(m.path, { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, mode: st.mode & 0o777 });
+      return true;
     });
-    if (intact) return entry;
+    if (intact) return { ...entry, stats };
     await this.discard(key);
     return null;
   }
@@ -147,12 +160,17 @@ export class WheelStore {
     walk('');
     members.sort((a, b) => compareUtf8(a.path, b.path));
     const u = staged.unpacked;
-    const stamped = members.map((m) => ({ ...m, mtimeMs: lstatSync(path.join(files, m.path)).mtimeMs }));
+    const stats = new Map<string, StoreFileStat>();
+    const stamped = members.map((m) => {
+      const st = lstatSync(path.join(files, m.path));
+      stats.set(m.path, { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, mode: st.mode & 0o777 });
+      return { ...m, mtimeMs: st.mtimeMs };
+    });
     const entry: StoreEntry = { schemaVersion: ENTRY_SCHEMA, wheel: u.name.file, sha256: staged.sha256, tag, distInfo: u.distInfo, dataDir: u.dataDir, rootIsPurelib: u.rootIsPurelib, members: stamped, consoleScripts: u.consoleScripts, guiScripts: u.guiScripts };
     await fs.writeFile(path.join(staged.dir, ENTRY_FILE), canonicalJson(entry));
     try {
       await fs.rename(staged.dir, path.join(this.root, staged.key));
-      return entry;
+      return { ...entry, stats };
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw err;

@@ -9,7 +9,7 @@ import { existsSync, lstatSync, promises as fs, readdirSync, readFileSync, statS
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { installEntry, skeletonPaths, type InstallTarget } from '../../../src/wheel/install.js';
+import { applyOps, installEntry, planEntry, skeletonPaths, type InstallTarget } from '../../../src/wheel/install.js';
 import { WheelStore, type StoreEntry } from '../../../src/wheel/store.js';
 import { SKIP_ML, ML_REASON } from '../../helpers/ml-python.js';
 import { tempDir } from '../../helpers/project.js';
@@ -48,6 +48,25 @@ const demo = (extra: Record<string, string | { data: string; mode: number }> = {
       ...extra,
     },
   });
+
+describe('applyOps: every wheel of a new environment at once', () => {
+  it('lays the files out as one-after-another installs would: the later wheel\'s file at a shared path wins, whether linked or written', async () => {
+    const { target } = await venv();
+    const first = await stored(writeWheel(tempDir(), { name: 'alpha', files: { 'shared/data.txt': 'alpha\n', 'alpha/__init__.py': '' } }));
+    const second = await stored(writeWheel(tempDir(), { name: 'beta', files: { 'shared/data.txt': 'beta\n', 'beta/__init__.py': '' } }), first.store);
+    const plans = [planEntry(first.entry, first.files, 'alpha', target), planEntry(second.entry, second.files, 'beta', target)];
+    // Planning writes nothing.
+    expect(existsSync(path.join(target.scheme.purelib, 'shared'))).toBe(false);
+    await applyOps(plans.map((p) => p.ops), 4);
+    const shared = path.join(target.scheme.purelib, 'shared', 'data.txt');
+    expect(readFileSync(shared, 'utf8')).toBe('beta\n');
+    // A hard link to the store's file of the second wheel, not a copy.
+    expect(lstatSync(shared).ino).toBe(lstatSync(path.join(second.files, 'shared', 'data.txt')).ino);
+    for (const w of ['alpha', 'beta']) expect(existsSync(path.join(target.scheme.purelib, w, '__init__.py'))).toBe(true);
+    // Each wheel's own RECORD and INSTALLER, written.
+    expect(readdirSync(target.scheme.purelib).filter((d) => d.endsWith('.dist-info')).sort()).toEqual(['alpha-1.0.dist-info', 'beta-1.0.dist-info']);
+  });
+});
 
 describe('installEntry', () => {
   it('lays a wheel out as pip does: root in site-packages, each .data scheme in its folder, scripts and entry points runnable', async () => {
