@@ -11,7 +11,7 @@ import type { Logger } from '../core/context.js';
 import { describeDifference } from '../core/difference.js';
 import { fsError } from '../core/errors.js';
 import { MANIFEST_PATH } from '../bundle/layout.js';
-import { readManifest, type ManifestHead } from '../bundle/manifest.js';
+import { readManifest, type ManifestHead, type ManifestRead } from '../bundle/manifest.js';
 import { readBundleManifest } from '../bundle/read-manifest-only.js';
 import type { TarLimits } from '../bundle/tar-read.js';
 import { checkCachedTree } from './cache-check.js';
@@ -24,6 +24,20 @@ export interface CachedBundle {
   manifest: ManifestHead;
   /** 'extracted' now, 'reused' from an earlier exec of this file, 'raced' when the same content was already in the cache (another file of it, or a concurrent exec). */
   how: 'extracted' | 'reused' | 'raced';
+  /** The sha256 of each file entry under a folder of the bundle, as its manifest lists it: the tree was checked against that manifest (while extracting, or before this reuse), so a file's bytes are these. */
+  hashesUnder(dir: string): Map<string, string>;
+}
+
+/** hashesUnder over a manifest: the file entries directly under `dir`, by name. */
+function hashesUnder(manifest: ManifestRead): (dir: string) => Map<string, string> {
+  return (dir) => {
+    const out = new Map<string, string>();
+    for (let i = 0; i < manifest.count; i++) {
+      const e = manifest.entryAt(i);
+      if (e.type === 'file' && e.path.startsWith(`${dir}/`) && !e.path.slice(dir.length + 1).includes('/') && typeof e.sha256 === 'string') out.set(e.path.slice(dir.length + 1), e.sha256);
+    }
+    return out;
+  };
 }
 
 async function statKey(file: string): Promise<string> {
@@ -53,7 +67,7 @@ async function reuse(bundle: string, root: string, digest: string, options: Cach
     const problems = await checkCachedTree(dir, fromFile, path.join(root, 'trees', hex), options.nowMs ?? Date.now());
     if (problems.length > 0) why = `it was altered (${describeDifference(problems[0]!)}${problems.length > 1 ? `, and ${problems.length - 1} more` : ''})`;
   }
-  if (why === null) return { dir, contentDigest: digest, fileDigest: null, manifest: fromFile.head, how: 'reused' };
+  if (why === null) return { dir, contentDigest: digest, fileDigest: null, manifest: fromFile.head, how: 'reused', hashesUnder: hashesUnder(fromFile) };
   options.log?.warn(`exec: not reusing the cached copy of ${digest}: ${why}; extracting the bundle again`);
   const aside = path.join(root, 'bundles', `.repro-stale-${process.pid}-${randomBytes(4).toString('hex')}`);
   await fs.rename(dir, aside).catch(() => {});
@@ -81,5 +95,6 @@ export async function openCachedBundle(bundle: string, root: string, options: Ca
     fileDigest: extracted.report.fileDigest,
     manifest: extracted.report.manifest.head,
     how: extracted.reused ? 'raced' : 'extracted',
+    hashesUnder: hashesUnder(extracted.report.manifest),
   };
 }

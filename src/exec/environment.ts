@@ -94,6 +94,8 @@ export interface EnvironmentRequest {
   platform: string;
   /** The wheels the bundle carries (build --vendor): installed from there with no network, no index asked. */
   wheelsDir: string | null;
+  /** Their sha256 as the bundle's manifest lists them (the extracted tree was checked against it): not read again. Files not in it are hashed. */
+  wheelHashes?: ReadonlyMap<string, string>;
   /** The hashes build --vendor --record-hashes recorded (vendor/requirements.lock.txt), used when the project's own lock has none. */
   recordedLock?: string | null;
   /** --allow-build: the lock's sdists (packages with no wheel here) are built, in the sandbox with no network; without it a bundle carrying one is refused. */
@@ -189,7 +191,7 @@ async function lockWheels(requirements: { lock: string; text: string; file: stri
     const source = path.join(request.wheelsDir, file);
     const want = name ? hashes.get(name.project) : undefined;
     if (!name || !want) throw new ReproError('E_INTEGRITY', `the bundle's vendored ${JSON.stringify(file)} is no wheel or sdist of a package ${requirements.lock} locks: nothing was installed`, { details: { file } });
-    const sha256 = sha256OfPath(source);
+    const sha256 = request.wheelHashes?.get(file) ?? sha256OfPath(source);
     if (!want.has(sha256)) throw mismatchError(requirements.lock, [{ package: name.project, expected: [...want], got: sha256 }], `the bundle's vendored ${file}`);
     (file.endsWith('.whl') ? wheels : sdistFiles).push({ file, source, sha256, size: (await fs.stat(source)).size, package: name.project });
   }

@@ -283,6 +283,7 @@ async function prepareLockedEnvironment(cached: CachedBundle, projectDir: string
       hostEnv: ctx.env,
       platform: `${process.platform}-${process.arch}`,
       wheelsDir: await vendoredWheels(cached.dir),
+      wheelHashes: cached.hashesUnder(VENDOR_PYTHON_DIR),
       recordedLock: (await fs.stat(path.join(cached.dir, VENDOR_RECORDED_LOCK)).then((s) => s.isFile(), () => false)) ? path.join(cached.dir, VENDOR_RECORDED_LOCK) : null,
       allowBuild,
       buildRecord: (await fs.stat(buildRecord).then((s) => s.isFile(), () => false)) ? { file: buildRecord, wheelsDir: path.join(cached.dir, VENDOR_PYTHON_BUILD_DIR) } : null,
