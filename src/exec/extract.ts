@@ -4,7 +4,7 @@
 // (no '..', no absolute paths, parents first, nothing beneath a symlink, links that stay
 // inside); files are created with O_EXCL so nothing is ever written through an existing path.
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, promises as fs, symlinkSync, writeSync } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { isProcessAlive, removeStaleTemps, TEMP_PREFIX } from '../core/atomic-write.js';
 import { trackTemp } from '../core/cleanup.js';
@@ -14,6 +14,7 @@ import type { BundleEntry } from '../bundle/entry.js';
 import { MANIFEST_PATH } from '../bundle/layout.js';
 import type { TarLimits } from '../bundle/tar-read.js';
 import { hexOf } from '../core/digest.js';
+import { ExtractWriter } from './extract-writer.js';
 
 export interface Extracted {
   dir: string;
@@ -27,38 +28,17 @@ function cacheError(err: unknown, target: string) {
   return fsError(err, target, 'cannot extract the bundle into the cache', { space: 'Free some space where the cache lives, or point REPRO_CACHE at a larger disk.' });
 }
 
-function cacheWrite<T>(target: string, work: () => T): T {
-  try {
-    return work();
-  } catch (err) {
-    throw cacheError(err, target);
-  }
-}
-
-function sinkFor(root: string, entry: BundleEntry): EntrySink | undefined {
+function sinkFor(root: string, entry: BundleEntry, writer: ExtractWriter): EntrySink | undefined {
   const target = path.join(root, ...entry.path.split('/'));
   if (entry.type === 'directory') {
-    cacheWrite(target, () => mkdirSync(target, { mode: 0o755 }));
+    writer.dir(target, 0o755);
     return undefined;
   }
   if (entry.type === 'symlink') {
-    cacheWrite(target, () => symlinkSync(entry.target!, target));
+    writer.link(entry.target!, target);
     return undefined;
   }
-  const fd = cacheWrite(target, () => openSync(target, 'wx', entry.mode));
-  return {
-    write: (slice) =>
-      cacheWrite(target, () => {
-        try {
-          let done = 0;
-          while (done < slice.length) done += writeSync(fd, slice, done);
-        } catch (err) {
-          closeSync(fd);
-          throw err;
-        }
-      }),
-    end: () => cacheWrite(target, () => closeSync(fd)),
-  };
+  return writer.file(target, entry.mode);
 }
 
 /** Verifies `bundle` while extracting it, then moves it to `<bundlesDir>/<content hex>`. */
@@ -75,7 +55,16 @@ export async function extractVerified(bundle: string, bundlesDir: string, limits
     await fs.mkdir(temp, { mode: 0o755 }).catch((err) => {
       throw cacheError(err, temp);
     });
-    const report = await verifyBundle(bundle, { limits, onEntry: (e) => sinkFor(temp, e) });
+    // The files are created beside the verification, on a worker past the first few hundred.
+    const writer = new ExtractWriter((at, err) => cacheError(err, at));
+    let report: VerifyReport;
+    try {
+      report = await verifyBundle(bundle, { limits, onEntry: (e) => sinkFor(temp, e, writer) });
+      await writer.finish();
+    } catch (err) {
+      await writer.abort();
+      throw err;
+    }
     // The manifest travels with the tree, so a later exec can reuse it without the bundle.
     await fs.writeFile(path.join(temp, MANIFEST_PATH), report.manifest.bytes, { flag: 'wx' }).catch((err) => {
       throw cacheError(err, temp);
