@@ -205,7 +205,10 @@ async function lockWheels(requirements: { lock: string; text: string; file: stri
   const sdists = sdistFiles.map((f) => {
     const r = recorded?.sdists.find((s) => s.file === f.file && s.sha256 === f.sha256);
     if (!r) throw new ReproError('E_INTEGRITY', `the bundle carries ${f.file} without a build record for it (${VENDOR_BUILD_RECORD}): nothing was run`, { hint: 'The bundle was altered, or built by another tool; build it again with --vendor --allow-build.', details: { sdist: f.file } });
-    return { ...r, source: f.source, size: f.size };
+    // The package and version are the file name's (which the lock's hash checked), never the record's word.
+    const named = distributionOf(f.file);
+    if (!named || normalizeName(r.package) !== named.project || r.version !== named.version) throw new ReproError('E_INTEGRITY', `the bundle's build record says ${f.file} is ${r.package} ${r.version}: nothing was run`, { hint: 'The bundle was altered; build it again with --vendor --allow-build.', details: { sdist: f.file } });
+    return { ...r, package: named.project, version: named.version, source: f.source, size: f.size };
   });
   return { wheels, sdists, buildWheels: recorded!.buildWheels };
 }

@@ -14,9 +14,9 @@ import type { ExtractBatch, ExtractFailure, ExtractOp, ExtractWorkerSetup } from
 
 /** Entries written in place before the worker starts (a thread costs ~30 ms to start). */
 export const DIRECT_ENTRIES = 512;
-const BATCH_BYTES = 1 << 20;
-const BATCH_OPS = 2048;
-const MAX_IN_FLIGHT = 16 << 20;
+const BATCH_BYTES = 256 << 10;
+const BATCH_OPS = 256;
+const MAX_IN_FLIGHT = 2 << 20;
 /** What an operation without bytes counts for, in flight. */
 const OP_WEIGHT = 64;
 
@@ -132,7 +132,8 @@ export class ExtractWriter {
     if (this.#worker && this.#counters) return { worker: this.#worker, counters: this.#counters };
     const state = new SharedArrayBuffer(8);
     const setup: ExtractWorkerSetup = { state };
-    const worker = new Worker(siblingWorker(import.meta.url, 'extract-worker'), { workerData: setup });
+    // A small heap: the worker holds one batch at a time (at most MAX_IN_FLIGHT bytes wait for it).
+    const worker = new Worker(siblingWorker(import.meta.url, 'extract-worker'), { workerData: setup, resourceLimits: { maxOldGenerationSizeMb: 32, maxYoungGenerationSizeMb: 8 } });
     this.#worker = worker;
     this.#counters = new Int32Array(state);
     this.#done = new Promise((resolve, reject) => {
