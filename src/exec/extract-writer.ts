@@ -54,27 +54,21 @@ export class ExtractWriter {
   }
 
   dir(path: string, mode: number): void {
-    if (this.#inPlace()) {
-      try {
-        mkdirSync(path, { mode });
-      } catch (err) {
-        this.#fail(path, err);
-      }
-      return;
-    }
-    this.#push({ op: 'dir', path, mode });
+    this.#either(path, () => mkdirSync(path, { mode }), { op: 'dir', path, mode });
   }
 
   link(target: string, path: string): void {
-    if (this.#inPlace()) {
-      try {
-        symlinkSync(target, path);
-      } catch (err) {
-        this.#fail(path, err);
-      }
-      return;
+    this.#either(path, () => symlinkSync(target, path), { op: 'link', path, target });
+  }
+
+  /** An operation without bytes: done here while in place, else queued for the worker. */
+  #either(path: string, here: () => void, op: ExtractOp): void {
+    if (!this.#inPlace()) return this.#push(op);
+    try {
+      here();
+    } catch (err) {
+      this.#fail(path, err);
     }
-    this.#push({ op: 'link', path, target });
   }
 
   file(path: string, mode: number): FileSink {
