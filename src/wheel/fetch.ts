@@ -176,7 +176,7 @@ export async function fetchLockedArtifacts(request: FetchRequest): Promise<Locke
         continue;
       }
       throw new ReproError('E_ENV', `${who}: pip download failed for ${requirements.lock}: nothing was written`, {
-        hint: /No module named pip/.test(output) ? `${python.base} has no pip (Debian: apt-get install python3-pip), or pass --python PATH.` : /No matching distribution|from versions: none/.test(output) ? `${missing ?? 'A package'} has no wheel for Python ${python.version} on this platform. Its locked sdist is built only with --allow-build (its build runs code: at exec, in the sandbox, with no network).` : 'See pip\'s output in details; check the network and the index.',
+        hint: /No module named pip/.test(output) ? `${python.base} has no pip (Debian: apt-get install python3-pip), or pass --python PATH.` : /No matching distribution|from versions: none/.test(output) ? (pins ? `${missing ?? 'A package'} has no wheel for Python ${python.version} on this platform, and --allow-build takes an sdist only by the hash a lock names: lock with hashes (uv pip compile --generate-hashes), then build with --allow-build.` : `${missing ?? 'A package'} has no wheel for Python ${python.version} on this platform. Its locked sdist is built only with --allow-build (its build runs code: at exec, in the sandbox, with no network).`) : 'See pip\'s output in details; check the network and the index.',
         details: { output: output.trim().split('\n').slice(-20).join('\n'), ...(missing ? { package: missing } : {}) },
       });
     }
