@@ -84,6 +84,24 @@ describe.skipIf(!isRoot)('disk full (a tiny tmpfs)', () => {
     expect(existsSync(runDir)).toBe(false);
   });
 
+  it("exec's extraction past the first 512 entries (files made on the worker thread): the same E_IO, no cache entry", async () => {
+    // 1,000 files of 4 KiB (3.9 MiB) into a 3 MiB cache: the first 512 (2 MiB) are written in
+    // place, and the disk fills while the worker writes the rest.
+    const files: Record<string, Buffer | string> = { 'run.sh': 'exit 0\n' };
+    for (let i = 0; i < 1000; i++) files[`data/f${String(i).padStart(3, '0')}.bin`] = randomBytes(4 << 10);
+    const root = await makeProject(files);
+    const built = (await runCli(['build', root, '-o', path.join(tempDir(), 'b'), '--no-lock', '--json'])).json().result.bundle as string;
+    const disk = tinyDisk(3 << 20);
+    const runDir = path.join(tempDir(), 'run');
+    const run = await runCli(['exec', built, 'run.sh', '--backend', 'local', '--out', runDir, '--json'], { env: { REPRO_CACHE: path.join(disk, 'cache') } });
+    expectSpaceError(run, 'ENOSPC');
+    // A file past the in-place ones: the failure came from the worker.
+    const failed = Number(/data\/f(\d{3})\.bin$/.exec(run.json().error.details.path as string)?.[1]);
+    expect(failed).toBeGreaterThan(512);
+    expect(await listAll(disk)).toEqual(['cache', 'cache/bundles']);
+    expect(existsSync(runDir)).toBe(false);
+  });
+
   it('exec with a run directory on a full disk: E_IO, and the run directory removed', async () => {
     const root = await incompressibleProject();
     const built = (await runCli(['build', root, '-o', path.join(tempDir(), 'b'), '--no-lock', '--json'])).json().result.bundle as string;
