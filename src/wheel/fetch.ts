@@ -15,11 +15,10 @@ import { pipIndexEnv, uvIndexSettings } from './index-settings.js';
 import { ReproError } from '../core/errors.js';
 import { sha256OfPath } from '../core/file-read.js';
 import { compareUtf8 } from '../core/utf8-order.js';
-import { normalizeName, parseRequirementLine, parseRequirements, requirementLines } from '../lockfile/requirements.js';
-import { DEFAULT_INDEX } from '../pyindex/simple.js';
+import { normalizeName, parseRequirementLine, parseRequirements } from '../lockfile/requirements.js';
 import { stripCredentials } from '../secrets/rules.js';
 import { parseWheelName } from './filename.js';
-import { fetchBuildWheels, fetchSdist, sdistBuildSystem, withoutPackages, type BuildWheel, type LockedSdist } from './sdist.js';
+import { fetchBuildWheels, sdistBuildSystem, withoutPackages, type BuildWheel, type LockedSdist, type SdistFetcher } from './sdist.js';
 
 const run = promisify(execFile);
 const require = createRequire(import.meta.url);
@@ -101,8 +100,9 @@ export interface FetchRequest {
   who: string;
   /** The project, whose uv.toml or pyproject.toml [tool.uv] may name its index. */
   projectDir?: string | null;
-  /** --allow-build: a locked package with no wheel for the interpreter is fetched as its locked sdist, with its build requirements' wheels. */
+  /** --allow-build: a locked package with no wheel for the interpreter is fetched as its locked sdist (by `fetchSdist`, pyindex/sdist-fetch.ts), with its build requirements' wheels. */
   allowBuild?: boolean;
+  fetchSdist?: SdistFetcher;
 }
 
 /** What a lock installs for one interpreter: wheels, and under --allow-build the sdists pip found no wheel for, with the wheels that build them. */
@@ -111,19 +111,6 @@ export interface LockedArtifacts {
   sdists: LockedSdist[];
   /** Every sdist's build requirements, resolved to wheels (not in the lock: their hashes recorded now, trust on first use). */
   buildWheels: BuildWheel[];
-}
-
-/** The indexes pip would ask for the lock: its --index-url (else PIP_INDEX_URL, else PyPI), then its --extra-index-url lines and PIP_EXTRA_INDEX_URL's. */
-export function lockIndexes(text: string, env: Readonly<Record<string, string | undefined>>): string[] {
-  let main: string | null = null;
-  const extra: string[] = [];
-  for (const line of requirementLines(text)) {
-    const m = /^(-i|--index-url|--extra-index-url)[=\s]+(\S+)/.exec(line);
-    if (!m) continue;
-    if (m[1] === '--extra-index-url') extra.push(m[2]!);
-    else main ??= m[2]!;
-  }
-  return [main ?? env.PIP_INDEX_URL ?? DEFAULT_INDEX, ...extra, ...(env.PIP_EXTRA_INDEX_URL ?? '').split(/\s+/).filter((u) => u !== '')];
 }
 
 /** Fetches and checks the lock's wheels for the interpreter, into the store. */
@@ -209,7 +196,8 @@ export async function fetchLockedArtifacts(request: FetchRequest): Promise<Locke
     for (const name of [...sdistNames].sort(compareUtf8)) {
       const version = versions.get(name);
       if (!version) throw new ReproError('E_CONFIG', `${requirements.lock}: ${name} is not pinned with ==, and only an exact version's sdist can be fetched by hash`, { hint: 'Lock it with == and its hashes (uv pip compile --generate-hashes).' });
-      const fetched = await fetchSdist({ name, version, hashes: hashes.get(name)!, indexes: lockIndexes(requirements.text, { ...request.env, ...uvIndexes }), store, lock: requirements.lock, who });
+      if (!request.fetchSdist) throw new ReproError('E_INTERNAL', 'internal error: --allow-build without an sdist fetcher');
+      const fetched = await request.fetchSdist({ name, version, hashes: hashes.get(name)!, requirementsText: requirements.text, env: { ...request.env, ...uvIndexes }, store, lock: requirements.lock, who });
       const system = await sdistBuildSystem(fetched.source, fetched.file);
       const built = await fetchBuildWheels({ requires: system.requires, python: python.base, store, env: { ...request.env, ...uvIndexes }, who, file: fetched.file });
       for (const b of built) buildWheels.set(b.file, b);

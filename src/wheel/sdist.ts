@@ -1,14 +1,14 @@
 // Source distributions under --allow-build (issue 30). An sdist runs code to become a wheel (its
 // build backend, its setup.py), so repro never asks pip for one on the host: pip download of an
 // sdist runs its metadata hooks. Instead the sdist is fetched by hash from the index's simple
-// page (the file whose sha256 the lock names, the bytes checked again as they arrive), its
+// page (pyindex/sdist-fetch.ts: the file whose sha256 the lock names, the bytes checked again as they arrive), its
 // pyproject.toml read from the archive without unpacking it, and the wheels of its build
 // requirements fetched with `pip download --only-binary=:all:` (wheels only: resolving them runs
 // nothing). Those build wheels are not in the lock; their sha256 are recorded when they are fetched
 // (trust on first use), and the bundle says so. Building happens later, at exec, in bubblewrap
 // with no network (exec/sdist-build.ts).
 import { execFile } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -17,8 +17,6 @@ import * as tar from 'tar';
 import { ReproError } from '../core/errors.js';
 import { compareUtf8 } from '../core/utf8-order.js';
 import { normalizeName } from '../lockfile/requirements.js';
-import { downloadTarball } from '../npm/fetch.js';
-import { distributionOf, listFiles } from '../pyindex/simple.js';
 import { stripCredentials } from '../secrets/rules.js';
 import { parseWheelName } from './filename.js';
 
@@ -26,8 +24,6 @@ const run = promisify(execFile);
 
 /** An sdist file name pip would take: name-version.tar.gz (zip and the older archive kinds are refused: see sdistBuildSystem). */
 export const SDIST_FILE = /^[A-Za-z0-9._+-]+\.tar\.gz$/;
-/** Larger than any real sdist's download. */
-const MAX_SDIST_BYTES = 512 * 1024 * 1024;
 const MAX_PYPROJECT_BYTES = 1024 * 1024;
 const MAX_REQUIRES = 64;
 /** PEP 517's fallback when pyproject.toml names no backend (pip's, since 23.1: setuptools alone). */
@@ -132,41 +128,8 @@ export async function sdistBuildSystem(source: string, file: string): Promise<Bu
   return buildSystemOf(text, file);
 }
 
-/** Fetches the sdist of `name==version` whose sha256 the lock names, from the first index that lists it, into the store; the bytes checked as they arrive. */
-export async function fetchSdist(request: { name: string; version: string; hashes: ReadonlySet<string>; indexes: readonly string[]; store: string; lock: string; who: string }): Promise<{ file: string; source: string; sha256: string; size: number }> {
-  const { name, version, hashes, who } = request;
-  const tried: string[] = [];
-  for (const index of request.indexes) {
-    tried.push(stripCredentials(index));
-    const files = (await listFiles(index, name)) ?? [];
-    const file = files.find((f) => SDIST_FILE.test(f.filename) && hashes.has(f.sha256) && distributionOf(f.filename)?.project === normalizeName(name) && distributionOf(f.filename)?.version === version);
-    if (!file) continue;
-    // Stored as <store>/<sha256>/<file> like a fetched wheel: a second build reads it from there.
-    const dir = path.join(request.store, file.sha256);
-    const source = path.join(dir, file.filename);
-    const have = await fs.readFile(source).catch(() => null);
-    if (have && hashes.has(createHash('sha256').update(have).digest('hex'))) return { file: file.filename, source, sha256: file.sha256, size: have.length };
-    let bytes: Buffer;
-    try {
-      bytes = await downloadTarball(file.url, { timeoutMs: 300_000, maxBytes: MAX_SDIST_BYTES });
-    } catch (err) {
-      throw new ReproError('E_ENV', `${who}: ${name}==${version}: ${stripCredentials(file.url)} could not be fetched (${(err as Error).message}): nothing was written`, { hint: 'Check the network and the index.', details: { package: name, url: stripCredentials(file.url) } });
-    }
-    const got = createHash('sha256').update(bytes).digest('hex');
-    if (!hashes.has(got)) {
-      throw new ReproError('E_INTEGRITY', `${request.lock}: ${normalizeName(name)}: the sdist the index served does not match the lock (expected sha256 ${[...hashes].join(' or ')}, got ${got}): nothing was written`, {
-        hint: 'The index serves other bytes than the ones locked: lock again from a trusted index, or find out who changed the file.',
-        details: { lockfile: request.lock, mismatches: [{ package: normalizeName(name), expected: [...hashes], got }] },
-      });
-    }
-    await fs.mkdir(dir, { recursive: true });
-    const tmp = `${source}.${randomBytes(4).toString('hex')}.tmp`;
-    await fs.writeFile(tmp, bytes);
-    await fs.rename(tmp, source);
-    return { file: file.filename, source, sha256: got, size: bytes.length };
-  }
-  throw new ReproError('E_ENV', `${who}: no index serves an sdist of ${name}==${version} with the hash ${request.lock} locks: nothing was written`, { hint: 'The package has no wheel for this interpreter and no locked sdist either: lock for this platform, or name the index that has it (--index-url in the lock, PIP_INDEX_URL).', details: { package: name, version, indexes: tried } });
-}
+/** Fetches the sdist of `name==version` whose sha256 the lock names, into the store (pyindex/sdist-fetch.ts, given to wheel/fetch.ts by its callers: the index client sits above this folder). */
+export type SdistFetcher = (request: { name: string; version: string; hashes: ReadonlySet<string>; requirementsText: string; env: Readonly<Record<string, string | undefined>>; store: string; lock: string; who: string }) => Promise<{ file: string; source: string; sha256: string; size: number }>;
 
 /** The wheels of every build requirement, resolved by the host's pip from wheels only (nothing runs), each stored by sha256. */
 export async function fetchBuildWheels(request: { requires: readonly string[]; python: string; store: string; env: Readonly<Record<string, string | undefined>>; who: string; file: string }): Promise<BuildWheel[]> {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseRequirementLine } from '../../../src/lockfile/requirements.js';
-import { lockIndexes, noWheelFor } from '../../../src/wheel/fetch.js';
+import { noWheelFor } from '../../../src/wheel/fetch.js';
 import { buildSystemOf, checkBuildSystem, LEGACY_BACKEND, withoutPackages } from '../../../src/wheel/sdist.js';
 
 describe('buildSystemOf: an sdist\'s [build-system]', () => {
@@ -52,9 +52,4 @@ describe('setting sdists apart from the wheels pip fetches', () => {
     expect(withoutPackages(text, new Set(['sqlparse']), parseRequirementLine)).toContain('docopt==0.6.2 \\\n    --hash=sha256:aa');
   });
 
-  it('lockIndexes: the lock\'s --index-url first, else PIP_INDEX_URL, else PyPI; then the extra ones', () => {
-    expect(lockIndexes('--index-url http://a/simple\n--extra-index-url http://b/simple\nx==1\n', { PIP_INDEX_URL: 'http://env/simple', PIP_EXTRA_INDEX_URL: 'http://c/simple http://d/simple' })).toEqual(['http://a/simple', 'http://b/simple', 'http://c/simple', 'http://d/simple']);
-    expect(lockIndexes('x==1\n', { PIP_INDEX_URL: 'http://env/simple' })).toEqual(['http://env/simple']);
-    expect(lockIndexes('x==1\n', {})).toEqual(['https://pypi.org/simple']);
-  });
 });
