@@ -272,6 +272,7 @@ function runEnvironment(backend: Backend, manifest: ProjectManifest | null, snap
 /** The bundle's locked environment for this interpreter (exec/environment.ts), said in the log; null when it carries no hashed Python lock. */
 async function prepareLockedEnvironment(cached: CachedBundle, projectDir: string, manifest: ProjectManifest | null, base: PlannedInterpreter, backend: Backend, ctx: Context, allowBuild: boolean): Promise<LockedEnvironment | null> {
   const buildRecord = path.join(cached.dir, VENDOR_BUILD_RECORD);
+  const wheelsDir = await vendoredWheels(cached.dir);
   const locked = await lockedEnvironment(
     {
       projectDir,
@@ -282,8 +283,9 @@ async function prepareLockedEnvironment(cached: CachedBundle, projectDir: string
       cacheRoot: cacheRoot(ctx.env),
       hostEnv: ctx.env,
       platform: `${process.platform}-${process.arch}`,
-      wheelsDir: await vendoredWheels(cached.dir),
-      wheelHashes: cached.hashesUnder(VENDOR_PYTHON_DIR),
+      wheelsDir,
+      // Only when the bundle vendors wheels: the lookup walks the whole manifest (100,000 entries in a large project).
+      wheelHashes: wheelsDir ? cached.hashesUnder(VENDOR_PYTHON_DIR) : undefined,
       recordedLock: (await fs.stat(path.join(cached.dir, VENDOR_RECORDED_LOCK)).then((s) => s.isFile(), () => false)) ? path.join(cached.dir, VENDOR_RECORDED_LOCK) : null,
       allowBuild,
       buildRecord: (await fs.stat(buildRecord).then((s) => s.isFile(), () => false)) ? { file: buildRecord, wheelsDir: path.join(cached.dir, VENDOR_PYTHON_BUILD_DIR) } : null,

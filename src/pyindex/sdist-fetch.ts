@@ -6,6 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { ReproError } from '../core/errors.js';
+import { sha256OfPath } from '../core/file-read.js';
 import { normalizeName, requirementLines } from '../lockfile/requirements.js';
 import { downloadTarball } from '../npm/fetch.js';
 import { stripCredentials } from '../secrets/rules.js';
@@ -40,8 +41,8 @@ export const fetchSdist: SdistFetcher = async (request) => {
     // Stored as <store>/<sha256>/<file> like a fetched wheel: a second build reads it from there.
     const dir = path.join(request.store, file.sha256);
     const source = path.join(dir, file.filename);
-    const have = await fs.readFile(source).catch(() => null);
-    if (have && hashes.has(createHash('sha256').update(have).digest('hex'))) return { file: file.filename, source, sha256: file.sha256, size: have.length };
+    const have = await fs.stat(source).then((s) => (s.isFile() ? s.size : null), () => null);
+    if (have !== null && hashes.has(sha256OfPath(source))) return { file: file.filename, source, sha256: file.sha256, size: have };
     let bytes: Buffer;
     try {
       bytes = await downloadTarball(file.url, { timeoutMs: 300_000, maxBytes: MAX_SDIST_BYTES });

@@ -8,13 +8,13 @@
 // (trust on first use), and the bundle says so. Building happens later, at exec, in bubblewrap
 // with no network (exec/sdist-build.ts).
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { parse as parseToml } from 'smol-toml';
 import * as tar from 'tar';
 import { ReproError } from '../core/errors.js';
+import { sha256OfPath } from '../core/file-read.js';
 import { compareUtf8 } from '../core/utf8-order.js';
 import { normalizeName } from '../lockfile/requirements.js';
 import { stripCredentials } from '../secrets/rules.js';
@@ -145,8 +145,7 @@ export async function fetchBuildWheels(request: { requires: readonly string[]; p
     const out: BuildWheel[] = [];
     for (const file of (await fs.readdir(dest)).sort(compareUtf8)) {
       if (!parseWheelName(file)) throw new ReproError('E_INTEGRITY', `${request.who}: pip fetched ${JSON.stringify(file)} for the build requirements of ${request.file}, which is no wheel: nothing was written`, { details: { file } });
-      const bytes = await fs.readFile(path.join(dest, file));
-      const sha256 = createHash('sha256').update(bytes).digest('hex');
+      const sha256 = sha256OfPath(path.join(dest, file));
       const dir = path.join(request.store, sha256);
       await fs.mkdir(dir, { recursive: true });
       await fs.rename(path.join(dest, file), path.join(dir, file));
