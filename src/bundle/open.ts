@@ -24,7 +24,8 @@ export interface OpenOptions {
   source?: { chunks: AsyncIterable<Buffer>; size: number };
   /** Sees every byte of the file; a returned promise holds reading until it settles. */
   onFileBytes?: (chunk: Buffer) => Promise<void> | undefined | void;
-  onTarBytes?: (chunk: Buffer) => void;
+  /** Sees every byte of the tar; a returned promise holds reading until it settles. */
+  onTarBytes?: (chunk: Buffer) => Promise<void> | undefined | void;
 }
 
 /** The first 16 bytes of a source (for the codec), and a stream of all of its bytes. */
@@ -88,7 +89,8 @@ function assemble(input: Readable, codec: Codec, head: Buffer, size: number, opt
   const onTar = options.onTarBytes;
   const tar = (async function* () {
     for await (const chunk of out) {
-      onTar?.(chunk as Buffer);
+      const wait = onTar?.(chunk as Buffer);
+      if (wait) await wait;
       yield chunk as Buffer;
     }
   })();

@@ -14,8 +14,18 @@ interface Region {
   length: number;
 }
 
+export interface StreamHasherOptions {
+  /**
+   * Also a CRC-32 (zlib's) of the stream's first N bytes, N read when the first chunk arrives:
+   * the bundle trailer's self-check, computed beside the digests instead of on the caller's
+   * thread. Its result is the digest named 'crc32' (4 bytes, big-endian).
+   */
+  crc32Bytes?: () => number;
+}
+
 export class StreamHasher {
   readonly #algorithms: readonly string[];
+  readonly #crc32Bytes: (() => number) | undefined;
   #worker: Worker | undefined;
   #ring: Buffer | undefined;
   #head = 0;
@@ -25,8 +35,9 @@ export class StreamHasher {
   #done: Promise<Record<string, Buffer>> | undefined;
   #failure: Error | undefined;
 
-  constructor(algorithms: readonly string[]) {
+  constructor(algorithms: readonly string[], options: StreamHasherOptions = {}) {
     this.#algorithms = algorithms;
+    this.#crc32Bytes = options.crc32Bytes;
   }
 
   /** The worker starts with the first chunk, so a hasher that is never fed costs nothing. */
@@ -34,7 +45,7 @@ export class StreamHasher {
     if (this.#worker) return this.#worker;
     const shared = new SharedArrayBuffer(RING_BYTES);
     this.#ring = Buffer.from(shared);
-    const workerData: StreamHashSetup = { algorithms: [...this.#algorithms], ring: shared };
+    const workerData: StreamHashSetup = { algorithms: [...this.#algorithms], ring: shared, ...(this.#crc32Bytes ? { crc32Bytes: this.#crc32Bytes() } : {}) };
     const worker = new Worker(siblingWorker(import.meta.url, 'stream-hash-worker'), { workerData });
     this.#worker = worker;
     worker.on('message', (msg: number | Uint8Array[]) => {
@@ -98,6 +109,7 @@ export class StreamHasher {
       this.#onResult = (digests: Uint8Array[]) => {
         const out: Record<string, Buffer> = {};
         this.#algorithms.forEach((a, i) => (out[a] = Buffer.from(digests[i]!)));
+        if (this.#crc32Bytes) out.crc32 = Buffer.from(digests[this.#algorithms.length]!);
         void worker.terminate();
         resolve(out);
       };

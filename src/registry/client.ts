@@ -3,7 +3,11 @@
 // credentials; Bearer: a token from the challenge's realm for the repository's scope, asked
 // with the credentials when there are any) and turns transport failures into E_ENV. What the
 // registry answers is hostile input: callers check every digest and size it claims.
-import { ReproError } from '../core/errors.js';
+import { createReadStream } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import { Readable } from 'node:stream';
+import { ReproError, fsError } from '../core/errors.js';
 import { preferredChallenge } from './challenge.js';
 import { findCredentials, type CredentialLookup } from './credentials.js';
 import { apiBase, apiHost, formatReference, isLoopbackHost, plainAllowed, type OciRef } from './reference.js';
@@ -62,9 +66,28 @@ const schemes = new Map<string, 'https' | 'http'>();
 
 type Env = Readonly<Record<string, string | undefined>>;
 
+/**
+ * Bytes `start` to `end` (exclusive) of a file, as an upload's body. Sent with node:http(s), which
+ * reads the file only as fast as the socket drains: fetch queued a whole 32 MiB chunk (or a
+ * whole blob sent in one PUT) in memory ahead of a registry slower than the disk. A range can
+ * be sent again (after a 401), as a stream could not.
+ */
+export interface FileRange {
+  file: string;
+  start: number;
+  end: number;
+}
+
+export function isFileRange(body: unknown): body is FileRange {
+  return typeof body === 'object' && body !== null && typeof (body as FileRange).file === 'string' && typeof (body as FileRange).start === 'number';
+}
+
+/** An upload with no activity either way for this long is given up on (undici's own default for a body). */
+const UPLOAD_IDLE_S = 300;
+
 export interface RequestOptions {
   headers?: Record<string, string>;
-  body?: RequestInit["body"];
+  body?: RequestInit["body"] | FileRange;
   /** Status codes that are answers, not errors (others throw). */
   ok: number[];
 }
@@ -99,27 +122,38 @@ export class RegistryClient {
     // Credentials go to the registry's own origin only: an upload Location or a redirect on
     // another host (a storage bucket, or a registry that lies) never gets them.
     if (this.auth && new URL(url).origin === new URL(this.base).origin) headers.Authorization = this.auth;
+    if (isFileRange(opts.body)) {
+      return await sendFile(method, url, headers, opts.body, Math.max(UPLOAD_IDLE_S, registryTimeoutS(this.env))).catch((err) => {
+        throw err instanceof ReproError ? err : this.unreachable(err, url);
+      });
+    }
     const streamed = Boolean(opts.body && typeof (opts.body as { pipe?: unknown }).pipe === 'function');
+    // A file's bytes (a Blob read from disk as it is sent) take as long as the link needs.
+    const upload = streamed || opts.body instanceof Blob;
     // A registry that never answers is given up on: the time until the answer's headers is
-    // bounded (REPRO_REGISTRY_TIMEOUT seconds), except for a streamed upload, whose headers come
+    // bounded (REPRO_REGISTRY_TIMEOUT seconds), except for an upload, whose headers come
     // only after its body; bodies are bounded by the transport's own idle timeouts.
     const abort = new AbortController();
     const seconds = registryTimeoutS(this.env);
-    const timer = streamed ? null : setTimeout(() => abort.abort(new Error(`no answer within ${seconds} s (REPRO_REGISTRY_TIMEOUT)`)), seconds * 1000);
+    const timer = upload ? null : setTimeout(() => abort.abort(new Error(`no answer within ${seconds} s (REPRO_REGISTRY_TIMEOUT)`)), seconds * 1000);
     try {
       return await fetch(url, { method, headers, body: opts.body ?? null, redirect: 'follow', signal: abort.signal, ...(streamed ? { duplex: 'half' } : {}) } as RequestInit);
     } catch (err) {
-      const cause = (err as Error).cause as (Error & { code?: string }) | undefined;
-      const tls = CERT_ERROR.test(String(cause?.code ?? ''));
-      throw new ReproError('E_ENV', `cannot reach the registry ${this.ref.registry}: ${cause instanceof Error ? cause.message : (err as Error).message}`, {
-        hint: tls
-          ? "The registry's TLS certificate is not trusted here: add its CA to the system store, or point NODE_EXTRA_CA_CERTS at it."
-          : 'Check the name and that the registry is up (plain HTTP is used only for loopback registries and those in REPRO_INSECURE_REGISTRIES).',
-        details: { registry: this.ref.registry, url: url.replace(/\?.*$/, '') },
-      });
+      throw this.unreachable(err, url);
     } finally {
       if (timer) clearTimeout(timer);
     }
+  }
+
+  private unreachable(err: unknown, url: string): ReproError {
+    const cause = ((err as Error).cause ?? err) as (Error & { code?: string }) | undefined;
+    const tls = CERT_ERROR.test(String(cause?.code ?? ''));
+    return new ReproError('E_ENV', `cannot reach the registry ${this.ref.registry}: ${cause instanceof Error ? cause.message : (err as Error).message}`, {
+      hint: tls
+        ? "The registry's TLS certificate is not trusted here: add its CA to the system store, or point NODE_EXTRA_CA_CERTS at it."
+        : 'Check the name and that the registry is up (plain HTTP is used only for loopback registries and those in REPRO_INSECURE_REGISTRIES).',
+      details: { registry: this.ref.registry, url: url.replace(/\?.*$/, '') },
+    });
   }
 
   /** Answers the challenge of a 401: sets the Authorization header for the next try; false when it cannot. */
@@ -246,4 +280,40 @@ export class RegistryClient {
     }
     return res;
   }
+}
+
+/**
+ * One request whose body is a file range, over node:http(s): the file is piped into the request,
+ * so it is read as the registry takes it. The answer is a fetch Response (its status, headers
+ * and body), as every other request's is.
+ */
+function sendFile(method: string, url: string, headers: Record<string, string>, range: FileRange, idleSeconds: number): Promise<Response> {
+  const target = new URL(url);
+  const send = target.protocol === 'https:' ? https.request : http.request;
+  return new Promise<Response>((resolve, reject) => {
+    const req = send(target, { method, headers: { ...headers, 'Content-Length': String(range.end - range.start) } }, (res) => {
+      const answer = new Headers();
+      for (const [k, v] of Object.entries(res.headers)) {
+        if (v === undefined) continue;
+        for (const one of Array.isArray(v) ? v : [v]) answer.append(k, one);
+      }
+      const status = res.statusCode ?? 0;
+      if (status < 200 || status > 599) {
+        res.destroy();
+        reject(new Error(`the registry answered with status ${status}`));
+        return;
+      }
+      const body = [101, 204, 205, 304].includes(status) || method === 'HEAD' ? null : (Readable.toWeb(res) as unknown as ReadableStream<Uint8Array>);
+      if (!body) res.resume();
+      resolve(new Response(body, { status, headers: answer }));
+    });
+    req.setTimeout(idleSeconds * 1000, () => req.destroy(new Error(`no progress for ${idleSeconds} s`)));
+    req.on('error', reject);
+    const source: Readable = range.end > range.start ? createReadStream(range.file, { start: range.start, end: range.end - 1, highWaterMark: 1 << 20 }) : Readable.from([]);
+    source.on('error', (err: Error) => {
+      req.destroy();
+      reject(fsError(err, range.file, 'cannot read'));
+    });
+    source.pipe(req);
+  });
 }

@@ -9,7 +9,7 @@ export function renderVerify(report: VerifyResult, bundle: string): string {
     ['  project', `${report.name} ${report.version}`],
     ['  content digest', report.contentDigest],
     ['  file digest', report.fileDigest],
-    ['  integrity', report.integrity],
+    ...(report.integrity !== null ? [['  integrity', report.integrity] as [string, string]] : []),
     ['  entries', `${report.entries}, all match the manifest`],
     ['  size', `${formatBytes(report.tarSize)} tar, ${formatBytes(report.fileSize)} file (${report.codec})`],
   ];

@@ -1,5 +1,6 @@
 // verify must accept an intact bundle and refuse one with any byte flipped, anywhere, with a
 // coded error that names what is wrong; never an internal error, never a pass.
+import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -130,4 +131,29 @@ describe('verify evidence', () => {
     await expect(verifyBundle(file)).rejects.toMatchObject({ code: 'E_INTEGRITY' });
     await expect(verifyBundle(path.join(tempDir(), 'missing'))).rejects.toMatchObject({ code: 'E_NOT_FOUND' });
   });
+});
+
+describe('verify of a large bundle (its tar hashed on a worker thread)', () => {
+  it('gives the digests the build recorded; integrity: false skips only the sha512; a flipped byte is still refused', async () => {
+    // 40 MiB of random bytes: incompressible, so the bundle is past the 32 MiB at which verify
+    // hashes the tar on a worker instead of on its own thread.
+    const root = await makeProject({ 'repro.yaml': 'name: big\nversion: 1.0.0\nentry_points:\n  main:\n    command: "true"\n' });
+    await fs.writeFile(path.join(root, 'weights.bin'), randomBytes(40 << 20));
+    const r = await build(root, { compression: 'zstd' });
+    expect((await fs.stat(r.bundle)).size).toBeGreaterThan(32 << 20);
+    const full = await verifyBundle(r.bundle);
+    expect(full).toMatchObject({ contentDigest: r.contentDigest, fileDigest: r.fileDigest, integrity: r.integrity });
+    const lean = await verifyBundle(r.bundle, { integrity: false });
+    expect(lean).toMatchObject({ contentDigest: r.contentDigest, fileDigest: r.fileDigest, integrity: null });
+    // An ssri --digest still needs the sha512, and gets it.
+    expect((await verifyBundle(r.bundle, { integrity: false, digest: r.integrity })).digestMatched).toBe('integrity');
+    const bytes = await fs.readFile(r.bundle);
+    const file = path.join(tempDir(), 'flipped.repro.tar.zst');
+    for (const pos of [Math.floor(bytes.length / 2), bytes.length - 40]) {
+      const copy = Buffer.from(bytes);
+      copy[pos] = copy[pos]! ^ 0x01;
+      await fs.writeFile(file, copy);
+      expect(await rejectCode(file)).toBe('E_INTEGRITY');
+    }
+  }, 60_000);
 });

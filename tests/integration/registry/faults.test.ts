@@ -117,6 +117,33 @@ describe.skipIf(SKIP_DOCKER)(`push and pull through a failing registry${SKIP_DOC
     expect(await tagExists('chunk-5xx')).toBe(false);
   });
 
+  it('hostile bundle: one that does not verify is never committed while it uploads: no PUT with its digest, the session abandoned, no blob, no tag (exit 4)', async () => {
+    // push verifies the bundle while its chunks go up; only the last request (a PUT carrying
+    // the digest) makes the registry keep the blob, and it waits for the verdict.
+    const good = await bigBundle(40);
+    const bytes = readFileSync(good);
+    bytes[Math.floor(bytes.length / 2)] ^= 0x01; // one byte of the weights, mid-file
+    const bad = path.join(path.dirname(good), `tampered-${path.basename(good)}`);
+    writeFileSync(bad, bytes);
+    const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+    const requests: string[] = [];
+    rule = (method, url) => {
+      requests.push(`${method} ${url}`);
+      return { kind: 'pass' };
+    };
+    try {
+      const r = await runCli(['push', bad, `${host}/${repo}:tampered`, '--json']);
+      expect(r.code, r.stdout).toBe(4);
+      expect(r.json().error.code).toBe('E_INTEGRITY');
+    } finally {
+      rule = () => ({ kind: 'pass' });
+    }
+    expect(requests.filter((q) => q.startsWith('PUT ') && /digest=/.test(q))).toEqual([]);
+    expect(requests.some((q) => q.startsWith('DELETE ') && /\/blobs\/uploads\//.test(q))).toBe(true);
+    expect((await fetch(`http://${REGISTRY}/v2/${repo}/blobs/${digest}`, { method: 'HEAD' })).status).toBe(404);
+    expect(await tagExists('tampered')).toBe(false);
+  });
+
   it('a registry that refuses chunked uploads: push falls back to one PUT, and pull gives the identical file', async () => {
     const bundle = await bigBundle(40);
     rule = (method) => (method === 'PATCH' ? { kind: 'status', status: 405 } : { kind: 'pass' });
