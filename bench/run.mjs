@@ -64,7 +64,7 @@ async function main() {
   if (process.env.BENCH_ONLY === 'registry') {
     mkdirSync(work, { recursive: true });
     const res = runRegistryBench({ work, node: process.execPath, cli });
-    record([{ bench: 'registry', lines: table('registry: push and pull of a 1 GiB bundle against curl', `Machine: ${os.cpus()[0]?.model ?? 'unknown'} × ${os.cpus().length}; Node ${process.versions.node}; Debian's docker-registry on 127.0.0.1:5000 (filesystem storage). Bundle ${(res.size / 2 ** 30).toFixed(2)} GiB (1 GiB of random bytes). Best of ${process.env.BENCH_RUNS ?? 2} rounds, fresh repositories each round (every push uploads), pulls into an empty cache. bench/registry.mjs.`, res) }]);
+    record([{ bench: 'registry', lines: table('registry: push and pull of a 1 GiB bundle against curl', `Machine: ${os.cpus()[0]?.model ?? 'unknown'} × ${os.cpus().length}; Node ${process.versions.node}; Debian's docker-registry on 127.0.0.1:5000 (filesystem storage). Bundle ${(res.size / 2 ** 30).toFixed(2)} GiB (1 GiB of random bytes). Best of ${process.env.BENCH_RUNS ?? 2} rounds, fresh repositories each round (every push uploads), pulls into an empty cache; downloads (repro's cache, curl's file) land on /dev/shm, out of the disk's state. bench/registry.mjs.`, res) }]);
     return;
   }
   if (process.env.BENCH_ONLY === 'slurm') {
