@@ -5,7 +5,7 @@
 // only when the build verifies. A stale repro.lock is reported as stale (with its differing
 // entries), never as "not reproducible".
 import { spawn } from 'node:child_process';
-import { promises as fs } from 'node:fs';
+import { promises as fs, rmSync } from 'node:fs';
 import module from 'node:module';
 import path from 'node:path';
 import { trackTemp } from '../core/cleanup.js';
@@ -69,12 +69,21 @@ export async function runVerifiedBuild(options: BuildOptions, ctx: Context, self
     // Another folder name too: a bundle named after its folder is not reproducible from a clone.
     const copyRoot = path.join(work, 'another place ünïcode', `${path.basename(plan.root)}-copy`);
     ctx.log.info(`verify: rebuilding from a copy at ${copyRoot}`);
-    const listFile = await copyForRebuild(plan.entries, copyRoot, work);
+    // The child starts before the copy is made (its working directory, the copy's parent, must
+    // exist) and waits for its file list on stdin, sent once the copy is complete: its start-up
+    // (~0.1 s of loading modules) overlaps the copy instead of following it.
+    await fs.mkdir(path.dirname(copyRoot), { recursive: true, mode: 0o700 }).catch((err) => {
+      throw fsError(err, path.dirname(copyRoot), 'cannot create the verification copy\'s folder');
+    });
+    let sendList!: (list: Buffer[]) => void;
+    let dropList!: (err: unknown) => void;
+    const list = new Promise<Buffer[]>((resolve, reject) => ((sendList = resolve), (dropList = reject)));
+    list.catch(() => {});
     const outDir = path.join(work, 'out');
     child = rebuildInChild(self, ctx, {
       copyRoot,
       outDir,
-      listFile,
+      list,
       codec: options.compression,
       sourceDateEpoch: String(plan.manifest.sourceDateEpoch),
       baseImage: plan.dockerfile.baseImage,
@@ -86,6 +95,10 @@ export async function runVerifiedBuild(options: BuildOptions, ctx: Context, self
       allowBuild: Boolean(options.allowBuild),
     }, rebuild.signal);
     child.catch(() => {}); // awaited below, after the first build; a failure of that one stops it
+    await copyForRebuild(plan.entries, copyRoot).then(sendList, (err) => {
+      dropList(err);
+      throw err;
+    });
     const first = await applyBuild({ ...plan, output: staged, lockAction: 'skip' }, ctx);
     const second = await child;
     const lockDigest = plan.lock?.contentDigest ?? null;
@@ -134,7 +147,9 @@ export async function runVerifiedBuild(options: BuildOptions, ctx: Context, self
     await child?.catch(() => {});
     await fs.rm(staged, { force: true });
     untrackStaged();
-    await fs.rm(work, { recursive: true, force: true });
+    // Synchronously: one call that removes the tree in C++, half the time of fs.rm's round trip
+    // through the thread pool for every file (0.18 s against 0.34 s for 20,000 files).
+    rmSync(work, { recursive: true, force: true });
     untrack();
   }
 }
@@ -144,19 +159,18 @@ export async function runVerifiedBuild(options: BuildOptions, ctx: Context, self
  * 100,000 rows and names on a big project would stay in the heap through the two builds).
  * The rebuild shares what the first build hashed, for each copy whose bytes it proved equal.
  */
-async function copyForRebuild(entries: EntryList, copyRoot: string, work: string): Promise<string> {
+async function copyForRebuild(entries: EntryList, copyRoot: string): Promise<Buffer[]> {
   const seeded = new HashCacheWriter(copyRoot);
   const files = await copyVaried(entries, copyRoot, (rel, stat, sha256) => seeded.add(rel, stat, sha256));
   await seeded.save(Date.now());
-  const listFile = path.join(work, 'files.list');
-  await fs.writeFile(listFile, files);
-  return listFile;
+  return files;
 }
 
 export interface ChildBuild {
   copyRoot: string;
   outDir: string;
-  listFile: string;
+  /** The NUL-ended paths to build, written to the child's stdin once they settle (--files-from -); a rejection stops it. */
+  list: Promise<Buffer[]>;
   codec: string;
   sourceDateEpoch: string;
   /** The pinned base image of the first build's Dockerfile, so the rebuild carries the same one. */
@@ -172,7 +186,7 @@ export interface ChildBuild {
 
 /** The rebuild in its own process, under the varied environment and umask; `signal` stops it (SIGTERM) and the promise settles once it has exited. */
 export async function rebuildInChild(self: SelfCommand, ctx: Context, job: ChildBuild, signal: AbortSignal): Promise<BuildResult> {
-  const args = [self.execPath, self.script, ...rebuildArgv({ dir: job.copyRoot, outDir: job.outDir, codec: job.codec, filesFrom: job.listFile, baseImage: job.baseImage, withRun: job.withRun, projectName: job.projectName, vendor: job.vendor, python: job.python, recordHashes: job.recordHashes, allowBuild: job.allowBuild })];
+  const args = [self.execPath, self.script, ...rebuildArgv({ dir: job.copyRoot, outDir: job.outDir, codec: job.codec, filesFrom: '-', baseImage: job.baseImage, withRun: job.withRun, projectName: job.projectName, vendor: job.vendor, python: job.python, recordHashes: job.recordHashes, allowBuild: job.allowBuild })];
   // The child starts past bin.ts; it shares this process's compile cache through the variable
   // Node reads at start-up, or it would compile every module again (~50 ms). Node keeps each
   // release's cache in a folder of its own under the directory that variable names.
@@ -180,7 +194,15 @@ export async function rebuildInChild(self: SelfCommand, ctx: Context, job: Child
   const env = { ...ctx.env, ...(compileCache ? { NODE_COMPILE_CACHE: path.dirname(compileCache) } : {}), ...VARIANT_ENV, SOURCE_DATE_EPOCH: job.sourceDateEpoch } as NodeJS.ProcessEnv;
   const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
     // Stopped (SIGTERM: it removes its temp files) when the first build fails or we are done.
-    const child = spawn('/bin/sh', ['-c', `umask ${VARIANT_UMASK} && exec "$@"`, 'sh', ...args], { cwd: path.dirname(job.copyRoot), env, stdio: ['ignore', 'pipe', 'pipe'], signal, killSignal: 'SIGTERM' });
+    const child = spawn('/bin/sh', ['-c', `umask ${VARIANT_UMASK} && exec "$@"`, 'sh', ...args], { cwd: path.dirname(job.copyRoot), env, stdio: ['pipe', 'pipe', 'pipe'], signal, killSignal: 'SIGTERM' });
+    child.stdin.on('error', () => {}); // a child that died before reading: its exit says why
+    job.list.then(
+      (parts) => {
+        for (const part of parts) child.stdin.write(part);
+        child.stdin.end();
+      },
+      () => child.kill('SIGTERM'),
+    );
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));

@@ -51,12 +51,21 @@ export function parseBackend(value: string | undefined): Backend | undefined {
   throw new ReproError('E_USAGE', `unknown backend ${JSON.stringify(value)}`, { hint: 'Use --backend docker, local or slurm.', details: { backend: value } });
 }
 
-/** build's --files-from: a NUL-separated list of files (what --verify's child rebuild is given). */
-export async function readFileList(file: string): Promise<string[]> {
-  const text = await fs.readFile(file, 'utf8').catch((err) => {
+/**
+ * build's --files-from: a NUL-separated list of files (what --verify's child rebuild is given),
+ * from a file or, for `-`, from stdin until it ends (the parent sends it once the copy is made).
+ */
+export async function readFileList(file: string, stdin: NodeJS.ReadableStream = process.stdin): Promise<string[]> {
+  const text = file === '-' ? await readAll(stdin) : await fs.readFile(file, 'utf8').catch((err) => {
     throw fsError(err, file, 'cannot read --files-from');
   });
   return text.split('\0').filter((p) => p !== '');
+}
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+  const parts: Buffer[] = [];
+  for await (const chunk of stream) parts.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+  return Buffer.concat(parts).toString('utf8');
 }
 
 /** `--kebab-case` of a commander key (`fulcioUrl` -> `--fulcio-url`). */

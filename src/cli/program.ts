@@ -78,7 +78,7 @@ The content digest is recorded in DIR/repro.lock; commit it and use --locked in 
     .option('--with-run <dir>', 'embed the run record of RUN_DIR (repro exec) as the reference run, and keep it beside repro.lock as repro.run.json for later builds; refused (exit 3) when the run failed or left a declared output missing')
     .option('--attest', 'with --verify: also write the SLSA provenance, the CycloneDX ML-BOM and a reproduced-build attestation beside the bundle (docs/ATTESTATIONS.md)')
     .addOption(new Option('--no-lock', 'neither read nor write repro.lock').hideHelp())
-    .addOption(new Option('--files-from <file>', 'NUL-separated list of files to bundle (internal)').hideHelp())
+    .addOption(new Option('--files-from <file>', 'NUL-separated list of files to bundle, - for stdin (internal)').hideHelp())
     .addOption(new Option('--project-name <name>', "the project's name where it has none of its own (internal: --verify's rebuild of a project named after its git remote)").hideHelp());
   outputOptions(signingOptions(build))
     .addHelpText('after', `

@@ -4,8 +4,6 @@
 // with the credentials when there are any) and turns transport failures into E_ENV. What the
 // registry answers is hostile input: callers check every digest and size it claims.
 import { createReadStream } from 'node:fs';
-import http from 'node:http';
-import https from 'node:https';
 import { Readable } from 'node:stream';
 import { ReproError, fsError } from '../core/errors.js';
 import { preferredChallenge } from './challenge.js';
@@ -289,7 +287,10 @@ export class RegistryClient {
  */
 function sendFile(method: string, url: string, headers: Record<string, string>, range: FileRange, idleSeconds: number): Promise<Response> {
   const target = new URL(url);
-  const send = target.protocol === 'https:' ? https.request : http.request;
+  // Fetched when an upload needs them, and not through `import`: an ES import of node:http
+  // reads every export, lazy ones included, and one of them loads undici (~50 ms at the start
+  // of every command that only imports this module, such as build).
+  const send = target.protocol === 'https:' ? process.getBuiltinModule('node:https').request : process.getBuiltinModule('node:http').request;
   return new Promise<Response>((resolve, reject) => {
     const req = send(target, { method, headers: { ...headers, 'Content-Length': String(range.end - range.start) } }, (res) => {
       const answer = new Headers();

@@ -37,7 +37,7 @@ export async function buildCommand(dir: string | undefined, flags: BuildFlags, i
     compression: parseCodec(flags.compression),
     locked: flags.locked,
     noLock: flags.lock === false,
-    files: flags.filesFrom ? await readFileList(path.resolve(io.ctx.cwd, flags.filesFrom)) : undefined,
+    files: flags.filesFrom ? await readFileList(flags.filesFrom === '-' ? '-' : path.resolve(io.ctx.cwd, flags.filesFrom)) : undefined,
     projectName: flags.projectName,
     baseImage: flags.baseImage,
     image: flags.image,

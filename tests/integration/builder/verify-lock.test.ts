@@ -97,7 +97,7 @@ describe('build --verify: the rebuild runs beside the first build', () => {
     const script = path.join(dir, 'slow-rebuild.mjs');
     await fs.writeFile(script, `import { writeFileSync } from 'node:fs';\nwriteFileSync(${JSON.stringify(pidFile)}, String(process.pid));\nsetInterval(() => {}, 1000);\n`);
     const stop = new AbortController();
-    const job = { copyRoot: path.join(dir, 'copy'), outDir: path.join(dir, 'out'), listFile: path.join(dir, 'list'), codec: 'zstd', sourceDateEpoch: '0', baseImage: null, withRun: null, projectName: null, vendor: false, python: null, recordHashes: false };
+    const job = { copyRoot: path.join(dir, 'copy'), outDir: path.join(dir, 'out'), list: new Promise<Buffer[]>(() => {}), codec: 'zstd', sourceDateEpoch: '0', baseImage: null, withRun: null, projectName: null, vendor: false, python: null, recordHashes: false };
     const running = rebuildInChild({ ...self, script }, testContext({ cwd: dir, env: { PATH: process.env.PATH } }), job, stop.signal);
     let pid = 0;
     for (let i = 0; i < 200 && pid === 0; i++) {
