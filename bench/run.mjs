@@ -19,7 +19,8 @@ import { runEnvBench } from './env.mjs';
 import { runVerifyBench } from './verify-run.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const work = path.join(root, 'bench', 'out');
+// BENCH_WORK puts the corpora and outputs elsewhere (a tmpfs: the disk's state out of the figures).
+const work = process.env.BENCH_WORK ? path.resolve(process.env.BENCH_WORK) : path.join(root, 'bench', 'out');
 const cli = path.join(root, 'dist', 'cli', 'bin.js');
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 
@@ -125,7 +126,7 @@ async function main() {
     'bundle build/verify against the native pipeline',
     [
       `Machine: ${os.cpus()[0]?.model ?? 'unknown'} × ${os.cpus().length}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.release()}; Node ${process.versions.node} (libzstd ${process.versions.zstd}); system zstd ${execFileSync('zstd', ['-V'], { encoding: 'utf8' }).match(/v[\d.]+/)?.[0] ?? '?'}.`,
-      `Best of ${RUNS} runs, commands alternating within each round; page cache warm; repro's hash cache warm except in the "first build" rows. bench/bundle.mjs, bench/shapes.mjs.`,
+      `Best of ${RUNS} runs, commands alternating within each round; page cache warm; repro's hash cache warm except in the "first build" rows; corpora and outputs in ${work}${process.env.BENCH_WORK ? ' (BENCH_WORK)' : ''}. bench/bundle.mjs, bench/shapes.mjs.`,
       '',
       ...bundle.notes.map((n) => `- ${n}`),
     ].join('\n'),

@@ -126,14 +126,12 @@ export class RegistryClient {
       });
     }
     const streamed = Boolean(opts.body && typeof (opts.body as { pipe?: unknown }).pipe === 'function');
-    // A file's bytes (a Blob read from disk as it is sent) take as long as the link needs.
-    const upload = streamed || opts.body instanceof Blob;
     // A registry that never answers is given up on: the time until the answer's headers is
     // bounded (REPRO_REGISTRY_TIMEOUT seconds), except for an upload, whose headers come
     // only after its body; bodies are bounded by the transport's own idle timeouts.
     const abort = new AbortController();
     const seconds = registryTimeoutS(this.env);
-    const timer = upload ? null : setTimeout(() => abort.abort(new Error(`no answer within ${seconds} s (REPRO_REGISTRY_TIMEOUT)`)), seconds * 1000);
+    const timer = streamed ? null : setTimeout(() => abort.abort(new Error(`no answer within ${seconds} s (REPRO_REGISTRY_TIMEOUT)`)), seconds * 1000);
     try {
       return await fetch(url, { method, headers, body: opts.body ?? null, redirect: 'follow', signal: abort.signal, ...(streamed ? { duplex: 'half' } : {}) } as RequestInit);
     } catch (err) {
@@ -315,6 +313,19 @@ function sendFile(method: string, url: string, headers: Record<string, string>, 
       req.destroy();
       reject(fsError(err, range.file, 'cannot read'));
     });
-    source.pipe(req);
+    // The request is ended here, once the bytes sent are counted: a file cut short while it was
+    // sent fails at once, instead of leaving the registry waiting for bytes that never come.
+    let sent = 0;
+    source.on('data', (c: Buffer) => (sent += c.length));
+    source.on('end', () => {
+      if (sent === range.end - range.start) {
+        req.end();
+        return;
+      }
+      const cut = new ReproError('E_CHANGED_DURING_BUILD', `${range.file} changed while it was uploaded: it ends before the ${range.end} bytes it had`, { hint: 'Something rewrote the file during the upload; nothing was committed. Try again once it is settled.', details: { file: range.file, size: range.end, sent: range.start + sent } });
+      req.destroy(cut);
+      reject(cut);
+    });
+    source.pipe(req, { end: false });
   });
 }
