@@ -74,6 +74,8 @@ export interface FileRange {
   file: string;
   start: number;
   end: number;
+  /** Told the bytes read for sending as they go (an upload's progress). */
+  onSent?: (bytes: number) => void;
 }
 
 export function isFileRange(body: unknown): body is FileRange {
@@ -316,7 +318,10 @@ function sendFile(method: string, url: string, headers: Record<string, string>, 
     // The request is ended here, once the bytes sent are counted: a file cut short while it was
     // sent fails at once, instead of leaving the registry waiting for bytes that never come.
     let sent = 0;
-    source.on('data', (c: Buffer) => (sent += c.length));
+    source.on('data', (c: Buffer) => {
+      sent += c.length;
+      range.onSent?.(c.length);
+    });
     source.on('end', () => {
       if (sent === range.end - range.start) {
         req.end();

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { commitTemp, tempPathFor } from '../core/atomic-write.js';
 import { cacheRoot } from '../core/cache-root.js';
 import { trackTemp } from '../core/cleanup.js';
-import type { Context } from '../core/context.js';
+import type { Context, ProgressReporter } from '../core/context.js';
 import { ReproError, fsError } from '../core/errors.js';
 import { verifyBundle, type VerifyReport } from '../bundle/verify.js';
 import { bundleLayer, MANIFEST_MEDIA_TYPE } from './artifact.js';
@@ -60,7 +60,7 @@ async function readManifest(client: RegistryClient, target: string): Promise<{ b
  * the bytes as they arrive): more bytes than the descriptor names stop the download, and the
  * file digest verification computes must be the descriptor's.
  */
-async function downloadVerified(client: RegistryClient, digest: string, size: number, temp: string): Promise<VerifyReport> {
+async function downloadVerified(client: RegistryClient, digest: string, size: number, temp: string, progress: ProgressReporter): Promise<VerifyReport> {
   const res = await client.request('GET', `/blobs/${digest}`, { ok: [200] });
   const fh = await fs.open(temp, 'wx', 0o644).catch((err) => {
     throw fsError(err, temp, 'cannot write into the cache');
@@ -85,6 +85,7 @@ async function downloadVerified(client: RegistryClient, digest: string, size: nu
     try {
       for await (const c of client.stream(res, `the bundle ${digest}`)) {
         seen += c.length;
+        progress.tick(c.length);
         if (seen > size) throw integrity(`the registry sent more than the ${size} bytes the manifest names for ${digest}`, { digest, size });
         for (let off = 0; off < c.length; ) {
           const n = Math.min(c.length - off, PULL_BATCH - used);
@@ -114,6 +115,7 @@ async function downloadVerified(client: RegistryClient, digest: string, size: nu
     }
     if (seen !== size) throw integrity(`the registry sent ${seen} bytes for ${digest}; the manifest names ${size}`, { digest, size, received: seen });
   }
+  progress.start('downloading', size);
   try {
     const report = await verifyBundle(temp, { source: { chunks: chunks(), size }, beforeFraming: close, integrity: false }).catch((err) => {
       if (err instanceof ReproError && err.code === 'E_INTEGRITY') {
@@ -124,6 +126,7 @@ async function downloadVerified(client: RegistryClient, digest: string, size: nu
     if (report.fileDigest !== digest) throw integrity(`the registry sent other bytes for ${digest}: they hash to ${report.fileDigest}`, { expected: digest, actual: report.fileDigest });
     return report;
   } finally {
+    progress.stop();
     await close();
   }
 }
@@ -161,7 +164,7 @@ export async function pullBundle(options: PullOptions, ctx: Context): Promise<Pu
     const temp = tempPathFor(target);
     const untrack = trackTemp(temp);
     try {
-      report = await downloadVerified(client, layer.digest, layer.size, temp); // a hostile bundle never reaches the cache
+      report = await downloadVerified(client, layer.digest, layer.size, temp, ctx.progress); // a hostile bundle never reaches the cache
       await commitTemp(temp, target);
     } catch (err) {
       await fs.rm(temp, { force: true });

@@ -54,7 +54,7 @@ export async function pushBundle(options: PushOptions, ctx: Context): Promise<Pu
   const counts = { uploaded: 0, skipped: 0, mounted: 0 };
   const from = options.from ? requireReference(options.from).repository : null;
   counts[await ensureBlob(client, { digest: EMPTY_CONFIG.digest, size: EMPTY_CONFIG.size, bytes: EMPTY_CONFIG_BYTES }, { from, log: ctx.log })]++;
-  counts[await ensureBlob(client, { digest: fileDigest, size: stat.size, file: options.bundle }, { from, chunkBytes: options.chunkBytes, log: ctx.log, beforeCommit: verified })]++;
+  counts[await ensureBlob(client, { digest: fileDigest, size: stat.size, file: options.bundle }, { from, chunkBytes: options.chunkBytes, log: ctx.log, beforeCommit: verified, progress: ctx.progress })]++;
   // A blob the registry had (or mounted) went through no gate: the manifest waits for the verdict.
   const report = await verification;
   await verified;

@@ -12,6 +12,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { artifactManifest } from '../../../src/registry/artifact.js';
 import { attachRun } from '../../../src/registry/ledger.js';
+import { pullBundle } from '../../../src/registry/pull.js';
+import { pushBundle } from '../../../src/registry/push.js';
 import { parseReference } from '../../../src/registry/reference.js';
 import { testContext } from '../../helpers/context.js';
 import { runCli } from '../../helpers/cli.js';
@@ -109,6 +111,24 @@ describe.skipIf(SKIP_DOCKER)(`push, pull and exec by reference through a real re
     expect(pulled.json().result).toMatchObject({ digest: r1.digest, contentDigest: ba.result.contentDigest, fileDigest: ba.result.fileDigest, cached: false });
     const again = await runCli(['pull', `${REGISTRY}/${repo}:v1`, '--json'], { env });
     expect(again.json().result.cached).toBe(true);
+  });
+
+  it('push and pull show their bytes as they go: an upload and a download bar, each told every byte once', async () => {
+    const root = await makeProject(PROJECT, { name: 'progress' });
+    const { file } = await buildBundle(root);
+    const size = readFileSync(file).length;
+    const seen: Array<{ label: string; total: number; ticked: number; stopped: boolean }> = [];
+    const progress = {
+      start: (label: string, total: number) => void seen.push({ label, total, ticked: 0, stopped: false }),
+      tick: (n: number) => void (seen.at(-1)!.ticked += n),
+      stop: () => void (seen.at(-1) && (seen.at(-1)!.stopped = true)),
+    };
+    const ctx = testContext({ env: { REPRO_CACHE: tempDir('repro-cache-') }, progress });
+    const pushed = await pushBundle({ bundle: file, reference: `${REGISTRY}/${repo}-progress:v1` }, ctx);
+    expect(seen).toEqual([{ label: 'uploading', total: size, ticked: size, stopped: true }]);
+    seen.length = 0;
+    await pullBundle({ reference: pushed.reference }, ctx);
+    expect(seen).toEqual([{ label: 'downloading', total: size, ticked: size, stopped: true }]);
   });
 
   it('bug: a scoped npm name (@acme/Iris) is attested and pushed under the one file name repro build wrote', async () => {
