@@ -1,10 +1,10 @@
 // The file copy of build --verify's variations (variations.ts): each file copied with the given
 // mode and mtime, small ones read, hashed and written through one descriptor each, so that a
 // copy whose bytes hash to what the first build hashed can seed the rebuild's hash cache.
-// The same module is the worker thread that copies half of a large project: it imports node's
+// The same module is the worker thread that copies (and later removes) half of a large project: it imports node's
 // modules only (a worker loads src/'s .ts files without the test runner's module resolution),
 // and describes a failure as data for the main thread to turn into its error.
-import { chmodSync, closeSync, copyFileSync, fchmodSync, fstatSync, futimesSync, openSync, readSync, statSync, utimesSync, writeSync, type Stats } from 'node:fs';
+import { chmodSync, closeSync, copyFileSync, fchmodSync, fstatSync, futimesSync, openSync, readSync, rmSync, statSync, utimesSync, writeSync, type Stats } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 
@@ -108,9 +108,23 @@ function copyFile(source: string, size: number, dest: string, mode: number, mtim
   }
 }
 
-// As a worker: copy the share handed over, answer with the first failure (or null).
-const setup = !isMainThread ? (workerData as { copyJobs?: CopyWorkerSetup } | null)?.copyJobs : undefined;
-if (setup) {
+/** Removes each tree (rmSync: one call, the walk in C++); returns the first failure, or null. */
+export function removeTrees(trees: readonly string[]): CopyFailure | null {
+  try {
+    for (const tree of trees) rmSync(tree, { recursive: true, force: true });
+    return null;
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    return { kind: 'fs', message: String(e?.message ?? err), ...(e?.code ? { code: e.code } : {}), ...(e?.errno !== undefined ? { errno: e.errno } : {}), ...(e?.syscall ? { syscall: e.syscall } : {}), ...(e?.path ? { path: e.path } : {}) };
+  }
+}
+
+// As a worker: copy (or remove) the share handed over, answer with the first failure (or null).
+const task = !isMainThread ? (workerData as { copyJobs?: CopyWorkerSetup; removeTrees?: string[] } | null) : null;
+if (task?.copyJobs) {
+  const setup = task.copyJobs;
   const view = new Float64Array(setup.out).subarray(setup.offset * RESULT_FIELDS);
   parentPort!.postMessage({ failure: copyRange(setup.jobs, 0, setup.jobs.sources.length, view) });
+} else if (task?.removeTrees) {
+  parentPort!.postMessage({ failure: removeTrees(task.removeTrees) });
 }

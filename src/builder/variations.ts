@@ -1,12 +1,12 @@
 // The conditions a --verify rebuild changes, after reprotest: another absolute path (with a
 // space and non-ASCII letters in it), files created in reverse order, other mtimes, umask 077,
 // another time zone and locale, another working directory.
-import { mkdirSync, symlinkSync, utimesSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, symlinkSync, utimesSync } from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { StatKey } from '../core/hash-cache.js';
 import { siblingWorker } from '../core/worker-url.js';
-import { copyRange, RESULT_FIELDS, type CopyFailure, type CopyJobs, type CopyWorkerSetup } from './copy-worker.js';
+import { copyRange, removeTrees, RESULT_FIELDS, type CopyFailure, type CopyJobs, type CopyWorkerSetup } from './copy-worker.js';
 import { changedError } from '../bundle/changed.js';
 import { TextChunks } from '../core/text-chunks.js';
 import type { EntryList } from '../bundle/entry-table.js';
@@ -128,8 +128,32 @@ function startCopyWorker(jobs: CopyJobs, from: number, to: number, out: Float64A
   const slice = <T>(a: T[]) => a.slice(from, to);
   const part: CopyJobs = { root: jobs.root, sources: slice(jobs.sources), rels: slice(jobs.rels), sizes: slice(jobs.sizes), modes: slice(jobs.modes), mtimes: slice(jobs.mtimes), sha256s: slice(jobs.sha256s) };
   const setup: CopyWorkerSetup = { jobs: part, offset: from, out: out.buffer as SharedArrayBuffer };
+  return runCopyWorker({ copyJobs: setup });
+}
+
+/**
+ * Removes a copy made by copyVaried: for one of `files` files or more, its top folders are
+ * shared with a worker thread (removing 100,000 files took 0.7 s on one). Throws the first
+ * failure, after both halves are done.
+ */
+export async function removeCopy(copyRoot: string, files: number): Promise<void> {
+  let tops: string[];
+  try {
+    tops = readdirSync(copyRoot).map((name) => path.join(copyRoot, name));
+  } catch {
+    tops = [];
+  }
+  const theirs = files >= PARALLEL_COPY_MIN && tops.length >= 2 ? runCopyWorker({ removeTrees: tops.slice(0, tops.length >> 1) }) : null;
+  const mine = removeTrees(theirs ? tops.slice(tops.length >> 1) : tops);
+  const other = theirs ? await theirs : null;
+  if (mine !== null) throw revive(mine);
+  if (other !== null) throw other instanceof Error ? other : revive(other);
+  rmSync(copyRoot, { recursive: true, force: true });
+}
+
+function runCopyWorker(workerData: { copyJobs: CopyWorkerSetup } | { removeTrees: string[] }): Promise<CopyFailure | Error | null> {
   return new Promise((resolve) => {
-    const worker = new Worker(siblingWorker(import.meta.url, 'copy-worker'), { workerData: { copyJobs: setup }, resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 8 } });
+    const worker = new Worker(siblingWorker(import.meta.url, 'copy-worker'), { workerData, resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 8 } });
     let answered = false;
     worker.once('message', (msg: { failure: CopyFailure | null }) => {
       answered = true;

@@ -2,11 +2,11 @@
 // to what the first build hashed, and of no other (a source edited since the first build, a
 // generated entry, a large file copied without reading it).
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EntryTable } from '../../../src/bundle/entry-table.js';
-import { copyVaried } from '../../../src/builder/variations.js';
+import { copyVaried, removeCopy } from '../../../src/builder/variations.js';
 import { tempDir } from '../../helpers/project.js';
 
 const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
@@ -74,6 +74,16 @@ describe('copyVaried on two threads (2,000 files or more)', () => {
       mtimes.add(st.mtimeMs);
     }
     expect(mtimes.size).toBe(2500);
+  });
+
+  it('removeCopy removes a large copy on two threads, every file of both halves', async () => {
+    const { table } = project(2500);
+    const copy = path.join(tempDir(), 'copy');
+    await copyVaried(table, copy);
+    expect(readdirSync(copy)).toHaveLength(40);
+    await removeCopy(copy, 2500);
+    expect(existsSync(copy)).toBe(false);
+    await removeCopy(copy, 2500); // already gone: nothing to do, no error
   });
 
   it('a file gone from the half the worker copies: the copy fails with the system error, naming the file', async () => {
