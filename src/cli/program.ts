@@ -177,7 +177,8 @@ Examples:
   const push = program
     .command('push')
     .summary('push a bundle to an OCI registry (one manifest digest per bundle)')
-    .description(`Push BUNDLE (verified first) to REF as an OCI 1.1 artifact (docs/OCI.md): an image
+    .description(`Push BUNDLE to REF as an OCI 1.1 artifact (docs/OCI.md). The bundle is verified while
+it uploads, and nothing is committed in the registry unless it verifies. The artifact is an image
 manifest with artifactType ${ARTIFACT_TYPE}, the empty config, and one layer
 that is the bundle file itself (its digest is the bundle's file digest). The manifest holds no
 time or machine fact but SOURCE_DATE_EPOCH's, so the same bundle has the same manifest digest
