@@ -87,7 +87,8 @@ const UPLOAD_IDLE_S = 300;
 
 export interface RequestOptions {
   headers?: Record<string, string>;
-  body?: RequestInit["body"] | FileRange;
+  /** In memory, or a file range (sent with node:http as the registry takes it). */
+  body?: Buffer | Uint8Array | string | FileRange;
   /** Status codes that are answers, not errors (others throw). */
   ok: number[];
 }
@@ -127,19 +128,18 @@ export class RegistryClient {
         throw err instanceof ReproError ? err : this.unreachable(err, url);
       });
     }
-    const streamed = Boolean(opts.body && typeof (opts.body as { pipe?: unknown }).pipe === 'function');
     // A registry that never answers is given up on: the time until the answer's headers is
-    // bounded (REPRO_REGISTRY_TIMEOUT seconds), except for an upload, whose headers come
-    // only after its body; bodies are bounded by the transport's own idle timeouts.
+    // bounded (REPRO_REGISTRY_TIMEOUT seconds). Every body here is in memory (a file's bytes go
+    // through sendFile above, bounded by its idle timeout instead).
     const abort = new AbortController();
     const seconds = registryTimeoutS(this.env);
-    const timer = streamed ? null : setTimeout(() => abort.abort(new Error(`no answer within ${seconds} s (REPRO_REGISTRY_TIMEOUT)`)), seconds * 1000);
+    const timer = setTimeout(() => abort.abort(new Error(`no answer within ${seconds} s (REPRO_REGISTRY_TIMEOUT)`)), seconds * 1000);
     try {
-      return await fetch(url, { method, headers, body: opts.body ?? null, redirect: 'follow', signal: abort.signal, ...(streamed ? { duplex: 'half' } : {}) } as RequestInit);
+      return await fetch(url, { method, headers, body: opts.body ?? null, redirect: 'follow', signal: abort.signal });
     } catch (err) {
       throw this.unreachable(err, url);
     } finally {
-      if (timer) clearTimeout(timer);
+      clearTimeout(timer);
     }
   }
 
