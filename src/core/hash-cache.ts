@@ -10,7 +10,8 @@ import { writeChunksAtomic } from './atomic-write.js';
 import { TextChunks } from './text-chunks.js';
 
 export const CACHE_FILE = path.join(REPRO_DIR, 'cache', 'hashes.v1.json');
-const RACY_MS = 2000;
+/** A file modified this close before a check is hashed again: its mtime may not have moved yet at the next change. */
+export const RACY_MS = 2000;
 
 export interface StatKey {
   size: number;

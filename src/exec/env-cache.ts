@@ -4,16 +4,21 @@
 // a lock whose pid is gone, and the next exec removes what it left and makes it again. Complete
 // only when its record (<hex>.json, written last) exists, holding the tree's digest; each reuse
 // checks the tree against it (hashes keyed by size, mtime and inode, so an unchanged tree costs a
-// stat per file), and an altered environment is made again, said as a warning.
+// stat per file), and an altered environment is made again, said as a warning. Once a check has
+// found the tree intact with every file older than two seconds, it also keeps the digest of what
+// lstat said of each entry (<hex>.stat); later checks compare that first (a stat per entry and no
+// hash cache: 14,577 entries 0.29 s -> 0.17 s here), and only a tree whose stat differs is checked
+// in full, which may still find its content intact (a file touched) and keep its new stat.
 import { createHash } from 'node:crypto';
-import { promises as fs, lstatSync, readdirSync, readlinkSync } from 'node:fs';
+import { promises as fs, lstatSync, readdirSync, readlinkSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { isProcessAlive, writeFileAtomic } from '../core/atomic-write.js';
 import { canonicalJson } from '../core/canonical-json.js';
 import type { Logger } from '../core/context.js';
 import { ReproError } from '../core/errors.js';
 import { sha256OfPath } from '../core/file-read.js';
-import { HashCache } from '../core/hash-cache.js';
+import { HashCache, RACY_MS } from '../core/hash-cache.js';
+import { compareUtf8 } from '../core/utf8-order.js';
 
 /** How long an exec waits for another one making the same environment. */
 export const WAIT_MS = 30 * 60 * 1000;
@@ -22,34 +27,88 @@ const POLL_MS = 100;
 /** A file the maker knows: its sha256, and (for a hard link to a store file it has just lstat'ed) what lstat says of it. */
 export type KnownFile = string | { sha256: string; size: number; mtimeMs: number; ino: number; mode: number };
 
+/** An entry as lstat describes it, for the stat digest: a file's mtime, size and inode move when it changes (as for the hash cache), a symlink's target is its content. */
+function statLine(st: Stats, rel: string, target: string): string {
+  return st.isFile() ? `f ${st.mode} ${st.size} ${st.mtimeMs} ${st.ino} ${rel}\n` : st.isSymbolicLink() ? `l ${st.mode} ${target} ${rel}\n` : `${st.isDirectory() ? 'd' : 's'} ${st.mode} ${rel}\n`;
+}
+
+/** Hashes text a block at a time: one update per 64 KiB, not per entry. */
+class LineHash {
+  readonly #h = createHash('sha256');
+  #buf = '';
+  add(line: string): void {
+    this.#buf += line;
+    if (this.#buf.length >= 65536) {
+      this.#h.update(this.#buf);
+      this.#buf = '';
+    }
+  }
+  digest(): string {
+    this.#h.update(this.#buf);
+    return `sha256:${this.#h.digest('hex')}`;
+  }
+}
+
+/**
+ * The stat digest: sha256 of statLine for every entry, in byte order. Equal to one a full check
+ * kept when no file's mtime, size, inode or mode, no symlink's target and no name has changed
+ * since: the same trust the hash cache gives a file, for a stat per entry and nothing read.
+ */
+export function statDigest(dir: string): string {
+  const h = new LineHash();
+  const walk = (rel: string) => {
+    const base = rel === '' ? dir : `${dir}/${rel}`;
+    for (const name of readdirSync(base).sort(compareUtf8)) {
+      const r = rel === '' ? name : `${rel}/${name}`;
+      const abs = `${base}/${name}`;
+      const st = lstatSync(abs);
+      h.add(statLine(st, r, st.isSymbolicLink() ? readlinkSync(abs) : ''));
+      if (st.isDirectory()) walk(r);
+    }
+  };
+  walk('');
+  return h.digest();
+}
+
 /**
  * sha256 of "<type> <mode> <size> <sha256|target> <path>\n" for every entry, in byte order, and
  * the count. Files in `known` (a maker's own hashes) are not read; those it knows the stat of (the
- * store's inodes it linked) are not even lstat'ed.
+ * store's inodes it linked) are not even lstat'ed. Without `known` (a reuse's check) it also gives
+ * the stat digest, unless a file was changed too recently to trust its mtime (null then).
  */
-export async function treeDigest(dir: string, hashRoot: string, nowMs: number, known?: ReadonlyMap<string, KnownFile>): Promise<{ digest: string; files: number }> {
+export async function treeDigest(dir: string, hashRoot: string, nowMs: number, known?: ReadonlyMap<string, KnownFile>): Promise<{ digest: string; files: number; stat: string | null }> {
   const hashes = await new HashCache(hashRoot).load();
-  const h = createHash('sha256');
+  const h = new LineHash();
+  const stat = known === undefined ? new LineHash() : null;
+  let racy = false;
   let files = 0;
   const walk = (rel: string) => {
-    const entries = readdirSync(path.join(dir, rel), { withFileTypes: true }).sort((a, b) => Buffer.compare(Buffer.from(a.name), Buffer.from(b.name)));
+    const base = rel === '' ? dir : `${dir}/${rel}`;
+    const entries = readdirSync(base, { withFileTypes: true }).sort((a, b) => compareUtf8(a.name, b.name));
     for (const e of entries) {
       const r = rel === '' ? e.name : `${rel}/${e.name}`;
-      const abs = path.join(dir, r);
+      const abs = `${base}/${e.name}`;
       files++;
       const k = e.isFile() ? known?.get(r) : undefined;
       if (k !== undefined && typeof k !== 'string') {
         hashes.set(r, { size: k.size, mtimeMs: k.mtimeMs, ctimeMs: 0, ino: k.ino }, k.sha256);
-        h.update(`f ${k.mode.toString(8)} ${k.size} ${k.sha256} ${r}\n`);
+        h.add(`f ${k.mode.toString(8)} ${k.size} ${k.sha256} ${r}\n`);
         continue;
       }
       const st = lstatSync(abs);
       const mode = (st.mode & 0o777).toString(8);
-      if (st.isSymbolicLink()) h.update(`l ${mode} 0 ${readlinkSync(abs)} ${r}\n`);
-      else if (st.isDirectory()) {
-        h.update(`d ${mode} 0 - ${r}\n`);
+      if (st.isSymbolicLink()) {
+        const target = readlinkSync(abs);
+        h.add(`l ${mode} 0 ${target} ${r}\n`);
+        stat?.add(statLine(st, r, target));
+        continue;
+      }
+      stat?.add(statLine(st, r, ''));
+      if (st.isDirectory()) {
+        h.add(`d ${mode} 0 - ${r}\n`);
         walk(r);
       } else if (st.isFile()) {
+        if (st.mtimeMs >= nowMs - RACY_MS) racy = true;
         // Not ctime: every hard link another environment makes to a shared store file moves it,
         // and each environment's next check would read every file again. A change of content
         // moves the mtime (or the size, or the inode when a file is replaced).
@@ -59,16 +118,26 @@ export async function treeDigest(dir: string, hashRoot: string, nowMs: number, k
           sha = k ?? sha256OfPath(abs);
           hashes.set(r, key, sha);
         }
-        h.update(`f ${mode} ${st.size} ${sha} ${r}\n`);
-      } else h.update(`s ${mode} 0 - ${r}\n`);
+        h.add(`f ${mode} ${st.size} ${sha} ${r}\n`);
+      } else h.add(`s ${mode} 0 - ${r}\n`);
     }
   };
   walk('');
   hashes.settle();
   await hashes.save(nowMs);
-  return { digest: `sha256:${h.digest('hex')}`, files };
+  return { digest: h.digest(), files, stat: stat && !racy ? stat.digest() : null };
 }
 
+/** Whether the tree's stat digest is the one a full check kept (false when none was kept, or the tree cannot be read). */
+async function statIntact(dir: string, statFile: string): Promise<boolean> {
+  const kept = await fs.readFile(statFile, 'utf8').catch(() => null);
+  if (kept === null) return false;
+  try {
+    return statDigest(dir) === kept;
+  } catch {
+    return false;
+  }
+}
 
 /** Takes the lock directory, or returns false when a live maker holds it; a dead maker's lock is taken over. */
 async function tryLock(lockDir: string): Promise<boolean> {
@@ -129,12 +198,19 @@ export async function cachedTree(request: CachedTreeRequest): Promise<{ dir: str
   const recordFile = path.join(root, `${hex}.json`);
   const lockDir = path.join(root, `${hex}.lock`);
   const hashRoot = path.join(root, `${hex}.hashes`);
+  const statFile = path.join(root, `${hex}.stat`);
+  // A full check that found the tree intact keeps its stat digest (best effort: it only saves time).
+  const intact = async (now: { stat: string | null }) => {
+    if (now.stat !== null) await writeFileAtomic(statFile, now.stat).catch(() => {});
+    return { dir, reused: true };
+  };
   const started = Date.now();
   for (;;) {
     const record = await readRecord(recordFile, schema);
     if (record) {
+      if (await statIntact(dir, statFile)) return { dir, reused: true };
       const now = await treeDigest(dir, hashRoot, request.nowMs()).catch(() => null);
-      if (now && now.digest === record.tree) return { dir, reused: true };
+      if (now && now.digest === record.tree) return intact(now);
       request.log.warn(`exec: ${request.what} ${dir} changed since it was made (${now ? `${now.files} entries now, ${record.files} then` : 'unreadable'}): made again`);
     }
     if (await tryLock(lockDir)) {
@@ -143,9 +219,10 @@ export async function cachedTree(request: CachedTreeRequest): Promise<{ dir: str
         const again = await readRecord(recordFile, schema);
         if (again && !record) {
           const now = await treeDigest(dir, hashRoot, request.nowMs()).catch(() => null);
-          if (now && now.digest === again.tree) return { dir, reused: true };
+          if (now && now.digest === again.tree) return intact(now);
         }
         await fs.rm(recordFile, { force: true });
+        await fs.rm(statFile, { force: true });
         await fs.rm(hashRoot, { recursive: true, force: true });
         const made = await request.make(dir);
         const tree = await treeDigest(dir, hashRoot, request.nowMs(), made.known);
