@@ -35,7 +35,7 @@ import { wheelFits, type InterpreterTags } from '../wheel/tags.js';
 import { runLocal } from './run-local.js';
 import { buildSdists } from './sdist-build.js';
 import { cachedTree, WAIT_MS, type KnownFile } from './env-cache.js';
-import { sandboxInvocation, type Sandbox } from './sandbox.js';
+import { hiddenInSandbox, sandboxInvocation, type Sandbox } from './sandbox.js';
 
 export const ENVS_DIR = 'envs';
 /** The bytecode compiler run in the sandbox: reads folders on stdin, compiles them on every core. */
@@ -105,6 +105,8 @@ export interface EnvironmentRequest {
   buildRecord?: { file: string; wheelsDir: string } | null;
   /** The bundle's time, for the builds (SOURCE_DATE_EPOCH). */
   sourceDateEpoch?: number;
+  /** Whether the run itself is in the sandbox (not --no-sandbox): the environment must then be somewhere the sandbox shows it. */
+  runSandboxed?: boolean;
 }
 
 /** What the environment's interpreter says of itself, in the sandbox, right after the venv is made. */
@@ -385,13 +387,18 @@ export async function lockedEnvironment(request: EnvironmentRequest, ctx: Contex
   const recorded = !own && request.recordedLock ? { lock: VENDOR_RECORDED_LOCK, file: request.recordedLock, text: await fs.readFile(request.recordedLock, 'utf8') } : null;
   const requirements = own ?? recorded;
   if (!requirements) return null;
+  const envsRoot = path.join(request.cacheRoot, ENVS_DIR);
+  // /dev/shm, say: the sandbox has its own /dev, so the run would find no interpreter there (exit 127).
+  if (request.runSandboxed && hiddenInSandbox(envsRoot)) {
+    throw new ReproError('E_CONFIG', `the locked environment would be made under ${envsRoot}, which the sandbox never shows a run (its /dev, /run, /proc and /etc are its own): nothing was run`, { hint: 'Point REPRO_CACHE at a folder elsewhere (a tmpfs mounted outside /dev works), or rerun with --environment host.', details: { cache: request.cacheRoot } });
+  }
   if (recorded) ctx.log.info(`exec: the project's lock has no hashes; the environment is installed from the ones build --record-hashes recorded (${VENDOR_RECORDED_LOCK}, trust on first use)`);
   const realPython = await fs.realpath(request.interpreter.base).catch(() => request.interpreter.base);
   const build = !request.allowBuild ? null : request.buildRecord ? await fs.readFile(request.buildRecord.file, 'utf8').catch(() => '') : request.wheelsDir === null ? 'from the index' : null;
   const digest = envDigest(request.interpreter, realPython, request.platform, requirements.text, build);
   let made: Made | null = null;
   const { dir, reused } = await cachedTree({
-    root: path.join(request.cacheRoot, ENVS_DIR),
+    root: envsRoot,
     digest,
     schema: ENV_SCHEMA,
     record: { lock: requirements.lock, python: { path: realPython, version: request.interpreter.version } },

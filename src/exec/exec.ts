@@ -290,6 +290,7 @@ async function prepareLockedEnvironment(cached: CachedBundle, projectDir: string
       allowBuild,
       buildRecord: (await fs.stat(buildRecord).then((s) => s.isFile(), () => false)) ? { file: buildRecord, wheelsDir: path.join(cached.dir, VENDOR_PYTHON_BUILD_DIR) } : null,
       sourceDateEpoch: cached.manifest.sourceDateEpoch,
+      runSandboxed: backend.kind === 'local' && Boolean(backend.sandbox),
     },
     ctx,
   );

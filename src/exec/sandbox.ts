@@ -100,11 +100,17 @@ const underSystem = (p: string) => SYSTEM_DIRS.some((d) => p === d || p.startsWi
 /** Where sockets and devices live: an interpreter's prefix there is never bound (nor a top-level folder, nor /). */
 const NEVER_BOUND = ['/run', '/var/run', '/proc', '/dev', '/etc'];
 
+/** Whether a path is where the sandbox never shows a run anything of the host's (/run, /proc, /dev and /etc are its own). */
+export function hiddenInSandbox(p: string): boolean {
+  const clean = path.posix.normalize(p);
+  return NEVER_BOUND.some((d) => clean === d || clean.startsWith(`${d}/`));
+}
+
 /** Whether an interpreter's prefix may be bound read-only into the sandbox. */
 export function bindablePrefix(p: string): boolean {
   const clean = path.posix.normalize(p);
   if (!path.posix.isAbsolute(clean) || clean.split('/').filter(Boolean).length < 2) return false;
-  return !NEVER_BOUND.some((d) => clean === d || clean.startsWith(`${d}/`)) && !underSystem(clean);
+  return !hiddenInSandbox(clean) && !underSystem(clean);
 }
 
 /** How bwrap is started: its argv (no secret in it), its environment, and what it reads from each extra fd (3, 4, …). */

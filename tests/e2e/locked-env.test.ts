@@ -83,6 +83,22 @@ describe.skipIf(SKIP_ML)(`the locked environment${SKIP_ML ? `: skipped, ${ML_REA
     expect(readdirSync(path.join(cache, 'envs')).filter((n) => !n.endsWith('.hashes'))).toEqual([]);
   });
 
+  it('a cache under /dev/shm (hidden from the sandbox, which has its own /dev) is refused before anything is made, not run into exit 127', async () => {
+    const bundle = await project();
+    const cache = await fs.mkdtemp('/dev/shm/repro-test-');
+    try {
+      const r = await exec(bundle, cache);
+      expect(r.code, r.stderr).toBe(3);
+      expect(r.json().error).toMatchObject({ code: 'E_CONFIG', message: expect.stringMatching(/the locked environment would be made under \/dev\/shm\/.*, which the sandbox never shows a run .*: nothing was run/), hint: expect.stringContaining('REPRO_CACHE') });
+      expect(existsSync(path.join(cache, 'envs'))).toBe(false);
+      // --environment host needs no environment: it runs.
+      const host = await exec(bundle, cache, '--environment', 'host');
+      expect(host.code, host.stderr).toBe(0);
+    } finally {
+      await fs.rm(cache, { recursive: true, force: true });
+    }
+  });
+
   it('attack: a wheel whose .pth writes to the host runs only inside the sandbox: the install and the drift check start no Python of the environment on the host', async () => {
     const dir = tempDir();
     const marker = path.join(tempDir(), 'pwned');

@@ -92,6 +92,9 @@ describe('the rerun interpreter in the sandbox', () => {
     const { bindablePrefix } = await import('../../../src/exec/sandbox.js');
     for (const p of ['/', '/home', '/opt', '/var/run', '/var/run/x', '/run/user/0', '/proc/1', '/dev/shm', '/etc/py', 'relative/venv', '/usr/local']) expect(bindablePrefix(p), p).toBe(false);
     for (const p of ['/opt/conda', '/root/.pyenv/versions/3.11.7', '/tmp/x/venv', '/home/me/.venv']) expect(bindablePrefix(p), p).toBe(true);
+    const { hiddenInSandbox } = await import('../../../src/exec/sandbox.js');
+    for (const p of ['/dev/shm/cache/envs', '/run/user/0/x', '/proc', '/etc/repro']) expect(hiddenInSandbox(p), p).toBe(true);
+    for (const p of ['/devices/x', '/tmp/x', '/usr/local', '/home/me/.cache/repro']) expect(hiddenInSandbox(p), p).toBe(false);
   });
 
   it("the shim quotes the interpreter's path for sh", async () => {
