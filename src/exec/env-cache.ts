@@ -52,23 +52,36 @@ class LineHash {
 /**
  * The stat digest: sha256 of statLine for every entry, in byte order. Equal to one a full check
  * kept when no file's mtime, size, inode or mode, no symlink's target and no name has changed
- * since: the same trust the hash cache gives a file, for a stat per entry and nothing read.
+ * since: the same trust the hash cache gives a file, for a stat per entry and nothing read. It
+ * gives the event loop a turn every few milliseconds (a run started beside it keeps its pipes
+ * and usage sampling going).
  */
-export function statDigest(dir: string): string {
+export async function statDigest(dir: string): Promise<string> {
   const h = new LineHash();
-  const walk = (rel: string) => {
+  let slice = performance.now();
+  const walk = async (rel: string): Promise<void> => {
     const base = rel === '' ? dir : `${dir}/${rel}`;
     for (const name of readdirSync(base).sort(compareUtf8)) {
       const r = rel === '' ? name : `${rel}/${name}`;
       const abs = `${base}/${name}`;
       const st = lstatSync(abs);
       h.add(statLine(st, r, st.isSymbolicLink() ? readlinkSync(abs) : ''));
-      if (st.isDirectory()) walk(r);
+      // A folder's entries follow it, before its next sibling (the order treeDigest walks in).
+      if (st.isDirectory()) {
+        if (performance.now() - slice > YIELD_MS) {
+          await new Promise((resume) => setImmediate(resume));
+          slice = performance.now();
+        }
+        await walk(r);
+      }
     }
   };
-  walk('');
+  await walk('');
   return h.digest();
 }
+
+/** How long statDigest holds the event loop before giving it a turn. */
+const YIELD_MS = 8;
 
 /**
  * sha256 of "<type> <mode> <size> <sha256|target> <path>\n" for every entry, in byte order, and
@@ -128,14 +141,19 @@ export async function treeDigest(dir: string, hashRoot: string, nowMs: number, k
   return { digest: h.digest(), files, stat: stat && !racy ? stat.digest() : null };
 }
 
-/** Whether the tree's stat digest is the one a full check kept (false when none was kept, or the tree cannot be read). */
-async function statIntact(dir: string, statFile: string): Promise<boolean> {
-  const kept = await fs.readFile(statFile, 'utf8').catch(() => null);
-  if (kept === null) return false;
+/** Whether the tree's stat digest is `kept` (false when the tree cannot be read). */
+async function statIntact(dir: string, kept: string): Promise<boolean> {
   try {
-    return statDigest(dir) === kept;
+    return (await statDigest(dir)) === kept;
   } catch {
     return false;
+  }
+}
+
+/** A reused environment found changed by the check that ran beside its run's start: the run is stopped, and exec makes the environment again and runs again. */
+export class TreeChanged extends ReproError {
+  constructor(what: string, dir: string) {
+    super('E_ENV', `${what} ${dir} changed since it was made (found while the run started)`, { hint: 'Run again: the environment is made again.', details: { dir } });
   }
 }
 
@@ -187,10 +205,23 @@ export interface CachedTreeRequest {
   make: (dir: string) => Promise<{ known?: ReadonlyMap<string, KnownFile> }>;
   log: Logger;
   nowMs: () => number;
+  /**
+   * A reuse whose tree has a kept stat digest is not checked here: `pending` checks it, for a
+   * caller that starts the run in the sandbox and stops it (TreeChanged) when the check fails.
+   * A tree with no kept stat digest is checked in full here, as always.
+   */
+  deferStatCheck?: boolean;
+}
+
+export interface CachedTree {
+  dir: string;
+  reused: boolean;
+  /** deferStatCheck: whether the reused tree's stat is still the kept one (the caller must await it before trusting the run). */
+  pending?: () => Promise<boolean>;
 }
 
 /** The environment's folder: reused when its tree is intact, else made (once, whatever the number of concurrent execs). */
-export async function cachedTree(request: CachedTreeRequest): Promise<{ dir: string; reused: boolean }> {
+export async function cachedTree(request: CachedTreeRequest): Promise<CachedTree> {
   const { root, digest, schema } = request;
   await fs.mkdir(root, { recursive: true });
   const hex = digest.slice('sha256:'.length);
@@ -208,7 +239,9 @@ export async function cachedTree(request: CachedTreeRequest): Promise<{ dir: str
   for (;;) {
     const record = await readRecord(recordFile, schema);
     if (record) {
-      if (await statIntact(dir, statFile)) return { dir, reused: true };
+      const kept = await fs.readFile(statFile, 'utf8').catch(() => null);
+      if (kept !== null && request.deferStatCheck) return { dir, reused: true, pending: () => statIntact(dir, kept) };
+      if (kept !== null && (await statIntact(dir, kept))) return { dir, reused: true };
       const now = await treeDigest(dir, hashRoot, request.nowMs()).catch(() => null);
       if (now && now.digest === record.tree) return intact(now);
       request.log.warn(`exec: ${request.what} ${dir} changed since it was made (${now ? `${now.files} entries now, ${record.files} then` : 'unreadable'}): made again`);

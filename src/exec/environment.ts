@@ -54,6 +54,8 @@ export interface LockedEnvironment {
   reused: boolean;
   /** Distribution name (PEP 503) -> version, read from the environment's METADATA files (no Python runs). */
   packages: Record<string, string>;
+  /** deferCheck: the reused environment's stat check, still to be awaited (false: it changed, and the run must not be trusted). */
+  pendingCheck?: () => Promise<boolean>;
 }
 
 function envDigest(python: PlannedInterpreter, realPython: string, platform: string, requirements: string, build: string | null): string {
@@ -107,6 +109,8 @@ export interface EnvironmentRequest {
   sourceDateEpoch?: number;
   /** Whether the run itself is in the sandbox (not --no-sandbox): the environment must then be somewhere the sandbox shows it. */
   runSandboxed?: boolean;
+  /** A reuse's stat check is left to the caller (pendingCheck), which runs it beside the start of a sandboxed run (env-cache.ts). */
+  deferCheck?: boolean;
 }
 
 /** What the environment's interpreter says of itself, in the sandbox, right after the venv is made. */
@@ -397,8 +401,9 @@ export async function lockedEnvironment(request: EnvironmentRequest, ctx: Contex
   const build = !request.allowBuild ? null : request.buildRecord ? await fs.readFile(request.buildRecord.file, 'utf8').catch(() => '') : request.wheelsDir === null ? 'from the index' : null;
   const digest = envDigest(request.interpreter, realPython, request.platform, requirements.text, build);
   let made: Made | null = null;
-  const { dir, reused } = await cachedTree({
+  const { dir, reused, pending } = await cachedTree({
     root: envsRoot,
+    deferStatCheck: Boolean(request.deferCheck && request.runSandboxed),
     digest,
     schema: ENV_SCHEMA,
     record: { lock: requirements.lock, python: { path: realPython, version: request.interpreter.version } },
@@ -415,5 +420,5 @@ export async function lockedEnvironment(request: EnvironmentRequest, ctx: Contex
   });
   const m = made as Made | null;
   if (m) ctx.log.info(`exec: the locked environment holds ${m.wheels} wheels (${m.unpacked} unpacked now, ${m.wheels - m.unpacked} from the store)`);
-  return { dir, python: path.join(dir, 'bin', 'python'), digest, lock: requirements.lock, reused, packages: await installedDistributions(dir) };
+  return { dir, python: path.join(dir, 'bin', 'python'), digest, lock: requirements.lock, reused, packages: await installedDistributions(dir), ...(pending ? { pendingCheck: pending } : {}) };
 }

@@ -14,9 +14,39 @@ import { INTERPRETER_BIN, INTERPRETER_NAMES, interpreterShim, sandboxInvocation,
 import { copyProject, copyProjectReordered } from './workdir.js';
 import { signalExitCode } from '../core/signals.js';
 import { measureUsage, type RunUsage } from './usage.js';
+import { TreeChanged } from './env-cache.js';
 
 /** Copies the project into the run's scratch directory, makes the outputs' directories, runs the command (only the scratch directory is writable in the sandbox). */
-export async function runLocalBackend(run: BackendRun, sandbox: Sandbox | null, ctx: Context): Promise<BackendResult> {
+/**
+ * `alongside`: a reused environment's check, run beside the copy and the start of the run (in the
+ * sandbox): when it fails, the run is killed, its folder removed, and TreeChanged thrown.
+ */
+export async function runLocalBackend(run: BackendRun, sandbox: Sandbox | null, ctx: Context, alongside?: { check: () => Promise<boolean>; dir: string }): Promise<BackendResult> {
+  const stop = new AbortController();
+  const checked = alongside
+    ? alongside.check().then(
+        (ok) => ok,
+        () => false,
+      ).then((ok) => {
+        if (!ok) stop.abort();
+        return ok;
+      })
+    : null;
+  try {
+    const result = await runLocalBackendAs(run, sandbox, ctx, stop.signal);
+    if (checked && !(await checked)) throw new TreeChanged('the locked environment', alongside!.dir);
+    return result;
+  } catch (err) {
+    // The check's verdict first: a run it stopped is no result, whatever it ended with.
+    if (checked && !(await checked)) {
+      await fs.rm(run.runDir, { recursive: true, force: true });
+      throw err instanceof TreeChanged ? err : new TreeChanged('the locked environment', alongside!.dir);
+    }
+    throw err;
+  }
+}
+
+async function runLocalBackendAs(run: BackendRun, sandbox: Sandbox | null, ctx: Context, signal: AbortSignal): Promise<BackendResult> {
   const copy = run.conditions?.reorderedCopyIn
     ? copyProjectReordered(run.projectDir, run.workDir).then(async (order) => {
         ctx.log.info(`exec: the project copied in reverse listing order onto a tmpfs: ${order.reordered} of ${order.folders} folders of two or more entries list in another order`);
@@ -74,7 +104,7 @@ export async function runLocalBackend(run: BackendRun, sandbox: Sandbox | null, 
         ids,
       )
     : { argv: [...prefix, ...run.shell, run.command], env, fds: [] };
-  const { exitCode, timedOut, usage } = await runLocal({ argv: invocation.argv, command: run.command, cwd: run.workDir, env: invocation.env, fds: invocation.fds, stdout: run.stdout, stderr: run.stderr, timeLimitMs: run.resources.timeLimitMs });
+  const { exitCode, timedOut, usage } = await runLocal({ argv: invocation.argv, command: run.command, cwd: run.workDir, env: invocation.env, fds: invocation.fds, stdout: run.stdout, stderr: run.stderr, timeLimitMs: run.resources.timeLimitMs, signal });
   return { exitCode, image: null, notEnforced, timedOut, copiedAt, usage };
 }
 
@@ -127,6 +157,8 @@ export interface LocalRun {
   stdin?: NodeJS.ReadableStream;
   /** Wall time: past it, the group gets SIGTERM, then SIGKILL, and the run ends with exit 124. */
   timeLimitMs?: number | null;
+  /** Aborted: the whole group gets SIGKILL at once (a check beside the run found it untrustworthy). */
+  signal?: AbortSignal;
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
 }
@@ -174,7 +206,14 @@ export function runLocal(run: LocalRun): Promise<{ exitCode: number; timedOut: b
       for (let waited = 0; waited < KILL_AFTER_MS && groupAlive(child.pid); waited += 100) await new Promise((r) => setTimeout(r, 100));
       if (groupAlive(child.pid)) signalGroup(child.pid, 'SIGKILL');
     };
-    const unregister = onInterrupt(stopGroup);
+    const kill = () => signalGroup(child.pid, 'SIGKILL');
+    if (run.signal?.aborted) kill();
+    else run.signal?.addEventListener('abort', kill, { once: true });
+    const unregisterInterrupt = onInterrupt(stopGroup);
+    const unregister = () => {
+      unregisterInterrupt();
+      run.signal?.removeEventListener('abort', kill);
+    };
     let timedOut = false;
     const limit = run.timeLimitMs
       ? setTimeout(() => {

@@ -3,7 +3,7 @@
 // from a loopback index of real wheels, cached by its digest, checked on each reuse, made once by
 // concurrent execs, made again after a kill -9, refused when a wheel does not match its hash.
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, promises as fs, readdirSync } from 'node:fs';
+import { existsSync, promises as fs, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -70,6 +70,35 @@ describe.skipIf(SKIP_ML)(`the locked environment${SKIP_ML ? `: skipped, ${ML_REA
     // The file was a hard link into the wheel store: the store's entry is found changed too, and unpacked again from the wheel.
     expect(second.stderr).toContain('(1 unpacked now, 0 from the store)');
     expect(second.stderr).toContain('sqlparse 0.6.1');
+  });
+
+  it('attack: a venv changed after its stat digest was kept: the run started beside the check is stopped and discarded, and exec runs again in the environment made again', async () => {
+    const bundle = await project();
+    const cache = tempDir();
+    const first = await exec(bundle, cache);
+    expect(first.code, first.stderr).toBe(0);
+    // A check trusts stats only of files older than 2 s: this reuse checks every hash and keeps the stat digest.
+    await new Promise((r) => setTimeout(r, 2100));
+    const second = await exec(bundle, cache);
+    expect(second.code, second.stderr).toBe(0);
+    expect(readdirSync(path.join(cache, 'envs')).filter((n) => n.endsWith('.stat'))).toHaveLength(1);
+    const third = await exec(bundle, cache);
+    expect(third.stderr).toContain('reused, its files checked as the run starts');
+    // Planted: the package now hangs whoever imports it. Only the check can stop that run.
+    const dir = path.dirname(path.dirname(first.json().result.interpreter.path));
+    const site = path.join(dir, 'lib', readdirSync(path.join(dir, 'lib'))[0]!, 'site-packages');
+    await fs.writeFile(path.join(site, 'sqlparse', '__init__.py'), 'import time\ntime.sleep(120)\n');
+    const started = Date.now();
+    const out = path.join(tempDir(), 'r');
+    const fourth = await runCli(['exec', bundle, 'train.py', '--backend', 'local', '--out', out, '--json'], { env: { REPRO_CACHE: cache } });
+    expect(fourth.code, fourth.stderr).toBe(0);
+    expect(Date.now() - started).toBeLessThan(60_000);
+    expect(fourth.stderr).toMatch(/the locked environment .* changed since it was made \(found while the run started\): the run was stopped and its outputs discarded; it runs again in the environment made again/);
+    expect(fourth.stderr).toMatch(/the locked environment .* changed since it was made .*: made again/);
+    const r = fourth.json().result;
+    expect(r.interpreter.environment).toMatchObject({ reused: false });
+    expect(r.runDir).toBe(out);
+    expect(readFileSync(path.join(site, 'sqlparse', '__init__.py'), 'utf8')).not.toContain('time.sleep');
   });
 
   it('attack: a wheel whose bytes differ from the lock\'s hash is refused: nothing runs, nothing is kept', async () => {

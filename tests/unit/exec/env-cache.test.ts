@@ -2,7 +2,7 @@
 // once, checked in full until a check finds every file older than two seconds, then checked by
 // its stat digest alone; any change the stat shows sends it back to the full check, which makes
 // it again when the content changed and keeps the new stat when only the mtime did.
-import { existsSync, promises as fs, readFileSync, utimesSync } from 'node:fs';
+import { existsSync, promises as fs, mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { silentLogger, type Logger } from '../../../src/core/context.js';
@@ -59,7 +59,7 @@ describe('cachedTree: the reuse check', () => {
     expect(existsSync(f.statFile)).toBe(false);
     await f.age();
     expect(await cachedTree(f.request)).toEqual({ dir: f.dir, reused: true });
-    expect(readFileSync(f.statFile, 'utf8')).toBe(statDigest(f.dir));
+    expect(readFileSync(f.statFile, 'utf8')).toBe((await statDigest(f.dir)));
     // From now on the stat digest decides: the full check's hash cache is not even read.
     await fs.rm(f.hashRoot, { recursive: true });
     expect(await cachedTree(f.request)).toEqual({ dir: f.dir, reused: true });
@@ -98,7 +98,7 @@ describe('cachedTree: the reuse check', () => {
       await cachedTree(f.request);
       const kept = readFileSync(f.statFile, 'utf8');
       await alter(f.dir);
-      expect(statDigest(f.dir)).not.toBe(kept);
+      expect((await statDigest(f.dir))).not.toBe(kept);
       expect(await cachedTree(f.request)).toEqual({ dir: f.dir, reused: false });
       expect(f.makes()).toBe(2);
     }
@@ -116,7 +116,7 @@ describe('cachedTree: the reuse check', () => {
     expect(f.makes()).toBe(1);
     const now = readFileSync(f.statFile, 'utf8');
     expect(now).not.toBe(kept);
-    expect(now).toBe(statDigest(f.dir));
+    expect(now).toBe((await statDigest(f.dir)));
   });
 
   it('the tree digest does not depend on the stat digest: the same content elsewhere, with other inodes and mtimes, digests the same', async () => {
@@ -131,7 +131,41 @@ describe('cachedTree: the reuse check', () => {
     // Both made just now: too recent for a stat digest.
     expect(a.stat).toBeNull();
     await f.age();
-    expect((await treeDigest(f.dir, tempDir(), Date.now())).stat).toBe(statDigest(f.dir));
-    expect(statDigest(f.dir)).not.toBe(statDigest(other));
+    expect((await treeDigest(f.dir, tempDir(), Date.now())).stat).toBe((await statDigest(f.dir)));
+    expect((await statDigest(f.dir))).not.toBe((await statDigest(other)));
+  });
+
+  it('deferStatCheck: a reuse with a kept stat digest returns at once with its check to run (true while intact, false once changed); with none kept, the full check is done before it returns', async () => {
+    const f = fixture();
+    const deferred = { ...f.request, deferStatCheck: true };
+    await cachedTree(deferred);
+    const unkept = await cachedTree(deferred);
+    expect(unkept).toEqual({ dir: f.dir, reused: true });
+    await f.age();
+    await cachedTree(deferred); // full: keeps the stat digest
+    const kept = await cachedTree(deferred);
+    expect(kept.reused).toBe(true);
+    expect(await kept.pending!()).toBe(true);
+    await fs.writeFile(path.join(f.dir, 'lib/site/pkg/__init__.py'), 'x = 2\n');
+    expect(await kept.pending!()).toBe(false);
+    // The next exec, not deferring (the one after a stopped run), finds it changed and makes it again.
+    expect(await cachedTree(f.request)).toEqual({ dir: f.dir, reused: false });
+    expect(f.makes()).toBe(2);
+  });
+
+  it('statDigest gives the event loop a turn while it walks a large tree', async () => {
+    const root = tempDir();
+    for (let d = 0; d < 400; d++) {
+      mkdirSync(path.join(root, `d${d}`));
+      for (let i = 0; i < 25; i++) writeFileSync(path.join(root, `d${d}`, `f${i}.py`), 'x\n');
+    }
+    let turns = 0;
+    const timer = setInterval(() => turns++, 1);
+    const digest = await statDigest(root);
+    clearInterval(timer);
+    // 10,400 entries take far more than one 8 ms slice: a walk held in one piece would give no turn.
+    expect(turns).toBeGreaterThan(0);
+    expect(await statDigest(root)).toBe(digest);
   });
 });
+
