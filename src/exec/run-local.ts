@@ -16,10 +16,11 @@ import { signalExitCode } from '../core/signals.js';
 import { measureUsage, type RunUsage } from './usage.js';
 import { TreeChanged } from './env-cache.js';
 
-/** Copies the project into the run's scratch directory, makes the outputs' directories, runs the command (only the scratch directory is writable in the sandbox). */
 /**
- * `alongside`: a reused environment's check, run beside the copy and the start of the run (in the
- * sandbox): when it fails, the run is killed, its folder removed, and TreeChanged thrown.
+ * Copies the project into the run's scratch directory, makes the outputs' directories, runs the
+ * command (only the scratch directory is writable in the sandbox). `alongside`: a reused
+ * environment's check, run beside the copy and the start of the run (in the sandbox): when it
+ * fails, the run is killed, its folder removed, and TreeChanged thrown.
  */
 export async function runLocalBackend(run: BackendRun, sandbox: Sandbox | null, ctx: Context, alongside?: { check: () => Promise<boolean>; dir: string }): Promise<BackendResult> {
   const stop = new AbortController();
