@@ -42,6 +42,12 @@ class Changed extends Error {
 }
 
 /** Copies jobs [from, to), each result at its index in `out`; returns the first failure, or null. */
+/** A file system error as data (a worker's errors cross to the main thread as plain objects). */
+function fsFailure(err: unknown): CopyFailure {
+  const e = err as NodeJS.ErrnoException;
+  return { kind: 'fs', message: String(e?.message ?? err), ...(e?.code ? { code: e.code } : {}), ...(e?.errno !== undefined ? { errno: e.errno } : {}), ...(e?.syscall ? { syscall: e.syscall } : {}), ...(e?.path ? { path: e.path } : {}) };
+}
+
 export function copyRange(jobs: CopyJobs, from: number, to: number, out: Float64Array): CopyFailure | null {
   try {
     for (let j = from; j < to; j++) {
@@ -56,8 +62,7 @@ export function copyRange(jobs: CopyJobs, from: number, to: number, out: Float64
     return null;
   } catch (err) {
     if (err instanceof Changed) return { kind: 'changed', path: err.source };
-    const e = err as NodeJS.ErrnoException;
-    return { kind: 'fs', message: String(e?.message ?? err), ...(e?.code ? { code: e.code } : {}), ...(e?.errno !== undefined ? { errno: e.errno } : {}), ...(e?.syscall ? { syscall: e.syscall } : {}), ...(e?.path ? { path: e.path } : {}) };
+    return fsFailure(err);
   }
 }
 
@@ -114,8 +119,7 @@ export function removeTrees(trees: readonly string[]): CopyFailure | null {
     for (const tree of trees) rmSync(tree, { recursive: true, force: true });
     return null;
   } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    return { kind: 'fs', message: String(e?.message ?? err), ...(e?.code ? { code: e.code } : {}), ...(e?.errno !== undefined ? { errno: e.errno } : {}), ...(e?.syscall ? { syscall: e.syscall } : {}), ...(e?.path ? { path: e.path } : {}) };
+    return fsFailure(err);
   }
 }
 

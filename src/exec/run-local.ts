@@ -25,26 +25,26 @@ import { TreeChanged } from './env-cache.js';
 export async function runLocalBackend(run: BackendRun, sandbox: Sandbox | null, ctx: Context, alongside?: { check: () => Promise<boolean>; dir: string }): Promise<BackendResult> {
   const stop = new AbortController();
   const checked = alongside
-    ? alongside.check().then(
-        (ok) => ok,
-        () => false,
-      ).then((ok) => {
-        if (!ok) stop.abort();
-        return ok;
-      })
-    : null;
+    ?.check()
+    .catch(() => false)
+    .then((ok) => {
+      if (!ok) stop.abort();
+      return ok;
+    });
+  let result: BackendResult | undefined;
+  let failure: unknown = null;
   try {
-    const result = await runLocalBackendAs(run, sandbox, ctx, stop.signal);
-    if (checked && !(await checked)) throw new TreeChanged('the locked environment', alongside!.dir);
-    return result;
+    result = await runLocalBackendAs(run, sandbox, ctx, stop.signal);
   } catch (err) {
-    // The check's verdict first: a run it stopped is no result, whatever it ended with.
-    if (checked && !(await checked)) {
-      await fs.rm(run.runDir, { recursive: true, force: true });
-      throw err instanceof TreeChanged ? err : new TreeChanged('the locked environment', alongside!.dir);
-    }
-    throw err;
+    failure = err;
   }
+  // The check's verdict first: a run it stopped is no result, whatever it ended with.
+  if (checked && !(await checked)) {
+    await fs.rm(run.runDir, { recursive: true, force: true });
+    throw new TreeChanged('the locked environment', alongside!.dir);
+  }
+  if (failure !== null) throw failure;
+  return result!;
 }
 
 async function runLocalBackendAs(run: BackendRun, sandbox: Sandbox | null, ctx: Context, signal: AbortSignal): Promise<BackendResult> {
