@@ -3,7 +3,7 @@
 // temp file beside the target, while a worker computes the file digest and the ssri integrity;
 // then fsyncs and renames. A failure or a kill leaves no file at target.
 import { createHash } from 'node:crypto';
-import { closeSync, fsyncSync, promises as fs, openSync, write, writeSync } from 'node:fs';
+import { closeSync, fdatasync, fsyncSync, promises as fs, openSync, write, writeSync } from 'node:fs';
 import { promisify } from 'node:util';
 import path from 'node:path';
 import zlib from 'node:zlib';
@@ -18,8 +18,49 @@ import { writeTarFrames, type ManifestContent } from './tar-frames.js';
 import { makeTrailer, payloadCheck } from './trailer.js';
 
 const writeAsync = promisify(write);
+const fdatasyncAsync = promisify(fdatasync);
 /** How many bytes of zstd frames may wait for the disk at once. */
 const WRITE_AHEAD = 32 * 1024 * 1024;
+/** Every this many bytes written, what is written so far is flushed to the disk on libuv's pool (see SyncBehind). */
+export const SYNC_EVERY = 32 * 1024 * 1024;
+
+/**
+ * Write-behind flushing: the bundle is fsynced before it is renamed into place, and a file's dirty
+ * pages are otherwise left to the kernel, which writes nothing of a 128 MiB bundle before that
+ * fsync (its writeback starts at 10% of RAM or after 30 s): the disk then worked after the build,
+ * not beside it (128 MiB: 0.22 s of fsync at the end). Each SYNC_EVERY bytes, once the writes up to
+ * there are done, an fdatasync runs on the pool while the build goes on; the final fsync is left
+ * with the last few MiB. A failed flush fails the write, as the final fsync would.
+ */
+export class SyncBehind {
+  #since = 0;
+  #chain: Promise<void> = Promise.resolve();
+  #failed: unknown = null;
+  constructor(readonly fd: number) {}
+
+  /** Counts `n` more bytes whose writes are `done`; past SYNC_EVERY, queues a flush after them. */
+  wrote(n: number, done: readonly Promise<void>[]): void {
+    this.#since += n;
+    if (this.#since < SYNC_EVERY) return;
+    this.#since = 0;
+    const upTo = [...done];
+    this.#chain = this.#chain.then(async () => {
+      if (this.#failed !== null) return;
+      try {
+        await Promise.all(upTo);
+        await fdatasyncAsync(this.fd);
+      } catch (err) {
+        this.#failed = err;
+      }
+    });
+  }
+
+  /** Waits for the flushes queued so far; throws the first failure. */
+  async settle(): Promise<void> {
+    await this.#chain;
+    if (this.#failed !== null) throw this.#failed;
+  }
+}
 
 export interface WriteResult {
   path: string;
@@ -64,6 +105,7 @@ export async function writeBundle(target: string, manifest: ManifestContent, ent
   // codecs hand back buffers they reuse once emit returns: those are written here, at once.
   const owned = options.compression.codec === 'zstd';
   const writes: Array<Promise<void>> = [];
+  const behind = new SyncBehind(fd);
   let writing = 0;
   const writeAt = async (bytes: Buffer, position: number): Promise<void> => {
     for (let at = 0; at < bytes.length; ) at += (await writeAsync(fd, bytes, at, bytes.length - at, position + at)).bytesWritten;
@@ -76,6 +118,7 @@ export async function writeBundle(target: string, manifest: ManifestContent, ent
     const hashed = fileHash.update(bytes);
     if (!owned) {
       for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at, bytes.length - at);
+      behind.wrote(bytes.length, []);
       return hashed;
     }
     writing += bytes.length;
@@ -84,6 +127,7 @@ export async function writeBundle(target: string, manifest: ManifestContent, ent
     });
     written.catch(() => {}); // awaited below, in order
     writes.push(written);
+    behind.wrote(bytes.length, writes);
     // At most WRITE_AHEAD bytes wait for the disk: beyond that, the oldest write is waited for.
     const drain = async () => {
       await hashed;
@@ -111,11 +155,13 @@ export async function writeBundle(target: string, manifest: ManifestContent, ent
     const trailer = makeTrailer(options.compression.codec, payloadCheck(payloadCrc, fileSize));
     if (trailer.length > 0) await emit(Buffer.from(trailer));
     await flush();
+    await behind.settle();
     fsyncSync(fd);
     closeSync(fd);
   } catch (err) {
     fileHash.abort();
     await Promise.allSettled(writes);
+    await behind.settle().catch(() => {});
     try {
       closeSync(fd);
     } catch {
