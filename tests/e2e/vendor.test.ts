@@ -165,6 +165,38 @@ describe.skipIf(SKIP_ML)(`build --vendor${SKIP_ML ? `: skipped, ${ML_REASON}` : 
     expect(no.json().error.message).toMatch(/--record-hashes.*--vendor/);
   });
 
+  describe('a lock of eight packages, fetched by two pips side by side', () => {
+    const EIGHT = ['cachetools', 'cloudpickle', 'cycler', 'packaging', 'smmap', 'sqlparse', 'threadpoolctl', 'zipp'];
+    let eight: WheelIndex;
+    beforeAll(async () => {
+      eight = await startWheelIndex(EIGHT);
+    });
+    afterAll(async () => eight?.close());
+    const lockOf = (wrong?: string) => `--index-url ${eight.url}\n${[...eight.wheels.entries()].map(([file, sum]) => {
+      const [name, version] = file.split('-');
+      return `${name}==${version} \\\n    --hash=sha256:${name === wrong ? 'e'.repeat(64) : sum}`;
+    }).join('\n')}\n`;
+
+    it('carries every locked wheel, each checked against its hash, as one pip would', async () => {
+      const root = await sqlparseProject(eight.url, sha, { 'requirements.lock.txt': lockOf() });
+      const r = await runCli(['build', root, '--vendor', '-o', tempDir(), '--json'], { env: { REPRO_CACHE: tempDir() } });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(/--vendor: [234] pips fetch requirements\.lock\.txt side by side/);
+      const carried = (r.json().result.vendor.wheels as Array<{ file: string; sha256: string }>).map((w) => [w.file, w.sha256]);
+      expect(carried).toEqual([...eight.wheels.entries()].sort(([a], [b]) => (a < b ? -1 : 1)));
+      expect(carried).toHaveLength(8);
+    });
+
+    it('attack: one package of one shard served with other bytes than its hash is exit 4 naming it; nothing is written', async () => {
+      const root = await sqlparseProject(eight.url, sha, { 'requirements.lock.txt': lockOf('smmap') });
+      const out = tempDir();
+      const r = await runCli(['build', root, '--vendor', '-o', out, '--json'], { env: { REPRO_CACHE: tempDir() } });
+      expect(r.code).toBe(4);
+      expect(r.json().error).toMatchObject({ code: 'E_INTEGRITY', details: { mismatches: [{ package: 'smmap', expected: ['e'.repeat(64)], got: eight.wheels.get('smmap-5.0.3-py3-none-any.whl') }] } });
+      expect(readdirSync(out)).toEqual([]);
+    });
+  });
+
   it('a project without a hashed lock: --vendor says how to make one, exit 3', async () => {
     const root = await makeProject({ 'train.py': '', 'requirements.txt': 'sqlparse\n' });
     const r = await runCli(['build', root, '--vendor', '--json']);
