@@ -369,10 +369,11 @@ async function installWheels(dir: string, wheels: readonly FetchedWheel[], probe
   // What the environment's record need not read again: each path whose last operation linked a
   // store file, with that file's hash and (when the store lstat'ed it just now) its stat.
   const linked = new Map<string, KnownFile>();
+  const inDir = `${dir}/`;
   for (const { entry, plan } of plans) {
     const links = new Map(plan.linked.map((l) => [l.dest, l]));
     for (const op of plan.ops.files) {
-      const rel = path.relative(dir, op.dest);
+      const rel = op.dest.startsWith(inDir) ? op.dest.slice(inDir.length) : path.relative(dir, op.dest);
       const l = 'source' in op ? links.get(op.dest) : undefined;
       if (!l) {
         linked.delete(rel);

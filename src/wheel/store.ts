@@ -17,7 +17,7 @@ import { canonicalJson } from '../core/canonical-json.js';
 import { ReproError } from '../core/errors.js';
 import { sha256OfPath } from '../core/file-read.js';
 import { compareUtf8 } from '../core/utf8-order.js';
-import { unpackWheel, type EntryPoint, type UnpackedWheel, type WheelMember } from './unpack.js';
+import { memberNameProblem, unpackWheel, type EntryPoint, type UnpackedWheel, type WheelMember } from './unpack.js';
 
 export const STORE_DIR = 'pystore';
 const ENTRY_SCHEMA = 2;
@@ -83,8 +83,11 @@ export class WheelStore {
     }
     const files = path.join(dir, FILES_DIR);
     const stats = new Map<string, StoreFileStat>();
+    // A member path is one unpack.ts accepted (installers join it to a folder as it is): an
+    // entry.json naming another (edited in the cache) is no entry.
     const intact = entry.schemaVersion === ENTRY_SCHEMA && Array.isArray(entry.members) && entry.members.every((m) => {
-      const st = lstatSync(path.join(files, m.path), { throwIfNoEntry: false });
+      if (typeof m.path !== 'string' || memberNameProblem(m.path) !== null) return false;
+      const st = lstatSync(`${files}/${m.path}`, { throwIfNoEntry: false });
       if (st === undefined || !st.isFile() || st.size !== m.size || st.mtimeMs !== m.mtimeMs) return false;
       stats.set(m.path, { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, mode: st.mode & 0o777 });
       return true;

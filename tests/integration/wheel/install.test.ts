@@ -122,6 +122,19 @@ describe('WheelStore', () => {
     }
   });
 
+  it('attack: an entry.json edited in the cache to list a member outside the entry (../) is no entry, and is removed', async () => {
+    for (const member of ['../../outside.py', 'demo/./__init__.py', '/etc/passwd', 'demo//__init__.py']) {
+      const { store, entry } = await stored(demo());
+      const key = WheelStore.key(entry.sha256, 'cpython-311');
+      const file = path.join(store.root, key, 'entry.json');
+      const doc = JSON.parse(readFileSync(file, 'utf8'));
+      doc.members[0].path = member;
+      writeFileSync(file, JSON.stringify(doc));
+      expect(await store.lookup(key), member).toBeNull();
+      expect(existsSync(path.join(store.root, key))).toBe(false);
+    }
+  });
+
   it('two makers publishing the same wheel: the second gets the first one\'s entry, and its staging folder is gone', async () => {
     const wheel = demo();
     const store = new WheelStore(path.join(tempDir(), 'store'));
