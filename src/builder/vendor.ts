@@ -19,6 +19,7 @@ import { fetchTarballs, type FetchedTarball } from '../npm/fetch.js';
 import { npmLockOf, npmLockPackages } from '../npm/lock.js';
 import { fetchLockedArtifacts, type FetchedWheel } from '../wheel/fetch.js';
 import { fetchSdist } from '../pyindex/sdist-fetch.js';
+import { fetchLockWheels } from '../pyindex/wheel-fetch.js';
 import { BUILD_RECORD_SCHEMA, type BuildWheel, type LockedSdist } from '../wheel/sdist.js';
 import { canonicalJson } from '../core/canonical-json.js';
 
@@ -76,7 +77,7 @@ export async function vendorWheels(request: VendorRequest, ctx: Context): Promis
   const python = await planInterpreter({ python: request.python, recorded, cacheDir: request.cacheRoot, env: ctx.env });
   if (!python) throw new ReproError('E_USAGE', '--vendor fetches the wheels one interpreter installs, and there is no snapshot Python to fetch for', { hint: 'Take a snapshot with the project\'s interpreter (repro snapshot --python PATH), or pass --python PATH.' });
   if (python.chosenBy === 'path' || python.chosenBy === 'same-minor') ctx.log.warn(`build: --vendor fetches for ${python.path} (${python.version ?? 'version unknown'}): ${python.reason}`);
-  const { wheels, sdists, buildWheels } = await fetchLockedArtifacts({ requirements, python: { base: python.base, version: python.version }, cacheRoot: request.cacheRoot, env: ctx.env, log: ctx.log, who: 'build: --vendor', projectDir: request.root, allowBuild: Boolean(request.allowBuild) && hashed !== null, fetchSdist, ...(hashed ? {} : { pins: pinned!.pins }) });
+  const { wheels, sdists, buildWheels } = await fetchLockedArtifacts({ requirements, python: { base: python.base, version: python.version }, cacheRoot: request.cacheRoot, env: ctx.env, log: ctx.log, who: 'build: --vendor', projectDir: request.root, allowBuild: Boolean(request.allowBuild) && hashed !== null, fetchSdist, fetchWheels: fetchLockWheels, ...(hashed ? {} : { pins: pinned!.pins }) });
   ctx.log.info(`build: --vendor: ${wheels.length} wheels${sdists.length > 0 ? ` and ${sdists.length} sdist${sdists.length === 1 ? '' : 's'}` : ''} (${([...wheels, ...sdists].reduce((n, w) => n + w.size, 0) / 1024 / 1024).toFixed(1)} MiB) go into ${VENDOR_PYTHON_DIR}/${buildWheels.length > 0 ? `, ${buildWheels.length} build wheels into ${VENDOR_PYTHON_BUILD_DIR}/` : ''}`);
   const recordedText = hashed ? null : recordedLock(pinned!.lock, pinned!.pins, wheels);
   if (recordedText) ctx.log.warn(`build: --record-hashes: ${pinned!.lock} has no hashes; the ${wheels.length} recorded now (what the index served, trust on first use) go into ${VENDOR_RECORDED_LOCK}, and reruns install exactly those files`);

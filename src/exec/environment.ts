@@ -28,6 +28,7 @@ import { fetchLockedArtifacts, lockedHashes, mismatchError, type FetchedWheel } 
 import { BUILD_RECORD_SCHEMA, checkBuildSystem, SDIST_FILE, type BuildWheel, type LockedSdist } from '../wheel/sdist.js';
 import { distributionOf } from '../pyindex/simple.js';
 import { fetchSdist } from '../pyindex/sdist-fetch.js';
+import { fetchLockWheels } from '../pyindex/wheel-fetch.js';
 import { parseWheelName } from '../wheel/filename.js';
 import { applyOps, planEntry, skeletonPaths } from '../wheel/install.js';
 import { FILES_DIR, STORE_DIR, WheelStore, type Staged, type StoreEntry } from '../wheel/store.js';
@@ -187,7 +188,7 @@ interface LockArtifacts {
 /** The wheels (and sdists) the environment is made of: the bundle's vendored ones (checked against the lock here), else fetched from the index into the wheel store. */
 async function lockWheels(requirements: { lock: string; text: string; file: string | null }, request: EnvironmentRequest, ctx: Context): Promise<LockArtifacts> {
   if (request.wheelsDir === null) {
-    const got = await fetchLockedArtifacts({ requirements, python: { base: request.interpreter.base, version: request.interpreter.version }, cacheRoot: request.cacheRoot, env: request.hostEnv, log: ctx.log, who: 'exec', projectDir: request.projectDir, allowBuild: Boolean(request.allowBuild), fetchSdist });
+    const got = await fetchLockedArtifacts({ requirements, python: { base: request.interpreter.base, version: request.interpreter.version }, cacheRoot: request.cacheRoot, env: request.hostEnv, log: ctx.log, who: 'exec', projectDir: request.projectDir, allowBuild: Boolean(request.allowBuild), fetchSdist, fetchWheels: fetchLockWheels });
     return { wheels: got.wheels, sdists: got.sdists, buildWheels: new Map(got.buildWheels.map((b) => [b.file, b])) };
   }
   const { hashes, everywhere } = lockedHashes(requirements.text);

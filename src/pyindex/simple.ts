@@ -22,6 +22,13 @@ export interface IndexFile {
   url: string;
   sha256: string;
   yanked: boolean;
+  /** The Requires-Python the index gives for the file (PEP 503's data-requires-python, PEP 691's requires-python), or null. */
+  requiresPython: string | null;
+}
+
+/** A file as a page links it, with or without a hash (pip considers those too, and hashes what it downloads). */
+export interface PageFile extends Omit<IndexFile, 'sha256'> {
+  sha256: string | null;
 }
 
 /** PyPI's simple index, however it is spelled with or without its trailing slash. */
@@ -48,9 +55,9 @@ export function indexEndpoint(index: string): { url: string; authorization: stri
   return { url: url.toString().replace(/\/?$/, '/'), authorization };
 }
 
-function fileFrom(raw: { filename: string; href: string; sha256: string | null; yanked: boolean }, page: string, project: string): IndexFile | null {
+function fileFrom(raw: { filename: string; href: string; sha256: string | null; yanked: boolean; requiresPython: string | null }, page: string, project: string): PageFile | null {
   const dist = distributionOf(raw.filename);
-  if (!dist || dist.project !== project || raw.sha256 === null || !SHA256.test(raw.sha256)) return null;
+  if (!dist || dist.project !== project || (raw.sha256 !== null && !SHA256.test(raw.sha256))) return null;
   let url: URL;
   try {
     url = new URL(raw.href, page);
@@ -59,15 +66,22 @@ function fileFrom(raw: { filename: string; href: string; sha256: string | null; 
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') return null;
   url.hash = '';
-  return { filename: raw.filename, url: stripCredentials(url.toString()), sha256: raw.sha256, yanked: raw.yanked };
+  return { filename: raw.filename, url: stripCredentials(url.toString()), sha256: raw.sha256, yanked: raw.yanked, requiresPython: raw.requiresPython };
 }
 
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'", apos: "'" };
 const unescape = (s: string) => s.replace(/&(amp|lt|gt|quot|#39|apos);/g, (_m, e: string) => ENTITIES[e]!);
 
-/** The files of a PEP 503 HTML page (anchors; the hash from the #sha256= fragment). */
+const hashed = (files: PageFile[]) => files.filter((f): f is IndexFile => f.sha256 !== null);
+
+/** The files of a PEP 503 HTML page (anchors; the hash from the #sha256= fragment): those with a sha256. */
 export function parseSimpleHtml(html: string, page: string, project: string): IndexFile[] {
-  const out: IndexFile[] = [];
+  return hashed(parseSimpleHtmlLinks(html, page, project));
+}
+
+/** The files of a PEP 503 HTML page (or a --find-links page), with a hash or without. */
+export function parseSimpleHtmlLinks(html: string, page: string, project: string): PageFile[] {
+  const out: PageFile[] = [];
   for (const m of html.matchAll(/<a\s([^>]*)>([^<]*)<\/a>/gi)) {
     const attrs = m[1]!;
     const href = /\bhref\s*=\s*"([^"]*)"|\bhref\s*=\s*'([^']*)'/i.exec(attrs);
@@ -75,22 +89,28 @@ export function parseSimpleHtml(html: string, page: string, project: string): In
     const link = unescape(href[1] ?? href[2] ?? '');
     const sha = /#sha256=([0-9a-fA-F]+)$/.exec(link)?.[1]?.toLowerCase() ?? null;
     const filename = unescape(m[2]!.trim()) || decodeURIComponent(link.split('#')[0]!.split('/').pop() ?? '');
-    const file = fileFrom({ filename, href: link, sha256: sha, yanked: /\bdata-yanked\b/i.test(attrs) }, page, project);
+    const requires = /\bdata-requires-python\s*=\s*"([^"]*)"|\bdata-requires-python\s*=\s*'([^']*)'/i.exec(attrs);
+    const file = fileFrom({ filename, href: link, sha256: sha, yanked: /\bdata-yanked\b/i.test(attrs), requiresPython: requires ? unescape(requires[1] ?? requires[2] ?? '') : null }, page, project);
     if (file) out.push(file);
   }
   return out;
 }
 
-/** The files of a PEP 691 JSON page. */
+/** The files of a PEP 691 JSON page: those with a sha256. */
 export function parseSimpleJson(doc: unknown, page: string, project: string): IndexFile[] {
+  return hashed(parseSimpleJsonLinks(doc, page, project));
+}
+
+/** The files of a PEP 691 JSON page, with a hash or without. */
+export function parseSimpleJsonLinks(doc: unknown, page: string, project: string): PageFile[] {
   const files = doc && typeof doc === 'object' && Array.isArray((doc as { files?: unknown }).files) ? ((doc as { files: unknown[] }).files) : [];
-  const out: IndexFile[] = [];
+  const out: PageFile[] = [];
   for (const f of files) {
     if (!f || typeof f !== 'object') continue;
-    const { filename, url, hashes, yanked } = f as { filename?: unknown; url?: unknown; hashes?: { sha256?: unknown }; yanked?: unknown };
+    const { filename, url, hashes, yanked, 'requires-python': requires } = f as { filename?: unknown; url?: unknown; hashes?: { sha256?: unknown }; yanked?: unknown; 'requires-python'?: unknown };
     if (typeof filename !== 'string' || typeof url !== 'string') continue;
     const sha = typeof hashes?.sha256 === 'string' ? hashes.sha256.toLowerCase() : null;
-    const file = fileFrom({ filename, href: url, sha256: sha, yanked: yanked !== undefined && yanked !== false }, page, project);
+    const file = fileFrom({ filename, href: url, sha256: sha, yanked: yanked !== undefined && yanked !== false, requiresPython: typeof requires === 'string' ? requires : null }, page, project);
     if (file) out.push(file);
   }
   return out;
@@ -113,30 +133,20 @@ function tooLarge(what: string): ReproError {
   return new ReproError('E_INPUT', `${what} is larger than ${MAX_PAGE_BYTES / 1024 / 1024} MiB: refused`, { hint: 'The index answered more than a simple page can hold; check --index-url.', details: { limit: MAX_PAGE_BYTES } });
 }
 
-/** Every file the index lists for `project` (null: the index does not know the project). */
+/** Every file the index lists for `project` with its sha256 (null: the index does not know the project). */
 export async function listFiles(index: string, project: string): Promise<IndexFile[] | null> {
+  const all = await listLinks(index, project);
+  return all === null ? null : hashed(all);
+}
+
+/** Every file the index lists for `project`, with a hash or without (null: the index does not know the project). */
+export async function listLinks(index: string, project: string): Promise<PageFile[] | null> {
   const { url, authorization } = indexEndpoint(index);
   const name = normalizeName(project);
   const page = new URL(`${encodeURIComponent(name)}/`, url).toString();
   const what = `${stripCredentials(index)} page of ${name}`;
-  let res: Response;
-  try {
-    res = await fetch(page, {
-      headers: { accept: 'application/vnd.pypi.simple.v1+json, text/html;q=0.1', ...(authorization ? { authorization } : {}) },
-      signal: AbortSignal.timeout(TIMEOUT_MS),
-      redirect: 'follow',
-    });
-  } catch (err) {
-    throw new ReproError('E_ENV', `cannot reach the package index for ${name}: ${(err as Error).message}`, { hint: 'Check the network and --index-url.', details: { index: stripCredentials(index) } });
-  }
-  if (res.status === 404) {
-    await res.body?.cancel();
-    return null;
-  }
-  if (!res.ok) {
-    await res.body?.cancel();
-    throw new ReproError('E_ENV', `the package index answered ${res.status} for ${name}`, { hint: res.status === 401 || res.status === 403 ? 'The index wants credentials: put them in the --index-url (they are never written anywhere).' : 'Check --index-url, or try again.', details: { index: stripCredentials(index), status: res.status } });
-  }
+  const res = await askPage(page, authorization, 'application/vnd.pypi.simple.v1+json, text/html;q=0.1', `cannot reach the package index for ${name}`, index);
+  if (res === null) return null;
   const text = await boundedText(res, what);
   const type = res.headers.get('content-type') ?? '';
   if (type.includes('json')) {
@@ -146,7 +156,43 @@ export async function listFiles(index: string, project: string): Promise<IndexFi
     } catch {
       throw new ReproError('E_INPUT', `${what} is not JSON, though the index said it is`, { hint: 'The index is broken or not a simple index; check --index-url.' });
     }
-    return parseSimpleJson(doc, res.url || page, name);
+    return parseSimpleJsonLinks(doc, res.url || page, name);
   }
-  return parseSimpleHtml(text, res.url || page, name);
+  return parseSimpleHtmlLinks(text, res.url || page, name);
+}
+
+/**
+ * A --find-links page (one HTML page of anchors to files of any project, as pip reads it), read
+ * once: the files it lists for a project. A page that is not there lists nothing.
+ */
+export async function pageFiles(link: string): Promise<(project: string) => PageFile[]> {
+  const { url, authorization } = splitCredentials(new URL(link));
+  const page = url.toString();
+  const res = await askPage(page, authorization, 'text/html', `cannot reach the --find-links page ${stripCredentials(link)}`, link);
+  if (res === null) return () => [];
+  const html = await boundedText(res, `the --find-links page ${stripCredentials(link)}`);
+  return (project) => parseSimpleHtmlLinks(html, res.url || page, normalizeName(project));
+}
+
+/** GET of an index page: the response, or null for a 404; E_ENV when unreachable or refused. */
+async function askPage(page: string, authorization: string | null, accept: string, unreachable: string, index: string): Promise<Response | null> {
+  let res: Response;
+  try {
+    res = await fetch(page, {
+      headers: { accept, ...(authorization ? { authorization } : {}) },
+      signal: AbortSignal.timeout(TIMEOUT_MS),
+      redirect: 'follow',
+    });
+  } catch (err) {
+    throw new ReproError('E_ENV', `${unreachable}: ${(err as Error).message}`, { hint: 'Check the network and --index-url.', details: { index: stripCredentials(index) } });
+  }
+  if (res.status === 404) {
+    await res.body?.cancel();
+    return null;
+  }
+  if (!res.ok) {
+    await res.body?.cancel();
+    throw new ReproError('E_ENV', `the package index answered ${res.status} for ${stripCredentials(page)}`, { hint: res.status === 401 || res.status === 403 ? 'The index wants credentials: put them in the --index-url (they are never written anywhere).' : 'Check --index-url, or try again.', details: { index: stripCredentials(index), status: res.status } });
+  }
+  return res;
 }

@@ -145,7 +145,12 @@ export interface FetchRequest {
   /** --allow-build: a locked package with no wheel for the interpreter is fetched as its locked sdist (by `fetchSdist`, pyindex/sdist-fetch.ts), with its build requirements' wheels. */
   allowBuild?: boolean;
   fetchSdist?: SdistFetcher;
+  /** Fetches the wheels itself where it can be sure to pick pip's (pyindex/wheel-fetch.ts); pip fetches what it is unsure of. */
+  fetchWheels?: WheelFetcher;
 }
+
+/** A fetcher of a hashed lock's wheels other than pip: the wheels, each checked against the lock and in the store, or why pip should fetch instead. It throws only E_INTEGRITY (a file that is not what the lock hashes). */
+export type WheelFetcher = (request: { requirementsText: string; lock: string; python: string; env: Readonly<Record<string, string | undefined>>; store: string; who: string; log: Logger }) => Promise<{ wheels: FetchedWheel[] } | { unsure: string }>;
 
 /** What a lock installs for one interpreter: wheels, and under --allow-build the sdists pip found no wheel for, with the wheels that build them. */
 export interface LockedArtifacts {
@@ -181,7 +186,13 @@ export async function fetchLockedArtifacts(request: FetchRequest): Promise<Locke
     // A uv project's index (UV_DEFAULT_INDEX, UV_INDEX, uv.toml, [tool.uv]) as pip's settings.
     const uvIndexes = pipIndexEnv(await uvIndexSettings(request.projectDir ?? null, request.env), request.env);
     const said = Object.entries(uvIndexes).map(([k, v]) => `${k}=${v.split(' ').map((u) => stripCredentials(u)).join(' ')}`).join(', ');
-    request.log.info(`${who}: fetching the wheels of ${requirements.lock} for ${python.base} (${python.version ?? '?'}) with pip download${said ? ` (uv's index settings as ${said})` : ''}`);
+    const uvSaid = said ? ` (uv's index settings as ${said})` : '';
+    if (!pins && request.fetchWheels) {
+      const own = await request.fetchWheels({ requirementsText: requirements.text, lock: requirements.lock, python: python.base, env: { ...request.env, ...uvIndexes }, store, who: `${who}: ${requirements.lock} for ${python.base} (${python.version ?? '?'})${uvSaid}`, log: request.log });
+      if ('wheels' in own) return { wheels: own.wheels, sdists: [], buildWheels: [] };
+      request.log.info(`${who}: pip fetches the wheels, as repro cannot be sure to pick the ones it would: ${own.unsure}`);
+    }
+    request.log.info(`${who}: fetching the wheels of ${requirements.lock} for ${python.base} (${python.version ?? '?'}) with pip download${uvSaid}`);
     const locked = pins ? null : lockedHashes(requirements.text);
     // Packages pip finds no wheel for, set apart as sdists (--allow-build): pip is asked again without them.
     const sdistNames = new Set<string>();

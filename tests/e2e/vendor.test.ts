@@ -4,6 +4,7 @@
 // environment from the bundle alone, with the index gone and the sandbox offline. A wheel that
 // does not match its hash is exit 4 naming it, with nothing written; a vendored wheel swapped
 // inside the bundle fails verification.
+import { createHash } from 'node:crypto';
 import { existsSync, promises as fs, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -95,6 +96,52 @@ describe.skipIf(SKIP_ML)(`build --vendor${SKIP_ML ? `: skipped, ${ML_REASON}` : 
     expect(readdirSync(out)).toEqual([]);
   });
 
+  it('repro fetches the wheels itself (side by side, each checked as it arrives) where pip would pick the same; a pip setting it does not read hands them to pip', async () => {
+    const own = await startWheelIndex(['sqlparse']);
+    try {
+      const root = await sqlparseProject(own.url, sha);
+      const home = tempDir();
+      const clean = { HOME: home, XDG_CONFIG_DIRS: path.join(home, 'none'), PIP_CONFIG_FILE: undefined, REPRO_CACHE: tempDir() };
+      const a = await runCli(['build', root, '--vendor', '-o', tempDir(), '--json'], { env: clean });
+      expect(a.code, a.stderr).toBe(0);
+      expect(a.stderr).toMatch(/--vendor: requirements\.lock\.txt for \S+ \([\d.]+\): fetching its 1 wheels from \d+ sources?, 8 at a time, each checked against the lock as it arrives/);
+      expect(a.stderr).not.toContain('with pip download');
+      expect(a.json().result.vendor.wheels).toEqual([expect.objectContaining({ file: wheel, sha256: sha, package: 'sqlparse' })]);
+      // The same bundle as pip's: one build each way, compared.
+      await fs.mkdir(path.join(home, '.config', 'pip'), { recursive: true });
+      await fs.writeFile(path.join(home, '.config', 'pip', 'pip.conf'), '[global]\ntrusted-host = 127.0.0.1\n');
+      const b = await runCli(['build', root, '--vendor', '-o', tempDir(), '--json'], { env: { ...clean, REPRO_CACHE: tempDir() } });
+      expect(b.code, b.stderr).toBe(0);
+      expect(b.stderr).toMatch(/pip fetches the wheels, as repro cannot be sure to pick the ones it would: pip reads (trusted-host from .*pip\.conf|\S+ from \/etc\/pip\.conf)/);
+      expect(b.stderr).toContain('with pip download');
+      expect(b.json().result.fileDigest).toBe(a.json().result.fileDigest);
+    } finally {
+      await own.close();
+    }
+  });
+
+  it('attack: an index that lists the locked hash and serves other bytes is exit 4 naming the package, expected and got; nothing is written', async () => {
+    const forged = Buffer.from(readFileSync(path.join(WHEELHOUSE, wheel)));
+    forged[forged.length >> 1] ^= 0xff;
+    const liar = await startWheelIndex(['sqlparse'], { serve: new Map([[wheel, forged]]) });
+    try {
+      const root = await sqlparseProject(liar.url, sha);
+      const home = tempDir();
+      const out = tempDir();
+      const cache = tempDir();
+      const r = await runCli(['build', root, '--vendor', '-o', out, '--json'], { env: { HOME: home, XDG_CONFIG_DIRS: path.join(home, 'none'), PIP_CONFIG_FILE: undefined, REPRO_CACHE: cache } });
+      expect(r.code, r.stderr).toBe(4);
+      const got = createHash('sha256').update(forged).digest('hex');
+      expect(r.json().error).toMatchObject({ code: 'E_INTEGRITY', details: { mismatches: [{ package: 'sqlparse', expected: [sha], got }] } });
+      expect(readdirSync(out)).toEqual([]);
+      // Nothing of the forged file is kept in the wheel store either.
+      expect(existsSync(path.join(cache, 'wheels', sha, wheel))).toBe(false);
+      expect(existsSync(path.join(cache, 'wheels', got))).toBe(false);
+    } finally {
+      await liar.close();
+    }
+  });
+
   it('attack: a vendored wheel swapped inside the bundle fails verification, naming the entry', async () => {
     const root = await sqlparseProject(index.url, sha);
     const built = (await runCli(['build', root, '--vendor', '--compression', 'none', '--json'], { env: { REPRO_CACHE: tempDir() } })).json().result.bundle as string;
@@ -165,7 +212,9 @@ describe.skipIf(SKIP_ML)(`build --vendor${SKIP_ML ? `: skipped, ${ML_REASON}` : 
     expect(no.json().error.message).toMatch(/--record-hashes.*--vendor/);
   });
 
-  describe('a lock of eight packages, fetched by two pips side by side', () => {
+  describe('a lock of eight packages that pip fetches (a pip setting repro does not read is in play): two pips side by side', () => {
+    // pip's trusted-host: repro cannot be sure to pick pip's files, so pip fetches them.
+    const pipOnly = { PIP_TRUSTED_HOST: '127.0.0.1' };
     const EIGHT = ['cachetools', 'cloudpickle', 'cycler', 'packaging', 'smmap', 'sqlparse', 'threadpoolctl', 'zipp'];
     let eight: WheelIndex;
     beforeAll(async () => {
@@ -179,18 +228,43 @@ describe.skipIf(SKIP_ML)(`build --vendor${SKIP_ML ? `: skipped, ${ML_REASON}` : 
 
     it('carries every locked wheel, each checked against its hash, as one pip would', async () => {
       const root = await sqlparseProject(eight.url, sha, { 'requirements.lock.txt': lockOf() });
-      const r = await runCli(['build', root, '--vendor', '-o', tempDir(), '--json'], { env: { REPRO_CACHE: tempDir() } });
+      const r = await runCli(['build', root, '--vendor', '-o', tempDir(), '--json'], { env: { ...pipOnly, REPRO_CACHE: tempDir() } });
       expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toContain('pip fetches the wheels, as repro cannot be sure to pick the ones it would: PIP_TRUSTED_HOST is set');
       expect(r.stderr).toMatch(/--vendor: [234] pips fetch requirements\.lock\.txt side by side/);
       const carried = (r.json().result.vendor.wheels as Array<{ file: string; sha256: string }>).map((w) => [w.file, w.sha256]);
       expect(carried).toEqual([...eight.wheels.entries()].sort(([a], [b]) => (a < b ? -1 : 1)));
       expect(carried).toHaveLength(8);
     });
 
+    it('repro\'s own fetch carries the same files as pip\'s: from an index (PEP 503 and 691), a --find-links page without hashes, a --find-links folder', async () => {
+      const viaPip = await sqlparseProject(eight.url, sha, { 'requirements.lock.txt': lockOf() });
+      const byPip = await runCli(['build', viaPip, '--vendor', '-o', tempDir(), '--json'], { env: { ...pipOnly, REPRO_CACHE: tempDir() } });
+      expect(byPip.code, byPip.stderr).toBe(0);
+      const expected = byPip.json().result.vendor.wheels;
+      expect(expected).toHaveLength(8);
+      const json = await startWheelIndex(EIGHT, { json: true });
+      const folder = tempDir();
+      for (const f of eight.wheels.keys()) await fs.copyFile(path.join(WHEELHOUSE, f), path.join(folder, f));
+      const pins = lockOf().split('\n').slice(1).join('\n');
+      try {
+        for (const [source, head] of [['a PEP 691 index', `--index-url ${json.url}`], ['a find-links page', `--no-index\n--find-links ${eight.links}`], ['a find-links folder', `--no-index\n--find-links ${folder}`]] as const) {
+          const root = await sqlparseProject(eight.url, sha, { 'requirements.lock.txt': `${head}\n${pins}` });
+          const home = tempDir();
+          const r = await runCli(['build', root, '--vendor', '-o', tempDir(), '--json'], { env: { HOME: home, XDG_CONFIG_DIRS: path.join(home, 'none'), PIP_CONFIG_FILE: undefined, PIP_FIND_LINKS: undefined, REPRO_CACHE: tempDir() } });
+          expect(r.code, `${source}: ${r.stderr}`).toBe(0);
+          expect(r.stderr, source).toMatch(/fetching its 8 wheels from 1 source, 8 at a time/);
+          expect(r.json().result.vendor.wheels.map((w: { file: string; sha256: string }) => [w.file, w.sha256]), source).toEqual(expected.map((w: { file: string; sha256: string }) => [w.file, w.sha256]));
+        }
+      } finally {
+        await json.close();
+      }
+    });
+
     it('attack: one package of one shard served with other bytes than its hash is exit 4 naming it; nothing is written', async () => {
       const root = await sqlparseProject(eight.url, sha, { 'requirements.lock.txt': lockOf('smmap') });
       const out = tempDir();
-      const r = await runCli(['build', root, '--vendor', '-o', out, '--json'], { env: { REPRO_CACHE: tempDir() } });
+      const r = await runCli(['build', root, '--vendor', '-o', out, '--json'], { env: { ...pipOnly, REPRO_CACHE: tempDir() } });
       expect(r.code).toBe(4);
       expect(r.json().error).toMatchObject({ code: 'E_INTEGRITY', details: { mismatches: [{ package: 'smmap', expected: ['e'.repeat(64)], got: eight.wheels.get('smmap-5.0.3-py3-none-any.whl') }] } });
       expect(readdirSync(out)).toEqual([]);

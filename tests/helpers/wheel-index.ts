@@ -19,6 +19,8 @@ const projectOf = (file: string) => file.split('-')[0]!.toLowerCase().replace(/[
 export interface WheelIndex {
   /** The index's simple URL, for --index-url. */
   url: string;
+  /** A --find-links page of every file, without hashes (as `python -m http.server` lists a folder). */
+  links: string;
   /** Every wheel served, by file name, with its sha256. */
   wheels: Map<string, string>;
   close(): Promise<void>;
@@ -33,6 +35,8 @@ export interface WheelIndexOptions {
   extraWheels?: string[];
   /** Every request's path and Authorization header, for tests that check what was asked. */
   requests?: Array<{ path: string; authorization: string | null }>;
+  /** Other bytes to serve for a file, while its page still lists the file's own sha256 (an index that lies). */
+  serve?: Map<string, Buffer>;
 }
 
 /** Serve the wheelhouse's wheels of the named projects (all when none are named). */
@@ -57,6 +61,8 @@ export async function startWheelIndex(projects?: string[], options: WheelIndexOp
       res.end(`<!DOCTYPE html><html><body>\n${body}</body></html>\n`);
     };
     if (url === '/simple/') return page([...byProject.keys()].map((p) => `<a href="/simple/${p}/">${p}</a>\n`).join(''));
+    // A --find-links page as a plain web server's folder listing gives it: every file, no hashes.
+    if (url === '/links/') return page(files.map((f) => `<a href="../files/${f}">${f}</a>\n`).join(''));
     const project = /^\/simple\/([^/]+)\/?$/.exec(url)?.[1];
     if (project !== undefined) {
       const list = byProject.get(project.toLowerCase().replace(/[-_.]+/g, '-'));
@@ -74,14 +80,16 @@ export async function startWheelIndex(projects?: string[], options: WheelIndexOp
     const file = /^\/files\/([^/]+)$/.exec(url)?.[1];
     if (file !== undefined && wheels.has(file)) {
       res.writeHead(200, { 'content-type': 'application/octet-stream' });
-      createReadStream(where.get(file)!).pipe(res);
+      const other = options.serve?.get(file);
+      if (other) res.end(other);
+      else createReadStream(where.get(file)!).pipe(res);
       return;
     }
     res.writeHead(404).end();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}/simple`, wheels, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return { url: `http://127.0.0.1:${port}/simple`, links: `http://127.0.0.1:${port}/links/`, wheels, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
 
 /** A hashed requirements lock of every wheel the index serves (pinned ==, PyPI's sha256), with the index's URL first. */

@@ -16,12 +16,12 @@ describe('distributionOf', () => {
 });
 
 describe('parseSimpleHtml', () => {
-  it('takes each anchor\'s file, its hash from the #sha256= fragment, resolves relative links, and reads data-yanked', () => {
-    const html = `<a href="../../files/scikit_learn-1.5.2-py3-none-any.whl#sha256=${H('a')}">scikit_learn-1.5.2-py3-none-any.whl</a>
+  it('takes each anchor\'s file, its hash from the #sha256= fragment, resolves relative links, and reads data-yanked and data-requires-python', () => {
+    const html = `<a href="../../files/scikit_learn-1.5.2-py3-none-any.whl#sha256=${H('a')}" data-requires-python="&gt;=3.9">scikit_learn-1.5.2-py3-none-any.whl</a>
 <a href="https://files.example/scikit-learn-1.5.2.tar.gz#sha256=${H('B')}" data-yanked="">scikit-learn-1.5.2.tar.gz</a>`;
     expect(parseSimpleHtml(html, PAGE, 'scikit-learn')).toEqual([
-      { filename: 'scikit_learn-1.5.2-py3-none-any.whl', url: 'https://index.example/files/scikit_learn-1.5.2-py3-none-any.whl', sha256: H('a'), yanked: false },
-      { filename: 'scikit-learn-1.5.2.tar.gz', url: 'https://files.example/scikit-learn-1.5.2.tar.gz', sha256: H('b'), yanked: true },
+      { filename: 'scikit_learn-1.5.2-py3-none-any.whl', url: 'https://index.example/files/scikit_learn-1.5.2-py3-none-any.whl', sha256: H('a'), yanked: false, requiresPython: '>=3.9' },
+      { filename: 'scikit-learn-1.5.2.tar.gz', url: 'https://files.example/scikit-learn-1.5.2.tar.gz', sha256: H('b'), yanked: true, requiresPython: null },
     ]);
   });
 
@@ -36,9 +36,9 @@ describe('parseSimpleHtml', () => {
 });
 
 describe('parseSimpleJson', () => {
-  it('reads PEP 691 files, their sha256 and yanked (a reason string counts)', () => {
-    const doc = { meta: { 'api-version': '1.1' }, files: [{ filename: 'scikit_learn-1.5.2-py3-none-any.whl', url: '/files/x.whl', hashes: { sha256: H('A') }, yanked: 'broken' }, { filename: 'scikit-learn-1.5.2.tar.gz', url: 'https://f.example/s.tar.gz', hashes: {} }, 'junk'] };
-    expect(parseSimpleJson(doc, PAGE, 'scikit-learn')).toEqual([{ filename: 'scikit_learn-1.5.2-py3-none-any.whl', url: 'https://index.example/files/x.whl', sha256: H('a'), yanked: true }]);
+  it('reads PEP 691 files, their sha256, requires-python and yanked (a reason string counts)', () => {
+    const doc = { meta: { 'api-version': '1.1' }, files: [{ filename: 'scikit_learn-1.5.2-py3-none-any.whl', url: '/files/x.whl', hashes: { sha256: H('A') }, yanked: 'broken', 'requires-python': '>=3.9' }, { filename: 'scikit-learn-1.5.2.tar.gz', url: 'https://f.example/s.tar.gz', hashes: {} }, 'junk'] };
+    expect(parseSimpleJson(doc, PAGE, 'scikit-learn')).toEqual([{ filename: 'scikit_learn-1.5.2-py3-none-any.whl', url: 'https://index.example/files/x.whl', sha256: H('a'), yanked: true, requiresPython: '>=3.9' }]);
     expect(parseSimpleJson({ files: 'nope' }, PAGE, 'x')).toEqual([]);
   });
 });
