@@ -7,6 +7,7 @@
 // in a URL anything records.
 import { parseWheelName } from '../wheel/filename.js';
 import { ReproError } from '../core/errors.js';
+import { httpGet, type HttpAnswer } from './http-get.js';
 import { normalizeName } from '../lockfile/requirements.js';
 import { stripCredentials, splitCredentials } from '../secrets/rules.js';
 
@@ -116,15 +117,24 @@ export function parseSimpleJsonLinks(doc: unknown, page: string, project: string
   return out;
 }
 
-async function boundedText(res: Response, what: string): Promise<string> {
-  const declared = Number(res.headers.get('content-length'));
-  if (Number.isFinite(declared) && declared > MAX_PAGE_BYTES) throw tooLarge(what);
+async function boundedText(res: HttpAnswer, what: string): Promise<string> {
+  const declared = Number(res.header('content-length'));
+  if (Number.isFinite(declared) && declared > MAX_PAGE_BYTES) {
+    res.cancel();
+    throw tooLarge(what);
+  }
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of (res.body ?? []) as AsyncIterable<Uint8Array>) {
-    size += chunk.length;
-    if (size > MAX_PAGE_BYTES) throw tooLarge(what);
-    chunks.push(Buffer.from(chunk));
+  try {
+    for await (const chunk of res.body as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > MAX_PAGE_BYTES) throw tooLarge(what);
+      chunks.push(chunk);
+    }
+  } catch (err) {
+    res.cancel();
+    if (err instanceof ReproError) throw err;
+    throw new ReproError('E_ENV', `${what} was cut off: ${(err as Error).message}`, { hint: 'Check the network and --index-url, or try again.' });
   }
   return Buffer.concat(chunks).toString('utf8');
 }
@@ -148,7 +158,7 @@ export async function listLinks(index: string, project: string): Promise<PageFil
   const res = await askPage(page, authorization, 'application/vnd.pypi.simple.v1+json, text/html;q=0.1', `cannot reach the package index for ${name}`, index);
   if (res === null) return null;
   const text = await boundedText(res, what);
-  const type = res.headers.get('content-type') ?? '';
+  const type = res.header('content-type') ?? '';
   if (type.includes('json')) {
     let doc: unknown;
     try {
@@ -174,24 +184,20 @@ export async function pageFiles(link: string): Promise<(project: string) => Page
   return (project) => parseSimpleHtmlLinks(html, res.url || page, normalizeName(project));
 }
 
-/** GET of an index page: the response, or null for a 404; E_ENV when unreachable or refused. */
-async function askPage(page: string, authorization: string | null, accept: string, unreachable: string, index: string): Promise<Response | null> {
-  let res: Response;
+/** GET of an index page: the answer, or null for a 404; E_ENV when unreachable or refused. */
+async function askPage(page: string, authorization: string | null, accept: string, unreachable: string, index: string): Promise<HttpAnswer | null> {
+  let res: HttpAnswer;
   try {
-    res = await fetch(page, {
-      headers: { accept, ...(authorization ? { authorization } : {}) },
-      signal: AbortSignal.timeout(TIMEOUT_MS),
-      redirect: 'follow',
-    });
+    res = await httpGet(page, { authorization, accept, idleMs: TIMEOUT_MS });
   } catch (err) {
     throw new ReproError('E_ENV', `${unreachable}: ${(err as Error).message}`, { hint: 'Check the network and --index-url.', details: { index: stripCredentials(index) } });
   }
   if (res.status === 404) {
-    await res.body?.cancel();
+    res.cancel();
     return null;
   }
-  if (!res.ok) {
-    await res.body?.cancel();
+  if (res.status < 200 || res.status > 299) {
+    res.cancel();
     throw new ReproError('E_ENV', `the package index answered ${res.status} for ${stripCredentials(page)}`, { hint: res.status === 401 || res.status === 403 ? 'The index wants credentials: put them in the --index-url (they are never written anywhere).' : 'Check --index-url, or try again.', details: { index: stripCredentials(index), status: res.status } });
   }
   return res;

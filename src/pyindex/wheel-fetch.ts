@@ -17,7 +17,9 @@
 // E_INTEGRITY (the index lists the locked hash and serves other bytes), nothing kept.
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, promises as fs, readFileSync } from 'node:fs';
+import { createWriteStream, existsSync, promises as fs, readFileSync } from 'node:fs';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
@@ -31,6 +33,7 @@ import { splitCredentials, stripCredentials } from '../secrets/rules.js';
 import { mismatchError, type FetchedWheel, type WheelFetcher } from '../wheel/fetch.js';
 import { parseWheelName } from '../wheel/filename.js';
 import { wheelFits, type InterpreterTags } from '../wheel/tags.js';
+import { httpGet } from './http-get.js';
 import { DEFAULT_INDEX, listLinks, pageFiles, type PageFile } from './simple.js';
 
 const run = promisify(execFile);
@@ -53,7 +56,8 @@ const pinnedVersion = (version: string, pin: LockedPin) => satisfies(version, `=
 const WIDTH = 8;
 /** Larger than any wheel on PyPI (the largest CUDA ones are ~4 GB). */
 const MAX_WHEEL_BYTES = 16 * 1024 ** 3;
-const DOWNLOAD_TIMEOUT_MS = 30 * 60 * 1000;
+/** A download with no byte for this long is abandoned (pip's default timeout is 15 s). */
+const IDLE_MS = 60_000;
 
 /** pip settings in the environment that name where to fetch from: what this fetcher reads itself. */
 const INDEX_VARS = new Set(['PIP_INDEX_URL', 'PIP_EXTRA_INDEX_URL', 'PIP_FIND_LINKS']);
@@ -347,24 +351,21 @@ async function copyHashed(from: string, to: string): Promise<{ sha256: string; s
 /** Streams a URL into a file, hashing it on the way (a wheel can be gigabytes: never held whole). */
 async function downloadHashed(resolved: string, to: string): Promise<{ sha256: string; size: number }> {
   const { url, authorization } = splitCredentials(new URL(resolved));
-  const signal = AbortSignal.timeout(DOWNLOAD_TIMEOUT_MS);
-  const res = await fetch(url, { headers: authorization ? { authorization } : {}, signal, redirect: 'follow' });
-  if (!res.ok || !res.body) {
-    await res.body?.cancel().catch(() => {});
+  const res = await httpGet(url.toString(), { authorization, idleMs: IDLE_MS });
+  if (res.status !== 200) {
+    res.cancel();
     throw new Error(`${stripCredentials(resolved)}: HTTP ${res.status}`);
   }
   const hash = createHash('sha256');
-  const file = await fs.open(to, 'wx', 0o644);
   let size = 0;
-  try {
-    for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
+  const counted = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
       size += chunk.length;
-      if (size > MAX_WHEEL_BYTES) throw new Error(`${stripCredentials(resolved)}: more than ${MAX_WHEEL_BYTES} bytes`);
+      if (size > MAX_WHEEL_BYTES) return done(new Error(`${stripCredentials(resolved)}: more than ${MAX_WHEEL_BYTES} bytes`));
       hash.update(chunk);
-      await file.write(chunk);
-    }
-  } finally {
-    await file.close();
-  }
+      done(null, chunk);
+    },
+  });
+  await pipeline(res.body, counted, createWriteStream(to, { flags: 'wx', mode: 0o644 }));
   return { sha256: hash.digest('hex'), size };
 }

@@ -5,7 +5,8 @@
 // does not match its hash is exit 4 naming it, with nothing written; a vendored wheel swapped
 // inside the bundle fails verification.
 import { createHash } from 'node:crypto';
-import { existsSync, promises as fs, readdirSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, promises as fs, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
@@ -258,6 +259,34 @@ describe.skipIf(SKIP_ML)(`build --vendor${SKIP_ML ? `: skipped, ${ML_REASON}` : 
         }
       } finally {
         await json.close();
+      }
+    });
+
+    it('a --find-links folder served by python -m http.server (HTTP/1.0: it closes the connection after each file, while a big wheel is still being written): every wheel arrives whole', async () => {
+      // The wheelhouse's wheels (48, 128 MiB: numpy, scipy, matplotlib, ...): Node's fetch threw
+      // an uncatchable AssertionError here (nodejs/undici#5360), node:http does not.
+      const folder = path.join(WHEELHOUSE);
+      const all = readdirSync(folder).filter((f) => f.endsWith('.whl')).sort();
+      const sums = new Map(all.map((f) => [f, createHash('sha256').update(readFileSync(path.join(folder, f))).digest('hex')]));
+      const server = spawn('/usr/bin/python3', ['-u', '-m', 'http.server', '--bind', '127.0.0.1', '0', '--directory', folder], { stdio: ['ignore', 'pipe', 'ignore'] });
+      try {
+        const port = await new Promise<number>((resolve, reject) => {
+          server.stdout.on('data', (d) => {
+            const m = /port (\d+)/.exec(String(d));
+            if (m) resolve(Number(m[1]));
+          });
+          server.on('exit', () => reject(new Error('http.server exited')));
+        });
+        const pins = all.map((f) => `${f.split('-')[0]}==${f.split('-')[1]} --hash=sha256:${sums.get(f)}`).join('\n');
+        const root = await sqlparseProject(eight.url, sha, { 'requirements.lock.txt': `--no-index\n--find-links http://127.0.0.1:${port}/\n${pins}\n` });
+        const home = tempDir();
+        const r = await runCli(['build', root, '--vendor', '-o', tempDir(), '--json', '--compression', 'none'], { env: { HOME: home, XDG_CONFIG_DIRS: path.join(home, 'none'), PIP_CONFIG_FILE: undefined, PIP_FIND_LINKS: undefined, REPRO_CACHE: tempDir() } });
+        expect(r.code, r.stderr.slice(-3000)).toBe(0);
+        expect(r.stderr).toMatch(new RegExp(`fetching its ${all.length} wheels from 1 source, 8 at a time`));
+        const got = r.json().result.vendor.wheels as Array<{ file: string; sha256: string; size: number }>;
+        expect(got.map((w) => [w.file, w.sha256, w.size])).toEqual(all.map((f) => [f, sums.get(f), statSync(path.join(folder, f)).size]));
+      } finally {
+        server.kill();
       }
     });
 
