@@ -67,7 +67,7 @@ export async function runEnvBench({ work, node, cli, root, runs = 3, base: baseC
       rmSync(dl, { recursive: true, force: true });
     }
     add(`pip download --require-hashes --no-deps of the lock (${files.length} wheels)`, median(download));
-    add('repro build --vendor (pip download, checks, the bundle written, zstd)', median(vendor));
+    add('repro build --vendor (the wheels fetched by repro where it is sure to pick pip\'s, else by pip; checks; the bundle written, zstd)', median(vendor));
     // cold environment: exec from the vendored bundle with an empty env cache, against the installers alone
     const cold = [];
     const uvTimes = [];

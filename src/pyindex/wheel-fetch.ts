@@ -6,13 +6,14 @@
 //   - only these lock options: --index-url/-i and --extra-index-url (http/https),
 //     --find-links/-f (an http/https page or an absolute folder), --no-index, --require-hashes,
 //     --only-binary, --prefer-binary, --pre; every package pinned with == and hashed;
-//   - no pip setting beyond the index ones and harmless switches, in PIP_* variables or any
-//     pip.conf pip would read (global, XDG, user, PIP_CONFIG_FILE, the interpreter's site); no
-//     proxy or netrc; a CA bundle (pip.conf's cert) only where every source is plain http;
+//   - no pip setting beyond the index ones (PIP_INDEX_URL, PIP_EXTRA_INDEX_URL, PIP_FIND_LINKS)
+//     and harmless switches, in PIP_* variables or any pip.conf pip would read (global, XDG,
+//     user, PIP_CONFIG_FILE, the interpreter's site); no proxy or netrc; a CA bundle (pip.conf's
+//     cert) only where every source is plain http or Node.js is given one (NODE_EXTRA_CA_CERTS);
 //   - for each package whose marker holds here, exactly one wheel that this interpreter installs
-//     (its tags, its Requires-Python), of the pinned version, with a hash the lock names, among
-//     every index and find-links source: the one pip would pick too (pip keeps the candidates
-//     whose hash the lock allows, then the best-ranked; with one left there is no ranking).
+//     (its tags, its Requires-Python), of the pinned version, listed with a hash the lock names
+//     or with none, among every index and find-links source: the one pip would pick too (pip
+//     keeps those candidates, then takes the best-ranked; with one left there is no ranking).
 // Every file is checked against the lock's hashes as it arrives; one that does not match is
 // E_INTEGRITY (the index lists the locked hash and serves other bytes), nothing kept.
 import { execFile } from 'node:child_process';
