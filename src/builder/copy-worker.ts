@@ -41,13 +41,13 @@ class Changed extends Error {
   }
 }
 
-/** Copies jobs [from, to), each result at its index in `out`; returns the first failure, or null. */
 /** A file system error as data (a worker's errors cross to the main thread as plain objects). */
 function fsFailure(err: unknown): CopyFailure {
   const e = err as NodeJS.ErrnoException;
   return { kind: 'fs', message: String(e?.message ?? err), ...(e?.code ? { code: e.code } : {}), ...(e?.errno !== undefined ? { errno: e.errno } : {}), ...(e?.syscall ? { syscall: e.syscall } : {}), ...(e?.path ? { path: e.path } : {}) };
 }
 
+/** Copies jobs [from, to), each result at its index in `out`; returns the first failure, or null. */
 export function copyRange(jobs: CopyJobs, from: number, to: number, out: Float64Array): CopyFailure | null {
   try {
     for (let j = from; j < to; j++) {

@@ -30,7 +30,7 @@ import { distributionOf } from '../pyindex/simple.js';
 import { fetchSdist } from '../pyindex/sdist-fetch.js';
 import { fetchLockWheels } from '../pyindex/wheel-fetch.js';
 import { parseWheelName } from '../wheel/filename.js';
-import { applyOps, planEntry, skeletonPaths } from '../wheel/install.js';
+import { applyOps, planEntry, relativeTo, skeletonPaths } from '../wheel/install.js';
 import { FILES_DIR, STORE_DIR, WheelStore, type Staged, type StoreEntry } from '../wheel/store.js';
 import { wheelFits, type InterpreterTags } from '../wheel/tags.js';
 import { runLocal } from './run-local.js';
@@ -370,11 +370,10 @@ async function installWheels(dir: string, wheels: readonly FetchedWheel[], probe
   // What the environment's record need not read again: each path whose last operation linked a
   // store file, with that file's hash and (when the store lstat'ed it just now) its stat.
   const linked = new Map<string, KnownFile>();
-  const inDir = `${dir}/`;
   for (const { entry, plan } of plans) {
     const links = new Map(plan.linked.map((l) => [l.dest, l]));
     for (const op of plan.ops.files) {
-      const rel = op.dest.startsWith(inDir) ? op.dest.slice(inDir.length) : path.relative(dir, op.dest);
+      const rel = relativeTo(dir, op.dest);
       const l = 'source' in op ? links.get(op.dest) : undefined;
       if (!l) {
         linked.delete(rel);

@@ -14,7 +14,8 @@ import * as tar from 'tar';
 import { ReproError } from '../core/errors.js';
 import { sha256OfPath } from '../core/file-read.js';
 import type { Logger } from '../core/context.js';
-import { pep440Equal, type FetchedWheel } from '../wheel/fetch.js';
+import { type FetchedWheel } from '../wheel/fetch.js';
+import { sameVersion } from '../lockfile/pep440.js';
 import { parseWheelName } from '../wheel/filename.js';
 import type { BuildWheel, LockedSdist } from '../wheel/sdist.js';
 
@@ -105,7 +106,7 @@ export async function buildSdists(sdists: readonly LockedSdist[], buildWheels: R
     const name = parseWheelName(wheel);
     const source = path.join(out, wheel);
     const st = await fs.lstat(source).catch(() => null);
-    if (!name || path.basename(wheel) !== wheel || !st?.isFile() || name.project !== s.package || !pep440Equal(name.version, s.version)) {
+    if (!name || path.basename(wheel) !== wheel || !st?.isFile() || name.project !== s.package || !sameVersion(name.version, s.version)) {
       throw new ReproError('E_INTEGRITY', `${s.file}'s build made ${JSON.stringify(wheel)}, which is not a wheel of ${s.package} ${s.version}: nothing was installed`, { hint: 'The sdist builds something else than it claims; lock a wheel of the package instead.', details: { sdist: s.file, wheel } });
     }
     built.push({ file: wheel, source, sha256: sha256OfPath(source), size: st.size, package: name.project });

@@ -12,14 +12,8 @@ import { normalizeName } from '../lockfile/requirements.js';
 import { DEFAULT_INDEX, distributionOf, isPypiIndex, listFiles, type IndexFile } from '../pyindex/simple.js';
 import { stripCredentials } from '../secrets/rules.js';
 import type { Snapshot } from '../snapshot/snapshot.js';
-import { createRequire } from 'node:module';
+import { sameVersion } from '../lockfile/pep440.js';
 
-const require = createRequire(import.meta.url);
-let pep440: typeof import('@renovatebot/pep440') | undefined;
-const sameVersion = (a: string, b: string): boolean => {
-  pep440 ??= require('@renovatebot/pep440') as typeof import('@renovatebot/pep440');
-  return a === b || (pep440.valid(a) !== null && pep440.valid(b) !== null && pep440.eq(a, b));
-};
 
 /** Installers, not the project's packages: left out unless named with --include. */
 export const INSTALLERS = new Set(['pip']);

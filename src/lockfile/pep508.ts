@@ -5,10 +5,7 @@
 // the empty string unless asked for. A marker that does not parse, or names a variable that is
 // not known, evaluates to null: the caller then does not decide by it. Markers come from lockfiles
 // someone else wrote: length and nesting are bounded.
-import { createRequire } from 'node:module';
-
-const require = createRequire(import.meta.url);
-let pep440: typeof import('@renovatebot/pep440') | undefined;
+import { pep440 } from './pep440.js';
 
 export interface MarkerEnvironment {
   python_version: string;
@@ -50,8 +47,8 @@ function tokenize(marker: string): Token[] | null {
 function compare(lhs: string, op: string, rhs: string): boolean {
   if (op === 'in') return rhs.includes(lhs);
   if (op === 'not in') return !rhs.includes(lhs);
-  pep440 ??= require('@renovatebot/pep440') as typeof import('@renovatebot/pep440');
-  if (VERSION_OPS.has(op) && op !== '===' && pep440.valid(lhs) && pep440.validRange(`${op}${rhs}`)) return pep440.satisfies(lhs, `${op}${rhs}`);
+  const lib = pep440();
+  if (VERSION_OPS.has(op) && op !== '===' && lib.valid(lhs) && lib.validRange(`${op}${rhs}`)) return lib.satisfies(lhs, `${op}${rhs}`);
   switch (op) {
     case '==':
     case '===':

@@ -23,11 +23,12 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { createRequire } from 'node:module';
 import { promisify } from 'node:util';
 import { ReproError } from '../core/errors.js';
+import { eachLimited } from '../core/each-limited.js';
 import { sha256OfPath } from '../core/file-read.js';
 import { compareUtf8 } from '../core/utf8-order.js';
+import { versionSatisfies } from '../lockfile/pep440.js';
 import { evaluateMarker, type MarkerEnvironment } from '../lockfile/pep508.js';
 import { parseRequirementLine, requirementLines } from '../lockfile/requirements.js';
 import { splitCredentials, stripCredentials } from '../secrets/rules.js';
@@ -35,23 +36,12 @@ import { mismatchError, type FetchedWheel, type WheelFetcher } from '../wheel/fe
 import { parseWheelName } from '../wheel/filename.js';
 import { wheelFits, type InterpreterTags } from '../wheel/tags.js';
 import { httpGet } from './http-get.js';
-import { DEFAULT_INDEX, listLinks, pageFiles, type PageFile } from './simple.js';
+import { lockIndexes } from './sdist-fetch.js';
+import { listLinks, pageFiles, type PageFile } from './simple.js';
 
 const run = promisify(execFile);
-const require = createRequire(import.meta.url);
-let pep440: typeof import('@renovatebot/pep440') | undefined;
-const pep = () => (pep440 ??= require('@renovatebot/pep440') as typeof import('@renovatebot/pep440'));
-/** Whether `version` satisfies `spec` under PEP 440; null when either does not parse. */
-function satisfies(version: string, spec: string): boolean | null {
-  try {
-    if (!pep().valid(version) || !pep().validRange(spec)) return null;
-    return pep().satisfies(version, spec);
-  } catch {
-    return null;
-  }
-}
 /** A wheel's version is the pinned one, as pip's `==` compares (1.0 is 1.0.0; a pin without a local label takes any). */
-const pinnedVersion = (version: string, pin: LockedPin) => satisfies(version, `==${pin.version}`) === true;
+const pinnedVersion = (version: string, pin: LockedPin) => versionSatisfies(version, `==${pin.version}`) === true;
 
 /** Downloads at once. */
 const WIDTH = 8;
@@ -140,8 +130,6 @@ const OPTION = /^(--no-index|--require-hashes|--pre|--prefer-binary|--only-binar
 /** The lock as this fetcher reads it, or why pip must read it instead. */
 export function lockSources(text: string, env: Readonly<Record<string, string | undefined>>): LockSources | { unsure: string } {
   let noIndex = false;
-  let main: string | null = null;
-  const extra: string[] = [];
   const findLinks: string[] = [];
   const pins: LockedPin[] = [];
   for (const line of requirementLines(text)) {
@@ -149,11 +137,7 @@ export function lockSources(text: string, env: Readonly<Record<string, string | 
       const m = OPTION.exec(line);
       if (!m) return { unsure: `the lock has the option ${JSON.stringify(line.split(/[=\s]/)[0])}` };
       if (m[1] === '--no-index') noIndex = true;
-      else if (m[3] !== undefined) {
-        if (!/^https?:\/\//.test(m[3])) return { unsure: `the index ${stripCredentials(m[3])} is no http(s) URL` };
-        if (m[2] === '--extra-index-url') extra.push(m[3]);
-        else main ??= m[3];
-      } else if (m[5] !== undefined) {
+      else if (m[5] !== undefined) {
         if (!/^(https?:\/\/|\/)/.test(m[5])) return { unsure: `--find-links ${m[5]} is read against the lock's folder` };
         findLinks.push(m[5]);
       }
@@ -167,7 +151,8 @@ export function lockSources(text: string, env: Readonly<Record<string, string | 
     if (pins.some((p) => p.name === req.name)) return { unsure: `${req.name} is on two lines` };
     pins.push({ name: req.name, version: req.version, hashes, marker: req.marker });
   }
-  const indexes = noIndex ? [] : [main ?? env.PIP_INDEX_URL ?? DEFAULT_INDEX, ...extra, ...words(env.PIP_EXTRA_INDEX_URL)];
+  // The indexes pip asks, as the sdist fetcher reads them (the lock's, else PIP_INDEX_URL, else PyPI; then the extra ones).
+  const indexes = noIndex ? [] : lockIndexes(text, env);
   for (const u of indexes) if (!/^https?:\/\//.test(u)) return { unsure: `the index ${stripCredentials(u)} is no http(s) URL` };
   // PIP_FIND_LINKS adds to the lock's, as pip's option default does.
   for (const f of words(env.PIP_FIND_LINKS)) {
@@ -227,7 +212,7 @@ export function chooseWheel(pin: LockedPin, offers: readonly Candidate[], facts:
     const wheel = parseWheelName(o.filename);
     if (!wheel || wheel.project !== pin.name || !pinnedVersion(wheel.version, pin) || !wheelFits(wheel, facts.tags)) continue;
     if (o.requiresPython !== null && o.requiresPython.trim() !== '') {
-      const ok = satisfies(facts.markers.python_full_version, o.requiresPython);
+      const ok = versionSatisfies(facts.markers.python_full_version, o.requiresPython);
       if (ok === null) return { unsure: `${o.filename}'s Requires-Python ${JSON.stringify(o.requiresPython)} does not parse` };
       if (!ok) continue;
     }
@@ -246,22 +231,6 @@ export function chooseWheel(pin: LockedPin, offers: readonly Candidate[], facts:
     return { index: i, sha256: offers[i]!.sha256, filename: offers[i]!.filename };
   }
   return { unsure: distinct.size === 0 ? `no wheel of ${pin.name}==${pin.version} fits this interpreter` : `${distinct.size} wheels of ${pin.name}==${pin.version} fit this interpreter (pip ranks them)` };
-}
-
-/** Runs `fn` on every item, `width` at a time; the first failure is thrown once all have settled. */
-async function eachLimited<T>(items: readonly T[], width: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failed: { err: unknown } | null = null;
-  await Promise.all(Array.from({ length: Math.min(width, items.length) }, async () => {
-    while (next < items.length && failed === null) {
-      try {
-        await fn(items[next++]!);
-      } catch (err) {
-        failed ??= { err };
-      }
-    }
-  }));
-  if (failed) throw (failed as { err: unknown }).err;
 }
 
 /** Thrown inside to stop and hand the lock to pip, with the reason. */

@@ -14,16 +14,11 @@ import { normalizeName } from '../lockfile/requirements.js';
 import { evaluateMarker, markerEnvironment } from '../lockfile/pep508.js';
 import type { PythonIdentity } from './probe-python.js';
 import { createRequire } from 'node:module';
+import { versionSatisfies } from '../lockfile/pep440.js';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 
 const require = createRequire(import.meta.url);
-let pep440: typeof import('@renovatebot/pep440') | undefined;
-const satisfies = (version: string, spec: string): boolean | null => {
-  pep440 ??= require('@renovatebot/pep440') as typeof import('@renovatebot/pep440');
-  if (!pep440.valid(version)) return null;
-  return pep440.satisfies(version, spec);
-};
 
 /** The lock formats whose packages are PyPI's (pin checks, purls). */
 export const PYTHON_LOCK_FORMATS = new Set(['requirements', 'uv.lock', 'poetry.lock', 'Pipfile.lock', 'pylock.toml']);
@@ -72,7 +67,7 @@ function checkPins(packages: LockfileRecord['packages'], python: PythonIdentity,
       if (g.everywhere) missing.push(g.name);
       continue;
     }
-    const ok = g.versions.length === 0 || g.versions.some((v) => satisfies(have, `==${v}`) ?? have === v);
+    const ok = g.versions.length === 0 || g.versions.some((v) => versionSatisfies(have, `==${v}`) ?? have === v);
     if (!ok) out.push({ code: 'PIN_UNSATISFIED', message: `${g.name}: declared ${g.versions.map((v) => `==${v}`).join(' or ')} -> installed ${have} (PEP 440: not satisfied)`, package: g.name });
   }
   if (missing.length > 0 && expectAll) {

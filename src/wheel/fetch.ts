@@ -6,7 +6,6 @@
 // package, the hashes expected and the one got, and nothing is kept. `build --vendor` carries
 // these files in the bundle; exec installs from them when the bundle carries none.
 import { execFile } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { promises as fs } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
@@ -17,19 +16,13 @@ import { ReproError } from '../core/errors.js';
 import { sha256OfPath } from '../core/file-read.js';
 import { hashFiles } from '../core/hash-pool.js';
 import { compareUtf8 } from '../core/utf8-order.js';
+import { sameVersion } from '../lockfile/pep440.js';
 import { normalizeName, parseRequirementLine, parseRequirements, requirementLines } from '../lockfile/requirements.js';
 import { stripCredentials } from '../secrets/rules.js';
 import { parseWheelName } from './filename.js';
 import { fetchBuildWheels, sdistBuildSystem, withoutPackages, type BuildWheel, type LockedSdist, type SdistFetcher } from './sdist.js';
 
 const run = promisify(execFile);
-const require = createRequire(import.meta.url);
-let pep440: typeof import('@renovatebot/pep440') | undefined;
-/** Whether two versions are the same under PEP 440 (1.0 == 1.0.0). */
-export function pep440Equal(a: string, b: string): boolean {
-  pep440 ??= require('@renovatebot/pep440') as typeof import('@renovatebot/pep440');
-  return a === b || (pep440.valid(a) !== null && pep440.valid(b) !== null && pep440.eq(a, b));
-}
 /** The fetched-wheel store under the cache root. */
 export const WHEELS_DIR = 'wheels';
 const WHEEL_FILE = /^[A-Za-z0-9._+-]+\.whl$/;
@@ -239,7 +232,7 @@ export async function fetchLockedArtifacts(request: FetchRequest): Promise<Locke
       const want = dist ? (pins ? (pinned.has(dist.project) ? null : undefined) : hashes.get(dist.project)) : undefined;
       if (!WHEEL_FILE.test(file) || !dist || want === undefined) throw new ReproError('E_INTEGRITY', `${who}: pip fetched ${JSON.stringify(file)}, which is no wheel of a package ${requirements.lock} ${pins ? 'pins' : 'locks'}: nothing was written`, { details: { file } });
       if (want === null) {
-        if (!pep440Equal(dist.version, pinned.get(dist.project)!)) throw new ReproError('E_INTEGRITY', `${who}: pip fetched ${file} for ${dist.project}==${pinned.get(dist.project)}: nothing was written`, { details: { file } });
+        if (!sameVersion(dist.version, pinned.get(dist.project)!)) throw new ReproError('E_INTEGRITY', `${who}: pip fetched ${file} for ${dist.project}==${pinned.get(dist.project)}: nothing was written`, { details: { file } });
       } else if (!want.has(sha256)) throw mismatchError(requirements.lock, [{ package: dist.project, expected: [...want], got: sha256 }]);
       const dir = path.join(store, sha256);
       const source = path.join(dir, file);

@@ -9,6 +9,7 @@
 import { copyFileSync, constants, linkSync, lstatSync, mkdirSync, promises as fsp, readFileSync, unlinkSync, utimesSync, chmodSync, writeFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { ReproError } from '../core/errors.js';
+import { eachLimited } from '../core/each-limited.js';
 import { formatRecord, hexToRecordDigest, recordHash, type RecordRow } from './record.js';
 import type { StoreEntry } from './store.js';
 import type { EntryPoint } from './unpack.js';
@@ -65,6 +66,11 @@ const tooShort = (p: string) => new ReproError('E_INTERNAL', `internal error: a 
  */
 const under = (base: string, rel: string) => `${base}/${rel}`;
 
+/** `abs` relative to `base`: a slice when it lies under it (most files of an environment), else path.relative's walk. */
+export function relativeTo(base: string, abs: string): string {
+  return abs.startsWith(`${base}/`) ? abs.slice(base.length + 1) : path.relative(base, abs);
+}
+
 /** Where a member goes, or null for the ones this installer writes itself (RECORD, INSTALLER). */
 function destination(entry: StoreEntry, member: string, scheme: Scheme, project: string): { dest: string; script: boolean } | null {
   if (member === `${entry.distInfo}/RECORD` || member === `${entry.distInfo}/INSTALLER` || member === `${entry.distInfo}/RECORD.jws` || member === `${entry.distInfo}/RECORD.p7s`) return null;
@@ -101,9 +107,8 @@ export function planEntry(entry: StoreEntry, filesDir: string, project: string, 
   const { scheme } = target;
   const ops: InstallOps = { dirs: new Set(), files: [] };
   const rows: RecordRow[] = [];
-  const inPurelib = `${scheme.purelib}/`;
-  // RECORD's paths are relative to site-packages; most files are in it (a slice, not path.relative's walk).
-  const rel = (abs: string) => (abs.startsWith(inPurelib) ? abs.slice(inPurelib.length) : path.relative(scheme.purelib, abs));
+  // RECORD's paths are relative to site-packages.
+  const rel = (abs: string) => relativeTo(scheme.purelib, abs);
   const guard = (dest: string, member: string) => {
     if (target.protectedPaths.has(dest)) {
       throw new ReproError('E_INTEGRITY', `${entry.wheel}: ${member} would replace the environment's own ${dest}: the wheel is not installed`, { hint: 'A wheel may add files to an environment, never replace its interpreter or pyvenv.cfg. The wheel is malformed or hostile.', details: { wheel: entry.wheel, member } });
@@ -214,14 +219,6 @@ function applyOpsSync(all: readonly InstallOps[]): void {
       chmodSync(f.dest, f.mode);
     }
   }
-}
-
-/** Runs `fn` on every item, `width` at a time. */
-async function eachLimited<T>(items: readonly T[], width: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(width, items.length) }, async () => {
-    while (next < items.length) await fn(items[next++]!);
-  }));
 }
 
 /**
