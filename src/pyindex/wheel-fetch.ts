@@ -79,7 +79,7 @@ export function pipConfKeys(text: string): string[] {
  * Node.js a bundle too: every file is checked against the lock's hash, whoever vouched for the
  * connection.
  */
-export function pipSettingsInPlay(env: Readonly<Record<string, string | undefined>>, prefix: string | null, plain: boolean): string | null {
+export function pipSettingsInPlay(env: Readonly<Record<string, string | undefined>>, prefix: string | null, plain: boolean, etc = '/etc'): string | null {
   const tls = plain || Boolean(env.NODE_EXTRA_CA_CERTS);
   const tolerated = (key: string) => HARMLESS.has(key) || (tls && TLS_ONLY.has(key));
   for (const [k, v] of Object.entries(env)) {
@@ -94,7 +94,7 @@ export function pipSettingsInPlay(env: Readonly<Record<string, string | undefine
   if (env.PIP_CONFIG_FILE === os.devNull) return null;
   const xdgHome = env.XDG_CONFIG_HOME || path.join(home, '.config');
   const xdgDirs = (env.XDG_CONFIG_DIRS || '/etc/xdg').split(':').filter((d) => d !== '');
-  const files = ['/etc/pip.conf', ...xdgDirs.map((d) => path.join(d, 'pip', 'pip.conf')), path.join(home, '.pip', 'pip.conf'), path.join(xdgHome, 'pip', 'pip.conf'), ...(env.PIP_CONFIG_FILE ? [env.PIP_CONFIG_FILE] : []), ...(prefix ? [path.join(prefix, 'pip.conf')] : []), ...(env.VIRTUAL_ENV ? [path.join(env.VIRTUAL_ENV, 'pip.conf')] : [])];
+  const files = [path.join(etc, 'pip.conf'), ...xdgDirs.map((d) => path.join(d, 'pip', 'pip.conf')), path.join(home, '.pip', 'pip.conf'), path.join(xdgHome, 'pip', 'pip.conf'), ...(env.PIP_CONFIG_FILE ? [env.PIP_CONFIG_FILE] : []), ...(prefix ? [path.join(prefix, 'pip.conf')] : []), ...(env.VIRTUAL_ENV ? [path.join(env.VIRTUAL_ENV, 'pip.conf')] : [])];
   for (const f of files) {
     let text: string;
     try {

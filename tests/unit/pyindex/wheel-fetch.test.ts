@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -106,48 +106,50 @@ describe('chooseWheel (the one wheel pip would pick, or none)', () => {
 });
 
 describe('pipSettingsInPlay (what pip would read that this fetcher does not)', () => {
-  // This machine's own /etc/pip.conf (if any) is read too: the cases below point pip's other files at empty folders.
+  // pip's global pip.conf is read from an empty folder here, not this machine's /etc.
   const home = () => {
     const d = tempDir();
     return { HOME: d, XDG_CONFIG_DIRS: path.join(d, 'xdg-none') };
   };
-  const etc = (() => {
-    try {
-      return pipConfKeys(readFileSync('/etc/pip.conf', 'utf8'));
-    } catch {
-      return [];
-    }
-  })();
-  const etcIsPlainOnly = etc.every((k) => k === 'cert' || k === 'client-cert');
+  const inPlay = (env: Record<string, string | undefined>, prefix: string | null, plain: boolean) => pipSettingsInPlay(env, prefix, plain, tempDir());
 
-  it.skipIf(!etcIsPlainOnly)('none: only index settings and harmless switches (a CA bundle where every source is plain http, or Node.js is given one too)', () => {
+  it('none: only index settings and harmless switches (a CA bundle where every source is plain http, or Node.js is given one too)', () => {
     const ca = { PIP_CERT: '/etc/ca.pem', REQUESTS_CA_BUNDLE: '/etc/ca.pem', NODE_EXTRA_CA_CERTS: undefined };
-    expect(pipSettingsInPlay({ ...home(), PIP_INDEX_URL: 'http://x.example/simple', PIP_FIND_LINKS: '/opt/wheels', PIP_DISABLE_PIP_VERSION_CHECK: '1', PIP_NO_CACHE_DIR: '1', PIP_DEFAULT_TIMEOUT: '180', ...ca }, tempDir(), true)).toBeNull();
-    expect(pipSettingsInPlay({ ...home(), ...ca }, tempDir(), false)).toBe('PIP_CERT is set');
-    expect(pipSettingsInPlay({ ...home(), ...ca, NODE_EXTRA_CA_CERTS: '/etc/ca.pem' }, tempDir(), false)).toBeNull();
+    expect(inPlay({ ...home(), PIP_INDEX_URL: 'http://x.example/simple', PIP_FIND_LINKS: '/opt/wheels', PIP_DISABLE_PIP_VERSION_CHECK: '1', PIP_NO_CACHE_DIR: '1', PIP_DEFAULT_TIMEOUT: '180', ...ca }, tempDir(), true)).toBeNull();
+    expect(inPlay({ ...home(), ...ca }, tempDir(), false)).toBe('PIP_CERT is set');
+    expect(inPlay({ ...home(), ...ca, NODE_EXTRA_CA_CERTS: '/etc/ca.pem' }, tempDir(), false)).toBeNull();
+  });
+
+  it('the global pip.conf: a cert alone is tolerated where every source is plain http; another key is not', () => {
+    const etc = tempDir();
+    writeFileSync(path.join(etc, 'pip.conf'), '[global]\ncert = /etc/ssl/certs/ca-certificates.crt\n');
+    expect(pipSettingsInPlay(home(), null, true, etc)).toBeNull();
+    expect(pipSettingsInPlay({ ...home(), NODE_EXTRA_CA_CERTS: undefined }, null, false, etc)).toBe(`pip reads cert from ${path.join(etc, 'pip.conf')}`);
+    writeFileSync(path.join(etc, 'pip.conf'), '[global]\nindex-url = https://corp.example/simple\n');
+    expect(pipSettingsInPlay(home(), null, true, etc)).toBe(`pip reads index-url from ${path.join(etc, 'pip.conf')}`);
   });
 
   it('a PIP_ setting it does not read, a proxy, a CA bundle for https, a netrc', () => {
-    expect(pipSettingsInPlay({ ...home(), PIP_TRUSTED_HOST: 'x' }, null, true)).toBe('PIP_TRUSTED_HOST is set');
-    expect(pipSettingsInPlay({ ...home(), https_proxy: 'http://proxy:3128' }, null, true)).toBe('https_proxy is set');
-    expect(pipSettingsInPlay({ ...home(), REQUESTS_CA_BUNDLE: '/etc/ca.pem', NODE_EXTRA_CA_CERTS: undefined }, null, false)).toBe('REQUESTS_CA_BUNDLE is set');
+    expect(inPlay({ ...home(), PIP_TRUSTED_HOST: 'x' }, null, true)).toBe('PIP_TRUSTED_HOST is set');
+    expect(inPlay({ ...home(), https_proxy: 'http://proxy:3128' }, null, true)).toBe('https_proxy is set');
+    expect(inPlay({ ...home(), REQUESTS_CA_BUNDLE: '/etc/ca.pem', NODE_EXTRA_CA_CERTS: undefined }, null, false)).toBe('REQUESTS_CA_BUNDLE is set');
     const h = home();
     writeFileSync(path.join(h.HOME, '.netrc'), 'machine x login a password b\n');
-    expect(pipSettingsInPlay(h, null, true)).toBe('~/.netrc exists');
+    expect(inPlay(h, null, true)).toBe('~/.netrc exists');
   });
 
   it('a pip.conf pip would read, with a key it does not: the user\'s, XDG\'s, PIP_CONFIG_FILE\'s, the interpreter prefix\'s; PIP_CONFIG_FILE=/dev/null reads none', () => {
     const h = home();
     mkdirSync(path.join(h.HOME, '.config', 'pip'), { recursive: true });
     writeFileSync(path.join(h.HOME, '.config', 'pip', 'pip.conf'), '[global]\nindex-url = https://corp.example/simple\n');
-    expect(pipSettingsInPlay(h, null, true)).toMatch(/pip reads (index-url from .*\.config\/pip\/pip\.conf|.* from \/etc\/pip\.conf)/);
-    expect(pipSettingsInPlay({ ...h, PIP_CONFIG_FILE: os.devNull }, null, true)).toBeNull();
+    expect(inPlay(h, null, true)).toMatch(/pip reads (index-url from .*\.config\/pip\/pip\.conf|.* from \/etc\/pip\.conf)/);
+    expect(inPlay({ ...h, PIP_CONFIG_FILE: os.devNull }, null, true)).toBeNull();
     const prefix = tempDir();
     writeFileSync(path.join(prefix, 'pip.conf'), '[download]\nfind-links = /srv/wheels\n');
-    expect(pipSettingsInPlay(home(), prefix, true)).toMatch(/pip reads (find-links from .*pip\.conf|.* from \/etc\/pip\.conf)/);
+    expect(inPlay(home(), prefix, true)).toMatch(/pip reads (find-links from .*pip\.conf|.* from \/etc\/pip\.conf)/);
     const own = path.join(tempDir(), 'corp.conf');
     writeFileSync(own, '[global]\n# a comment = x\ntrusted-host = corp.example\n');
-    expect(pipSettingsInPlay({ ...home(), PIP_CONFIG_FILE: own }, null, true)).toMatch(/pip reads (trusted-host from .*corp\.conf|.* from \/etc\/pip\.conf)/);
+    expect(inPlay({ ...home(), PIP_CONFIG_FILE: own }, null, true)).toMatch(/pip reads (trusted-host from .*corp\.conf|.* from \/etc\/pip\.conf)/);
   });
 
   it('pipConfKeys reads an INI\'s keys, not its comments or sections', () => {
