@@ -188,7 +188,7 @@ interface LockArtifacts {
 /** The wheels (and sdists) the environment is made of: the bundle's vendored ones (checked against the lock here), else fetched from the index into the wheel store. */
 async function lockWheels(requirements: { lock: string; text: string; file: string | null }, request: EnvironmentRequest, ctx: Context): Promise<LockArtifacts> {
   if (request.wheelsDir === null) {
-    const got = await fetchLockedArtifacts({ requirements, python: { base: request.interpreter.base, version: request.interpreter.version }, cacheRoot: request.cacheRoot, env: request.hostEnv, log: ctx.log, who: 'exec', projectDir: request.projectDir, allowBuild: Boolean(request.allowBuild), fetchSdist, fetchWheels: fetchLockWheels });
+    const got = await fetchLockedArtifacts({ requirements, python: { base: request.interpreter.base, version: request.interpreter.version }, cacheRoot: request.cacheRoot, env: request.hostEnv, log: ctx.log, who: 'exec', projectDir: request.projectDir, allowBuild: Boolean(request.allowBuild), fetchSdist, fetchWheels: fetchLockWheels, progress: ctx.progress });
     return { wheels: got.wheels, sdists: got.sdists, buildWheels: new Map(got.buildWheels.map((b) => [b.file, b])) };
   }
   const { hashes, everywhere } = lockedHashes(requirements.text);
@@ -337,9 +337,10 @@ async function installWheels(dir: string, wheels: readonly FetchedWheel[], probe
     // compiler as soon as it is checked. py_compile only compiles: no code of a wheel runs.
     const folders = new PassThrough();
     const compiling = batch ? inSandbox(sandbox, request, batch, { COMPILER: COMPILE_SCRIPT }, '"$PY" -I "$COMPILER"', [COMPILE_SCRIPT], folders) : null;
-    // Two wheels at once: each one's members are written by libuv's pool.
+    // Four wheels at once, so the unpacking threads (wheel/unpack-pool.ts) always have the next
+    // one's members while this thread lists and checks another's.
     let next = 0;
-    const unpacking = await Promise.all(Array.from({ length: 2 }, async () => {
+    const unpacking = await Promise.all(Array.from({ length: 4 }, async () => {
       while (next < toStage.length) {
         const w = toStage[next++]!;
         const s = await store.stage(batch!, w.source, w.file, w.sha256, probe.cacheTag);

@@ -8,8 +8,7 @@
 // that is not there (a RECORD that lies is E_INTEGRITY naming the member). Entry points become
 // scripts later (install.ts), so their names and targets must be plain identifiers here.
 import { createHash } from 'node:crypto';
-import { createWriteStream, mkdirSync, promises as fsp, readFileSync, statSync } from 'node:fs';
-import { crc32, inflateRawSync } from 'node:zlib';
+import { createWriteStream, mkdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
@@ -19,6 +18,7 @@ import { compareUtf8 } from '../core/utf8-order.js';
 import { normalizeName } from '../lockfile/requirements.js';
 import { parseWheelName, wheelDirStem, type WheelName } from './filename.js';
 import { parseRecord } from './record.js';
+import { unpackOnPool } from './unpack-pool.js';
 
 export interface WheelMember {
   /** The member's path in the wheel (also its path under the unpacked folder). */
@@ -49,7 +49,7 @@ export interface UnpackedWheel {
 export interface UnpackLimits {
   members: number;
   bytes: number;
-  /** Wheels up to this size are read whole; larger ones are streamed member by member. */
+  /** Wheels up to this size are unpacked on worker threads; larger ones are streamed member by member. */
   inMemoryBytes?: number;
 }
 
@@ -161,32 +161,16 @@ async function listEntries(zip: yauzl.ZipFile, file: string, limits: UnpackLimit
   return entries;
 }
 
-/** Wheels up to this size are read whole and inflated member by member from memory; larger ones are streamed. */
-const IN_MEMORY_BYTES = 256 * 1024 * 1024;
+/** Wheels up to this size are unpacked on the worker threads (each member inflated whole in memory); larger ones are streamed member by member. */
+const POOLED_BYTES = 256 * 1024 * 1024;
+/** A slice of a wheel's members sent to one thread: enough work to dwarf the message. */
+const SLICE_BYTES = 4 << 20;
+const SLICE_MEMBERS = 256;
 
-/** A member's bytes from the whole zip in memory: its local header found and checked, inflated to exactly the size the central directory gives, its CRC-32 checked. */
-export function memberBytes(zipBytes: Buffer, entry: yauzl.Entry, file: string): Buffer {
-  const fail = (why: string) => bad(file, `member ${JSON.stringify(entry.fileName)} ${why}`, { member: entry.fileName });
-  const off = entry.relativeOffsetOfLocalHeader;
-  if (off + 30 > zipBytes.length || zipBytes.readUInt32LE(off) !== 0x04034b50) throw fail('has no local header where the central directory says');
-  if ((entry.generalPurposeBitFlag & 0x1) !== 0) throw fail('is encrypted');
-  const start = off + 30 + zipBytes.readUInt16LE(off + 26) + zipBytes.readUInt16LE(off + 28);
-  const end = start + entry.compressedSize;
-  if (end > zipBytes.length) throw fail('runs past the end of the zip');
-  const data = zipBytes.subarray(start, end);
-  let bytes: Buffer;
-  if (entry.compressionMethod === 0) bytes = data;
-  else if (entry.compressionMethod === 8) {
-    try {
-      bytes = inflateRawSync(data, { maxOutputLength: Math.max(1, entry.uncompressedSize) });
-    } catch (err) {
-      throw fail(`does not inflate to the ${entry.uncompressedSize} bytes the zip says (${(err as Error).message})`);
-    }
-  } else throw fail(`uses compression method ${entry.compressionMethod}, which a wheel may not (stored or deflate only)`);
-  if (bytes.length !== entry.uncompressedSize) throw fail(`is ${bytes.length} bytes, and the zip says ${entry.uncompressedSize}`);
-  if (crc32(bytes) >>> 0 !== entry.crc32 >>> 0) throw fail('does not match its CRC-32');
-  return bytes;
-}
+/** RECORD and its signatures: the members a RECORD hash does not cover (checkWheel checks every other member against its RECORD sha256). */
+const outsideRecord = (name: string) => /^[^/]+[.]dist-info\/RECORD([.]jws|[.]p7s)?$/.test(name);
+
+const modeOf = (entry: yauzl.Entry) => (((entry.externalFileAttributes >>> 16) & 0o111) !== 0 ? 0o755 : 0o644);
 
 /** Unpacks `wheelPath` (its file name is `file`) into the empty folder `dest` and checks it. Throws E_INTEGRITY on any problem; the caller removes `dest` then. */
 export async function unpackWheel(wheelPath: string, file: string, dest: string, limits: UnpackLimits = DEFAULT_LIMITS): Promise<UnpackedWheel> {
@@ -194,76 +178,100 @@ export async function unpackWheel(wheelPath: string, file: string, dest: string,
   const stem = wheelDirStem(file);
   if (!name || !stem) throw bad(file, 'the file name is not a wheel\'s ({name}-{version}-{python}-{abi}-{platform}.whl)');
   let zip: yauzl.ZipFile;
-  // Most wheels are read whole: the central directory parsed from memory and each member inflated
-  // from the buffer (no read and no stream per member); larger ones are streamed from the file.
-  let whole: Buffer | null = null;
+  let fileSize: number;
   try {
-    whole = statSync(wheelPath).size <= (limits.inMemoryBytes ?? IN_MEMORY_BYTES) ? readFileSync(wheelPath) : null;
-    zip = await openZip(wheelPath, whole);
+    fileSize = statSync(wheelPath).size;
+    // The central directory of a pooled wheel is read from memory (yauzl reads a file's entry by
+    // entry, one small read each); the threads read the members themselves.
+    zip = await openZip(wheelPath, fileSize <= (limits.inMemoryBytes ?? POOLED_BYTES) ? readFileSync(wheelPath) : null);
   } catch (err) {
     throw bad(file, `the zip is unreadable or unsafe (${(err as Error).message})`);
   }
-  const members: WheelMember[] = [];
+  let members: WheelMember[];
   try {
     const entries = await listEntries(zip, file, limits);
-    const dirs = new Set<string>([dest]);
-    const ensureDir = (d: string) => {
-      if (dirs.has(d)) return;
-      mkdirSync(d, { recursive: true });
-      dirs.add(d);
-    };
-    const write = async (entry: yauzl.Entry, bytes: Buffer) => {
-      const target = path.join(dest, entry.fileName);
-      ensureDir(path.dirname(target));
-      const mode = ((entry.externalFileAttributes >>> 16) & 0o111) !== 0 ? 0o755 : 0o644;
-      members.push({ path: entry.fileName, sha256: createHash('sha256').update(bytes).digest('hex'), size: bytes.length, mode });
-      await fsp.writeFile(target, bytes, { mode, flag: 'wx' });
-    };
-    if (whole) {
-      // Inflated and hashed here, written by libuv's pool: file creation, the slow part on many
-      // file systems, overlaps.
-      let at = 0;
-      await Promise.all(Array.from({ length: 16 }, async () => {
-        while (at < entries.length) {
-          const entry = entries[at++]!;
-          if (entry.fileName.endsWith('/')) ensureDir(path.join(dest, entry.fileName));
-          else await write(entry, memberBytes(whole!, entry, file));
-        }
-      }));
-    }
-    // A wheel too large to read whole: members streamed a few at a time, each hashed as it is written.
-    let next = 0;
-    const worker = async () => {
-      while (!whole && next < entries.length) {
-        const entry = entries[next++]!;
-        if (entry.fileName.endsWith('/')) {
-          ensureDir(path.join(dest, entry.fileName));
-          continue;
-        }
-        const target = path.join(dest, entry.fileName);
-        ensureDir(path.dirname(target));
-        const mode = ((entry.externalFileAttributes >>> 16) & 0o111) !== 0 ? 0o755 : 0o644;
-        const stream = await openEntry(zip, entry).catch((err: Error) => {
-          throw bad(file, `member ${JSON.stringify(entry.fileName)} cannot be read (${err.message})`, { member: entry.fileName });
-        });
-        const hasher = new Sha256();
-        try {
-          await pipeline(stream, hasher, createWriteStream(target, { mode, flags: 'wx' }));
-        } catch (err) {
-          throw bad(file, `member ${JSON.stringify(entry.fileName)} does not inflate to what the zip says (${(err as Error).message})`, { member: entry.fileName });
-        }
-        members.push({ path: entry.fileName, sha256: hasher.hash.digest('hex'), size: hasher.size, mode });
-      }
-    };
-    await Promise.all(Array.from({ length: 8 }, worker)).catch((err: unknown) => {
-      // A member whose folder is another member's file (a, a/b), and the like.
-      throw err instanceof ReproError ? err : bad(file, `its members cannot be laid out as files (${(err as Error).message})`);
-    });
+    members = fileSize <= (limits.inMemoryBytes ?? POOLED_BYTES) ? await pooled(entries, wheelPath, file, fileSize, dest) : await streamed(zip, entries, file, dest);
   } finally {
     zip.close();
   }
   members.sort((a, b) => compareUtf8(a.path, b.path));
   return checkWheel(name, stem, file, dest, members);
+}
+
+/** Most wheels: slices of members inflated, checked, hashed and written on every core (unpack-worker.ts). */
+async function pooled(entries: yauzl.Entry[], wheelPath: string, file: string, fileSize: number, dest: string): Promise<WheelMember[]> {
+  const slices: yauzl.Entry[][] = [];
+  let slice: yauzl.Entry[] = [];
+  let bytes = 0;
+  for (const entry of entries) {
+    slice.push(entry);
+    bytes += entry.uncompressedSize;
+    if (bytes >= SLICE_BYTES || slice.length >= SLICE_MEMBERS) {
+      slices.push(slice);
+      slice = [];
+      bytes = 0;
+    }
+  }
+  if (slice.length > 0) slices.push(slice);
+  const job = (s: yauzl.Entry[]) => ({
+    wheel: wheelPath,
+    dest,
+    members: s.map((e) => ({ name: e.fileName, offset: e.relativeOffsetOfLocalHeader, compressedSize: e.compressedSize, size: e.uncompressedSize, method: e.compressionMethod, flags: e.generalPurposeBitFlag, crc32: e.crc32, checkCrc: outsideRecord(e.fileName), mode: modeOf(e) })),
+  });
+  const replies = await Promise.all(slices.map((s) => unpackOnPool(job(s), fileSize)));
+  const members: WheelMember[] = [];
+  replies.forEach((reply, i) => {
+    if ('failed' in reply) {
+      const { member, why, code } = reply.failed;
+      // A member whose folder is another member's file (a, a/b), and the like.
+      if (code !== undefined) throw bad(file, `its members cannot be laid out as files (${why})`, { member });
+      throw bad(file, `member ${JSON.stringify(member)} ${why}`, { member });
+    }
+    reply.ok.forEach((r, j) => {
+      const entry = slices[i]![j]!;
+      if (!entry.fileName.endsWith('/')) members.push({ path: entry.fileName, sha256: r.sha256, size: r.size, mode: modeOf(entry) });
+    });
+  });
+  return members;
+}
+
+/** A wheel too large to inflate member by member in memory: members streamed a few at a time, each hashed as it is written. */
+async function streamed(zip: yauzl.ZipFile, entries: yauzl.Entry[], file: string, dest: string): Promise<WheelMember[]> {
+  const members: WheelMember[] = [];
+  const dirs = new Set<string>([dest]);
+  const ensureDir = (d: string) => {
+    if (dirs.has(d)) return;
+    mkdirSync(d, { recursive: true });
+    dirs.add(d);
+  };
+  let next = 0;
+  const worker = async () => {
+    while (next < entries.length) {
+      const entry = entries[next++]!;
+      if (entry.fileName.endsWith('/')) {
+        ensureDir(path.join(dest, entry.fileName));
+        continue;
+      }
+      const target = path.join(dest, entry.fileName);
+      ensureDir(path.dirname(target));
+      const mode = modeOf(entry);
+      const stream = await openEntry(zip, entry).catch((err: Error) => {
+        throw bad(file, `member ${JSON.stringify(entry.fileName)} cannot be read (${err.message})`, { member: entry.fileName });
+      });
+      const hasher = new Sha256();
+      try {
+        await pipeline(stream, hasher, createWriteStream(target, { mode, flags: 'wx' }));
+      } catch (err) {
+        throw bad(file, `member ${JSON.stringify(entry.fileName)} does not inflate to what the zip says (${(err as Error).message})`, { member: entry.fileName });
+      }
+      members.push({ path: entry.fileName, sha256: hasher.hash.digest('hex'), size: hasher.size, mode });
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, worker)).catch((err: unknown) => {
+    // A member whose folder is another member's file (a, a/b), and the like.
+    throw err instanceof ReproError ? err : bad(file, `its members cannot be laid out as files (${(err as Error).message})`);
+  });
+  return members;
 }
 
 /** The wheel's own claims against its members: the .dist-info, WHEEL, RECORD and entry points. */

@@ -1,7 +1,8 @@
 // A wheel is hostile input: repro's installer (src/wheel/) unpacks it into the store only after
 // every member and every claim is checked, and a refused wheel leaves nothing behind. Each test is
 // named after the attack; the wheels are crafted byte by byte (tests/helpers/wheel.ts).
-import { existsSync, readdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { WheelStore } from '../../../src/wheel/store.js';
@@ -28,6 +29,20 @@ async function refuse(spec: WheelSpec | { raw: Buffer }): Promise<{ error: { cod
 }
 
 const raw = (members: Parameters<typeof zipBytes>[0]) => ({ raw: zipBytes(members) });
+
+/** The zip with one field of `member`'s central directory entry changed (as a hostile index would serve it). */
+function patchCentral(zip: Buffer, member: string, field: 'crc32' | 'offset', value: number): Buffer {
+  const out = Buffer.from(zip);
+  const signature = Buffer.from([0x50, 0x4b, 0x01, 0x02]);
+  for (let at = out.indexOf(signature); at >= 0; at = out.indexOf(signature, at + 4)) {
+    const name = out.subarray(at + 46, at + 46 + out.readUInt16LE(at + 28)).toString();
+    if (name === member) {
+      out.writeUInt32LE(value >>> 0, at + (field === 'crc32' ? 16 : 42));
+      return out;
+    }
+  }
+  throw new Error(`no central entry for ${member}`);
+}
 const meta = [
   { name: `${INFO}/METADATA`, data: 'Metadata-Version: 2.1\nName: demo\nVersion: 1.0\n' },
   { name: `${INFO}/WHEEL`, data: 'Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n' },
@@ -115,6 +130,32 @@ describe('hostile wheels', () => {
     expect((await refuse({ files: {}, wheelVersion: '2.0' })).error.message).toMatch(/Wheel-Version "2.0"; this installer reads version 1.x/);
     expect((await refuse({ files: { 'other-2.0.dist-info/METADATA': 'x' } })).error.message).toMatch(/exactly one demo-1.0.dist-info folder/);
     expect((await refuse(raw([{ name: 'demo/__init__.py', data: '' }]))).error.message).toMatch(/holds none/);
+  });
+
+  it('attack: a central directory pointing a member at bytes that are no local header is refused, nothing left', async () => {
+    const zip = zipBytes([...meta, { name: 'demo/a.py', data: 'x = 1\n' }, { name: `${INFO}/RECORD`, data: '' }]);
+    const { error, left } = await refuse({ raw: patchCentral(zip, 'demo/a.py', 'offset', 3) });
+    expect(error.code).toBe('E_INTEGRITY');
+    expect(error.message).toMatch(/member "demo\/a.py" has no local header where the central directory says/);
+    expect(left).toEqual([]);
+  });
+
+  it('attack: a RECORD whose bytes do not match the zip\'s CRC-32 (no hash covers RECORD itself) is refused', async () => {
+    const spec = writeWheel(tempDir(), { files: { 'demo/__init__.py': 'x = 1\n' } });
+    const { error } = await refuse({ raw: patchCentral(readFileSync(spec), `${INFO}/RECORD`, 'crc32', 12345) });
+    expect(error.message).toMatch(/member "demo-1.0.dist-info\/RECORD" does not match its CRC-32/);
+  });
+
+  it('a wheel of many members (slices unpacked on several threads) keeps every member with its own hash', async () => {
+    const dir = tempDir();
+    const files = Object.fromEntries(Array.from({ length: 700 }, (_, i) => [`demo/m${i}.py`, `value = ${i}\n`.repeat(1 + (i % 9))]));
+    const file = writeWheel(dir, { files: { ...files, 'demo/big.bin': Buffer.alloc(6 << 20, 3) } });
+    const got = await unpackWheel(file, path.basename(file), path.join(dir, 'out'));
+    for (const [name, data] of Object.entries(files)) {
+      expect(got.members.find((m) => m.path === name)).toMatchObject({ size: data.length, sha256: createHash('sha256').update(data).digest('hex') });
+      expect(readFileSync(path.join(dir, 'out', name), 'utf8')).toBe(data);
+    }
+    expect(got.members.find((m) => m.path === 'demo/big.bin')).toMatchObject({ size: 6 << 20 });
   });
 
   it('not a zip at all: E_INTEGRITY, nothing left', async () => {
