@@ -16,32 +16,35 @@ export function terminalProgress(stream: NodeJS.WriteStream): ProgressReporter {
   let label = '';
   let total = 0;
   let value = 0;
+  let inBytes = true;
+  const shown = (v: number) => (inBytes ? formatBytes(v) : String(v));
   const show = () => {
     const { SingleBar, Presets } = require('cli-progress') as typeof import('cli-progress');
     bar = new SingleBar(
       {
         stream,
         format: `${label.padEnd(10)} [{bar}] {percentage}% | {value_h}/{total_h}`,
-        formatValue: (v, _o, type) => (type === 'value' || type === 'total' ? formatBytes(v) : String(v)),
+        formatValue: (v, _o, type) => (type === 'value' || type === 'total' ? shown(v) : String(v)),
         hideCursor: true,
         clearOnComplete: true,
         etaBuffer: 50,
       },
       Presets.shades_classic,
     );
-    bar.start(total, value, { value_h: formatBytes(value), total_h: formatBytes(total) });
+    bar.start(total, value, { value_h: shown(value), total_h: shown(total) });
   };
   return {
-    start(l, t) {
+    start(l, t, unit = 'bytes') {
       label = l;
       total = t;
+      inBytes = unit === 'bytes';
       value = 0;
       timer = setTimeout(show, DELAY_MS);
       timer.unref();
     },
     tick(n) {
       value += n;
-      bar?.update(value, { value_h: formatBytes(value), total_h: formatBytes(total) });
+      bar?.update(value, { value_h: shown(value), total_h: shown(total) });
     },
     stop() {
       if (timer) clearTimeout(timer);

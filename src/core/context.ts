@@ -11,7 +11,8 @@ export interface Logger {
 }
 
 export interface ProgressReporter {
-  start(label: string, total: number): void;
+  /** `unit`: what `total` and the ticks count (bytes unless said). */
+  start(label: string, total: number, unit?: 'bytes' | 'items'): void;
   tick(amount: number): void;
   stop(): void;
 }

@@ -77,7 +77,7 @@ export async function planLock(request: LockRequest, ctx: Context): Promise<Lock
     else if (INSTALLERS.has(name) && !include.has(name)) excluded.push({ name, why: 'the installer, not a package of the project (--include pip keeps it)' });
     else wanted.push({ name, version });
   }
-  ctx.progress.start(`asking ${request.indexes.length === 1 ? 'the index' : `${request.indexes.length} indexes`} for ${wanted.length} packages`, wanted.length);
+  ctx.progress.start(`asking ${request.indexes.length === 1 ? 'the index' : `${request.indexes.length} indexes`} for ${wanted.length} packages`, wanted.length, 'items');
   const found = new Array<LockedPackage | null>(wanted.length).fill(null);
   try {
     let next = 0;

@@ -25,6 +25,8 @@ export interface IndexFile {
   yanked: boolean;
   /** The Requires-Python the index gives for the file (PEP 503's data-requires-python, PEP 691's requires-python), or null. */
   requiresPython: string | null;
+  /** Its size in bytes, where the index gives it (PEP 700's `size` in the JSON API): progress only, never trusted for a check. */
+  size?: number;
 }
 
 /** A file as a page links it, with or without a hash (pip considers those too, and hashes what it downloads). */
@@ -56,7 +58,7 @@ export function indexEndpoint(index: string): { url: string; authorization: stri
   return { url: url.toString().replace(/\/?$/, '/'), authorization };
 }
 
-function fileFrom(raw: { filename: string; href: string; sha256: string | null; yanked: boolean; requiresPython: string | null }, page: string, project: string): PageFile | null {
+function fileFrom(raw: { filename: string; href: string; sha256: string | null; yanked: boolean; requiresPython: string | null; size?: number }, page: string, project: string): PageFile | null {
   const dist = distributionOf(raw.filename);
   if (!dist || dist.project !== project || (raw.sha256 !== null && !SHA256.test(raw.sha256))) return null;
   let url: URL;
@@ -67,7 +69,7 @@ function fileFrom(raw: { filename: string; href: string; sha256: string | null; 
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') return null;
   url.hash = '';
-  return { filename: raw.filename, url: stripCredentials(url.toString()), sha256: raw.sha256, yanked: raw.yanked, requiresPython: raw.requiresPython };
+  return { filename: raw.filename, url: stripCredentials(url.toString()), sha256: raw.sha256, yanked: raw.yanked, requiresPython: raw.requiresPython, ...(raw.size !== undefined ? { size: raw.size } : {}) };
 }
 
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'", apos: "'" };
@@ -108,10 +110,10 @@ export function parseSimpleJsonLinks(doc: unknown, page: string, project: string
   const out: PageFile[] = [];
   for (const f of files) {
     if (!f || typeof f !== 'object') continue;
-    const { filename, url, hashes, yanked, 'requires-python': requires } = f as { filename?: unknown; url?: unknown; hashes?: { sha256?: unknown }; yanked?: unknown; 'requires-python'?: unknown };
+    const { filename, url, hashes, yanked, 'requires-python': requires, size } = f as { filename?: unknown; url?: unknown; hashes?: { sha256?: unknown }; yanked?: unknown; 'requires-python'?: unknown; size?: unknown };
     if (typeof filename !== 'string' || typeof url !== 'string') continue;
     const sha = typeof hashes?.sha256 === 'string' ? hashes.sha256.toLowerCase() : null;
-    const file = fileFrom({ filename, href: url, sha256: sha, yanked: yanked !== undefined && yanked !== false, requiresPython: typeof requires === 'string' ? requires : null }, page, project);
+    const file = fileFrom({ filename, href: url, sha256: sha, yanked: yanked !== undefined && yanked !== false, requiresPython: typeof requires === 'string' ? requires : null, ...(Number.isSafeInteger(size) && (size as number) >= 0 ? { size: size as number } : {}) }, page, project);
     if (file) out.push(file);
   }
   return out;

@@ -18,7 +18,7 @@
 // E_INTEGRITY (the index lists the locked hash and serves other bytes), nothing kept.
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync, promises as fs, readFileSync } from 'node:fs';
+import { createWriteStream, existsSync, promises as fs, readFileSync, statSync } from 'node:fs';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import os from 'node:os';
@@ -191,6 +191,8 @@ export async function pythonFacts(python: string): Promise<PythonFacts> {
 interface Offer {
   file: PageFile | { filename: string; path: string; requiresPython: null };
   sha256: string | null;
+  /** Bytes, where the index (PEP 700) or the folder says: for progress only. */
+  size: number | null;
 }
 
 /** What chooseWheel needs of an offer. */
@@ -265,14 +267,14 @@ export const fetchLockWheels: WheelFetcher = async (request) => {
     const chosen: Array<{ pin: LockedPin; filename: string; offer: Offer }> = [];
     await eachLimited(wanted, WIDTH, async (pin) => {
       const offers: Offer[] = [];
-      for (const index of sources.indexes) for (const f of (await listLinks(index, pin.name)) ?? []) offers.push({ file: f, sha256: f.sha256 });
-      for (const page of pages) for (const f of page(pin.name)) offers.push({ file: f, sha256: f.sha256 });
+      for (const index of sources.indexes) for (const f of (await listLinks(index, pin.name)) ?? []) offers.push({ file: f, sha256: f.sha256, size: f.size ?? null });
+      for (const page of pages) for (const f of page(pin.name)) offers.push({ file: f, sha256: f.sha256, size: f.size ?? null });
       for (const { dir, names } of folders) {
         for (const name of names) {
           const wheel = parseWheelName(name);
           if (!wheel || wheel.project !== pin.name || !wheelFits(wheel, facts.tags) || !pinnedVersion(wheel.version, pin)) continue;
           const p = path.join(dir, name);
-          offers.push({ file: { filename: name, path: p, requiresPython: null }, sha256: sha256OfPath(p) });
+          offers.push({ file: { filename: name, path: p, requiresPython: null }, sha256: sha256OfPath(p), size: statSync(p).size });
         }
       }
       const pick = chooseWheel(pin, offers.map((o) => ({ filename: o.file.filename, sha256: o.sha256, requiresPython: o.file.requiresPython })), facts);
@@ -281,9 +283,29 @@ export const fetchLockWheels: WheelFetcher = async (request) => {
     });
     request.log.info(`${request.who}: fetching its ${chosen.length} wheels from ${sources.indexes.length + sources.findLinks.length} source${sources.indexes.length + sources.findLinks.length === 1 ? '' : 's'}, ${WIDTH} at a time, each checked against the lock as it arrives`);
     const wheels: FetchedWheel[] = [];
-    await eachLimited(chosen, WIDTH, async (c) => {
-      wheels.push(await fetchOne(c.pin, c.offer, c.filename, request.store, request.lock));
-    });
+    // Bytes where every file's size is known (PEP 700 indexes, folders), else wheels.
+    const sizes = chosen.map((c) => c.offer.size);
+    const inBytes = sizes.every((n) => n !== null);
+    const progress = request.progress;
+    progress?.start(`fetching ${chosen.length} wheels`, inBytes ? sizes.reduce<number>((a, n) => a + n!, 0) : chosen.length, inBytes ? 'bytes' : 'items');
+    try {
+      await eachLimited(chosen, WIDTH, async (c) => {
+        let ticked = 0;
+        const onBytes = inBytes && progress ? (n: number) => {
+          // Never past what the index said (a file larger than it said is the hash check's to refuse).
+          const step = Math.min(n, c.offer.size! - ticked);
+          if (step > 0) progress.tick(step);
+          ticked += Math.max(0, step);
+        } : undefined;
+        const got = await fetchOne(c.pin, c.offer, c.filename, request.store, request.lock, onBytes);
+        if (inBytes) {
+          if (c.offer.size! > ticked) progress?.tick(c.offer.size! - ticked);
+        } else progress?.tick(1);
+        wheels.push(got);
+      });
+    } finally {
+      progress?.stop();
+    }
     return { wheels: wheels.sort((a, b) => compareUtf8(a.file, b.file)) };
   } catch (err) {
     if (err instanceof Unsure) return { unsure: err.message };
@@ -293,7 +315,7 @@ export const fetchLockWheels: WheelFetcher = async (request) => {
 };
 
 /** The wheel in the store (<store>/<sha256>/<file>): found there with its hash, else fetched (or copied from a find-links folder), checked against the lock as it arrives, and put there. */
-async function fetchOne(pin: LockedPin, offer: Offer, filename: string, store: string, lock: string): Promise<FetchedWheel> {
+async function fetchOne(pin: LockedPin, offer: Offer, filename: string, store: string, lock: string, onBytes?: (n: number) => void): Promise<FetchedWheel> {
   if (offer.sha256 !== null) {
     const source = path.join(store, offer.sha256, filename);
     const have = await fs.stat(source).then((s) => (s.isFile() ? s.size : null), () => null);
@@ -301,7 +323,7 @@ async function fetchOne(pin: LockedPin, offer: Offer, filename: string, store: s
   }
   const tmp = path.join(store, `.${filename}.${randomBytes(4).toString('hex')}.tmp`);
   try {
-    const got = 'path' in offer.file ? await copyHashed(offer.file.path, tmp) : await downloadHashed(offer.file.url, tmp);
+    const got = 'path' in offer.file ? await copyHashed(offer.file.path, tmp) : await downloadHashed(offer.file.url, tmp, onBytes);
     if (!pin.hashes.has(got.sha256)) throw mismatchError(lock, [{ package: pin.name, expected: [...pin.hashes], got: got.sha256 }]);
     const dir = path.join(store, got.sha256);
     await fs.mkdir(dir, { recursive: true });
@@ -319,7 +341,7 @@ async function copyHashed(from: string, to: string): Promise<{ sha256: string; s
 }
 
 /** Streams a URL into a file, hashing it on the way (a wheel can be gigabytes: never held whole). */
-async function downloadHashed(resolved: string, to: string): Promise<{ sha256: string; size: number }> {
+async function downloadHashed(resolved: string, to: string, onBytes?: (n: number) => void): Promise<{ sha256: string; size: number }> {
   const { url, authorization } = splitCredentials(new URL(resolved));
   const res = await httpGet(url.toString(), { authorization, idleMs: IDLE_MS });
   if (res.status !== 200) {
@@ -333,6 +355,7 @@ async function downloadHashed(resolved: string, to: string): Promise<{ sha256: s
       size += chunk.length;
       if (size > MAX_WHEEL_BYTES) return done(new Error(`${stripCredentials(resolved)}: more than ${MAX_WHEEL_BYTES} bytes`));
       hash.update(chunk);
+      onBytes?.(chunk.length);
       done(null, chunk);
     },
   });

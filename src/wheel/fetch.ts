@@ -10,7 +10,7 @@ import { promises as fs } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import type { Logger } from '../core/context.js';
+import type { Logger, ProgressReporter } from '../core/context.js';
 import { pipIndexEnv, uvIndexSettings } from './index-settings.js';
 import { ReproError } from '../core/errors.js';
 import { sha256OfPath } from '../core/file-read.js';
@@ -140,10 +140,12 @@ export interface FetchRequest {
   fetchSdist?: SdistFetcher;
   /** Fetches the wheels itself where it can be sure to pick pip's (pyindex/wheel-fetch.ts); pip fetches what it is unsure of. */
   fetchWheels?: WheelFetcher;
+  /** The fetcher's downloads, shown as they arrive. */
+  progress?: ProgressReporter;
 }
 
 /** A fetcher of a hashed lock's wheels other than pip: the wheels, each checked against the lock and in the store, or why pip should fetch instead. It throws only E_INTEGRITY (a file that is not what the lock hashes). */
-export type WheelFetcher = (request: { requirementsText: string; lock: string; python: string; env: Readonly<Record<string, string | undefined>>; store: string; who: string; log: Logger }) => Promise<{ wheels: FetchedWheel[] } | { unsure: string }>;
+export type WheelFetcher = (request: { requirementsText: string; lock: string; python: string; env: Readonly<Record<string, string | undefined>>; store: string; who: string; log: Logger; progress?: ProgressReporter }) => Promise<{ wheels: FetchedWheel[] } | { unsure: string }>;
 
 /** What a lock installs for one interpreter: wheels, and under --allow-build the sdists pip found no wheel for, with the wheels that build them. */
 export interface LockedArtifacts {
@@ -181,7 +183,7 @@ export async function fetchLockedArtifacts(request: FetchRequest): Promise<Locke
     const said = Object.entries(uvIndexes).map(([k, v]) => `${k}=${v.split(' ').map((u) => stripCredentials(u)).join(' ')}`).join(', ');
     const uvSaid = said ? ` (uv's index settings as ${said})` : '';
     if (!pins && request.fetchWheels) {
-      const own = await request.fetchWheels({ requirementsText: requirements.text, lock: requirements.lock, python: python.base, env: { ...request.env, ...uvIndexes }, store, who: `${who}: ${requirements.lock} for ${python.base} (${python.version ?? '?'})${uvSaid}`, log: request.log });
+      const own = await request.fetchWheels({ requirementsText: requirements.text, lock: requirements.lock, python: python.base, env: { ...request.env, ...uvIndexes }, store, who: `${who}: ${requirements.lock} for ${python.base} (${python.version ?? '?'})${uvSaid}`, log: request.log, ...(request.progress ? { progress: request.progress } : {}) });
       if ('wheels' in own) return { wheels: own.wheels, sdists: [], buildWheels: [] };
       request.log.info(`${who}: pip fetches the wheels, as repro cannot be sure to pick the ones it would: ${own.unsure}`);
     }

@@ -5,7 +5,7 @@
 // #sha256= fragment, as PyPI's does. Child processes that talk to it must be spawned
 // asynchronously: the index answers on this process's event loop.
 import { createHash } from 'node:crypto';
-import { createReadStream, readdirSync, readFileSync } from 'node:fs';
+import { createReadStream, readdirSync, readFileSync, statSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -27,7 +27,7 @@ export interface WheelIndex {
 }
 
 export interface WheelIndexOptions {
-  /** Answer PEP 691 JSON when the client accepts it (as PyPI does); else HTML only. */
+  /** Answer PEP 691 JSON (api-version 1.1: each file's size, PEP 700) when the client accepts it (as PyPI does); else HTML only. */
   json?: boolean;
   /** Refuse (401) any request without exactly this Authorization header. */
   authorization?: string;
@@ -72,7 +72,7 @@ export async function startWheelIndex(projects?: string[], options: WheelIndexOp
       }
       if (options.json && (req.headers.accept ?? '').includes('application/vnd.pypi.simple.v1+json')) {
         res.writeHead(200, { 'content-type': 'application/vnd.pypi.simple.v1+json' });
-        res.end(JSON.stringify({ meta: { 'api-version': '1.1' }, name: project, files: list.map((f) => ({ filename: f, url: `../../files/${f}`, hashes: { sha256: wheels.get(f) } })) }));
+        res.end(JSON.stringify({ meta: { 'api-version': '1.1' }, name: project, files: list.map((f) => ({ filename: f, url: `../../files/${f}`, hashes: { sha256: wheels.get(f) }, size: statSync(where.get(f)!).size })) }));
         return;
       }
       return page(list.map((f) => `<a href="/files/${f}#sha256=${wheels.get(f)}">${f}</a>\n`).join(''));
