@@ -74,15 +74,26 @@ export async function runEnvBench({ work, node, cli, root, runs = 3, base: baseC
     const pipTimes = [];
     const uvCompile = [];
     const uvWarm = [];
+    const coldBase = [];
+    const uvFirstRun = [];
     for (let i = 0; i < runs; i++) {
       const cache = path.join(dir, `exec-${i}`);
       // The bundle verified and extracted first (an exec in the snapshot's venv), so the timed exec's
       // extra cost over a warm one is the environment alone: venv, checks, unpack, compile, links.
       execFileSync(node, [cli, 'exec', bundle, 'main.py', '--backend', 'local', '--environment', 'host', '--out', path.join(dir, `pre-${i}`)], { env: { ...env, REPRO_CACHE: cache }, stdio: 'ignore' });
       cold.push(timed([node, cli, 'exec', bundle, 'main.py', '--backend', 'local', '--out', path.join(dir, `run-${i}`)], { ...env, REPRO_CACHE: cache }));
+      if (baseCli) {
+        // The baseline's cold exec, in a cache of its own, the same rounds.
+        const bcache = path.join(dir, `exec-base-${i}`);
+        execFileSync(node, [baseCli, 'exec', bundle, 'main.py', '--backend', 'local', '--environment', 'host', '--out', path.join(dir, `pre-base-${i}`)], { env: { ...env, REPRO_CACHE: bcache }, stdio: 'ignore' });
+        coldBase.push(timed([node, baseCli, 'exec', bundle, 'main.py', '--backend', 'local', '--out', path.join(dir, `run-base-${i}`)], { ...env, REPRO_CACHE: bcache }));
+        rmSync(bcache, { recursive: true, force: true });
+      }
       const v1 = path.join(dir, `uv-venv-${i}`);
       execFileSync(base, ['-m', 'venv', '--without-pip', v1]);
       uvTimes.push(timed([uv, 'pip', 'install', '--quiet', '--offline', '--no-deps', '--no-index', '--find-links', wheels, '--python', path.join(v1, 'bin', 'python'), '--cache-dir', path.join(dir, `uv-cache-${i}`), ...files.map((f) => path.join(wheels, f))], env));
+      // What uv leaves for later: the first run in its venv compiles (and writes) the bytecode of what it imports.
+      uvFirstRun.push(timed([path.join(v1, 'bin', 'python'), path.join(project, 'main.py')], env));
       const v3 = path.join(dir, `uvc-venv-${i}`);
       execFileSync(base, ['-m', 'venv', '--without-pip', v3]);
       uvCompile.push(timed([uv, 'pip', 'install', '--quiet', '--offline', '--no-deps', '--no-index', '--compile-bytecode', '--find-links', wheels, '--python', path.join(v3, 'bin', 'python'), '--cache-dir', path.join(dir, `uvc-cache-${i}`), ...files.map((f) => path.join(wheels, f))], env));
@@ -98,6 +109,8 @@ export async function runEnvBench({ work, node, cli, root, runs = 3, base: baseC
     add('uv pip install --offline --no-deps (fresh venv, warm uv cache)', median(uvWarm));
     add('pip install --no-index --no-deps (fresh venv)', median(pipTimes));
     add('repro exec, cold environment (bundle extracted, empty store): the locked environment made from the vendored wheels, bytecode compiled, run', median(cold));
+    if (baseCli) add(`repro exec, cold environment, with ${baseName}`, median(coldBase));
+    add('the first run of main.py in the venv uv made (it compiles and writes the bytecode of what it imports)', median(uvFirstRun));
     // warm: the environment reused (its files checked) against --environment host
     const warm = [];
     const host = [];
