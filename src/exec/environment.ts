@@ -16,7 +16,7 @@ import path from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { canonicalJson } from '../core/canonical-json.js';
-import type { Context } from '../core/context.js';
+import { noProgress, type Context, type ProgressReporter } from '../core/context.js';
 import { ReproError } from '../core/errors.js';
 import { sha256OfPath } from '../core/file-read.js';
 import { compareUtf8 } from '../core/utf8-order.js';
@@ -162,15 +162,21 @@ interface Made {
 }
 
 /** Runs a shell command in bubblewrap, no network, `writable` the one writable folder; stdout and the tail of both streams. */
-async function inSandbox(sandbox: Sandbox, request: EnvironmentRequest, writable: string, env: Record<string, string>, command: string, readPaths: string[] = [], stdin?: NodeJS.ReadableStream): Promise<{ exitCode: number; stdout: string; output: string }> {
+async function inSandbox(sandbox: Sandbox, request: EnvironmentRequest, writable: string, env: Record<string, string>, command: string, readPaths: string[] = [], stdin?: NodeJS.ReadableStream, onLine?: (line: string) => void): Promise<{ exitCode: number; stdout: string; output: string }> {
   const inv = sandboxInvocation(sandbox.bwrap, { runDir: writable, workDir: writable, network: 'none', env: { PATH: '/usr/bin:/bin', HOME: '/tmp', LANG: 'C.UTF-8', PY: request.interpreter.base, ...env }, shell: ['/bin/sh'], command, readPaths, interpreter: request.interpreter });
   const out: Buffer[] = [];
   const both: Buffer[] = [];
+  let partial = '';
   const sink = (also: Buffer[] | null) =>
     new Writable({
       write(chunk, _encoding, done) {
         also?.push(Buffer.from(chunk));
         both.push(Buffer.from(chunk));
+        if (also && onLine) {
+          const lines = (partial + String(chunk)).split('\n');
+          partial = lines.pop()!;
+          for (const l of lines) onLine(l);
+        }
         done();
       },
     });
@@ -299,7 +305,7 @@ async function makeEnvironment(dir: string, requirements: { lock: string; text: 
       wheels.push(...built);
     }
     ctx.log.info(`exec: installing the locked environment from ${path.basename(requirements.file ?? requirements.lock)} into ${dir} (${artifacts.wheels.length} wheels checked against the lock${artifacts.sdists.length > 0 ? `, ${artifacts.sdists.length} built from its sdists` : ''}, ${request.wheelsDir ? "from the bundle's vendored wheels, no network" : 'fetched from the index'}; unpacked once into the store, compiled in the sandbox, linked)`);
-    const { linked, unpacked } = await installWheels(dir, wheels, probe, request, sandbox, failed);
+    const { linked, unpacked } = await installWheels(dir, wheels, probe, request, sandbox, failed, ctx.progress);
     return { wheels: wheels.length, unpacked, linked };
   } catch (err) {
     await fs.rm(dir, { recursive: true, force: true });
@@ -319,7 +325,7 @@ function probeFor(probe: EnvironmentProbe, from: string, to: string): Environmen
  * checked, its bytecode compiled in the sandbox with no network, while the others unpack) and
  * hard-linked into the venv. Returns each linked file with its store sha256.
  */
-async function installWheels(dir: string, wheels: readonly FetchedWheel[], probe: EnvironmentProbe, request: EnvironmentRequest, sandbox: Sandbox, failed: (what: string, r: { exitCode: number; output: string }) => Promise<ReproError>): Promise<{ linked: Map<string, KnownFile>; unpacked: number }> {
+async function installWheels(dir: string, wheels: readonly FetchedWheel[], probe: EnvironmentProbe, request: EnvironmentRequest, sandbox: Sandbox, failed: (what: string, r: { exitCode: number; output: string }) => Promise<ReproError>, progress: ProgressReporter = noProgress): Promise<{ linked: Map<string, KnownFile>; unpacked: number }> {
   const store = new WheelStore(path.join(request.cacheRoot, STORE_DIR));
   const entries: Array<{ entry: StoreEntry; files: string }> = [];
   const toStage: FetchedWheel[] = [];
@@ -336,7 +342,9 @@ async function installWheels(dir: string, wheels: readonly FetchedWheel[], probe
     // writable) while the wheels are still being unpacked: each wheel's folder goes to the
     // compiler as soon as it is checked. py_compile only compiles: no code of a wheel runs.
     const folders = new PassThrough();
-    const compiling = batch ? inSandbox(sandbox, request, batch, { COMPILER: COMPILE_SCRIPT }, '"$PY" -I "$COMPILER"', [COMPILE_SCRIPT], folders) : null;
+    // A bar of wheels, each counted when its bytecode is compiled (the compiler's "done FOLDER").
+    if (batch) progress.start(`unpacking and compiling ${toStage.length} wheels`, toStage.length, 'items');
+    const compiling = batch ? inSandbox(sandbox, request, batch, { COMPILER: COMPILE_SCRIPT }, '"$PY" -I "$COMPILER"', [COMPILE_SCRIPT], folders, (line) => line.startsWith('done ') && progress.tick(1)).finally(() => progress.stop()) : null;
     // Four wheels at once, so the unpacking threads (wheel/unpack-pool.ts) always have the next
     // one's members while this thread lists and checks another's.
     let next = 0;
