@@ -1,7 +1,7 @@
 // The simple index's pages as pip reads them (PEP 503 HTML, PEP 691 JSON), and what a hostile
 // index cannot make repro record.
 import { describe, expect, it } from 'vitest';
-import { distributionOf, indexEndpoint, parseSimpleHtml, parseSimpleJson } from '../../../src/pyindex/simple.js';
+import { distributionOf, indexEndpoint, parseSimpleHtml, parseSimpleJson, parseSimpleJsonLinks } from '../../../src/pyindex/simple.js';
 
 const H = (c: string) => c.repeat(64);
 const PAGE = 'https://index.example/simple/scikit-learn/';
@@ -40,6 +40,15 @@ describe('parseSimpleJson', () => {
     const doc = { meta: { 'api-version': '1.1' }, files: [{ filename: 'scikit_learn-1.5.2-py3-none-any.whl', url: '/files/x.whl', hashes: { sha256: H('A') }, yanked: 'broken', 'requires-python': '>=3.9' }, { filename: 'scikit-learn-1.5.2.tar.gz', url: 'https://f.example/s.tar.gz', hashes: {} }, 'junk'] };
     expect(parseSimpleJson(doc, PAGE, 'scikit-learn')).toEqual([{ filename: 'scikit_learn-1.5.2-py3-none-any.whl', url: 'https://index.example/files/x.whl', sha256: H('a'), yanked: true, requiresPython: '>=3.9' }]);
     expect(parseSimpleJson({ files: 'nope' }, PAGE, 'x')).toEqual([]);
+  });
+});
+
+describe('parseSimpleJsonLinks', () => {
+  it('attack: a size that is no byte count (negative, fractional, a string, past 2^53) is dropped; a true one is kept for the progress bar only', () => {
+    const sha = 'a'.repeat(64);
+    const file = (size: unknown) => ({ filename: 'demo-1.0-py3-none-any.whl', url: '../../files/demo-1.0-py3-none-any.whl', hashes: { sha256: sha }, size });
+    const sizes = [-1, 1.5, '1000', 2 ** 60, 1234].map((size) => parseSimpleJsonLinks({ files: [file(size)] }, 'http://127.0.0.1/simple/demo/', 'demo')[0]!.size);
+    expect(sizes).toEqual([undefined, undefined, undefined, undefined, 1234]);
   });
 });
 
