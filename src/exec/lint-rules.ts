@@ -5,6 +5,7 @@
 // from run to run with nothing varied), so a verify run can confirm it. Pure: facts in, findings out.
 import semver from 'semver';
 import type { VariationId } from './variations.js';
+import { compareUtf8 } from '../core/utf8-order.js';
 
 export const LINT_RULES = {
   'cudnn-benchmark': { variation: 'control', gpu: true, fix: 'set torch.backends.cudnn.benchmark = False (and cudnn.deterministic = True)' },
@@ -110,7 +111,7 @@ export function judge(parsed: ParsedProject, ctx: LintContext): LintFinding[] {
     const fix = tf !== null && !atLeast(tf, '2.8.0') ? `set TF_DETERMINISTIC_OPS=1 (TensorFlow ${tf} has no enable_op_determinism)` : LINT_RULES['tf-op-determinism'].fix;
     add(parsed.tfImport.file, parsed.tfImport.line, 'tf-op-determinism', `TensorFlow${tf ? ` ${tf}` : ''} is imported without op determinism enabled`, fix);
   }
-  return out.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.rule.localeCompare(b.rule)));
+  return out.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || compareUtf8(a.rule, b.rule)));
 }
 
 /** Each finding's status after exec --verify: its variation changed an output (confirmed), ran and did not (not observed), or did not run. */

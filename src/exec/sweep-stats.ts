@@ -4,6 +4,8 @@
 // every output's digests; and the one line that answers "is this result seed-stable?" with the
 // spread, not only a digest count.
 
+import { compareUtf8 } from '../core/utf8-order.js';
+
 /** At most this many numeric fields are taken from one JSON output (a hostile one could hold millions). */
 export const MAX_FIELDS_PER_OUTPUT = 200;
 
@@ -83,7 +85,7 @@ export function sweepSpread(points: ReadonlyArray<{ metrics: Record<string, numb
   else if (stable) verdict = `seed-stable: every output identical across ${points.length} points`;
   else if (moving.length > 0) {
     // The metric that moves most, relative to its size, is the headline.
-    const [name, s] = moving.sort((a, b) => (b[1].cv ?? Infinity) - (a[1].cv ?? Infinity) || a[0].localeCompare(b[0]))[0]!;
+    const [name, s] = moving.sort((a, b) => (b[1].cv ?? Infinity) - (a[1].cv ?? Infinity) || compareUtf8(a[0], b[0]))[0]!;
     verdict = `NOT seed-stable: ${name} ${fmt(s.mean)} ± ${fmt(s.std)} (min ${fmt(s.min)}, max ${fmt(s.max)}${s.cv === null ? '' : `, CV ${(s.cv * 100).toPrecision(2)}%`}, ${s.distinct} distinct values over ${s.points} points)${moving.length > 1 ? `; ${moving.length - 1} more metric${moving.length === 2 ? '' : 's'} vary` : ''}; ${changed.length} of ${Object.keys(outputs).length} outputs differ`;
   } else verdict = `NOT seed-stable: ${changed.map(([k, o]) => `${k} ${o.distinct} distinct digests`).join(', ')} over ${points.length} points (no numeric JSON field moves: the bytes do)`;
   return { metrics, outputs, stable, verdict };

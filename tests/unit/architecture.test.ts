@@ -100,6 +100,34 @@ describe('layout', () => {
   });
 });
 
+/**
+ * Calls whose answer follows the host's locale (Node takes ICU's default locale from LC_ALL and
+ * LANG): under sk_SK, localeCompare puts "chunk" after "hidden" and toLocaleString writes 1,5. A
+ * record, an order or a message must not change with the machine's locale; a deliberate locale
+ * is named (Intl.DateTimeFormat('en-US', …)).
+ */
+export function localeDependentCalls(files: Array<[string, string]>): string[] {
+  const out: string[] = [];
+  for (const [rel, text] of files) {
+    text.split('\n').forEach((line, i) => {
+      const code = line.replace(/\/\/.*$/, '');
+      const found = /\.localeCompare\(|\.toLocale\w*\(|new Intl\.\w+\((?!\s*['"])|Intl\.\w+\((?!\s*['"])/.exec(code);
+      if (found) out.push(`${rel}:${i + 1}: ${found[0]}`);
+    });
+  }
+  return out;
+}
+
+describe('locale', () => {
+  it("no source file orders or formats by the host's locale (localeCompare, toLocale*, Intl without a named locale)", () => {
+    expect(localeDependentCalls(tree())).toEqual([]);
+  });
+
+  it('the rule itself: each spelling is named, a named locale and comments are not', () => {
+    expect(localeDependentCalls([['a.ts', "x.sort((a, b) => a.localeCompare(b));\nn.toLocaleString();\nnew Intl.Collator();\nnew Intl.NumberFormat(undefined);\nnew Intl.DateTimeFormat('en-US', {});\n// a.localeCompare(b) in a comment"]])).toEqual(['a.ts:1: .localeCompare(', 'a.ts:2: .toLocaleString(', 'a.ts:3: new Intl.Collator(', 'a.ts:4: new Intl.NumberFormat(']);
+  });
+});
+
 describe('the import reader itself', () => {
   it('bug: an upward import in double quotes was not seen (the old regex read single quotes only)', () => {
     expect(layerViolations([['core/x.ts', '// why\nimport { runCli } from "../cli/main.js";\n']])).toEqual(['core -> cli (core/x.ts: ../cli/main.js): an upward import']);

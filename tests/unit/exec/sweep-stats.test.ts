@@ -43,6 +43,12 @@ describe('sweepSpread', () => {
     expect(s.outputs['out/m.json']).toEqual({ points: 3, distinct: 3 });
   });
 
+  it("bug: among metrics that move alike the headline was picked by the host's collation (under sk_SK 'chunk' sorts after 'hidden'): code-unit order on every machine", () => {
+    const at = (v: number) => ({ metrics: pointMetrics([{ path: 'out/m.json', text: JSON.stringify({ hidden: v, chunk: v }) }]), outputs: { 'out/m.json': String(v) } });
+    const s = sweepSpread([at(1), at(2), at(3)]);
+    expect(s.verdict).toMatch(/^NOT seed-stable: out\/m\.json:chunk 2 ± 1 /);
+  });
+
   it('bytes that move with no number moving: said so', () => {
     const s = sweepSpread([{ metrics: {}, outputs: { 'model.pkl': 'a' } }, { metrics: {}, outputs: { 'model.pkl': 'b' } }]);
     expect(s.verdict).toBe('NOT seed-stable: model.pkl 2 distinct digests over 2 points (no numeric JSON field moves: the bytes do)');
