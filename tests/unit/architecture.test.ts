@@ -103,15 +103,16 @@ describe('layout', () => {
 /**
  * Calls whose answer follows the host's locale (Node takes ICU's default locale from LC_ALL and
  * LANG): under sk_SK, localeCompare puts "chunk" after "hidden" and toLocaleString writes 1,5. A
- * record, an order or a message must not change with the machine's locale; a deliberate locale
- * is named (Intl.DateTimeFormat('en-US', …)).
+ * record, an order or a message must not change with the machine's locale or time zone (TZ moves
+ * getHours and the other local-time accessors); a deliberate locale or zone is named
+ * (Intl.DateTimeFormat('en-US', { timeZone })), and times are written in UTC (toISOString).
  */
 export function localeDependentCalls(files: Array<[string, string]>): string[] {
   const out: string[] = [];
   for (const [rel, text] of files) {
     text.split('\n').forEach((line, i) => {
       const code = line.replace(/\/\/.*$/, '');
-      const found = /\.localeCompare\(|\.toLocale\w*\(|new Intl\.\w+\((?!\s*['"])|Intl\.\w+\((?!\s*['"])/.exec(code);
+      const found = /\.localeCompare\(|\.toLocale\w*\(|new Intl\.\w+\((?!\s*['"])|Intl\.\w+\((?!\s*['"])|\.(?:get|set)(?:FullYear|Month|Date|Day|Hours|Minutes|Seconds|Milliseconds)\(|\.getTimezoneOffset\(|new Date\([^)]*\)\.to(?:Date|Time)?String\(/.exec(code);
       if (found) out.push(`${rel}:${i + 1}: ${found[0]}`);
     });
   }
@@ -119,12 +120,12 @@ export function localeDependentCalls(files: Array<[string, string]>): string[] {
 }
 
 describe('locale', () => {
-  it("no source file orders or formats by the host's locale (localeCompare, toLocale*, Intl without a named locale)", () => {
+  it("no source file orders or formats by the host's locale or zone (localeCompare, toLocale*, Intl without a named locale, local-time accessors)", () => {
     expect(localeDependentCalls(tree())).toEqual([]);
   });
 
   it('the rule itself: each spelling is named, a named locale and comments are not', () => {
-    expect(localeDependentCalls([['a.ts', "x.sort((a, b) => a.localeCompare(b));\nn.toLocaleString();\nnew Intl.Collator();\nnew Intl.NumberFormat(undefined);\nnew Intl.DateTimeFormat('en-US', {});\n// a.localeCompare(b) in a comment"]])).toEqual(['a.ts:1: .localeCompare(', 'a.ts:2: .toLocaleString(', 'a.ts:3: new Intl.Collator(', 'a.ts:4: new Intl.NumberFormat(']);
+    expect(localeDependentCalls([['a.ts', "x.sort((a, b) => a.localeCompare(b));\nn.toLocaleString();\nnew Intl.Collator();\nnew Intl.NumberFormat(undefined);\nnew Intl.DateTimeFormat('en-US', {});\n// a.localeCompare(b) in a comment\nconst h = new Date(t).getHours();\nd.getUTCHours() + d.toISOString();\nlog(new Date(t).toString())"]])).toEqual(['a.ts:1: .localeCompare(', 'a.ts:2: .toLocaleString(', 'a.ts:3: new Intl.Collator(', 'a.ts:4: new Intl.NumberFormat(', 'a.ts:7: .getHours(', 'a.ts:9: new Date(t).toString(']);
   });
 });
 
