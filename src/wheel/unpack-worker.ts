@@ -44,7 +44,7 @@ const header = Buffer.alloc(30);
 let scratch = Buffer.allocUnsafe(1 << 20);
 
 /** The member's bytes, inflated and checked against the central directory's size and CRC-32. */
-export function readMember(fd: number, fileSize: number, m: MemberJob): Buffer {
+function readMember(fd: number, fileSize: number, m: MemberJob): Buffer {
   if (m.offset + 30 > fileSize || readSync(fd, header, 0, 30, m.offset) !== 30 || header.readUInt32LE(0) !== 0x04034b50) throw new MemberProblem('has no local header where the central directory says');
   if ((m.flags & 0x1) !== 0) throw new MemberProblem('is encrypted');
   const start = m.offset + 30 + header.readUInt16LE(26) + header.readUInt16LE(28);

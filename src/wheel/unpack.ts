@@ -177,25 +177,44 @@ export async function unpackWheel(wheelPath: string, file: string, dest: string,
   const name = parseWheelName(file);
   const stem = wheelDirStem(file);
   if (!name || !stem) throw bad(file, 'the file name is not a wheel\'s ({name}-{version}-{python}-{abi}-{platform}.whl)');
-  let zip: yauzl.ZipFile;
   let fileSize: number;
   try {
     fileSize = statSync(wheelPath).size;
-    // The central directory of a pooled wheel is read from memory (yauzl reads a file's entry by
-    // entry, one small read each); the threads read the members themselves.
-    zip = await openZip(wheelPath, fileSize <= (limits.inMemoryBytes ?? POOLED_BYTES) ? readFileSync(wheelPath) : null);
   } catch (err) {
-    throw bad(file, `the zip is unreadable or unsafe (${(err as Error).message})`);
+    throw unreadable(file, err);
   }
   let members: WheelMember[];
-  try {
-    const entries = await listEntries(zip, file, limits);
-    members = fileSize <= (limits.inMemoryBytes ?? POOLED_BYTES) ? await pooled(entries, wheelPath, file, fileSize, dest) : await streamed(zip, entries, file, dest);
-  } finally {
-    zip.close();
+  if (fileSize <= (limits.inMemoryBytes ?? POOLED_BYTES)) {
+    members = await pooled(await listWhole(wheelPath, file, limits), wheelPath, file, fileSize, dest);
+  } else {
+    const zip = await openZip(wheelPath, null).catch((err: unknown) => {
+      throw unreadable(file, err);
+    });
+    try {
+      members = await streamed(zip, await listEntries(zip, file, limits), file, dest);
+    } finally {
+      zip.close();
+    }
   }
   members.sort((a, b) => compareUtf8(a.path, b.path));
   return checkWheel(name, stem, file, dest, members);
+}
+
+const unreadable = (file: string, err: unknown) => bad(file, `the zip is unreadable or unsafe (${(err as Error).message})`);
+
+/** A pooled wheel's entries: its central directory read from memory (yauzl reads a file's entry by entry, one small read each), the bytes let go once listed, as the threads read the members themselves. */
+async function listWhole(wheelPath: string, file: string, limits: UnpackLimits): Promise<yauzl.Entry[]> {
+  let zip: yauzl.ZipFile;
+  try {
+    zip = await openZip(wheelPath, readFileSync(wheelPath));
+  } catch (err) {
+    throw unreadable(file, err);
+  }
+  try {
+    return await listEntries(zip, file, limits);
+  } finally {
+    zip.close();
+  }
 }
 
 /** Most wheels: slices of members inflated, checked, hashed and written on every core (unpack-worker.ts). */
