@@ -17,6 +17,7 @@ import { runRegistryBench } from './registry.mjs';
 import { runSlurmBench } from './slurm.mjs';
 import { runEnvBench } from './env.mjs';
 import { runVerifyBench } from './verify-run.mjs';
+import { runUnpackBench } from './unpack.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 // BENCH_WORK puts the corpora and outputs elsewhere (a tmpfs: the disk's state out of the figures).
@@ -84,6 +85,12 @@ async function main() {
     mkdirSync(work, { recursive: true });
     const res = await runEnvBench({ work, node: process.execPath, cli, root, runs: RUNS });
     record([{ bench: 'env', lines: table('the locked environment: build --vendor and exec against pip and uv', `Machine: ${os.cpus()[0]?.model ?? 'unknown'} × ${os.cpus().length}; Node ${process.versions.node}. The pinned ML tools' ${res.wheels} wheels (${(res.bytes / 2 ** 20).toFixed(0)} MiB: numpy, matplotlib, mlflow-skinny, uv, ...) from .cache/wheelhouse, served by python3 -m http.server on 127.0.0.1, locked by hash; Debian's python3 (pip 23.0.1) makes repro's environments; uv 0.13.9. Median of ${RUNS}. bench/env.mjs.`, res) }]);
+    return;
+  }
+  if (process.env.BENCH_ONLY === 'unpack') {
+    mkdirSync(work, { recursive: true });
+    const res = runUnpackBench({ work, node: process.execPath, root, runs: RUNS });
+    record([{ bench: 'unpack', lines: table('wheels unpacked four at once: peak memory and time', `Machine: ${os.cpus()[0]?.model ?? 'unknown'} × ${os.cpus().length}; Node ${process.versions.node}. ${res.wheels.join(', ')} from .cache/wheelhouse, unpacked at once into ${work}${process.env.BENCH_WORK ? ' (BENCH_WORK)' : ''}. Median of ${RUNS}, commands alternating within each round; peak RSS from GNU time. bench/unpack.mjs.`, res) }]);
     return;
   }
   if (process.env.BENCH_ONLY === 'locks' || process.env.BENCH_ONLY === undefined) {
