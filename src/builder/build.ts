@@ -19,18 +19,19 @@ import type { ManifestContent } from '../bundle/tar-frames.js';
 import { generateMlproject, loadProject, type LoadedProject } from '../project/load.js';
 import { bundleFileName, DOCKERFILE_PATH, KEPT_REFERENCE_RUN, REFERENCE_RUN_PATH, SNAPSHOT_FILE, VENDOR_BUILD_RECORD, VENDOR_NODE_DIR, VENDOR_PYTHON_BUILD_DIR, VENDOR_PYTHON_DIR, VENDOR_RECORDED_LOCK } from '../bundle/layout.js';
 import { cacheRoot } from '../core/cache-root.js';
-import { vendorNode, vendorWheels, type Vendored, type VendoredNode } from './vendor.js';
+// vendor.js, the engine's modules and the run record's reader are imported where they are used:
+// a plain build needs none of them, and loading them was ~60 ms of every build's start-up.
+import type { Vendored, VendoredNode } from './vendor.js';
 import { promises as fs } from 'node:fs';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { parseSnapshot } from '../snapshot/io.js';
 import type { Snapshot } from '../snapshot/snapshot.js';
 import { ignoreReproDir, REPRO_DIR } from '../core/repro-dir.js';
 import { planDockerfileEntry, type DockerfileEntry } from './dockerfile-entry.js';
-import { buildBundleImage, type ImageResult } from '../docker/bundle-image.js';
+import type { ImageResult } from '../docker/bundle-image.js';
 import type { BuildNetwork } from '../docker/images.js';
-import { reachDocker } from '../docker/client.js';
 import { canonicalJson } from '../core/canonical-json.js';
-import { readRunDir, type RunRecord } from '../run-record/record.js';
+import type { RunRecord } from '../run-record/record.js';
 import { literalOutputs } from '../project/output-match.js';
 import type { ProjectManifest } from '../project/types.js';
 import { DEFAULT_OUT_DIR } from './defaults.js';
@@ -164,7 +165,7 @@ export async function planBuild(options: BuildOptions, ctx: Context): Promise<Bu
   }
   const generated = project?.source === 'repro.yaml' ? { MLproject: Buffer.from(generateMlproject(project)) } : undefined;
   // --image needs an engine: find out now, before the first byte is written.
-  const docker = options.image ? await reachDocker(ctx.env) : undefined;
+  const docker = options.image ? await (await import('../docker/client.js')).reachDocker(ctx.env) : undefined;
   const dockerfile = await planDockerfileEntry(loaded, { sourceDateEpoch, baseImage: options.baseImage, image: options.image, docker, vendored: Boolean(options.vendor), recordHashes: Boolean(options.recordHashes), allowBuild: Boolean(options.vendor && options.allowBuild) }, ctx);
   const snapshot = options.files ? null : await bundledSnapshot(root, ctx);
   // The project's data goes into the bundle even when git ignores it (datasets usually are).
@@ -194,6 +195,7 @@ export async function planBuild(options: BuildOptions, ctx: Context): Promise<Bu
   const referenceRun = options.withRun ? path.resolve(ctx.cwd, options.withRun) : (await fs.stat(kept).then((st) => st.isFile(), () => false)) ? kept : null;
   let referenceRecord: Buffer | null = null;
   if (referenceRun) {
+    const { readRunDir } = await import('../run-record/record.js');
     const record = await readRunDir(referenceRun);
     checkReferenceRun(record, referenceRun, project, ctx);
     referenceRecord = Buffer.from(canonicalJson(record));
@@ -203,8 +205,9 @@ export async function planBuild(options: BuildOptions, ctx: Context): Promise<Bu
   for (const [name, d] of rootFiles) content.entries.addContent(name, d, 0o644);
   // --vendor: the lock's wheels, checked against it, read from the store like project files.
   const pythonEnv = project?.mlflowEnvironment?.kind === 'python_env' && typeof project.mlflowEnvironment.value === 'string' ? project.mlflowEnvironment.value : null;
-  const vendoredNode = options.vendor ? await vendorNode(root, cacheRoot(ctx.env), ctx) : null;
-  const vendored = options.vendor ? await vendorWheels({ root, lockfile: project?.environment.lockfile ?? null, python: options.python, cacheRoot: cacheRoot(ctx.env), recordHashes: options.recordHashes, pythonEnv, optional: vendoredNode !== null, allowBuild: options.allowBuild }, ctx) : null;
+  const vendor = options.vendor ? await import('./vendor.js') : null;
+  const vendoredNode = vendor ? await vendor.vendorNode(root, cacheRoot(ctx.env), ctx) : null;
+  const vendored = vendor ? await vendor.vendorWheels({ root, lockfile: project?.environment.lockfile ?? null, python: options.python, cacheRoot: cacheRoot(ctx.env), recordHashes: options.recordHashes, pythonEnv, optional: vendoredNode !== null, allowBuild: options.allowBuild }, ctx) : null;
   let totalBytes = content.totalBytes;
   // Each entry's parent directory comes before it (readers refuse a bundle where it does not).
   const vendorDirs = new Set([...(vendored ? [VENDOR_PYTHON_DIR] : []), ...(vendored?.buildRecord ? [VENDOR_PYTHON_BUILD_DIR] : []), ...(vendoredNode ? [VENDOR_NODE_DIR] : [])].flatMap((d) => d.split('/').map((_, i, parts) => parts.slice(0, i + 1).join('/'))));
@@ -348,6 +351,7 @@ export async function runBuild(options: BuildOptions, ctx: Context): Promise<Bui
 
 /** Builds the bundle's image (after the bundle is written and locked) and adds it to the result. */
 export async function withImage<T extends BuildResult>(result: T, verify: boolean, ctx: Context, startedAt: number, network?: BuildNetwork): Promise<T> {
+  const { buildBundleImage } = await import('../docker/bundle-image.js');
   const image = await buildBundleImage(
     { bundle: result.bundle, contentDigest: result.contentDigest, name: result.name, version: result.version, sourceDateEpoch: result.sourceDateEpoch, verify, network },
     ctx,

@@ -4,7 +4,6 @@
 // --image asks the engine to pin it: a bundle never depends on what a registry says today.
 import type { Context } from '../core/context.js';
 import type { DockerClient } from '../docker/client.js';
-import { planDockerfile } from '../dockerfile/plan.js';
 import type { LoadedProject } from '../project/load.js';
 import { PINNED_IMAGE } from '../core/digest.js';
 
@@ -39,6 +38,9 @@ export async function planDockerfileEntry(project: LoadedProject, options: Docke
   if (!options.image && !pinned) {
     return { content: null, baseImage: null, reason: explicit ? `the base image ${explicit} is not pinned by digest` : 'no base image pinned by digest (set environment.base_image or pass --base-image NAME@sha256:...)', lock: null, files: [], notes: [] };
   }
+  // Loaded only when there is a Dockerfile to write: most builds have none, and its modules (the
+  // lock readers, the index client, the engine's) are a good part of a build's start-up.
+  const { planDockerfile } = await import('../dockerfile/plan.js');
   const plan = await planDockerfile({ project, sourceDateEpoch: options.sourceDateEpoch, baseImage: options.baseImage, resolve: Boolean(options.image) && !pinned, docker: options.docker, vendored: options.vendored, recordHashes: options.recordHashes, allowBuild: options.allowBuild }, ctx);
   return { content: Buffer.from(plan.text), baseImage: plan.base.ref, reason: null, lock: plan.lock, files: plan.files.map((f) => [f.path, Buffer.from(f.text)]), notes: plan.notes };
 }
