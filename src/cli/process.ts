@@ -1,6 +1,6 @@
 // The process around the CLI, and the only module besides bin.ts and malloc.ts that reads the
 // real environment, argv, working directory and streams (below, commands get them through
-// core/context.ts): it checks the Node.js version, bounds V8's young generation, wires signals to the
+// core/context.ts): it checks the Node.js version, sets V8's memory flags (v8-flags.ts), wires signals to the
 // cleanup handlers, builds each command's context from the real environment and streams, runs
 // main.ts and sets the exit code it returns.
 import { foldText } from './render/text.js';
@@ -17,6 +17,7 @@ import { inert } from '../core/inert.js';
 import type { CliIo } from './io.js';
 import { runCli } from './main.js';
 import { terminalProgress } from './progress.js';
+import { v8Flags } from './v8-flags.js';
 
 const MIN_NODE = [22, 15];
 /** How long a signal waits for what a command started (a child, a container) to stop. */
@@ -43,17 +44,9 @@ function logger(verbose: boolean): Logger {
   };
 }
 
-/**
- * V8 doubles the young generation each time a scavenge finds much of it alive, up to 32 MB per
- * semi-space: a build or verify that runs long (100,000 entries) ended up with ~100 MB more
- * committed than a short one, for no gain in speed (bench/scale.mjs, docs/RELIABILITY.md).
- * Keeping it at its first size makes peak memory flat in the number of entries. V8 reads this
- * flag each time it would grow the space, so setting it at start-up takes effect. Node.js
- * 22, 24 and 26 know the flag; an engine that did not would print a warning.
- */
-function boundYoungGeneration(): void {
-  if (process.env.REPRO_V8_YOUNG_GROWTH === 'default') return;
-  v8.setFlagsFromString('--semi-space-growth-factor=1');
+/** V8's memory flags (v8-flags.ts), set before any command allocates. */
+function tuneV8(): void {
+  for (const flag of v8Flags(process.env, process.execArgv)) v8.setFlagsFromString(flag);
 }
 
 function commandIo(json: boolean, progress: boolean): CliIo {
@@ -103,7 +96,7 @@ async function start(argv: string[]): Promise<number> {
   });
 }
 
-boundYoungGeneration();
+tuneV8();
 process.exitCode = await start(process.argv.slice(2));
 // The command is done and everything it wrote is flushed (stdout and stderr are synchronous
 // for files and pipes on Linux). A handle that outlives it (a socket to a Docker engine that
