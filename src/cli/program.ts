@@ -43,9 +43,9 @@ Exit codes: 0 ok · 1 compared and different · 2 usage · 3 bad input or config
             4 integrity failure · 5 environment unavailable · 70 internal bug
 
 Memory: repro keeps V8's young generation at its first size (REPRO_V8_YOUNG_GROWTH=default
-undoes it) and lets the heap at most double between full collections
-(REPRO_V8_HEAP_GROWTH=default undoes it). REPRO_MALLOC=lean makes build and verify fix glibc's mmap threshold: less peak
-memory on long streams (10 GiB: ~155 MB instead of ~215), ~7% slower.
+undoes it) and lets its heap at most double between full collections (REPRO_V8_HEAP_GROWTH=
+default undoes it). REPRO_MALLOC=lean makes build and verify fix glibc's mmap threshold: less
+peak memory on long streams (10 GiB: ~155 MB instead of ~215), ~7% slower.
 
 Docs: README.md and docs/ in the repro repository.`);
 
