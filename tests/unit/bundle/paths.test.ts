@@ -12,6 +12,14 @@ describe('toArchivePath', () => {
     expect(toArchivePath('cafe\u0301/./x.txt')).toBe('caf\u00e9/x.txt');
     expect(toArchivePath('a\\b//c')).toBe('a/b/c');
   });
+
+  it('returns a name that is already an archive path as it is, and cleans every other one', () => {
+    const general = (r: string) => r.split(/[\\/]+/).filter((p) => p !== '' && p !== '.').join('/').normalize('NFC');
+    const names = ['a/b.py', 'a b/c d', ' lead', 'trail ', '.hidden/.x', 'a/.b/c.', '..', 'a/../b', '.', './a', 'a/.', 'a/./b', '/abs', 'a/', 'a//b', 'a\\b', 'x/\u00e9', 'cafe\u0301', 'tab\there', '~/q?*[]'];
+    for (const name of names) expect(toArchivePath(name), name).toBe(general(name));
+    expect(toArchivePath('./a//b/.')).toBe('a/b');
+    expect(toArchivePath('d0001/f1.py')).toBe('d0001/f1.py');
+  });
 });
 
 describe('assertNoCollisions', () => {
