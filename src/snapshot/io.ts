@@ -8,7 +8,8 @@ import { writeFileAtomic } from '../core/atomic-write.js';
 import { ReproError, fsError } from '../core/errors.js';
 import { parseVersionedJson } from '../core/versioned-json.js';
 import { BUNDLED_SNAPSHOT_PATH } from '../bundle/layout.js';
-import { identityDigest, SNAPSHOT_KIND, SNAPSHOT_SCHEMA_VERSION, type Snapshot } from './snapshot.js';
+import { identityDigest, SNAPSHOT_KIND, SNAPSHOT_SCHEMA_VERSION } from './identity.js';
+import type { Snapshot } from './snapshot.js';
 
 /**
  * Writes the snapshot, unless the file already there records the same identity: then it is left

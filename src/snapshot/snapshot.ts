@@ -4,7 +4,6 @@
 // mattering (host name, capture time, durations, GPU UUIDs, free memory, probe notes).
 import { REPRO_DIR } from '../core/repro-dir.js';
 import path from 'node:path';
-import { canonicalJson } from '../core/canonical-json.js';
 import type { Context } from '../core/context.js';
 import { HashCache } from '../core/hash-cache.js';
 import { reproVersion } from '../core/runtime.js';
@@ -22,10 +21,8 @@ import { installedNodePackages, nodePinWarnings, NODE_LOCK_FORMATS, pinWarnings 
 import { lockNeeds, type Machine } from './lock-needs.js';
 import { SNAPSHOT_FILE } from '../bundle/layout.js';
 import { LOCK_FILE } from '../bundle/lock.js';
-import { sha256Digest } from '../core/digest.js';
+import { identityDigest, SNAPSHOT_KIND, SNAPSHOT_SCHEMA_VERSION } from './identity.js';
 
-export const SNAPSHOT_SCHEMA_VERSION = 1;
-export const SNAPSHOT_KIND = 'repro-snapshot';
 
 export interface SnapshotIdentity {
   os: OsIdentity;
@@ -83,10 +80,6 @@ export interface SnapshotOptions {
   git?: boolean;
   /** May the project's .venv be the interpreter (default true)? Never for a bundle's tree (exec). */
   projectVenv?: boolean;
-}
-
-export function identityDigest(identity: SnapshotIdentity): string {
-  return sha256Digest(canonicalJson(identity));
 }
 
 export async function captureSnapshot(options: SnapshotOptions, ctx: Context): Promise<{ snapshot: Snapshot; patch: string | null; cache: HashCache }> {

@@ -9,7 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { REPO_ROOT, runCli } from '../helpers/cli.js';
 import { DOCKER_BASE_IMAGE, DOCKER_REASON, SKIP_DOCKER } from '../helpers/docker.js';
 import { makeProject, tempDir } from '../helpers/project.js';
-import { identityDigest, type Snapshot } from '../../src/snapshot/snapshot.js';
+import { identityDigest } from '../../src/snapshot/identity.js';
+import type { Snapshot } from '../../src/snapshot/snapshot.js';
 
 const PY = '/usr/bin/python3';
 

@@ -10,7 +10,8 @@ import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { ML_PYTHON, ML_REASON, SKIP_ML } from '../helpers/ml-python.js';
 import { makeProject, tempDir } from '../helpers/project.js';
-import { identityDigest, type Snapshot } from '../../src/snapshot/snapshot.js';
+import { identityDigest } from '../../src/snapshot/identity.js';
+import type { Snapshot } from '../../src/snapshot/snapshot.js';
 
 const TRAIN = 'import sys\nimport mlflow\nprint("python", sys.executable, "mlflow", mlflow.__version__)\n';
 

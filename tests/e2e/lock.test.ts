@@ -12,7 +12,8 @@ import { runCli } from '../helpers/cli.js';
 import { ML_PYTHON, ML_REASON, SKIP_ML } from '../helpers/ml-python.js';
 import { makeProject, tempDir } from '../helpers/project.js';
 import { startWheelIndex, type WheelIndex } from '../helpers/wheel-index.js';
-import { identityDigest, type Snapshot } from '../../src/snapshot/snapshot.js';
+import { identityDigest } from '../../src/snapshot/identity.js';
+import type { Snapshot } from '../../src/snapshot/snapshot.js';
 
 /** A snapshot edited by the test, with its digest made again (repro refuses one whose digest does not match). */
 async function writeSnapshot(file: string, snapshot: Snapshot): Promise<void> {

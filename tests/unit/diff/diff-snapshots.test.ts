@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { diffSnapshots } from '../../../src/diff/diff-snapshots.js';
-import { identityDigest, type Snapshot } from '../../../src/snapshot/snapshot.js';
+import { identityDigest } from '../../../src/snapshot/identity.js';
+import type { Snapshot } from '../../../src/snapshot/snapshot.js';
 import { REPO_ROOT } from '../../helpers/cli.js';
 
 const base = (): Snapshot => JSON.parse(readFileSync(path.join(REPO_ROOT, 'tests/fixtures/gpu/h100/snapshot.json'), 'utf8')) as Snapshot;
