@@ -7,15 +7,10 @@ import { readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureShape, SHAPES } from './shapes.mjs';
+import { timeShell } from './measure.mjs';
 
 const q = (s) => `'${s.replace(/'/g, `'\\''`)}'`;
 
-function once(script, cwd) {
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', 'bash', '-c', `${script} >/dev/null`], { encoding: 'utf8', cwd });
-  if (r.status !== 0) throw new Error(`failed: ${script}\n${r.stderr}`);
-  const [secs, kb] = r.stderr.trim().split('\n').pop().split(' ').map(Number);
-  return { secs, rssMB: kb / 1024 };
-}
 
 /** Runs every command once per round, rounds alternating; keeps each command's best wall time and its worst RSS. */
 function alternate(commands, runs, cwd) {
@@ -23,7 +18,7 @@ function alternate(commands, runs, cwd) {
   for (let round = 0; round < runs; round++) {
     for (const c of commands) {
       c.before?.();
-      const s = once(c.script, cwd);
+      const s = timeShell(c.script, { cwd });
       const prev = best.get(c.label);
       best.set(c.label, { label: c.label, secs: Math.min(prev?.secs ?? Infinity, s.secs), rssMB: Math.max(prev?.rssMB ?? 0, s.rssMB) });
     }
@@ -49,14 +44,14 @@ export function runBundleBench({ work, node, cli, runs = 3, shapes = Object.keys
     const repro = (args) => `${q(node)} ${q(cli)} ${args} --no-progress`;
     const tarCmd = `tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner --exclude=./.repro --exclude=./.git -cf - -C ${q(dir)} .`;
     // One build first: it warms the hash cache and gives verify its bundle.
-    once(repro(`build ${q(dir)} -o ${q(out)} --no-lock`), work);
+    timeShell(repro(`build ${q(dir)} -o ${q(out)} --no-lock`), { cwd: work });
     const bundle = path.join(out, readdirSync(out).find((f) => f.endsWith('.repro.tar.zst')));
     const baseOut = path.join(work, `bundles-${shape}-base`);
     const extractTo = path.join(work, `extract-${shape}`);
     const before = (args) => `${q(node)} ${q(base)} ${args} --no-progress`;
     if (base) {
       rmSync(baseOut, { recursive: true, force: true });
-      once(before(`build ${q(dir)} -o ${q(baseOut)} --no-lock`), work);
+      timeShell(before(`build ${q(dir)} -o ${q(baseOut)} --no-lock`), { cwd: work });
     }
     const baseBundle = base ? path.join(baseOut, readdirSync(baseOut).find((f) => f.endsWith('.repro.tar.zst'))) : null;
     const L = {

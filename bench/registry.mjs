@@ -3,19 +3,14 @@
 // same run: curl -T for the upload (POST, then one streamed PUT), curl -o for the download.
 // Each round pushes into fresh repositories, so every push uploads; each pull starts from an
 // empty cache. Best wall time of BENCH_RUNS (2) rounds, worst peak RSS (GNU time).
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { timeShell } from './measure.mjs';
 
 const q = (s) => `'${s.replace(/'/g, `'\\''`)}'`;
 const REGISTRY = '127.0.0.1:5000';
 
-function once(script, env = {}) {
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', 'bash', '-c', `${script} >/dev/null`], { encoding: 'utf8', env: { ...process.env, ...env } });
-  if (r.status !== 0) throw new Error(`failed: ${script}\n${r.stderr}`);
-  const [secs, kb] = r.stderr.trim().split('\n').pop().split(' ').map(Number);
-  return { secs, rssMB: kb / 1024 };
-}
 
 export function runRegistryBench({ work, node, cli, runs = Number(process.env.BENCH_RUNS ?? 2), base = process.env.BENCH_BASE_CLI, baseName = process.env.BENCH_BASE_NAME ?? 'baseline' }) {
   const dir = path.join(work, 'registry-project');
@@ -43,17 +38,17 @@ export function runRegistryBench({ work, node, cli, runs = Number(process.env.BE
   const landing = existsSync('/dev/shm') ? mkdtempSync('/dev/shm/repro-bench-registry-') : work;
   for (let round = 0; round < runs; round++) {
     const repo = `bench/big-${stamp}-${round}`;
-    keep('repro push (1 GiB bundle)', once(`${q(node)} ${q(cli)} push ${q(bundle)} ${REGISTRY}/${repo}-repro:v1`));
+    keep('repro push (1 GiB bundle)', timeShell(`${q(node)} ${q(cli)} push ${q(bundle)} ${REGISTRY}/${repo}-repro:v1`));
     const curlPut = (r) => `loc=$(curl -sS -X POST -D - -o /dev/null http://${REGISTRY}/v2/${r}/blobs/uploads/ | tr -d '\\r' | awk 'tolower($1)=="location:"{print $2}'); case "$loc" in http*) ;; *) loc="http://${REGISTRY}$loc";; esac; curl -sS -f -X PUT -H 'Content-Type: application/octet-stream' -T ${q(bundle)} "$loc&digest=${digest}"`;
-    keep('curl: POST + one streamed PUT of the same blob', once(curlPut(`${repo}-curl`)));
+    keep('curl: POST + one streamed PUT of the same blob', timeShell(curlPut(`${repo}-curl`)));
     // Issue 32's reference for push: the least a verifying push does, one after the other.
-    keep('sha256sum FILE && curl (POST + streamed PUT)', once(`sha256sum ${q(bundle)} && ${curlPut(`${repo}-sha-curl`)}`));
-    if (base) keep(`repro push (before, ${baseName})`, once(`${q(node)} ${q(base)} push ${q(bundle)} ${REGISTRY}/${repo}-base:v1`));
+    keep('sha256sum FILE && curl (POST + streamed PUT)', timeShell(`sha256sum ${q(bundle)} && ${curlPut(`${repo}-sha-curl`)}`));
+    if (base) keep(`repro push (before, ${baseName})`, timeShell(`${q(node)} ${q(base)} push ${q(bundle)} ${REGISTRY}/${repo}-base:v1`));
     const cache = path.join(landing, `registry-cache-${round}`);
     const blob = path.join(landing, 'registry-curl.blob');
     const pulls = [
-      () => keep('repro pull (download, digest, verify, into the cache)', once(`${q(node)} ${q(cli)} pull ${REGISTRY}/${repo}-repro:v1`, { REPRO_CACHE: cache })),
-      ...(base ? [() => keep(`repro pull (before, ${baseName})`, once(`${q(node)} ${q(base)} pull ${REGISTRY}/${repo}-repro:v1`, { REPRO_CACHE: cache }))] : []),
+      () => keep('repro pull (download, digest, verify, into the cache)', timeShell(`${q(node)} ${q(cli)} pull ${REGISTRY}/${repo}-repro:v1`, { env: { REPRO_CACHE: cache } })),
+      ...(base ? [() => keep(`repro pull (before, ${baseName})`, timeShell(`${q(node)} ${q(base)} pull ${REGISTRY}/${repo}-repro:v1`, { env: { REPRO_CACHE: cache } }))] : []),
     ];
     // Taking turns at going first: the first pull after the pushes meets the disk still
     // writing out what the registry received.
@@ -62,8 +57,8 @@ export function runRegistryBench({ work, node, cli, runs = Number(process.env.BE
       pull();
     }
     rmSync(cache, { recursive: true, force: true });
-    keep('curl -o of the same blob', once(`curl -sS -f -o ${q(blob)} http://${REGISTRY}/v2/${repo}-repro/blobs/${digest}`));
-    keep('curl | tee | sha256sum (the download plus the digest check a pull must make)', once(`curl -sS -f http://${REGISTRY}/v2/${repo}-repro/blobs/${digest} | tee ${q(blob)} | sha256sum`));
+    keep('curl -o of the same blob', timeShell(`curl -sS -f -o ${q(blob)} http://${REGISTRY}/v2/${repo}-repro/blobs/${digest}`));
+    keep('curl | tee | sha256sum (the download plus the digest check a pull must make)', timeShell(`curl -sS -f http://${REGISTRY}/v2/${repo}-repro/blobs/${digest} | tee ${q(blob)} | sha256sum`));
     rmSync(blob, { force: true });
   }
   if (landing !== work) rmSync(landing, { recursive: true, force: true });

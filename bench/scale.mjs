@@ -14,15 +14,10 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readdirSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import { timeShell } from './measure.mjs';
 
 const q = (s) => `'${s.replace(/'/g, `'\\''`)}'`;
 
-function timed(script, cwd, env = {}) {
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', 'bash', '-c', `${script} >/dev/null`], { encoding: 'utf8', cwd, env: { ...process.env, ...env } });
-  if (r.status !== 0) throw new Error(`${script} failed: ${r.stderr.slice(-2000)}`);
-  const [secs, kb] = r.stderr.trim().split('\n').pop().split(' ').map(Number);
-  return { secs, rssMB: kb / 1024 };
-}
 
 function manyFiles(dir, n) {
   if (existsSync(`${dir}.done`)) return; // made by an earlier run
@@ -61,10 +56,10 @@ function sparse(dir, bytes) {
 function buildAndVerify({ node, cli, project, out, env, floor: withFloor = true }) {
   rmSync(out, { recursive: true, force: true });
   rmSync(path.join(project, '.repro'), { recursive: true, force: true }); // no hash cache: every file is hashed
-  const build = timed(`${q(node)} ${q(cli)} build ${q(project)} -o ${q(out)} --no-lock --no-progress`, project, env);
+  const build = timeShell(`${q(node)} ${q(cli)} build ${q(project)} -o ${q(out)} --no-lock --no-progress`, { cwd: project, env });
   const bundle = path.join(out, readdirSync(out).find((f) => f.endsWith('.repro.tar.zst')));
-  const verify = timed(`${q(node)} ${q(cli)} verify ${q(bundle)} --no-progress`, project, env);
-  const floor = withFloor ? timed(`tar -cf - -C ${q(project)} . | sha256sum`, project) : null;
+  const verify = timeShell(`${q(node)} ${q(cli)} verify ${q(bundle)} --no-progress`, { cwd: project, env });
+  const floor = withFloor ? timeShell(`tar -cf - -C ${q(project)} . | sha256sum`, { cwd: project }) : null;
   rmSync(out, { recursive: true, force: true });
   return { build, verify, floor };
 }

@@ -3,19 +3,13 @@
 // extracting the same four wheels at once (no hash checked: the floor), and, with
 // BENCH_BASE_DIST, against another build's dist/ in the same rounds. The four largest wheels of
 // .cache/wheelhouse (scripts/ml-venv.sh fills it); unpacked into BENCH_WORK.
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { timeShell } from './measure.mjs';
 
 const q = (s) => `'${s.replace(/'/g, `'\\''`)}'`;
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-function timed(script) {
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', 'bash', '-c', `${script} >/dev/null`], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`failed: ${script}\n${r.stderr}`);
-  const [secs, kb] = r.stderr.trim().split('\n').pop().split(' ').map(Number);
-  return { secs, rssMB: kb / 1024 };
-}
 
 export function runUnpackBench({ work, node, root, runs }) {
   const house = path.join(root, '.cache', 'wheelhouse');
@@ -36,7 +30,7 @@ export function runUnpackBench({ work, node, root, runs }) {
     for (const c of commands) {
       rmSync(out, { recursive: true, force: true });
       mkdirSync(out, { recursive: true });
-      seen.get(c.label).push(timed(c.script));
+      seen.get(c.label).push(timeShell(c.script));
     }
   }
   rmSync(out, { recursive: true, force: true });
