@@ -21,8 +21,7 @@ export const YOUNG_GROWTH_FLAG = '--semi-space-growth-factor=1';
  * held it at 243-254 MB in every run, no slower (bench/RESULTS.md).
  * REPRO_V8_HEAP_GROWTH=default leaves it to V8.
  */
-export const HEAP_GROWING_PERCENT = 100;
-export const HEAP_GROWTH_FLAG = `--heap-growing-percent=${HEAP_GROWING_PERCENT}`;
+export const HEAP_GROWTH_FLAG = '--heap-growing-percent=100';
 
 /** A heap-sizing flag the user gave node themselves: theirs wins. */
 const USER_HEAP_FLAG = /^--(heap[-_]growing[-_]percent|optimize[-_]for[-_]size)(=|$)/;

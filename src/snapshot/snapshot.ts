@@ -23,7 +23,6 @@ import { SNAPSHOT_FILE } from '../bundle/layout.js';
 import { LOCK_FILE } from '../bundle/lock.js';
 import { identityDigest, SNAPSHOT_KIND, SNAPSHOT_SCHEMA_VERSION } from './identity.js';
 
-
 export interface SnapshotIdentity {
   os: OsIdentity;
   node: NodeIdentity | null;
